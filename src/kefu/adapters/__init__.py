@@ -1,0 +1,1 @@
+"""Adapters: the database, channels and other outside things behind the service ports."""

@@ -1,0 +1,237 @@
+"""Rows ⇄ domain objects for the inbox; Core statements in batches, because ingestion is hot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from babel.core import get_global
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from kefu.adapters.db import tables as t
+from kefu.domain.conversations import Conversation
+from kefu.domain.orders import ParcelState, parcel_has_problem
+from kefu.domain.types import ColourMark, Origin, OrderStatus, Stage, Status, TrackingStatus
+from kefu.services.ports import BuyerKey, OrderFacts, StoreRef
+
+# SQLite allows 32766 bound parameters; stay well below for every dialect.
+CHUNK = 500
+
+
+def buyer_timezone(country: str | None) -> str | None:
+    """The main time zone of a country, from Babel's CLDR data, for the buyer's local time."""
+    if not country:
+        return None
+    zones: dict[str, list[str]] = get_global("territory_zones")
+    found = zones.get(country.upper())
+    return found[0] if found else None
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+class SqlInboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def stores_by_code(self, codes: Iterable[str]) -> dict[str, StoreRef]:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone).where(t.Store.code.in_(wanted))
+        )
+        return {r.code: StoreRef(r.id, r.code, r.platform, r.timezone) for r in rows}
+
+    def known_message_ids(self, store_id: int, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _chunks(sorted(set(ids))):
+            found.update(
+                self.session.scalars(
+                    select(t.Message.platform_message_id).where(
+                        t.Message.store_id == store_id, t.Message.platform_message_id.in_(part)
+                    )
+                )
+            )
+        return found
+
+    def ensure_buyers(self, keys: Sequence[BuyerKey], now: datetime) -> dict[tuple[int, str], int]:
+        found: dict[tuple[int, str], int] = {}
+        for part in _chunks(keys):
+            rows = self.session.execute(
+                select(t.BuyerIdentity.store_id, t.BuyerIdentity.platform_buyer_id, t.BuyerIdentity.buyer_id).where(
+                    tuple_(t.BuyerIdentity.store_id, t.BuyerIdentity.platform_buyer_id).in_(
+                        [(k.store_id, k.platform_buyer_id) for k in part]
+                    )
+                )
+            )
+            found.update({(r.store_id, r.platform_buyer_id): r.buyer_id for r in rows})
+        missing = [k for k in keys if (k.store_id, k.platform_buyer_id) not in found]
+        if not missing:
+            return found
+        org = self._organisation_of(missing[0].store_id)
+        for key in missing:
+            buyer_id = self.session.execute(
+                insert(t.Buyer).values(
+                    organisation_id=org, name=key.name, country=key.country, language=key.language,
+                    timezone=buyer_timezone(key.country), created_at=now,
+                ).returning(t.Buyer.id)
+            ).scalar_one()
+            self.session.execute(
+                insert(t.BuyerIdentity).values(
+                    store_id=key.store_id, buyer_id=buyer_id, platform_buyer_id=key.platform_buyer_id
+                )
+            )
+            found[(key.store_id, key.platform_buyer_id)] = buyer_id
+        return found
+
+    def _organisation_of(self, store_id: int) -> int:
+        return self.session.execute(
+            select(t.Store.organisation_id).where(t.Store.id == store_id)
+        ).scalar_one()
+
+    def order_ids(self, store_id: int, order_numbers: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in _chunks(order_numbers):
+            rows = self.session.execute(
+                select(t.Order.order_number, t.Order.id).where(
+                    t.Order.store_id == store_id, t.Order.order_number.in_(part)
+                )
+            )
+            out.update({r.order_number: r.id for r in rows})
+        return out
+
+    def order_facts(self, order_ids: Iterable[int], now: datetime) -> dict[int, OrderFacts]:
+        ids = sorted(set(order_ids))
+        problems: set[int] = set()
+        out: dict[int, OrderFacts] = {}
+        for part in _chunks(ids):
+            for p in self.session.execute(
+                select(t.Parcel.order_id, t.Parcel.latest_status, t.Parcel.latest_event_at, t.Parcel.shipped_at)
+                .where(t.Parcel.order_id.in_(part))
+            ):
+                state = ParcelState(
+                    TrackingStatus(p.latest_status) if p.latest_status else None, p.latest_event_at, p.shipped_at
+                )
+                if parcel_has_problem(state, now):
+                    problems.add(p.order_id)
+            for o in self.session.execute(
+                select(t.Order.id, t.Order.status, t.Order.note, t.Order.is_wholesale).where(t.Order.id.in_(part))
+            ):
+                out[o.id] = OrderFacts(
+                    id=o.id, status=OrderStatus(o.status), has_note=bool(o.note and o.note.strip()),
+                    wholesale=o.is_wholesale, logistics_problem=o.id in problems,
+                )
+        return out
+
+    def product_ids(self, store_id: int, skus: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in _chunks(skus):
+            rows = self.session.execute(
+                select(t.Product.sku, t.Product.id).where(t.Product.store_id == store_id, t.Product.sku.in_(part))
+            )
+            out.update({r.sku: r.id for r in rows})
+        return out
+
+    def conversations_by_key(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Conversation]:
+        out: dict[tuple[int, str], Conversation] = {}
+        for part in _chunks(keys):
+            rows = self.session.scalars(
+                select(t.Conversation).where(
+                    tuple_(t.Conversation.store_id, t.Conversation.platform_conversation_id).in_(list(part))
+                )
+            )
+            for row in rows:
+                out[(row.store_id, row.platform_conversation_id)] = _to_domain(row)
+        return out
+
+    def get_conversation(self, conversation_id: int) -> Conversation | None:
+        row = self.session.get(t.Conversation, conversation_id)
+        return _to_domain(row) if row is not None else None
+
+    def save_conversations(self, conversations: Sequence[Conversation]) -> None:
+        new = [c for c in conversations if c.id is None]
+        old = [c for c in conversations if c.id is not None]
+        for conv in new:
+            conv.id = self.session.execute(
+                insert(t.Conversation).values(**conversation_row(conv)).returning(t.Conversation.id)
+            ).scalar_one()
+        if old:
+            self.session.execute(
+                update(t.Conversation),
+                [{"id": c.id, **conversation_row(c)} for c in old],
+            )
+
+    def add_messages(self, messages: Sequence[Any]) -> None:
+        if not messages:
+            return
+        self.session.execute(
+            insert(t.Message),
+            [
+                {
+                    "conversation_id": m.conversation_id, "store_id": m.store_id,
+                    "platform_message_id": m.platform_message_id, "direction": m.direction,
+                    "author_account_id": m.author_account_id, "is_automatic": m.is_automatic,
+                    "sent_at": m.sent_at, "received_at": m.received_at, "text": m.text,
+                    "language": m.language, "attachments": list(m.attachments),
+                    "delivery_status": m.delivery_status,
+                }
+                for m in messages
+            ],
+        )
+
+    def account_exists(self, account_id: int) -> bool:
+        return (
+            self.session.execute(
+                select(t.Account.id).where(t.Account.id == account_id, t.Account.active.is_(True))
+            ).first()
+            is not None
+        )
+
+    def audit(
+        self, *, at: datetime, account_id: int | None, action: str, entity_type: str,
+        entity_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None,
+    ) -> None:
+        self.session.execute(
+            insert(t.AuditEntry).values(
+                at=at, account_id=account_id, action=action, entity_type=entity_type,
+                entity_id=entity_id, before=before, after=after,
+            )
+        )
+
+
+def _to_domain(row: t.Conversation) -> Conversation:
+    return Conversation(
+        id=row.id, store_id=row.store_id, buyer_id=row.buyer_id,
+        platform_conversation_id=row.platform_conversation_id, origin=Origin(row.origin),
+        created_at=row.created_at, last_message_at=row.last_message_at, order_id=row.order_id,
+        product_id=row.product_id, stage=Stage(row.stage), status=Status(row.status), unread=row.unread,
+        colour_mark=ColourMark(row.colour_mark) if row.colour_mark else None,
+        assignee_id=row.assignee_id, language=row.language,
+        priority_reasons=tuple(r for r in row.priority_reasons.split(",") if r),
+        message_count=row.message_count, last_message_preview=row.last_message_preview,
+        waiting_since=row.waiting_since, last_buyer_message_at=row.last_buyer_message_at,
+        last_shop_message_at=row.last_shop_message_at, first_replied_at=row.first_replied_at,
+        closed_at=row.closed_at,
+    )
+
+
+def conversation_row(conv: Conversation) -> dict[str, Any]:
+    rank, key = conv.queue_position()
+    return {
+        "store_id": conv.store_id, "buyer_id": conv.buyer_id, "order_id": conv.order_id,
+        "product_id": conv.product_id, "platform_conversation_id": conv.platform_conversation_id,
+        "origin": conv.origin.value, "stage": conv.stage.value, "status": conv.status.value,
+        "unread": conv.unread, "colour_mark": conv.colour_mark.value if conv.colour_mark else None,
+        "assignee_id": conv.assignee_id, "language": conv.language, "priority": conv.priority,
+        "priority_reasons": ",".join(conv.priority_reasons), "queue_rank": rank, "sort_key": key,
+        "message_count": conv.message_count, "last_message_preview": conv.last_message_preview,
+        "created_at": conv.created_at, "last_message_at": conv.last_message_at,
+        "waiting_since": conv.waiting_since, "last_buyer_message_at": conv.last_buyer_message_at,
+        "last_shop_message_at": conv.last_shop_message_at, "first_replied_at": conv.first_replied_at,
+        "closed_at": conv.closed_at,
+    }

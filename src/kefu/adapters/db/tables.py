@@ -1,0 +1,261 @@
+"""How kefu's data is stored: declarative SQLAlchemy 2 rows, nothing more (ADR 0002).
+
+Times are stored in UTC. Money is stored in integer US cents.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every dialect; SQLite drops the zone, so it is put back."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; kefu stores aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Store(Base):
+    """One shop account on one marketplace site (a ChannelAccount, STYLE.md)."""
+
+    __tablename__ = "stores"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Account(Base):
+    """A person of the shop's team: the main account or a sub-account (SPEC §7)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Buyer(Base):
+    __tablename__ = "buyers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class BuyerIdentity(Base):
+    """A buyer's id on one store; one Buyer may have several (STYLE.md ContactInbox)."""
+
+    __tablename__ = "buyer_identities"
+    __table_args__ = (UniqueConstraint("store_id", "platform_buyer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    platform_buyer_id: Mapped[str] = mapped_column(String(128))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("store_id", "sku"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(64))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer)
+    weight_g: Mapped[int] = mapped_column(Integer)
+    size_chart: Mapped[dict[str, Any] | None]
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("store_id", "order_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    order_number: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    total_cents: Mapped[int] = mapped_column(Integer)
+    shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    is_wholesale: Mapped[bool] = mapped_column(Boolean, default=False)
+    ship_to_country: Mapped[str | None] = mapped_column(String(2))
+    placed_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    promised_delivery_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Parcel(Base):
+    __tablename__ = "parcels"
+    __table_args__ = (UniqueConstraint("order_id", "tracking_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    carrier: Mapped[str] = mapped_column(String(64))
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    is_reshipment: Mapped[bool] = mapped_column(Boolean, default=False)
+    shipped_at: Mapped[datetime | None]
+    latest_status: Mapped[str | None] = mapped_column(String(32))
+    latest_event_at: Mapped[datetime | None]
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
+    occurred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500))
+
+
+class Conversation(Base):
+    """One thread with one buyer in one store, with the stored times that make queues cheap."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("store_id", "platform_conversation_id"),
+        Index("ix_conversations_queue", "queue_rank", "sort_key"),
+        Index("ix_conversations_store_queue", "store_id", "queue_rank", "sort_key"),
+        Index("ix_conversations_assignee_queue", "assignee_id", "queue_rank", "sort_key"),
+        Index("ix_conversations_stage_queue", "stage", "queue_rank", "sort_key"),
+        Index("ix_conversations_language_queue", "language", "queue_rank", "sort_key"),
+        Index("ix_conversations_mark_queue", "colour_mark", "queue_rank", "sort_key"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    platform_conversation_id: Mapped[str] = mapped_column(String(128))
+    origin: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    unread: Mapped[bool] = mapped_column(Boolean, default=True)
+    colour_mark: Mapped[str | None] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    language: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    priority_reasons: Mapped[str] = mapped_column(String(64), default="")
+    queue_rank: Mapped[int] = mapped_column(Integer)
+    sort_key: Mapped[int] = mapped_column(BigInteger)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_preview: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    last_message_at: Mapped[datetime]
+    waiting_since: Mapped[datetime | None]
+    last_buyer_message_at: Mapped[datetime | None]
+    last_shop_message_at: Mapped[datetime | None]
+    first_replied_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("store_id", "platform_message_id"),
+        Index("ix_messages_conversation_sent", "conversation_id", "sent_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    platform_message_id: Mapped[str] = mapped_column(String(160))
+    direction: Mapped[str] = mapped_column(String(8))
+    author_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    is_automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+
+
+class AuditEntry(Base):
+    """Append-only record of every change a person makes (SPEC §7, ARCHITECTURE "Data")."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int]
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

@@ -1,0 +1,136 @@
+"""`kefu bench ingest|inbox`: figures for docs/benchmarks.md; each ends with one `NAME: …` line."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from fastapi.testclient import TestClient
+
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.demo.catalog import ACCOUNTS, STORES
+from kefu.services.catalog import Catalog, load_catalog
+from kefu.web.app import create_app
+
+app = typer.Typer(help="Benchmarks (see docs/benchmarks.md).", no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")]
+TEXTS = (
+    "hello where is my order {n}?? tracking not moving",
+    "¿tienen esta chaqueta en talla M? gracias",
+    "где мой заказ {n} трек не обновляется",
+    "Bonjour, le colis {n} est bloqué en douane",
+    "Ich möchte das Paket zurückschicken, falsche Größe",
+    "oi, meu pedido {n} ainda não chegou",
+    "sprzedajecie hurtowo 200 sztuk?",
+)
+
+
+def _fresh(workdir: Path, name: str) -> Kefu:
+    kefu = bootstrap(Settings(database_url=f"sqlite:///{workdir / name}"))
+    kefu.upgrade()
+    load_catalog(Catalog("bench shop", stores=list(STORES), accounts=list(ACCOUNTS)), kefu.uow(), kefu.clock.now())
+    return kefu
+
+
+def _machine() -> str:
+    import os
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+@app.command()
+def ingest(
+    messages: Annotated[int, typer.Option(help="how many messages")] = 20_000,
+    batch: Annotated[int, typer.Option(help="messages per API request")] = 500,
+    as_json: JsonFlag = False,
+) -> None:
+    """POST synthetic buyer messages in batches to /api/v1/messages on a fresh SQLite file."""
+    rng = random.Random(3)
+    now = datetime.now(UTC)
+    rows = [_synthetic(rng, n, now) for n in range(messages)]
+    with tempfile.TemporaryDirectory() as tmp:
+        kefu = _fresh(Path(tmp), "ingest.db")
+        with TestClient(create_app(kefu=kefu)) as client:
+            started = time.perf_counter()
+            for start in range(0, messages, batch):
+                response = client.post("/api/v1/messages", json=rows[start : start + batch])
+                if response.status_code != 200 or response.json()["accepted"] != len(rows[start : start + batch]):
+                    raise typer.Exit(f"batch at {start} failed: {response.status_code} {response.text[:300]}")
+            elapsed = time.perf_counter() - started
+        kefu.close()
+    rate = messages / elapsed
+    _finish("ingest", as_json, {"messages": messages, "batch": batch, "seconds": round(elapsed, 2),
+                                "msg_per_s": round(rate), "machine": _machine()},
+            f"{messages} messages in {elapsed:.1f} s = {rate:.0f} msg/s")
+
+
+def _synthetic(rng: random.Random, n: int, now: datetime) -> dict[str, Any]:
+    store = STORES[n % len(STORES)].code
+    buyer = rng.randrange(max(1, n // 5 + 1))
+    return {
+        "store": store, "message_id": f"bench-{n}", "conversation_id": f"thread-{buyer}",
+        "buyer_id": f"buyer-{buyer}", "buyer_name": f"Buyer {buyer}", "buyer_country": "US", "buyer_language": "en",
+        "sent_at": (now - timedelta(seconds=(10**6 - n))).isoformat(), "text": rng.choice(TEXTS).format(n=n),
+    }
+
+
+@app.command()
+def inbox(
+    messages: Annotated[int, typer.Option(help="messages in the database")] = 1_000_000,
+    per_conversation: Annotated[int, typer.Option(help="messages per conversation")] = 10,
+    repeats: Annotated[int, typer.Option(help="renders per case")] = 40,
+    as_json: JsonFlag = False,
+) -> None:
+    """Render the first inbox page over a big database, with and without filters; p50/p95."""
+    with tempfile.TemporaryDirectory() as tmp:
+        kefu = _fresh(Path(tmp), "inbox.db")
+        typer.echo(f"filling {messages} messages…", err=True)
+        filled = kefu.fill_synthetic_inbox(messages // per_conversation, per_conversation)
+        cases = {
+            "no filter": "/",
+            "store": "/?store_id=2",
+            "stage+state": "/?stage=after_sale&state=open",
+            "language": "/?language=he",
+            "unread": "/?state=unread",
+            "mark+assignee": "/?colour_mark=red&assignee=2",
+        }
+        figures: dict[str, dict[str, float]] = {}
+        with TestClient(create_app(kefu=kefu)) as client:
+            for name, url in cases.items():
+                client.get(url)  # warm the page cache once
+                times = []
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise typer.Exit(f"{url}: {response.status_code}")
+                times.sort()
+                figures[name] = {"p50_ms": round(statistics.median(times), 1),
+                                 "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+        kefu.close()
+    plain = figures["no filter"]
+    worst = max(figures.values(), key=lambda f: f["p95_ms"])
+    _finish("inbox", as_json, {"messages": filled, "cases": figures, "machine": _machine()},
+            f"{filled} messages, first page p50 {plain['p50_ms']} ms p95 {plain['p95_ms']} ms without filters; "
+            f"with filters worst p95 {worst['p95_ms']} ms")
+
+
+def _finish(name: str, as_json: bool, figures: dict[str, Any], line: str) -> None:
+    if as_json:
+        print(json.dumps({"bench": name, **figures}))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            for case, numbers in value.items():
+                typer.echo(f"  {case:>14}: {numbers}")
+    typer.echo(f"{name}: {line}")

@@ -1,0 +1,31 @@
+"""`kefu db upgrade|downgrade`: Alembic migrations with the URL from settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+
+app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+Url = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL")]
+
+
+def _kefu(url: str | None) -> Kefu:
+    return bootstrap(Settings(database_url=url) if url else Settings())
+
+
+@app.command()
+def upgrade(database_url: Url = None, revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    _kefu(database_url).upgrade(revision)
+    typer.echo(f"database upgraded to {revision}")
+
+
+@app.command()
+def downgrade(revision: str, database_url: Url = None) -> None:
+    """Undo migrations down to REVISION ('base' empties the database)."""
+    _kefu(database_url).downgrade(revision)
+    typer.echo(f"database downgraded to {revision}")

@@ -1,0 +1,136 @@
+"""Typer root: serve, import, demo, db, bench."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kefu import __version__
+from kefu.bootstrap import bootstrap
+from kefu.cli import bench, db
+from kefu.config import Settings
+from kefu.services.imports import FORMATS, import_file
+
+app = typer.Typer(help="kefu: customer-service workbench for cross-border sellers.", no_args_is_help=True)
+app.add_typer(db.app, name="db")
+app.add_typer(bench.app, name="bench")
+console = Console()
+
+
+def settings_for(database_url: str | None) -> Settings:
+    return Settings(database_url=database_url) if database_url else Settings()
+
+
+DbOption = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL",
+                                              help="SQLAlchemy URL; default sqlite:///var/kefu.db")]
+
+
+@app.command()
+def version() -> None:
+    """Print kefu's version."""
+    console.print(__version__)
+
+
+@app.command()
+def serve(
+    database_url: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    upgrade: Annotated[bool, typer.Option(help="apply database migrations first")] = True,
+) -> None:
+    """Serve the web workbench and the JSON API."""
+    import uvicorn
+
+    from kefu.web.app import create_app
+
+    kefu = bootstrap(settings_for(database_url))
+    if upgrade:
+        kefu.upgrade()
+    console.print(f"kefu workbench: [bold]http://{host}:{port}[/bold]  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(kefu=kefu), host=host, port=port, log_level="info")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL or CSV file")],
+    database_url: DbOption = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=f"one of {', '.join(FORMATS)}; default: by extension")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import buyer messages; bad rows are reported with row, field and reason, good rows are kept."""
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
+    kefu = bootstrap(settings_for(database_url))
+    kefu.upgrade()
+    with _progress() as bar:
+        task = bar.add_task(f"importing {file.name}", total=None)
+
+        class _Bar:
+            def advance(self, done: int, total: int | None = None) -> None:
+                bar.update(task, completed=done, total=total)
+
+        try:
+            report = import_file(file, kefu.uow(), kefu.clock, fmt=fmt, progress=_Bar())
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="FILE") from None
+    if as_json:
+        print(json.dumps({
+            "received": report.received, "accepted": report.accepted, "duplicates": report.duplicates,
+            "errors": [e.__dict__ for e in report.errors],
+        }, ensure_ascii=False))
+    else:
+        for error in report.errors:
+            console.print(f"[red]error[/red] {error.describe()}", highlight=False)
+        console.print(f"{file.name}: {report.received} rows, {report.accepted} stored, "
+                      f"{report.duplicates} already there, {report.rejected_rows} rejected")
+    if report.errors:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def demo(
+    db_path: Annotated[Path, typer.Option("--db", help="SQLite file to build")] = Path("var/demo.db"),
+    seed: Annotated[int, typer.Option(help="same seed, same shop")] = 7,
+    build_only: Annotated[bool, typer.Option("--build-only", help="build the database and stop")] = False,
+    scale: Annotated[float, typer.Option(help="fraction of the full demo size (tests use small ones)")] = 1.0,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Build the demo shop (4 stores, ~3,000 conversations) into a fresh SQLite file, then serve it."""
+    import time
+
+    from kefu.demo.build import DemoSize, build_demo
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{db_path}"
+    kefu = bootstrap(Settings(database_url=url))
+    kefu.upgrade()
+    started = time.perf_counter()
+    with _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def step(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        summary = build_demo(kefu, seed=seed, size=DemoSize().scaled(scale), progress=step)
+    kefu.close()
+    console.print(
+        f"demo shop built in {time.perf_counter() - started:.1f} s at {db_path}: {summary.stores} stores, "
+        f"{summary.products} products, {summary.buyers} buyers, {summary.orders} orders, "
+        f"{summary.conversations} conversations, {summary.messages} messages in {summary.languages} languages"
+    )
+    if not build_only:
+        serve(database_url=url, host=host, port=port, upgrade=False)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=False)

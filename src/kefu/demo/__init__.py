@@ -1,0 +1,1 @@
+"""The demo shop: four stores on four marketplaces, built deterministically from a seed."""

@@ -1,0 +1,120 @@
+"""Build the demo shop into a database: catalog in one transaction, messages through ingestion."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from kefu.bootstrap import Kefu
+from kefu.demo.catalog import ACCOUNTS, build_catalog
+from kefu.demo.conversations import (
+    DAMAGED_ORDER_NUMBER,
+    DemoConversation,
+    build_conversations,
+    load_corpus,
+)
+from kefu.domain.types import OrderStatus, TrackingStatus
+from kefu.services import inbox
+from kefu.services.catalog import BuyerIn, Catalog, OrderIn, OrderLineIn, ParcelIn, TrackingEventIn, load_catalog
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    products: int = 200
+    buyers: int = 2000
+    orders: int = 5000
+    conversations: int = 3000
+
+    def scaled(self, factor: float) -> DemoSize:
+        return DemoSize(*(max(8, int(v * factor)) for v in (self.products, self.buyers, self.orders, self.conversations)))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    stores: int
+    products: int
+    buyers: int
+    orders: int
+    conversations: int
+    messages: int
+    languages: int
+
+
+def build_demo(kefu: Kefu, *, seed: int = 7, now: datetime | None = None, size: DemoSize = DemoSize(),
+               progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
+    """Fill an empty, migrated database with the demo shop; the same seed and time give the same shop."""
+    now = now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    rng = random.Random(seed)
+    corpus = load_corpus()
+    names = {lang: (c.first_names, c.last_names) for lang, c in corpus.items()}
+    catalog = build_catalog(rng, now, names, products=size.products, buyers=size.buyers, orders=size.orders)
+    _add_damaged_garment_order(catalog, now)
+    step = progress or (lambda _label, _done, _total: None)
+    step("catalog", 0, 1)
+    load_catalog(catalog, kefu.uow(), now)
+    step("catalog", 1, 1)
+
+    team: dict[str, list[str]] = {}
+    for account in ACCOUNTS:
+        if not account.is_main:
+            for lang in account.languages:
+                team.setdefault(lang, []).append(account.username)
+    conversations = build_conversations(rng, now, catalog, corpus, size.conversations, team)
+    messages = [m for c in conversations for m in c.messages]
+    for start in range(0, len(messages), BATCH):
+        report = inbox.ingest(messages[start : start + BATCH], kefu.uow(), kefu.clock)
+        if report.errors:
+            raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")
+        step("messages", min(start + BATCH, len(messages)), len(messages))
+    _apply_team_actions(kefu, conversations, step)
+    return DemoSummary(
+        stores=len(catalog.stores), products=len(catalog.products), buyers=len(catalog.buyers),
+        orders=len(catalog.orders), conversations=len(conversations), messages=len(messages),
+        languages=len({m["buyer_language"] for m in messages}),
+    )
+
+
+def _apply_team_actions(
+    kefu: Kefu, conversations: list[DemoConversation], step: Callable[[str, int, int], None]
+) -> None:
+    with kefu.uow() as uow:
+        ids = uow.queries.conversation_ids([c.key for c in conversations])
+        accounts = uow.queries.account_ids()
+    acted = [c for c in conversations if c.mark or c.assignee or c.close]
+    for n, conv in enumerate(acted, start=1):
+        cid = ids[conv.key]
+        actor = accounts.get(conv.assignee or "owner")
+        if conv.assignee:
+            inbox.assign(cid, accounts[conv.assignee], account_id=accounts["owner"], uow=kefu.uow(), clock=kefu.clock)
+        if conv.mark:
+            inbox.set_mark(cid, conv.mark.value, account_id=actor, uow=kefu.uow(), clock=kefu.clock)
+        if conv.close:
+            inbox.close(cid, account_id=actor, uow=kefu.uow(), clock=kefu.clock)
+        if n % 200 == 0 or n == len(acted):
+            step("team actions", n, len(acted))
+
+
+def _add_damaged_garment_order(catalog: Catalog, now: datetime) -> None:
+    """SPEC §8's case: a new buyer, one garment for 138 yuan (19.40 USD), delivered damaged."""
+    buyer = BuyerIn("ali-global", "ali-b999138", "Olivia Bennett", "GB", "en")
+    dress = next(p for p in catalog.products if p.store_code == "ali-global" and p.category == "dress")
+    paid = now - timedelta(days=16)
+    delivered = now - timedelta(days=1, hours=4)
+    catalog.buyers.append(buyer)
+    catalog.orders.append(OrderIn(
+        store_code="ali-global", buyer=("ali-global", buyer.platform_buyer_id),
+        order_number=DAMAGED_ORDER_NUMBER, status=OrderStatus.DELIVERED, placed_at=paid - timedelta(minutes=20),
+        lines=(OrderLineIn(dress.sku, dress.title, 1, 1940),), paid_at=paid,
+        promised_delivery_at=paid + timedelta(days=25), delivered_at=delivered, ship_to_country="GB",
+        note="Size M please, it is a gift",
+        parcels=(ParcelIn("Cainiao Super Economy", "LP00613800138CN", paid + timedelta(days=2), events=(
+            TrackingEventIn(paid + timedelta(days=2), TrackingStatus.INFO_RECEIVED, "Shenzhen, CN", "Shipment information received"),
+            TrackingEventIn(paid + timedelta(days=4), TrackingStatus.IN_TRANSIT, "Hong Kong, HK", "Departed the country of origin"),
+            TrackingEventIn(paid + timedelta(days=11), TrackingStatus.ARRIVED_DESTINATION, "GB", "Arrived at the destination sorting centre"),
+            TrackingEventIn(delivered, TrackingStatus.DELIVERED, "London, GB", "Delivered"),
+        )),),
+    ))

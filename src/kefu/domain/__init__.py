@@ -1,0 +1,1 @@
+"""Business rules in plain Python: no web, database or framework imports."""

@@ -1,0 +1,86 @@
+"""Value types shared by the domain modules."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Marketplace(StrEnum):
+    ALIEXPRESS = "aliexpress"
+    AMAZON = "amazon"
+    EBAY = "ebay"
+    WISH = "wish"
+
+
+class Stage(StrEnum):
+    """Where the buyer is in the purchase (SPEC §1): 售前 / 售中 / 售后."""
+
+    PRE_SALE = "pre_sale"
+    IN_SALE = "in_sale"
+    AFTER_SALE = "after_sale"
+
+
+class Origin(StrEnum):
+    """Where on the marketplace the buyer opened the conversation (SPEC §2)."""
+
+    ORDER_LIST = "order_list"
+    ORDER_DETAIL = "order_detail"
+    DISPUTE = "dispute"
+    PRODUCT_PAGE = "product_page"
+    STORE_PAGE = "store_page"
+    MESSAGE_CENTER = "message_center"
+    CHECKOUT = "checkout"
+    CUSTOMER_ISSUE = "customer_issue"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class Status(StrEnum):
+    """Conversation status; whether it is unread is a separate flag."""
+
+    OPEN = "open"
+    WAITING = "waiting"  # the shop answered; waiting on the buyer
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    BUYER = "buyer"
+    SHOP = "shop"
+
+
+class ColourMark(StrEnum):
+    """The five colour marks of SPEC §7, each with a fixed meaning."""
+
+    YELLOW = "yellow"
+    BLUE = "blue"
+    GREEN = "green"
+    RED = "red"
+    PURPLE = "purple"
+
+
+class OrderStatus(StrEnum):
+    """Order life (SPEC §9); `delivered` is set from tracking, `completed` by the buyer."""
+
+    RECEIVED = "received"
+    CONFIRMED = "confirmed"
+    PAID = "paid"
+    ALLOCATED = "allocated"
+    PICKED = "picked"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TrackingStatus(StrEnum):
+    INFO_RECEIVED = "info_received"
+    IN_TRANSIT = "in_transit"
+    CUSTOMS = "customs"
+    CUSTOMS_HOLD = "customs_hold"
+    ARRIVED_DESTINATION = "arrived_destination"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AWAITING_PICKUP = "awaiting_pickup"
+    FAILED_DELIVERY = "failed_delivery"
+    EXCEPTION = "exception"
+    RETURNED = "returned"
+    DELIVERED = "delivered"

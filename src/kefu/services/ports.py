@@ -1,0 +1,146 @@
+"""The protocols services depend on; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+from kefu.domain.conversations import Conversation
+from kefu.domain.types import OrderStatus
+if TYPE_CHECKING:
+    from kefu.services.catalog import Catalog
+from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Progress(Protocol):
+    """Long work reports how far it is (imports, demo build, benchmarks)."""
+
+    def advance(self, done: int, total: int | None = None) -> None: ...
+
+
+class ConcurrentWriteError(Exception):
+    """Another transaction wrote the same keys first; the use case may retry."""
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    id: int
+    code: str
+    platform: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class BuyerKey:
+    store_id: int
+    platform_buyer_id: str
+    name: str | None
+    country: str | None
+    language: str | None
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What stage and priority rules need to know about an order."""
+
+    id: int
+    status: OrderStatus
+    has_note: bool
+    wholesale: bool
+    logistics_problem: bool
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    conversation_id: int
+    store_id: int
+    platform_message_id: str
+    direction: str
+    sent_at: datetime
+    received_at: datetime
+    text: str
+    language: str | None
+    attachments: tuple[str, ...]
+    is_automatic: bool = False
+    author_account_id: int | None = None
+    delivery_status: str | None = None
+
+
+class InboxRepository(Protocol):
+    """Writes of the inbox, shaped for batches so ingestion stays fast."""
+
+    def stores_by_code(self, codes: Iterable[str]) -> dict[str, StoreRef]: ...
+
+    def known_message_ids(self, store_id: int, ids: Sequence[str]) -> set[str]: ...
+
+    def ensure_buyers(self, keys: Sequence[BuyerKey], now: datetime) -> dict[tuple[int, str], int]: ...
+
+    def order_ids(self, store_id: int, order_numbers: Sequence[str]) -> dict[str, int]: ...
+
+    def order_facts(self, order_ids: Iterable[int], now: datetime) -> dict[int, OrderFacts]: ...
+
+    def product_ids(self, store_id: int, skus: Sequence[str]) -> dict[str, int]: ...
+
+    def conversations_by_key(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Conversation]: ...
+
+    def get_conversation(self, conversation_id: int) -> Conversation | None: ...
+
+    def save_conversations(self, conversations: Sequence[Conversation]) -> None:
+        """Insert new ones (filling their ids) and update the others."""
+        ...
+
+    def add_messages(self, messages: Sequence[NewMessage]) -> None: ...
+
+    def account_exists(self, account_id: int) -> bool: ...
+
+    def audit(
+        self, *, at: datetime, account_id: int | None, action: str, entity_type: str,
+        entity_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None,
+    ) -> None: ...
+
+
+class InboxQueries(Protocol):
+    """Read side: plain rows for lists and screens, never aggregates."""
+
+    def inbox_page(self, filters: InboxFilters) -> InboxPage: ...
+
+    def conversation_detail(self, conversation_id: int, now: datetime) -> ConversationDetail | None: ...
+
+    def filter_options(self) -> dict[str, list[tuple[str, str]]]: ...
+
+    def main_account_id(self) -> int | None: ...
+
+    def conversation_ids(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]: ...
+
+    def account_ids(self) -> dict[str, int]: ...
+
+
+class CatalogRepository(Protocol):
+    def add(self, catalog: Catalog, now: datetime) -> None:
+        """Insert the organisation, stores, team, products, buyers and orders with their parcels."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolls back on exit unless `commit()` was called."""
+
+    inbox: InboxRepository
+    catalog: CatalogRepository
+    queries: InboxQueries
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

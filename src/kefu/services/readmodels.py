@@ -1,0 +1,182 @@
+"""Plain read models the inbox screens and the API show (cosmic's views)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """Inbox filters (foundation issue): every field narrows the list; None means any."""
+
+    store_id: int | None = None
+    platform: str | None = None
+    stage: str | None = None
+    state: str | None = None  # unread · open · waiting · closed
+    colour_mark: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    language: str | None = None
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as URL query parameters (for links that keep them)."""
+        out: dict[str, str] = {}
+        for name in ("store_id", "platform", "stage", "state", "colour_mark", "assignee_id", "language"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = str(value)
+        if self.unassigned:
+            out["assignee_id"] = "none"
+        return out
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    store_code: str
+    store_name: str
+    platform: str
+    buyer_name: str | None
+    buyer_country: str | None
+    language: str | None
+    stage: str
+    status: str
+    unread: bool
+    colour_mark: str | None
+    assignee_name: str | None
+    priority_reasons: tuple[str, ...]
+    preview: str
+    message_count: int
+    last_message_at: datetime
+    waiting_since: datetime | None
+    order_number: str | None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    direction: str
+    sent_at: datetime
+    text: str
+    language: str | None
+    is_automatic: bool
+    author_name: str | None
+    attachments: list[Any]
+    delivery_status: str | None
+
+
+@dataclass(frozen=True)
+class BuyerView:
+    id: int
+    name: str | None
+    country: str | None
+    language: str | None
+    timezone: str | None
+    local_time: datetime | None
+    kind: str
+    order_count: int
+    order_value_cents: int
+    platform_buyer_id: str | None
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    sku: str
+    title: str
+    quantity: int
+    unit_price_cents: int
+
+    @property
+    def amount_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+@dataclass(frozen=True)
+class TrackingEventView:
+    occurred_at: datetime
+    status: str
+    location: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class ParcelView:
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    is_reshipment: bool
+    shipped_at: datetime | None
+    latest_event: TrackingEventView | None
+    problem: bool
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    order_number: str
+    status: str
+    total_cents: int
+    shipping_cents: int
+    note: str | None
+    is_wholesale: bool
+    ship_to_country: str | None
+    placed_at: datetime
+    paid_at: datetime | None
+    promised_delivery_at: datetime | None
+    delivered_at: datetime | None
+    lines: list[OrderLineView] = field(default_factory=list)
+    parcels: list[ParcelView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: int
+    sku: str
+    title: str
+    category: str
+    price_cents: int
+    stock: int
+    weight_g: int
+    size_chart: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ConversationDetail:
+    id: int
+    store_id: int
+    store_code: str
+    store_name: str
+    platform: str
+    origin: str
+    stage: str
+    status: str
+    unread: bool
+    colour_mark: str | None
+    assignee_id: int | None
+    assignee_name: str | None
+    language: str | None
+    priority_reasons: tuple[str, ...]
+    waiting_since: datetime | None
+    created_at: datetime
+    buyer: BuyerView
+    order: OrderView | None
+    products: list[ProductView]
+    messages: list[MessageView]

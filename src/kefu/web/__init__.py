@@ -1,0 +1,1 @@
+"""The web workbench (server-rendered pages, HTMX) and the JSON API."""

@@ -1,0 +1,1 @@
+"""JSON API routers, one per resource; only these appear in the OpenAPI schema."""

@@ -1,0 +1,62 @@
+"""create_app(settings): routers, error table, templates, static files. No globals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from kefu import __version__
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.web import errors
+from kefu.web.api import conversations, messages
+from kefu.web.pages import inbox as inbox_pages
+from kefu.web.templating import make_templates, render
+
+
+def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> FastAPI:
+    """Build the web app around a Kefu container (made from settings unless given)."""
+    container = kefu or bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if kefu is None:
+            container.close()
+
+    app = FastAPI(
+        title="kefu",
+        version=__version__,
+        description="Customer-service workbench for cross-border e-commerce sellers: the JSON API.",
+        lifespan=lifespan,
+    )
+    app.state.kefu = container
+    app.state.render = partial(render, make_templates())
+    errors.install(app)
+    app.include_router(messages.router)
+    app.include_router(conversations.router)
+    app.include_router(inbox_pages.router)
+    app.mount("/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static")
+    app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The schema, with the message models the ingest endpoint documents by reference."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in messages.BODY_MODELS:
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(body.pop("$defs", {}))
+        components[model.__name__] = body
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,52 @@
+"""One table: domain errors → HTTP status; JSON for the API, an HTML fragment for pages."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RowErrors
+from kefu.services.ports import ConcurrentWriteError
+from kefu.web.i18n import translations
+
+STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    RowErrors: 422,
+    InvalidTransition: 409,
+}
+
+
+def status_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        status = status_for(exc)
+        if request.url.path.startswith("/api/"):
+            body: dict[str, object] = {"error": exc.code, "message": exc.message, **_params(exc)}
+            if isinstance(exc, RowErrors):
+                body["errors"] = [e.__dict__ for e in exc.errors]
+            return JSONResponse(body, status_code=status)
+        locale = request.cookies.get("kefu_locale", request.app.state.kefu.settings.default_locale)
+        text = translations(locale if locale in ("zh_CN", "en") else "en").gettext(exc.message)
+        return HTMLResponse(f'<div class="flash error" role="alert">{escape(text)}</div>', status_code=status)
+
+    @app.exception_handler(ConcurrentWriteError)
+    async def busy(request: Request, exc: ConcurrentWriteError) -> Response:
+        return JSONResponse(
+            {"error": "busy", "message": "another write to the same data happened; retry"},
+            status_code=503, headers={"Retry-After": "1"},
+        )
+
+
+def _params(exc: DomainError) -> dict[str, object]:
+    return {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool) or v is None}
+

@@ -1,0 +1,1 @@
+"""HTML routers per screen; they call the same services as the API."""

@@ -1,0 +1,129 @@
+"""The inbox screen and the conversation screen, with the agent's actions as HTMX posts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kefu.bootstrap import Kefu
+from kefu.domain.errors import NotFound
+from kefu.services import inbox
+from kefu.services.readmodels import ConversationDetail
+from kefu.web.api.conversations import make_filters
+from kefu.web.deps import AccountDep, KefuDep
+from kefu.web.i18n import COOKIE, LOCALES
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def inbox_page(
+    request: Request,
+    kefu: KefuDep,
+    store_id: Annotated[str | None, Query()] = None,
+    platform: str | None = None,
+    stage: str | None = None,
+    state: str | None = None,
+    colour_mark: str | None = None,
+    assignee: str | None = None,
+    language: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    filters = make_filters(
+        int(store_id) if store_id and store_id.isdigit() else None, platform, stage, state, colour_mark,
+        assignee, language, page,
+    )
+    with kefu.uow() as uow:
+        result = uow.queries.inbox_page(filters)
+        options = uow.queries.filter_options()
+    query = {k: v for k, v in request.query_params.items() if v and k != "page"}
+    name = "partials/inbox_list.html" if request.headers.get("HX-Target") == "inbox-list" else "pages/inbox.html"
+    return request.app.state.render(request, name, {
+        "page": result, "options": options, "selected": query,
+        "query_without_page": urlencode(query), "refresh": kefu.settings.inbox_refresh_seconds,
+    })
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation_page(conversation_id: int, request: Request, kefu: KefuDep) -> Response:
+    detail = _detail(kefu, conversation_id)
+    if detail.unread:
+        inbox.mark_read(conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    with kefu.uow() as uow:
+        options = uow.queries.filter_options()
+    return request.app.state.render(request, "pages/conversation.html", {
+        "c": detail, "options": options, "request_id": uuid.uuid4().hex,
+    })
+
+
+@router.post("/conversations/{conversation_id}/reply")
+def reply_action(
+    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep,
+    text: Annotated[str, Form(max_length=64 * 1024)], request_id: Annotated[str, Form(max_length=100)],
+) -> Response:
+    inbox.reply(conversation_id, text, account_id=account, request_id=request_id, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/mark")
+def mark_action(
+    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep,
+    colour_mark: Annotated[str, Form()] = "",
+) -> Response:
+    inbox.set_mark(conversation_id, colour_mark or None, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/assign")
+def assign_action(
+    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep,
+    assignee_id: Annotated[str, Form()] = "",
+) -> Response:
+    target = int(assignee_id) if assignee_id.isdigit() else None
+    inbox.assign(conversation_id, target, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/close")
+def close_action(conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep) -> Response:
+    inbox.close(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/reopen")
+def reopen_action(conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep) -> Response:
+    inbox.reopen(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/ui/locale")
+def set_locale(locale: Annotated[str, Form()], next_url: Annotated[str, Form(alias="next")] = "/") -> Response:
+    """Switch the UI language; only local paths are followed back (no open redirect)."""
+    target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if locale in LOCALES:
+        response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+    return response
+
+
+def _detail(kefu: Kefu, conversation_id: int) -> ConversationDetail:
+    with kefu.uow() as uow:
+        detail = uow.queries.conversation_detail(conversation_id, kefu.clock.now())
+    if detail is None:
+        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
+    return detail
+
+
+def _after_action(request: Request, kefu: KefuDep, conversation_id: int) -> Response:
+    """HTMX swaps the conversation body in place; a plain form post goes back to the page."""
+    if request.headers.get("HX-Request") != "true":
+        return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
+    with kefu.uow() as uow:
+        options = uow.queries.filter_options()
+    return request.app.state.render(request, "partials/conversation_body.html", {
+        "c": _detail(kefu, conversation_id), "options": options, "request_id": uuid.uuid4().hex,
+    })
