@@ -43,7 +43,9 @@ class Kefu:
 
     def fill_synthetic_inbox(self, conversations: int, per_conversation: int, seed: int = 1) -> int:
         """Benchmark data straight into the tables (see kefu.adapters.db.bulk)."""
-        return fill_synthetic_inbox(self.engine, conversations, per_conversation, seed, self.clock.now())
+        return fill_synthetic_inbox(
+            self.engine, conversations, per_conversation, seed, self.clock.now()
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from fastapi.testclient import TestClient
@@ -37,7 +37,11 @@ TEXTS = (
 def _fresh(workdir: Path, name: str) -> Kefu:
     kefu = bootstrap(Settings(database_url=f"sqlite:///{workdir / name}"))
     kefu.upgrade()
-    load_catalog(Catalog("bench shop", stores=list(STORES), accounts=list(ACCOUNTS)), kefu.uow(), kefu.clock.now())
+    load_catalog(
+        Catalog("bench shop", stores=list(STORES), accounts=list(ACCOUNTS)),
+        kefu.uow(),
+        kefu.clock.now(),
+    )
     return kefu
 
 
@@ -62,24 +66,40 @@ def ingest(
         with TestClient(create_app(kefu=kefu)) as client:
             started = time.perf_counter()
             for start in range(0, messages, batch):
-                response = client.post("/api/v1/messages", json=rows[start : start + batch])
-                if response.status_code != 200 or response.json()["accepted"] != len(rows[start : start + batch]):
-                    raise typer.Exit(f"batch at {start} failed: {response.status_code} {response.text[:300]}")
+                part = rows[start : start + batch]
+                response = client.post("/api/v1/messages", json=part)
+                if response.status_code != 200 or response.json()["accepted"] != len(part):
+                    _fail(f"batch at {start}: {response.status_code} {response.text[:300]}")
             elapsed = time.perf_counter() - started
         kefu.close()
     rate = messages / elapsed
-    _finish("ingest", as_json, {"messages": messages, "batch": batch, "seconds": round(elapsed, 2),
-                                "msg_per_s": round(rate), "machine": _machine()},
-            f"{messages} messages in {elapsed:.1f} s = {rate:.0f} msg/s")
+    _finish(
+        "ingest",
+        as_json,
+        {
+            "messages": messages,
+            "batch": batch,
+            "seconds": round(elapsed, 2),
+            "msg_per_s": round(rate),
+            "machine": _machine(),
+        },
+        f"{messages} messages in {elapsed:.1f} s = {rate:.0f} msg/s",
+    )
 
 
 def _synthetic(rng: random.Random, n: int, now: datetime) -> dict[str, Any]:
     store = STORES[n % len(STORES)].code
     buyer = rng.randrange(max(1, n // 5 + 1))
     return {
-        "store": store, "message_id": f"bench-{n}", "conversation_id": f"thread-{buyer}",
-        "buyer_id": f"buyer-{buyer}", "buyer_name": f"Buyer {buyer}", "buyer_country": "US", "buyer_language": "en",
-        "sent_at": (now - timedelta(seconds=(10**6 - n))).isoformat(), "text": rng.choice(TEXTS).format(n=n),
+        "store": store,
+        "message_id": f"bench-{n}",
+        "conversation_id": f"thread-{buyer}",
+        "buyer_id": f"buyer-{buyer}",
+        "buyer_name": f"Buyer {buyer}",
+        "buyer_country": "US",
+        "buyer_language": "en",
+        "sent_at": (now - timedelta(seconds=(10**6 - n))).isoformat(),
+        "text": rng.choice(TEXTS).format(n=n),
     }
 
 
@@ -113,23 +133,35 @@ def inbox(
                     response = client.get(url)
                     times.append((time.perf_counter() - started) * 1000)
                     if response.status_code != 200:
-                        raise typer.Exit(f"{url}: {response.status_code}")
+                        _fail(f"{url}: {response.status_code}")
                 times.sort()
-                figures[name] = {"p50_ms": round(statistics.median(times), 1),
-                                 "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+                figures[name] = {
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                }
         kefu.close()
     plain = figures["no filter"]
     worst = max(figures.values(), key=lambda f: f["p95_ms"])
-    _finish("inbox", as_json, {"messages": filled, "cases": figures, "machine": _machine()},
-            f"{filled} messages, first page p50 {plain['p50_ms']} ms p95 {plain['p95_ms']} ms without filters; "
-            f"with filters worst p95 {worst['p95_ms']} ms")
+    _finish(
+        "inbox",
+        as_json,
+        {"messages": filled, "cases": figures, "machine": _machine()},
+        f"{filled} messages, first page p50 {plain['p50_ms']} ms p95 {plain['p95_ms']} ms "
+        "without filters; "
+        f"with filters worst p95 {worst['p95_ms']} ms",
+    )
+
+
+def _fail(reason: str) -> NoReturn:
+    typer.echo(f"benchmark failed: {reason}", err=True)
+    raise typer.Exit(1)
 
 
 def _finish(name: str, as_json: bool, figures: dict[str, Any], line: str) -> None:
     if as_json:
         print(json.dumps({"bench": name, **figures}))
         return
-    for key, value in figures.items():
+    for value in figures.values():
         if isinstance(value, dict):
             for case, numbers in value.items():
                 typer.echo(f"  {case:>14}: {numbers}")

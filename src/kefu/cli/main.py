@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
@@ -16,7 +23,9 @@ from kefu.cli import bench, db
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
 
-app = typer.Typer(help="kefu: customer-service workbench for cross-border sellers.", no_args_is_help=True)
+app = typer.Typer(
+    help="kefu: customer-service workbench for cross-border sellers.", no_args_is_help=True
+)
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 console = Console()
@@ -26,8 +35,14 @@ def settings_for(database_url: str | None) -> Settings:
     return Settings(database_url=database_url) if database_url else Settings()
 
 
-DbOption = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL",
-                                              help="SQLAlchemy URL; default sqlite:///var/kefu.db")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="KEFU_DATABASE_URL",
+        help="SQLAlchemy URL; default sqlite:///var/kefu.db",
+    ),
+]
 
 
 @app.command()
@@ -51,18 +66,25 @@ def serve(
     kefu = bootstrap(settings_for(database_url))
     if upgrade:
         kefu.upgrade()
-    console.print(f"kefu workbench: [bold]http://{host}:{port}[/bold]  (API docs: http://{host}:{port}/docs)")
+    console.print(
+        f"kefu workbench: [bold]http://{host}:{port}[/bold]  (API docs: http://{host}:{port}/docs)"
+    )
     uvicorn.run(create_app(kefu=kefu), host=host, port=port, log_level="info")
 
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL or CSV file")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL or CSV file")
+    ],
     database_url: DbOption = None,
-    fmt: Annotated[str | None, typer.Option("--format", help=f"one of {', '.join(FORMATS)}; default: by extension")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help=f"one of {', '.join(FORMATS)}; default: by extension"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Import buyer messages; bad rows are reported with row, field and reason, good rows are kept."""
+    """Import buyer messages; good rows are kept, bad rows reported with row, field and reason."""
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     kefu = bootstrap(settings_for(database_url))
@@ -79,29 +101,44 @@ def import_command(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="FILE") from None
     if as_json:
-        print(json.dumps({
-            "received": report.received, "accepted": report.accepted, "duplicates": report.duplicates,
-            "errors": [e.__dict__ for e in report.errors],
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "received": report.received,
+                    "accepted": report.accepted,
+                    "duplicates": report.duplicates,
+                    "errors": [e.__dict__ for e in report.errors],
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         for error in report.errors:
             console.print(f"[red]error[/red] {error.describe()}", highlight=False)
-        console.print(f"{file.name}: {report.received} rows, {report.accepted} stored, "
-                      f"{report.duplicates} already there, {report.rejected_rows} rejected")
+        console.print(
+            f"{file.name}: {report.received} rows, {report.accepted} stored, "
+            f"{report.duplicates} already there, {report.rejected_rows} rejected"
+        )
     if report.errors:
         raise typer.Exit(code=2)
 
 
 @app.command()
 def demo(
-    db_path: Annotated[Path, typer.Option("--db", help="SQLite file to build")] = Path("var/demo.db"),
+    db_path: Annotated[Path, typer.Option("--db", help="SQLite file to build")] = Path(
+        "var/demo.db"
+    ),
     seed: Annotated[int, typer.Option(help="same seed, same shop")] = 7,
-    build_only: Annotated[bool, typer.Option("--build-only", help="build the database and stop")] = False,
-    scale: Annotated[float, typer.Option(help="fraction of the full demo size (tests use small ones)")] = 1.0,
+    build_only: Annotated[
+        bool, typer.Option("--build-only", help="build the database and stop")
+    ] = False,
+    scale: Annotated[
+        float, typer.Option(help="fraction of the full demo size (tests use small ones)")
+    ] = 1.0,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
-    """Build the demo shop (4 stores, ~3,000 conversations) into a fresh SQLite file, then serve it."""
+    """Build the demo shop (4 stores, ~3,000 conversations) into a fresh SQLite file; serve it."""
     import time
 
     from kefu.demo.build import DemoSize, build_demo
@@ -113,7 +150,7 @@ def demo(
     kefu.upgrade()
     started = time.perf_counter()
     with _progress() as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def step(label: str, done: int, total: int) -> None:
             if label not in tasks:
@@ -123,14 +160,22 @@ def demo(
         summary = build_demo(kefu, seed=seed, size=DemoSize().scaled(scale), progress=step)
     kefu.close()
     console.print(
-        f"demo shop built in {time.perf_counter() - started:.1f} s at {db_path}: {summary.stores} stores, "
+        f"demo shop built in {time.perf_counter() - started:.1f} s at {db_path}: "
+        f"{summary.stores} stores, "
         f"{summary.products} products, {summary.buyers} buyers, {summary.orders} orders, "
-        f"{summary.conversations} conversations, {summary.messages} messages in {summary.languages} languages"
+        f"{summary.conversations} conversations, {summary.messages} messages "
+        f"in {summary.languages} languages"
     )
     if not build_only:
         serve(database_url=url, host=host, port=port, upgrade=False)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )

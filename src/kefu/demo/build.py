@@ -17,7 +17,15 @@ from kefu.demo.conversations import (
 )
 from kefu.domain.types import OrderStatus, TrackingStatus
 from kefu.services import inbox
-from kefu.services.catalog import BuyerIn, Catalog, OrderIn, OrderLineIn, ParcelIn, TrackingEventIn, load_catalog
+from kefu.services.catalog import (
+    BuyerIn,
+    Catalog,
+    OrderIn,
+    OrderLineIn,
+    ParcelIn,
+    TrackingEventIn,
+    load_catalog,
+)
 
 BATCH = 2000
 
@@ -30,7 +38,12 @@ class DemoSize:
     conversations: int = 3000
 
     def scaled(self, factor: float) -> DemoSize:
-        return DemoSize(*(max(8, int(v * factor)) for v in (self.products, self.buyers, self.orders, self.conversations)))
+        return DemoSize(
+            *(
+                max(8, int(v * factor))
+                for v in (self.products, self.buyers, self.orders, self.conversations)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -44,14 +57,22 @@ class DemoSummary:
     languages: int
 
 
-def build_demo(kefu: Kefu, *, seed: int = 7, now: datetime | None = None, size: DemoSize = DemoSize(),
-               progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
-    """Fill an empty, migrated database with the demo shop; the same seed and time give the same shop."""
+def build_demo(
+    kefu: Kefu,
+    *,
+    seed: int = 7,
+    now: datetime | None = None,
+    size: DemoSize = DemoSize(),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DemoSummary:
+    """Fill an empty, migrated database with the demo shop; same seed and time, same shop."""
     now = now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
     corpus = load_corpus()
     names = {lang: (c.first_names, c.last_names) for lang, c in corpus.items()}
-    catalog = build_catalog(rng, now, names, products=size.products, buyers=size.buyers, orders=size.orders)
+    catalog = build_catalog(
+        rng, now, names, products=size.products, buyers=size.buyers, orders=size.orders
+    )
     _add_damaged_garment_order(catalog, now)
     step = progress or (lambda _label, _done, _total: None)
     step("catalog", 0, 1)
@@ -72,8 +93,12 @@ def build_demo(kefu: Kefu, *, seed: int = 7, now: datetime | None = None, size: 
         step("messages", min(start + BATCH, len(messages)), len(messages))
     _apply_team_actions(kefu, conversations, step)
     return DemoSummary(
-        stores=len(catalog.stores), products=len(catalog.products), buyers=len(catalog.buyers),
-        orders=len(catalog.orders), conversations=len(conversations), messages=len(messages),
+        stores=len(catalog.stores),
+        products=len(catalog.products),
+        buyers=len(catalog.buyers),
+        orders=len(catalog.orders),
+        conversations=len(conversations),
+        messages=len(messages),
         languages=len({m["buyer_language"] for m in messages}),
     )
 
@@ -89,7 +114,13 @@ def _apply_team_actions(
         cid = ids[conv.key]
         actor = accounts.get(conv.assignee or "owner")
         if conv.assignee:
-            inbox.assign(cid, accounts[conv.assignee], account_id=accounts["owner"], uow=kefu.uow(), clock=kefu.clock)
+            inbox.assign(
+                cid,
+                accounts[conv.assignee],
+                account_id=accounts["owner"],
+                uow=kefu.uow(),
+                clock=kefu.clock,
+            )
         if conv.mark:
             inbox.set_mark(cid, conv.mark.value, account_id=actor, uow=kefu.uow(), clock=kefu.clock)
         if conv.close:
@@ -101,20 +132,54 @@ def _apply_team_actions(
 def _add_damaged_garment_order(catalog: Catalog, now: datetime) -> None:
     """SPEC §8's case: a new buyer, one garment for 138 yuan (19.40 USD), delivered damaged."""
     buyer = BuyerIn("ali-global", "ali-b999138", "Olivia Bennett", "GB", "en")
-    dress = next(p for p in catalog.products if p.store_code == "ali-global" and p.category == "dress")
+    dress = next(
+        p for p in catalog.products if p.store_code == "ali-global" and p.category == "dress"
+    )
     paid = now - timedelta(days=16)
     delivered = now - timedelta(days=1, hours=4)
     catalog.buyers.append(buyer)
-    catalog.orders.append(OrderIn(
-        store_code="ali-global", buyer=("ali-global", buyer.platform_buyer_id),
-        order_number=DAMAGED_ORDER_NUMBER, status=OrderStatus.DELIVERED, placed_at=paid - timedelta(minutes=20),
-        lines=(OrderLineIn(dress.sku, dress.title, 1, 1940),), paid_at=paid,
-        promised_delivery_at=paid + timedelta(days=25), delivered_at=delivered, ship_to_country="GB",
-        note="Size M please, it is a gift",
-        parcels=(ParcelIn("Cainiao Super Economy", "LP00613800138CN", paid + timedelta(days=2), events=(
-            TrackingEventIn(paid + timedelta(days=2), TrackingStatus.INFO_RECEIVED, "Shenzhen, CN", "Shipment information received"),
-            TrackingEventIn(paid + timedelta(days=4), TrackingStatus.IN_TRANSIT, "Hong Kong, HK", "Departed the country of origin"),
-            TrackingEventIn(paid + timedelta(days=11), TrackingStatus.ARRIVED_DESTINATION, "GB", "Arrived at the destination sorting centre"),
-            TrackingEventIn(delivered, TrackingStatus.DELIVERED, "London, GB", "Delivered"),
-        )),),
-    ))
+    catalog.orders.append(
+        OrderIn(
+            store_code="ali-global",
+            buyer=("ali-global", buyer.platform_buyer_id),
+            order_number=DAMAGED_ORDER_NUMBER,
+            status=OrderStatus.DELIVERED,
+            placed_at=paid - timedelta(minutes=20),
+            lines=(OrderLineIn(dress.sku, dress.title, 1, 1940),),
+            paid_at=paid,
+            promised_delivery_at=paid + timedelta(days=25),
+            delivered_at=delivered,
+            ship_to_country="GB",
+            note="Size M please, it is a gift",
+            parcels=(
+                ParcelIn(
+                    "Cainiao Super Economy",
+                    "LP00613800138CN",
+                    paid + timedelta(days=2),
+                    events=(
+                        TrackingEventIn(
+                            paid + timedelta(days=2),
+                            TrackingStatus.INFO_RECEIVED,
+                            "Shenzhen, CN",
+                            "Shipment information received",
+                        ),
+                        TrackingEventIn(
+                            paid + timedelta(days=4),
+                            TrackingStatus.IN_TRANSIT,
+                            "Hong Kong, HK",
+                            "Departed the country of origin",
+                        ),
+                        TrackingEventIn(
+                            paid + timedelta(days=11),
+                            TrackingStatus.ARRIVED_DESTINATION,
+                            "GB",
+                            "Arrived at the destination sorting centre",
+                        ),
+                        TrackingEventIn(
+                            delivered, TrackingStatus.DELIVERED, "London, GB", "Delivered"
+                        ),
+                    ),
+                ),
+            ),
+        )
+    )

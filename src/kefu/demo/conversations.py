@@ -10,17 +10,47 @@ from importlib.resources import files
 from typing import Any
 
 from kefu.domain.intents import group_of
-from kefu.domain.types import ColourMark, Origin, OrderStatus, TrackingStatus
+from kefu.domain.types import ColourMark, OrderStatus, Origin, TrackingStatus
 from kefu.services.catalog import BuyerIn, Catalog, OrderIn, ProductIn
 
 DAMAGED_ORDER_NUMBER = "8099000000000138"
-PRE_SALE_INTENTS = ("product_stock", "product_price", "product_size", "product_detail", "wholesale_sample",
-                    "shipping_method", "shipping_time", "customs_duty", "payment", "coupon_discount",
-                    "greeting_thanks", "account", "other")
-IN_SALE_INTENTS = ("order_tracking", "shipping_time", "cancel_order", "change_order", "customs_duty", "payment",
-                   "order_tracking", "not_received")
-AFTER_SALE_INTENTS = ("damaged_defective", "wrong_item", "return_exchange", "refund", "usage_help",
-                      "review_feedback", "complaint", "greeting_thanks", "refund", "damaged_defective")
+PRE_SALE_INTENTS = (
+    "product_stock",
+    "product_price",
+    "product_size",
+    "product_detail",
+    "wholesale_sample",
+    "shipping_method",
+    "shipping_time",
+    "customs_duty",
+    "payment",
+    "coupon_discount",
+    "greeting_thanks",
+    "account",
+    "other",
+)
+IN_SALE_INTENTS = (
+    "order_tracking",
+    "shipping_time",
+    "cancel_order",
+    "change_order",
+    "customs_duty",
+    "payment",
+    "order_tracking",
+    "not_received",
+)
+AFTER_SALE_INTENTS = (
+    "damaged_defective",
+    "wrong_item",
+    "return_exchange",
+    "refund",
+    "usage_help",
+    "review_feedback",
+    "complaint",
+    "greeting_thanks",
+    "refund",
+    "damaged_defective",
+)
 PROBLEM_INTENTS = ("not_received", "order_tracking", "customs_duty", "complaint")
 SIZES = ("S", "M", "L", "XL", "38", "39", "40", "42", "44")
 
@@ -39,7 +69,9 @@ def load_corpus() -> dict[str, Corpus]:
     for item in (files("kefu") / "demo" / "corpus").iterdir():
         if item.name.endswith(".json"):
             data = json.loads(item.read_text(encoding="utf-8"))
-            out[data["language"]] = Corpus(data["buyer"], data["seller"], data["names"]["first"], data["names"]["last"])
+            out[data["language"]] = Corpus(
+                data["buyer"], data["seller"], data["names"]["first"], data["names"]["last"]
+            )
     return out
 
 
@@ -54,8 +86,14 @@ class DemoConversation:
     close: bool = False
 
 
-def build_conversations(rng: random.Random, now: datetime, catalog: Catalog, corpus: dict[str, Corpus],
-                        count: int, accounts_by_language: dict[str, list[str]]) -> list[DemoConversation]:
+def build_conversations(
+    rng: random.Random,
+    now: datetime,
+    catalog: Catalog,
+    corpus: dict[str, Corpus],
+    count: int,
+    accounts_by_language: dict[str, list[str]],
+) -> list[DemoConversation]:
     orders_of: dict[tuple[str, str], list[OrderIn]] = {}
     for order in catalog.orders:
         orders_of.setdefault(order.buyer, []).append(order)
@@ -66,14 +104,31 @@ def build_conversations(rng: random.Random, now: datetime, catalog: Catalog, cor
     for n in range(1, count):
         buyer = rng.choice(catalog.buyers)
         orders = orders_of.get((buyer.store_code, buyer.platform_buyer_id), [])
-        out.append(_conversation(rng, now, n, buyer, orders, products_of[buyer.store_code], corpus,
-                                 accounts_by_language))
+        out.append(
+            _conversation(
+                rng,
+                now,
+                n,
+                buyer,
+                orders,
+                products_of[buyer.store_code],
+                corpus,
+                accounts_by_language,
+            )
+        )
     return out
 
 
-def _conversation(rng: random.Random, now: datetime, n: int, buyer: BuyerIn, orders: list[OrderIn],
-                  products: list[ProductIn], corpus: dict[str, Corpus],
-                  accounts_by_language: dict[str, list[str]]) -> DemoConversation:
+def _conversation(
+    rng: random.Random,
+    now: datetime,
+    n: int,
+    buyer: BuyerIn,
+    orders: list[OrderIn],
+    products: list[ProductIn],
+    corpus: dict[str, Corpus],
+    accounts_by_language: dict[str, list[str]],
+) -> DemoConversation:
     order = rng.choice(orders) if orders and rng.random() < 0.7 else None
     intent, origin = _situation(rng, order)
     product = rng.choice(products)
@@ -83,18 +138,44 @@ def _conversation(rng: random.Random, now: datetime, n: int, buyer: BuyerIn, ord
     conv_id = f"demo-c{n:05d}"
     conv = DemoConversation(key=(buyer.store_code, conv_id))
     at = start
-    conv.messages.append(_message(buyer, conv_id, f"{conv_id}-1", at, origin, order, product,
-                                  _fill(rng.choice(texts.buyer[intent]), slots), "buyer"))
+    conv.messages.append(
+        _message(
+            buyer,
+            conv_id,
+            f"{conv_id}-1",
+            at,
+            origin,
+            order,
+            product,
+            _fill(rng.choice(texts.buyer[intent]), slots),
+            "buyer",
+        )
+    )
     if rng.random() < 0.62:
         at = min(now - timedelta(minutes=5), at + timedelta(hours=rng.uniform(0.2, 40)))
-        reply = _fill(rng.choice(texts.seller[group_of(intent)]), {**slots, "name": buyer.name.split()[0],
-                                                                    "shop": "Sunrise"})
-        conv.messages.append(_message(buyer, conv_id, f"{conv_id}-2", at, origin, order, product, reply, "shop"))
+        reply = _fill(
+            rng.choice(texts.seller[group_of(intent)]),
+            {**slots, "name": buyer.name.split()[0], "shop": "Sunrise"},
+        )
+        conv.messages.append(
+            _message(buyer, conv_id, f"{conv_id}-2", at, origin, order, product, reply, "shop")
+        )
         if rng.random() < 0.4:
             follow = rng.choice(("greeting_thanks", intent))
             at = min(now - timedelta(minutes=1), at + timedelta(hours=rng.uniform(0.5, 30)))
-            conv.messages.append(_message(buyer, conv_id, f"{conv_id}-3", at, origin, order, product,
-                                          _fill(rng.choice(texts.buyer[follow]), slots), "buyer"))
+            conv.messages.append(
+                _message(
+                    buyer,
+                    conv_id,
+                    f"{conv_id}-3",
+                    at,
+                    origin,
+                    order,
+                    product,
+                    _fill(rng.choice(texts.buyer[follow]), slots),
+                    "buyer",
+                )
+            )
         elif rng.random() < 0.45:
             conv.close = True
     conv.mark = _mark(rng, intent, order)
@@ -106,14 +187,27 @@ def _conversation(rng: random.Random, now: datetime, n: int, buyer: BuyerIn, ord
 
 def _situation(rng: random.Random, order: OrderIn | None) -> tuple[str, Origin]:
     if order is None:
-        return rng.choice(PRE_SALE_INTENTS), rng.choice((Origin.PRODUCT_PAGE, Origin.STORE_PAGE, Origin.MESSAGE_CENTER))
+        return rng.choice(PRE_SALE_INTENTS), rng.choice(
+            (Origin.PRODUCT_PAGE, Origin.STORE_PAGE, Origin.MESSAGE_CENTER)
+        )
     after_origin = rng.choice((Origin.ORDER_DETAIL, Origin.ORDER_DETAIL, Origin.ORDER_LIST))
-    if any(e.status in (TrackingStatus.CUSTOMS_HOLD, TrackingStatus.AWAITING_PICKUP, TrackingStatus.FAILED_DELIVERY,
-                        TrackingStatus.EXCEPTION, TrackingStatus.RETURNED)
-           for p in order.parcels for e in p.events[-1:]):
+    if any(
+        e.status
+        in (
+            TrackingStatus.CUSTOMS_HOLD,
+            TrackingStatus.AWAITING_PICKUP,
+            TrackingStatus.FAILED_DELIVERY,
+            TrackingStatus.EXCEPTION,
+            TrackingStatus.RETURNED,
+        )
+        for p in order.parcels
+        for e in p.events[-1:]
+    ):
         return rng.choice(PROBLEM_INTENTS), Origin.DISPUTE if rng.random() < 0.2 else after_origin
     if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-        return rng.choice(AFTER_SALE_INTENTS), Origin.DISPUTE if rng.random() < 0.05 else after_origin
+        return rng.choice(
+            AFTER_SALE_INTENTS
+        ), Origin.DISPUTE if rng.random() < 0.05 else after_origin
     if order.status == OrderStatus.CANCELLED:
         return "refund", after_origin
     return rng.choice(IN_SALE_INTENTS), rng.choice((after_origin, Origin.MESSAGE_CENTER))
@@ -128,7 +222,11 @@ def _start(rng: random.Random, now: datetime, order: OrderIn | None) -> datetime
 
 
 def _slots(rng: random.Random, order: OrderIn | None, product: ProductIn) -> dict[str, str]:
-    tracking = order.parcels[0].tracking_number if order and order.parcels else f"LP00{rng.randrange(10**8, 10**9)}CN"
+    tracking = (
+        order.parcels[0].tracking_number
+        if order and order.parcels
+        else f"LP00{rng.randrange(10**8, 10**9)}CN"
+    )
     return {
         "order_number": order.order_number if order else f"80{rng.randrange(10**13, 10**14)}",
         "tracking_number": tracking,
@@ -144,14 +242,31 @@ def _fill(text: str, slots: dict[str, str]) -> str:
     return text.format(**slots) if "{" in text else text
 
 
-def _message(buyer: BuyerIn, conv_id: str, message_id: str, at: datetime, origin: Origin, order: OrderIn | None,
-             product: ProductIn, text: str, direction: str) -> dict[str, Any]:
+def _message(
+    buyer: BuyerIn,
+    conv_id: str,
+    message_id: str,
+    at: datetime,
+    origin: Origin,
+    order: OrderIn | None,
+    product: ProductIn,
+    text: str,
+    direction: str,
+) -> dict[str, Any]:
     return {
-        "store": buyer.store_code, "message_id": message_id, "conversation_id": conv_id,
-        "buyer_id": buyer.platform_buyer_id, "buyer_name": buyer.name, "buyer_country": buyer.country,
-        "buyer_language": buyer.language, "order_number": order.order_number if order else None,
-        "product_sku": None if order else product.sku, "origin": origin.value, "sent_at": at.isoformat(),
-        "text": text, "direction": direction,
+        "store": buyer.store_code,
+        "message_id": message_id,
+        "conversation_id": conv_id,
+        "buyer_id": buyer.platform_buyer_id,
+        "buyer_name": buyer.name,
+        "buyer_country": buyer.country,
+        "buyer_language": buyer.language,
+        "order_number": order.order_number if order else None,
+        "product_sku": None if order else product.sku,
+        "origin": origin.value,
+        "sent_at": at.isoformat(),
+        "text": text,
+        "direction": direction,
     }
 
 
@@ -172,7 +287,7 @@ def _mark(rng: random.Random, intent: str, order: OrderIn | None) -> ColourMark 
 
 
 def _damaged_garment_case(now: datetime, catalog: Catalog) -> DemoConversation:
-    """SPEC §8 example: a new buyer paid 138 yuan for a garment, it arrived damaged, wants an exchange.
+    """SPEC §8 example: a new buyer paid 138 yuan for a garment that arrived damaged.
 
     The shop checked it before shipping and pays the 24-yuan postage of the exchange.
     """
@@ -182,18 +297,39 @@ def _damaged_garment_case(now: datetime, catalog: Catalog) -> DemoConversation:
     first = now - timedelta(hours=20)
     conv = DemoConversation(key=("ali-global", conv_id), mark=ColourMark.RED, assignee="zhangmin")
     texts = [
-        (first, "buyer", "Hello, my dress arrived today but the seam on the left side is torn and there is a "
-                         "hole near the zipper. I paid 19.40 USD for it. I want to exchange it for a new one, "
-                         "not a refund. Photos attached."),
-        (first + timedelta(hours=2), "shop", "Hello, I am very sorry the dress arrived damaged. We check every "
-                                              "dress before shipping, so it was probably damaged in transit. "
-                                              "Could you send one more photo of the parcel box?"),
-        (first + timedelta(hours=5), "buyer", "box was crushed on one corner. photo attached. can you send the "
-                                               "new one in size M again??"),
+        (
+            first,
+            "buyer",
+            "Hello, my dress arrived today but the seam on the left side is torn and there is a "
+            "hole near the zipper. I paid 19.40 USD for it. I want to exchange it for a new one, "
+            "not a refund. Photos attached.",
+        ),
+        (
+            first + timedelta(hours=2),
+            "shop",
+            "Hello, I am very sorry the dress arrived damaged. We check every "
+            "dress before shipping, so it was probably damaged in transit. "
+            "Could you send one more photo of the parcel box?",
+        ),
+        (
+            first + timedelta(hours=5),
+            "buyer",
+            "box was crushed on one corner. photo attached. can you send the "
+            "new one in size M again??",
+        ),
     ]
     for i, (at, direction, text) in enumerate(texts, start=1):
-        message = _message(buyer, conv_id, f"{conv_id}-{i}", at, Origin.ORDER_DETAIL, order, catalog.products[0],
-                           text, direction)
+        message = _message(
+            buyer,
+            conv_id,
+            f"{conv_id}-{i}",
+            at,
+            Origin.ORDER_DETAIL,
+            order,
+            catalog.products[0],
+            text,
+            direction,
+        )
         if direction == "buyer":
             message["attachments"] = [f"https://demo.kefu.invalid/photos/damaged-dress-{i}.jpg"]
         conv.messages.append(message)

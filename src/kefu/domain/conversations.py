@@ -10,7 +10,7 @@ from datetime import datetime
 
 from kefu.domain.errors import InvalidTransition
 from kefu.domain.orders import is_paid_not_delivered
-from kefu.domain.types import ColourMark, Origin, OrderStatus, Stage, Status
+from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status
 
 AFTER_SALE_ORIGINS = frozenset({Origin.ORDER_LIST, Origin.ORDER_DETAIL, Origin.DISPUTE})
 
@@ -56,15 +56,29 @@ class MarkMeaning:
 
 # SPEC §7: fixed meanings; the legend on screen reads from here.
 MARK_LEGEND: tuple[MarkMeaning, ...] = (
-    MarkMeaning(ColourMark.YELLOW, "Reshipped order: send the buyer the new tracking number",
-                "重发订单：把新的跟踪号发给买家"),
-    MarkMeaning(ColourMark.BLUE, "Big or returning buyer: keep following logistics and after-sale",
-                "大客户或回头客：持续跟进物流和售后"),
-    MarkMeaning(ColourMark.GREEN, "Refund (through support or PayPal)", "退款（通过客服或 PayPal）"),
-    MarkMeaning(ColourMark.RED, "Product quality problem: record it and report it regularly",
-                "产品质量问题：记录并定期汇报"),
-    MarkMeaning(ColourMark.PURPLE, "Logistics dispute refunded: once the parcel arrives, ask the buyer to pay",
-                "物流纠纷已退款：包裹妥投后请买家付款"),
+    MarkMeaning(
+        ColourMark.YELLOW,
+        "Reshipped order: send the buyer the new tracking number",
+        "重发订单：把新的跟踪号发给买家",
+    ),
+    MarkMeaning(
+        ColourMark.BLUE,
+        "Big or returning buyer: keep following logistics and after-sale",
+        "大客户或回头客：持续跟进物流和售后",
+    ),
+    MarkMeaning(
+        ColourMark.GREEN, "Refund (through support or PayPal)", "退款（通过客服或 PayPal）"
+    ),
+    MarkMeaning(
+        ColourMark.RED,
+        "Product quality problem: record it and report it regularly",
+        "产品质量问题：记录并定期汇报",
+    ),
+    MarkMeaning(
+        ColourMark.PURPLE,
+        "Logistics dispute refunded: once the parcel arrives, ask the buyer to pay",
+        "物流纠纷已退款：包裹妥投后请买家付款",
+    ),
 )
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 INTENT_GROUPS: dict[str, tuple[str, ...]] = {
-    "product": ("product_stock", "product_price", "product_size", "product_detail", "wholesale_sample"),
+    "product": (
+        "product_stock",
+        "product_price",
+        "product_size",
+        "product_detail",
+        "wholesale_sample",
+    ),
     "logistics": ("shipping_method", "shipping_time", "order_tracking", "not_received"),
     "customs": ("customs_duty",),
     "payment": ("payment",),
@@ -12,7 +18,9 @@ INTENT_GROUPS: dict[str, tuple[str, ...]] = {
     "relationship": ("coupon_discount", "review_feedback", "complaint", "greeting_thanks"),
     "other": ("account", "other"),
 }
-GROUP_OF: dict[str, str] = {intent: group for group, intents in INTENT_GROUPS.items() for intent in intents}
+GROUP_OF: dict[str, str] = {
+    intent: group for group, intents in INTENT_GROUPS.items() for intent in intents
+}
 INTENTS: tuple[str, ...] = tuple(GROUP_OF)
 
 

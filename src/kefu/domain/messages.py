@@ -47,9 +47,9 @@ FIELDS = (
 REQUIRED = ("store", "message_id", "buyer_id", "sent_at")
 
 
-
 class _ErrFn(Protocol):
     def __call__(self, field: str, reason: str, value: object = None) -> None: ...
+
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -104,7 +104,9 @@ def parse_incoming(
     order_number = _short_text(raw, "order_number", 64, err)
     product_sku = _short_text(raw, "product_sku", 64, err)
     country = _pattern(raw, "buyer_country", _COUNTRY, "must be a two-letter ISO 3166 code", err)
-    language = _pattern(raw, "buyer_language", _LANGUAGE, "must be a language tag like 'es' or 'pt-BR'", err)
+    language = _pattern(
+        raw, "buyer_language", _LANGUAGE, "must be a language tag like 'es' or 'pt-BR'", err
+    )
     origin = _enum(raw, "origin", Origin, Origin.MESSAGE_CENTER, err)
     direction = _enum(raw, "direction", Direction, Direction.BUYER, err)
     sent_at = _when(raw.get("sent_at"), now, err)
@@ -167,9 +169,7 @@ def _pattern(
     return value
 
 
-def _enum(
-    raw: Mapping[str, object], name: str, kind: type[_E], default: _E, err: _ErrFn
-) -> _E:
+def _enum(raw: Mapping[str, object], name: str, kind: type[_E], default: _E, err: _ErrFn) -> _E:
     value = raw.get(name)
     if _blank(value):
         return default

@@ -93,7 +93,9 @@ class OrderIn:
 
     @property
     def total_cents(self) -> int:
-        return sum(line.quantity * line.unit_price_cents for line in self.lines) + self.shipping_cents
+        return (
+            sum(line.quantity * line.unit_price_cents for line in self.lines) + self.shipping_cents
+        )
 
 
 @dataclass

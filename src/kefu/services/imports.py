@@ -28,11 +28,18 @@ def detect_format(path: Path) -> str:
         return "jsonl"
     if suffix == "csv":
         return "csv"
-    raise ValueError(f"{path.name}: cannot tell the format from the extension; use --format jsonl or csv")
+    raise ValueError(
+        f"{path.name}: cannot tell the format from the extension; use --format jsonl or csv"
+    )
 
 
 def import_file(
-    path: Path, uow: UnitOfWork, clock: Clock, *, fmt: str | None = None, progress: Progress | None = None
+    path: Path,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    fmt: str | None = None,
+    progress: Progress | None = None,
 ) -> IngestReport:
     """Import every good row of a JSONL or CSV file; bad rows are reported with row and field."""
     kind = fmt or detect_format(path)
@@ -62,14 +69,19 @@ def import_file(
 
 
 def _flush(
-    chunk: list[dict[str, object]], rows: list[int], uow: UnitOfWork, clock: Clock, report: IngestReport
+    chunk: list[dict[str, object]],
+    rows: list[int],
+    uow: UnitOfWork,
+    clock: Clock,
+    report: IngestReport,
 ) -> None:
     if not chunk:
         return
     part = ingest(chunk, uow, clock)
     # ingest numbers rows within the chunk; map them back to file rows.
     part.errors = [
-        FieldError(e.field, e.reason, row=rows[(e.row or 1) - 1], value=e.value) for e in part.errors
+        FieldError(e.field, e.reason, row=rows[(e.row or 1) - 1], value=e.value)
+        for e in part.errors
     ]
     report.merge(part)
     chunk.clear()
@@ -87,7 +99,13 @@ def _jsonl_rows(data: bytes) -> Iterator[Row]:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield number, None, FieldError("(line)", f"malformed JSON at column {exc.colno}: {exc.msg}", row=number)
+            yield (
+                number,
+                None,
+                FieldError(
+                    "(line)", f"malformed JSON at column {exc.colno}: {exc.msg}", row=number
+                ),
+            )
             continue
         if not isinstance(value, dict):
             yield number, None, FieldError("(line)", "must be a JSON object", row=number)
@@ -103,16 +121,26 @@ def _csv_rows(data: bytes) -> Iterator[Row]:
         for record in reader:
             number = reader.line_num
             if "(extra)" in record:
-                yield number, None, FieldError("(row)", "has more cells than the header", row=number)
+                yield (
+                    number,
+                    None,
+                    FieldError("(row)", "has more cells than the header", row=number),
+                )
                 continue
-            raw: dict[str, object] = {k: v for k, v in record.items() if k is not None and v not in (None, "")}
+            raw: dict[str, object] = {
+                k: v for k, v in record.items() if k is not None and v not in (None, "")
+            }
             bad = next((k for k, v in raw.items() if isinstance(v, str) and _bad_utf8(v)), None)
             if bad is not None:
                 yield number, None, FieldError(bad, "is not valid UTF-8", row=number)
                 continue
             yield number, raw, None
     except csv.Error as exc:
-        yield reader.line_num, None, FieldError("(row)", f"malformed CSV: {exc}", row=reader.line_num)
+        yield (
+            reader.line_num,
+            None,
+            FieldError("(row)", f"malformed CSV: {exc}", row=reader.line_num),
+        )
 
 
 def _bad_utf8(text: str) -> bool:

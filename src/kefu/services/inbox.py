@@ -115,13 +115,21 @@ def _store_batch(
         conv = conversations.get(key)
         if conv is None:
             conv = Conversation(
-                id=None, store_id=store_id, buyer_id=buyer_ids[(store_id, m.buyer_id)],
-                platform_conversation_id=m.conversation_id, origin=m.origin,
-                created_at=m.sent_at, last_message_at=m.sent_at,
+                id=None,
+                store_id=store_id,
+                buyer_id=buyer_ids[(store_id, m.buyer_id)],
+                platform_conversation_id=m.conversation_id,
+                origin=m.origin,
+                created_at=m.sent_at,
+                last_message_at=m.sent_at,
             )
             conversations[key] = conv
-        _apply(conv, m, orders.get((store_id, m.order_number or "")),
-               products.get((store_id, m.product_sku or "")))
+        _apply(
+            conv,
+            m,
+            orders.get((store_id, m.order_number or "")),
+            products.get((store_id, m.product_sku or "")),
+        )
     touched = [conversations[k] for k in keys]
     facts = repo.order_facts({c.order_id for c in touched if c.order_id is not None}, now)
     for conv in touched:
@@ -138,7 +146,9 @@ def _drop_known(
     by_store: dict[int, list[str]] = {}
     for _, m in rows:
         by_store.setdefault(stores[m.store].id, []).append(m.message_id)
-    known = {(sid, mid) for sid, ids in by_store.items() for mid in uow.inbox.known_message_ids(sid, ids)}
+    known = {
+        (sid, mid) for sid, ids in by_store.items() for mid in uow.inbox.known_message_ids(sid, ids)
+    }
     fresh: dict[tuple[int, str], IncomingMessage] = {}
     for _, m in rows:
         key = (stores[m.store].id, m.message_id)
@@ -159,7 +169,8 @@ def _buyer_keys(fresh: Sequence[IncomingMessage], stores: Mapping[str, Any]) -> 
 
 
 def _per_store(
-    fresh: Sequence[IncomingMessage], stores: Mapping[str, Any],
+    fresh: Sequence[IncomingMessage],
+    stores: Mapping[str, Any],
     pick: Callable[[IncomingMessage], str | None],
 ) -> dict[int, list[str]]:
     out: dict[int, set[str]] = {}
@@ -170,7 +181,9 @@ def _per_store(
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _apply(conv: Conversation, m: IncomingMessage, order_id: int | None, product_id: int | None) -> None:
+def _apply(
+    conv: Conversation, m: IncomingMessage, order_id: int | None, product_id: int | None
+) -> None:
     if order_id is not None and conv.order_id is None:
         conv.order_id = order_id
     if product_id is not None and conv.product_id is None:
@@ -196,13 +209,21 @@ def _rank(conv: Conversation, order: OrderFacts | None) -> None:
 
 
 def _new_message(
-    m: IncomingMessage, store_id: int, conversations: Mapping[tuple[int, str], Conversation], now: datetime
+    m: IncomingMessage,
+    store_id: int,
+    conversations: Mapping[tuple[int, str], Conversation],
+    now: datetime,
 ) -> NewMessage:
     conv = conversations[(store_id, m.conversation_id)]
     assert conv.id is not None  # noqa: S101 - save_conversations fills ids
     return NewMessage(
-        conversation_id=conv.id, store_id=store_id, platform_message_id=m.message_id,
-        direction=m.direction.value, sent_at=m.sent_at, received_at=now, text=m.text,
+        conversation_id=conv.id,
+        store_id=store_id,
+        platform_message_id=m.message_id,
+        direction=m.direction.value,
+        sent_at=m.sent_at,
+        received_at=now,
+        text=m.text,
         language=m.buyer_language if m.direction == Direction.BUYER else conv.language,
         attachments=m.attachments,
     )
@@ -212,8 +233,13 @@ def _new_message(
 
 
 def reply(
-    conversation_id: int, text: str, *, account_id: int | None, request_id: str,
-    uow: UnitOfWork, clock: Clock,
+    conversation_id: int,
+    text: str,
+    *,
+    account_id: int | None,
+    request_id: str,
+    uow: UnitOfWork,
+    clock: Clock,
 ) -> bool:
     """Store an agent's reply for sending; the same request id never stores it twice.
 
@@ -237,32 +263,58 @@ def reply(
         conv.shop_replied(now, automatic=False)
         conv.add_message(now, body)
         uow.inbox.save_conversations([conv])
-        uow.inbox.add_messages([NewMessage(
-            conversation_id=conversation_id, store_id=conv.store_id, platform_message_id=platform_id,
-            direction=Direction.SHOP.value, sent_at=now, received_at=now, text=body,
-            language=conv.language, attachments=(), author_account_id=account_id,
-            delivery_status="pending",
-        )])
-        uow.inbox.audit(at=now, account_id=account_id, action="reply", entity_type="conversation",
-                        entity_id=conversation_id, before=None, after={"request_id": request_id})
+        uow.inbox.add_messages(
+            [
+                NewMessage(
+                    conversation_id=conversation_id,
+                    store_id=conv.store_id,
+                    platform_message_id=platform_id,
+                    direction=Direction.SHOP.value,
+                    sent_at=now,
+                    received_at=now,
+                    text=body,
+                    language=conv.language,
+                    attachments=(),
+                    author_account_id=account_id,
+                    delivery_status="pending",
+                )
+            ]
+        )
+        uow.inbox.audit(
+            at=now,
+            account_id=account_id,
+            action="reply",
+            entity_type="conversation",
+            entity_id=conversation_id,
+            before=None,
+            after={"request_id": request_id},
+        )
         uow.commit()
     return True
 
 
-def set_mark(conversation_id: int, mark: str | None, *, account_id: int | None,
-             uow: UnitOfWork, clock: Clock) -> None:
+def set_mark(
+    conversation_id: int, mark: str | None, *, account_id: int | None, uow: UnitOfWork, clock: Clock
+) -> None:
     """Set or clear one of the five colour marks of SPEC §7."""
     try:
         value = ColourMark(mark) if mark else None
     except ValueError:
         allowed = ", ".join(m.value for m in ColourMark)
         raise InvalidInput(f"colour mark must be one of: {allowed}", field="colour_mark") from None
-    _change(conversation_id, "set_mark", account_id, uow, clock,
-            lambda conv, now: conv.set_mark(value))
+    _change(
+        conversation_id, "set_mark", account_id, uow, clock, lambda conv, now: conv.set_mark(value)
+    )
 
 
-def assign(conversation_id: int, assignee_id: int | None, *, account_id: int | None,
-           uow: UnitOfWork, clock: Clock) -> None:
+def assign(
+    conversation_id: int,
+    assignee_id: int | None,
+    *,
+    account_id: int | None,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> None:
     def act(conv: Conversation, now: datetime) -> None:
         if assignee_id is not None and not uow.inbox.account_exists(assignee_id):
             raise InvalidInput("no active account with this id", field="assignee_id")
@@ -293,7 +345,11 @@ _AUDITED = ("status", "colour_mark", "assignee_id", "unread")
 
 
 def _change(
-    conversation_id: int, action: str, account_id: int | None, uow: UnitOfWork, clock: Clock,
+    conversation_id: int,
+    action: str,
+    account_id: int | None,
+    uow: UnitOfWork,
+    clock: Clock,
     act: Callable[[Conversation, datetime], None],
 ) -> None:
     now = clock.now()
@@ -306,9 +362,15 @@ def _change(
             return  # nothing changed: idempotent, nothing to audit
         uow.inbox.save_conversations([conv])
         changed = [k for k in _AUDITED if before[k] != after[k]]
-        uow.inbox.audit(at=now, account_id=account_id, action=action, entity_type="conversation",
-                        entity_id=conversation_id, before={k: before[k] for k in changed},
-                        after={k: after[k] for k in changed})
+        uow.inbox.audit(
+            at=now,
+            account_id=account_id,
+            action=action,
+            entity_type="conversation",
+            entity_id=conversation_id,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
         uow.commit()
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from kefu.domain.conversations import Conversation
 from kefu.domain.types import OrderStatus
+
 if TYPE_CHECKING:
     from kefu.services.catalog import Catalog
 from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
@@ -80,7 +81,9 @@ class InboxRepository(Protocol):
 
     def known_message_ids(self, store_id: int, ids: Sequence[str]) -> set[str]: ...
 
-    def ensure_buyers(self, keys: Sequence[BuyerKey], now: datetime) -> dict[tuple[int, str], int]: ...
+    def ensure_buyers(
+        self, keys: Sequence[BuyerKey], now: datetime
+    ) -> dict[tuple[int, str], int]: ...
 
     def order_ids(self, store_id: int, order_numbers: Sequence[str]) -> dict[str, int]: ...
 
@@ -88,7 +91,9 @@ class InboxRepository(Protocol):
 
     def product_ids(self, store_id: int, skus: Sequence[str]) -> dict[str, int]: ...
 
-    def conversations_by_key(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Conversation]: ...
+    def conversations_by_key(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Conversation]: ...
 
     def get_conversation(self, conversation_id: int) -> Conversation | None: ...
 
@@ -101,8 +106,15 @@ class InboxRepository(Protocol):
     def account_exists(self, account_id: int) -> bool: ...
 
     def audit(
-        self, *, at: datetime, account_id: int | None, action: str, entity_type: str,
-        entity_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None,
+        self,
+        *,
+        at: datetime,
+        account_id: int | None,
+        action: str,
+        entity_type: str,
+        entity_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
     ) -> None: ...
 
 
@@ -111,7 +123,9 @@ class InboxQueries(Protocol):
 
     def inbox_page(self, filters: InboxFilters) -> InboxPage: ...
 
-    def conversation_detail(self, conversation_id: int, now: datetime) -> ConversationDetail | None: ...
+    def conversation_detail(
+        self, conversation_id: int, now: datetime
+    ) -> ConversationDetail | None: ...
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]: ...
 
@@ -131,14 +145,22 @@ class CatalogRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
-    inbox: InboxRepository
-    catalog: CatalogRepository
-    queries: InboxQueries
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def catalog(self) -> CatalogRepository: ...
+
+    @property
+    def queries(self) -> InboxQueries: ...
 
     def __enter__(self) -> Self: ...
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None: ...
 
     def commit(self) -> None: ...

@@ -27,7 +27,15 @@ class InboxFilters:
     def as_query(self) -> dict[str, str]:
         """The filters as URL query parameters (for links that keep them)."""
         out: dict[str, str] = {}
-        for name in ("store_id", "platform", "stage", "state", "colour_mark", "assignee_id", "language"):
+        for name in (
+            "store_id",
+            "platform",
+            "stage",
+            "state",
+            "colour_mark",
+            "assignee_id",
+            "language",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)

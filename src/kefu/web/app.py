@@ -18,7 +18,7 @@ from kefu.config import Settings
 from kefu.web import errors
 from kefu.web.api import conversations, messages
 from kefu.web.pages import inbox as inbox_pages
-from kefu.web.templating import make_templates, render
+from kefu.web.templating import make_templates
 
 
 def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> FastAPI:
@@ -38,12 +38,14 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
         lifespan=lifespan,
     )
     app.state.kefu = container
-    app.state.render = partial(render, make_templates())
+    app.state.templates = make_templates()
     errors.install(app)
     app.include_router(messages.router)
     app.include_router(conversations.router)
     app.include_router(inbox_pages.router)
-    app.mount("/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static")
+    app.mount(
+        "/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static"
+    )
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
     return app
 
@@ -52,7 +54,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     """The schema, with the message models the ingest endpoint documents by reference."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in messages.BODY_MODELS:
         body = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+
 from kefu.bootstrap import Kefu
 from kefu.services.ports import UnitOfWork
 from kefu.web.i18n import negotiate

@@ -37,16 +37,20 @@ def install(app: FastAPI) -> None:
             return JSONResponse(body, status_code=status)
         locale = request.cookies.get("kefu_locale", request.app.state.kefu.settings.default_locale)
         text = translations(locale if locale in ("zh_CN", "en") else "en").gettext(exc.message)
-        return HTMLResponse(f'<div class="flash error" role="alert">{escape(text)}</div>', status_code=status)
+        return HTMLResponse(
+            f'<div class="flash error" role="alert">{escape(text)}</div>', status_code=status
+        )
 
     @app.exception_handler(ConcurrentWriteError)
     async def busy(request: Request, exc: ConcurrentWriteError) -> Response:
         return JSONResponse(
             {"error": "busy", "message": "another write to the same data happened; retry"},
-            status_code=503, headers={"Retry-After": "1"},
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
 
 def _params(exc: DomainError) -> dict[str, object]:
-    return {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool) or v is None}
-
+    return {
+        k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool) or v is None
+    }

@@ -18,11 +18,15 @@ class IncomingMessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store: str = Field(max_length=MAX_ID_CHARS, description="store code, e.g. 'ali-main'")
-    message_id: str = Field(max_length=MAX_ID_CHARS, description="the platform's message id; unique per store")
+    message_id: str = Field(
+        max_length=MAX_ID_CHARS, description="the platform's message id; unique per store"
+    )
     buyer_id: str = Field(max_length=MAX_ID_CHARS, description="the buyer's id on the platform")
     sent_at: str = Field(description="ISO 8601 with a time zone, e.g. 2026-11-20T08:15:00+08:00")
     text: str = Field("", description="message text, at most 64 KiB of UTF-8")
-    conversation_id: str | None = Field(None, description="platform thread id; default: buyer + order")
+    conversation_id: str | None = Field(
+        None, description="platform thread id; default: buyer + order"
+    )
     buyer_name: str | None = None
     buyer_country: str | None = Field(None, description="ISO 3166 alpha-2")
     buyer_language: str | None = Field(None, description="language tag, e.g. 'es', 'pt-BR'")
@@ -53,7 +57,11 @@ class IngestReportOut(BaseModel):
 
 class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=64 * 1024)
-    request_id: str = Field(min_length=1, max_length=100, description="client-chosen id; a retry with the same id stores nothing twice")
+    request_id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="client-chosen id; a retry with the same id stores nothing twice",
+    )
 
 
 class ReplyOut(BaseModel):

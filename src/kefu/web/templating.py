@@ -37,8 +37,18 @@ def usd(cents: int | None, locale: str = "en") -> str:
     return format_currency(cents / 100, "USD", locale="zh_CN" if locale == "zh_CN" else "en_US")
 
 
+def render_page(request: Request, name: str, context: dict[str, Any]) -> Response:
+    """Render a page or partial with the app's templates and the agent's locale."""
+    templates: Jinja2Templates = request.app.state.templates
+    return render(templates, request, name, context)
+
+
 def render(
-    templates: Jinja2Templates, request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    templates: Jinja2Templates,
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
 ) -> Response:
     locale = negotiate(request, request.app.state.kefu.settings.default_locale)
     gettext = translations(locale).gettext
@@ -47,7 +57,9 @@ def render(
         if value is None:
             return ""
         zone = ZoneInfo(request.app.state.kefu.settings.agent_timezone)
-        return format_datetime(value, fmt, tzinfo=zone, locale="zh_CN" if locale == "zh_CN" else "en_GB")
+        return format_datetime(
+            value, fmt, tzinfo=zone, locale="zh_CN" if locale == "zh_CN" else "en_GB"
+        )
 
     base = {
         "_": gettext,

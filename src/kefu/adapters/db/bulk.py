@@ -21,9 +21,11 @@ LANGUAGES = ("en", "es", "ru", "fr", "de", "pt", "pl", "it", "tr", "ko", "he", "
 CHUNK = 20_000
 
 
-def fill_synthetic_inbox(engine: Engine, conversations: int, per_conversation: int, seed: int, now: datetime) -> int:
-    """Add `conversations` threads of `per_conversation` messages to the first organisation's stores."""
-    rng = random.Random(seed)
+def fill_synthetic_inbox(
+    engine: Engine, conversations: int, per_conversation: int, seed: int, now: datetime
+) -> int:
+    """Add `conversations` threads of `per_conversation` messages to the existing stores."""
+    rng = random.Random(seed)  # noqa: S311 - benchmark data, not secrets
     with engine.begin() as conn:
         stores = list(conn.scalars(select(t.Store.id)))
         accounts = list(conn.scalars(select(t.Account.id)))
@@ -33,19 +35,36 @@ def fill_synthetic_inbox(engine: Engine, conversations: int, per_conversation: i
     buyers = max(1, conversations // 2)
     with engine.begin() as conn:
         for start in range(0, buyers, CHUNK):
-            conn.execute(insert(t.Buyer), [
-                {"id": first_buyer + i, "organisation_id": org, "name": f"Buyer {i}", "country": "US",
-                 "language": LANGUAGES[i % len(LANGUAGES)], "timezone": "America/New_York", "created_at": now}
-                for i in range(start, min(buyers, start + CHUNK))
-            ])
+            conn.execute(
+                insert(t.Buyer),
+                [
+                    {
+                        "id": first_buyer + i,
+                        "organisation_id": org,
+                        "name": f"Buyer {i}",
+                        "country": "US",
+                        "language": LANGUAGES[i % len(LANGUAGES)],
+                        "timezone": "America/New_York",
+                        "created_at": now,
+                    }
+                    for i in range(start, min(buyers, start + CHUNK))
+                ],
+            )
     written = 0
     for start in range(0, conversations, CHUNK):
         convs: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         for i in range(start, min(conversations, start + CHUNK)):
             conv_id = first_conv + i
-            conv, rows = _thread(rng, now, conv_id, rng.choice(stores), first_buyer + i % buyers, accounts,
-                                 per_conversation)
+            conv, rows = _thread(
+                rng,
+                now,
+                conv_id,
+                rng.choice(stores),
+                first_buyer + i % buyers,
+                accounts,
+                per_conversation,
+            )
             convs.append({"id": conv_id, **conversation_row(conv)})
             messages += rows
         with engine.begin() as conn:
@@ -55,16 +74,32 @@ def fill_synthetic_inbox(engine: Engine, conversations: int, per_conversation: i
     return written
 
 
-def _thread(rng: random.Random, now: datetime, conv_id: int, store_id: int, buyer_id: int, accounts: list[int],
-            count: int) -> tuple[Conversation, list[dict[str, Any]]]:
+def _thread(
+    rng: random.Random,
+    now: datetime,
+    conv_id: int,
+    store_id: int,
+    buyer_id: int,
+    accounts: list[int],
+    count: int,
+) -> tuple[Conversation, list[dict[str, Any]]]:
     start = now - timedelta(days=rng.uniform(0, 90))
     language = LANGUAGES[buyer_id % len(LANGUAGES)]
     conv = Conversation(
-        id=conv_id, store_id=store_id, buyer_id=buyer_id, platform_conversation_id=f"bench-{conv_id}",
-        origin=rng.choice(list(Origin)), created_at=start, last_message_at=start, language=language,
-        stage=rng.choice(list(Stage)), assignee_id=rng.choice([*accounts, None]),
+        id=conv_id,
+        store_id=store_id,
+        buyer_id=buyer_id,
+        platform_conversation_id=f"bench-{conv_id}",
+        origin=rng.choice(list(Origin)),
+        created_at=start,
+        last_message_at=start,
+        language=language,
+        stage=rng.choice(list(Stage)),
+        assignee_id=rng.choice([*accounts, None]),
         colour_mark=rng.choice([*ColourMark, None, None, None, None, None]),
-        priority_reasons=tuple(r for r in ("note", "logistics", "wholesale") if rng.random() < 0.05),
+        priority_reasons=tuple(
+            r for r in ("note", "logistics", "wholesale") if rng.random() < 0.05
+        ),
     )
     rows = []
     at = start
@@ -77,11 +112,22 @@ def _thread(rng: random.Random, now: datetime, conv_id: int, store_id: int, buye
         else:
             conv.shop_replied(at, automatic=False)
         conv.add_message(at, text)
-        rows.append({
-            "conversation_id": conv_id, "store_id": store_id, "platform_message_id": f"bench-{conv_id}-{n}",
-            "direction": direction, "is_automatic": False, "sent_at": at, "received_at": at, "text": text,
-            "language": language, "attachments": [], "author_account_id": None, "delivery_status": None,
-        })
+        rows.append(
+            {
+                "conversation_id": conv_id,
+                "store_id": store_id,
+                "platform_message_id": f"bench-{conv_id}-{n}",
+                "direction": direction,
+                "is_automatic": False,
+                "sent_at": at,
+                "received_at": at,
+                "text": text,
+                "language": language,
+                "attachments": [],
+                "author_account_id": None,
+                "delivery_status": None,
+            }
+        )
     if rng.random() < 0.3 and conv.status != Status.CLOSED:
         conv.close(at)
     return conv, rows

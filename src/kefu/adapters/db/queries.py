@@ -27,7 +27,9 @@ from kefu.services.readmodels import (
     TrackingEventView,
 )
 
-_ORDERS_THAT_COUNT = [s.value for s in OrderStatus if s not in (OrderStatus.CANCELLED, OrderStatus.RECEIVED)]
+_ORDERS_THAT_COUNT = [
+    s.value for s in OrderStatus if s not in (OrderStatus.CANCELLED, OrderStatus.RECEIVED)
+]
 
 
 class SqlInboxQueries:
@@ -37,7 +39,9 @@ class SqlInboxQueries:
     def inbox_page(self, filters: InboxFilters) -> InboxPage:
         c = t.Conversation
         conditions = _conditions(filters)
-        total = self.session.execute(select(func.count()).select_from(c).where(*conditions)).scalar_one()
+        total = self.session.execute(
+            select(func.count()).select_from(c).where(*conditions)
+        ).scalar_one()
         # Page the conversation ids on the queue index alone, then join for the few shown.
         ids_q = (
             select(c.id)
@@ -50,16 +54,25 @@ class SqlInboxQueries:
         rows = {r.id: r for r in self.session.execute(_inbox_rows(ids))} if ids else {}
         return InboxPage(
             rows=[_inbox_row(rows[i]) for i in ids],
-            total=total, page=filters.page, page_size=filters.page_size,
+            total=total,
+            page=filters.page,
+            page_size=filters.page_size,
         )
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
-        stores = self.session.execute(select(t.Store.id, t.Store.name, t.Store.platform).order_by(t.Store.id))
+        stores = self.session.execute(
+            select(t.Store.id, t.Store.name, t.Store.platform).order_by(t.Store.id)
+        )
         accounts = self.session.execute(
-            select(t.Account.id, t.Account.display_name).where(t.Account.active.is_(True)).order_by(t.Account.id)
+            select(t.Account.id, t.Account.display_name)
+            .where(t.Account.active.is_(True))
+            .order_by(t.Account.id)
         )
         languages = self.session.scalars(
-            select(t.Buyer.language).where(t.Buyer.language.is_not(None)).distinct().order_by(t.Buyer.language)
+            select(t.Buyer.language)
+            .where(t.Buyer.language.is_not(None))
+            .distinct()
+            .order_by(t.Buyer.language)
         )
         return {
             "stores": [(str(s.id), f"{s.name}") for s in stores],
@@ -75,15 +88,23 @@ class SqlInboxQueries:
             )
         )
         wanted = set(keys)
-        return {(r.code, r.platform_conversation_id): r.id for r in rows if (r.code, r.platform_conversation_id) in wanted}
+        return {
+            (r.code, r.platform_conversation_id): r.id
+            for r in rows
+            if (r.code, r.platform_conversation_id) in wanted
+        }
 
     def account_ids(self) -> dict[str, int]:
-        return {r.username: r.id for r in self.session.execute(select(t.Account.username, t.Account.id))}
+        return {
+            r.username: r.id for r in self.session.execute(select(t.Account.username, t.Account.id))
+        }
 
     def main_account_id(self) -> int | None:
         return self.session.scalar(
-            select(t.Account.id).where(t.Account.is_main.is_(True), t.Account.active.is_(True))
-            .order_by(t.Account.id).limit(1)
+            select(t.Account.id)
+            .where(t.Account.is_main.is_(True), t.Account.active.is_(True))
+            .order_by(t.Account.id)
+            .limit(1)
         )
 
     def conversation_detail(self, conversation_id: int, now: datetime) -> ConversationDetail | None:
@@ -94,14 +115,26 @@ class SqlInboxQueries:
         assignee = self.session.get(t.Account, conv.assignee_id) if conv.assignee_id else None
         order = self._order(conv.order_id, now) if conv.order_id else None
         return ConversationDetail(
-            id=conv.id, store_id=store.id, store_code=store.code, store_name=store.name,
-            platform=store.platform, origin=conv.origin, stage=conv.stage, status=conv.status,
-            unread=conv.unread, colour_mark=conv.colour_mark, assignee_id=conv.assignee_id,
-            assignee_name=assignee.display_name if assignee else None, language=conv.language,
+            id=conv.id,
+            store_id=store.id,
+            store_code=store.code,
+            store_name=store.name,
+            platform=store.platform,
+            origin=conv.origin,
+            stage=conv.stage,
+            status=conv.status,
+            unread=conv.unread,
+            colour_mark=conv.colour_mark,
+            assignee_id=conv.assignee_id,
+            assignee_name=assignee.display_name if assignee else None,
+            language=conv.language,
             priority_reasons=tuple(r for r in conv.priority_reasons.split(",") if r),
-            waiting_since=conv.waiting_since, created_at=conv.created_at,
+            waiting_since=conv.waiting_since,
+            created_at=conv.created_at,
             buyer=self._buyer(conv.buyer_id, conv.store_id, now),
-            order=order, products=self._products(conv.product_id, order), messages=self._messages(conv.id),
+            order=order,
+            products=self._products(conv.product_id, order),
+            messages=self._messages(conv.id),
         )
 
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
@@ -117,51 +150,97 @@ class SqlInboxQueries:
             )
         )
         return BuyerView(
-            id=b.id, name=b.name, country=b.country, language=b.language, timezone=b.timezone,
-            local_time=_local(now, b.timezone), kind=buyer_kind(count, value).value,
-            order_count=count, order_value_cents=value, platform_buyer_id=identity,
+            id=b.id,
+            name=b.name,
+            country=b.country,
+            language=b.language,
+            timezone=b.timezone,
+            local_time=_local(now, b.timezone),
+            kind=buyer_kind(count, value).value,
+            order_count=count,
+            order_value_cents=value,
+            platform_buyer_id=identity,
         )
 
     def _order(self, order_id: int, now: datetime) -> OrderView:
         o = self.session.get_one(t.Order, order_id)
         lines = [
-            OrderLineView(sku=r.sku, title=r.title, quantity=r.quantity, unit_price_cents=r.unit_price_cents)
-            for r in self.session.scalars(select(t.OrderLine).where(t.OrderLine.order_id == order_id).order_by(t.OrderLine.id))
+            OrderLineView(
+                sku=r.sku, title=r.title, quantity=r.quantity, unit_price_cents=r.unit_price_cents
+            )
+            for r in self.session.scalars(
+                select(t.OrderLine).where(t.OrderLine.order_id == order_id).order_by(t.OrderLine.id)
+            )
         ]
         parcels = []
-        for p in self.session.scalars(select(t.Parcel).where(t.Parcel.order_id == order_id).order_by(t.Parcel.id)):
+        for p in self.session.scalars(
+            select(t.Parcel).where(t.Parcel.order_id == order_id).order_by(t.Parcel.id)
+        ):
             event = self.session.scalars(
-                select(t.TrackingEvent).where(t.TrackingEvent.parcel_id == p.id)
-                .order_by(t.TrackingEvent.occurred_at.desc(), t.TrackingEvent.id.desc()).limit(1)
+                select(t.TrackingEvent)
+                .where(t.TrackingEvent.parcel_id == p.id)
+                .order_by(t.TrackingEvent.occurred_at.desc(), t.TrackingEvent.id.desc())
+                .limit(1)
             ).first()
-            state = ParcelState(TrackingStatus(p.latest_status) if p.latest_status else None, p.latest_event_at, p.shipped_at)
-            parcels.append(ParcelView(
-                carrier=p.carrier, tracking_number=p.tracking_number, tracking_url=tracking_link(p.tracking_number),
-                is_reshipment=p.is_reshipment, shipped_at=p.shipped_at,
-                latest_event=TrackingEventView(event.occurred_at, event.status, event.location, event.description)
-                if event else None,
-                problem=parcel_has_problem(state, now),
-            ))
+            state = ParcelState(
+                TrackingStatus(p.latest_status) if p.latest_status else None,
+                p.latest_event_at,
+                p.shipped_at,
+            )
+            parcels.append(
+                ParcelView(
+                    carrier=p.carrier,
+                    tracking_number=p.tracking_number,
+                    tracking_url=tracking_link(p.tracking_number),
+                    is_reshipment=p.is_reshipment,
+                    shipped_at=p.shipped_at,
+                    latest_event=TrackingEventView(
+                        event.occurred_at, event.status, event.location, event.description
+                    )
+                    if event
+                    else None,
+                    problem=parcel_has_problem(state, now),
+                )
+            )
         return OrderView(
-            id=o.id, order_number=o.order_number, status=o.status, total_cents=o.total_cents,
-            shipping_cents=o.shipping_cents, note=o.note, is_wholesale=o.is_wholesale,
-            ship_to_country=o.ship_to_country, placed_at=o.placed_at, paid_at=o.paid_at,
-            promised_delivery_at=o.promised_delivery_at, delivered_at=o.delivered_at,
-            lines=lines, parcels=parcels,
+            id=o.id,
+            order_number=o.order_number,
+            status=o.status,
+            total_cents=o.total_cents,
+            shipping_cents=o.shipping_cents,
+            note=o.note,
+            is_wholesale=o.is_wholesale,
+            ship_to_country=o.ship_to_country,
+            placed_at=o.placed_at,
+            paid_at=o.paid_at,
+            promised_delivery_at=o.promised_delivery_at,
+            delivered_at=o.delivered_at,
+            lines=lines,
+            parcels=parcels,
         )
 
     def _products(self, product_id: int | None, order: OrderView | None) -> list[ProductView]:
-        """The products the buyer asks about: the order's lines, or the product page they came from."""
+        """The products asked about: the order's lines, or the product page the buyer came from."""
         q = select(t.Product)
         if order is not None:
-            q = q.join(t.OrderLine, t.OrderLine.product_id == t.Product.id).where(t.OrderLine.order_id == order.id)
+            q = q.join(t.OrderLine, t.OrderLine.product_id == t.Product.id).where(
+                t.OrderLine.order_id == order.id
+            )
         elif product_id is not None:
             q = q.where(t.Product.id == product_id)
         else:
             return []
         return [
-            ProductView(id=p.id, sku=p.sku, title=p.title, category=p.category, price_cents=p.price_cents,
-                        stock=p.stock, weight_g=p.weight_g, size_chart=p.size_chart)
+            ProductView(
+                id=p.id,
+                sku=p.sku,
+                title=p.title,
+                category=p.category,
+                price_cents=p.price_cents,
+                stock=p.stock,
+                weight_g=p.weight_g,
+                size_chart=p.size_chart,
+            )
             for p in self.session.scalars(q.order_by(t.Product.id)).unique()
         ]
 
@@ -174,9 +253,17 @@ class SqlInboxQueries:
             .order_by(t.Message.sent_at, t.Message.id)
         )
         return [
-            MessageView(id=m.id, direction=m.direction, sent_at=m.sent_at, text=m.text, language=m.language,
-                        is_automatic=m.is_automatic, author_name=name, attachments=m.attachments,
-                        delivery_status=m.delivery_status)
+            MessageView(
+                id=m.id,
+                direction=m.direction,
+                sent_at=m.sent_at,
+                text=m.text,
+                language=m.language,
+                is_automatic=m.is_automatic,
+                author_name=name,
+                attachments=m.attachments,
+                delivery_status=m.delivery_status,
+            )
             for m, name in rows
         ]
 
@@ -205,15 +292,28 @@ def _conditions(f: InboxFilters) -> list[Any]:
     return out
 
 
-def _inbox_rows(ids: list[int]) -> Select[Any]:
+def _inbox_rows(ids: list[int]) -> Select[*tuple[Any, ...]]:
     c = t.Conversation
     return (
         select(
-            c.id, t.Store.code.label("store_code"), t.Store.name.label("store_name"), t.Store.platform,
-            t.Buyer.name.label("buyer_name"), t.Buyer.country.label("buyer_country"), c.language, c.stage,
-            c.status, c.unread, c.colour_mark, t.Account.display_name.label("assignee_name"),
-            c.priority_reasons, c.last_message_preview, c.message_count, c.last_message_at,
-            c.waiting_since, t.Order.order_number,
+            c.id,
+            t.Store.code.label("store_code"),
+            t.Store.name.label("store_name"),
+            t.Store.platform,
+            t.Buyer.name.label("buyer_name"),
+            t.Buyer.country.label("buyer_country"),
+            c.language,
+            c.stage,
+            c.status,
+            c.unread,
+            c.colour_mark,
+            t.Account.display_name.label("assignee_name"),
+            c.priority_reasons,
+            c.last_message_preview,
+            c.message_count,
+            c.last_message_at,
+            c.waiting_since,
+            t.Order.order_number,
         )
         .join(t.Store, t.Store.id == c.store_id)
         .join(t.Buyer, t.Buyer.id == c.buyer_id)
@@ -225,11 +325,23 @@ def _inbox_rows(ids: list[int]) -> Select[Any]:
 
 def _inbox_row(r: Any) -> InboxRow:
     return InboxRow(
-        id=r.id, store_code=r.store_code, store_name=r.store_name, platform=r.platform,
-        buyer_name=r.buyer_name, buyer_country=r.buyer_country, language=r.language, stage=r.stage,
-        status=r.status, unread=r.unread, colour_mark=r.colour_mark, assignee_name=r.assignee_name,
-        priority_reasons=tuple(x for x in r.priority_reasons.split(",") if x), preview=r.last_message_preview,
-        message_count=r.message_count, last_message_at=r.last_message_at, waiting_since=r.waiting_since,
+        id=r.id,
+        store_code=r.store_code,
+        store_name=r.store_name,
+        platform=r.platform,
+        buyer_name=r.buyer_name,
+        buyer_country=r.buyer_country,
+        language=r.language,
+        stage=r.stage,
+        status=r.status,
+        unread=r.unread,
+        colour_mark=r.colour_mark,
+        assignee_name=r.assignee_name,
+        priority_reasons=tuple(x for x in r.priority_reasons.split(",") if x),
+        preview=r.last_message_preview,
+        message_count=r.message_count,
+        last_message_at=r.last_message_at,
+        waiting_since=r.waiting_since,
         order_number=r.order_number,
     )
 

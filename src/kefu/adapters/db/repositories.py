@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.domain.conversations import Conversation
+from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
-from kefu.domain.types import ColourMark, Origin, OrderStatus, Stage, Status, TrackingStatus
+from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status, TrackingStatus
 from kefu.services.ports import BuyerKey, OrderFacts, StoreRef
 
 # SQLite allows 32766 bound parameters; stay well below for every dialect.
@@ -24,9 +25,8 @@ def buyer_timezone(country: str | None) -> str | None:
     """The main time zone of a country, from Babel's CLDR data, for the buyer's local time."""
     if not country:
         return None
-    zones: dict[str, list[str]] = get_global("territory_zones")
-    found = zones.get(country.upper())
-    return found[0] if found else None
+    zones = get_global("territory_zones")
+    return primary_zone(country, list(zones.get(country.upper(), [])))
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -43,7 +43,9 @@ class SqlInboxRepository:
         if not wanted:
             return {}
         rows = self.session.execute(
-            select(t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone).where(t.Store.code.in_(wanted))
+            select(t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone).where(
+                t.Store.code.in_(wanted)
+            )
         )
         return {r.code: StoreRef(r.id, r.code, r.platform, r.timezone) for r in rows}
 
@@ -63,7 +65,11 @@ class SqlInboxRepository:
         found: dict[tuple[int, str], int] = {}
         for part in _chunks(keys):
             rows = self.session.execute(
-                select(t.BuyerIdentity.store_id, t.BuyerIdentity.platform_buyer_id, t.BuyerIdentity.buyer_id).where(
+                select(
+                    t.BuyerIdentity.store_id,
+                    t.BuyerIdentity.platform_buyer_id,
+                    t.BuyerIdentity.buyer_id,
+                ).where(
                     tuple_(t.BuyerIdentity.store_id, t.BuyerIdentity.platform_buyer_id).in_(
                         [(k.store_id, k.platform_buyer_id) for k in part]
                     )
@@ -76,14 +82,22 @@ class SqlInboxRepository:
         org = self._organisation_of(missing[0].store_id)
         for key in missing:
             buyer_id = self.session.execute(
-                insert(t.Buyer).values(
-                    organisation_id=org, name=key.name, country=key.country, language=key.language,
-                    timezone=buyer_timezone(key.country), created_at=now,
-                ).returning(t.Buyer.id)
+                insert(t.Buyer)
+                .values(
+                    organisation_id=org,
+                    name=key.name,
+                    country=key.country,
+                    language=key.language,
+                    timezone=buyer_timezone(key.country),
+                    created_at=now,
+                )
+                .returning(t.Buyer.id)
             ).scalar_one()
             self.session.execute(
                 insert(t.BuyerIdentity).values(
-                    store_id=key.store_id, buyer_id=buyer_id, platform_buyer_id=key.platform_buyer_id
+                    store_id=key.store_id,
+                    buyer_id=buyer_id,
+                    platform_buyer_id=key.platform_buyer_id,
                 )
             )
             found[(key.store_id, key.platform_buyer_id)] = buyer_id
@@ -111,20 +125,31 @@ class SqlInboxRepository:
         out: dict[int, OrderFacts] = {}
         for part in _chunks(ids):
             for p in self.session.execute(
-                select(t.Parcel.order_id, t.Parcel.latest_status, t.Parcel.latest_event_at, t.Parcel.shipped_at)
-                .where(t.Parcel.order_id.in_(part))
+                select(
+                    t.Parcel.order_id,
+                    t.Parcel.latest_status,
+                    t.Parcel.latest_event_at,
+                    t.Parcel.shipped_at,
+                ).where(t.Parcel.order_id.in_(part))
             ):
                 state = ParcelState(
-                    TrackingStatus(p.latest_status) if p.latest_status else None, p.latest_event_at, p.shipped_at
+                    TrackingStatus(p.latest_status) if p.latest_status else None,
+                    p.latest_event_at,
+                    p.shipped_at,
                 )
                 if parcel_has_problem(state, now):
                     problems.add(p.order_id)
             for o in self.session.execute(
-                select(t.Order.id, t.Order.status, t.Order.note, t.Order.is_wholesale).where(t.Order.id.in_(part))
+                select(t.Order.id, t.Order.status, t.Order.note, t.Order.is_wholesale).where(
+                    t.Order.id.in_(part)
+                )
             ):
                 out[o.id] = OrderFacts(
-                    id=o.id, status=OrderStatus(o.status), has_note=bool(o.note and o.note.strip()),
-                    wholesale=o.is_wholesale, logistics_problem=o.id in problems,
+                    id=o.id,
+                    status=OrderStatus(o.status),
+                    has_note=bool(o.note and o.note.strip()),
+                    wholesale=o.is_wholesale,
+                    logistics_problem=o.id in problems,
                 )
         return out
 
@@ -132,17 +157,23 @@ class SqlInboxRepository:
         out: dict[str, int] = {}
         for part in _chunks(skus):
             rows = self.session.execute(
-                select(t.Product.sku, t.Product.id).where(t.Product.store_id == store_id, t.Product.sku.in_(part))
+                select(t.Product.sku, t.Product.id).where(
+                    t.Product.store_id == store_id, t.Product.sku.in_(part)
+                )
             )
             out.update({r.sku: r.id for r in rows})
         return out
 
-    def conversations_by_key(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Conversation]:
+    def conversations_by_key(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Conversation]:
         out: dict[tuple[int, str], Conversation] = {}
         for part in _chunks(keys):
             rows = self.session.scalars(
                 select(t.Conversation).where(
-                    tuple_(t.Conversation.store_id, t.Conversation.platform_conversation_id).in_(list(part))
+                    tuple_(t.Conversation.store_id, t.Conversation.platform_conversation_id).in_(
+                        list(part)
+                    )
                 )
             )
             for row in rows:
@@ -173,11 +204,17 @@ class SqlInboxRepository:
             insert(t.Message),
             [
                 {
-                    "conversation_id": m.conversation_id, "store_id": m.store_id,
-                    "platform_message_id": m.platform_message_id, "direction": m.direction,
-                    "author_account_id": m.author_account_id, "is_automatic": m.is_automatic,
-                    "sent_at": m.sent_at, "received_at": m.received_at, "text": m.text,
-                    "language": m.language, "attachments": list(m.attachments),
+                    "conversation_id": m.conversation_id,
+                    "store_id": m.store_id,
+                    "platform_message_id": m.platform_message_id,
+                    "direction": m.direction,
+                    "author_account_id": m.author_account_id,
+                    "is_automatic": m.is_automatic,
+                    "sent_at": m.sent_at,
+                    "received_at": m.received_at,
+                    "text": m.text,
+                    "language": m.language,
+                    "attachments": list(m.attachments),
                     "delivery_status": m.delivery_status,
                 }
                 for m in messages
@@ -193,29 +230,53 @@ class SqlInboxRepository:
         )
 
     def audit(
-        self, *, at: datetime, account_id: int | None, action: str, entity_type: str,
-        entity_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None,
+        self,
+        *,
+        at: datetime,
+        account_id: int | None,
+        action: str,
+        entity_type: str,
+        entity_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
     ) -> None:
         self.session.execute(
             insert(t.AuditEntry).values(
-                at=at, account_id=account_id, action=action, entity_type=entity_type,
-                entity_id=entity_id, before=before, after=after,
+                at=at,
+                account_id=account_id,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                before=before,
+                after=after,
             )
         )
 
 
 def _to_domain(row: t.Conversation) -> Conversation:
     return Conversation(
-        id=row.id, store_id=row.store_id, buyer_id=row.buyer_id,
-        platform_conversation_id=row.platform_conversation_id, origin=Origin(row.origin),
-        created_at=row.created_at, last_message_at=row.last_message_at, order_id=row.order_id,
-        product_id=row.product_id, stage=Stage(row.stage), status=Status(row.status), unread=row.unread,
+        id=row.id,
+        store_id=row.store_id,
+        buyer_id=row.buyer_id,
+        platform_conversation_id=row.platform_conversation_id,
+        origin=Origin(row.origin),
+        created_at=row.created_at,
+        last_message_at=row.last_message_at,
+        order_id=row.order_id,
+        product_id=row.product_id,
+        stage=Stage(row.stage),
+        status=Status(row.status),
+        unread=row.unread,
         colour_mark=ColourMark(row.colour_mark) if row.colour_mark else None,
-        assignee_id=row.assignee_id, language=row.language,
+        assignee_id=row.assignee_id,
+        language=row.language,
         priority_reasons=tuple(r for r in row.priority_reasons.split(",") if r),
-        message_count=row.message_count, last_message_preview=row.last_message_preview,
-        waiting_since=row.waiting_since, last_buyer_message_at=row.last_buyer_message_at,
-        last_shop_message_at=row.last_shop_message_at, first_replied_at=row.first_replied_at,
+        message_count=row.message_count,
+        last_message_preview=row.last_message_preview,
+        waiting_since=row.waiting_since,
+        last_buyer_message_at=row.last_buyer_message_at,
+        last_shop_message_at=row.last_shop_message_at,
+        first_replied_at=row.first_replied_at,
         closed_at=row.closed_at,
     )
 
@@ -223,15 +284,29 @@ def _to_domain(row: t.Conversation) -> Conversation:
 def conversation_row(conv: Conversation) -> dict[str, Any]:
     rank, key = conv.queue_position()
     return {
-        "store_id": conv.store_id, "buyer_id": conv.buyer_id, "order_id": conv.order_id,
-        "product_id": conv.product_id, "platform_conversation_id": conv.platform_conversation_id,
-        "origin": conv.origin.value, "stage": conv.stage.value, "status": conv.status.value,
-        "unread": conv.unread, "colour_mark": conv.colour_mark.value if conv.colour_mark else None,
-        "assignee_id": conv.assignee_id, "language": conv.language, "priority": conv.priority,
-        "priority_reasons": ",".join(conv.priority_reasons), "queue_rank": rank, "sort_key": key,
-        "message_count": conv.message_count, "last_message_preview": conv.last_message_preview,
-        "created_at": conv.created_at, "last_message_at": conv.last_message_at,
-        "waiting_since": conv.waiting_since, "last_buyer_message_at": conv.last_buyer_message_at,
-        "last_shop_message_at": conv.last_shop_message_at, "first_replied_at": conv.first_replied_at,
+        "store_id": conv.store_id,
+        "buyer_id": conv.buyer_id,
+        "order_id": conv.order_id,
+        "product_id": conv.product_id,
+        "platform_conversation_id": conv.platform_conversation_id,
+        "origin": conv.origin.value,
+        "stage": conv.stage.value,
+        "status": conv.status.value,
+        "unread": conv.unread,
+        "colour_mark": conv.colour_mark.value if conv.colour_mark else None,
+        "assignee_id": conv.assignee_id,
+        "language": conv.language,
+        "priority": conv.priority,
+        "priority_reasons": ",".join(conv.priority_reasons),
+        "queue_rank": rank,
+        "sort_key": key,
+        "message_count": conv.message_count,
+        "last_message_preview": conv.last_message_preview,
+        "created_at": conv.created_at,
+        "last_message_at": conv.last_message_at,
+        "waiting_since": conv.waiting_since,
+        "last_buyer_message_at": conv.last_buyer_message_at,
+        "last_shop_message_at": conv.last_shop_message_at,
+        "first_replied_at": conv.first_replied_at,
         "closed_at": conv.closed_at,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +22,10 @@ _BODY_SCHEMA = {
                     "oneOf": [
                         {"$ref": "#/components/schemas/IncomingMessageIn"},
                         {"$ref": "#/components/schemas/MessageBatchIn"},
-                        {"type": "array", "items": {"$ref": "#/components/schemas/IncomingMessageIn"}},
+                        {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/IncomingMessageIn"},
+                        },
                     ]
                 }
             }
@@ -37,7 +41,7 @@ MAX_BATCH = 5000
     openapi_extra=_BODY_SCHEMA,
     summary="Ingest buyer messages",
     description=(
-        "Takes one message object, a list of them, or {\"messages\": [...]}. Good items are "
+        'Takes one message object, a list of them, or {"messages": [...]}. Good items are '
         "stored in one transaction; each bad item is listed with its 1-based row, field and "
         "reason. Sending the same items again stores nothing new."
     ),
@@ -46,8 +50,13 @@ async def ingest_messages(request: Request, kefu: KefuDep) -> IngestReportOut:
     items = _items(await request.body())
     report = await run_in_threadpool(inbox.ingest, items, kefu.uow(), kefu.clock)
     return IngestReportOut(
-        received=report.received, accepted=report.accepted, duplicates=report.duplicates,
-        errors=[RowErrorOut(row=e.row, field=e.field, reason=e.reason, value=e.value) for e in report.errors],
+        received=report.received,
+        accepted=report.accepted,
+        duplicates=report.duplicates,
+        errors=[
+            RowErrorOut(row=e.row, field=e.field, reason=e.reason, value=e.value)
+            for e in report.errors
+        ],
     )
 
 
@@ -59,13 +68,17 @@ def _items(body: bytes) -> list[dict[str, object]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise HTTPException(400, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise HTTPException(
+            400, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     if isinstance(data, dict) and "messages" in data:
         data = data["messages"]
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-        raise HTTPException(422, "expected a message object, a list of them, or {\"messages\": [...]}")
+        raise HTTPException(
+            422, 'expected a message object, a list of them, or {"messages": [...]}'
+        )
     if len(data) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} messages per request; got {len(data)}")
     return data

@@ -16,6 +16,7 @@ from kefu.services.readmodels import ConversationDetail
 from kefu.web.api.conversations import make_filters
 from kefu.web.deps import AccountDep, KefuDep
 from kefu.web.i18n import COOKIE, LOCALES
+from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,18 +35,35 @@ def inbox_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     filters = make_filters(
-        int(store_id) if store_id and store_id.isdigit() else None, platform, stage, state, colour_mark,
-        assignee, language, page,
+        int(store_id) if store_id and store_id.isdigit() else None,
+        platform,
+        stage,
+        state,
+        colour_mark,
+        assignee,
+        language,
+        page,
     )
     with kefu.uow() as uow:
         result = uow.queries.inbox_page(filters)
         options = uow.queries.filter_options()
     query = {k: v for k, v in request.query_params.items() if v and k != "page"}
-    name = "partials/inbox_list.html" if request.headers.get("HX-Target") == "inbox-list" else "pages/inbox.html"
-    return request.app.state.render(request, name, {
-        "page": result, "options": options, "selected": query,
-        "query_without_page": urlencode(query), "refresh": kefu.settings.inbox_refresh_seconds,
-    })
+    name = (
+        "partials/inbox_list.html"
+        if request.headers.get("HX-Target") == "inbox-list"
+        else "pages/inbox.html"
+    )
+    return render_page(
+        request,
+        name,
+        {
+            "page": result,
+            "options": options,
+            "selected": query,
+            "query_without_page": urlencode(query),
+            "refresh": kefu.settings.inbox_refresh_seconds,
+        },
+    )
 
 
 @router.get("/conversations/{conversation_id}")
@@ -55,32 +73,57 @@ def conversation_page(conversation_id: int, request: Request, kefu: KefuDep) -> 
         inbox.mark_read(conversation_id, uow=kefu.uow(), clock=kefu.clock)
     with kefu.uow() as uow:
         options = uow.queries.filter_options()
-    return request.app.state.render(request, "pages/conversation.html", {
-        "c": detail, "options": options, "request_id": uuid.uuid4().hex,
-    })
+    return render_page(
+        request,
+        "pages/conversation.html",
+        {
+            "c": detail,
+            "options": options,
+            "request_id": uuid.uuid4().hex,
+        },
+    )
 
 
 @router.post("/conversations/{conversation_id}/reply")
 def reply_action(
-    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep,
-    text: Annotated[str, Form(max_length=64 * 1024)], request_id: Annotated[str, Form(max_length=100)],
+    conversation_id: int,
+    request: Request,
+    kefu: KefuDep,
+    account: AccountDep,
+    text: Annotated[str, Form(max_length=64 * 1024)],
+    request_id: Annotated[str, Form(max_length=100)],
 ) -> Response:
-    inbox.reply(conversation_id, text, account_id=account, request_id=request_id, uow=kefu.uow(), clock=kefu.clock)
+    inbox.reply(
+        conversation_id,
+        text,
+        account_id=account,
+        request_id=request_id,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
     return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/mark")
 def mark_action(
-    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep,
+    conversation_id: int,
+    request: Request,
+    kefu: KefuDep,
+    account: AccountDep,
     colour_mark: Annotated[str, Form()] = "",
 ) -> Response:
-    inbox.set_mark(conversation_id, colour_mark or None, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    inbox.set_mark(
+        conversation_id, colour_mark or None, account_id=account, uow=kefu.uow(), clock=kefu.clock
+    )
     return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/assign")
 def assign_action(
-    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep,
+    conversation_id: int,
+    request: Request,
+    kefu: KefuDep,
+    account: AccountDep,
     assignee_id: Annotated[str, Form()] = "",
 ) -> Response:
     target = int(assignee_id) if assignee_id.isdigit() else None
@@ -89,19 +132,25 @@ def assign_action(
 
 
 @router.post("/conversations/{conversation_id}/close")
-def close_action(conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep) -> Response:
+def close_action(
+    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep
+) -> Response:
     inbox.close(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
     return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/reopen")
-def reopen_action(conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep) -> Response:
+def reopen_action(
+    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep
+) -> Response:
     inbox.reopen(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
     return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/ui/locale")
-def set_locale(locale: Annotated[str, Form()], next_url: Annotated[str, Form(alias="next")] = "/") -> Response:
+def set_locale(
+    locale: Annotated[str, Form()], next_url: Annotated[str, Form(alias="next")] = "/"
+) -> Response:
     """Switch the UI language; only local paths are followed back (no open redirect)."""
     target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
@@ -124,6 +173,12 @@ def _after_action(request: Request, kefu: KefuDep, conversation_id: int) -> Resp
         return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
     with kefu.uow() as uow:
         options = uow.queries.filter_options()
-    return request.app.state.render(request, "partials/conversation_body.html", {
-        "c": _detail(kefu, conversation_id), "options": options, "request_id": uuid.uuid4().hex,
-    })
+    return render_page(
+        request,
+        "partials/conversation_body.html",
+        {
+            "c": _detail(kefu, conversation_id),
+            "options": options,
+            "request_id": uuid.uuid4().hex,
+        },
+    )

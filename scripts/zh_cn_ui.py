@@ -1,0 +1,47 @@
+"""Chinese (zh-CN) wording of the UI; `make i18n` merges it into the catalog after extraction.
+
+Kept as a table so reviewers read English and Chinese side by side.
+"""
+
+ZH_CN = {
+    "Inbox": "收件箱", "Customer service workbench": "客服工作台", "Main": "主导航", "API": "API 文档",
+    "Language": "界面语言", "Switch": "切换", "Pre-sale": "售前", "In-sale": "售中", "After-sale": "售后",
+    "Open": "待处理", "Waiting on buyer": "等待买家回复", "Closed": "已关闭", "Unread": "未读",
+    "Yellow": "黄色", "Blue": "蓝色", "Green": "绿色", "Red": "红色", "Purple": "紫色",
+    "Order note": "订单备注", "Logistics problem": "物流异常", "Wholesale": "批发",
+    "Received": "已接单", "Confirmed": "已确认", "Paid": "已付款", "Allocated": "已配货", "Picked": "已拣货",
+    "Shipped": "已发货", "Delivered": "已妥投", "Completed": "已完成", "Cancelled": "已取消",
+    "Info received": "已收到物流信息", "In transit": "运输中", "In customs": "清关中", "Held in customs": "海关扣留",
+    "Arrived in destination country": "到达目的国", "Out for delivery": "派送中",
+    "Waiting at the post office": "到达当地邮局待取", "Delivery failed": "投递失败", "Exception": "物流异常",
+    "Returned to sender": "已退回", "New buyer": "新买家", "Returning buyer": "回头客", "Gold buyer": "金牌买家",
+    "Order list": "订单列表", "Order detail": "订单详情", "Dispute": "纠纷", "Product page": "商品页",
+    "Store page": "店铺页", "Message center": "消息中心", "Checkout": "结账页", "Customer issue": "客户问题",
+    "E-mail": "邮件", "Phone": "电话", "Conversation": "会话", "Back to inbox": "返回收件箱", "Filters": "筛选",
+    "Store": "店铺", "All stores": "全部店铺", "Platform": "平台", "All platforms": "全部平台", "Stage": "阶段",
+    "All stages": "全部阶段", "State": "状态", "All states": "全部状态", "Colour mark": "颜色标记",
+    "Any mark": "任意标记", "Assignee": "负责人", "Anyone": "所有人", "Unassigned": "未分配",
+    "Buyer language": "买家语言", "All languages": "全部语言", "Filter": "筛选", "Clear filters": "清除筛选",
+    "Unknown buyer": "未知买家", "Opened from": "会话来源", "Clear mark": "清除标记", "Assign": "分配",
+    "Reopen": "重新打开", "Close": "关闭会话", "Messages": "消息", "Buyer": "买家", "Shop": "店铺",
+    "Automatic reply": "自动回复", "Queued for sending": "待发送", "Attachment": "附件",
+    "Reply to the buyer": "回复买家", "buyer writes in": "买家语言", "Send reply": "发送回复",
+    "This conversation is closed. Reopen it to reply.": "会话已关闭，重新打开后才能回复。",
+    "Buyer, order and parcels": "买家、订单与包裹", "Name": "姓名", "Country": "国家", "Local time": "当地时间",
+    "Customer": "客户类型", "Orders": "订单", "Order": "订单", "Order number": "订单号", "Status": "状态",
+    "Total": "金额", "shipping": "运费", "Placed": "下单时间", "Promised delivery": "承诺送达",
+    "Ship to": "收货国家", "Wholesale order": "批发订单", "Item": "商品", "Qty": "数量", "Amount": "小计",
+    "No order is linked to this conversation.": "此会话未关联订单。", "Products": "相关商品", "Stock": "库存",
+    "Size chart": "尺码表", "Size": "尺码", "No product is linked.": "未关联商品。", "Parcels": "包裹",
+    "Reshipment": "重发", "No tracking events yet.": "暂无物流轨迹。", "No parcels yet.": "暂无包裹。",
+    "Conversations: %(n)s": "会话：%(n)s", "Conversations": "会话列表", "Last message": "最新消息",
+    "Waiting since": "等待回复自", "No conversations match these filters.": "没有符合筛选条件的会话。",
+    "Pages": "分页", "Previous": "上一页", "Next": "下一页", "Colour marks": "颜色标记说明",
+    # Domain error messages shown on pages.
+    "reopen the conversation before replying": "请先重新打开会话再回复",
+    "the reply is empty": "回复内容为空",
+    "the reply is longer than 64 KiB": "回复超过 64 KiB",
+    "the conversation is already closed": "会话已经关闭",
+    "only a closed conversation can be reopened": "只有已关闭的会话才能重新打开",
+    "no active account with this id": "没有此 ID 的有效账号",
+}

@@ -1,0 +1,32 @@
+"""Which time zone to assume for a buyer's country when the platform does not say."""
+
+from __future__ import annotations
+
+# Countries spanning several zones: the zone where most of their buyers live.
+PRIMARY_ZONE = {
+    "US": "America/New_York",
+    "CA": "America/Toronto",
+    "RU": "Europe/Moscow",
+    "BR": "America/Sao_Paulo",
+    "AU": "Australia/Sydney",
+    "MX": "America/Mexico_City",
+    "ES": "Europe/Madrid",
+    "CL": "America/Santiago",
+    "AR": "America/Argentina/Buenos_Aires",
+    "ID": "Asia/Jakarta",
+    "KZ": "Asia/Almaty",
+    "PT": "Europe/Lisbon",
+    "NZ": "Pacific/Auckland",
+    "DE": "Europe/Berlin",
+    "UA": "Europe/Kyiv",
+    "EC": "America/Guayaquil",
+    "MY": "Asia/Kuala_Lumpur",
+    "CN": "Asia/Shanghai",
+    "FR": "Europe/Paris",
+    "NL": "Europe/Amsterdam",
+}
+
+
+def primary_zone(country: str, known_zones: list[str]) -> str | None:
+    """The country's main zone: our table first, then the only (or first) zone CLDR lists."""
+    return PRIMARY_ZONE.get(country.upper()) or (known_zones[0] if known_zones else None)
