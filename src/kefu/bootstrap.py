@@ -16,6 +16,7 @@ from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.config import Settings
+from kefu.services.ports import Clock
 
 
 class SystemClock:
@@ -30,7 +31,7 @@ class Kefu:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
-    clock: SystemClock
+    clock: Clock
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
@@ -51,7 +52,7 @@ class Kefu:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None, clock: SystemClock | None = None) -> Kefu:
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Kefu:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     return Kefu(

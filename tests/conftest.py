@@ -1,0 +1,29 @@
+"""Shared fixtures: a fixed clock and a fresh, migrated SQLite file per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.services.catalog import load_catalog
+from tests.factories import NOW, make_catalog
+from tests.fakes import FixedClock
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def kefu(tmp_path: Path, clock: FixedClock) -> Iterator[Kefu]:
+    """A real SQLite database in WAL mode with the test catalog (tests/factories.py) loaded."""
+    app = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'kefu.db'}"), clock=clock)
+    app.upgrade()
+    load_catalog(make_catalog(), app.uow(), NOW)
+    yield app
+    app.close()

@@ -1,0 +1,101 @@
+"""Reply, mark, assign, close and reopen on a real database, with the audit log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kefu.adapters.db import tables as t
+from kefu.bootstrap import Kefu
+from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
+from kefu.services import inbox
+from tests.factories import make_message
+
+
+@pytest.fixture
+def conv_id(kefu: Kefu) -> int:
+    inbox.ingest([make_message(5, order_number="A-NOTE")], kefu.uow(), kefu.clock)
+    with kefu.session_factory() as session:
+        return session.scalars(select(t.Conversation.id)).one()
+
+
+def audit(kefu: Kefu) -> list[tuple[str, object, object]]:
+    with kefu.session_factory() as session:
+        rows = session.scalars(select(t.AuditEntry).order_by(t.AuditEntry.id))
+        return [(r.action, r.before, r.after) for r in rows]
+
+
+def test_reply_is_stored_once_per_request_id(kefu: Kefu, conv_id: int) -> None:
+    assert inbox.reply(
+        conv_id, "Hola Ana", account_id=1, request_id="r1", uow=kefu.uow(), clock=kefu.clock
+    )
+    assert not inbox.reply(
+        conv_id, "Hola Ana", account_id=1, request_id="r1", uow=kefu.uow(), clock=kefu.clock
+    )
+    with kefu.uow() as uow:
+        detail = uow.queries.conversation_detail(conv_id, kefu.clock.now())
+    assert detail is not None
+    assert [m.text for m in detail.messages if m.direction == "shop"] == ["Hola Ana"]
+    assert detail.status == "waiting" and not detail.unread and detail.waiting_since is None
+
+
+def test_empty_reply_is_refused(kefu: Kefu, conv_id: int) -> None:
+    with pytest.raises(InvalidInput, match="empty"):
+        inbox.reply(conv_id, "   ", account_id=1, request_id="r2", uow=kefu.uow(), clock=kefu.clock)
+
+
+def test_mark_assign_close_reopen_are_audited(kefu: Kefu, conv_id: int) -> None:
+    inbox.set_mark(conv_id, "red", account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.set_mark(
+        conv_id, "red", account_id=1, uow=kefu.uow(), clock=kefu.clock
+    )  # no change, no entry
+    inbox.assign(conv_id, 2, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.reopen(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    assert [a[0] for a in audit(kefu)] == ["set_mark", "assign", "close", "reopen"]
+    assert audit(kefu)[0][1:] == ({"colour_mark": None}, {"colour_mark": "red"})
+
+
+def test_unknown_mark_and_account_are_refused(kefu: Kefu, conv_id: int) -> None:
+    with pytest.raises(InvalidInput, match="one of"):
+        inbox.set_mark(conv_id, "orange", account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    with pytest.raises(InvalidInput):
+        inbox.assign(conv_id, 999, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+
+
+def test_closed_conversation_needs_reopening_before_a_reply(kefu: Kefu, conv_id: int) -> None:
+    inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    with pytest.raises(InvalidTransition):
+        inbox.reply(conv_id, "hi", account_id=1, request_id="r3", uow=kefu.uow(), clock=kefu.clock)
+    with pytest.raises(InvalidTransition):
+        inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+
+
+def test_buyer_writing_again_reopens_a_closed_conversation(kefu: Kefu, conv_id: int) -> None:
+    inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.ingest([make_message(1, order_number="A-NOTE")], kefu.uow(), kefu.clock)
+    with kefu.uow() as uow:
+        detail = uow.queries.conversation_detail(conv_id, kefu.clock.now())
+    assert detail is not None and detail.status == "open" and detail.unread
+
+
+def test_unknown_conversation_is_not_found(kefu: Kefu) -> None:
+    with pytest.raises(NotFound):
+        inbox.close(12345, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+
+
+def test_detail_shows_buyer_order_products_and_parcels(kefu: Kefu) -> None:
+    inbox.ingest([make_message(1, order_number="A-STUCK")], kefu.uow(), kefu.clock)
+    with kefu.session_factory() as session:
+        cid = session.scalars(select(t.Conversation.id)).one()
+    with kefu.uow() as uow:
+        d = uow.queries.conversation_detail(cid, kefu.clock.now())
+    assert d is not None and d.order is not None
+    assert (d.buyer.country, d.buyer.language, d.buyer.timezone) == ("ES", "es", "Europe/Madrid")
+    assert d.buyer.kind == "gold" and d.buyer.order_count == 4  # the wholesale order is 1,050 USD
+    assert d.order.lines[0].sku == "SKU-DRESS"
+    assert d.order.parcels[0].tracking_number == "LX123456789CN"
+    assert d.order.parcels[0].latest_event is not None
+    assert d.order.parcels[0].latest_event.status == "customs_hold" and d.order.parcels[0].problem
+    assert [p.sku for p in d.products] == ["SKU-DRESS"]
+    assert d.priority_reasons == ("logistics",)

@@ -1,0 +1,156 @@
+"""The JSON API and the pages through HTTP (FastAPI's TestClient on a real SQLite file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kefu.bootstrap import Kefu
+from kefu.web.app import create_app
+from tests.factories import make_message
+
+
+@pytest.fixture
+def client(kefu: Kefu) -> Iterator[TestClient]:
+    with TestClient(create_app(kefu=kefu)) as c:
+        yield c
+
+
+def first_id(client: TestClient, **params: str) -> int:
+    rows = client.get("/api/v1/conversations", params=params).json()["rows"]
+    return int(rows[0]["id"])
+
+
+def test_post_one_message_then_a_batch(client: TestClient) -> None:
+    one = client.post("/api/v1/messages", json=make_message(1))
+    assert one.status_code == 200 and one.json()["accepted"] == 1
+    batch = client.post("/api/v1/messages", json={"messages": [make_message(1), make_message(2)]})
+    assert batch.json() == {"received": 2, "accepted": 1, "duplicates": 1, "errors": []}
+
+
+def test_batch_reports_bad_items_by_position(client: TestClient) -> None:
+    body = [make_message(1), make_message(2, sent_at="yesterday"), make_message(3, store="ghost")]
+    result = client.post("/api/v1/messages", json=body).json()
+    assert result["accepted"] == 1
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(2, "sent_at"), (3, "store")]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b"{oops", 400, "malformed JSON at line 1"),
+        (b'"\xff\xfe"', 400, "not valid UTF-8"),
+        (b"42", 422, "expected a message object"),
+    ],
+)
+def test_malformed_bodies_get_a_clear_error(
+    client: TestClient, body: bytes, status: int, words: str
+) -> None:
+    response = client.post(
+        "/api/v1/messages", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == status
+    assert words in response.json()["detail"]
+
+
+def test_list_filters_and_detail(client: TestClient) -> None:
+    client.post(
+        "/api/v1/messages",
+        json=[
+            make_message(1, order_number="A-PAID"),
+            make_message(2, buyer_id="ru-1", buyer_language="ru", buyer_country="RU"),
+        ],
+    )
+    assert client.get("/api/v1/conversations").json()["total"] == 2
+    in_sale = client.get("/api/v1/conversations", params={"stage": "in_sale"}).json()
+    assert [r["order_number"] for r in in_sale["rows"]] == ["A-PAID"]
+    assert client.get("/api/v1/conversations", params={"language": "ru"}).json()["total"] == 1
+    assert client.get("/api/v1/conversations", params={"platform": "ebay"}).json()["total"] == 0
+    assert client.get("/api/v1/conversations", params={"stage": "nonsense"}).status_code == 422
+    detail = client.get(f"/api/v1/conversations/{first_id(client, stage='in_sale')}").json()
+    assert detail["order"]["order_number"] == "A-PAID"
+    assert client.get("/api/v1/conversations/999999").status_code == 404
+
+
+def test_reply_mark_assign_close_through_the_api(client: TestClient) -> None:
+    client.post("/api/v1/messages", json=make_message(1))
+    cid = first_id(client)
+    reply = {"text": "¡Hola! Sí, tenemos la talla M.", "request_id": "abc"}
+    assert client.post(f"/api/v1/conversations/{cid}/replies", json=reply).status_code == 201
+    assert client.post(f"/api/v1/conversations/{cid}/replies", json=reply).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/conversations/{cid}/colour-mark", json={"colour_mark": "blue"}
+        ).status_code
+        == 204
+    )
+    assert (
+        client.put(
+            f"/api/v1/conversations/{cid}/colour-mark", json={"colour_mark": "orange"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.put(f"/api/v1/conversations/{cid}/assignee", json={"assignee_id": 2}).status_code
+        == 204
+    )
+    assert client.post(f"/api/v1/conversations/{cid}/close").status_code == 204
+    assert client.post(f"/api/v1/conversations/{cid}/close").status_code == 409
+    detail = client.get(f"/api/v1/conversations/{cid}").json()
+    assert (detail["colour_mark"], detail["assignee_id"], detail["status"]) == ("blue", 2, "closed")
+    shop = [m for m in detail["messages"] if m["direction"] == "shop"]
+    assert len(shop) == 1 and shop[0]["delivery_status"] == "pending"
+
+
+def test_openapi_documents_the_api_only(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/messages" in schema["paths"]
+    assert "IncomingMessageIn" in schema["components"]["schemas"]
+    assert all(path.startswith("/api/") for path in schema["paths"])
+
+
+def test_pages_escape_buyer_html(client: TestClient) -> None:
+    client.post(
+        "/api/v1/messages",
+        json=make_message(1, text="<script>alert(1)</script>", buyer_name="<b>x</b>"),
+    )
+    cid = first_id(client)
+    page = client.get(f"/conversations/{cid}").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>x</b>" not in client.get("/").text
+
+
+def test_ui_language_switch_sets_a_cookie_and_refuses_open_redirects(client: TestClient) -> None:
+    response = client.post(
+        "/ui/locale", data={"locale": "en", "next": "//evil.example"}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert "kefu_locale=en" in response.headers["set-cookie"]
+    assert "Send reply" not in client.get("/").text  # inbox has no composer
+    assert "Inbox" in client.get("/").text
+    client.cookies.clear()
+    assert "收件箱" in client.get("/").text  # the demo's default UI language is Chinese
+
+
+def test_page_actions_work_without_javascript(client: TestClient) -> None:
+    client.post("/api/v1/messages", json=make_message(1))
+    cid = first_id(client)
+    response = client.post(
+        f"/conversations/{cid}/reply",
+        data={"text": "hola", "request_id": "p1"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    htmx = client.post(
+        f"/conversations/{cid}/mark", data={"colour_mark": "green"}, headers={"HX-Request": "true"}
+    )
+    assert htmx.status_code == 200 and 'data-testid="current-mark"' in htmx.text
+    bad = client.post(
+        f"/conversations/{cid}/reply",
+        data={"text": " ", "request_id": "p2"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422 and "flash error" in bad.text
