@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from babel.core import get_global
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -27,6 +27,14 @@ def buyer_timezone(country: str | None) -> str | None:
         return None
     zones = get_global("territory_zones")
     return primary_zone(country, list(zones.get(country.upper(), [])))
+
+
+def _by_store(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """Group (store, external id) keys so each lookup uses the (store_id, id) unique index."""
+    out: dict[int, set[str]] = {}
+    for store_id, key in keys:
+        out.setdefault(store_id, set()).add(key)
+    return {store_id: sorted(ids) for store_id, ids in out.items()}
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -63,45 +71,53 @@ class SqlInboxRepository:
 
     def ensure_buyers(self, keys: Sequence[BuyerKey], now: datetime) -> dict[tuple[int, str], int]:
         found: dict[tuple[int, str], int] = {}
-        for part in _chunks(keys):
-            rows = self.session.execute(
-                select(
-                    t.BuyerIdentity.store_id,
-                    t.BuyerIdentity.platform_buyer_id,
-                    t.BuyerIdentity.buyer_id,
-                ).where(
-                    tuple_(t.BuyerIdentity.store_id, t.BuyerIdentity.platform_buyer_id).in_(
-                        [(k.store_id, k.platform_buyer_id) for k in part]
+        for store_id, ids in _by_store((k.store_id, k.platform_buyer_id) for k in keys).items():
+            for part in _chunks(ids):
+                rows = self.session.execute(
+                    select(t.BuyerIdentity.platform_buyer_id, t.BuyerIdentity.buyer_id).where(
+                        t.BuyerIdentity.store_id == store_id,
+                        t.BuyerIdentity.platform_buyer_id.in_(part),
                     )
                 )
-            )
-            found.update({(r.store_id, r.platform_buyer_id): r.buyer_id for r in rows})
+                found.update({(store_id, r.platform_buyer_id): r.buyer_id for r in rows})
         missing = [k for k in keys if (k.store_id, k.platform_buyer_id) not in found]
         if not missing:
             return found
         org = self._organisation_of(missing[0].store_id)
-        for key in missing:
-            buyer_id = self.session.execute(
-                insert(t.Buyer)
-                .values(
-                    organisation_id=org,
-                    name=key.name,
-                    country=key.country,
-                    language=key.language,
-                    timezone=buyer_timezone(key.country),
-                    created_at=now,
-                )
-                .returning(t.Buyer.id)
-            ).scalar_one()
-            self.session.execute(
-                insert(t.BuyerIdentity).values(
-                    store_id=key.store_id,
-                    buyer_id=buyer_id,
-                    platform_buyer_id=key.platform_buyer_id,
-                )
-            )
-            found[(key.store_id, key.platform_buyer_id)] = buyer_id
+        buyer_ids = self._insert_returning_ids(
+            t.Buyer,
+            [
+                {
+                    "organisation_id": org,
+                    "name": key.name,
+                    "country": key.country,
+                    "language": key.language,
+                    "timezone": buyer_timezone(key.country),
+                    "created_at": now,
+                }
+                for key in missing
+            ],
+        )
+        pairs = list(zip(missing, buyer_ids, strict=True))
+        self.session.execute(
+            insert(t.BuyerIdentity),
+            [
+                {"store_id": k.store_id, "buyer_id": b, "platform_buyer_id": k.platform_buyer_id}
+                for k, b in pairs
+            ],
+        )
+        found.update({(k.store_id, k.platform_buyer_id): b for k, b in pairs})
         return found
+
+    def _insert_returning_ids(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """Multi-row INSERT … RETURNING, ids in the order of `rows` (SQLite ≥ 3.35, PostgreSQL)."""
+        ids: list[int] = []
+        for part in _chunks(rows):
+            result = self.session.execute(
+                insert(table).returning(table.id, sort_by_parameter_order=True), list(part)
+            )
+            ids.extend(result.scalars())
+        return ids
 
     def _organisation_of(self, store_id: int) -> int:
         return self.session.execute(
@@ -168,16 +184,15 @@ class SqlInboxRepository:
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], Conversation]:
         out: dict[tuple[int, str], Conversation] = {}
-        for part in _chunks(keys):
-            rows = self.session.scalars(
-                select(t.Conversation).where(
-                    tuple_(t.Conversation.store_id, t.Conversation.platform_conversation_id).in_(
-                        list(part)
+        for store_id, ids in _by_store(keys).items():
+            for part in _chunks(ids):
+                rows = self.session.scalars(
+                    select(t.Conversation).where(
+                        t.Conversation.store_id == store_id,
+                        t.Conversation.platform_conversation_id.in_(part),
                     )
                 )
-            )
-            for row in rows:
-                out[(row.store_id, row.platform_conversation_id)] = _to_domain(row)
+                out.update({(store_id, r.platform_conversation_id): _to_domain(r) for r in rows})
         return out
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
@@ -187,10 +202,9 @@ class SqlInboxRepository:
     def save_conversations(self, conversations: Sequence[Conversation]) -> None:
         new = [c for c in conversations if c.id is None]
         old = [c for c in conversations if c.id is not None]
-        for conv in new:
-            conv.id = self.session.execute(
-                insert(t.Conversation).values(**conversation_row(conv)).returning(t.Conversation.id)
-            ).scalar_one()
+        ids = self._insert_returning_ids(t.Conversation, [conversation_row(c) for c in new])
+        for conv, new_id in zip(new, ids, strict=True):
+            conv.id = new_id
         if old:
             self.session.execute(
                 update(t.Conversation),
