@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 sys.path.insert(0, str(Path(__file__).parent))
-from zh_cn_ui import ZH_CN  # noqa: E402
+from zh_cn_ui import ZH_CN
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "src/kefu/locale/messages.pot"
@@ -21,8 +21,25 @@ PO = ROOT / "src/kefu/locale/zh_CN/LC_MESSAGES/messages.po"
 
 def main() -> int:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
-    subprocess.run([pybabel, "extract", "-F", "babel.cfg", "-k", "_", "-o", str(POT), "--no-location",
-                    "--omit-header", "--sort-output", "."], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            pybabel,
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-o",
+            str(POT),
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with POT.open("rb") as f:
         template = read_po(f)
     with PO.open("rb") as f:
