@@ -11,7 +11,7 @@ from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kefu.domain.errors import FieldError, RowErrors
@@ -474,6 +474,11 @@ VALUES = st.one_of(
 )
 
 
+# The first text draw in a process builds Hypothesis's Unicode tables (about 2 s on a cold
+# cache); that is set-up, not slow input generation.
+PROPERTY = settings(database=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+
+
 def assert_parses_or_reports(raw: dict[str, Any]) -> None:
     try:
         msg = parse_incoming(raw, now=NOW, row=3)
@@ -486,13 +491,13 @@ def assert_parses_or_reports(raw: dict[str, Any]) -> None:
         assert msg.sent_at.tzinfo is not None
 
 
-@settings(database=None, max_examples=300)
+@PROPERTY
 @given(st.dictionaries(st.sampled_from(FIELDS), VALUES))
 def test_any_dict_of_known_fields_parses_or_gives_row_errors(raw: dict[str, Any]) -> None:
     assert_parses_or_reports(raw)
 
 
-@settings(database=None, max_examples=300)
+@PROPERTY
 @given(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=4))
 def test_any_change_to_a_valid_message_parses_or_gives_row_errors(
     changes: dict[str, Any],
@@ -500,7 +505,7 @@ def test_any_change_to_a_valid_message_parses_or_gives_row_errors(
     assert_parses_or_reports({**make_message(), **changes})
 
 
-@settings(database=None, max_examples=300)
+@PROPERTY
 @given(st.text())
 def test_any_text_comes_out_clean_and_within_64_kib(text: str) -> None:
     msg = parse(text=text, attachments=[PHOTO])

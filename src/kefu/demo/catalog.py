@@ -323,7 +323,7 @@ def _order(
             rng.randrange(20, 200) if wholesale else rng.choice((1, 1, 1, 2, 3)),
             p.price_cents * (85 if wholesale else 100) // 100,
         )
-        for p in rng.sample(products, rng.choice((1, 1, 1, 2, 3)))
+        for p in rng.sample(products, min(len(products), rng.choice((1, 1, 1, 2, 3))))
     )
     placed = now - timedelta(days=rng.uniform(0.2, 60))
     age = (now - placed).days

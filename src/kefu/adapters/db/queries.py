@@ -42,20 +42,22 @@ class SqlInboxQueries:
         total = self.session.execute(
             select(func.count()).select_from(c).where(*conditions)
         ).scalar_one()
+        last_page = max(1, -(-total // filters.page_size))
+        page = min(filters.page, last_page)  # a page past the end shows the last one
         # Page the conversation ids on the queue index alone, then join for the few shown.
         ids_q = (
             select(c.id)
             .where(*conditions)
             .order_by(c.queue_rank, c.sort_key, c.id)
             .limit(filters.page_size)
-            .offset((filters.page - 1) * filters.page_size)
+            .offset((page - 1) * filters.page_size)
         )
         ids = list(self.session.scalars(ids_q))
         rows = {r.id: r for r in self.session.execute(_inbox_rows(ids))} if ids else {}
         return InboxPage(
             rows=[_inbox_row(rows[i]) for i in ids],
             total=total,
-            page=filters.page,
+            page=page,
             page_size=filters.page_size,
         )
 

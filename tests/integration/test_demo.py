@@ -1,0 +1,65 @@
+"""The demo shop: deterministic, varied, and small scales build too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kefu.adapters.db import tables as t
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.demo.build import DemoSize, DemoSummary, build_demo
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def build(path: Path, scale: float, seed: int = 7) -> tuple[Kefu, DemoSummary]:
+    kefu = bootstrap(Settings(database_url=f"sqlite:///{path}"))
+    kefu.upgrade()
+    return kefu, build_demo(kefu, seed=seed, now=NOW, size=DemoSize().scaled(scale))
+
+
+@pytest.mark.parametrize("scale", [0.01, 0.05])
+def test_small_scales_build(tmp_path: Path, scale: float) -> None:
+    kefu, summary = build(tmp_path / "d.db", scale)
+    assert summary.stores == 4 and summary.conversations >= 8
+    kefu.close()
+
+
+def test_same_seed_same_shop(tmp_path: Path) -> None:
+    def snapshot(path: Path) -> list[tuple[str, str, str]]:
+        kefu, _ = build(path, 0.03)
+        with kefu.session_factory() as s:
+            rows = s.execute(
+                select(t.Message.platform_message_id, t.Message.text, t.Message.direction).order_by(
+                    t.Message.platform_message_id
+                )
+            )
+            out = [tuple(r) for r in rows]
+        kefu.close()
+        return out  # type: ignore[return-value]
+
+    assert snapshot(tmp_path / "a.db") == snapshot(tmp_path / "b.db")
+
+
+def test_demo_covers_languages_intents_marks_and_the_damaged_garment_case(tmp_path: Path) -> None:
+    kefu, summary = build(tmp_path / "d.db", 0.2)
+    assert summary.languages >= 6
+    with kefu.session_factory() as s:
+        countries = s.scalar(select(func.count(func.distinct(t.Buyer.country))))
+        marks = set(s.scalars(select(t.Conversation.colour_mark).distinct()))
+        stages = set(s.scalars(select(t.Conversation.stage).distinct()))
+        case = s.scalars(
+            select(t.Conversation).where(
+                t.Conversation.platform_conversation_id == "demo-damaged-garment"
+            )
+        ).one()
+        order = s.get_one(t.Order, case.order_id)
+    assert countries is not None and countries >= 10
+    assert {"red", "green", "blue"} <= marks
+    assert stages == {"pre_sale", "in_sale", "after_sale"}
+    assert (case.colour_mark, case.stage, order.total_cents) == ("red", "after_sale", 1940)
+    kefu.close()
