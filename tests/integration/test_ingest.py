@@ -137,3 +137,9 @@ def test_unknown_order_number_keeps_the_message_unlinked(kefu: Kefu) -> None:
     report = inbox.ingest([make_message(1, order_number="NOT-YET-SYNCED")], kefu.uow(), kefu.clock)
     assert report.accepted == 1 and not report.errors
     assert conversation(kefu, "b-1#NOT-YET-SYNCED").order_id is None
+
+
+def test_a_late_reply_restarts_the_wait_at_the_next_stored_buyer_message(kefu: Kefu) -> None:
+    inbox.ingest([make_message(50), make_message(35), make_message(30)], kefu.uow(), kefu.clock)
+    inbox.ingest([make_message(40, direction="shop")], kefu.uow(), kefu.clock)
+    assert conversation(kefu, "b-1").waiting_since == NOW - timedelta(minutes=35)

@@ -258,11 +258,6 @@ def test_buyer_message_older_than_a_known_reply_does_not_start_a_wait() -> None:
     assert conv.last_buyer_message_at == at(10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: buyer 10:00, buyer 10:30, reply 10:20 arriving last leaves waiting_since at "
-    "10:00; in arrival order the wait is 10:30, so the queue depends on arrival order",
-)
 def test_wait_restarts_at_first_unanswered_message_when_a_reply_arrives_late() -> None:
     conv = conversation()
     conv.buyer_wrote(at(10))

@@ -151,8 +151,16 @@ class Conversation:
         if self.last_buyer_message_at is None or at > self.last_buyer_message_at:
             self.last_buyer_message_at = at
 
-    def shop_replied(self, at: datetime, *, automatic: bool) -> None:
-        """A person's reply ends the wait; an automatic one does not (SPEC §6: stays unread)."""
+    def shop_replied(
+        self, at: datetime, *, automatic: bool, next_buyer_message_at: datetime | None = None
+    ) -> None:
+        """A person's reply ends the wait; an automatic one does not (SPEC §6: stays unread).
+
+        A reply older than the buyer's last message (it arrived late) answers only
+        what came before it: the wait restarts at the buyer's first message after
+        the reply, `next_buyer_message_at` when the caller knows it, otherwise the
+        last buyer message (the latest it can be).
+        """
         if automatic:
             return
         if self.last_shop_message_at is None or at > self.last_shop_message_at:
@@ -160,7 +168,9 @@ class Conversation:
         if self.first_replied_at is None or at < self.first_replied_at:
             self.first_replied_at = at
         if self.last_buyer_message_at is not None and at < self.last_buyer_message_at:
-            return  # an older reply: the buyer has written since
+            if self.waiting_since is not None and self.waiting_since <= at:
+                self.waiting_since = next_buyer_message_at or self.last_buyer_message_at
+            return
         self.unread = False
         self.waiting_since = None
         if self.status == Status.OPEN:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -24,7 +24,7 @@ MAX_NAME_CHARS = 200
 CLOCK_SKEW = timedelta(minutes=5)
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 # C0/C1 control characters other than tab and newline never belong in a message.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -145,9 +145,16 @@ def _short_text(raw: Mapping[str, object], name: str, limit: int, err: _ErrFn) -
     if _blank(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)  # numeric ids from spreadsheets and JSON are common
+        try:
+            value = str(value)  # numeric ids from spreadsheets and JSON are common
+        except ValueError:  # an int beyond Python's digit limit
+            err(name, "is a number too large to be an id")
+            return None
     if not isinstance(value, str):
         err(name, f"must be text, not {type(value).__name__}", value)
+        return None
+    if not _encodable(value):
+        err(name, "is not valid UTF-8 (lone surrogate)")
         return None
     value = unicodedata.normalize("NFC", value.strip())
     if len(value) > limit:
@@ -195,6 +202,11 @@ def _when(value: object, now: datetime, err: _ErrFn) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         err("sent_at", "has no time zone; add Z or an offset like +08:00", value)
         return None
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        err("sent_at", "is out of range", value)
+        return None
     if parsed > now + CLOCK_SKEW:
         err("sent_at", "is in the future", value)
         return None
@@ -207,17 +219,25 @@ def _text(value: object, err: _ErrFn) -> str:
     if not isinstance(value, str):
         err("text", f"must be text, not {type(value).__name__}", value)
         return ""
-    size = len(value.encode("utf-8", errors="surrogatepass"))
+    if not _encodable(value):
+        err("text", "is not valid UTF-8 (lone surrogate)")
+        return ""
+    # Clean first, normalise after, measure last: the stored text is what is checked.
+    cleaned = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", cleaned).strip()
+    size = len(text.encode("utf-8"))
     if size > MAX_TEXT_BYTES:
         err("text", f"is {size} bytes; the limit is {MAX_TEXT_BYTES} bytes (64 KiB)")
         return ""
+    return text
+
+
+def _encodable(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        err("text", "is not valid UTF-8 (lone surrogate)")
-        return ""
-    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", text).strip()
+        return False
+    return True
 
 
 def _attachments(value: object, err: _ErrFn) -> tuple[str, ...]:
@@ -233,7 +253,9 @@ def _attachments(value: object, err: _ErrFn) -> tuple[str, ...]:
         return ()
     urls: list[str] = []
     for item in items:
-        if not isinstance(item, str) or not item.strip().startswith(("https://", "http://")):
+        if not isinstance(item, str) or not item.strip().lower().startswith(
+            ("https://", "http://")
+        ):
             err("attachments", "each attachment must be an http(s) URL", item)
             continue
         urls.append(item.strip())
@@ -241,5 +263,14 @@ def _attachments(value: object, err: _ErrFn) -> tuple[str, ...]:
 
 
 def _canonical_language(tag: str) -> str:
-    base, _, region = tag.partition("-")
-    return f"{base.lower()}-{region.upper()}" if region else base.lower()
+    """BCP 47 case: language lower, script title ('Hant'), region upper ('BR', '419')."""
+    base, *rest = tag.split("-")
+    parts = [base.lower()]
+    for sub in rest:
+        if len(sub) == 4 and sub.isalpha():
+            parts.append(sub.title())
+        elif len(sub) == 2 or (len(sub) == 3 and sub.isdigit()):
+            parts.append(sub.upper())
+        else:
+            parts.append(sub.lower())
+    return "-".join(parts)

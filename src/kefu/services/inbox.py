@@ -18,6 +18,7 @@ from kefu.services.ports import (
     BuyerKey,
     Clock,
     ConcurrentWriteError,
+    InboxRepository,
     NewMessage,
     OrderFacts,
     UnitOfWork,
@@ -125,6 +126,7 @@ def _store_batch(
             )
             conversations[key] = conv
         _apply(
+            repo,
             conv,
             m,
             orders.get((store_id, m.order_number or "")),
@@ -182,7 +184,11 @@ def _per_store(
 
 
 def _apply(
-    conv: Conversation, m: IncomingMessage, order_id: int | None, product_id: int | None
+    repo: InboxRepository,
+    conv: Conversation,
+    m: IncomingMessage,
+    order_id: int | None,
+    product_id: int | None,
 ) -> None:
     if order_id is not None and conv.order_id is None:
         conv.order_id = order_id
@@ -193,7 +199,14 @@ def _apply(
     if m.direction == Direction.BUYER:
         conv.buyer_wrote(m.sent_at)
     else:
-        conv.shop_replied(m.sent_at, automatic=False)
+        later = None
+        if (
+            conv.id is not None
+            and conv.last_buyer_message_at
+            and m.sent_at < conv.last_buyer_message_at
+        ):
+            later = repo.first_buyer_message_after(conv.id, m.sent_at)
+        conv.shop_replied(m.sent_at, automatic=False, next_buyer_message_at=later)
     conv.add_message(m.sent_at, m.text or "📎")
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from babel.core import get_global
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -198,6 +198,15 @@ class SqlInboxRepository:
     def get_conversation(self, conversation_id: int) -> Conversation | None:
         row = self.session.get(t.Conversation, conversation_id)
         return _to_domain(row) if row is not None else None
+
+    def first_buyer_message_after(self, conversation_id: int, at: datetime) -> datetime | None:
+        return self.session.scalar(
+            select(func.min(t.Message.sent_at)).where(
+                t.Message.conversation_id == conversation_id,
+                t.Message.direction == "buyer",
+                t.Message.sent_at > at,
+            )
+        )
 
     def save_conversations(self, conversations: Sequence[Conversation]) -> None:
         new = [c for c in conversations if c.id is None]
