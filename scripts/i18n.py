@@ -29,6 +29,8 @@ def main() -> int:
             "babel.cfg",
             "-k",
             "_",
+            "-k",
+            "N_",
             "-o",
             str(POT),
             "--no-location",

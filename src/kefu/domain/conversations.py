@@ -39,6 +39,13 @@ class PriorityFacts:
 
 
 PRIORITY_REASONS = ("note", "logistics", "wholesale")
+_TOP_PRIORITY = len(PRIORITY_REASONS)
+# The queue ranks each conversation status occupies (inclusive), see queue_position.
+STATE_RANKS: dict[Status, tuple[int, int]] = {
+    Status.OPEN: (0, 2 * _TOP_PRIORITY + 1),
+    Status.WAITING: (2 * _TOP_PRIORITY + 2, 3 * _TOP_PRIORITY + 2),
+    Status.CLOSED: (3 * _TOP_PRIORITY + 3, 3 * _TOP_PRIORITY + 3),
+}
 
 
 def priority_reasons(facts: PriorityFacts) -> tuple[str, ...]:
@@ -128,16 +135,20 @@ class Conversation:
     def queue_position(self) -> tuple[int, int]:
         """(rank, key) ordering the inbox; both ascending, stored so one index serves it.
 
-        Rank: conversations needing an answer first (by SPEC §4 priority), then those
-        waiting on the buyer, then closed ones. Key: among those needing an answer the
-        longest wait first; otherwise the latest activity first.
+        Rank (ADR 0004): needing an answer first, by SPEC §4 priority (0-3); then open
+        without a pending buyer message (4-7); waiting on the buyer (8-11); closed (12).
+        Each state is a rank range (STATE_RANKS), so a state filter stays on the index.
+        Key: among those needing an answer the longest wait first; otherwise the
+        latest activity first.
         """
-        top = len(PRIORITY_REASONS)
+        behind = _TOP_PRIORITY - self.priority
         if self.status == Status.CLOSED:
-            return 2 * (top + 1), -_epoch(self.last_message_at)
+            return STATE_RANKS[Status.CLOSED][0], -_epoch(self.last_message_at)
+        if self.status == Status.WAITING:
+            return STATE_RANKS[Status.WAITING][0] + behind, -_epoch(self.last_message_at)
         if self.waiting_since is not None:
-            return top - self.priority, _epoch(self.waiting_since)
-        return (top + 1) + (top - self.priority), -_epoch(self.last_message_at)
+            return behind, _epoch(self.waiting_since)
+        return _TOP_PRIORITY + 1 + behind, -_epoch(self.last_message_at)
 
     def buyer_wrote(self, at: datetime) -> None:
         """A buyer message reopens the thread, marks it unread and starts (or keeps) the wait."""

@@ -1,6 +1,24 @@
-"""Which time zone to assume for a buyer's country when the platform does not say."""
+"""Buyer geography: the languages kefu serves and the time zone to assume for a country."""
 
 from __future__ import annotations
+
+# The buyer languages of SPEC (the demo corpus and the triage model cover each).
+BUYER_LANGUAGES = (
+    "en",
+    "es",
+    "ru",
+    "fr",
+    "de",
+    "pt",
+    "pl",
+    "it",
+    "tr",
+    "ko",
+    "he",
+    "ar",
+    "ja",
+    "nl",
+)
 
 # Countries spanning several zones: the zone where most of their buyers live.
 PRIMARY_ZONE = {

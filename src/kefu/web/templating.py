@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency
 from fastapi import Request
@@ -16,6 +18,7 @@ from starlette.responses import Response
 
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.web.i18n import LOCALES, negotiate, translations
+from kefu.web.labels import labeller
 
 
 def make_templates() -> Jinja2Templates:
@@ -27,14 +30,31 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["usd"] = usd
+    env.filters["language_name"] = language_name
     return Jinja2Templates(env=env)
+
+
+@cache
+def cldr(locale: str) -> Locale:
+    """Babel's locale data, parsed once: parsing it per value costs more than a page query."""
+    return Locale.parse({"zh_CN": "zh_Hans_CN", "en": "en_GB"}.get(locale, locale))
+
+
+def language_name(tag: str | None, locale: str = "en") -> str:
+    """'es' → 'Spanish' or '西班牙语', from CLDR; unknown tags are shown as they are."""
+    if not tag:
+        return "—"
+    names: dict[str, str] = cldr(locale).languages
+    return names.get(tag.replace("-", "_"), names.get(tag.split("-")[0], tag))
 
 
 def usd(cents: int | None, locale: str = "en") -> str:
     """Amounts are shown in USD, as the marketplaces report them (foundation issue)."""
     if cents is None:
         return ""
-    return format_currency(cents / 100, "USD", locale="zh_CN" if locale == "zh_CN" else "en_US")
+    return format_currency(
+        cents / 100, "USD", locale=cldr("zh_CN" if locale == "zh_CN" else "en_US")
+    )
 
 
 def render_page(request: Request, name: str, context: dict[str, Any]) -> Response:
@@ -53,16 +73,16 @@ def render(
     locale = negotiate(request, request.app.state.kefu.settings.default_locale)
     gettext = translations(locale).gettext
 
+    zone = ZoneInfo(request.app.state.kefu.settings.agent_timezone)
+
     def when(value: datetime | None, fmt: str = "short") -> str:
         if value is None:
             return ""
-        zone = ZoneInfo(request.app.state.kefu.settings.agent_timezone)
-        return format_datetime(
-            value, fmt, tzinfo=zone, locale="zh_CN" if locale == "zh_CN" else "en_GB"
-        )
+        return format_datetime(value, fmt, tzinfo=zone, locale=cldr(locale))
 
     base = {
         "_": gettext,
+        "label": labeller(gettext),
         "gettext": gettext,
         "locale": locale,
         "locales": LOCALES,

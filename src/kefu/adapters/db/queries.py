@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from kefu.adapters.db import tables as t
 from kefu.domain.buyers import buyer_kind
+from kefu.domain.conversations import STATE_RANKS
+from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
 from kefu.services.readmodels import (
@@ -70,16 +72,11 @@ class SqlInboxQueries:
             .where(t.Account.active.is_(True))
             .order_by(t.Account.id)
         )
-        languages = self.session.scalars(
-            select(t.Buyer.language)
-            .where(t.Buyer.language.is_not(None))
-            .distinct()
-            .order_by(t.Buyer.language)
-        )
         return {
             "stores": [(str(s.id), f"{s.name}") for s in stores],
             "accounts": [(str(a.id), a.display_name) for a in accounts],
-            "languages": [(lang, lang) for lang in languages if lang],
+            # A fixed list: scanning every buyer for distinct languages costs more than the page.
+            "languages": [(lang, lang) for lang in BUYER_LANGUAGES],
         }
 
     def conversation_ids(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -280,9 +277,12 @@ def _conditions(f: InboxFilters) -> list[Any]:
     if f.stage:
         out.append(c.stage == f.stage)
     if f.state == "unread":
-        out += [c.unread.is_(True), c.status != Status.CLOSED.value]
+        low, high = STATE_RANKS[Status.OPEN][0], STATE_RANKS[Status.WAITING][1]
+        out += [c.unread.is_(True), c.queue_rank.between(low, high)]
     elif f.state:
-        out.append(c.status == f.state)
+        # States are rank ranges (ADR 0004), so the filter stays on the queue indexes.
+        low, high = STATE_RANKS[Status(f.state)]
+        out.append(c.queue_rank.between(low, high))
     if f.colour_mark:
         out.append(c.colour_mark == f.colour_mark)
     if f.unassigned:

@@ -201,6 +201,7 @@ class Conversation(Base):
         Index("ix_conversations_stage_queue", "stage", "queue_rank", "sort_key"),
         Index("ix_conversations_language_queue", "language", "queue_rank", "sort_key"),
         Index("ix_conversations_mark_queue", "colour_mark", "queue_rank", "sort_key"),
+        Index("ix_conversations_unread_queue", "unread", "queue_rank", "sort_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))

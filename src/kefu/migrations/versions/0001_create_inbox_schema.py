@@ -234,6 +234,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_conversations_order_id"), ["order_id"], unique=False)
         batch_op.create_index("ix_conversations_queue", ["queue_rank", "sort_key"], unique=False)
         batch_op.create_index(
+            "ix_conversations_unread_queue", ["unread", "queue_rank", "sort_key"], unique=False
+        )
+        batch_op.create_index(
             "ix_conversations_stage_queue", ["stage", "queue_rank", "sort_key"], unique=False
         )
         batch_op.create_index(
@@ -359,6 +362,7 @@ def downgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index("ix_conversations_store_queue")
         batch_op.drop_index("ix_conversations_stage_queue")
+        batch_op.drop_index("ix_conversations_unread_queue")
         batch_op.drop_index("ix_conversations_queue")
         batch_op.drop_index(batch_op.f("ix_conversations_order_id"))
         batch_op.drop_index("ix_conversations_mark_queue")
