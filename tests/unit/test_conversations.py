@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from kefu.domain.conversations import (
     MARK_LEGEND,
+    STATE_RANKS,
     Conversation,
     MarkMeaning,
-    STATE_RANKS,
     PriorityFacts,
     priority_reasons,
     stage_for,

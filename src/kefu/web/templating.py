@@ -44,8 +44,8 @@ def language_name(tag: str | None, locale: str = "en") -> str:
     """'es' → 'Spanish' or '西班牙语', from CLDR; unknown tags are shown as they are."""
     if not tag:
         return "—"
-    names: dict[str, str] = cldr(locale).languages
-    return names.get(tag.replace("-", "_"), names.get(tag.split("-")[0], tag))
+    names = cldr(locale).languages
+    return str(names.get(tag.replace("-", "_"), names.get(tag.split("-")[0], tag)))
 
 
 def usd(cents: int | None, locale: str = "en") -> str:
