@@ -53,7 +53,7 @@ def _machine() -> str:
 
 @app.command()
 def ingest(
-    messages: Annotated[int, typer.Option(help="how many messages")] = 20_000,
+    messages: Annotated[int, typer.Option(help="how many messages")] = 100_000,
     batch: Annotated[int, typer.Option(help="messages per API request")] = 500,
     as_json: JsonFlag = False,
 ) -> None:

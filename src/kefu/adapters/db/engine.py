@@ -28,4 +28,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A 64 MiB page cache and memory-mapped reads keep the queue indexes in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA mmap_size=268435456")
+    # Checkpoint the WAL every ~40 MiB instead of ~4 MiB: fewer fsyncs during imports.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()

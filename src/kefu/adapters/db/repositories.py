@@ -186,8 +186,9 @@ class SqlInboxRepository:
         out: dict[tuple[int, str], Conversation] = {}
         for store_id, ids in _by_store(keys).items():
             for part in _chunks(ids):
-                rows = self.session.scalars(
-                    select(t.Conversation).where(
+                # Plain rows, not ORM objects: ingestion needs no identity map.
+                rows = self.session.execute(
+                    select(*t.Conversation.__table__.columns).where(
                         t.Conversation.store_id == store_id,
                         t.Conversation.platform_conversation_id.in_(part),
                     )
@@ -276,7 +277,8 @@ class SqlInboxRepository:
         )
 
 
-def _to_domain(row: t.Conversation) -> Conversation:
+def _to_domain(row: Any) -> Conversation:
+    """From a `conversations` row (ORM object or plain row: the same attribute names)."""
     return Conversation(
         id=row.id,
         store_id=row.store_id,
