@@ -29,3 +29,15 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     kefu.close()
+
+
+def test_migrations_build_exactly_the_schema_the_tables_describe(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    kefu = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}"))
+    kefu.upgrade()
+    with kefu.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    kefu.close()
