@@ -105,8 +105,8 @@ def test_damaged_garment_shows_thread_order_and_parcel(
     )
     expect(conversation.order_number).to_have_text("8099000000000138")
     expect(conversation.panel("order")).to_contain_text("已妥投")
-    expect(conversation.tracking_numbers).to_have_text(["LP00613800138CN"])
-    expect(conversation.tracking_numbers).to_have_attribute("href", re.compile("LP00613800138CN"))
+    expect(conversation.tracking_numbers).to_have_text(["LP00613800138001"])
+    expect(conversation.tracking_numbers).to_have_attribute("href", re.compile("LP00613800138001"))
     parcel = conversation.panel("parcels")
     expect(parcel).to_contain_text("Cainiao Super Economy")
     # The latest tracking event: delivered in London.

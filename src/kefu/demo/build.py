@@ -154,7 +154,7 @@ def _add_damaged_garment_order(catalog: Catalog, now: datetime) -> None:
             parcels=(
                 ParcelIn(
                     "Cainiao Super Economy",
-                    "LP00613800138CN",
+                    "LP00613800138001",
                     paid + timedelta(days=2),
                     events=(
                         TrackingEventIn(

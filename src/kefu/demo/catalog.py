@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kefu.domain.entities import s10_check_digit, ups_check_digit
 from kefu.domain.types import Marketplace, OrderStatus, TrackingStatus
 from kefu.services.catalog import (
     AccountIn,
@@ -192,19 +193,36 @@ KINDS = (
 COLOURS = ("Black", "White", "Navy", "Beige", "Pink", "Green", "Grey", "Red")
 
 CARRIERS = {
-    Marketplace.ALIEXPRESS: (
-        ("Cainiao Super Economy", "LP00", "CN"),
-        ("China Post Air Mail", "LX", "CN"),
-        ("YunExpress", "YT", ""),
-    ),
-    Marketplace.AMAZON: (("UPS", "1Z", ""), ("USPS", "9400", "")),
-    Marketplace.EBAY: (("Royal Mail", "RM", "GB"), ("Yodel", "JJD", "")),
-    Marketplace.WISH: (
-        ("Wish Post", "WI", "CN"),
-        ("4PX", "4PX", ""),
-        ("China Post Air Mail", "LX", "CN"),
-    ),
+    Marketplace.ALIEXPRESS: ("Cainiao Super Economy", "China Post Air Mail", "YunExpress"),
+    Marketplace.AMAZON: ("UPS", "USPS"),
+    Marketplace.EBAY: ("Royal Mail", "China Post Air Mail"),
+    Marketplace.WISH: ("China Post Registered", "4PX", "China Post Air Mail"),
 }
+_S10_PREFIX = {
+    "China Post Air Mail": ("LX", "CN"),
+    "China Post Registered": ("RR", "CN"),
+    "Royal Mail": ("RM", "GB"),
+}
+
+
+def tracking_number(rng: random.Random, carrier: str) -> str:
+    """A number in the carrier's documented shape, with a valid check digit where one exists."""
+    if carrier in _S10_PREFIX:
+        prefix, country = _S10_PREFIX[carrier]
+        serial = f"{rng.randrange(10**8):08d}"
+        return f"{prefix}{serial}{s10_check_digit(serial)}{country}"
+    if carrier == "UPS":
+        body = f"{rng.randrange(10**3):03d}AA{rng.randrange(10**10):010d}"
+        return f"1Z{body}{ups_check_digit(body)}"
+    if carrier == "USPS":
+        return f"9400{rng.randrange(10**18):018d}"
+    if carrier == "YunExpress":
+        return f"YT{rng.randrange(10**16):016d}"
+    if carrier == "4PX":
+        return f"4PX{rng.randrange(10**12):012d}"
+    return f"LP{rng.randrange(10**14):014d}"
+
+
 NOTES = (
     "Please send a commercial invoice with the parcel",
     "Ship by DHL please, I will pay the difference",
@@ -398,21 +416,21 @@ def _parcels(
     count = 2 if rng.random() < 0.08 else 1
     out = []
     for _ in range(count):
-        carrier, prefix, suffix = rng.choice(CARRIERS[store.platform])
+        carrier = rng.choice(CARRIERS[store.platform])
         shipped = placed + timedelta(days=rng.uniform(1, 4))
-        number = f"{prefix}{rng.randrange(10**8, 10**9)}{suffix}"
+        number = tracking_number(rng, carrier)
         out.append(
             ParcelIn(
                 carrier, number, shipped, events=_events(rng, now, shipped, buyer.country, status)
             )
         )
     if status == OrderStatus.COMPLETED and rng.random() < 0.03:
-        carrier, prefix, suffix = rng.choice(CARRIERS[store.platform])
+        carrier = rng.choice(CARRIERS[store.platform])
         re_shipped = now - timedelta(days=rng.uniform(1, 6))
         out.append(
             ParcelIn(
                 carrier,
-                f"{prefix}{rng.randrange(10**8, 10**9)}{suffix}",
+                tracking_number(rng, carrier),
                 re_shipped,
                 is_reshipment=True,
                 events=_events(rng, now, re_shipped, buyer.country, OrderStatus.SHIPPED),

@@ -225,7 +225,7 @@ def _slots(rng: random.Random, order: OrderIn | None, product: ProductIn) -> dic
     tracking = (
         order.parcels[0].tracking_number
         if order and order.parcels
-        else f"LP00{rng.randrange(10**8, 10**9)}CN"
+        else f"LP{rng.randrange(10**14):014d}"
     )
     return {
         "order_number": order.order_number if order else f"80{rng.randrange(10**13, 10**14)}",

@@ -1,0 +1,198 @@
+"""Facts a buyer message mentions: order and tracking numbers, sizes, quantities, amounts, dates.
+
+Each kind has a validating parser, so a random 13-character code is not taken for a
+tracking number: UPU S10 numbers (LX123456789CN) and UPS 1Z numbers must pass their
+check digit; order numbers must have the platform's format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KINDS = ("order_number", "tracking_number", "size", "quantity", "amount", "date")
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str
+    text: str  # as written
+    value: str  # normalised
+    start: int
+    end: int
+    platform: str | None = None  # for order numbers; the carrier family for tracking numbers
+
+
+_S10 = re.compile(r"\b([A-Z]{2})(\d{8})(\d)([A-Z]{2})\b", re.IGNORECASE)
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+_UPS = re.compile(r"\b1Z[0-9A-Z]{16}\b", re.IGNORECASE)
+# Carriers without a public check digit: recognised by their documented shapes.
+_OTHER_TRACKING = (
+    ("yunexpress", re.compile(r"\bYT\d{16}\b", re.IGNORECASE)),
+    ("cainiao", re.compile(r"\bLP\d{14}\b", re.IGNORECASE)),
+    ("4px", re.compile(r"\b4PX\d{10,16}\b", re.IGNORECASE)),
+    ("usps", re.compile(r"\b9[2-5]\d{20}\b")),
+)
+_ORDERS = (
+    ("amazon", re.compile(r"\b\d{3}-\d{7}-\d{7}\b")),
+    ("ebay", re.compile(r"\b\d{2}-\d{5}-\d{5}\b")),
+    ("aliexpress", re.compile(r"(?<![\d-])8\d{15}(?![\d-])")),
+)
+_SIZE = re.compile(
+    r"(?<![\w-])(XXS|XS|S|M|L|XL|XXL|XXXL|[2-5]XL)(?![\w-])"
+    r"|(?:size|talla|taille|größe|grösse|tamanho|taglia|rozmiar|beden|maat|размер|사이즈|サイズ|מידה|مقاس)"
+    r"\s*:?\s*(\d{2}(?:[.,]5)?|XXS|XS|S|M|L|XL|XXL|XXXL)",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\b(\d{1,6})\s*(?:pcs|pc|pieces|piece|units|unidades|uds|pièces|stück|stk|peças|pezzi|sztuk|szt|adet|"
+    r"stuks|штук|шт|개|個|本|יחידות|قطعة|قطع)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"(?P<pre>[$€£₽₺₩₪¥]|R\$|US\$|USD|EUR|GBP|RUB|BRL|PLN|TRY|KRW|ILS|JPY)\s?(?P<a>\d{1,7}(?:[.,]\d{1,2})?)"
+    r"|(?P<b>\d{1,7}(?:[.,]\d{1,2})?)\s?(?P<post>[$€£₽₺₩₪¥]|zł|zl|USD|EUR|GBP|RUB|BRL|PLN|TRY|KRW|ILS|JPY|руб|euros?|dollars?|reais|lira|원|円|₪)",
+    re.IGNORECASE,
+)
+_CURRENCY = {
+    "$": "USD",
+    "us$": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "€": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "£": "GBP",
+    "₽": "RUB",
+    "руб": "RUB",
+    "₺": "TRY",
+    "lira": "TRY",
+    "₩": "KRW",
+    "원": "KRW",
+    "₪": "ILS",
+    "¥": "JPY",
+    "円": "JPY",
+    "r$": "BRL",
+    "reais": "BRL",
+    "zł": "PLN",
+    "zl": "PLN",
+}
+_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
+
+
+def s10_check_digit(serial: str) -> int:
+    """UPU S10 check digit of 8 digits: weights 8,6,4,2,3,5,9,7; 11 - sum mod 11; 10→0, 11→5."""
+    remainder = 11 - sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
+    return {10: 0, 11: 5}.get(remainder, remainder)
+
+
+def s10_valid(number: str) -> bool:
+    match = _S10.fullmatch(number.upper())
+    return bool(match) and s10_check_digit(match.group(2)) == int(match.group(3))  # type: ignore[union-attr]
+
+
+def ups_check_digit(body: str) -> int:
+    """UPS 1Z check digit of the 15 characters after "1Z": letters map to (ord - 63) mod 10,
+    every second value doubles, and the digit brings the sum to a multiple of 10."""
+    values = [int(c) if c.isdigit() else (ord(c) - 63) % 10 for c in body.upper()]
+    total = sum(v if i % 2 == 0 else v * 2 for i, v in enumerate(values))
+    return (10 - total % 10) % 10
+
+
+def ups_valid(number: str) -> bool:
+    body = number.upper()[2:]
+    return (
+        len(body) == 16
+        and body.isalnum()
+        and body[15].isdigit()
+        and (ups_check_digit(body[:15]) == int(body[15]))
+    )
+
+
+def extract(text: str) -> list[Entity]:
+    """Every fact found, in text order; overlapping finds keep the most specific one."""
+    found: list[Entity] = []
+    for m in _S10.finditer(text):
+        if s10_valid(m.group(0)):
+            found.append(
+                Entity("tracking_number", m.group(0), m.group(0).upper(), m.start(), m.end(), "upu")
+            )
+    for m in _UPS.finditer(text):
+        if ups_valid(m.group(0)):
+            found.append(
+                Entity("tracking_number", m.group(0), m.group(0).upper(), m.start(), m.end(), "ups")
+            )
+    for carrier, pattern in _OTHER_TRACKING:
+        found += [
+            Entity("tracking_number", m.group(0), m.group(0).upper(), m.start(), m.end(), carrier)
+            for m in pattern.finditer(text)
+        ]
+    for platform, pattern in _ORDERS:
+        found += [
+            Entity("order_number", m.group(0), m.group(0), m.start(), m.end(), platform)
+            for m in pattern.finditer(text)
+        ]
+    found += _sizes(text) + _quantities(text) + _amounts(text) + _dates(text)
+    return _without_overlaps(found)
+
+
+def _sizes(text: str) -> list[Entity]:
+    out = []
+    for m in _SIZE.finditer(text):
+        value = (m.group(1) or m.group(2) or "").upper().replace(",", ".")
+        # A lone "S", "M" or "L" is too common a letter to trust without the word "size".
+        if m.group(1) and len(value) == 1 and not _near_size_word(text, m.start()):
+            continue
+        out.append(Entity("size", m.group(0), value, m.start(), m.end()))
+    return out
+
+
+def _near_size_word(text: str, at: int) -> bool:
+    before = text[max(0, at - 12) : at].lower()
+    return any(
+        w in before for w in ("size", "talla", "taille", "größe", "размер", "rozmiar", "in ")
+    )
+
+
+def _quantities(text: str) -> list[Entity]:
+    return [
+        Entity("quantity", m.group(0), m.group(1), m.start(), m.end())
+        for m in _QUANTITY.finditer(text)
+    ]
+
+
+def _amounts(text: str) -> list[Entity]:
+    out = []
+    for m in _AMOUNT.finditer(text):
+        number = (m.group("a") or m.group("b") or "").replace(",", ".")
+        symbol = (m.group("pre") or m.group("post") or "").lower()
+        currency = _CURRENCY.get(symbol, symbol.upper())
+        out.append(Entity("amount", m.group(0), f"{number} {currency}", m.start(), m.end()))
+    return out
+
+
+def _dates(text: str) -> list[Entity]:
+    out = []
+    for m in _DATE.finditer(text):
+        if m.group(1):
+            year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        else:
+            day, month = int(m.group(4)), int(m.group(5))
+            year = int(m.group(6)) if m.group(6) else 0
+            if year and year < 100:
+                year += 2000
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            value = f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
+            out.append(Entity("date", m.group(0), value, m.start(), m.end()))
+    return out
+
+
+_RANK = {"tracking_number": 0, "order_number": 1, "amount": 2, "quantity": 3, "date": 4, "size": 5}
+
+
+def _without_overlaps(found: list[Entity]) -> list[Entity]:
+    kept: list[Entity] = []
+    for entity in sorted(found, key=lambda e: (_RANK[e.kind], e.start - e.end)):
+        if all(entity.end <= k.start or entity.start >= k.end for k in kept):
+            kept.append(entity)
+    return sorted(kept, key=lambda e: e.start)
