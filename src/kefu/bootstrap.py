@@ -6,16 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.adapters.classifier import IntentModel
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from kefu.adapters.evaluation import plot_confusion as plot_confusion
+from kefu.adapters.evaluation import scores
+from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
+from kefu.domain.triage import decide
 from kefu.services.ports import Clock
 
 
@@ -38,6 +45,10 @@ class Kefu:
 
     def upgrade(self, revision: str = "head") -> None:
         upgrade_database(self.engine, revision)
+
+    def classifier(self) -> TriageModel:
+        """Language + intent model, loaded on first use (about a second), then shared."""
+        return load_triage_model(Path(self.settings.model_path))
 
     def downgrade(self, revision: str) -> None:
         downgrade_database(self.engine, revision)
@@ -79,3 +90,27 @@ def downgrade_database(engine: Engine, revision: str) -> None:
 
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+
+
+def train_intent_model(
+    texts: list[str], labels: list[str], seed: int, report: dict[str, Any]
+) -> IntentModel:
+    return IntentModel.train(texts, labels, seed=seed, report=report)
+
+
+def load_classifier(path: Path | None = None) -> TriageModel:
+    return load_triage_model(path)
+
+
+def evaluate_model(model: IntentModel, texts: list[str], labels: list[str]) -> dict[str, Any]:
+    """Scores with the unsure rule applied, as agents see the predictions."""
+    guesses = model.predict(texts)
+    shown = [
+        decide(g.intent, g.confidence, has_letters=any(c.isalpha() for c in t))
+        for g, t in zip(guesses, texts, strict=True)
+    ]
+    return scores(
+        labels,
+        shown,
+        [s != "other" or g.intent == "other" for s, g in zip(shown, guesses, strict=True)],
+    )

@@ -17,5 +17,7 @@ class Settings(BaseSettings):
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     # Times on screen are shown in the agents' zone; the shop's default is Beijing time.
     agent_timezone: str = "Asia/Shanghai"
+    # The shop's own intent model (`kefu model train`); the packaged one when absent.
+    model_path: str = "var/models/intent.joblib"
     # Seconds between refreshes of the inbox list in the browser (HTMX polling).
     inbox_refresh_seconds: int = 30

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from kefu.domain.conversations import (
     MARK_LEGEND,
+    NEEDS_ANSWER_RANKS,
     STATE_RANKS,
     Conversation,
     MarkMeaning,
@@ -430,7 +431,7 @@ def test_any_history_keeps_wait_unread_and_rank_consistent(
         low, high = STATE_RANKS[conv.status]
         assert low <= rank <= high  # a state filter is a rank range
         if conv.waiting_since is not None:
-            assert rank <= 3
+            assert NEEDS_ANSWER_RANKS[0] <= rank <= NEEDS_ANSWER_RANKS[1]
 
 
 # --- colour marks (SPEC §7) -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from rich.progress import (
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
-from kefu.cli import bench, db
+from kefu.cli import bench, db, model
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
 
@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
+app.add_typer(model.app, name="model")
+app.command("classify")(model.classify_command)
 console = Console()
 
 
@@ -97,7 +99,9 @@ def import_command(
                 bar.update(task, completed=done, total=total)
 
         try:
-            report = import_file(file, kefu.uow(), kefu.clock, fmt=fmt, progress=_Bar())
+            report = import_file(
+                file, kefu.uow(), kefu.clock, fmt=fmt, progress=_Bar(), classifier=kefu.classifier()
+            )
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="FILE") from None
     if as_json:

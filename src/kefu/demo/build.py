@@ -87,7 +87,9 @@ def build_demo(
     conversations = build_conversations(rng, now, catalog, corpus, size.conversations, team)
     messages = [m for c in conversations for m in c.messages]
     for start in range(0, len(messages), BATCH):
-        report = inbox.ingest(messages[start : start + BATCH], kefu.uow(), kefu.clock)
+        report = inbox.ingest(
+            messages[start : start + BATCH], kefu.uow(), kefu.clock, classifier=kefu.classifier()
+        )
         if report.errors:
             raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")
         step("messages", min(start + BATCH, len(messages)), len(messages))

@@ -36,10 +36,15 @@ class PriorityFacts:
     order_has_note: bool = False
     logistics_problem: bool = False
     wholesale: bool = False
+    mood: str | None = None  # "threat" or "upset", from the buyer's latest message
 
 
-PRIORITY_REASONS = ("note", "logistics", "wholesale")
-_TOP_PRIORITY = len(PRIORITY_REASONS)
+# "threat" and "upset" come from the buyer's mood (triage issue): one of them at most.
+PRIORITY_REASONS = ("note", "logistics", "wholesale", "threat", "upset")
+MOOD_REASONS = ("threat", "upset")
+_TOP_PRIORITY = len(PRIORITY_REASONS) - len(MOOD_REASONS) + 1
+# Ranks of conversations needing an answer (inclusive): one per number of priority reasons.
+NEEDS_ANSWER_RANKS = (0, _TOP_PRIORITY)
 # The queue ranks each conversation status occupies (inclusive), see queue_position.
 STATE_RANKS: dict[Status, tuple[int, int]] = {
     Status.OPEN: (0, 2 * _TOP_PRIORITY + 1),
@@ -49,8 +54,15 @@ STATE_RANKS: dict[Status, tuple[int, int]] = {
 
 
 def priority_reasons(facts: PriorityFacts) -> tuple[str, ...]:
-    """SPEC §4: orders with a note, a logistics problem or wholesale are handled first."""
-    flags = (facts.order_has_note, facts.logistics_problem, facts.wholesale)
+    """SPEC §4: orders with a note, a logistics problem or wholesale are handled first, and
+    so is an upset or threatening buyer (triage issue)."""
+    flags = (
+        facts.order_has_note,
+        facts.logistics_problem,
+        facts.wholesale,
+        facts.mood == "threat",
+        facts.mood == "upset",
+    )
     return tuple(reason for reason, on in zip(PRIORITY_REASONS, flags, strict=True) if on)
 
 
@@ -113,6 +125,8 @@ class Conversation:
     assignee_id: int | None = None
     language: str | None = None
     priority_reasons: tuple[str, ...] = ()
+    intent: str | None = None  # of the buyer's latest message (triage)
+    mood: tuple[str, ...] = ()  # emotion flags of the buyer's latest message
     message_count: int = 0
     last_message_preview: str = ""
     waiting_since: datetime | None = None

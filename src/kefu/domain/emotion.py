@@ -251,6 +251,8 @@ _LEXICON: dict[str, tuple[str, ...]] = {
 }
 _SHOUTING = re.compile(r"[A-ZА-ЯÄÖÜÉÈÇ]{4,}")
 _EXCLAIM = re.compile(r"[!?]{3,}|！{2,}")
+
+
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     folded = sorted({fold(w) for w in words}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in folded) + ")")

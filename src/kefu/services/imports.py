@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kefu.domain.errors import FieldError
 from kefu.services.inbox import IngestReport, ingest
-from kefu.services.ports import Clock, Progress, UnitOfWork
+from kefu.services.ports import Classifier, Clock, Progress, UnitOfWork
 
 CHUNK_ROWS = 1000
 FORMATS = ("jsonl", "csv")
@@ -40,6 +40,7 @@ def import_file(
     *,
     fmt: str | None = None,
     progress: Progress | None = None,
+    classifier: Classifier | None = None,
 ) -> IngestReport:
     """Import every good row of a JSONL or CSV file; bad rows are reported with row and field."""
     kind = fmt or detect_format(path)
@@ -58,10 +59,10 @@ def import_file(
         chunk.append(raw)
         chunk_rows.append(number)
         if len(chunk) >= CHUNK_ROWS:
-            _flush(chunk, chunk_rows, uow, clock, report)
+            _flush(chunk, chunk_rows, uow, clock, report, classifier)
             if progress:
                 progress.advance(number, total)
-    _flush(chunk, chunk_rows, uow, clock, report)
+    _flush(chunk, chunk_rows, uow, clock, report, classifier)
     if progress:
         progress.advance(total or report.received, total or report.received)
     report.errors.sort(key=lambda e: (e.row or 0, e.field))
@@ -74,10 +75,11 @@ def _flush(
     uow: UnitOfWork,
     clock: Clock,
     report: IngestReport,
+    classifier: Classifier | None,
 ) -> None:
     if not chunk:
         return
-    part = ingest(chunk, uow, clock)
+    part = ingest(chunk, uow, clock, classifier=classifier)
     # ingest numbers rows within the chunk; map them back to file rows.
     part.errors = [
         FieldError(e.field, e.reason, row=rows[(e.row or 1) - 1], value=e.value)

@@ -12,10 +12,13 @@ from typing import Any
 
 from kefu.domain.conversations import Conversation, PriorityFacts, priority_reasons, stage_for
 from kefu.domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound, RowErrors
+from kefu.domain.intents import INTENTS
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
+from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction
 from kefu.services.ports import (
     BuyerKey,
+    Classifier,
     Clock,
     ConcurrentWriteError,
     InboxRepository,
@@ -23,6 +26,7 @@ from kefu.services.ports import (
     OrderFacts,
     UnitOfWork,
 )
+from kefu.services.triage import triage
 
 # Concurrent imports of the same rows may collide on the unique keys; the loser retries.
 MAX_ATTEMPTS = 3
@@ -55,11 +59,13 @@ def ingest(
     clock: Clock,
     *,
     first_row: int = 1,
+    classifier: Classifier | None = None,
 ) -> IngestReport:
     """Parse and store a batch of messages in one transaction, idempotent on (store, message id).
 
     A row with an error is reported (row number, field, reason) and skipped; the
-    others are stored together. Storing the same batch twice adds nothing.
+    others are stored together. Storing the same batch twice adds nothing. With a
+    classifier, every new buyer message is triaged in the same transaction.
     """
     now = clock.now()
     report = IngestReport(received=len(raws))
@@ -73,7 +79,7 @@ def ingest(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with uow:
-                accepted, duplicates, unknown = _store_batch(parsed, uow, now)
+                accepted, duplicates, unknown = _store_batch(parsed, uow, now, classifier)
                 uow.commit()
             break
         except ConcurrentWriteError:
@@ -86,7 +92,10 @@ def ingest(
 
 
 def _store_batch(
-    parsed: Sequence[tuple[int, IncomingMessage]], uow: UnitOfWork, now: datetime
+    parsed: Sequence[tuple[int, IncomingMessage]],
+    uow: UnitOfWork,
+    now: datetime,
+    classifier: Classifier | None,
 ) -> tuple[int, int, list[FieldError]]:
     repo = uow.inbox
     stores = repo.stores_by_code({m.store for _, m in parsed})
@@ -110,6 +119,7 @@ def _store_batch(
 
     keys = list({(stores[m.store].id, m.conversation_id) for m in fresh})
     conversations = repo.conversations_by_key(keys)
+    triaged = _triage_buyer_messages(fresh, classifier)
     for m in fresh:
         store_id = stores[m.store].id
         key = (store_id, m.conversation_id)
@@ -131,14 +141,33 @@ def _store_batch(
             m,
             orders.get((store_id, m.order_number or "")),
             products.get((store_id, m.product_sku or "")),
+            triaged.get(id(m)),
         )
     touched = [conversations[k] for k in keys]
     facts = repo.order_facts({c.order_id for c in touched if c.order_id is not None}, now)
     for conv in touched:
         _rank(conv, facts.get(conv.order_id) if conv.order_id is not None else None)
     repo.save_conversations(touched)
-    repo.add_messages([_new_message(m, stores[m.store].id, conversations, now) for m in fresh])
+    version = classifier.version if classifier else None
+    repo.add_messages(
+        [
+            _new_message(m, stores[m.store].id, conversations, now, triaged.get(id(m)), version)
+            for m in fresh
+        ]
+    )
     return len(fresh), duplicates, errors
+
+
+def _triage_buyer_messages(
+    fresh: Sequence[IncomingMessage], classifier: Classifier | None
+) -> dict[int, Triage]:
+    """Triage keyed by the message object's identity (one batch call to the model)."""
+    if classifier is None:
+        return {}
+    buyers = [m for m in fresh if m.direction == Direction.BUYER]
+    return {
+        id(m): t for m, t in zip(buyers, triage([m.text for m in buyers], classifier), strict=True)
+    }
 
 
 def _drop_known(
@@ -189,14 +218,19 @@ def _apply(
     m: IncomingMessage,
     order_id: int | None,
     product_id: int | None,
+    result: Triage | None,
 ) -> None:
     if order_id is not None and conv.order_id is None:
         conv.order_id = order_id
     if product_id is not None and conv.product_id is None:
         conv.product_id = product_id
-    if m.buyer_language and m.direction == Direction.BUYER:
-        conv.language = m.buyer_language
     if m.direction == Direction.BUYER:
+        latest = conv.last_buyer_message_at is None or m.sent_at >= conv.last_buyer_message_at
+        language = _language(m, result)
+        if language and latest:
+            conv.language = language
+        if result is not None and latest:
+            conv.intent, conv.mood = result.intent, result.mood.flags
         conv.buyer_wrote(m.sent_at)
     else:
         later = None
@@ -210,13 +244,25 @@ def _apply(
     conv.add_message(m.sent_at, m.text or "📎")
 
 
+def _language(m: IncomingMessage, result: Triage | None) -> str | None:
+    """The platform's word for the buyer's language first, else what triage detected."""
+    if m.buyer_language:
+        return m.buyer_language
+    if result is not None and result.language != UNDETERMINED:
+        return result.language
+    return None
+
+
 def _rank(conv: Conversation, order: OrderFacts | None) -> None:
-    """Stage and priority follow the order the conversation is about (SPEC §2, §4)."""
+    """Stage and priority follow the order the conversation is about (SPEC §2, §4), and
+    the buyer's mood (an upset or threatening buyer rises; triage issue)."""
     conv.stage = stage_for(conv.origin, order.status if order else None)
+    threat = any(flag.startswith("threat_") for flag in conv.mood)
     facts = PriorityFacts(
         order_has_note=bool(order and order.has_note),
         logistics_problem=bool(order and order.logistics_problem),
         wholesale=bool(order and order.wholesale),
+        mood="threat" if threat else "upset" if "upset" in conv.mood else None,
     )
     conv.priority_reasons = priority_reasons(facts)
 
@@ -226,6 +272,8 @@ def _new_message(
     store_id: int,
     conversations: Mapping[tuple[int, str], Conversation],
     now: datetime,
+    result: Triage | None,
+    version: str | None,
 ) -> NewMessage:
     conv = conversations[(store_id, m.conversation_id)]
     assert conv.id is not None  # noqa: S101 - save_conversations fills ids
@@ -237,8 +285,10 @@ def _new_message(
         sent_at=m.sent_at,
         received_at=now,
         text=m.text,
-        language=m.buyer_language if m.direction == Direction.BUYER else conv.language,
+        language=_language(m, result) if m.direction == Direction.BUYER else conv.language,
         attachments=m.attachments,
+        triage=result,
+        triage_version=version if result is not None else None,
     )
 
 
@@ -401,3 +451,68 @@ def _load(uow: UnitOfWork, conversation_id: int) -> Conversation:
     if conv is None:
         raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
     return conv
+
+
+def correct_intent(
+    message_id: int, intent: str, *, account_id: int | None, uow: UnitOfWork, clock: Clock
+) -> None:
+    """An agent's label for a buyer message; stored as a training example (`kefu model train`)."""
+    if intent not in INTENTS:
+        raise InvalidInput(f"unknown intent {intent!r}", field="intent")
+    now = clock.now()
+    with uow:
+        found = uow.inbox.message_for_correction(message_id)
+        if found is None:
+            raise NotFound(f"no buyer message {message_id}", id=message_id)
+        conversation_id, previous = found
+        uow.inbox.correct_intent(message_id, intent, previous, account_id, now)
+        conv = _load(uow, conversation_id)
+        conv.intent, conv.mood = uow.inbox.latest_buyer_triage(conversation_id)
+        uow.inbox.save_conversations([conv])
+        uow.inbox.audit(
+            at=now,
+            account_id=account_id,
+            action="correct_intent",
+            entity_type="message",
+            entity_id=message_id,
+            before={"intent": previous},
+            after={"intent": intent},
+        )
+        uow.commit()
+
+
+def retriage(
+    uow_factory: Callable[[], UnitOfWork],
+    classifier: Classifier,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 1000,
+) -> int:
+    """Triage every stored buyer message again (after a model update), chunk by chunk.
+
+    Corrected messages keep the agent's label. Each chunk is one transaction, so an
+    interrupted run can simply be started again.
+    """
+    with uow_factory() as uow:
+        total = uow.inbox.count_buyer_messages()
+    done, after = 0, 0
+    while True:
+        with uow_factory() as uow:
+            rows = uow.inbox.buyer_messages_to_triage(after, chunk)
+            if not rows:
+                break
+            results = triage([text for _, _, text in rows], classifier)
+            uow.inbox.set_triage(
+                [(mid, r) for (mid, _, _), r in zip(rows, results, strict=True)], classifier.version
+            )
+            conversations = [_load(uow, cid) for cid in sorted({cid for _, cid, _ in rows})]
+            for conv in conversations:
+                assert conv.id is not None  # noqa: S101
+                conv.intent, conv.mood = uow.inbox.latest_buyer_triage(conv.id)
+            uow.inbox.save_conversations(conversations)
+            uow.commit()
+        after = rows[-1][0]
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    return done

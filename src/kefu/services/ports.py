@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from kefu.domain.conversations import Conversation
+from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
 
 if TYPE_CHECKING:
@@ -24,6 +25,23 @@ class Progress(Protocol):
     """Long work reports how far it is (imports, demo build, benchmarks)."""
 
     def advance(self, done: int, total: int | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class IntentGuess:
+    intent: str
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+class Classifier(Protocol):
+    """Language identification and the intent model (adapters/triage_model.py)."""
+
+    version: str
+
+    def languages(self, texts: Sequence[str]) -> list[str]: ...
+
+    def intents(self, texts: Sequence[str]) -> list[IntentGuess]: ...
 
 
 class ConcurrentWriteError(Exception):
@@ -72,6 +90,8 @@ class NewMessage:
     is_automatic: bool = False
     author_account_id: int | None = None
     delivery_status: str | None = None
+    triage: Triage | None = None
+    triage_version: str | None = None
 
 
 class InboxRepository(Protocol):
@@ -107,6 +127,31 @@ class InboxRepository(Protocol):
 
     def account_exists(self, account_id: int) -> bool: ...
 
+    def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
+        """(conversation id, current intent) of a buyer message, None if there is none."""
+        ...
+
+    def correct_intent(
+        self,
+        message_id: int,
+        intent: str,
+        previous: str | None,
+        account_id: int | None,
+        at: datetime,
+    ) -> None: ...
+
+    def latest_buyer_triage(self, conversation_id: int) -> tuple[str | None, tuple[str, ...]]:
+        """(intent, emotion flags) of the conversation's latest buyer message."""
+        ...
+
+    def buyer_messages_to_triage(self, after_id: int, limit: int) -> list[tuple[int, int, str]]:
+        """(message id, conversation id, text) of uncorrected buyer messages, by id."""
+        ...
+
+    def set_triage(self, rows: Sequence[tuple[int, Triage]], version: str) -> None: ...
+
+    def count_buyer_messages(self) -> int: ...
+
     def audit(
         self,
         *,
@@ -136,6 +181,10 @@ class InboxQueries(Protocol):
     def conversation_ids(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]: ...
 
     def account_ids(self) -> dict[str, int]: ...
+
+    def intent_corrections(self) -> list[tuple[str, str, str | None]]:
+        """(text, corrected intent, language) of every message an agent relabelled."""
+        ...
 
 
 class CatalogRepository(Protocol):

@@ -93,6 +93,14 @@ class SqlInboxQueries:
             if (r.code, r.platform_conversation_id) in wanted
         }
 
+    def intent_corrections(self) -> list[tuple[str, str, str | None]]:
+        rows = self.session.execute(
+            select(t.Message.text, t.IntentCorrection.intent, t.Message.language)
+            .join(t.Message, t.Message.id == t.IntentCorrection.message_id)
+            .order_by(t.IntentCorrection.id)
+        )
+        return [(r.text, r.intent, r.language) for r in rows]
+
     def account_ids(self) -> dict[str, int]:
         return {
             r.username: r.id for r in self.session.execute(select(t.Account.username, t.Account.id))

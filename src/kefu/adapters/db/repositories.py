@@ -14,6 +14,7 @@ from kefu.adapters.db import tables as t
 from kefu.domain.conversations import Conversation
 from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
+from kefu.domain.triage import Triage
 from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status, TrackingStatus
 from kefu.services.ports import BuyerKey, OrderFacts, StoreRef
 
@@ -240,9 +241,93 @@ class SqlInboxRepository:
                     "language": m.language,
                     "attachments": list(m.attachments),
                     "delivery_status": m.delivery_status,
+                    **_triage_columns(m.triage, m.triage_version),
                 }
                 for m in messages
             ],
+        )
+
+    def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
+        row = self.session.execute(
+            select(t.Message.conversation_id, t.Message.intent).where(
+                t.Message.id == message_id, t.Message.direction == "buyer"
+            )
+        ).first()
+        return (row.conversation_id, row.intent) if row else None
+
+    def correct_intent(
+        self,
+        message_id: int,
+        intent: str,
+        previous: str | None,
+        account_id: int | None,
+        at: datetime,
+    ) -> None:
+        self.session.execute(
+            update(t.Message)
+            .where(t.Message.id == message_id)
+            .values(intent=intent, intent_confidence=1.0, triage_version="corrected")
+        )
+        existing = self.session.scalar(
+            select(t.IntentCorrection.id).where(t.IntentCorrection.message_id == message_id)
+        )
+        if existing is None:
+            self.session.execute(
+                insert(t.IntentCorrection).values(
+                    message_id=message_id,
+                    intent=intent,
+                    previous=previous,
+                    account_id=account_id,
+                    at=at,
+                )
+            )
+        else:
+            self.session.execute(
+                update(t.IntentCorrection)
+                .where(t.IntentCorrection.id == existing)
+                .values(intent=intent, account_id=account_id, at=at)
+            )
+
+    def latest_buyer_triage(self, conversation_id: int) -> tuple[str | None, tuple[str, ...]]:
+        row = self.session.execute(
+            select(t.Message.intent, t.Message.emotion)
+            .where(t.Message.conversation_id == conversation_id, t.Message.direction == "buyer")
+            .order_by(t.Message.sent_at.desc(), t.Message.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None, ()
+        return row.intent, tuple(f for f in row.emotion.split(",") if f)
+
+    def buyer_messages_to_triage(self, after_id: int, limit: int) -> list[tuple[int, int, str]]:
+        rows = self.session.execute(
+            select(t.Message.id, t.Message.conversation_id, t.Message.text)
+            .where(
+                t.Message.id > after_id,
+                t.Message.direction == "buyer",
+                t.Message.triage_version.is_distinct_from("corrected"),
+            )
+            .order_by(t.Message.id)
+            .limit(limit)
+        )
+        return [(r.id, r.conversation_id, r.text) for r in rows]
+
+    def set_triage(self, rows: Sequence[tuple[int, Triage]], version: str) -> None:
+        if rows:
+            self.session.execute(
+                update(t.Message),
+                [
+                    {"id": message_id, **_triage_columns(result, version)}
+                    for message_id, result in rows
+                ],
+            )
+
+    def count_buyer_messages(self) -> int:
+        return (
+            self.session.scalar(
+                select(func.count()).select_from(t.Message).where(t.Message.direction == "buyer")
+            )
+            or 0
         )
 
     def account_exists(self, account_id: int) -> bool:
@@ -277,6 +362,29 @@ class SqlInboxRepository:
         )
 
 
+def _triage_columns(result: Triage | None, version: str | None) -> dict[str, Any]:
+    if result is None:
+        return {
+            "intent": None,
+            "intent_guess": None,
+            "intent_confidence": None,
+            "emotion": "",
+            "entities": [],
+            "triage_version": None,
+        }
+    return {
+        "intent": result.intent,
+        "intent_guess": result.guess,
+        "intent_confidence": result.confidence,
+        "emotion": ",".join(result.mood.flags),
+        "entities": [
+            {"kind": e.kind, "text": e.text, "value": e.value, "platform": e.platform}
+            for e in result.entities
+        ],
+        "triage_version": version,
+    }
+
+
 def _to_domain(row: Any) -> Conversation:
     """From a `conversations` row (ORM object or plain row: the same attribute names)."""
     return Conversation(
@@ -296,6 +404,8 @@ def _to_domain(row: Any) -> Conversation:
         assignee_id=row.assignee_id,
         language=row.language,
         priority_reasons=tuple(r for r in row.priority_reasons.split(",") if r),
+        intent=row.intent,
+        mood=tuple(f for f in row.mood.split(",") if f),
         message_count=row.message_count,
         last_message_preview=row.last_message_preview,
         waiting_since=row.waiting_since,
@@ -323,6 +433,8 @@ def conversation_row(conv: Conversation) -> dict[str, Any]:
         "language": conv.language,
         "priority": conv.priority,
         "priority_reasons": ",".join(conv.priority_reasons),
+        "intent": conv.intent,
+        "mood": ",".join(conv.mood),
         "queue_rank": rank,
         "sort_key": key,
         "message_count": conv.message_count,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -57,6 +58,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
+        float: Float,
         datetime: UTCDateTime,
         dict[str, Any]: JSON,
         list[Any]: JSON,
@@ -202,6 +204,7 @@ class Conversation(Base):
         Index("ix_conversations_language_queue", "language", "queue_rank", "sort_key"),
         Index("ix_conversations_mark_queue", "colour_mark", "queue_rank", "sort_key"),
         Index("ix_conversations_unread_queue", "unread", "queue_rank", "sort_key"),
+        Index("ix_conversations_intent_queue", "intent", "queue_rank", "sort_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
@@ -218,6 +221,8 @@ class Conversation(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     priority_reasons: Mapped[str] = mapped_column(String(64), default="")
+    intent: Mapped[str | None] = mapped_column(String(32))
+    mood: Mapped[str] = mapped_column(String(100), default="")
     queue_rank: Mapped[int] = mapped_column(Integer)
     sort_key: Mapped[int] = mapped_column(BigInteger)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -250,6 +255,25 @@ class Message(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     delivery_status: Mapped[str | None] = mapped_column(String(16))
+    # Triage of buyer messages (triage issue); empty until triaged.
+    intent: Mapped[str | None] = mapped_column(String(32))
+    intent_guess: Mapped[str | None] = mapped_column(String(32))
+    intent_confidence: Mapped[float | None]
+    emotion: Mapped[str] = mapped_column(String(100), default="")
+    entities: Mapped[list[Any]] = mapped_column(default=list)
+    triage_version: Mapped[str | None] = mapped_column(String(40))
+
+
+class IntentCorrection(Base):
+    """An agent's label for a buyer message: a training example for the shop's own model."""
+
+    __tablename__ = "intent_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    intent: Mapped[str] = mapped_column(String(32))
+    previous: Mapped[str | None] = mapped_column(String(32))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[datetime]
 
 
 class AuditEntry(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
@@ -48,7 +49,9 @@ MAX_BATCH = 5000
 )
 async def ingest_messages(request: Request, kefu: KefuDep) -> IngestReportOut:
     items = _items(await request.body())
-    report = await run_in_threadpool(inbox.ingest, items, kefu.uow(), kefu.clock)
+    report = await run_in_threadpool(
+        partial(inbox.ingest, classifier=kefu.classifier()), items, kefu.uow(), kefu.clock
+    )
     return IngestReportOut(
         received=report.received,
         accepted=report.accepted,

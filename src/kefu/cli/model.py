@@ -1,0 +1,191 @@
+"""`kefu model train|eval|apply` and `kefu classify`: the intent model from the command line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kefu import __version__
+from kefu.bootstrap import (
+    bootstrap,
+    evaluate_model,
+    load_classifier,
+    plot_confusion,
+    train_intent_model,
+)
+from kefu.config import Settings
+from kefu.domain.triage import Triage
+from kefu.services import training
+from kefu.services.triage import triage
+
+app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is_help=True)
+DataDir = Annotated[
+    Path, typer.Option("--data", help="training data folder (train/*.jsonl, bitext/)")
+]
+HELDOUT = Path("data/triage/heldout/buyers_v1.jsonl")
+
+
+def triage_json(item_id: object, result: Triage) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "language": result.language,
+        "intent": result.intent,
+        "intent_group": result.intent_group,
+        "confidence": result.confidence,
+        "unsure": result.unsure,
+        "guess": result.guess,
+        "emotion": list(result.mood.flags),
+        "entities": [
+            {
+                "kind": e.kind,
+                "text": e.text,
+                "value": e.value,
+                **({"platform": e.platform} if e.platform else {}),
+            }
+            for e in result.entities
+        ],
+    }
+
+
+@app.command()
+def train(
+    data: DataDir = Path("data/triage"),
+    output: Annotated[Path, typer.Option(help="where to write the model")] = Path(
+        "var/models/intent.joblib"
+    ),
+    heldout: Annotated[Path, typer.Option(help="labelled messages never trained on")] = HELDOUT,
+    seed: int = 7,
+    database_url: Annotated[
+        str | None,
+        typer.Option(envvar="KEFU_DATABASE_URL", help="also learn from the shop's corrections"),
+    ] = None,
+) -> None:
+    """Train from our corpus, the demo corpus, the Bitext sample and the shop's corrections."""
+    examples = training.corpus_examples(data) + training.demo_examples(seed)
+    if database_url:
+        kefu = bootstrap(Settings(database_url=database_url))
+        with kefu.uow() as uow:
+            examples += [
+                training.Example(t, i, lang or "und", "corrections")
+                for t, i, lang in uow.queries.intent_corrections()
+            ]
+    if not examples:
+        raise typer.BadParameter(f"no training data under {data}", param_hint="--data")
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "version": f"{datetime.now(UTC):%Y%m%d}-{_digest(examples)}",
+        "kefu": __version__,
+        "seed": seed,
+        "trained_on": training.summarise(examples),
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+    }
+    typer.echo(f"training on {len(examples)} messages…", err=True)
+    model = train_intent_model(
+        [e.text for e in examples], [e.intent for e in examples], seed, report
+    )
+    report["train_seconds"] = round(time.perf_counter() - started, 1)
+    if heldout.exists():
+        rows = list(training.read_jsonl(heldout, "heldout"))
+        result = evaluate_model(model, [r.text for r in rows], [r.intent for r in rows])
+        report["heldout"] = {
+            "file": str(heldout),
+            **{k: v for k, v in result.items() if k != "confusion"},
+        }
+        typer.echo(
+            f"held-out {heldout.name}: accuracy {result['accuracy']}, "
+            f"macro-F1 {result['macro_f1']}, "
+            f"confident {result['confident_share']:.0%} at accuracy {result['confident_accuracy']}"
+        )
+    model.save(output)
+    output.with_suffix(".report.json").write_text(
+        json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    typer.echo(f"model {report['version']} written to {output} (report beside it)")
+
+
+def _digest(examples: list[training.Example]) -> str:
+    h = hashlib.sha256()
+    for e in examples:
+        h.update(f"{e.intent}\t{e.text}\n".encode())
+    return h.hexdigest()[:8]
+
+
+@app.command("eval")
+def evaluate(
+    input_file: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False)],
+    text_field: Annotated[str, typer.Option("--text-field")] = "text",
+    label_field: Annotated[str, typer.Option("--label-field")] = "intent",
+    model_path: Annotated[Path | None, typer.Option("--model")] = None,
+    matrix: Annotated[Path | None, typer.Option(help="write the confusion matrix as a PNG")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Accuracy, macro-F1, per-intent precision/recall and confusion matrix on a labelled file."""
+    rows = list(training.read_jsonl(input_file, "eval", text_field, label_field))
+    result = evaluate_model(
+        load_classifier(model_path).model, [r.text for r in rows], [r.intent for r in rows]
+    )
+    if matrix:
+        plot_confusion(result, matrix, input_file.name)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{'intent':18} {'precision':>9} {'recall':>7} {'f1':>6} {'n':>5}")
+    for label, s in result["per_intent"].items():
+        typer.echo(
+            f"{label:18} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} {s['support']:5d}"
+        )
+    typer.echo("confusion (rows = truth, columns = prediction, order as above):")
+    for label, row in zip(result["labels"], result["confusion"], strict=True):
+        typer.echo(f"{label[:12]:12} " + " ".join(f"{v:3d}" for v in row))
+    typer.echo(
+        f"eval: {result['messages']} messages, accuracy {result['accuracy']}, "
+        f"macro-F1 {result['macro_f1']}, "
+        f"{result['confident_share']:.0%} confident at accuracy {result['confident_accuracy']}"
+    )
+
+
+def classify_command(
+    text: Annotated[str | None, typer.Argument(help="one message")] = None,
+    input_file: Annotated[
+        Path | None,
+        typer.Option("--input", exists=True, dir_okay=False, help="JSONL with id and text"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="JSONL to write (default: standard output)")
+    ] = None,
+    model_path: Annotated[Path | None, typer.Option("--model")] = None,
+) -> None:
+    """Language, intent, confidence, emotion and entities of a message or a JSONL file."""
+    classifier = load_classifier(model_path)
+    if input_file is None:
+        if text is None:
+            raise typer.BadParameter("give a TEXT or --input FILE")
+        print(json.dumps(triage_json(None, triage([text], classifier)[0]), ensure_ascii=False))
+        return
+    rows = [
+        json.loads(line)
+        for line in input_file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    results = []
+    for start in range(0, len(rows), 1000):
+        part = rows[start : start + 1000]
+        results += [
+            triage_json(r.get("id"), t)
+            for r, t in zip(
+                part, triage([str(r.get("text") or "") for r in part], classifier), strict=True
+            )
+        ]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    if output:
+        output.write_text(lines, encoding="utf-8")
+        typer.echo(f"{len(results)} messages classified into {output}", err=True)
+    else:
+        print(lines, end="")

@@ -1,0 +1,44 @@
+"""What triage tells about one buyer message, and when a prediction is too unsure to use.
+
+SPEC §3: "Other / unclear — handed to a person, never guessed." Below the threshold
+the intent shown is `other` and the message is marked unsure; the model's guess is
+kept beside it so the agent can confirm it with one click.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kefu.domain.emotion import Mood
+from kefu.domain.entities import Entity
+from kefu.domain.intents import group_of
+
+# Chosen on the held-out set (docs/triage.md): above it, predictions are right often
+# enough to act on; below it, a person decides.
+CONFIDENCE_THRESHOLD = 0.30
+UNDETERMINED = "und"
+
+
+@dataclass(frozen=True)
+class Triage:
+    language: str
+    intent: str
+    confidence: float
+    guess: str  # the model's best intent even when unsure
+    mood: Mood
+    entities: tuple[Entity, ...]
+
+    @property
+    def intent_group(self) -> str:
+        return group_of(self.intent)
+
+    @property
+    def unsure(self) -> bool:
+        return self.intent == "other" and self.guess != "other"
+
+
+def decide(guess: str, confidence: float, *, has_letters: bool) -> str:
+    """The intent to show: the model's guess when sure enough, otherwise `other`."""
+    if not has_letters or confidence < CONFIDENCE_THRESHOLD:
+        return "other"
+    return guess

@@ -1,0 +1,32 @@
+"""Triage of buyer messages: language, intent (or unsure), mood and facts, in one batch call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kefu.domain.emotion import mood_of
+from kefu.domain.entities import extract
+from kefu.domain.triage import Triage, decide
+from kefu.services.ports import Classifier
+
+
+def triage(texts: Sequence[str], classifier: Classifier) -> list[Triage]:
+    """One result per text, in order; empty, emoji-only or number-only texts are `other`/`und`."""
+    if not texts:
+        return []
+    languages = classifier.languages(texts)
+    guesses = classifier.intents(texts)
+    out = []
+    for text, language, guess in zip(texts, languages, guesses, strict=True):
+        has_letters = sum(ch.isalpha() for ch in text) >= 2
+        out.append(
+            Triage(
+                language=language,
+                intent=decide(guess.intent, guess.confidence, has_letters=has_letters),
+                confidence=round(guess.confidence, 4) if has_letters else 0.0,
+                guess=guess.intent,
+                mood=mood_of(text),
+                entities=tuple(extract(text)),
+            )
+        )
+    return out
