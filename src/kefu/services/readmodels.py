@@ -21,27 +21,11 @@ class InboxFilters:
     assignee_id: int | None = None
     unassigned: bool = False
     language: str | None = None
+    intent: str | None = None
+    intent_group: str | None = None
+    mood: str | None = None  # "upset" (any upset buyer) or "threat" (any threat)
     page: int = 1
     page_size: int = PAGE_SIZE
-
-    def as_query(self) -> dict[str, str]:
-        """The filters as URL query parameters (for links that keep them)."""
-        out: dict[str, str] = {}
-        for name in (
-            "store_id",
-            "platform",
-            "stage",
-            "state",
-            "colour_mark",
-            "assignee_id",
-            "language",
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = str(value)
-        if self.unassigned:
-            out["assignee_id"] = "none"
-        return out
 
 
 @dataclass(frozen=True)
@@ -59,6 +43,8 @@ class InboxRow:
     colour_mark: str | None
     assignee_name: str | None
     priority_reasons: tuple[str, ...]
+    intent: str | None
+    mood: tuple[str, ...]
     preview: str
     message_count: int
     last_message_at: datetime
@@ -89,6 +75,21 @@ class MessageView:
     author_name: str | None
     attachments: list[Any]
     delivery_status: str | None
+    intent: str | None = None
+    intent_guess: str | None = None
+    intent_confidence: float | None = None
+    emotion: tuple[str, ...] = ()
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    corrected: bool = False
+
+    @property
+    def unsure(self) -> bool:
+        """Triage left it to a person: shown as `other`, with the model's guess beside it."""
+        return (
+            self.intent == "other"
+            and self.intent_guess not in (None, "other")
+            and not self.corrected
+        )
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,8 @@ class ConversationDetail:
     assignee_name: str | None
     language: str | None
     priority_reasons: tuple[str, ...]
+    intent: str | None
+    mood: tuple[str, ...]
     waiting_since: datetime | None
     created_at: datetime
     buyer: BuyerView

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kefu.domain.errors import InvalidInput
 from kefu.domain.messages import MAX_ID_CHARS
 from kefu.domain.types import ColourMark, Direction, Origin
+from kefu.services.readmodels import PAGE_SIZE, InboxFilters
 
 
 class IncomingMessageIn(BaseModel):
@@ -80,3 +84,90 @@ class MarkMeaningOut(BaseModel):
     mark: ColourMark
     meaning_en: str
     meaning_zh: str
+
+
+Intent = Literal[
+    "product_stock",
+    "product_price",
+    "product_size",
+    "product_detail",
+    "wholesale_sample",
+    "shipping_method",
+    "shipping_time",
+    "order_tracking",
+    "not_received",
+    "customs_duty",
+    "payment",
+    "cancel_order",
+    "change_order",
+    "refund",
+    "return_exchange",
+    "damaged_defective",
+    "wrong_item",
+    "usage_help",
+    "coupon_discount",
+    "review_feedback",
+    "complaint",
+    "greeting_thanks",
+    "account",
+    "other",
+]
+IntentGroup = Literal[
+    "product", "logistics", "customs", "payment", "order", "after_sale", "relationship", "other"
+]
+
+
+class InboxQuery(BaseModel):
+    """Inbox filters as query parameters, shared by the API and the inbox page.
+
+    Empty values (a form's "any" option) mean no filter.
+    """
+
+    store_id: int | None = None
+    platform: Literal["aliexpress", "amazon", "ebay", "wish"] | None = None
+    stage: Literal["pre_sale", "in_sale", "after_sale"] | None = None
+    state: Literal["unread", "open", "waiting", "closed"] | None = None
+    colour_mark: Literal["yellow", "blue", "green", "red", "purple"] | None = None
+    assignee: str | None = Field(None, description="account id, or 'none' for unassigned")
+    language: str | None = Field(None, max_length=16)
+    intent: Intent | None = None
+    intent_group: IntentGroup | None = None
+    mood: Literal["upset", "urgent", "threat"] | None = None
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(PAGE_SIZE, ge=1, le=200)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def filters(self) -> InboxFilters:
+        unassigned = self.assignee == "none"
+        if self.assignee and not unassigned and not self.assignee.isdigit():
+            raise InvalidInput("assignee must be an account id or 'none'", field="assignee")
+        return InboxFilters(
+            store_id=self.store_id,
+            platform=self.platform,
+            stage=self.stage,
+            state=self.state,
+            colour_mark=self.colour_mark,
+            assignee_id=int(self.assignee) if self.assignee and not unassigned else None,
+            unassigned=unassigned,
+            language=self.language,
+            intent=self.intent,
+            intent_group=self.intent_group,
+            mood=self.mood,
+            page=self.page or 1,
+            page_size=self.page_size or PAGE_SIZE,
+        )
+
+
+class IntentIn(BaseModel):
+    intent: Intent
+
+
+class IntentOut(BaseModel):
+    intent: str
+    group: str
+    label_en: str
+    label_zh: str

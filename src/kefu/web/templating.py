@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from kefu.domain.conversations import MARK_LEGEND
+from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.web.i18n import LOCALES, negotiate, translations
 from kefu.web.labels import labeller
 
@@ -83,6 +84,9 @@ def render(
     base = {
         "_": gettext,
         "label": labeller(gettext),
+        "intents": INTENTS,
+        "intent_groups": INTENT_GROUPS,
+        "intent_group_of": group_of,
         "gettext": gettext,
         "locale": locale,
         "locales": LOCALES,

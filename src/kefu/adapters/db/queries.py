@@ -13,6 +13,7 @@ from kefu.adapters.db import tables as t
 from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
+from kefu.domain.intents import INTENT_GROUPS
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
 from kefu.services.readmodels import (
@@ -101,6 +102,11 @@ class SqlInboxQueries:
         )
         return [(r.text, r.intent, r.language) for r in rows]
 
+    def conversation_of_message(self, message_id: int) -> int | None:
+        return self.session.scalar(
+            select(t.Message.conversation_id).where(t.Message.id == message_id)
+        )
+
     def account_ids(self) -> dict[str, int]:
         return {
             r.username: r.id for r in self.session.execute(select(t.Account.username, t.Account.id))
@@ -136,6 +142,8 @@ class SqlInboxQueries:
             assignee_name=assignee.display_name if assignee else None,
             language=conv.language,
             priority_reasons=tuple(r for r in conv.priority_reasons.split(",") if r),
+            intent=conv.intent,
+            mood=tuple(f for f in conv.mood.split(",") if f),
             waiting_since=conv.waiting_since,
             created_at=conv.created_at,
             buyer=self._buyer(conv.buyer_id, conv.store_id, now),
@@ -270,6 +278,12 @@ class SqlInboxQueries:
                 author_name=name,
                 attachments=m.attachments,
                 delivery_status=m.delivery_status,
+                intent=m.intent,
+                intent_guess=m.intent_guess,
+                intent_confidence=m.intent_confidence,
+                emotion=tuple(f for f in m.emotion.split(",") if f),
+                entities=m.entities or [],
+                corrected=m.triage_version == "corrected",
             )
             for m, name in rows
         ]
@@ -277,29 +291,37 @@ class SqlInboxQueries:
 
 def _conditions(f: InboxFilters) -> list[Any]:
     c = t.Conversation
-    out: list[Any] = []
-    if f.store_id is not None:
-        out.append(c.store_id == f.store_id)
+    equal = (
+        (c.store_id, f.store_id),
+        (c.stage, f.stage),
+        (c.colour_mark, f.colour_mark),
+        (c.language, f.language),
+        (c.intent, f.intent),
+    )
+    out: list[Any] = [column == value for column, value in equal if value is not None]
     if f.platform:
         out.append(c.store_id.in_(select(t.Store.id).where(t.Store.platform == f.platform)))
-    if f.stage:
-        out.append(c.stage == f.stage)
-    if f.state == "unread":
-        low, high = STATE_RANKS[Status.OPEN][0], STATE_RANKS[Status.WAITING][1]
-        out += [c.unread.is_(True), c.queue_rank.between(low, high)]
-    elif f.state:
-        # States are rank ranges (ADR 0004), so the filter stays on the queue indexes.
-        low, high = STATE_RANKS[Status(f.state)]
-        out.append(c.queue_rank.between(low, high))
-    if f.colour_mark:
-        out.append(c.colour_mark == f.colour_mark)
     if f.unassigned:
         out.append(c.assignee_id.is_(None))
     elif f.assignee_id is not None:
         out.append(c.assignee_id == f.assignee_id)
-    if f.language:
-        out.append(c.language == f.language)
-    return out
+    if f.intent_group and not f.intent:
+        out.append(c.intent.in_(INTENT_GROUPS.get(f.intent_group, ())))
+    if f.mood:
+        out.append(c.mood.contains("threat_" if f.mood == "threat" else f.mood))
+    return out + _state_conditions(f.state)
+
+
+def _state_conditions(state: str | None) -> list[Any]:
+    """States are queue-rank ranges (ADR 0004), so the filter stays on the queue indexes."""
+    c = t.Conversation
+    if state == "unread":
+        low, high = STATE_RANKS[Status.OPEN][0], STATE_RANKS[Status.WAITING][1]
+        return [c.unread.is_(True), c.queue_rank.between(low, high)]
+    if state:
+        low, high = STATE_RANKS[Status(state)]
+        return [c.queue_rank.between(low, high)]
+    return []
 
 
 def _inbox_rows(ids: list[int]) -> Select[*tuple[Any, ...]]:
@@ -319,6 +341,8 @@ def _inbox_rows(ids: list[int]) -> Select[*tuple[Any, ...]]:
             c.colour_mark,
             t.Account.display_name.label("assignee_name"),
             c.priority_reasons,
+            c.intent,
+            c.mood,
             c.last_message_preview,
             c.message_count,
             c.last_message_at,
@@ -348,6 +372,8 @@ def _inbox_row(r: Any) -> InboxRow:
         colour_mark=r.colour_mark,
         assignee_name=r.assignee_name,
         priority_reasons=tuple(x for x in r.priority_reasons.split(",") if x),
+        intent=r.intent,
+        mood=tuple(x for x in r.mood.split(",") if x),
         preview=r.last_message_preview,
         message_count=r.message_count,
         last_message_at=r.last_message_at,

@@ -2,83 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.errors import NotFound
+from kefu.domain.intents import INTENTS, group_of
 from kefu.services import inbox
-from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
+from kefu.services.readmodels import ConversationDetail, InboxPage
 from kefu.web.deps import AccountDep, KefuDep
-from kefu.web.schemas import AssigneeIn, MarkIn, MarkMeaningOut, ReplyIn, ReplyOut
+from kefu.web.i18n import translations
+from kefu.web.labels import LABELS
+from kefu.web.schemas import (
+    AssigneeIn,
+    InboxQuery,
+    IntentIn,
+    IntentOut,
+    MarkIn,
+    MarkMeaningOut,
+    ReplyIn,
+    ReplyOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
-
-StageQ = Literal["pre_sale", "in_sale", "after_sale"]
-StateQ = Literal["unread", "open", "waiting", "closed"]
-MarkQ = Literal["yellow", "blue", "green", "red", "purple"]
-PlatformQ = Literal["aliexpress", "amazon", "ebay", "wish"]
 
 
 @router.get(
     "/conversations",
     response_model=InboxPage,
-    summary="The inbox, highest priority and longest wait first",
+    summary="The inbox: needing an answer first, by priority, then the longest wait",
 )
-def list_conversations(
-    kefu: KefuDep,
-    store_id: int | None = None,
-    platform: PlatformQ | None = None,
-    stage: StageQ | None = None,
-    state: StateQ | None = None,
-    colour_mark: MarkQ | None = None,
-    assignee: Annotated[
-        str | None, Query(description="account id, or 'none' for unassigned")
-    ] = None,
-    language: str | None = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> InboxPage:
-    filters = make_filters(
-        store_id, platform, stage, state, colour_mark, assignee, language, page, page_size
-    )
+def list_conversations(kefu: KefuDep, query: Annotated[InboxQuery, Query()]) -> InboxPage:
     with kefu.uow() as uow:
-        return uow.queries.inbox_page(filters)
-
-
-def make_filters(
-    store_id: int | None,
-    platform: str | None,
-    stage: str | None,
-    state: str | None,
-    colour_mark: str | None,
-    assignee: str | None,
-    language: str | None,
-    page: int = 1,
-    page_size: int = 50,
-) -> InboxFilters:
-    """Shared by the API and the inbox page so both filter the same way."""
-    assignee_id: int | None = None
-    unassigned = assignee == "none"
-    if assignee and not unassigned:
-        if not assignee.isdigit():
-            from kefu.domain.errors import InvalidInput
-
-            raise InvalidInput("assignee must be an account id or 'none'", field="assignee")
-        assignee_id = int(assignee)
-    return InboxFilters(
-        store_id=store_id,
-        platform=platform or None,
-        stage=stage or None,
-        state=state or None,
-        colour_mark=colour_mark or None,
-        assignee_id=assignee_id,
-        unassigned=unassigned,
-        language=language or None,
-        page=page,
-        page_size=page_size,
-    )
+        return uow.queries.inbox_page(query.filters())
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
@@ -158,3 +115,28 @@ def colour_marks() -> list[MarkMeaningOut]:
 def filter_options(kefu: KefuDep) -> dict[str, list[tuple[str, str]]]:
     with kefu.uow() as uow:
         return uow.queries.filter_options()
+
+
+@router.put(
+    "/messages/{message_id}/intent",
+    status_code=204,
+    summary="Correct the intent of a buyer message (kept as a training example)",
+)
+def put_intent(message_id: int, body: IntentIn, kefu: KefuDep, account: AccountDep) -> None:
+    inbox.correct_intent(
+        message_id, body.intent, account_id=account, uow=kefu.uow(), clock=kefu.clock
+    )
+
+
+@router.get("/intents", response_model=list[IntentOut], summary="Intent ids, groups and labels")
+def intents() -> list[IntentOut]:
+    zh = translations("zh_CN").gettext
+    return [
+        IntentOut(
+            intent=i,
+            group=group_of(i),
+            label_en=LABELS["intent"][i],
+            label_zh=zh(LABELS["intent"][i]),
+        )
+        for i in INTENTS
+    ]

@@ -13,41 +13,21 @@ from kefu.bootstrap import Kefu
 from kefu.domain.errors import NotFound
 from kefu.services import inbox
 from kefu.services.readmodels import ConversationDetail
-from kefu.web.api.conversations import make_filters
 from kefu.web.deps import AccountDep, KefuDep
 from kefu.web.i18n import COOKIE, LOCALES
+from kefu.web.schemas import InboxQuery
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def inbox_page(
-    request: Request,
-    kefu: KefuDep,
-    store_id: Annotated[str | None, Query()] = None,
-    platform: str | None = None,
-    stage: str | None = None,
-    state: str | None = None,
-    colour_mark: str | None = None,
-    assignee: str | None = None,
-    language: str | None = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> Response:
-    filters = make_filters(
-        int(store_id) if store_id and store_id.isdigit() else None,
-        platform,
-        stage,
-        state,
-        colour_mark,
-        assignee,
-        language,
-        page,
-    )
+def inbox_page(request: Request, kefu: KefuDep, query: Annotated[InboxQuery, Query()]) -> Response:
+    filters = query.filters()
     with kefu.uow() as uow:
         result = uow.queries.inbox_page(filters)
         options = uow.queries.filter_options()
-    query = {k: v for k, v in request.query_params.items() if v and k != "page"}
+    selected = {k: v for k, v in request.query_params.items() if v and k != "page"}
     name = (
         "partials/inbox_list.html"
         if request.headers.get("HX-Target") == "inbox-list"
@@ -59,8 +39,8 @@ def inbox_page(
         {
             "page": result,
             "options": options,
-            "selected": query,
-            "query_without_page": urlencode(query),
+            "selected": selected,
+            "query_without_page": urlencode(selected),
             "refresh": kefu.settings.inbox_refresh_seconds,
         },
     )
@@ -145,6 +125,21 @@ def reopen_action(
 ) -> Response:
     inbox.reopen(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
     return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/messages/{message_id}/intent")
+def intent_action(
+    message_id: int,
+    request: Request,
+    kefu: KefuDep,
+    account: AccountDep,
+    intent: Annotated[str, Form()] = "",
+) -> Response:
+    """Two clicks: open the menu under a buyer message, pick the right intent."""
+    inbox.correct_intent(message_id, intent, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    with kefu.uow() as uow:
+        conversation_id = uow.queries.conversation_of_message(message_id)
+    return _after_action(request, kefu, conversation_id or 0)
 
 
 @router.post("/ui/locale")
