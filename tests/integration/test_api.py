@@ -154,3 +154,52 @@ def test_page_actions_work_without_javascript(client: TestClient) -> None:
         headers={"HX-Request": "true"},
     )
     assert bad.status_code == 422 and "flash error" in bad.text
+
+
+def test_triage_through_the_api_and_a_two_click_correction(client: TestClient) -> None:
+    body = make_message(
+        1, text="my parcel never arrived, I will open a dispute!!!", buyer_language=None
+    )
+    assert client.post("/api/v1/messages", json=body).json()["accepted"] == 1
+    cid = first_id(client, mood="threat")
+    detail = client.get(f"/api/v1/conversations/{cid}").json()
+    [message] = detail["messages"]
+    assert message["intent"] in ("not_received", "order_tracking", "complaint")
+    assert "threat_dispute" in message["emotion"] and detail["intent"] == message["intent"]
+    assert (
+        client.put(f"/api/v1/messages/{message['id']}/intent", json={"intent": "nope"}).status_code
+        == 422
+    )
+    assert (
+        client.put(
+            f"/api/v1/messages/{message['id']}/intent", json={"intent": "not_received"}
+        ).status_code
+        == 204
+    )
+    assert (
+        client.get("/api/v1/conversations", params={"intent": "not_received"}).json()["total"] == 1
+    )
+    assert (
+        client.get("/api/v1/conversations", params={"intent_group": "logistics"}).json()["total"]
+        == 1
+    )
+    assert (
+        client.put("/api/v1/messages/999999/intent", json={"intent": "refund"}).status_code == 404
+    )
+    page = client.post(
+        f"/messages/{message['id']}/intent",
+        data={"intent": "refund"},
+        headers={"HX-Request": "true"},
+    )
+    assert page.status_code == 200 and "已人工更正" in page.text
+
+
+def test_intents_are_listed_with_chinese_labels(client: TestClient) -> None:
+    intents = {i["intent"]: i for i in client.get("/api/v1/intents").json()}
+    assert len(intents) == 24
+    assert intents["refund"] == {
+        "intent": "refund",
+        "group": "after_sale",
+        "label_en": "Refund",
+        "label_zh": "退款",
+    }

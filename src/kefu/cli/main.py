@@ -8,18 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
 from kefu.cli import bench, db, model
+from kefu.cli.progress import progress_bar
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
 
@@ -91,7 +85,7 @@ def import_command(
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     kefu = bootstrap(settings_for(database_url))
     kefu.upgrade()
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"importing {file.name}", total=None)
 
         class _Bar:
@@ -153,7 +147,7 @@ def demo(
     kefu = bootstrap(Settings(database_url=url))
     kefu.upgrade()
     started = time.perf_counter()
-    with _progress() as bar:
+    with progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
 
         def step(label: str, done: int, total: int) -> None:
@@ -172,14 +166,3 @@ def demo(
     )
     if not build_only:
         serve(database_url=url, host=host, port=port, upgrade=False)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )

@@ -151,6 +151,30 @@ def evaluate(
     )
 
 
+@app.command()
+def apply(
+    database_url: Annotated[str | None, typer.Option(envvar="KEFU_DATABASE_URL")] = None,
+    model_path: Annotated[Path | None, typer.Option("--model")] = None,
+) -> None:
+    """Triage every stored buyer message again with the current model (after training)."""
+    from kefu.cli.progress import progress_bar
+    from kefu.services.inbox import retriage
+
+    kefu = bootstrap(Settings(database_url=database_url) if database_url else Settings())
+    kefu.upgrade()
+    classifier = load_classifier(model_path) if model_path else kefu.classifier()
+    with progress_bar() as bar:
+        task = bar.add_task(f"re-triage with model {classifier.version}", total=None)
+        done = retriage(
+            kefu.uow,
+            classifier,
+            progress=lambda n, total: bar.update(task, completed=n, total=total),
+        )
+    typer.echo(
+        f"{done} buyer messages triaged with model {classifier.version}; corrected ones kept"
+    )
+
+
 def classify_command(
     text: Annotated[str | None, typer.Argument(help="one message")] = None,
     input_file: Annotated[
