@@ -22,7 +22,7 @@ from kefu.adapters.evaluation import plot_confusion as plot_confusion
 from kefu.adapters.evaluation import scores
 from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
-from kefu.domain.triage import decide
+from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
 from kefu.services.ports import Clock
 
 
@@ -106,7 +106,7 @@ def evaluate_model(model: IntentModel, texts: list[str], labels: list[str]) -> d
     """Scores with the unsure rule applied, as agents see the predictions."""
     guesses = model.predict(texts)
     shown = [
-        decide(g.intent, g.confidence, has_letters=any(c.isalpha() for c in t))
+        decide(g.intent, g.confidence, has_letters=letters(t) >= MIN_LETTERS_FOR_INTENT)
         for g, t in zip(guesses, texts, strict=True)
     ]
     return scores(

@@ -1,4 +1,4 @@
-"""Triage on a real database with the packaged model: ingestion, priority, corrections, re-triage."""
+"""Triage on a real database with the packaged model: ingestion, priority, corrections."""
 
 from __future__ import annotations
 
@@ -165,3 +165,24 @@ def test_model_eval_prints_scores_and_draws_the_matrix(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "eval: 3 messages" in result.output and "macro-F1" in result.output
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_fast_scorer_computes_what_scikit_learn_computes() -> None:
+    from kefu.adapters.classifier import normalise
+    from kefu.bootstrap import load_classifier
+
+    model = load_classifier().model
+    texts = [
+        normalise(t)
+        for t in (
+            "where is my order 8031234567890123 ???",
+            "¿tienen talla M?",
+            "",
+            "😡",
+            "Ich möchte das Paket zurückschicken",
+            "x" * 3000,
+        )
+    ]
+    fast = model.scorer.probabilities(texts)
+    reference = model.pipeline.predict_proba(texts)
+    assert abs(fast - reference).max() < 1e-5

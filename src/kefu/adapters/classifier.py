@@ -20,21 +20,22 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from kefu.domain.entities import extract
+from kefu.domain.entities import Entity, extract
 
 MODEL_FORMAT = 1
+SMALL_BATCH = 16
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, entities: Sequence[Entity] | None = None) -> str:
     """What the model reads: facts replaced by their kind, digits by 0, lower case.
 
     '8031234567890123' and 'LX123456785CN' say "an order" and "a parcel", not which one.
     """
     pieces: list[str] = []
     last = 0
-    for entity in extract(text):
+    for entity in extract(text) if entities is None else entities:
         pieces += [text[last : entity.start], f" ⟨{entity.kind}⟩ "]
         last = entity.end
     pieces.append(text[last:])
@@ -49,7 +50,7 @@ def make_pipeline(seed: int) -> Pipeline:
                 "chars",
                 TfidfVectorizer(
                     analyzer="char_wb",
-                    ngram_range=(2, 5),
+                    ngram_range=(2, 4),
                     min_df=2,
                     sublinear_tf=True,
                     max_features=150_000,
@@ -74,6 +75,50 @@ def make_pipeline(seed: int) -> Pipeline:
     return Pipeline([("features", features), ("model", model)])
 
 
+class Scorer:
+    """The fitted pipeline's arithmetic without scikit-learn's per-call checks.
+
+    scikit-learn spends about 2 ms validating and building sparse matrices for one
+    message; the sums themselves take microseconds. This does the same sums —
+    sublinear TF times IDF, L2 norm per vectorizer, the stacked vector times the
+    coefficients, softmax — and a test checks it equals `predict_proba`.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        features: FeatureUnion = pipeline.named_steps["features"]
+        model: LogisticRegression = pipeline.named_steps["model"]
+        self.parts = []
+        offset = 0
+        for _, vectorizer in features.transformer_list:
+            vocabulary: dict[str, int] = vectorizer.vocabulary_
+            self.parts.append((vectorizer.build_analyzer(), vocabulary, vectorizer.idf_, offset))
+            offset += len(vocabulary)
+        self.coef = np.ascontiguousarray(model.coef_.T)  # features × classes
+        self.intercept = model.intercept_
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.coef.shape[1]))
+        for row, text in enumerate(texts):
+            scores = self.intercept.copy()
+            for analyzer, vocabulary, idf, offset in self.parts:
+                counts: dict[int, int] = {}
+                for gram in analyzer(text):
+                    index = vocabulary.get(gram)
+                    if index is not None:
+                        counts[index] = counts.get(index, 0) + 1
+                if not counts:
+                    continue
+                indices = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * idf[
+                    indices
+                ]
+                weights /= np.sqrt(weights @ weights)
+                scores += weights @ self.coef[indices + offset]
+            scores = np.exp(scores - scores.max())
+            out[row] = scores / scores.sum()
+        return out
+
+
 @dataclass(frozen=True)
 class Prediction:
     intent: str
@@ -88,6 +133,7 @@ class IntentModel:
         self.pipeline = pipeline
         self.report = report
         self.classes: list[str] = [str(c) for c in pipeline.classes_]
+        self.scorer = Scorer(pipeline)
 
     @classmethod
     def train(
@@ -102,10 +148,23 @@ class IntentModel:
         pipeline.fit([normalise(t) for t in texts], list(labels))
         return cls(pipeline, dict(report or {}))
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> list[Prediction]:
+        """`entities` (one list per text) saves extracting them again when the caller has them."""
         if not texts:
             return []
-        probabilities = self.pipeline.predict_proba([normalise(t) for t in texts])
+        found: Sequence[Sequence[Entity] | None] = (
+            entities if entities is not None else [None] * len(texts)
+        )
+        prepared = [normalise(t, e) for t, e in zip(texts, found, strict=True)]
+        # Few messages (one arriving): skip scikit-learn's per-call overhead. Many (an
+        # import, a re-triage): its vectorised sparse arithmetic is faster.
+        probabilities = (
+            self.scorer.probabilities(prepared)
+            if len(prepared) <= SMALL_BATCH
+            else self.pipeline.predict_proba(prepared)
+        )
         out = []
         for row in probabilities:
             order = row.argsort()[::-1][:3]

@@ -5,10 +5,7 @@ from __future__ import annotations
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from kefu.domain.geo import BUYER_LANGUAGES
-
-UNDETERMINED = "und"
-# Fewer letters than this say too little: "ok", "??", an order number, emoji.
-MIN_LETTERS = 3
+from kefu.domain.triage import MIN_LETTERS_FOR_LANGUAGE, UNDETERMINED, letters
 
 
 class LanguageDetector:
@@ -18,6 +15,6 @@ class LanguageDetector:
 
     def detect(self, text: str) -> str:
         sample = text[:1000]
-        if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        if letters(sample) < MIN_LETTERS_FOR_LANGUAGE:
             return UNDETERMINED
         return str(self._identifier.classify(sample)[0])

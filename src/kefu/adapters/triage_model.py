@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kefu.adapters.classifier import IntentModel
 from kefu.adapters.langid import LanguageDetector
+from kefu.domain.entities import Entity
 from kefu.services.ports import IntentGuess
 
 PACKAGED_MODEL = Path(str(files("kefu") / "models" / "intent.joblib"))
@@ -23,9 +24,12 @@ class TriageModel:
     def languages(self, texts: Sequence[str]) -> list[str]:
         return [self.detector.detect(t) for t in texts]
 
-    def intents(self, texts: Sequence[str]) -> list[IntentGuess]:
+    def intents(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> list[IntentGuess]:
         return [
-            IntentGuess(p.intent, p.confidence, p.alternatives) for p in self.model.predict(texts)
+            IntentGuess(p.intent, p.confidence, p.alternatives)
+            for p in self.model.predict(texts, entities)
         ]
 
 

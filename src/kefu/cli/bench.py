@@ -166,3 +166,45 @@ def _finish(name: str, as_json: bool, figures: dict[str, Any], line: str) -> Non
             for case, numbers in value.items():
                 typer.echo(f"  {case:>14}: {numbers}")
     typer.echo(f"{name}: {line}")
+
+
+@app.command()
+def classify(
+    messages: Annotated[int, typer.Option(help="messages to classify")] = 10_000,
+    singles: Annotated[int, typer.Option(help="single-message calls timed for p50/p99")] = 1_000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Language + intent + emotion + entities: batch msg/s and single-message latency."""
+    from kefu.bootstrap import load_classifier
+    from kefu.services import training
+    from kefu.services.triage import triage
+
+    rows = training.demo_examples(seed=5) + training.corpus_examples(Path("data/triage"))
+    rng = random.Random(9)
+    texts = [rng.choice(rows).text for _ in range(messages)]
+    classifier = load_classifier()
+    triage(texts[:100], classifier)  # warm up
+    started = time.perf_counter()
+    for start in range(0, messages, 1000):
+        triage(texts[start : start + 1000], classifier)
+    batch_rate = messages / (time.perf_counter() - started)
+    latencies = []
+    for text in texts[:singles]:
+        t0 = time.perf_counter()
+        triage([text], classifier)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    figures: dict[str, Any] = {
+        "messages": messages,
+        "batch_msg_per_s": round(batch_rate),
+        "single_p50_ms": round(p50, 2),
+        "single_p99_ms": round(p99, 2),
+        "machine": _machine(),
+    }
+    line = (
+        f"{messages} messages batch {batch_rate:.0f} msg/s; "
+        f"single p50 {p50:.2f} ms p99 {p99:.2f} ms"
+    )
+    _finish("classify", as_json, figures, line)

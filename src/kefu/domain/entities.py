@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 KINDS = ("order_number", "tracking_number", "size", "quantity", "amount", "date")
 
@@ -38,21 +39,28 @@ _ORDERS = (
     ("ebay", re.compile(r"\b\d{2}-\d{5}-\d{5}\b")),
     ("aliexpress", re.compile(r"(?<![\d-])8\d{15}(?![\d-])")),
 )
+_SIZE_WORDS = (
+    "size|talla|taille|größe|grösse|tamanho|taglia|rozmiar|beden|maat|"
+    "размер|사이즈|サイズ|מידה|مقاس"
+)
 _SIZE = re.compile(
     r"(?<![\w-])(XXS|XS|S|M|L|XL|XXL|XXXL|[2-5]XL)(?![\w-])"
-    r"|(?:size|talla|taille|größe|grösse|tamanho|taglia|rozmiar|beden|maat|размер|사이즈|サイズ|מידה|مقاس)"
-    r"\s*:?\s*(\d{2}(?:[.,]5)?|XXS|XS|S|M|L|XL|XXL|XXXL)",
+    rf"|(?<!\w)(?:{_SIZE_WORDS})(?:\s*:\s*|\s+|(?=\d))"
+    r"(\d{2}(?:[.,]5)?|XXS|XS|S|M|L|XL|XXL|XXXL)(?![\w.,]\d|\w)",
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(
-    r"\b(\d{1,6})\s*(?:pcs|pc|pieces|piece|units|unidades|uds|pièces|stück|stk|peças|pezzi|sztuk|szt|adet|"
-    r"stuks|штук|шт|개|個|本|יחידות|قطعة|قطع)\b",
+    r"(?<![\d.,])(\d{1,6})\s*(?:(?:pcs|pc|pieces|piece|units|unidades|uds|pièces|stück|stk|peças|pezzi|"
+    r"sztuk|szt|adet|stuks|штук|шт|יחידות|قطعة|قطع)(?!\w)|개|個|本|件|枚)",
     re.IGNORECASE,
 )
+# A number as people write money: "1500", "1,500", "1.500,50", "25,50", "19.99".
+_MONEY = r"\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?"
+# Case matters: "TRY" is a lira, "try" is a verb.
 _AMOUNT = re.compile(
-    r"(?P<pre>[$€£₽₺₩₪¥]|R\$|US\$|USD|EUR|GBP|RUB|BRL|PLN|TRY|KRW|ILS|JPY)\s?(?P<a>\d{1,7}(?:[.,]\d{1,2})?)"
-    r"|(?P<b>\d{1,7}(?:[.,]\d{1,2})?)\s?(?P<post>[$€£₽₺₩₪¥]|zł|zl|USD|EUR|GBP|RUB|BRL|PLN|TRY|KRW|ILS|JPY|руб|euros?|dollars?|reais|lira|원|円|₪)",
-    re.IGNORECASE,
+    rf"(?P<pre>[$€£₽₺₩₪¥]|R\$|US\$|\b(?:USD|EUR|GBP|RUB|BRL|PLN|TRY|KRW|ILS|JPY)\b)\s?(?P<a>{_MONEY})"
+    rf"|(?<![\d.,])(?P<b>{_MONEY})\s?(?P<post>[$€£₽₺₩₪¥]|zł|zl\b|(?:USD|EUR|GBP|RUB|BRL|PLN|TRY|KRW|ILS|JPY)\b"
+    r"|руб|(?:euros?|dollars?|reais|lira)\b|원|円)"
 )
 _CURRENCY = {
     "$": "USD",
@@ -100,13 +108,19 @@ def ups_check_digit(body: str) -> int:
 
 
 def ups_valid(number: str) -> bool:
-    body = number.upper()[2:]
+    upper = number.upper()
+    body = upper[2:]
     return (
-        len(body) == 16
-        and body.isalnum()
-        and body[15].isdigit()
-        and (ups_check_digit(body[:15]) == int(body[15]))
+        upper.startswith("1Z")
+        and len(body) == 16
+        and all(c in _ALNUM for c in body)
+        and body[15] in _DIGITS
+        and ups_check_digit(body[:15]) == int(body[15])
     )
+
+
+_DIGITS = "0123456789"
+_ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def extract(text: str) -> list[Entity]:
@@ -164,11 +178,23 @@ def _quantities(text: str) -> list[Entity]:
 def _amounts(text: str) -> list[Entity]:
     out = []
     for m in _AMOUNT.finditer(text):
-        number = (m.group("a") or m.group("b") or "").replace(",", ".")
+        number = _plain_number(m.group("a") or m.group("b") or "")
         symbol = (m.group("pre") or m.group("post") or "").lower()
         currency = _CURRENCY.get(symbol, symbol.upper())
         out.append(Entity("amount", m.group(0), f"{number} {currency}", m.start(), m.end()))
     return out
+
+
+def _plain_number(written: str) -> str:
+    """'1,500' → '1500', '1.500,50' → '1500.50', '25,50' → '25.50', '19.99' → '19.99'."""
+    compact = written.replace(" ", "")
+    last = max(compact.rfind(","), compact.rfind("."))
+    if last == -1:
+        return compact
+    whole, fraction = compact[:last], compact[last + 1 :]
+    if len(fraction) == 3:  # a thousands separator, not decimals
+        return compact.replace(",", "").replace(".", "")
+    return f"{whole.replace(',', '').replace('.', '')}.{fraction}"
 
 
 def _dates(text: str) -> list[Entity]:
@@ -181,13 +207,17 @@ def _dates(text: str) -> list[Entity]:
             year = int(m.group(6)) if m.group(6) else 0
             if year and year < 100:
                 year += 2000
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            value = f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
-            out.append(Entity("date", m.group(0), value, m.start(), m.end()))
+        try:  # a leap year stands in for an unknown one, so 29/02 is accepted
+            date(year or 2024, month, day)
+        except ValueError:
+            continue
+        value = f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
+        out.append(Entity("date", m.group(0), value, m.start(), m.end()))
     return out
 
 
-_RANK = {"tracking_number": 0, "order_number": 1, "amount": 2, "quantity": 3, "date": 4, "size": 5}
+# On overlap the more specific find wins; a size after a size word beats a date ("size 10.5").
+_RANK = {"tracking_number": 0, "order_number": 1, "amount": 2, "quantity": 3, "size": 4, "date": 5}
 
 
 def _without_overlaps(found: list[Entity]) -> list[Entity]:

@@ -17,6 +17,14 @@ from kefu.domain.intents import group_of
 # enough to act on; below it, a person decides.
 CONFIDENCE_THRESHOLD = 0.30
 UNDETERMINED = "und"
+# "ok" and "hi" are thanks and greetings, but two letters say nothing about the language;
+# fewer letters than these ("?", an order number, emoji) mean `other` and `und`.
+MIN_LETTERS_FOR_INTENT = 2
+MIN_LETTERS_FOR_LANGUAGE = 3
+
+
+def letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
 
 
 @dataclass(frozen=True)

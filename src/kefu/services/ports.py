@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from kefu.domain.conversations import Conversation
+from kefu.domain.entities import Entity
 from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
 
@@ -41,7 +42,11 @@ class Classifier(Protocol):
 
     def languages(self, texts: Sequence[str]) -> list[str]: ...
 
-    def intents(self, texts: Sequence[str]) -> list[IntentGuess]: ...
+    def intents(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> list[IntentGuess]:
+        """One guess per text; `entities` are the facts already found in each text, if any."""
+        ...
 
 
 class ConcurrentWriteError(Exception):

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 
 from kefu.domain.emotion import mood_of
 from kefu.domain.entities import extract
-from kefu.domain.triage import Triage, decide
+from kefu.domain.triage import (
+    MIN_LETTERS_FOR_INTENT,
+    MIN_LETTERS_FOR_LANGUAGE,
+    UNDETERMINED,
+    Triage,
+    decide,
+    letters,
+)
 from kefu.services.ports import Classifier
 
 
@@ -15,18 +22,19 @@ def triage(texts: Sequence[str], classifier: Classifier) -> list[Triage]:
     if not texts:
         return []
     languages = classifier.languages(texts)
-    guesses = classifier.intents(texts)
+    facts = [extract(text) for text in texts]
+    guesses = classifier.intents(texts, facts)
     out = []
-    for text, language, guess in zip(texts, languages, guesses, strict=True):
-        has_letters = sum(ch.isalpha() for ch in text) >= 2
+    for text, language, guess, found in zip(texts, languages, guesses, facts, strict=True):
+        has_letters = letters(text) >= MIN_LETTERS_FOR_INTENT
         out.append(
             Triage(
-                language=language,
+                language=language if letters(text) >= MIN_LETTERS_FOR_LANGUAGE else UNDETERMINED,
                 intent=decide(guess.intent, guess.confidence, has_letters=has_letters),
                 confidence=round(guess.confidence, 4) if has_letters else 0.0,
                 guess=guess.intent,
                 mood=mood_of(text),
-                entities=tuple(extract(text)),
+                entities=tuple(found),
             )
         )
     return out
