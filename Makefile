@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test test-unit test-integration test-e2e check fmt migrate bench i18n chromium
+.PHONY: demo test test-unit test-integration test-e2e check fmt migrate bench i18n chromium model
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -50,6 +50,10 @@ migrate: $(VENV)/.installed  ## apply migrations to KEFU_DATABASE_URL (default s
 bench: $(VENV)/.installed  ## the figures of docs/benchmarks.md
 	$(VENV)/bin/kefu bench ingest
 	$(VENV)/bin/kefu bench inbox
+	$(VENV)/bin/kefu bench classify
+
+model: $(VENV)/.installed  ## rebuild the packaged intent model from data/triage (same data, same bytes)
+	$(VENV)/bin/kefu model train --output src/kefu/models/intent.joblib
 
 i18n: $(VENV)/.installed  ## extract UI strings and refresh the zh_CN catalog
 	$(PY) scripts/i18n.py

@@ -173,6 +173,14 @@ class IntentModel:
         return out
 
     def save(self, path: Path) -> None:
+        """Write the model; the same data and seed give the same bytes (reproducible builds)."""
+        for _, vectorizer in self.pipeline.named_steps["features"].transformer_list:
+            # Attributes that would make two builds of the same data differ: the set of
+            # dropped n-grams (introspection only, pickled in hash order) and the memory
+            # address of the stop-word list (a cache key set again by every transform).
+            for attribute in ("stop_words_", "_stop_words_id"):
+                if hasattr(vectorizer, attribute):
+                    delattr(vectorizer, attribute)
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(
             {"format": MODEL_FORMAT, "pipeline": self.pipeline, "report": self.report},

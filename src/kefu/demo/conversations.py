@@ -66,7 +66,7 @@ class Corpus:
 def load_corpus() -> dict[str, Corpus]:
     """Every language file of the demo corpus (src/kefu/demo/corpus/README.md)."""
     out: dict[str, Corpus] = {}
-    for item in (files("kefu") / "demo" / "corpus").iterdir():
+    for item in sorted((files("kefu") / "demo" / "corpus").iterdir(), key=lambda i: i.name):
         if item.name.endswith(".json"):
             data = json.loads(item.read_text(encoding="utf-8"))
             out[data["language"]] = Corpus(

@@ -64,16 +64,17 @@ def demo_examples(seed: int) -> list[Example]:
     """The demo corpus's buyer messages, each with its slots filled twice (different facts)."""
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     out = []
-    for item in (files("kefu") / "demo" / "corpus").iterdir():
+    # Sorted everywhere: the same data must give the same model file (reproducible builds).
+    for item in sorted((files("kefu") / "demo" / "corpus").iterdir(), key=lambda i: i.name):
         if not item.name.endswith(".json"):
             continue
         data = json.loads(item.read_text(encoding="utf-8"))
         for intent, texts in data["buyer"].items():
             for text in texts:
-                fillings = {
+                fillings = sorted({
                     text.format(**{k: rng.choice(v) for k, v in DEMO_SLOTS.items()})
                     for _ in range(2)
-                }
+                })
                 out += [Example(t, intent, data["language"], "demo") for t in fillings]
     return out
 
