@@ -50,6 +50,10 @@ class Kefu:
         """Language + intent model, loaded on first use (about a second), then shared."""
         return load_triage_model(Path(self.settings.model_path))
 
+    def ingest_classifier(self) -> TriageModel | None:
+        """The classifier ingestion uses, or None when triage on ingest is switched off."""
+        return self.classifier() if self.settings.triage_on_ingest else None
+
     def downgrade(self, revision: str) -> None:
         downgrade_database(self.engine, revision)
 

@@ -19,5 +19,8 @@ class Settings(BaseSettings):
     agent_timezone: str = "Asia/Shanghai"
     # The shop's own intent model (`kefu model train`); the packaged one when absent.
     model_path: str = "var/models/intent.joblib"
+    # Triage every new buyer message inside ingestion. Off: store faster, then run
+    # `kefu model apply` (for a large history import, say).
+    triage_on_ingest: bool = True
     # Seconds between refreshes of the inbox list in the browser (HTMX polling).
     inbox_refresh_seconds: int = 30

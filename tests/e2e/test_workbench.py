@@ -270,3 +270,21 @@ def test_buyer_html_is_shown_as_text_and_never_run(
     expect(conversation.messages.filter(has_text=text)).to_have_count(1)
     expect(conversation.thread.locator("img, script")).to_have_count(0)
     assert page.evaluate("() => typeof window.__xss") == "undefined"
+
+
+def test_an_agent_corrects_the_intent_in_two_clicks(
+    page: Page, conversations: Conversations
+) -> None:
+    row = conversations.claim(state="open")
+    conversation = ConversationPage(page).open(row["id"])
+    triage = conversation.thread.get_by_test_id("triage").first
+    expect(triage).to_be_visible()  # every buyer message shows its triage
+    menu = triage.get_by_label("更正意图")
+
+    menu.select_option(label="投诉")  # click the menu, pick the intent: two clicks
+
+    triage = conversation.thread.get_by_test_id("triage").first
+    expect(triage).to_contain_text("投诉")
+    expect(triage).to_contain_text("已人工更正")
+    page.reload()
+    expect(conversation.thread.get_by_test_id("triage").first).to_contain_text("已人工更正")

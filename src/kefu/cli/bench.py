@@ -34,8 +34,10 @@ TEXTS = (
 )
 
 
-def _fresh(workdir: Path, name: str) -> Kefu:
-    kefu = bootstrap(Settings(database_url=f"sqlite:///{workdir / name}"))
+def _fresh(workdir: Path, name: str, *, triage_on_ingest: bool = True) -> Kefu:
+    kefu = bootstrap(
+        Settings(database_url=f"sqlite:///{workdir / name}", triage_on_ingest=triage_on_ingest)
+    )
     kefu.upgrade()
     load_catalog(
         Catalog("bench shop", stores=list(STORES), accounts=list(ACCOUNTS)),
@@ -57,34 +59,41 @@ def ingest(
     batch: Annotated[int, typer.Option(help="messages per API request")] = 500,
     as_json: JsonFlag = False,
 ) -> None:
-    """POST synthetic buyer messages in batches to /api/v1/messages on a fresh SQLite file."""
+    """POST synthetic buyer messages in batches to /api/v1/messages on a fresh SQLite file,
+    once with triage on ingest (the default) and once without, in the same run."""
     rng = random.Random(3)
     now = datetime.now(UTC)
     rows = [_synthetic(rng, n, now) for n in range(messages)]
+    figures: dict[str, Any] = {"messages": messages, "batch": batch, "machine": _machine()}
+    for triage_on in (True, False):
+        elapsed = _ingest_run(rows, batch, triage_on)
+        key = "with_triage" if triage_on else "without_triage"
+        figures[key] = {"seconds": round(elapsed, 2), "msg_per_s": round(messages / elapsed)}
+    with_t, without = figures["with_triage"], figures["without_triage"]
+    _finish(
+        "ingest",
+        as_json,
+        figures,
+        f"{messages} messages in {with_t['seconds']} s = {with_t['msg_per_s']} msg/s with triage; "
+        f"{without['seconds']} s = {without['msg_per_s']} msg/s without",
+    )
+
+
+def _ingest_run(rows: list[dict[str, Any]], batch: int, triage_on: bool) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        kefu = _fresh(Path(tmp), "ingest.db")
+        kefu = _fresh(Path(tmp), "ingest.db", triage_on_ingest=triage_on)
+        if triage_on:
+            kefu.classifier()  # load the model before the clock starts
         with TestClient(create_app(kefu=kefu)) as client:
             started = time.perf_counter()
-            for start in range(0, messages, batch):
+            for start in range(0, len(rows), batch):
                 part = rows[start : start + batch]
                 response = client.post("/api/v1/messages", json=part)
                 if response.status_code != 200 or response.json()["accepted"] != len(part):
                     _fail(f"batch at {start}: {response.status_code} {response.text[:300]}")
             elapsed = time.perf_counter() - started
         kefu.close()
-    rate = messages / elapsed
-    _finish(
-        "ingest",
-        as_json,
-        {
-            "messages": messages,
-            "batch": batch,
-            "seconds": round(elapsed, 2),
-            "msg_per_s": round(rate),
-            "machine": _machine(),
-        },
-        f"{messages} messages in {elapsed:.1f} s = {rate:.0f} msg/s",
-    )
+    return elapsed
 
 
 def _synthetic(rng: random.Random, n: int, now: datetime) -> dict[str, Any]:

@@ -94,7 +94,12 @@ def import_command(
 
         try:
             report = import_file(
-                file, kefu.uow(), kefu.clock, fmt=fmt, progress=_Bar(), classifier=kefu.classifier()
+                file,
+                kefu.uow(),
+                kefu.clock,
+                fmt=fmt,
+                progress=_Bar(),
+                classifier=kefu.ingest_classifier(),
             )
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="FILE") from None

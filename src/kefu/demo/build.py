@@ -88,7 +88,10 @@ def build_demo(
     messages = [m for c in conversations for m in c.messages]
     for start in range(0, len(messages), BATCH):
         report = inbox.ingest(
-            messages[start : start + BATCH], kefu.uow(), kefu.clock, classifier=kefu.classifier()
+            messages[start : start + BATCH],
+            kefu.uow(),
+            kefu.clock,
+            classifier=kefu.ingest_classifier(),
         )
         if report.errors:
             raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")

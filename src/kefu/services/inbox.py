@@ -165,9 +165,8 @@ def _triage_buyer_messages(
     if classifier is None:
         return {}
     buyers = [m for m in fresh if m.direction == Direction.BUYER]
-    return {
-        id(m): t for m, t in zip(buyers, triage([m.text for m in buyers], classifier), strict=True)
-    }
+    results = triage([m.text for m in buyers], classifier, [m.buyer_language for m in buyers])
+    return {id(m): t for m, t in zip(buyers, results, strict=True)}
 
 
 def _drop_known(

@@ -71,10 +71,12 @@ def demo_examples(seed: int) -> list[Example]:
         data = json.loads(item.read_text(encoding="utf-8"))
         for intent, texts in data["buyer"].items():
             for text in texts:
-                fillings = sorted({
-                    text.format(**{k: rng.choice(v) for k, v in DEMO_SLOTS.items()})
-                    for _ in range(2)
-                })
+                fillings = sorted(
+                    {
+                        text.format(**{k: rng.choice(v) for k, v in DEMO_SLOTS.items()})
+                        for _ in range(2)
+                    }
+                )
                 out += [Example(t, intent, data["language"], "demo") for t in fillings]
     return out
 

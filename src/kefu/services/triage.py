@@ -17,11 +17,19 @@ from kefu.domain.triage import (
 from kefu.services.ports import Classifier
 
 
-def triage(texts: Sequence[str], classifier: Classifier) -> list[Triage]:
-    """One result per text, in order; empty, emoji-only or number-only texts are `other`/`und`."""
+def triage(
+    texts: Sequence[str],
+    classifier: Classifier,
+    known_languages: Sequence[str | None] | None = None,
+) -> list[Triage]:
+    """One result per text, in order; empty, emoji-only or number-only texts are `other`/`und`.
+
+    `known_languages` (the platform's word for each buyer's language, None where it has
+    none) skips detection for those texts: the platform knows its buyer better.
+    """
     if not texts:
         return []
-    languages = classifier.languages(texts)
+    languages = _languages(texts, classifier, known_languages)
     facts = [extract(text) for text in texts]
     guesses = classifier.intents(texts, facts)
     out = []
@@ -38,3 +46,13 @@ def triage(texts: Sequence[str], classifier: Classifier) -> list[Triage]:
             )
         )
     return out
+
+
+def _languages(
+    texts: Sequence[str], classifier: Classifier, known: Sequence[str | None] | None
+) -> list[str]:
+    if known is None:
+        return classifier.languages(texts)
+    unknown = [i for i, lang in enumerate(known) if not lang]
+    detected = dict(zip(unknown, classifier.languages([texts[i] for i in unknown]), strict=True))
+    return [lang or detected[i] for i, lang in enumerate(known)]
