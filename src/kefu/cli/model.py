@@ -132,7 +132,12 @@ def evaluate(
         load_classifier(model_path).model, [r.text for r in rows], [r.intent for r in rows]
     )
     if matrix:
-        plot_confusion(result, matrix, input_file.name)
+        try:
+            plot_confusion(result, matrix, input_file.name)
+        except ImportError:
+            raise typer.BadParameter(
+                "drawing needs matplotlib: pip install 'kefu[eval]'", param_hint="--matrix"
+            ) from None
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
         return
