@@ -297,7 +297,7 @@ class SqlInboxRepository:
         ).first()
         if row is None:
             return None, ()
-        return row.intent, tuple(f for f in row.emotion.split(",") if f)
+        return row.intent, t.split_list(row.emotion)
 
     def buyer_messages_to_triage(self, after_id: int, limit: int) -> list[tuple[int, int, str]]:
         rows = self.session.execute(
@@ -403,9 +403,9 @@ def _to_domain(row: Any) -> Conversation:
         colour_mark=ColourMark(row.colour_mark) if row.colour_mark else None,
         assignee_id=row.assignee_id,
         language=row.language,
-        priority_reasons=tuple(r for r in row.priority_reasons.split(",") if r),
+        priority_reasons=t.split_list(row.priority_reasons),
         intent=row.intent,
-        mood=tuple(f for f in row.mood.split(",") if f),
+        mood=t.split_list(row.mood),
         message_count=row.message_count,
         last_message_preview=row.last_message_preview,
         waiting_since=row.waiting_since,

@@ -35,6 +35,11 @@ NAMING = {
 }
 
 
+def split_list(stored: str) -> tuple[str, ...]:
+    """Short lists (priority reasons, mood flags) are stored as comma-separated text."""
+    return tuple(item for item in stored.split(",") if item)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every dialect; SQLite drops the zone, so it is put back."""
 
