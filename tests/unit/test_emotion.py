@@ -283,3 +283,15 @@ def test_mood_of_never_raises_and_gives_known_flags_in_order(text: str) -> None:
     assert all(mood.evidence)
     if mood.threatening:
         assert "upset" in mood.flags
+
+
+def test_a_complaint_read_by_the_model_makes_the_buyer_upset_even_in_calm_words() -> None:
+    from kefu.domain.emotion import with_intent
+
+    calm = mood_of("your service could be better, answers take days")
+    assert "upset" not in calm.flags
+    assert with_intent(calm, "complaint").flags == ("upset",)
+    assert with_intent(calm, "complaint").evidence == ("intent: complaint",)
+    assert with_intent(calm, "refund") == calm
+    threat = mood_of("I will open a dispute")
+    assert with_intent(threat, "complaint") == threat  # already upset: unchanged

@@ -312,4 +312,14 @@ def mood_of(text: str) -> Mood:
     return Mood(flags=ordered, evidence=tuple(flags[f] for f in ordered))
 
 
+def with_intent(mood: Mood, intent: str) -> Mood:
+    """Rules plus the model: a buyer the model reads as complaining is upset, even in calm words."""
+    if intent != "complaint" or "upset" in mood.flags:
+        return mood
+    flags = dict(zip(mood.flags, mood.evidence, strict=True))
+    flags["upset"] = "intent: complaint"
+    ordered = tuple(f for f in FLAGS if f in flags)
+    return Mood(flags=ordered, evidence=tuple(flags[f] for f in ordered))
+
+
 _PATTERNS = {flag: _pattern(words) for flag, words in _LEXICON.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kefu.domain.emotion import mood_of
+from kefu.domain.emotion import mood_of, with_intent
 from kefu.domain.entities import extract
 from kefu.domain.triage import (
     MIN_LETTERS_FOR_INTENT,
@@ -35,13 +35,14 @@ def triage(
     out = []
     for text, language, guess, found in zip(texts, languages, guesses, facts, strict=True):
         has_letters = letters(text) >= MIN_LETTERS_FOR_INTENT
+        intent = decide(guess.intent, guess.confidence, has_letters=has_letters)
         out.append(
             Triage(
                 language=language if letters(text) >= MIN_LETTERS_FOR_LANGUAGE else UNDETERMINED,
-                intent=decide(guess.intent, guess.confidence, has_letters=has_letters),
+                intent=intent,
                 confidence=round(guess.confidence, 4) if has_letters else 0.0,
                 guess=guess.intent,
-                mood=mood_of(text),
+                mood=with_intent(mood_of(text), intent),
                 entities=tuple(found),
             )
         )
