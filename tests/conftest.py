@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.services.catalog import load_catalog
 from tests.factories import NOW, make_catalog
 from tests.fakes import FixedClock
+
+# Shared machines are noisy: no per-example deadline, and no example database in the repo.
+settings.register_profile("kefu", deadline=None, database=None)
+settings.load_profile("kefu")
 
 
 @pytest.fixture
