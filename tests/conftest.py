@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +27,16 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def kefu(tmp_path: Path, clock: FixedClock) -> Iterator[Kefu]:
-    """A real SQLite database in WAL mode with the test catalog (tests/factories.py) loaded."""
-    app = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'kefu.db'}"), clock=clock)
+    """A fresh database with the test catalog (tests/factories.py) loaded.
+
+    SQLite in WAL mode in a temporary folder; PostgreSQL instead when
+    KEFU_TEST_DATABASE_URL names one (its public schema is emptied first).
+    """
+    url = os.environ.get("KEFU_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'kefu.db'}"
+    app = bootstrap(Settings(database_url=url), clock=clock)
+    if app.engine.dialect.name == "postgresql":
+        with app.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     app.upgrade()
     load_catalog(make_catalog(), app.uow(), NOW)
     yield app

@@ -63,6 +63,12 @@ class Kefu:
             self.engine, conversations, per_conversation, seed, self.clock.now()
         )
 
+    def __enter__(self) -> Kefu:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.engine.dispose()
 

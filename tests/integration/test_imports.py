@@ -61,7 +61,7 @@ def test_cli_import_prints_errors_and_exits_2(kefu: Kefu, tmp_path: Path) -> Non
     path = write_jsonl(
         tmp_path / "in.jsonl", [json.dumps(make_message(1)).encode(), b'{"store": 5}']
     )
-    url = str(kefu.engine.url)
+    url = kefu.engine.url.render_as_string(hide_password=False)
     result = CliRunner().invoke(app, ["import", str(path), "--database-url", url, "--json"])
     assert result.exit_code == 2, result.output
     body = json.loads(result.stdout.strip().splitlines()[-1])
@@ -72,6 +72,14 @@ def test_cli_import_prints_errors_and_exits_2(kefu: Kefu, tmp_path: Path) -> Non
 def test_cli_refuses_unknown_extension(kefu: Kefu, tmp_path: Path) -> None:
     path = tmp_path / "in.txt"
     path.write_text("x")
-    result = CliRunner().invoke(app, ["import", str(path), "--database-url", str(kefu.engine.url)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "import",
+            str(path),
+            "--database-url",
+            kefu.engine.url.render_as_string(hide_password=False),
+        ],
+    )
     assert result.exit_code == 2
     assert "format" in result.output

@@ -20,12 +20,14 @@ def _kefu(url: str | None) -> Kefu:
 @app.command()
 def upgrade(database_url: Url = None, revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    _kefu(database_url).upgrade(revision)
+    with _kefu(database_url) as kefu:
+        kefu.upgrade(revision)
     typer.echo(f"database upgraded to {revision}")
 
 
 @app.command()
 def downgrade(revision: str, database_url: Url = None) -> None:
     """Undo migrations down to REVISION ('base' empties the database)."""
-    _kefu(database_url).downgrade(revision)
+    with _kefu(database_url) as kefu:
+        kefu.downgrade(revision)
     typer.echo(f"database downgraded to {revision}")

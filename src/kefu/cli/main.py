@@ -59,13 +59,14 @@ def serve(
 
     from kefu.web.app import create_app
 
-    kefu = bootstrap(settings_for(database_url))
-    if upgrade:
-        kefu.upgrade()
-    console.print(
-        f"kefu workbench: [bold]http://{host}:{port}[/bold]  (API docs: http://{host}:{port}/docs)"
-    )
-    uvicorn.run(create_app(kefu=kefu), host=host, port=port, log_level="info")
+    with bootstrap(settings_for(database_url)) as kefu:
+        if upgrade:
+            kefu.upgrade()
+        console.print(
+            f"kefu workbench: [bold]http://{host}:{port}[/bold]  "
+            f"(API docs: http://{host}:{port}/docs)"
+        )
+        uvicorn.run(create_app(kefu=kefu), host=host, port=port, log_level="info")
 
 
 @app.command("import")
@@ -83,9 +84,8 @@ def import_command(
     """Import buyer messages; good rows are kept, bad rows reported with row, field and reason."""
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
-    kefu = bootstrap(settings_for(database_url))
-    kefu.upgrade()
-    with progress_bar() as bar:
+    with bootstrap(settings_for(database_url)) as kefu, progress_bar() as bar:
+        kefu.upgrade()
         task = bar.add_task(f"importing {file.name}", total=None)
 
         class _Bar:

@@ -70,8 +70,7 @@ def train(
     """Train from our corpus, the demo corpus, the Bitext sample and the shop's corrections."""
     examples = training.corpus_examples(data) + training.demo_examples(seed)
     if database_url:
-        kefu = bootstrap(Settings(database_url=database_url))
-        with kefu.uow() as uow:
+        with bootstrap(Settings(database_url=database_url)) as kefu, kefu.uow() as uow:
             examples += [
                 training.Example(t, i, lang or "und", "corrections")
                 for t, i, lang in uow.queries.intent_corrections()
@@ -165,10 +164,10 @@ def apply(
     from kefu.cli.progress import progress_bar
     from kefu.services.inbox import retriage
 
-    kefu = bootstrap(Settings(database_url=database_url) if database_url else Settings())
-    kefu.upgrade()
-    classifier = load_classifier(model_path) if model_path else kefu.classifier()
-    with progress_bar() as bar:
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    with bootstrap(settings) as kefu, progress_bar() as bar:
+        kefu.upgrade()
+        classifier = load_classifier(model_path) if model_path else kefu.classifier()
         task = bar.add_task(f"re-triage with model {classifier.version}", total=None)
         done = retriage(
             kefu.uow,
