@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -98,8 +97,6 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
 def downgrade_database(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
-
-UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
 
 def train_intent_model(

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the app's Kefu container, a unit of work, the acting account, locale."""
+"""FastAPI dependencies: the app's Kefu container and the acting account."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from kefu.bootstrap import Kefu
-from kefu.services.ports import UnitOfWork
-from kefu.web.i18n import negotiate
 
 
 def get_kefu(request: Request) -> Kefu:
@@ -19,13 +17,6 @@ def get_kefu(request: Request) -> Kefu:
 KefuDep = Annotated[Kefu, Depends(get_kefu)]
 
 
-def get_uow(kefu: KefuDep) -> UnitOfWork:
-    return kefu.uow()
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-
-
 def get_account_id(kefu: KefuDep) -> int | None:
     """Until sign-in lands (team issue), every action is taken as the shop's main account."""
     with kefu.uow() as uow:
@@ -33,10 +24,3 @@ def get_account_id(kefu: KefuDep) -> int | None:
 
 
 AccountDep = Annotated[int | None, Depends(get_account_id)]
-
-
-def get_locale(request: Request, kefu: KefuDep) -> str:
-    return negotiate(request, kefu.settings.default_locale)
-
-
-LocaleDep = Annotated[str, Depends(get_locale)]
