@@ -98,7 +98,6 @@ def downgrade_database(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-
 def train_intent_model(
     texts: list[str], labels: list[str], seed: int, report: dict[str, Any]
 ) -> IntentModel:
