@@ -12,7 +12,7 @@ from rich.progress import TaskID
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
-from kefu.cli import bench, db, model
+from kefu.cli import bench, db, model, report
 from kefu.cli.progress import progress_bar
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.add_typer(model.app, name="model")
+app.add_typer(report.app, name="report")
 app.command("classify")(model.classify_command)
 console = Console()
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
+from zoneinfo import ZoneInfo
 
 from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
+from kefu.domain.kpis import MessageRow, PaymentRow
 from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
 
@@ -188,6 +190,13 @@ class InboxQueries(Protocol):
     def account_ids(self) -> dict[str, int]: ...
 
     def conversation_of_message(self, message_id: int) -> int | None: ...
+
+    def kpi_rows(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> tuple[list[MessageRow], list[PaymentRow], dict[int, ZoneInfo]]:
+        """Messages and payments around start..end (answers may come 2 days later), and
+        each store's zone; narrowed to a store code and to an agent's conversations."""
+        ...
 
     def intent_corrections(self) -> list[tuple[str, str, str | None]]:
         """(text, corrected intent, language) of every message an agent relabelled."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +14,7 @@ from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
+from kefu.domain.kpis import MessageRow, PaymentRow
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
 from kefu.services.readmodels import (
@@ -106,6 +107,53 @@ class SqlInboxQueries:
         return self.session.scalar(
             select(t.Message.conversation_id).where(t.Message.id == message_id)
         )
+
+    def kpi_rows(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> tuple[list[MessageRow], list[PaymentRow], dict[int, ZoneInfo]]:
+        # Store days reach 14 h either side of UTC; answers count up to 48 h later.
+        low = datetime.combine(start, time.min, UTC) - timedelta(days=1)
+        high = datetime.combine(end, time.max, UTC) + timedelta(days=3)
+        c, m = t.Conversation, t.Message
+        stores = select(t.Store.id, t.Store.timezone)
+        query = (
+            select(
+                m.conversation_id, c.store_id, c.buyer_id, m.sent_at, m.direction, m.is_automatic
+            )
+            .join(c, c.id == m.conversation_id)
+            .where(m.sent_at.between(low, high))
+        )
+        payments = select(
+            t.Order.store_id, t.Order.buyer_id, t.Order.paid_at, t.Order.total_cents
+        ).where(t.Order.paid_at.between(low, high))
+        if store:
+            stores = stores.where(t.Store.code == store)
+            query = query.where(c.store_id.in_(select(t.Store.id).where(t.Store.code == store)))
+            payments = payments.where(
+                t.Order.store_id.in_(select(t.Store.id).where(t.Store.code == store))
+            )
+        if agent:
+            query = query.where(
+                c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
+            )
+        messages = [
+            MessageRow(
+                r.conversation_id,
+                r.store_id,
+                r.buyer_id,
+                r.sent_at,
+                r.direction == "buyer",
+                r.is_automatic,
+            )
+            for r in self.session.execute(query)
+        ]
+        paid = [
+            PaymentRow(r.store_id, r.buyer_id, r.paid_at, r.total_cents)
+            for r in self.session.execute(payments)
+            if r.paid_at is not None
+        ]
+        zones = {r.id: ZoneInfo(r.timezone) for r in self.session.execute(stores)}
+        return messages, paid, zones
 
     def account_ids(self) -> dict[str, int]:
         return {

@@ -1,0 +1,42 @@
+"""Working time across time zones and holidays: durations "in working hours".
+
+Pure: the holiday dates and the zone come in as arguments (adapters build holiday
+sets from the `holidays` package), so the arithmetic is tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """Daily opening hours in a zone; weekends and holidays closed (SPEC §5: 9:00-18:00 Beijing)."""
+
+    zone: ZoneInfo
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    workdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
+    holidays: Collection[date] = frozenset()
+
+    def is_workday(self, day: date) -> bool:
+        return day.weekday() in self.workdays and day not in self.holidays
+
+    def working_seconds(self, begin: datetime, finish: datetime) -> float:
+        """Seconds of opening time between two aware instants (0 if finish <= begin)."""
+        if finish <= begin:
+            return 0.0
+        local_begin, local_finish = begin.astimezone(self.zone), finish.astimezone(self.zone)
+        total = 0.0
+        day = local_begin.date()
+        while day <= local_finish.date():
+            if self.is_workday(day):
+                opens = datetime.combine(day, self.start, self.zone)
+                closes = datetime.combine(day, self.end, self.zone)
+                overlap = min(closes, local_finish) - max(opens, local_begin)
+                total += max(0.0, overlap.total_seconds())
+            day += timedelta(days=1)
+        return total

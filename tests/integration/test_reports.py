@@ -1,0 +1,78 @@
+"""KPI report on a real database: rows from the read side, formulas from the domain."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from typer.testing import CliRunner
+
+from kefu.bootstrap import Kefu
+from kefu.cli.main import app
+from kefu.services import inbox
+from kefu.services.reports import kpi_report
+from tests.factories import NOW, make_message
+
+
+def test_kpis_from_stored_messages(kefu: Kefu) -> None:
+    asked = NOW - timedelta(hours=30)
+    inbox.ingest(
+        [
+            make_message(1, sent_at=asked.isoformat()),
+            make_message(2, buyer_id="b-2", sent_at=asked.isoformat()),
+            make_message(3, sent_at=(asked + timedelta(hours=2)).isoformat(), direction="shop"),
+        ],
+        kefu.uow(),
+        kefu.clock,
+    )
+    report = kpi_report(
+        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), today=date(2026, 12, 10)
+    )
+    values = dict(report.rows())
+    assert (values["messages_received"], values["messages_answered"], values["answered_24h"]) == (
+        "2",
+        "1",
+        "1",
+    )
+    assert (values["buyers_served"], values["buyers_answered"]) == ("2", "1")
+    assert values["reply_rate_24h"] == "0.5000"
+    assert values["response_p50_hours"] == "2.00"
+
+
+def test_final_only_stops_three_days_before_today(kefu: Kefu) -> None:
+    report = kpi_report(
+        kefu.uow(),
+        start=date(2026, 8, 1),
+        end=date(2026, 8, 31),
+        today=date(2026, 8, 7),
+        final_only=True,
+    )
+    assert report.end == date(2026, 8, 4)
+
+
+def test_cli_prints_json_and_refuses_a_reversed_range(kefu: Kefu) -> None:
+    url = kefu.engine.url.render_as_string(hide_password=False)
+    inbox.ingest([make_message(1)], kefu.uow(), kefu.clock)
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "kpi",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--store",
+            "ali-global",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["messages_received"] == "1"
+    reversed_range = CliRunner().invoke(
+        app, ["report", "kpi", "--from", "2026-11-30", "--to", "2026-11-01", "--database-url", url]
+    )
+    assert reversed_range.exit_code == 2 and "before" in reversed_range.output

@@ -1,0 +1,160 @@
+"""SPEC §11 KPIs on hand-worked cases (docs/kpis.md) and their properties (Hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kefu.domain.calendar import WorkingHours
+from kefu.domain.kpis import Kpis, MessageRow, PaymentRow, compute, final_until
+
+SHANGHAI, LOS_ANGELES = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles")
+ZONES = {1: SHANGHAI, 2: LOS_ANGELES}
+T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 18:00 the day before in LA
+NOV = (date(2026, 11, 1), date(2026, 11, 30))
+
+
+def buyer(conversation: int, at: datetime, *, store: int = 1, who: int | None = None) -> MessageRow:
+    return MessageRow(conversation, store, who or conversation, at, from_buyer=True)
+
+
+def shop(conversation: int, at: datetime, *, store: int = 1, automatic: bool = False) -> MessageRow:
+    return MessageRow(conversation, store, conversation, at, from_buyer=False, automatic=automatic)
+
+
+def kpis(
+    rows: list[MessageRow],
+    payments: list[PaymentRow] | None = None,
+    start: date = NOV[0],
+    end: date = NOV[1],
+) -> Kpis:
+    return compute(rows, payments or [], start=start, end=end, zones=ZONES)
+
+
+def test_a_buyer_writing_on_two_days_is_served_twice_but_once_per_day() -> None:
+    rows = [buyer(1, T0), buyer(1, T0 + timedelta(hours=1)), buyer(1, T0 + timedelta(days=1))]
+    assert kpis(rows).buyers_served == 2
+    assert kpis(rows).messages_received == 3
+
+
+def test_an_answer_47_hours_later_counts_and_49_hours_later_does_not() -> None:
+    rows = [
+        buyer(1, T0),
+        shop(1, T0 + timedelta(hours=47)),
+        buyer(2, T0),
+        shop(2, T0 + timedelta(hours=49)),
+    ]
+    result = kpis(rows)
+    assert (result.messages_answered, result.buyers_answered) == (1, 1)
+    assert result.answered_24h == 0 and result.reply_rate_24h == 0.0
+
+
+def test_answers_after_the_range_ends_count_within_two_days() -> None:
+    late = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 23:00 on the 30th in Shanghai
+    rows = [buyer(1, late), shop(1, late + timedelta(hours=20))]  # answered on 1 December
+    result = kpis(rows)
+    assert (result.messages_received, result.messages_answered, result.answered_24h) == (1, 1, 1)
+
+
+def test_automatic_replies_are_counted_apart_and_are_not_answers() -> None:
+    rows = [
+        buyer(1, T0),
+        shop(1, T0 + timedelta(seconds=5), automatic=True),
+        shop(1, T0 + timedelta(hours=30)),
+    ]
+    result = kpis(rows)
+    assert result.automatic_replies == 1
+    assert (result.messages_answered, result.answered_24h) == (1, 0)  # the person came at 30 h
+    assert result.response_seconds == [30 * 3600]
+
+
+def test_guided_gmv_needs_an_answer_within_48_hours() -> None:
+    pay_47h = T0 + timedelta(hours=47)
+    answered = [buyer(1, T0), shop(1, T0 + timedelta(hours=3))]
+    unanswered = [buyer(2, T0), shop(2, T0 + timedelta(hours=50))]
+    payments = [
+        PaymentRow(1, 1, pay_47h, 19_40),
+        PaymentRow(1, 2, pay_47h, 50_00),
+        PaymentRow(1, 1, T0 + timedelta(hours=49), 10_00),
+    ]  # too late to be guided
+    result = kpis(answered + unanswered, payments)
+    assert result.guided_gmv_cents == 19_40
+    assert (result.buyers_ordered, result.buyers_asked_answered_48h) == (1, 1)
+    assert result.inquiry_conversion == 1.0
+
+
+def test_days_are_the_store_time_zone_days_across_midnight() -> None:
+    # 07:30 UTC on 5 Nov is 15:30 on 5 Nov in Shanghai and 23:30 on 4 Nov in Los Angeles.
+    at = datetime(2026, 11, 5, 7, 30, tzinfo=UTC)
+    rows = [buyer(1, at, store=1), buyer(2, at, store=2)]
+    nov_4 = kpis(rows, start=date(2026, 11, 4), end=date(2026, 11, 4))
+    nov_5 = kpis(rows, start=date(2026, 11, 5), end=date(2026, 11, 5))
+    assert (nov_4.messages_received, nov_5.messages_received) == (1, 1)
+
+
+def test_final_data_is_three_days_behind() -> None:
+    assert final_until(date(2026, 8, 7)) == date(2026, 8, 4)
+
+
+def test_response_time_in_working_hours_skips_nights_and_weekends() -> None:
+    friday_17 = datetime(2026, 11, 6, 17, 0, tzinfo=SHANGHAI)
+    monday_10 = datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI)
+    rows = [buyer(1, friday_17), shop(1, monday_10)]
+    hours = {1: WorkingHours(SHANGHAI), 2: WorkingHours(LOS_ANGELES)}
+    result = compute(rows, [], start=NOV[0], end=NOV[1], zones=ZONES, hours=hours)
+    assert result.response_working_seconds == [2 * 3600]  # 17-18 on Friday, 9-10 on Monday
+
+
+def test_a_holiday_is_not_working_time() -> None:
+    hours = WorkingHours(SHANGHAI, holidays={date(2026, 11, 9)})
+    begin = datetime(2026, 11, 9, 9, 0, tzinfo=SHANGHAI)
+    assert hours.working_seconds(begin, begin + timedelta(hours=30)) == 6 * 3600  # Tue 9-15
+
+
+minutes = st.integers(min_value=0, max_value=60 * 24 * 20)
+events = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(1, 2), minutes, st.booleans(), st.booleans()),
+    max_size=60,
+)
+
+
+Raw = tuple[int, int, int, bool, bool]  # conversation, store, minute, from buyer, automatic
+
+
+def rows_from(raw: list[Raw]) -> list[MessageRow]:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    return [
+        MessageRow(c, s, c, start + timedelta(minutes=m), from_buyer=b, automatic=(not b and a))
+        for c, s, m, b, a in raw
+    ]
+
+
+@given(events)
+def test_rates_stay_between_0_and_1_and_answered_never_exceeds_received(raw: list[Raw]) -> None:
+    result = kpis(rows_from(raw))
+    assert result.messages_answered <= result.messages_received
+    assert result.answered_24h <= result.messages_answered
+    assert result.buyers_answered <= result.buyers_served
+    assert result.reply_rate_24h is None or 0.0 <= result.reply_rate_24h <= 1.0
+
+
+@given(events, st.integers(min_value=1, max_value=19))
+def test_splitting_the_range_adds_up_for_additive_metrics(raw: list[Raw], cut: int) -> None:
+    rows = rows_from(raw)
+    first, last = date(2026, 10, 31), date(2026, 11, 25)
+    middle = date(2026, 11, 1) + timedelta(days=cut)
+    whole = kpis(rows, start=first, end=last)
+    left = kpis(rows, start=first, end=middle)
+    right = kpis(rows, start=middle + timedelta(days=1), end=last)
+    for name in (
+        "messages_received",
+        "messages_answered",
+        "answered_24h",
+        "buyers_served",
+        "buyers_answered",
+        "automatic_replies",
+    ):
+        assert getattr(whole, name) == getattr(left, name) + getattr(right, name), name
