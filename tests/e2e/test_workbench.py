@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -288,3 +289,29 @@ def test_an_agent_corrects_the_intent_in_two_clicks(
     expect(triage).to_contain_text("已人工更正")
     page.reload()
     expect(conversation.thread.get_by_test_id("triage").first).to_contain_text("已人工更正")
+
+
+def test_the_kpi_dashboard_redraws_for_a_new_range_and_downloads_csv(page: Page) -> None:
+    page.goto("/reports")
+    expect(page.get_by_role("heading", name="客服考核指标")).to_be_visible()
+    kpis = page.get_by_role("table", name="考核指标")
+    expect(kpis.locator("tr[data-metric='buyers_served'] abbr")).to_have_attribute(
+        "title", re.compile("每天计一次")
+    )  # the definition is one hover away
+    trend = page.locator("canvas#trend")
+    expect(trend).to_have_attribute("data-drawn", "30")  # the chart drew 30 days
+
+    today = datetime.now(UTC).date()
+    page.get_by_label("开始日期").fill((today - timedelta(days=6)).isoformat())
+    page.get_by_label("店铺").select_option("amazon-us")
+    page.get_by_role("button", name="查看").click()
+    expect(page).to_have_url(re.compile(r"store=amazon-us"))
+    expect(page.locator("canvas#trend")).to_have_attribute("data-drawn", "7")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载 CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("kefu-kpi-")
+    content = Path(download.path()).read_text(encoding="utf-8")
+    assert content.splitlines()[0].startswith("metric,")
+    assert any(line.startswith("messages_received,") for line in content.splitlines())

@@ -203,3 +203,28 @@ def test_intents_are_listed_with_chinese_labels(client: TestClient) -> None:
         "label_en": "Refund",
         "label_zh": "退款",
     }
+
+
+def test_kpi_report_api_page_and_csv(client: TestClient) -> None:
+    client.post("/api/v1/messages", json=[make_message(1), make_message(2, buyer_id="b-9")])
+    body = client.get(
+        "/api/v1/reports/kpi", params={"from": "2026-11-01", "to": "2026-11-30"}
+    ).json()
+    assert body["metrics"]["messages_received"] == 2 and body["metrics"]["buyers_served"] == 2
+    assert body["previous"] == {
+        "from": "2026-10-02",
+        "to": "2026-10-31",
+        "metrics": body["previous"]["metrics"],
+    }
+    assert len(body["daily"]) == 30
+    assert (
+        client.get(
+            "/api/v1/reports/kpi", params={"from": "2026-11-30", "to": "2026-11-01"}
+        ).status_code
+        == 422
+    )
+    page = client.get("/reports", params={"from": "2026-11-01", "to": "2026-11-30"})
+    assert page.status_code == 200 and "接待人数" in page.text and 'id="trend-data"' in page.text
+    csv_file = client.get("/reports/kpi.csv", params={"from": "2026-11-01", "to": "2026-11-30"})
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    assert "messages_received,2,0" in csv_file.text

@@ -71,7 +71,7 @@ def test_cli_prints_json_and_refuses_a_reversed_range(kefu: Kefu) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["messages_received"] == "1"
+    assert json.loads(result.stdout)["messages_received"] == 1
     reversed_range = CliRunner().invoke(
         app, ["report", "kpi", "--from", "2026-11-30", "--to", "2026-11-01", "--database-url", url]
     )

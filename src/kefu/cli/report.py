@@ -60,7 +60,7 @@ def kpi(
                     "to": report.end.isoformat(),
                     "store": store,
                     "agent": agent,
-                    **dict(report.rows()),
+                    **report.values(),
                 }
             )
         )

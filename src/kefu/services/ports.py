@@ -191,6 +191,8 @@ class InboxQueries(Protocol):
 
     def conversation_of_message(self, message_id: int) -> int | None: ...
 
+    def store_codes(self) -> list[str]: ...
+
     def kpi_rows(
         self, start: date, end: date, store: str | None, agent: str | None
     ) -> tuple[list[MessageRow], list[PaymentRow], dict[int, ZoneInfo]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from kefu.domain.calendar import WorkingHours
@@ -23,24 +23,64 @@ class KpiReport:
     agent: str | None
     kpis: Kpis
 
-    def rows(self) -> list[tuple[str, str]]:
-        """(metric, value) in SPEC §11 order, formatted for a table or a CSV file."""
+    def values(self) -> dict[str, float | None]:
+        """Each metric in SPEC §11 order; None where a rate has nothing to divide by."""
         k = self.kpis
-        return [
-            ("buyers_served", str(k.buyers_served)),
-            ("buyers_answered", str(k.buyers_answered)),
-            ("messages_received", str(k.messages_received)),
-            ("messages_answered", str(k.messages_answered)),
-            ("answered_24h", str(k.answered_24h)),
-            ("reply_rate_24h", _ratio(k.reply_rate_24h)),
-            ("inquiry_conversion", _ratio(k.inquiry_conversion)),
-            ("guided_gmv_usd", f"{k.guided_gmv_cents / 100:.2f}"),
-            ("automatic_replies", str(k.automatic_replies)),
-            ("response_p50_hours", _hours(k.response_seconds, 0.5)),
-            ("response_p90_hours", _hours(k.response_seconds, 0.9)),
-            ("response_p50_working_hours", _hours(k.response_working_seconds, 0.5)),
-            ("response_p90_working_hours", _hours(k.response_working_seconds, 0.9)),
-        ]
+        return {
+            "buyers_served": k.buyers_served,
+            "buyers_answered": k.buyers_answered,
+            "messages_received": k.messages_received,
+            "messages_answered": k.messages_answered,
+            "answered_24h": k.answered_24h,
+            "reply_rate_24h": k.reply_rate_24h,
+            "inquiry_conversion": k.inquiry_conversion,
+            "guided_gmv_usd": k.guided_gmv_cents / 100,
+            "automatic_replies": k.automatic_replies,
+            "response_p50_hours": _hours(k.response_seconds, 0.5),
+            "response_p90_hours": _hours(k.response_seconds, 0.9),
+            "response_p50_working_hours": _hours(k.response_working_seconds, 0.5),
+            "response_p90_working_hours": _hours(k.response_working_seconds, 0.9),
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(metric, value) formatted for a table or a CSV file; empty where undefined."""
+        return [(name, _format(name, value)) for name, value in self.values().items()]
+
+
+@dataclass(frozen=True)
+class KpiDashboard:
+    current: KpiReport
+    previous: KpiReport  # the same number of days just before
+    daily: list[tuple[date, Kpis]]
+
+
+def kpi_dashboard(
+    uow: UnitOfWork,
+    *,
+    start: date,
+    end: date,
+    today: date,
+    store: str | None = None,
+    agent: str | None = None,
+    final_only: bool = False,
+) -> KpiDashboard:
+    """The range, the period before it for comparison, and one KPI set per day for the trend."""
+    if final_only:
+        end = min(end, final_until(today))
+    length = (end - start).days + 1
+    before = start - timedelta(days=length)
+    with uow:
+        messages, payments, zones = uow.queries.kpi_rows(before, end, store, agent)
+    hours = {store_id: DEFAULT_HOURS for store_id in zones}
+
+    def period(first: date, last: date) -> KpiReport:
+        kpis = compute(messages, payments, start=first, end=last, zones=zones, hours=hours)
+        return KpiReport(first, last, store, agent, kpis)
+
+    daily = [
+        (day, period(day, day).kpis) for day in (start + timedelta(days=i) for i in range(length))
+    ]
+    return KpiDashboard(period(start, end), period(before, start - timedelta(days=1)), daily)
 
 
 def kpi_report(
@@ -63,14 +103,19 @@ def kpi_report(
     return KpiReport(start, end, store, agent, result)
 
 
-def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _hours(values: list[float], quantile: float) -> str:
-    if not values:
+def _format(name: str, value: float | None) -> str:
+    if value is None:
         return ""
+    if name in ("reply_rate_24h", "inquiry_conversion"):
+        return f"{value:.4f}"
+    if name == "guided_gmv_usd" or name.endswith("_hours"):
+        return f"{value:.2f}"
+    return str(int(value))
+
+
+def _hours(values: list[float], quantile: float) -> float | None:
+    if not values:
+        return None
     if len(values) == 1:
-        return f"{values[0] / 3600:.2f}"
-    cut = statistics.quantiles(values, n=100, method="inclusive")[round(quantile * 100) - 1]
-    return f"{cut / 3600:.2f}"
+        return values[0] / 3600
+    return statistics.quantiles(values, n=100, method="inclusive")[round(quantile * 100) - 1] / 3600

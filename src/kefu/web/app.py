@@ -16,8 +16,9 @@ from kefu import __version__
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.web import errors
-from kefu.web.api import conversations, messages
+from kefu.web.api import conversations, messages, reports
 from kefu.web.pages import inbox as inbox_pages
+from kefu.web.pages import reports as report_pages
 from kefu.web.templating import make_templates
 
 
@@ -42,7 +43,9 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     errors.install(app)
     app.include_router(messages.router)
     app.include_router(conversations.router)
+    app.include_router(reports.router)
     app.include_router(inbox_pages.router)
+    app.include_router(report_pages.router)
     app.mount(
         "/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static"
     )

@@ -58,6 +58,48 @@ LABELS: dict[str, dict[str, str]] = {
         "threat_review": N_("Threatens a bad review"),
         "threat": N_("Threatening"),
     },
+    "metric": {
+        "buyers_served": N_("Buyers served"),
+        "buyers_answered": N_("Buyers answered"),
+        "messages_received": N_("Messages received"),
+        "messages_answered": N_("Messages answered"),
+        "answered_24h": N_("Answered within 24 h"),
+        "reply_rate_24h": N_("24 h reply rate"),
+        "inquiry_conversion": N_("Inquiry conversion"),
+        "guided_gmv_usd": N_("Guided GMV (USD)"),
+        "automatic_replies": N_("Automatic replies"),
+        "response_p50_hours": N_("First response, median (h)"),
+        "response_p90_hours": N_("First response, 90th percentile (h)"),
+        "response_p50_working_hours": N_("First response, median (working h)"),
+        "response_p90_working_hours": N_("First response, 90th percentile (working h)"),
+    },
+    "metric_definition": {
+        "buyers_served": N_("Buyers who sent a message in the range, counted once per day."),
+        "buyers_answered": N_("Of those, buyers the shop answered within the following 2 days."),
+        "messages_received": N_("Buyer messages in the range."),
+        "messages_answered": N_("Of those, messages a person answered within 48 hours."),
+        "answered_24h": N_("Buyer messages a person answered within 24 hours."),
+        "reply_rate_24h": N_("Answered within 24 h divided by messages received."),
+        "inquiry_conversion": N_(
+            "Buyers who paid within 48 h of their first inquiry / buyers answered within 48 h."
+        ),
+        "guided_gmv_usd": N_(
+            "USD paid within 48 h of a buyer's first inquiry, where the shop answered within 48 h."
+        ),
+        "automatic_replies": N_("Welcome, keyword and busy replies; they do not count as answers."),
+        "response_p50_hours": N_(
+            "From the first unanswered buyer message to a person's reply, wall clock."
+        ),
+        "response_p90_hours": N_(
+            "From the first unanswered buyer message to a person's reply, wall clock."
+        ),
+        "response_p50_working_hours": N_(
+            "The same in working hours (9:00-18:00 Beijing time, Monday to Friday)."
+        ),
+        "response_p90_working_hours": N_(
+            "The same in working hours (9:00-18:00 Beijing time, Monday to Friday)."
+        ),
+    },
     "entity": {
         "order_number": N_("Order number"),
         "tracking_number": N_("Tracking number"),

@@ -155,6 +155,9 @@ class SqlInboxQueries:
         zones = {r.id: ZoneInfo(r.timezone) for r in self.session.execute(stores)}
         return messages, paid, zones
 
+    def store_codes(self) -> list[str]:
+        return list(self.session.scalars(select(t.Store.code).order_by(t.Store.id)))
+
     def account_ids(self) -> dict[str, int]:
         return {
             r.username: r.id for r in self.session.execute(select(t.Account.username, t.Account.id))

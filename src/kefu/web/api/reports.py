@@ -1,0 +1,72 @@
+"""GET /api/v1/reports/kpi: the SPEC §11 KPIs, the period before, and the daily trend."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, model_validator
+
+from kefu.bootstrap import Kefu
+from kefu.domain.errors import InvalidInput
+from kefu.services.reports import KpiDashboard, kpi_dashboard
+from kefu.web.deps import KefuDep
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+MAX_DAYS = 366
+
+
+class KpiQuery(BaseModel):
+    start: date = Field(alias="from", description="first store-local day")
+    end: date = Field(alias="to", description="last store-local day")
+    store: str | None = Field(None, description="store code")
+    agent: str | None = Field(None, description="username: the conversations assigned to them")
+    final: bool = Field(False, description="final data only (T+3)")
+
+    @model_validator(mode="after")
+    def range_is_sane(self) -> KpiQuery:
+        if self.end < self.start:
+            raise InvalidInput("'to' is before 'from'", field="to")
+        if (self.end - self.start).days >= MAX_DAYS:
+            raise InvalidInput(f"at most {MAX_DAYS} days at a time", field="to")
+        return self
+
+
+def dashboard(kefu: Kefu, query: KpiQuery) -> KpiDashboard:
+    """Shared by the API, the dashboard page and its CSV download."""
+    return kpi_dashboard(
+        kefu.uow(),
+        start=query.start,
+        end=query.end,
+        today=datetime.now(UTC).date(),
+        store=query.store or None,
+        agent=query.agent or None,
+        final_only=query.final,
+    )
+
+
+@router.get("/reports/kpi", summary="KPIs exactly as SPEC §11 defines them, with the period before")
+def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
+    result = dashboard(kefu, query)
+    return {
+        "from": result.current.start.isoformat(),
+        "to": result.current.end.isoformat(),
+        "store": query.store,
+        "agent": query.agent,
+        "metrics": result.current.values(),
+        "previous": {
+            "from": result.previous.start.isoformat(),
+            "to": result.previous.end.isoformat(),
+            "metrics": result.previous.values(),
+        },
+        "daily": [
+            {
+                "day": day.isoformat(),
+                "messages_received": k.messages_received,
+                "reply_rate_24h": k.reply_rate_24h,
+                "buyers_served": k.buyers_served,
+            }
+            for day, k in result.daily
+        ],
+    }

@@ -1,0 +1,90 @@
+"""The KPI dashboard page and its CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from kefu.web.api.reports import KpiQuery, dashboard
+from kefu.web.deps import KefuDep
+from kefu.web.templating import render_page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    kefu: KefuDep,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    store: str | None = None,
+    agent: str | None = None,
+    final: bool = False,
+) -> Response:
+    """Defaults to the last 30 days; the form keeps what was chosen."""
+    today = datetime.now(UTC).date()
+    query = KpiQuery.model_validate(
+        {
+            "from": start or (today - timedelta(days=29)).isoformat(),
+            "to": end or today.isoformat(),
+            "store": store or None,
+            "agent": agent or None,
+            "final": final,
+        }
+    )
+    result = dashboard(kefu, query)
+    with kefu.uow() as uow:
+        options = uow.queries.filter_options()
+        usernames = uow.queries.account_ids()
+    trend = {
+        "days": [day.isoformat() for day, _ in result.daily],
+        "messages_received": [k.messages_received for _, k in result.daily],
+        "reply_rate_24h": [k.reply_rate_24h for _, k in result.daily],
+    }
+    return render_page(
+        request,
+        "pages/reports.html",
+        {
+            "nav": "reports",
+            "result": result,
+            "query": query,
+            "options": options,
+            "usernames": sorted(usernames),
+            "store_codes": _store_codes(kefu),
+            "trend_json": json.dumps(trend),
+        },
+    )
+
+
+@router.get("/reports/kpi.csv")
+def reports_csv(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response:
+    result = dashboard(kefu, query)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "metric",
+            f"{result.current.start}..{result.current.end}",
+            f"{result.previous.start}..{result.previous.end}",
+        ]
+    )
+    previous = dict(result.previous.rows())
+    writer.writerows((name, value, previous[name]) for name, value in result.current.rows())
+    name = f"kefu-kpi-{result.current.start}-{result.current.end}.csv"
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _store_codes(kefu: KefuDep) -> list[str]:
+    with kefu.uow() as uow:
+        return uow.queries.store_codes()

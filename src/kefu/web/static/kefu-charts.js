@@ -1,0 +1,27 @@
+// Draws the KPI trend from the JSON the page embeds (no inline script needed).
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("trend");
+  var source = document.getElementById("trend-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var chart = new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.days,
+      datasets: [
+        {label: canvas.dataset.messagesLabel, data: data.messages_received, yAxisID: "count",
+         backgroundColor: "rgba(23,105,224,0.35)"},
+        {label: canvas.dataset.rateLabel, data: data.reply_rate_24h, yAxisID: "rate", type: "line",
+         borderColor: "#e5484d", spanGaps: true}
+      ]
+    },
+    options: {
+      animation: false,
+      scales: {
+        count: {position: "left", beginAtZero: true},
+        rate: {position: "right", min: 0, max: 1, grid: {drawOnChartArea: false}}
+      }
+    }
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});
