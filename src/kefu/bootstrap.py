@@ -56,10 +56,12 @@ class Kefu:
     def downgrade(self, revision: str) -> None:
         downgrade_database(self.engine, revision)
 
-    def fill_synthetic_inbox(self, conversations: int, per_conversation: int, seed: int = 1) -> int:
+    def fill_synthetic_inbox(
+        self, conversations: int, per_conversation: int, seed: int = 1, orders: int = 0
+    ) -> int:
         """Benchmark data straight into the tables (see kefu.adapters.db.bulk)."""
         return fill_synthetic_inbox(
-            self.engine, conversations, per_conversation, seed, self.clock.now()
+            self.engine, conversations, per_conversation, seed, self.clock.now(), orders
         )
 
     def __enter__(self) -> Kefu:

@@ -217,3 +217,51 @@ def classify(
         f"single p50 {p50:.2f} ms p99 {p99:.2f} ms"
     )
     _finish("classify", as_json, figures, line)
+
+
+@app.command()
+def kpi(
+    messages: Annotated[int, typer.Option(help="messages in the database")] = 1_000_000,
+    conversations: Annotated[int, typer.Option(help="conversations they belong to")] = 100_000,
+    orders: Annotated[int, typer.Option(help="paid orders")] = 200_000,
+    repeats: Annotated[int, typer.Option(help="reports timed per case")] = 3,
+    as_json: JsonFlag = False,
+) -> None:
+    """A 30-day KPI report over 90 days of data: all stores, and each agent in turn."""
+    from kefu.services.reports import kpi_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        kefu = _fresh(Path(tmp), "kpi.db")
+        typer.echo(f"filling {messages} messages, {orders} orders…", err=True)
+        filled = kefu.fill_synthetic_inbox(conversations, messages // conversations, orders=orders)
+        with kefu.uow() as uow:
+            agents = sorted(name for name in uow.queries.account_ids() if name != "owner")
+        today = kefu.clock.now().date()
+        start, end = today - timedelta(days=29), today
+
+        def timed(agent: str | None) -> float:
+            best = float("inf")
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                kpi_report(kefu.uow(), start=start, end=end, today=today, agent=agent)
+                best = min(best, time.perf_counter() - t0)
+            return best
+
+        all_stores = timed(None)
+        per_agent = {agent: round(timed(agent), 2) for agent in agents}
+        kefu.close()
+    worst = max(per_agent.values())
+    _finish(
+        "kpi",
+        as_json,
+        {
+            "messages": filled,
+            "orders": orders,
+            "all_stores_s": round(all_stores, 2),
+            "per_agent_s": per_agent,
+            "machine": _machine(),
+        },
+        f"{filled} messages, {orders} orders: 30-day report {all_stores:.2f} s for all stores; "
+        f"per agent up to {worst:.2f} s "
+        f"({len(per_agent)} agents, {sum(per_agent.values()):.2f} s together)",
+    )

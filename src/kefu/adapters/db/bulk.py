@@ -22,9 +22,15 @@ CHUNK = 20_000
 
 
 def fill_synthetic_inbox(
-    engine: Engine, conversations: int, per_conversation: int, seed: int, now: datetime
+    engine: Engine,
+    conversations: int,
+    per_conversation: int,
+    seed: int,
+    now: datetime,
+    orders: int = 0,
 ) -> int:
-    """Add `conversations` threads of `per_conversation` messages to the existing stores."""
+    """Add `conversations` threads of `per_conversation` messages (and `orders` paid orders
+    of the same buyers) to the existing stores, over the last 90 days."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data, not secrets
     with engine.begin() as conn:
         stores = list(conn.scalars(select(t.Store.id)))
@@ -50,6 +56,7 @@ def fill_synthetic_inbox(
                     for i in range(start, min(buyers, start + CHUNK))
                 ],
             )
+    _orders(engine, rng, now, orders, stores, first_buyer, buyers)
     written = 0
     for start in range(0, conversations, CHUNK):
         convs: list[dict[str, Any]] = []
@@ -72,6 +79,40 @@ def fill_synthetic_inbox(
             conn.execute(insert(t.Message), messages)
         written += len(messages)
     return written
+
+
+def _orders(
+    engine: Engine,
+    rng: random.Random,
+    now: datetime,
+    count: int,
+    stores: list[int],
+    first_buyer: int,
+    buyers: int,
+) -> None:
+    for start in range(0, count, CHUNK):
+        rows = []
+        for i in range(start, min(count, start + CHUNK)):
+            paid = now - timedelta(days=rng.uniform(0, 90))
+            rows.append(
+                {
+                    "store_id": rng.choice(stores),
+                    "buyer_id": first_buyer + rng.randrange(buyers),
+                    "order_number": f"bench-{i}",
+                    "status": "paid",
+                    "total_cents": rng.randrange(500, 20_000),
+                    "shipping_cents": 0,
+                    "note": None,
+                    "is_wholesale": False,
+                    "ship_to_country": "US",
+                    "placed_at": paid,
+                    "paid_at": paid,
+                    "promised_delivery_at": None,
+                    "delivered_at": None,
+                }
+            )
+        with engine.begin() as conn:
+            conn.execute(insert(t.Order), rows)
 
 
 def _thread(
