@@ -228,3 +228,32 @@ def test_kpi_report_api_page_and_csv(client: TestClient) -> None:
     csv_file = client.get("/reports/kpi.csv", params={"from": "2026-11-01", "to": "2026-11-30"})
     assert csv_file.headers["content-type"].startswith("text/csv")
     assert "messages_received,2,0" in csv_file.text
+
+
+def test_kpi_workbook_and_backlog(client: TestClient) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.post("/api/v1/messages", json=[make_message(90), make_message(2, buyer_id="b-9")])
+    body = client.get(
+        "/api/v1/reports/kpi", params={"from": "2026-11-01", "to": "2026-11-30"}
+    ).json()
+    assert body["backlog"] == {
+        "under_1h": 1,
+        "1h_to_6h": 1,
+        "6h_to_24h": 0,
+        "24h_to_48h": 0,
+        "over_48h": 0,
+    }
+    workbook = client.get("/reports/kpi.xlsx", params={"from": "2026-11-01", "to": "2026-11-30"})
+    book = load_workbook(BytesIO(workbook.content))
+    rows = {row[0]: row[1] for row in book["KPIs"].iter_rows(values_only=True)}
+    assert rows["messages_received"] == 2
+    assert book["Daily"].max_row == 31  # header and 30 days
+
+
+def test_a_bad_filter_on_a_page_is_explained_in_words(client: TestClient) -> None:
+    page = client.get("/", params={"stage": "nonsense"})
+    assert page.status_code == 422 and "flash error" in page.text and "stage" in page.text
+    assert client.get("/api/v1/conversations", params={"stage": "nonsense"}).json()["detail"]

@@ -158,3 +158,23 @@ def test_splitting_the_range_adds_up_for_additive_metrics(raw: list[Raw], cut: i
         "automatic_replies",
     ):
         assert getattr(whole, name) == getattr(left, name) + getattr(right, name), name
+
+
+def test_backlog_counts_waiting_conversations_by_age() -> None:
+    from kefu.domain.kpis import backlog
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    ages = [
+        timedelta(minutes=5),
+        timedelta(hours=1),
+        timedelta(hours=5),
+        timedelta(hours=30),
+        timedelta(hours=72),
+    ]
+    assert backlog([now - a for a in ages], now) == {
+        "under_1h": 1,
+        "1h_to_6h": 2,
+        "6h_to_24h": 0,
+        "24h_to_48h": 1,
+        "over_48h": 1,
+    }

@@ -167,3 +167,23 @@ def _conversion(
             ordered.add(buyer)
             result.guided_gmv_cents += p.amount_cents
     result.buyers_ordered = len(ordered)
+
+
+# Backlog by age: how long the conversations waiting for an answer have waited.
+BACKLOG_BUCKETS: tuple[tuple[str, timedelta], ...] = (
+    ("under_1h", timedelta(hours=1)),
+    ("1h_to_6h", timedelta(hours=6)),
+    ("6h_to_24h", timedelta(hours=24)),
+    ("24h_to_48h", timedelta(hours=48)),
+)
+OVER_48H = "over_48h"
+
+
+def backlog(waiting_since: Iterable[datetime], now: datetime) -> dict[str, int]:
+    """Counts per age bucket; past 48 h a message no longer counts as answered (SPEC §11)."""
+    counts = {name: 0 for name, _ in BACKLOG_BUCKETS} | {OVER_48H: 0}
+    for since in waiting_since:
+        age = now - since
+        name = next((n for n, limit in BACKLOG_BUCKETS if age < limit), OVER_48H)
+        counts[name] += 1
+    return counts

@@ -193,6 +193,10 @@ class InboxQueries(Protocol):
 
     def store_codes(self) -> list[str]: ...
 
+    def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
+        """When each conversation still needing an answer started waiting."""
+        ...
+
     def kpi_rows(
         self, start: date, end: date, store: str | None, agent: str | None
     ) -> tuple[list[MessageRow], list[PaymentRow], dict[int, ZoneInfo]]:

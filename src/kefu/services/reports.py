@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kefu.domain.calendar import WorkingHours
-from kefu.domain.kpis import Kpis, compute, final_until
+from kefu.domain.kpis import Kpis, backlog, compute, final_until
 from kefu.services.ports import UnitOfWork
 
 # Until shop facts are editable (replies issue): SPEC §5's 9:00-18:00 Beijing time.
@@ -52,6 +52,7 @@ class KpiDashboard:
     current: KpiReport
     previous: KpiReport  # the same number of days just before
     daily: list[tuple[date, Kpis]]
+    backlog: dict[str, int]  # now, not for the range: conversations waiting, by age
 
 
 def kpi_dashboard(
@@ -59,18 +60,19 @@ def kpi_dashboard(
     *,
     start: date,
     end: date,
-    today: date,
+    now: datetime,
     store: str | None = None,
     agent: str | None = None,
     final_only: bool = False,
 ) -> KpiDashboard:
-    """The range, the period before it for comparison, and one KPI set per day for the trend."""
+    """The range, the period before it, one KPI set per day for the trend, and the backlog."""
     if final_only:
-        end = min(end, final_until(today))
+        end = min(end, final_until(now.date()))
     length = (end - start).days + 1
     before = start - timedelta(days=length)
     with uow:
         messages, payments, zones = uow.queries.kpi_rows(before, end, store, agent)
+        waiting = uow.queries.waiting_since(store, agent)
     hours = {store_id: DEFAULT_HOURS for store_id in zones}
 
     def period(first: date, last: date) -> KpiReport:
@@ -80,7 +82,9 @@ def kpi_dashboard(
     daily = [
         (day, period(day, day).kpis) for day in (start + timedelta(days=i) for i in range(length))
     ]
-    return KpiDashboard(period(start, end), period(before, start - timedelta(days=1)), daily)
+    return KpiDashboard(
+        period(start, end), period(before, start - timedelta(days=1)), daily, backlog(waiting, now)
+    )
 
 
 def kpi_report(

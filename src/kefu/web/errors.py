@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RowErrors
@@ -39,6 +41,18 @@ def install(app: FastAPI) -> None:
         text = translations(locale if locale in ("zh_CN", "en") else "en").gettext(exc.message)
         return HTMLResponse(
             f'<div class="flash error" role="alert">{escape(text)}</div>', status_code=status
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """The API answers with FastAPI's JSON detail; a page says in words what is wrong."""
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
+        return HTMLResponse(
+            f'<div class="flash error" role="alert">{escape(problems)}</div>', status_code=422
         )
 
     @app.exception_handler(ConcurrentWriteError)

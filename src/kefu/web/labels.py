@@ -100,6 +100,13 @@ LABELS: dict[str, dict[str, str]] = {
             "The same in working hours (9:00-18:00 Beijing time, Monday to Friday)."
         ),
     },
+    "backlog": {
+        "under_1h": N_("Under 1 hour"),
+        "1h_to_6h": N_("1 to 6 hours"),
+        "6h_to_24h": N_("6 to 24 hours"),
+        "24h_to_48h": N_("24 to 48 hours"),
+        "over_48h": N_("Over 48 hours"),
+    },
     "entity": {
         "order_number": N_("Order number"),
         "tracking_number": N_("Tracking number"),

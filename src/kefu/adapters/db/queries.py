@@ -155,6 +155,19 @@ class SqlInboxQueries:
         zones = {r.id: ZoneInfo(r.timezone) for r in self.session.execute(stores)}
         return messages, paid, zones
 
+    def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
+        c = t.Conversation
+        query = select(c.waiting_since).where(
+            c.waiting_since.is_not(None), c.status == Status.OPEN.value
+        )
+        if store:
+            query = query.where(c.store_id.in_(select(t.Store.id).where(t.Store.code == store)))
+        if agent:
+            query = query.where(
+                c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
+            )
+        return [at for at in self.session.scalars(query) if at is not None]
+
     def store_codes(self) -> list[str]:
         return list(self.session.scalars(select(t.Store.code).order_by(t.Store.id)))
 

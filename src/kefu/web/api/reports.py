@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -39,7 +39,7 @@ def dashboard(kefu: Kefu, query: KpiQuery) -> KpiDashboard:
         kefu.uow(),
         start=query.start,
         end=query.end,
-        today=datetime.now(UTC).date(),
+        now=kefu.clock.now(),
         store=query.store or None,
         agent=query.agent or None,
         final_only=query.final,
@@ -60,6 +60,7 @@ def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
             "to": result.previous.end.isoformat(),
             "metrics": result.previous.values(),
         },
+        "backlog": result.backlog,
         "daily": [
             {
                 "day": day.isoformat(),

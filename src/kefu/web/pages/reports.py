@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from openpyxl import Workbook
 
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
@@ -81,6 +82,55 @@ def reports_csv(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response:
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/reports/kpi.xlsx")
+def reports_xlsx(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response:
+    """The same report as a workbook: the KPIs with the period before, and one row per day."""
+    result = dashboard(kefu, query)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "KPIs"
+    sheet.append(
+        [
+            "metric",
+            f"{result.current.start}..{result.current.end}",
+            f"{result.previous.start}..{result.previous.end}",
+        ]
+    )
+    previous = result.previous.values()
+    for name, value in result.current.values().items():
+        sheet.append([name, value, previous[name]])
+    daily = book.create_sheet("Daily")
+    daily.append(
+        [
+            "day",
+            "messages_received",
+            "messages_answered",
+            "answered_24h",
+            "reply_rate_24h",
+            "buyers_served",
+        ]
+    )
+    for day, k in result.daily:
+        daily.append(
+            [
+                day,
+                k.messages_received,
+                k.messages_answered,
+                k.answered_24h,
+                k.reply_rate_24h,
+                k.buyers_served,
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    name = f"kefu-kpi-{result.current.start}-{result.current.end}.xlsx"
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
