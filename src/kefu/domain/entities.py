@@ -125,6 +125,16 @@ _ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def extract(text: str) -> list[Entity]:
     """Every fact found, in text order; overlapping finds keep the most specific one."""
+    found = _sizes(text)
+    if _ANY_DIGIT.search(text):  # every other kind has digits: most messages skip them all
+        found += _numbers(text)
+    return _without_overlaps(found)
+
+
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _numbers(text: str) -> list[Entity]:
     found: list[Entity] = []
     for m in _S10.finditer(text):
         if s10_valid(m.group(0)):
@@ -146,8 +156,7 @@ def extract(text: str) -> list[Entity]:
             Entity("order_number", m.group(0), m.group(0), m.start(), m.end(), platform)
             for m in pattern.finditer(text)
         ]
-    found += _sizes(text) + _quantities(text) + _amounts(text) + _dates(text)
-    return _without_overlaps(found)
+    return found + _quantities(text) + _amounts(text) + _dates(text)
 
 
 def _sizes(text: str) -> list[Entity]:
