@@ -96,7 +96,9 @@ def s10_check_digit(serial: str) -> int:
 
 def s10_valid(number: str) -> bool:
     match = _S10.fullmatch(number.upper())
-    return bool(match) and s10_check_digit(match.group(2)) == int(match.group(3))  # type: ignore[union-attr]
+    if match is None:
+        return False
+    return s10_check_digit(match.group(2)) == int(match.group(3))
 
 
 def ups_check_digit(body: str) -> int:
