@@ -56,6 +56,7 @@ bench: $(VENV)/.installed  ## the figures of docs/benchmarks.md
 	$(VENV)/bin/kefu bench inbox
 	$(VENV)/bin/kefu bench classify
 	$(VENV)/bin/kefu bench kpi
+	$(VENV)/bin/kefu bench routing
 
 model: $(VENV)/.installed  ## rebuild the packaged intent model from data/triage (same data, same bytes)
 	$(VENV)/bin/kefu model train --output src/kefu/models/intent.joblib

@@ -9,6 +9,7 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -264,4 +265,79 @@ def kpi(
         f"{filled} messages, {orders} orders: 30-day report {all_stores:.2f} s for all stores; "
         f"per agent up to {worst:.2f} s "
         f"({len(per_agent)} agents, {sum(per_agent.values()):.2f} s together)",
+    )
+
+
+@app.command()
+def routing(
+    conversations: Annotated[int, typer.Option(help="incoming conversations")] = 100_000,
+    agents: Annotated[int, typer.Option(help="agents")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Assign conversations over a week across agents with shifts, teams and languages."""
+    from zoneinfo import ZoneInfo
+
+    from kefu.domain.routing import Agent, Router, Shift
+    from kefu.domain.types import Stage
+
+    rng = random.Random(4)
+    day_shift = {d: (dtime(9), dtime(18)) for d in range(5)}
+    night_shift = {d: (dtime(18), dtime(9)) for d in range(7)}
+    language_sets = [
+        frozenset(s)
+        for s in (
+            ("en", "es", "pt"),
+            ("en", "ru", "pl"),
+            ("en", "fr", "de"),
+            ("en", "ko", "ja"),
+            ("en", "ar", "he", "tr"),
+        )
+    ]
+    stores = frozenset({1, 2, 3, 4})
+    team = [
+        Agent(
+            i,
+            Stage.PRE_SALE if i % 2 else Stage.AFTER_SALE,
+            language_sets[i % 5],
+            stores,
+            Shift(ZoneInfo("Asia/Shanghai"), day_shift if i % 10 < 7 else night_shift),
+        )
+        for i in range(agents)
+    ]
+    router = Router(team)
+    start = datetime(2026, 11, 16, tzinfo=UTC)
+    arrivals = sorted(
+        start + timedelta(seconds=rng.uniform(0, 7 * 86400)) for _ in range(conversations)
+    )
+    languages = ["en", "es", "ru", "fr", "de", "pt", "pl", "ko", "ja", "he", "ar", "tr", "nl", "it"]
+    started = time.perf_counter()
+    unowned = 0
+    for at in arrivals:
+        agent = router.assign(
+            stage=rng.choice(list(Stage)),
+            language=rng.choice(languages),
+            store_id=rng.randint(1, 4),
+            at=at,
+        )
+        unowned += agent is None
+    elapsed = time.perf_counter() - started
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for a in team:
+        key = (a.team, a.languages, a.shift.hours is day_shift if a.shift else None)
+        groups.setdefault(key, []).append(a.open_conversations)
+    spread = max(max(v) - min(v) for v in groups.values())
+    rate = conversations / elapsed
+    _finish(
+        "routing",
+        as_json,
+        {
+            "conversations": conversations,
+            "agents": agents,
+            "per_s": round(rate),
+            "spread": spread,
+            "nobody_on_shift": unowned,
+            "machine": _machine(),
+        },
+        f"{conversations} conversations to {agents} agents in {elapsed:.2f} s = {rate:.0f}/s; "
+        f"spread among same-skill agents {spread}; {unowned} arrived with nobody on shift",
     )
