@@ -76,3 +76,18 @@ def test_cli_prints_json_and_refuses_a_reversed_range(kefu: Kefu) -> None:
         app, ["report", "kpi", "--from", "2026-11-30", "--to", "2026-11-01", "--database-url", url]
     )
     assert reversed_range.exit_code == 2 and "before" in reversed_range.output
+
+
+def test_resolution_time_of_closed_conversations(kefu: Kefu) -> None:
+    from sqlalchemy import select
+
+    from kefu.adapters.db import tables as t
+
+    inbox.ingest([make_message(120)], kefu.uow(), kefu.clock)
+    with kefu.session_factory() as session:
+        conversation_id = session.scalars(select(t.Conversation.id)).one()
+    inbox.close(conversation_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    values = kpi_report(
+        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), today=date(2026, 12, 10)
+    ).values()
+    assert values["resolution_p50_hours"] == 2.0

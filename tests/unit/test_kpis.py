@@ -178,3 +178,20 @@ def test_backlog_counts_waiting_conversations_by_age() -> None:
         "24h_to_48h": 1,
         "over_48h": 1,
     }
+
+
+def test_resolution_time_counts_conversations_closed_on_the_days_of_the_range() -> None:
+    from kefu.domain.kpis import ClosedRow, resolution_seconds
+
+    opened = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    rows = [
+        ClosedRow(1, opened, opened + timedelta(hours=5)),
+        ClosedRow(2, opened, datetime(2026, 11, 3, 7, 30, tzinfo=UTC)),  # 2 Nov 23:30 in LA
+        ClosedRow(1, opened, datetime(2026, 12, 2, tzinfo=UTC)),
+    ]  # closed after the range
+    assert resolution_seconds(
+        rows, start=date(2026, 11, 1), end=date(2026, 11, 2), zones=ZONES
+    ) == [
+        5 * 3600,
+        (datetime(2026, 11, 3, 7, 30, tzinfo=UTC) - opened).total_seconds(),
+    ]

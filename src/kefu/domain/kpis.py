@@ -63,6 +63,8 @@ class Kpis:
     # One value per wait a person ended: from the first unanswered buyer message to the reply.
     response_seconds: list[float] = field(default_factory=list)
     response_working_seconds: list[float] = field(default_factory=list)
+    # One value per conversation closed in the range: from its first message to closing.
+    resolution_seconds: list[float] = field(default_factory=list)
 
     @property
     def reply_rate_24h(self) -> float | None:
@@ -167,6 +169,24 @@ def _conversion(
             ordered.add(buyer)
             result.guided_gmv_cents += p.amount_cents
     result.buyers_ordered = len(ordered)
+
+
+@dataclass(frozen=True)
+class ClosedRow:
+    store_id: int
+    opened_at: datetime
+    closed_at: datetime
+
+
+def resolution_seconds(
+    closed: Iterable[ClosedRow], *, start: date, end: date, zones: Mapping[int, ZoneInfo]
+) -> list[float]:
+    """Resolution time of the conversations closed on the store-local days start..end."""
+    return sorted(
+        (row.closed_at - row.opened_at).total_seconds()
+        for row in closed
+        if start <= row.closed_at.astimezone(zones[row.store_id]).date() <= end
+    )
 
 
 # Backlog by age: how long the conversations waiting for an answer have waited.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
-from kefu.domain.kpis import MessageRow, PaymentRow
+from kefu.domain.kpis import ClosedRow, MessageRow, PaymentRow
 from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
 
@@ -192,6 +192,12 @@ class InboxQueries(Protocol):
     def conversation_of_message(self, message_id: int) -> int | None: ...
 
     def store_codes(self) -> list[str]: ...
+
+    def closed_conversations(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> list[ClosedRow]:
+        """Conversations closed around start..end (store-local days are filtered later)."""
+        ...
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         """When each conversation still needing an answer started waiting."""

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kefu.domain.calendar import WorkingHours
-from kefu.domain.kpis import Kpis, backlog, compute, final_until
+from kefu.domain.kpis import Kpis, backlog, compute, final_until, resolution_seconds
 from kefu.services.ports import UnitOfWork
 
 # Until shop facts are editable (replies issue): SPEC §5's 9:00-18:00 Beijing time.
@@ -40,6 +40,8 @@ class KpiReport:
             "response_p90_hours": _hours(k.response_seconds, 0.9),
             "response_p50_working_hours": _hours(k.response_working_seconds, 0.5),
             "response_p90_working_hours": _hours(k.response_working_seconds, 0.9),
+            "resolution_p50_hours": _hours(k.resolution_seconds, 0.5),
+            "resolution_p90_hours": _hours(k.resolution_seconds, 0.9),
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -72,11 +74,13 @@ def kpi_dashboard(
     before = start - timedelta(days=length)
     with uow:
         messages, payments, zones = uow.queries.kpi_rows(before, end, store, agent)
+        closed = uow.queries.closed_conversations(before, end, store, agent)
         waiting = uow.queries.waiting_since(store, agent)
     hours = {store_id: DEFAULT_HOURS for store_id in zones}
 
     def period(first: date, last: date) -> KpiReport:
         kpis = compute(messages, payments, start=first, end=last, zones=zones, hours=hours)
+        kpis.resolution_seconds = resolution_seconds(closed, start=first, end=last, zones=zones)
         return KpiReport(first, last, store, agent, kpis)
 
     daily = [
@@ -102,8 +106,10 @@ def kpi_report(
         end = min(end, final_until(today))
     with uow:
         messages, payments, zones = uow.queries.kpi_rows(start, end, store, agent)
+        closed = uow.queries.closed_conversations(start, end, store, agent)
     hours = {store_id: DEFAULT_HOURS for store_id in zones}
     result = compute(messages, payments, start=start, end=end, zones=zones, hours=hours)
+    result.resolution_seconds = resolution_seconds(closed, start=start, end=end, zones=zones)
     return KpiReport(start, end, store, agent, result)
 
 

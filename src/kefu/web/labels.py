@@ -72,6 +72,8 @@ LABELS: dict[str, dict[str, str]] = {
         "response_p90_hours": N_("First response, 90th percentile (h)"),
         "response_p50_working_hours": N_("First response, median (working h)"),
         "response_p90_working_hours": N_("First response, 90th percentile (working h)"),
+        "resolution_p50_hours": N_("Resolution, median (h)"),
+        "resolution_p90_hours": N_("Resolution, 90th percentile (h)"),
     },
     "metric_definition": {
         "buyers_served": N_("Buyers who sent a message in the range, counted once per day."),
@@ -98,6 +100,12 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "response_p90_working_hours": N_(
             "The same in working hours (9:00-18:00 Beijing time, Monday to Friday)."
+        ),
+        "resolution_p50_hours": N_(
+            "From a conversation's first message to its closing, for those closed in the range."
+        ),
+        "resolution_p90_hours": N_(
+            "From a conversation's first message to its closing, for those closed in the range."
         ),
     },
     "backlog": {

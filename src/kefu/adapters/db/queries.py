@@ -14,7 +14,7 @@ from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
-from kefu.domain.kpis import MessageRow, PaymentRow
+from kefu.domain.kpis import ClosedRow, MessageRow, PaymentRow
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
 from kefu.services.readmodels import (
@@ -154,6 +154,23 @@ class SqlInboxQueries:
         ]
         zones = {r.id: ZoneInfo(r.timezone) for r in self.session.execute(stores)}
         return messages, paid, zones
+
+    def closed_conversations(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> list[ClosedRow]:
+        c = t.Conversation
+        low = datetime.combine(start, time.min, UTC) - timedelta(days=1)
+        high = datetime.combine(end, time.max, UTC) + timedelta(days=1)
+        query = select(c.store_id, c.created_at, c.closed_at).where(c.closed_at.between(low, high))
+        if store:
+            query = query.where(c.store_id.in_(select(t.Store.id).where(t.Store.code == store)))
+        if agent:
+            query = query.where(
+                c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
+            )
+        return [
+            ClosedRow(r.store_id, r.created_at, r.closed_at) for r in self.session.execute(query)
+        ]
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         c = t.Conversation
