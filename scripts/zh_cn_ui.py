@@ -232,6 +232,8 @@ ZH_CN = {
     "Resolution, median (h)": "解决时长中位数（小时）",
     "Resolution, 90th percentile (h)": "解决时长 P90（小时）",
     "From a conversation's first message to its closing, for those closed in the range.": "所选日期内关闭的会话，从第一条消息到关闭的时长。",
+    "By store": "按店铺",
+    "By agent": "按客服",
     # Domain error messages shown on pages.
     "reopen the conversation before replying": "请先重新打开会话再回复",
     "the reply is empty": "回复内容为空",

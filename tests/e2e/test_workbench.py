@@ -303,7 +303,7 @@ def test_the_kpi_dashboard_redraws_for_a_new_range_and_downloads_csv(page: Page)
 
     today = datetime.now(UTC).date()
     page.get_by_label("开始日期").fill((today - timedelta(days=6)).isoformat())
-    page.get_by_label("店铺").select_option("amazon-us")
+    page.locator("select[name=store]").select_option("amazon-us")
     page.get_by_role("button", name="查看").click()
     expect(page).to_have_url(re.compile(r"store=amazon-us"))
     expect(page.locator("canvas#trend")).to_have_attribute("data-drawn", "7")

@@ -257,3 +257,17 @@ def test_a_bad_filter_on_a_page_is_explained_in_words(client: TestClient) -> Non
     page = client.get("/", params={"stage": "nonsense"})
     assert page.status_code == 422 and "flash error" in page.text and "stage" in page.text
     assert client.get("/api/v1/conversations", params={"stage": "nonsense"}).json()["detail"]
+
+
+def test_kpi_breakdown_by_store_and_agent(client: TestClient) -> None:
+    client.post("/api/v1/messages", json=[make_message(5), make_message(6, buyer_id="b-7")])
+    cid = first_id(client)
+    client.put(f"/api/v1/conversations/{cid}/assignee", json={"assignee_id": 2})
+    body = client.get(
+        "/api/v1/reports/kpi", params={"from": "2026-11-01", "to": "2026-11-30"}
+    ).json()
+    assert body["by_store"]["ali-global"]["messages_received"] == 2
+    assert body["by_store"]["amazon-us"]["messages_received"] == 0
+    assert sum(agent["messages_received"] for agent in body["by_agent"].values()) == 1
+    page = client.get("/reports", params={"from": "2026-11-01", "to": "2026-11-30"}).text
+    assert 'data-testid="by-store"' in page and "ali-global" in page and "按客服" in page

@@ -37,6 +37,7 @@ class MessageRow:
     sent_at: datetime
     from_buyer: bool
     automatic: bool = False
+    agent_id: int | None = None  # who holds the conversation, for per-agent reports
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,8 @@ class InboxQueries(Protocol):
 
     def store_codes(self) -> list[str]: ...
 
+    def store_labels(self) -> dict[int, str]: ...
+
     def closed_conversations(
         self, start: date, end: date, store: str | None, agent: str | None
     ) -> list[ClosedRow]:

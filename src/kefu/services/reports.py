@@ -8,7 +8,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kefu.domain.calendar import WorkingHours
-from kefu.domain.kpis import Kpis, backlog, compute, final_until, resolution_seconds
+from kefu.domain.kpis import (
+    Kpis,
+    MessageRow,
+    PaymentRow,
+    backlog,
+    compute,
+    final_until,
+    resolution_seconds,
+)
 from kefu.services.ports import UnitOfWork
 
 # Until shop facts are editable (replies issue): SPEC §5's 9:00-18:00 Beijing time.
@@ -55,6 +63,8 @@ class KpiDashboard:
     previous: KpiReport  # the same number of days just before
     daily: list[tuple[date, Kpis]]
     backlog: dict[str, int]  # now, not for the range: conversations waiting, by age
+    by_store: list[tuple[str, Kpis]]
+    by_agent: list[tuple[str, Kpis]]  # by the conversations each agent holds now
 
 
 def kpi_dashboard(
@@ -76,7 +86,28 @@ def kpi_dashboard(
         messages, payments, zones = uow.queries.kpi_rows(before, end, store, agent)
         closed = uow.queries.closed_conversations(before, end, store, agent)
         waiting = uow.queries.waiting_since(store, agent)
+        stores = uow.queries.store_labels()
+        agents = uow.queries.account_ids()
     hours = {store_id: DEFAULT_HOURS for store_id in zones}
+
+    def part(rows: list[MessageRow], paid: list[PaymentRow]) -> Kpis:
+        return compute(rows, paid, start=start, end=end, zones=zones)
+
+    by_store = [
+        (
+            code,
+            part(
+                [m for m in messages if m.store_id == sid],
+                [p for p in payments if p.store_id == sid],
+            ),
+        )
+        for sid, code in sorted(stores.items())
+        if sid in zones
+    ]
+    by_agent = [
+        (name, part([m for m in messages if m.agent_id == aid], payments))
+        for name, aid in sorted(agents.items())
+    ]
 
     def period(first: date, last: date) -> KpiReport:
         kpis = compute(messages, payments, start=first, end=last, zones=zones, hours=hours)
@@ -87,7 +118,12 @@ def kpi_dashboard(
         (day, period(day, day).kpis) for day in (start + timedelta(days=i) for i in range(length))
     ]
     return KpiDashboard(
-        period(start, end), period(before, start - timedelta(days=1)), daily, backlog(waiting, now)
+        period(start, end),
+        period(before, start - timedelta(days=1)),
+        daily,
+        backlog(waiting, now),
+        by_store,
+        by_agent,
     )
 
 

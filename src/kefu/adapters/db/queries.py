@@ -118,7 +118,13 @@ class SqlInboxQueries:
         stores = select(t.Store.id, t.Store.timezone)
         query = (
             select(
-                m.conversation_id, c.store_id, c.buyer_id, m.sent_at, m.direction, m.is_automatic
+                m.conversation_id,
+                c.store_id,
+                c.buyer_id,
+                m.sent_at,
+                m.direction,
+                m.is_automatic,
+                c.assignee_id,
             )
             .join(c, c.id == m.conversation_id)
             .where(m.sent_at.between(low, high))
@@ -144,6 +150,7 @@ class SqlInboxQueries:
                 r.sent_at,
                 r.direction == "buyer",
                 r.is_automatic,
+                r.assignee_id,
             )
             for r in self.session.execute(query)
         ]
@@ -184,6 +191,9 @@ class SqlInboxQueries:
                 c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
             )
         return [at for at in self.session.scalars(query) if at is not None]
+
+    def store_labels(self) -> dict[int, str]:
+        return {r.id: r.code for r in self.session.execute(select(t.Store.id, t.Store.code))}
 
     def store_codes(self) -> list[str]:
         return list(self.session.scalars(select(t.Store.code).order_by(t.Store.id)))

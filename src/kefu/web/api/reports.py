@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
+from kefu.domain.kpis import Kpis
 from kefu.services.reports import KpiDashboard, kpi_dashboard
 from kefu.web.deps import KefuDep
 
@@ -61,6 +62,8 @@ def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
             "metrics": result.previous.values(),
         },
         "backlog": result.backlog,
+        "by_store": {code: _summary(k) for code, k in result.by_store},
+        "by_agent": {name: _summary(k) for name, k in result.by_agent},
         "daily": [
             {
                 "day": day.isoformat(),
@@ -70,4 +73,16 @@ def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
             }
             for day, k in result.daily
         ],
+    }
+
+
+def _summary(k: Kpis) -> dict[str, float | int | None]:
+    return {
+        "messages_received": k.messages_received,
+        "answered_24h": k.answered_24h,
+        "reply_rate_24h": k.reply_rate_24h,
+        "buyers_served": k.buyers_served,
+        "buyers_answered": k.buyers_answered,
+        "inquiry_conversion": k.inquiry_conversion,
+        "guided_gmv_usd": k.guided_gmv_cents / 100,
     }
