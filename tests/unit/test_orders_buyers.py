@@ -170,3 +170,13 @@ def test_known_intent_is_in_its_group(intent: str, group: str) -> None:
 @pytest.mark.parametrize("unknown", ["nonsense", "", "Refund"])
 def test_unknown_intent_is_other_for_a_person_to_handle(unknown: str) -> None:
     assert group_of(unknown) == "other"
+
+
+def test_the_api_intent_and_group_lists_are_the_domain_ones() -> None:
+    from typing import get_args
+
+    from kefu.domain.intents import INTENT_GROUPS, INTENTS
+    from kefu.web.schemas import Intent, IntentGroup
+
+    assert get_args(Intent) == INTENTS
+    assert get_args(IntentGroup) == tuple(INTENT_GROUPS)

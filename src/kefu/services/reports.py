@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.domain.calendar import WorkingHours
 from kefu.domain.kpis import (
+    ClosedRow,
     Kpis,
     MessageRow,
     PaymentRow,
@@ -88,10 +89,10 @@ def kpi_dashboard(
         waiting = uow.queries.waiting_since(store, agent)
         stores = uow.queries.store_labels()
         agents = uow.queries.account_ids()
-    hours = {store_id: DEFAULT_HOURS for store_id in zones}
 
-    def part(rows: list[MessageRow], paid: list[PaymentRow]) -> Kpis:
-        return compute(rows, paid, start=start, end=end, zones=zones)
+    def part(rows: list[MessageRow], paid: list[PaymentRow], first: date, last: date) -> Kpis:
+        """Counts only (no working hours, no resolution): breakdowns and the daily trend."""
+        return compute(rows, paid, start=first, end=last, zones=zones)
 
     by_store = [
         (
@@ -99,23 +100,25 @@ def kpi_dashboard(
             part(
                 [m for m in messages if m.store_id == sid],
                 [p for p in payments if p.store_id == sid],
+                start,
+                end,
             ),
         )
         for sid, code in sorted(stores.items())
         if sid in zones
     ]
     by_agent = [
-        (name, part([m for m in messages if m.agent_id == aid], payments))
+        (name, part([m for m in messages if m.agent_id == aid], payments, start, end))
         for name, aid in sorted(agents.items())
     ]
 
     def period(first: date, last: date) -> KpiReport:
-        kpis = compute(messages, payments, start=first, end=last, zones=zones, hours=hours)
-        kpis.resolution_seconds = resolution_seconds(closed, start=first, end=last, zones=zones)
+        kpis = _full(messages, payments, closed, zones, first, last)
         return KpiReport(first, last, store, agent, kpis)
 
     daily = [
-        (day, period(day, day).kpis) for day in (start + timedelta(days=i) for i in range(length))
+        (day, part(messages, payments, day, day))
+        for day in (start + timedelta(days=i) for i in range(length))
     ]
     return KpiDashboard(
         period(start, end),
@@ -143,10 +146,22 @@ def kpi_report(
     with uow:
         messages, payments, zones = uow.queries.kpi_rows(start, end, store, agent)
         closed = uow.queries.closed_conversations(start, end, store, agent)
+    return KpiReport(start, end, store, agent, _full(messages, payments, closed, zones, start, end))
+
+
+def _full(
+    messages: list[MessageRow],
+    payments: list[PaymentRow],
+    closed: list[ClosedRow],
+    zones: dict[int, ZoneInfo],
+    first: date,
+    last: date,
+) -> Kpis:
+    """Every KPI of one period, response times in working hours and resolution included."""
     hours = {store_id: DEFAULT_HOURS for store_id in zones}
-    result = compute(messages, payments, start=start, end=end, zones=zones, hours=hours)
-    result.resolution_seconds = resolution_seconds(closed, start=start, end=end, zones=zones)
-    return KpiReport(start, end, store, agent, result)
+    kpis = compute(messages, payments, start=first, end=last, zones=zones, hours=hours)
+    kpis.resolution_seconds = resolution_seconds(closed, start=first, end=last, zones=zones)
+    return kpis
 
 
 def _format(name: str, value: float | None) -> str:

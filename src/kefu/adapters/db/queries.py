@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, func, select
@@ -134,14 +134,8 @@ class SqlInboxQueries:
         ).where(t.Order.paid_at.between(low, high))
         if store:
             stores = stores.where(t.Store.code == store)
-            query = query.where(c.store_id.in_(select(t.Store.id).where(t.Store.code == store)))
-            payments = payments.where(
-                t.Order.store_id.in_(select(t.Store.id).where(t.Store.code == store))
-            )
-        if agent:
-            query = query.where(
-                c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
-            )
+            payments = payments.where(t.Order.store_id.in_(_store_ids(store)))
+        query = _scoped(query, store, agent)
         messages = [
             MessageRow(
                 r.conversation_id,
@@ -169,12 +163,7 @@ class SqlInboxQueries:
         low = datetime.combine(start, time.min, UTC) - timedelta(days=1)
         high = datetime.combine(end, time.max, UTC) + timedelta(days=1)
         query = select(c.store_id, c.created_at, c.closed_at).where(c.closed_at.between(low, high))
-        if store:
-            query = query.where(c.store_id.in_(select(t.Store.id).where(t.Store.code == store)))
-        if agent:
-            query = query.where(
-                c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
-            )
+        query = _scoped(query, store, agent)
         return [
             ClosedRow(r.store_id, r.created_at, r.closed_at) for r in self.session.execute(query)
         ]
@@ -184,12 +173,7 @@ class SqlInboxQueries:
         query = select(c.waiting_since).where(
             c.waiting_since.is_not(None), c.status == Status.OPEN.value
         )
-        if store:
-            query = query.where(c.store_id.in_(select(t.Store.id).where(t.Store.code == store)))
-        if agent:
-            query = query.where(
-                c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
-            )
+        query = _scoped(query, store, agent)
         return [at for at in self.session.scalars(query) if at is not None]
 
     def store_labels(self) -> dict[int, str]:
@@ -378,6 +362,25 @@ class SqlInboxQueries:
             )
             for m, name in rows
         ]
+
+
+def _store_ids(code: str) -> Select[int]:
+    return select(t.Store.id).where(t.Store.code == code)
+
+
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def _scoped(query: _Query, store: str | None, agent: str | None) -> _Query:
+    """Narrow a query over conversations to a store code and to an agent's conversations."""
+    c = t.Conversation
+    if store:
+        query = query.where(c.store_id.in_(_store_ids(store)))
+    if agent:
+        query = query.where(
+            c.assignee_id.in_(select(t.Account.id).where(t.Account.username == agent))
+        )
+    return query
 
 
 def _conditions(f: InboxFilters) -> list[Any]:
