@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,26 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.adapters.channels.http import HttpChannel, NoChannel
+from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.classifier import IntentModel
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.adapters.evaluation import plot_confusion as plot_confusion
 from kefu.adapters.evaluation import scores
+from kefu.adapters.formatting import BabelFormatter
+from kefu.adapters.holidays import public_holidays
+from kefu.adapters.langid import OutgoingLanguageDetector
+from kefu.adapters.reply_catalogue import load_directory as load_directory
+from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services.ports import Clock
+from kefu.services.autoreplies import AutoReplier
+from kefu.services.outbox import DeliveryReport, deliver_due
+from kefu.services.ports import ChannelGateway, Clock
+from kefu.services.replies import Replies
 
 
 class SystemClock:
@@ -44,6 +55,23 @@ class Kefu:
 
     def upgrade(self, revision: str = "head") -> None:
         upgrade_database(self.engine, revision)
+
+    @cached_property
+    def replies(self) -> Replies:
+        """Templates, formatting and the policy check, loaded once per process."""
+        return Replies(packaged_catalogue(), BabelFormatter(), OutgoingLanguageDetector())
+
+    @cached_property
+    def auto_replier(self) -> AutoReplier:
+        return AutoReplier(packaged_catalogue(), BabelFormatter(), public_holidays)
+
+    @cached_property
+    def channel(self) -> ChannelGateway:
+        url = self.settings.channel_url
+        return HttpChannel(url) if url else NoChannel()
+
+    def deliver_outbox(self, limit: int = 50) -> DeliveryReport:
+        return deliver_due(self.uow, self.channel, self.clock, limit=limit)
 
     def classifier(self) -> TriageModel:
         """Language + intent model, loaded on first use (about a second), then shared."""

@@ -22,5 +22,11 @@ class Settings(BaseSettings):
     # Triage every new buyer message inside ingestion. Off: store faster, then run
     # `kefu model apply` (for a large history import, say).
     triage_on_ingest: bool = True
+    # Where replies are delivered (a marketplace endpoint speaking the sandbox format);
+    # unset, replies wait in the outbox. `kefu serve --sandbox` serves our own at /sandbox.
+    channel_url: str | None = None
+    # Deliver the outbox from inside `kefu serve` (the embedded default; a worker later).
+    deliver_in_process: bool = True
+    outbox_poll_seconds: float = 2.0
     # Seconds between refreshes of the inbox list in the browser (HTMX polling).
     inbox_refresh_seconds: int = 30

@@ -40,3 +40,24 @@ class WorkingHours:
                 total += max(0.0, overlap.total_seconds())
             day += timedelta(days=1)
         return total
+
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(self.zone)
+        return self.is_workday(local.date()) and self.start <= local.time() < self.end
+
+    def next_opening(self, at: datetime) -> datetime:
+        """When a person is next at work: `at` itself while open, else the next opening time.
+
+        Searches a year ahead, enough for any holiday set; beyond that the shop never opens.
+        """
+        if self.is_open(at):
+            return at
+        local = at.astimezone(self.zone)
+        day = local.date()
+        if local.time() >= self.start:
+            day += timedelta(days=1)
+        for _ in range(366):
+            if self.is_workday(day):
+                return datetime.combine(day, self.start, self.zone)
+            day += timedelta(days=1)
+        raise ValueError("the shop has no working day in the coming year")

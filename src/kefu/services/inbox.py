@@ -16,6 +16,7 @@ from kefu.domain.intents import INTENTS
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction
+from kefu.services.autoreplies import Arrival, AutoReplier
 from kefu.services.ports import (
     BuyerKey,
     Classifier,
@@ -24,6 +25,7 @@ from kefu.services.ports import (
     InboxRepository,
     NewMessage,
     OrderFacts,
+    StoreRef,
     UnitOfWork,
 )
 from kefu.services.triage import triage
@@ -60,6 +62,7 @@ def ingest(
     *,
     first_row: int = 1,
     classifier: Classifier | None = None,
+    auto_replier: AutoReplier | None = None,
 ) -> IngestReport:
     """Parse and store a batch of messages in one transaction, idempotent on (store, message id).
 
@@ -79,7 +82,9 @@ def ingest(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with uow:
-                accepted, duplicates, unknown = _store_batch(parsed, uow, now, classifier)
+                accepted, duplicates, unknown = _store_batch(
+                    parsed, uow, now, classifier, auto_replier
+                )
                 uow.commit()
             break
         except ConcurrentWriteError:
@@ -96,6 +101,7 @@ def _store_batch(
     uow: UnitOfWork,
     now: datetime,
     classifier: Classifier | None,
+    auto_replier: AutoReplier | None = None,
 ) -> tuple[int, int, list[FieldError]]:
     repo = uow.inbox
     stores = repo.stores_by_code({m.store for _, m in parsed})
@@ -120,6 +126,7 @@ def _store_batch(
     keys = list({(stores[m.store].id, m.conversation_id) for m in fresh})
     conversations = repo.conversations_by_key(keys)
     triaged = _triage_buyer_messages(fresh, classifier)
+    previous: dict[int, datetime | None] = {}
     for m in fresh:
         store_id = stores[m.store].id
         key = (store_id, m.conversation_id)
@@ -135,6 +142,7 @@ def _store_batch(
                 last_message_at=m.sent_at,
             )
             conversations[key] = conv
+        previous[id(m)] = conv.last_buyer_message_at
         _apply(
             repo,
             conv,
@@ -155,7 +163,45 @@ def _store_batch(
             for m in fresh
         ]
     )
+    if auto_replier is not None:
+        _auto_reply(auto_replier, uow, fresh, stores, conversations, previous, triaged, now)
     return len(fresh), duplicates, errors
+
+
+def _auto_reply(
+    replier: AutoReplier,
+    uow: UnitOfWork,
+    fresh: Sequence[IncomingMessage],
+    stores: Mapping[str, StoreRef],
+    conversations: Mapping[tuple[int, str], Conversation],
+    previous: Mapping[int, datetime | None],
+    triaged: Mapping[int, Triage],
+    now: datetime,
+) -> None:
+    arrivals = [
+        Arrival(
+            conversation=conversations[(stores[m.store].id, m.conversation_id)],
+            platform_message_id=m.message_id,
+            text=m.text,
+            sent_at=m.sent_at,
+            language=_language(m, triaged.get(id(m))),
+            previous_buyer_message_at=previous[id(m)],
+            store_name=stores[m.store].name,
+        )
+        for m in fresh
+        if m.direction == Direction.BUYER
+    ]
+    sent = replier.respond(uow, arrivals, now)
+    if not sent:
+        return
+    uow.inbox.add_messages(sent)
+    counts: dict[int, int] = {}
+    for message in sent:
+        counts[message.conversation_id] = counts.get(message.conversation_id, 0) + 1
+    touched = [c for c in conversations.values() if c.id in counts]
+    for conv in touched:
+        conv.message_count += counts[conv.id or 0]
+    uow.inbox.save_conversations(touched)
 
 
 def _triage_buyer_messages(
@@ -302,10 +348,13 @@ def reply(
     request_id: str,
     uow: UnitOfWork,
     clock: Clock,
+    template_key: str | None = None,
+    policy_override: dict[str, Any] | None = None,
 ) -> bool:
-    """Store an agent's reply for sending; the same request id never stores it twice.
+    """Store an agent's reply in the outbox; the same request id never stores it twice.
 
     Returns False when the request id was already used (the earlier reply stands).
+    Callers run the policy check first (services.replies); an override is logged here.
     """
     body = text.strip()
     if not body:
@@ -339,6 +388,7 @@ def reply(
                     attachments=(),
                     author_account_id=account_id,
                     delivery_status="pending",
+                    template_key=template_key,
                 )
             ]
         )
@@ -349,8 +399,18 @@ def reply(
             entity_type="conversation",
             entity_id=conversation_id,
             before=None,
-            after={"request_id": request_id},
+            after={"request_id": request_id, "template": template_key},
         )
+        if policy_override is not None:
+            uow.inbox.audit(
+                at=now,
+                account_id=account_id,
+                action="policy_override",
+                entity_type="conversation",
+                entity_id=conversation_id,
+                before=None,
+                after={"request_id": request_id, **policy_override},
+            )
         uow.commit()
     return True
 

@@ -9,9 +9,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 from zoneinfo import ZoneInfo
 
+from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
 from kefu.domain.kpis import ClosedRow, MessageRow, PaymentRow
+from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
 
@@ -61,6 +63,7 @@ class StoreRef:
     code: str
     platform: str
     timezone: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class NewMessage:
     delivery_status: str | None = None
     triage: Triage | None = None
     triage_version: str | None = None
+    auto_kind: str | None = None
+    template_key: str | None = None
 
 
 class InboxRepository(Protocol):
@@ -223,8 +228,93 @@ class CatalogRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class OutgoingReply:
+    """What a channel adapter delivers; the key makes a repeated delivery a no-op."""
+
+    message_id: int
+    store_code: str
+    platform: str
+    conversation_ref: str
+    idempotency_key: str
+    text: str
+    attachments: tuple[str, ...]
+    is_automatic: bool
+    attempts: int
+
+
+class ChannelError(Exception):
+    """A delivery failed; `retry_after` (seconds) when the channel said when to come back."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ChannelGateway(Protocol):
+    def send(self, reply: OutgoingReply) -> str:
+        """Deliver and return the marketplace's message id; raises ChannelError."""
+        ...
+
+
+class LanguageDetector(Protocol):
+    def detect(self, text: str) -> str | None: ...
+
+
+class ReplyRepository(Protocol):
+    """Per-store reply settings and the outbox (outgoing messages waiting for delivery)."""
+
+    def settings(self, store_id: int) -> tuple[ShopFacts, AutoReplySettings]: ...
+
+    def save_facts(self, store_id: int, facts: ShopFacts, now: datetime) -> None: ...
+
+    def save_auto_replies(
+        self, store_id: int, settings: AutoReplySettings, now: datetime
+    ) -> None: ...
+
+    def overrides(self, store_id: int) -> dict[tuple[str, str], str]: ...
+
+    def save_override(
+        self,
+        store_id: int,
+        key: str,
+        language: str,
+        text: str | None,
+        account_id: int | None,
+        now: datetime,
+    ) -> None:
+        """Store a shop's wording; None removes it (back to the packaged text)."""
+        ...
+
+    def similar_products(
+        self, store_id: int, category: str, exclude_id: int, limit: int
+    ) -> list[str]: ...
+
+    def open_queue_size(self, store_id: int) -> int: ...
+
+    def last_auto_reply_at(self, conversation_id: int, kind: str) -> datetime | None: ...
+
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutgoingReply]:
+        """Outgoing messages due for delivery, leased so no other worker takes them."""
+        ...
+
+    def mark_delivered(self, message_id: int, external_id: str, at: datetime) -> None: ...
+
+    def mark_retry(
+        self, message_id: int, error: str, next_attempt_at: datetime | None, attempts: int
+    ) -> None:
+        """Record a failed attempt; next_attempt_at None means give up (status failed)."""
+        ...
+
+    def message_id_by_platform_id(self, store_id: int, platform_message_id: str) -> int | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
+
+    @property
+    def replies(self) -> ReplyRepository: ...
 
     @property
     def inbox(self) -> InboxRepository: ...

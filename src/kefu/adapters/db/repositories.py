@@ -52,11 +52,11 @@ class SqlInboxRepository:
         if not wanted:
             return {}
         rows = self.session.execute(
-            select(t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone).where(
-                t.Store.code.in_(wanted)
-            )
+            select(
+                t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone, t.Store.name
+            ).where(t.Store.code.in_(wanted))
         )
-        return {r.code: StoreRef(r.id, r.code, r.platform, r.timezone) for r in rows}
+        return {r.code: StoreRef(r.id, r.code, r.platform, r.timezone, r.name) for r in rows}
 
     def known_message_ids(self, store_id: int, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -241,6 +241,9 @@ class SqlInboxRepository:
                     "language": m.language,
                     "attachments": list(m.attachments),
                     "delivery_status": m.delivery_status,
+                    "next_attempt_at": m.sent_at if m.delivery_status == "pending" else None,
+                    "auto_kind": m.auto_kind,
+                    "template_key": m.template_key,
                     **_triage_columns(m.triage, m.triage_version),
                 }
                 for m in messages

@@ -246,6 +246,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("store_id", "platform_message_id"),
         Index("ix_messages_conversation_sent", "conversation_id", "sent_at"),
+        Index("ix_messages_delivery_due", "delivery_status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
@@ -267,6 +268,38 @@ class Message(Base):
     emotion: Mapped[str] = mapped_column(String(100), default="")
     entities: Mapped[list[Any]] = mapped_column(default=list)
     triage_version: Mapped[str | None] = mapped_column(String(40))
+    # Outgoing messages are the outbox (replies issue): delivered after commit, retried.
+    auto_kind: Mapped[str | None] = mapped_column(String(32))
+    template_key: Mapped[str | None] = mapped_column(String(40))
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    delivery_error: Mapped[str | None] = mapped_column(String(500))
+    external_id: Mapped[str | None] = mapped_column(String(160))
+    delivered_at: Mapped[datetime | None]
+
+
+class StoreSettings(Base):
+    """A store's template facts and automatic-reply settings, stored as validated JSON."""
+
+    __tablename__ = "store_settings"
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    auto_replies: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class TemplateOverride(Base):
+    """A store's own wording of one template in one language."""
+
+    __tablename__ = "template_overrides"
+    __table_args__ = (UniqueConstraint("store_id", "template_key", "language"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    template_key: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    updated_at: Mapped[datetime]
 
 
 class IntentCorrection(Base):

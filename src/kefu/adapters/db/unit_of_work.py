@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.queries import SqlInboxQueries
+from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.services.ports import ConcurrentWriteError
 
@@ -24,6 +25,7 @@ class SqlAlchemyUnitOfWork:
         self.inbox = SqlInboxRepository(self._session)
         self.catalog = SqlCatalogRepository(self._session)
         self.queries = SqlInboxQueries(self._session)
+        self.replies = SqlReplyRepository(self._session)
         return self
 
     def __exit__(

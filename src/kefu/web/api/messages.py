@@ -50,7 +50,14 @@ MAX_BATCH = 5000
 async def ingest_messages(request: Request, kefu: KefuDep) -> IngestReportOut:
     items = _items(await request.body())
     report = await run_in_threadpool(
-        partial(inbox.ingest, classifier=kefu.ingest_classifier()), items, kefu.uow(), kefu.clock
+        partial(
+            inbox.ingest,
+            classifier=kefu.ingest_classifier(),
+            auto_replier=kefu.auto_replier,
+        ),
+        items,
+        kefu.uow(),
+        kefu.clock,
     )
     return IngestReportOut(
         received=report.received,

@@ -1,0 +1,1 @@
+"""Channel adapters: how replies reach a marketplace."""

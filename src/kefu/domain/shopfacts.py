@@ -1,0 +1,119 @@
+"""Facts a store's templates are filled with, set per store (replies issue, SPEC §4–§6).
+
+Defaults are the seeds' example shop: 9:00–18:00 Beijing time, free shipping under
+2 kg by China Post Air Mail, UPS/DHL for heavier parcels, refunds in 3–20 business days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kefu.domain.calendar import WorkingHours
+from kefu.domain.errors import FieldError, RowErrors
+
+DEFAULT_TRANSIT = "*"  # transit days for countries without their own line
+
+
+@dataclass(frozen=True)
+class BulkTier:
+    min_quantity: int
+    discount_percent: int
+
+
+@dataclass(frozen=True)
+class Festival:
+    """A sales festival, by month and day so it recurs every year (e.g. 11.11: Nov 1–20)."""
+
+    name: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+
+    def covers(self, day: date) -> bool:
+        return self.start <= (day.month, day.day) <= self.end
+
+
+@dataclass(frozen=True)
+class ShopFacts:
+    signature: str = ""
+    timezone: str = "Asia/Shanghai"
+    opens: time = time(9, 0)
+    closes: time = time(18, 0)
+    workdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    holiday_country: str | None = "CN"
+    extra_holidays: tuple[date, ...] = ()
+    handling_days: int = 3
+    free_shipping_max_g: int = 2000
+    free_method: str = "China Post Air Mail"
+    express_methods: tuple[str, ...] = ("UPS", "DHL")
+    transit_days: Mapping[str, tuple[int, int]] = field(
+        default_factory=lambda: {DEFAULT_TRANSIT: (15, 45)}
+    )
+    refund_days: tuple[int, int] = (3, 20)
+    bulk_tiers: tuple[BulkTier, ...] = (BulkTier(10, 5), BulkTier(50, 10))
+    help_links: Mapping[str, str] = field(default_factory=dict)
+    customs_discount_percent: int = 5
+    few_left_below: int = 10
+    festivals: tuple[Festival, ...] = (Festival("11.11", (11, 1), (11, 20)),)
+
+    def __post_init__(self) -> None:
+        errors = list(self._problems())
+        if errors:
+            raise RowErrors(errors)
+
+    def _problems(self) -> list[FieldError]:  # noqa: C901 — one check per setting
+        out: list[FieldError] = []
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            out.append(FieldError("timezone", "is not an IANA time zone", value=self.timezone))
+        if self.closes <= self.opens:
+            out.append(FieldError("closes", "must be later than the opening time"))
+        if not self.workdays or not self.workdays <= set(range(7)):
+            out.append(FieldError("workdays", "must be one or more of 0 (Monday) to 6 (Sunday)"))
+        if not 0 <= self.handling_days <= 60:
+            out.append(FieldError("handling_days", "must be between 0 and 60"))
+        if self.free_shipping_max_g < 0:
+            out.append(FieldError("free_shipping_max_g", "must be 0 or more grams"))
+        lo, hi = self.refund_days
+        if not 0 < lo <= hi <= 365:
+            out.append(FieldError("refund_days", "must be two numbers, 1 ≤ first ≤ second ≤ 365"))
+        for country, (a, b) in self.transit_days.items():
+            if not 0 < a <= b <= 180:
+                out.append(FieldError(f"transit_days.{country}", "must be 1 ≤ min ≤ max ≤ 180"))
+        for i, tier in enumerate(self.bulk_tiers):
+            if tier.min_quantity < 2 or not 0 < tier.discount_percent < 100:
+                out.append(FieldError(f"bulk_tiers.{i}", "needs ≥ 2 pieces and 1–99 % off"))
+        for language, url in self.help_links.items():
+            if not url.startswith("https://"):
+                out.append(FieldError(f"help_links.{language}", "must be an https:// link"))
+        if not 0 <= self.customs_discount_percent < 100:
+            out.append(FieldError("customs_discount_percent", "must be 0–99"))
+        return out
+
+    def working_hours(self, holidays: frozenset[date] = frozenset()) -> WorkingHours:
+        return WorkingHours(
+            zone=ZoneInfo(self.timezone),
+            start=self.opens,
+            end=self.closes,
+            workdays=self.workdays,
+            holidays=holidays | set(self.extra_holidays),
+        )
+
+    def transit_for(self, country: str | None) -> tuple[int, int] | None:
+        if country and country.upper() in self.transit_days:
+            return self.transit_days[country.upper()]
+        return self.transit_days.get(DEFAULT_TRANSIT)
+
+    def help_link(self, language: str | None) -> str | None:
+        return self.help_links.get(language or "en") or self.help_links.get("en")
+
+    def festival_on(self, at: datetime) -> Festival | None:
+        local = at.astimezone(ZoneInfo(self.timezone)).date()
+        return next((f for f in self.festivals if f.covers(local)), None)
+
+    def bulk_offer(self) -> BulkTier | None:
+        """The first tier: the smallest quantity that earns a discount."""
+        return min(self.bulk_tiers, key=lambda t: t.min_quantity, default=None)

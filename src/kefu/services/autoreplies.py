@@ -1,0 +1,145 @@
+"""Automatic replies when buyer messages arrive (SPEC §6), inside the ingest transaction.
+
+Only live messages get them: a message older than an hour when it arrives is
+history (an import, a catch-up), and answering it automatically would surprise
+the buyer. Automatic replies go through the outbox like any reply, are marked
+automatic, and do not end the buyer's wait (their message stays unread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from kefu.domain.autoreply import AutoKind, ContentKind, Planned, plan
+from kefu.domain.conversations import Conversation
+from kefu.domain.errors import InvalidInput
+from kefu.domain.shopfacts import ShopFacts
+from kefu.domain.templates import (
+    MissingValues,
+    OpeningHours,
+    TemplateCatalogue,
+    ValueFormatter,
+    render,
+)
+from kefu.domain.types import Direction
+from kefu.services.ports import NewMessage, UnitOfWork
+
+LIVE_WINDOW = timedelta(hours=1)
+AUTO_ID_PREFIX = "kefu-auto:"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A new buyer message, with the time of the buyer's message before it."""
+
+    conversation: Conversation
+    platform_message_id: str
+    text: str
+    sent_at: datetime
+    language: str | None
+    previous_buyer_message_at: datetime | None
+    store_name: str
+
+
+@dataclass
+class AutoReplier:
+    catalogue: TemplateCatalogue
+    formatter: ValueFormatter
+    holidays: Callable[[str | None, int], frozenset[date]]
+
+    def respond(
+        self, uow: UnitOfWork, arrivals: Sequence[Arrival], now: datetime
+    ) -> list[NewMessage]:
+        """The automatic messages these arrivals call for (not stored yet)."""
+        out: list[NewMessage] = []
+        by_store: dict[int, list[Arrival]] = {}
+        for a in arrivals:
+            if now - a.sent_at <= LIVE_WINDOW:
+                by_store.setdefault(a.conversation.store_id, []).append(a)
+        for store_id, group in by_store.items():
+            facts, settings = uow.replies.settings(store_id)
+            if not (settings.welcome_enabled or settings.busy_enabled or settings.keywords):
+                continue
+            catalogue = self.catalogue.with_overrides(uow.replies.overrides(store_id))
+            hours = facts.working_hours(self.holidays(facts.holiday_country, now.year))
+            queue = uow.replies.open_queue_size(store_id) if settings.busy_enabled else 0
+            for a in group:
+                conv_id = a.conversation.id
+                assert conv_id is not None  # noqa: S101 - saved before auto-replies run
+                welcome = self._text(catalogue, "welcome", a, facts, hours.next_opening(now), now)
+                planned = plan(
+                    settings=settings,
+                    welcome_text=welcome or "",
+                    text=a.text,
+                    received_at=a.sent_at,
+                    previous_buyer_message_at=a.previous_buyer_message_at,
+                    hours=hours,
+                    open_queue=queue,
+                    last_busy_at=uow.replies.last_auto_reply_at(conv_id, AutoKind.BUSY.value)
+                    if settings.busy_enabled
+                    else None,
+                )
+                for p in planned:
+                    text, attachments = self._content(
+                        p, catalogue, a, facts, hours.next_opening(now), now
+                    )
+                    if text is None:
+                        continue
+                    out.append(
+                        NewMessage(
+                            conversation_id=conv_id,
+                            store_id=store_id,
+                            platform_message_id=f"{AUTO_ID_PREFIX}{p.kind.value}:{a.platform_message_id}",
+                            direction=Direction.SHOP.value,
+                            sent_at=max(now, a.sent_at),
+                            received_at=now,
+                            text=text,
+                            language=a.language,
+                            attachments=attachments,
+                            is_automatic=True,
+                            delivery_status="pending",
+                            auto_kind=p.kind.value,
+                            template_key=p.kind.value if p.kind is not AutoKind.KEYWORD else None,
+                        )
+                    )
+        return out
+
+    def _content(
+        self,
+        p: Planned,
+        catalogue: TemplateCatalogue,
+        a: Arrival,
+        facts: ShopFacts,
+        opening: datetime,
+        now: datetime,
+    ) -> tuple[str | None, tuple[str, ...]]:
+        if p.keyword is not None:
+            if p.keyword.kind is ContentKind.IMAGE:
+                return "", (p.keyword.content.strip(),)
+            return p.keyword.content.strip(), ()
+        return self._text(catalogue, p.kind.value, a, facts, opening, now), ()
+
+    def _text(
+        self,
+        catalogue: TemplateCatalogue,
+        key: str,
+        a: Arrival,
+        facts: ShopFacts,
+        opening: datetime,
+        now: datetime,
+    ) -> str | None:
+        if key not in catalogue:
+            return None
+        values: dict[str, object] = {
+            "store_name": a.store_name,
+            "working_hours": OpeningHours(
+                facts.opens, facts.closes, facts.timezone, facts.workdays
+            ),
+            "next_opening": opening,
+        }
+        try:
+            return render(catalogue.get(key), a.language, values, self.formatter).text
+        except (MissingValues, InvalidInput):
+            return None

@@ -1,0 +1,276 @@
+"""Replies: suggestions filled from the order, the policy check, sending through the outbox,
+and the store's template wording and facts (replies issue; SPEC §4–§6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kefu.domain.autoreply import AutoReplySettings, validated
+from kefu.domain.errors import DomainError, InvalidInput, NotFound
+from kefu.domain.policy import PolicyContext, PolicyResult, check
+from kefu.domain.shopfacts import ShopFacts
+from kefu.domain.suggestions import MAX_SUGGESTIONS, rank
+from kefu.domain.templates import (
+    MissingValues,
+    ReplyTemplate,
+    TemplateCatalogue,
+    TemplateError,
+    ValueFormatter,
+    render,
+)
+from kefu.domain.types import Marketplace
+from kefu.services import inbox
+from kefu.services.ports import Clock, LanguageDetector, UnitOfWork
+from kefu.services.readmodels import ConversationDetail
+from kefu.services.template_values import context_for, known_tokens, main_product
+
+SIMILAR_PRODUCTS = 3
+UowFactory = Callable[[], UnitOfWork]
+MIN_OVERRIDE_REASON = 10
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    key: str
+    title: str
+    text: str  # in the buyer's language (English when the template lacks it)
+    language: str
+    fell_back: bool  # the buyer's language had no text
+    gloss: str  # the same template in the agent's language, so they know what they send
+    gloss_language: str
+
+
+class PolicyBlocked(DomainError):
+    """The text breaks a platform rule; `result` holds each finding with its place."""
+
+    code = "policy_blocked"
+
+    def __init__(self, result: PolicyResult) -> None:
+        first = next(f for f in result.findings if f.severity.value == "block")
+        super().__init__(f"not sent: {first.message} ({first.excerpt!r})", rule=first.rule.value)
+        self.result = result
+
+
+@dataclass
+class Replies:
+    """The reply use cases with their ports; built once per process by bootstrap."""
+
+    catalogue: TemplateCatalogue
+    formatter: ValueFormatter
+    detector: LanguageDetector
+
+    # --- reading ---------------------------------------------------------------------
+
+    def store_catalogue(self, uow: UnitOfWork, store_id: int) -> TemplateCatalogue:
+        return self.catalogue.with_overrides(uow.replies.overrides(store_id))
+
+    def suggestions(
+        self,
+        conversation_id: int,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        agent_language: str = "zh",
+        limit: int = MAX_SUGGESTIONS,
+    ) -> list[Suggestion]:
+        """Up to three filled templates for the buyer's question, best first."""
+        now = clock.now()
+        with uow:
+            detail = _detail(uow, conversation_id, now)
+            facts, _ = uow.replies.settings(detail.store_id)
+            catalogue = self.store_catalogue(uow, detail.store_id)
+            product = main_product(detail)
+            similar = (
+                uow.replies.similar_products(
+                    detail.store_id, product.category, product.id, SIMILAR_PRODUCTS
+                )
+                if product is not None and product.stock <= 0
+                else []
+            )
+        ctx = context_for(detail, facts, now, similar)
+        language = detail.buyer.language or detail.language
+        out: list[Suggestion] = []
+        for candidate in rank(
+            catalogue, intent=detail.intent, situation=ctx.situation, stage=detail.stage
+        ):
+            try:
+                shown = render(candidate.template, language, ctx.values, self.formatter)
+                gloss = render(candidate.template, agent_language, ctx.values, self.formatter)
+            except (MissingValues, InvalidInput):
+                continue  # the data lacks a value this template needs
+            out.append(
+                Suggestion(
+                    key=candidate.template.key,
+                    title=candidate.template.title(agent_language),
+                    text=shown.text,
+                    language=shown.language,
+                    fell_back=shown.fell_back,
+                    gloss=gloss.text,
+                    gloss_language=gloss.language,
+                )
+            )
+            if len(out) == limit:
+                break
+        return out
+
+    def check_text(
+        self, conversation_id: int, text: str, *, uow: UnitOfWork, clock: Clock
+    ) -> PolicyResult:
+        """The platform's rules on a text meant for this conversation's buyer."""
+        with uow:
+            detail = _detail(uow, conversation_id, clock.now())
+        return self._check(detail, text)
+
+    def _check(self, detail: ConversationDetail, text: str) -> PolicyResult:
+        ctx = PolicyContext(
+            platform=Marketplace(detail.platform),
+            buyer_language=detail.buyer.language or detail.language,
+            detected_language=self.detector.detect(text) if text.strip() else None,
+            known_tokens=known_tokens(detail),
+        )
+        return check(text, ctx)
+
+    # --- sending ---------------------------------------------------------------------
+
+    def send(
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        account_id: int | None,
+        request_id: str,
+        uow_factory: UowFactory,
+        clock: Clock,
+        template_key: str | None = None,
+        override_reason: str | None = None,
+    ) -> bool:
+        """Check, then store in the outbox; a blocked text needs a lead's logged reason.
+
+        Returns False when this request id was already used (nothing stored twice).
+        """
+        with uow_factory() as uow:
+            detail = _detail(uow, conversation_id, clock.now())
+        result = self._check(detail, text.strip())
+        override = None
+        if result.blocked:
+            reason = (override_reason or "").strip()
+            if len(reason) < MIN_OVERRIDE_REASON:
+                raise PolicyBlocked(result)
+            override = {
+                "reason": reason,
+                "rules": sorted(
+                    {f.rule.value for f in result.findings if f.severity.value == "block"}
+                ),
+            }
+        return inbox.reply(
+            conversation_id,
+            text,
+            account_id=account_id,
+            request_id=request_id,
+            uow=uow_factory(),
+            clock=clock,
+            template_key=template_key if template_key in self.catalogue else None,
+            policy_override=override,
+        )
+
+    # --- the store's settings ----------------------------------------------------------
+
+    def preview(self, template: ReplyTemplate, language: str, values: dict[str, object]) -> str:
+        return render(template, language, values, self.formatter).text
+
+    def save_wording(
+        self,
+        store_id: int,
+        key: str,
+        language: str,
+        text: str | None,
+        *,
+        account_id: int | None,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> None:
+        """A lead's own wording of a template; checked like the packaged ones, then logged."""
+        base = self.catalogue.get(key)
+        cleaned = text.strip() if text is not None else None
+        if cleaned is not None:
+            try:
+                base.with_text(language, cleaned)
+            except TemplateError as exc:
+                raise InvalidInput(exc.message, field="text") from exc
+        now = clock.now()
+        with uow:
+            before = uow.replies.overrides(store_id).get((key, language))
+            uow.replies.save_override(store_id, key, language, cleaned, account_id, now)
+            uow.inbox.audit(
+                at=now,
+                account_id=account_id,
+                action="template_wording",
+                entity_type="store",
+                entity_id=store_id,
+                before={"template": key, "language": language, "text": before},
+                after={"template": key, "language": language, "text": cleaned},
+            )
+            uow.commit()
+
+
+def save_facts(
+    store_id: int, facts: ShopFacts, *, account_id: int | None, uow: UnitOfWork, clock: Clock
+) -> None:
+    now = clock.now()
+    with uow:
+        before, _ = uow.replies.settings(store_id)
+        uow.replies.save_facts(store_id, facts, now)
+        uow.inbox.audit(
+            at=now,
+            account_id=account_id,
+            action="store_facts",
+            entity_type="store",
+            entity_id=store_id,
+            before={"signature": before.signature, "timezone": before.timezone},
+            after={"signature": facts.signature, "timezone": facts.timezone},
+        )
+        uow.commit()
+
+
+def save_auto_replies(
+    store_id: int,
+    settings: AutoReplySettings,
+    *,
+    account_id: int | None,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> None:
+    """Validate the whole set first: a set that breaks SPEC §6 is refused, nothing saved."""
+    validated(settings)
+    now = clock.now()
+    with uow:
+        _, before = uow.replies.settings(store_id)
+        uow.replies.save_auto_replies(store_id, settings, now)
+        uow.inbox.audit(
+            at=now,
+            account_id=account_id,
+            action="auto_replies",
+            entity_type="store",
+            entity_id=store_id,
+            before=_auto_summary(before),
+            after=_auto_summary(settings),
+        )
+        uow.commit()
+
+
+def _auto_summary(s: AutoReplySettings) -> dict[str, object]:
+    return {
+        "welcome": s.welcome_enabled,
+        "busy": s.busy_enabled,
+        "busy_queue_size": s.busy_queue_size,
+        "keywords": [k.keyword for k in s.keywords],
+    }
+
+
+def _detail(uow: UnitOfWork, conversation_id: int, now: datetime) -> ConversationDetail:
+    detail = uow.queries.conversation_detail(conversation_id, now)
+    if detail is None:
+        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
+    return detail
