@@ -20,6 +20,7 @@ from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
 from kefu.services.catalog import Catalog, load_catalog
+from kefu.services.readmodels import InboxFilters
 from kefu.web.app import create_app
 
 app = typer.Typer(help="Benchmarks (see docs/benchmarks.md).", no_args_is_help=True)
@@ -341,3 +342,46 @@ def routing(
         f"{conversations} conversations to {agents} agents in {elapsed:.2f} s = {rate:.0f}/s; "
         f"spread among same-skill agents {spread}; {unowned} arrived with nobody on shift",
     )
+
+
+@app.command()
+def suggest(
+    scale: Annotated[float, typer.Option(help="demo size (1.0 = the full demo shop)")] = 0.3,
+    conversations: Annotated[int, typer.Option(help="conversations timed")] = 500,
+    as_json: JsonFlag = False,
+) -> None:
+    """Suggestions for demo conversations (read, fill, render in 2 languages): p50/p99."""
+    from kefu.demo.build import DemoSize, build_demo
+
+    with tempfile.TemporaryDirectory() as workdir:
+        kefu = bootstrap(Settings(database_url=f"sqlite:///{Path(workdir) / 'demo.db'}"))
+        kefu.upgrade()
+        build_demo(kefu, seed=7, size=DemoSize().scaled(scale))
+        with kefu.uow() as uow:
+            page = uow.queries.inbox_page(InboxFilters(page_size=conversations))
+            ids = [row.id for row in page.rows]
+        kefu.replies.suggestions(ids[0], uow=kefu.uow(), clock=kefu.clock)  # warm up
+        latencies, filled = [], 0
+        for cid in ids:
+            t0 = time.perf_counter()
+            found = kefu.replies.suggestions(cid, uow=kefu.uow(), clock=kefu.clock)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            filled += bool(found)
+        kefu.close()
+    if not latencies:
+        _fail("the demo shop has no conversations")
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    figures: dict[str, Any] = {
+        "conversations": len(latencies),
+        "with_suggestions": filled,
+        "p50_ms": round(p50, 2),
+        "p99_ms": round(p99, 2),
+        "machine": _machine(),
+    }
+    line = (
+        f"{len(latencies)} conversations p50 {p50:.1f} ms p99 {p99:.1f} ms "
+        f"({filled} with suggestions)"
+    )
+    _finish("suggest", as_json, figures, line)

@@ -54,20 +54,27 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     upgrade: Annotated[bool, typer.Option(help="apply database migrations first")] = True,
+    sandbox: Annotated[
+        bool, typer.Option(help="serve kefu's marketplace sandbox at /sandbox and deliver there")
+    ] = False,
 ) -> None:
-    """Serve the web workbench and the JSON API."""
+    """Serve the web workbench and the JSON API; the outbox is delivered in this process."""
     import uvicorn
 
     from kefu.web.app import create_app
 
-    with bootstrap(settings_for(database_url)) as kefu:
+    settings = settings_for(database_url)
+    if sandbox:
+        settings = settings.model_copy(update={"channel_url": f"http://{host}:{port}/sandbox"})
+    with bootstrap(settings) as kefu:
         if upgrade:
             kefu.upgrade()
         console.print(
             f"kefu workbench: [bold]http://{host}:{port}[/bold]  "
             f"(API docs: http://{host}:{port}/docs)"
         )
-        uvicorn.run(create_app(kefu=kefu), host=host, port=port, log_level="info")
+        app = create_app(kefu=kefu, deliver=settings.deliver_in_process, sandbox=sandbox)
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command("import")
@@ -171,4 +178,4 @@ def demo(
         f"in {summary.languages} languages"
     )
     if not build_only:
-        serve(database_url=url, host=host, port=port, upgrade=False)
+        serve(database_url=url, host=host, port=port, upgrade=False, sandbox=True)

@@ -15,8 +15,10 @@ from kefu.demo.conversations import (
     build_conversations,
     load_corpus,
 )
+from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
+from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.types import OrderStatus, TrackingStatus
-from kefu.services import inbox
+from kefu.services import inbox, replies
 from kefu.services.catalog import (
     BuyerIn,
     Catalog,
@@ -97,6 +99,7 @@ def build_demo(
             raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")
         step("messages", min(start + BATCH, len(messages)), len(messages))
     _apply_team_actions(kefu, conversations, step)
+    _configure_replies(kefu, [(s.code, s.name, s.platform) for s in catalog.stores])
     return DemoSummary(
         stores=len(catalog.stores),
         products=len(catalog.products),
@@ -188,3 +191,49 @@ def _add_damaged_garment_order(catalog: Catalog, now: datetime) -> None:
             ),
         )
     )
+
+
+HELP = {
+    "aliexpress": {
+        "en": "https://sale.aliexpress.com/__pc/refund_policy.htm",
+        "ru": "https://sale.aliexpress.ru/__pc/refund_policy.htm",
+        "es": "https://sale.aliexpress.com/es/__pc/refund_policy.htm",
+    },
+    "amazon": {
+        "en": "https://www.amazon.com/gp/help/customer/display.html?nodeId=GKM69DUUYKQWKWX7"
+    },
+    "ebay": {"en": "https://www.ebay.com/help/buying/returns-refunds"},
+    "wish": {"en": "https://www.wish.com/help"},
+}
+DEMO_KEYWORDS = (
+    KeywordReply("coupon", ContentKind.COUPON, "SUNRISE5"),
+    KeywordReply(
+        "tracking not updating",
+        ContentKind.TEXT,
+        "Tracking often pauses for 5-7 days while the parcel flies abroad; it updates again "
+        "when the parcel reaches your country. We watch every parcel for you.",
+    ),
+    KeywordReply(
+        "size chart", ContentKind.IMAGE, "https://img.sunrise-demo.example/size-chart.png"
+    ),
+    KeywordReply(
+        "cancel my order",
+        ContentKind.TEXT,
+        "If your order has not shipped yet, we can cancel it for you: reply with the order "
+        "number and an agent will confirm today.",
+    ),
+)
+
+
+def _configure_replies(kefu: Kefu, stores: list[tuple[str, str, str]]) -> None:
+    """Each demo store signs its messages, has help links, a welcome and keyword replies."""
+    with kefu.uow() as uow:
+        ids = uow.inbox.stores_by_code([code for code, _, _ in stores])
+    for code, name, platform in stores:
+        store_id = ids[code].id
+        facts = ShopFacts(signature=f"Lily · {name}", help_links=HELP.get(platform, {}))
+        replies.save_facts(store_id, facts, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+        auto = AutoReplySettings(
+            welcome_enabled=True, busy_enabled=True, busy_queue_size=400, keywords=DEMO_KEYWORDS
+        )
+        replies.save_auto_replies(store_id, auto, account_id=None, uow=kefu.uow(), clock=kefu.clock)

@@ -81,6 +81,9 @@ class MessageView:
     emotion: tuple[str, ...] = ()
     entities: list[dict[str, Any]] = field(default_factory=list)
     corrected: bool = False
+    auto_kind: str | None = None
+    delivery_attempts: int = 0
+    delivery_error: str | None = None
 
     @property
     def unsure(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -11,24 +13,40 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from kefu import __version__
-from kefu.bootstrap import Kefu, bootstrap
+from kefu.bootstrap import Kefu, bootstrap, create_sandbox
 from kefu.config import Settings
 from kefu.web import errors
-from kefu.web.api import conversations, messages, reports
+from kefu.web.api import conversations, messages, replies, reports
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.templating import make_templates
 
+log = logging.getLogger("kefu.outbox")
 
-def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> FastAPI:
-    """Build the web app around a Kefu container (made from settings unless given)."""
+
+def create_app(
+    settings: Settings | None = None,
+    kefu: Kefu | None = None,
+    *,
+    deliver: bool = False,
+    sandbox: bool = False,
+) -> FastAPI:
+    """Build the web app around a Kefu container (made from settings unless given).
+
+    `deliver` runs the outbox in this process (the embedded default); `sandbox` serves
+    kefu's marketplace sandbox at /sandbox for the demo.
+    """
     container = kefu or bootstrap(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_deliver_forever(container)) if deliver else None
         yield
+        if task is not None:
+            task.cancel()
         if kefu is None:
             container.close()
 
@@ -43,14 +61,27 @@ def create_app(settings: Settings | None = None, kefu: Kefu | None = None) -> Fa
     errors.install(app)
     app.include_router(messages.router)
     app.include_router(conversations.router)
+    app.include_router(replies.router)
     app.include_router(reports.router)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
+    if sandbox:
+        app.mount("/sandbox", create_sandbox())
     app.mount(
         "/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static"
     )
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+async def _deliver_forever(kefu: Kefu) -> None:
+    """Send what the outbox holds every few seconds; a failure is logged, never fatal."""
+    while True:
+        await asyncio.sleep(kefu.settings.outbox_poll_seconds)
+        try:
+            await run_in_threadpool(kefu.deliver_outbox)
+        except Exception:
+            log.exception("outbox delivery round failed")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

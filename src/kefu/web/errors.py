@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RowErrors
 from kefu.services.ports import ConcurrentWriteError
+from kefu.services.replies import PolicyBlocked
 from kefu.web.i18n import translations
 
 STATUS: dict[type[DomainError], int] = {
@@ -18,6 +19,7 @@ STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     RowErrors: 422,
     InvalidTransition: 409,
+    PolicyBlocked: 422,
 }
 
 
@@ -36,6 +38,11 @@ def install(app: FastAPI) -> None:
             body: dict[str, object] = {"error": exc.code, "message": exc.message, **_params(exc)}
             if isinstance(exc, RowErrors):
                 body["errors"] = [e.__dict__ for e in exc.errors]
+            if isinstance(exc, PolicyBlocked):
+                body["findings"] = [
+                    {**f.__dict__, "rule": f.rule.value, "severity": f.severity.value}
+                    for f in exc.result.findings
+                ]
             return JSONResponse(body, status_code=status)
         locale = request.cookies.get("kefu_locale", request.app.state.kefu.settings.default_locale)
         text = translations(locale if locale in ("zh_CN", "en") else "en").gettext(exc.message)

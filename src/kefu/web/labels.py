@@ -50,6 +50,17 @@ LABELS: dict[str, dict[str, str]] = {
         "relationship": N_("Relationship"),
         "other": N_("Other"),
     },
+    "policy": {
+        "empty": N_("The reply is empty"),
+        "unfilled_placeholder": N_("Unfilled placeholder"),
+        "email_address": N_("E-mail address (Amazon forbids contact off the platform)"),
+        "phone_number": N_("Phone number (Amazon forbids contact off the platform)"),
+        "external_link": N_("Link outside Amazon"),
+        "off_platform_contact": N_("Messenger or contact off the platform"),
+        "review_request": N_("Asks for a positive or paid review"),
+        "too_many_links": N_("Too many links"),
+        "language_mismatch": N_("Not in the buyer's language"),
+    },
     "mood": {
         "upset": N_("Upset"),
         "urgent": N_("Urgent"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -171,3 +172,96 @@ class IntentOut(BaseModel):
     group: str
     label_en: str
     label_zh: str
+
+
+class ReplyWithPolicyIn(ReplyIn):
+    template_key: str | None = Field(
+        default=None, max_length=40, description="the suggestion this reply started from"
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="a lead's reason to send despite a policy block (logged; 10+ characters)",
+    )
+
+
+class SuggestionOut(BaseModel):
+    key: str
+    title: str
+    text: str
+    language: str
+    fell_back: bool = Field(description="the buyer's language has no text; English is used")
+    gloss: str = Field(description="the same template in the agent's language")
+    gloss_language: str
+
+
+class TextIn(BaseModel):
+    text: str = Field(max_length=64 * 1024)
+
+
+class FindingOut(BaseModel):
+    rule: str
+    severity: Literal["block", "warn"]
+    start: int
+    end: int
+    excerpt: str
+    message: str
+
+
+class PolicyOut(BaseModel):
+    blocked: bool
+    findings: list[FindingOut]
+
+
+class TemplateOut(BaseModel):
+    key: str
+    title: dict[str, str]
+    intents: list[str]
+    when: dict[str, str]
+    automatic: bool
+    variables: dict[str, str]
+    texts: dict[str, str]
+    own_wording: list[str] = Field(description="languages where the store uses its own text")
+
+
+class WordingIn(BaseModel):
+    text: str | None = Field(
+        max_length=5000, description="the store's own text; null returns to the packaged one"
+    )
+
+
+class KeywordIn(BaseModel):
+    keyword: str = Field(max_length=2000)
+    kind: Literal["text", "image", "coupon"]
+    content: str = Field(max_length=5000)
+
+
+class AutoRepliesIn(BaseModel):
+    welcome_enabled: bool = False
+    busy_enabled: bool = False
+    busy_queue_size: int = 50
+    keywords: list[KeywordIn] = Field(default_factory=list, max_length=50)
+
+
+class ShopFactsIn(BaseModel):
+    signature: str = Field(default="", max_length=100)
+    timezone: str = "Asia/Shanghai"
+    opens: time = time(9, 0)
+    closes: time = time(18, 0)
+    workdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], max_length=7)
+    holiday_country: str | None = Field(default="CN", max_length=2)
+    handling_days: int = 3
+    free_shipping_max_g: int = 2000
+    free_method: str = Field(default="China Post Air Mail", max_length=100)
+    express_methods: list[str] = Field(default_factory=lambda: ["UPS", "DHL"], max_length=10)
+    transit_days: dict[str, tuple[int, int]] = Field(default_factory=lambda: {"*": (15, 45)})
+    refund_days: tuple[int, int] = (3, 20)
+    help_links: dict[str, str] = Field(default_factory=dict)
+    customs_discount_percent: int = 5
+    few_left_below: int = 10
+
+
+class ReplySettingsOut(BaseModel):
+    store: str
+    facts: ShopFactsIn
+    auto_replies: AutoRepliesIn

@@ -359,6 +359,9 @@ class SqlInboxQueries:
                 emotion=t.split_list(m.emotion),
                 entities=m.entities or [],
                 corrected=m.triage_version == "corrected",
+                auto_kind=m.auto_kind,
+                delivery_attempts=m.delivery_attempts,
+                delivery_error=m.delivery_error,
             )
             for m, name in rows
         ]

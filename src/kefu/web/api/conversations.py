@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.errors import NotFound
@@ -21,8 +21,6 @@ from kefu.web.schemas import (
     IntentOut,
     MarkIn,
     MarkMeaningOut,
-    ReplyIn,
-    ReplyOut,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
@@ -45,28 +43,6 @@ def get_conversation(conversation_id: int, kefu: KefuDep) -> ConversationDetail:
     if detail is None:
         raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
     return detail
-
-
-@router.post(
-    "/conversations/{conversation_id}/replies",
-    response_model=ReplyOut,
-    status_code=201,
-    summary="Reply to the buyer; the same request_id never sends twice",
-)
-def post_reply(
-    conversation_id: int, body: ReplyIn, kefu: KefuDep, account: AccountDep, response: Response
-) -> ReplyOut:
-    created = inbox.reply(
-        conversation_id,
-        body.text,
-        account_id=account,
-        request_id=body.request_id,
-        uow=kefu.uow(),
-        clock=kefu.clock,
-    )
-    if not created:
-        response.status_code = 200
-    return ReplyOut(created=created)
 
 
 @router.put("/conversations/{conversation_id}/colour-mark", status_code=204)

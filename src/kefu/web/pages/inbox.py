@@ -11,10 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import NotFound
+from kefu.domain.policy import Finding, PolicyResult
 from kefu.services import inbox
 from kefu.services.readmodels import ConversationDetail
+from kefu.services.replies import PolicyBlocked
 from kefu.web.deps import AccountDep, KefuDep
-from kefu.web.i18n import COOKIE, LOCALES
+from kefu.web.i18n import COOKIE, LOCALES, negotiate
 from kefu.web.schemas import InboxQuery
 from kefu.web.templating import render_page
 
@@ -51,16 +53,8 @@ def conversation_page(conversation_id: int, request: Request, kefu: KefuDep) -> 
     detail = _detail(kefu, conversation_id)
     if detail.unread:
         inbox.mark_read(conversation_id, uow=kefu.uow(), clock=kefu.clock)
-    with kefu.uow() as uow:
-        options = uow.queries.filter_options()
     return render_page(
-        request,
-        "pages/conversation.html",
-        {
-            "c": detail,
-            "options": options,
-            "request_id": uuid.uuid4().hex,
-        },
+        request, "pages/conversation.html", _conversation_context(request, kefu, conversation_id)
     )
 
 
@@ -72,16 +66,50 @@ def reply_action(
     account: AccountDep,
     text: Annotated[str, Form(max_length=64 * 1024)],
     request_id: Annotated[str, Form(max_length=100)],
+    template_key: Annotated[str, Form(max_length=40)] = "",
+    override_reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    inbox.reply(
-        conversation_id,
-        text,
-        account_id=account,
-        request_id=request_id,
-        uow=kefu.uow(),
-        clock=kefu.clock,
-    )
+    try:
+        kefu.replies.send(
+            conversation_id,
+            text,
+            account_id=account,
+            request_id=request_id,
+            uow_factory=kefu.uow,
+            clock=kefu.clock,
+            template_key=template_key or None,
+            override_reason=override_reason or None,
+        )
+    except PolicyBlocked as blocked:
+        # The draft stays in the composer with each problem marked where it is.
+        htmx = request.headers.get("HX-Request") == "true"
+        return render_page(
+            request,
+            "partials/conversation_body.html" if htmx else "pages/conversation.html",
+            _conversation_context(
+                request,
+                kefu,
+                conversation_id,
+                draft=text,
+                template_key=template_key,
+                policy=blocked.result,
+            ),
+        )
     return _after_action(request, kefu, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/policy-check")
+def policy_check_action(
+    conversation_id: int,
+    request: Request,
+    kefu: KefuDep,
+    text: Annotated[str, Form(max_length=64 * 1024)] = "",
+) -> Response:
+    """Checked as the agent types: the platform's rules, marked in the text."""
+    result = kefu.replies.check_text(conversation_id, text, uow=kefu.uow(), clock=kefu.clock)
+    return render_page(
+        request, "partials/policy.html", {"policy": result, "segments": segments(result)}
+    )
 
 
 @router.post("/conversations/{conversation_id}/mark")
@@ -166,14 +194,49 @@ def _after_action(request: Request, kefu: KefuDep, conversation_id: int) -> Resp
     """HTMX swaps the conversation body in place; a plain form post goes back to the page."""
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
-    with kefu.uow() as uow:
-        options = uow.queries.filter_options()
     return render_page(
         request,
         "partials/conversation_body.html",
-        {
-            "c": _detail(kefu, conversation_id),
-            "options": options,
-            "request_id": uuid.uuid4().hex,
-        },
+        _conversation_context(request, kefu, conversation_id),
     )
+
+
+def _conversation_context(
+    request: Request,
+    kefu: Kefu,
+    conversation_id: int,
+    *,
+    draft: str = "",
+    template_key: str = "",
+    policy: PolicyResult | None = None,
+) -> dict[str, object]:
+    with kefu.uow() as uow:
+        options = uow.queries.filter_options()
+    locale = negotiate(request, kefu.settings.default_locale)
+    agent_language = "zh" if locale == "zh_CN" else "en"
+    return {
+        "c": _detail(kefu, conversation_id),
+        "options": options,
+        "request_id": uuid.uuid4().hex,
+        "suggestions": kefu.replies.suggestions(
+            conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
+        ),
+        "draft": draft,
+        "template_key": template_key,
+        "policy": policy,
+        "segments": segments(policy) if policy else [],
+    }
+
+
+def segments(result: PolicyResult) -> list[tuple[str, Finding | None]]:
+    """The text cut at each finding, so the page can mark the exact places."""
+    out: list[tuple[str, Finding | None]] = []
+    position = 0
+    for f in result.findings:
+        if f.end <= f.start or f.start < position:
+            continue
+        out.append((result.text[position : f.start], None))
+        out.append((result.text[f.start : f.end], f))
+        position = f.end
+    out.append((result.text[position:], None))
+    return [(text, f) for text, f in out if text]

@@ -1,0 +1,235 @@
+"""Replies: suggestions, the policy check, templates and each store's reply settings."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
+from kefu.domain.errors import NotFound
+from kefu.domain.policy import PolicyResult
+from kefu.domain.shopfacts import ShopFacts
+from kefu.services import replies as reply_service
+from kefu.services.ports import UnitOfWork
+from kefu.web.deps import AccountDep, KefuDep
+from kefu.web.schemas import (
+    AutoRepliesIn,
+    FindingOut,
+    KeywordIn,
+    PolicyOut,
+    ReplyOut,
+    ReplySettingsOut,
+    ReplyWithPolicyIn,
+    ShopFactsIn,
+    SuggestionOut,
+    TemplateOut,
+    TextIn,
+    WordingIn,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["replies"])
+
+
+@router.get(
+    "/conversations/{conversation_id}/suggestions",
+    response_model=list[SuggestionOut],
+    summary="Up to three templates for the buyer's question, filled from the order",
+)
+def get_suggestions(
+    conversation_id: int,
+    kefu: KefuDep,
+    agent_language: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> list[SuggestionOut]:
+    found = kefu.replies.suggestions(
+        conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
+    )
+    return [SuggestionOut(**dataclasses.asdict(s)) for s in found]
+
+
+@router.post(
+    "/conversations/{conversation_id}/policy-check",
+    response_model=PolicyOut,
+    summary="The platform's rules on a draft, each finding with its place in the text",
+)
+def post_policy_check(conversation_id: int, body: TextIn, kefu: KefuDep) -> PolicyOut:
+    return policy_out(
+        kefu.replies.check_text(conversation_id, body.text, uow=kefu.uow(), clock=kefu.clock)
+    )
+
+
+def policy_out(result: PolicyResult) -> PolicyOut:
+    return PolicyOut(
+        blocked=result.blocked,
+        findings=[
+            FindingOut(
+                rule=f.rule.value,
+                severity=f.severity.value,
+                start=f.start,
+                end=f.end,
+                excerpt=f.excerpt,
+                message=f.message,
+            )
+            for f in result.findings
+        ],
+    )
+
+
+@router.post(
+    "/conversations/{conversation_id}/replies",
+    response_model=ReplyOut,
+    status_code=201,
+    summary="Reply to the buyer after the policy check; the same request_id never sends twice",
+    responses={422: {"description": "blocked by the policy check (findings listed)"}},
+)
+def post_reply(
+    conversation_id: int,
+    body: ReplyWithPolicyIn,
+    kefu: KefuDep,
+    account: AccountDep,
+    response: Response,
+) -> ReplyOut:
+    created = kefu.replies.send(
+        conversation_id,
+        body.text,
+        account_id=account,
+        request_id=body.request_id,
+        uow_factory=kefu.uow,
+        clock=kefu.clock,
+        template_key=body.template_key,
+        override_reason=body.override_reason,
+    )
+    if not created:
+        response.status_code = 200
+    return ReplyOut(created=created)
+
+
+@router.get("/templates", response_model=list[TemplateOut], summary="The template catalogue")
+def get_templates(
+    kefu: KefuDep, store: Annotated[str | None, Query(max_length=64)] = None
+) -> list[TemplateOut]:
+    own: dict[tuple[str, str], str] = {}
+    if store:
+        with kefu.uow() as uow:
+            own = uow.replies.overrides(_store_id(uow, store))
+    catalogue = kefu.replies.catalogue.with_overrides(own)
+    return [
+        TemplateOut(
+            key=t.key,
+            title=dict(t.titles),
+            intents=list(t.intents),
+            when=dict(t.when),
+            automatic=t.automatic,
+            variables={k: v.value for k, v in t.variables.items()},
+            texts=dict(t.texts),
+            own_wording=sorted(lang for key, lang in own if key == t.key),
+        )
+        for t in catalogue
+    ]
+
+
+@router.put(
+    "/stores/{store}/templates/{key}/{language}",
+    status_code=204,
+    summary="A store's own wording of a template in one language (null: back to ours)",
+)
+def put_wording(
+    store: str, key: str, language: str, body: WordingIn, kefu: KefuDep, account: AccountDep
+) -> None:
+    with kefu.uow() as uow:
+        store_id = _store_id(uow, store)
+    kefu.replies.save_wording(
+        store_id, key, language, body.text, account_id=account, uow=kefu.uow(), clock=kefu.clock
+    )
+
+
+@router.get("/stores/{store}/reply-settings", response_model=ReplySettingsOut)
+def get_reply_settings(store: str, kefu: KefuDep) -> ReplySettingsOut:
+    with kefu.uow() as uow:
+        facts, auto = uow.replies.settings(_store_id(uow, store))
+    return ReplySettingsOut(store=store, facts=facts_out(facts), auto_replies=auto_out(auto))
+
+
+@router.put("/stores/{store}/reply-settings/facts", status_code=204)
+def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, account: AccountDep) -> None:
+    with kefu.uow() as uow:
+        store_id = _store_id(uow, store)
+    reply_service.save_facts(
+        store_id, facts_in(body), account_id=account, uow=kefu.uow(), clock=kefu.clock
+    )
+
+
+@router.put(
+    "/stores/{store}/reply-settings/auto-replies",
+    status_code=204,
+    summary="Welcome, busy and keyword replies; a set that breaks SPEC §6 is refused whole",
+)
+def put_auto_replies(store: str, body: AutoRepliesIn, kefu: KefuDep, account: AccountDep) -> None:
+    with kefu.uow() as uow:
+        store_id = _store_id(uow, store)
+    reply_service.save_auto_replies(
+        store_id, auto_in(body), account_id=account, uow=kefu.uow(), clock=kefu.clock
+    )
+
+
+def _store_id(uow: UnitOfWork, code: str) -> int:
+    found = uow.inbox.stores_by_code([code])
+    if code not in found:
+        raise NotFound(f"no store {code!r}", store=code)
+    return int(found[code].id)
+
+
+def facts_in(body: ShopFactsIn) -> ShopFacts:
+    return ShopFacts(
+        **{
+            **body.model_dump(exclude={"workdays", "express_methods", "transit_days"}),
+            "workdays": frozenset(body.workdays),
+            "express_methods": tuple(body.express_methods),
+            "transit_days": {k.upper() if k != "*" else k: v for k, v in body.transit_days.items()},
+            "holiday_country": body.holiday_country or None,
+        }
+    )
+
+
+def facts_out(facts: ShopFacts) -> ShopFactsIn:
+    return ShopFactsIn(
+        signature=facts.signature,
+        timezone=facts.timezone,
+        opens=facts.opens,
+        closes=facts.closes,
+        workdays=sorted(facts.workdays),
+        holiday_country=facts.holiday_country,
+        handling_days=facts.handling_days,
+        free_shipping_max_g=facts.free_shipping_max_g,
+        free_method=facts.free_method,
+        express_methods=list(facts.express_methods),
+        transit_days=dict(facts.transit_days),
+        refund_days=facts.refund_days,
+        help_links=dict(facts.help_links),
+        customs_discount_percent=facts.customs_discount_percent,
+        few_left_below=facts.few_left_below,
+    )
+
+
+def auto_in(body: AutoRepliesIn) -> AutoReplySettings:
+    return AutoReplySettings(
+        welcome_enabled=body.welcome_enabled,
+        busy_enabled=body.busy_enabled,
+        busy_queue_size=body.busy_queue_size,
+        keywords=tuple(
+            KeywordReply(k.keyword, ContentKind(k.kind), k.content) for k in body.keywords
+        ),
+    )
+
+
+def auto_out(auto: AutoReplySettings) -> AutoRepliesIn:
+    return AutoRepliesIn(
+        welcome_enabled=auto.welcome_enabled,
+        busy_enabled=auto.busy_enabled,
+        busy_queue_size=auto.busy_queue_size,
+        keywords=[
+            KeywordIn(keyword=k.keyword, kind=k.kind.value, content=k.content)
+            for k in auto.keywords
+        ],
+    )
