@@ -29,8 +29,8 @@ OWN_DOMAINS = {
 }
 
 EMAIL = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|[\w.+-]+\s*[\[(]\s*at\s*[\])]\s*[\w-]+\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[a-z]{2,}",
+    r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
+    r"|[\w.+-]{1,64}\s*[\[(]\s*at\s*[\])]\s*[\w-]+\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[a-z]{2,}",
     re.IGNORECASE,
 )
 URL = re.compile(
@@ -54,7 +54,7 @@ REVIEW_REQUEST = re.compile(
     r"|\b[5５]\s*(?:stars?|estrellas|étoiles|sterne|stelle|estrelas|gwiazd\w*|звезд\w*)\b"
     r"|\b(?:five|cinco|cinq|fünf|cinque|pięć|пять)\s+(?:stars?|estrellas|étoiles|sterne|stelle|"
     r"estrelas|gwiazd\w*|звезд\w*)\b"
-    r"|\b(?:in exchange for|in return for|for)\s+(?:a|an|your)?\s*(?:honest\s+)?review\b"
+    r"|\b(?:in exchange for|in return for)\s+(?:a|an|your)?\s*(?:honest\s+)?review\b"
     r"|\b(?:remove|delete|change|update)\s+(?:your|the)?\s*(?:negative\s+)?(?:review|feedback)\b"
     r"|\b(?:reseña|valoración|opinión|calificación)\s+positiva\b"
     r"|положительн\w+\s+отзыв\w*|\bхорош\w+\s+отзыв\w*"
@@ -67,6 +67,7 @@ REVIEW_REQUEST = re.compile(
 )
 
 
+_TLD = r"(?:[a-z]{2,3}|co\.[a-z]{2}|com\.[a-z]{2})$"
 _REVIEW = "asks for a positive or paid review"
 
 
@@ -179,8 +180,15 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def _own(link: str, platform: Marketplace) -> bool:
-    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", link.lower()).split("/", 1)[0]
-    return any(host.startswith(d) or f".{d}" in host for d in OWN_DOMAINS.get(platform, ()))
+    """The platform's own site: 'amazon.' only as the last label before a country TLD."""
+    host = re.sub(r"^(?:https?://)?", "", link.lower()).split("/", 1)[0].split(":", 1)[0]
+    for domain in OWN_DOMAINS.get(platform, ()):
+        if domain.endswith("."):
+            if re.search(r"(?:^|\.)" + re.escape(domain) + _TLD, host):
+                return True
+        elif host == domain or host.endswith("." + domain):
+            return True
+    return False
 
 
 def _is_phone(candidate: str, known: Collection[str]) -> bool:
@@ -199,11 +207,12 @@ def _language_finding(text: str, ctx: PolicyContext) -> Finding | None:
     buyer, seen = ctx.buyer_language, ctx.detected_language
     if not buyer or not seen or letters < MIN_LETTERS_FOR_LANGUAGE or seen == buyer:
         return None
+    # About the whole text, not one place in it: no span to mark.
     return Finding(
         Rule.LANGUAGE,
         Severity.WARN,
         0,
-        len(text),
+        0,
         "",
         f"the text looks {seen}; the buyer writes {buyer}",
     )
