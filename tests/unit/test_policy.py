@@ -187,7 +187,7 @@ def test_thanking_for_a_review_is_not_a_review_request() -> None:
 
 # --- generated input ---------------------------------------------------------------------
 
-WORDS = st.lists(st.text(st.characters(categories=("L",)), min_size=1, max_size=12), max_size=6)
+WORDS = st.lists(st.text(st.characters(categories=["L"]), min_size=1, max_size=12), max_size=6)
 COMMON_LOCAL_PART = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,20}", fullmatch=True)
 
 
