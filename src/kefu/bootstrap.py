@@ -25,7 +25,6 @@ from kefu.adapters.evaluation import scores
 from kefu.adapters.formatting import BabelFormatter
 from kefu.adapters.holidays import public_holidays
 from kefu.adapters.langid import OutgoingLanguageDetector
-from kefu.adapters.reply_catalogue import load_directory as load_directory
 from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings

@@ -272,3 +272,27 @@ def test_kpi_breakdown_by_store_and_agent(client: TestClient) -> None:
     assert sum(agent["messages_received"] for agent in body["by_agent"].values()) == 1
     page = client.get("/reports", params={"from": "2026-11-01", "to": "2026-11-30"}).text
     assert 'data-testid="by-store"' in page and "ali-global" in page and "按客服" in page
+
+
+def test_store_facts_round_trip_through_the_api_and_bad_values_name_the_field(
+    client: TestClient,
+) -> None:
+    url = "/api/v1/stores/ali-global/reply-settings"
+    facts = client.get(url).json()["facts"]
+    facts |= {
+        "signature": "Lily",
+        "bulk_tiers": [{"min_quantity": 20, "discount_percent": 8}],
+        "extra_holidays": ["2026-12-24"],
+        "transit_days": {"*": [12, 30], "us": [7, 14]},
+    }
+    assert client.put(f"{url}/facts", json=facts).status_code == 204
+    stored = client.get(url).json()["facts"]
+    assert stored["signature"] == "Lily"
+    assert stored["bulk_tiers"] == [{"min_quantity": 20, "discount_percent": 8}]
+    assert stored["extra_holidays"] == ["2026-12-24"]
+    assert stored["transit_days"] == {"*": [12, 30], "US": [7, 14]}
+
+    bad = client.put(f"{url}/facts", json=facts | {"timezone": "Mars/Base"})
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["timezone"]
+    assert client.get(url).json()["facts"]["timezone"] == stored["timezone"]

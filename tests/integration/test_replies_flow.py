@@ -112,11 +112,6 @@ def test_a_stock_question_is_answered_in_the_buyers_language(kefu: Kefu) -> None
     assert found[0].language == "es"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: address_confirmation ('before we ship, check the address') is the in_sale "
-    "default, so it is suggested for an order that has already shipped",
-)
 def test_a_shipped_order_is_not_asked_to_confirm_the_address_before_shipping(kefu: Kefu) -> None:
     conv_id = open_conversation(kefu, "c-shipped", order_number="A-STUCK")
     found = kefu.replies.suggestions(conv_id, uow=kefu.uow(), clock=kefu.clock)

@@ -12,10 +12,11 @@ Outside working hours and on holidays the welcome says when a person will answer
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from kefu.domain.calendar import WorkingHours
 from kefu.domain.errors import FieldError, RowErrors
@@ -55,6 +56,30 @@ class AutoReplySettings:
     busy_enabled: bool = False
     busy_queue_size: int = 50
     keywords: tuple[KeywordReply, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values: how settings are stored, audited and sent over the API."""
+        return {
+            "welcome_enabled": self.welcome_enabled,
+            "busy_enabled": self.busy_enabled,
+            "busy_queue_size": self.busy_queue_size,
+            "keywords": [
+                {"keyword": k.keyword, "kind": k.kind.value, "content": k.content}
+                for k in self.keywords
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AutoReplySettings:
+        return cls(
+            welcome_enabled=bool(data.get("welcome_enabled", False)),
+            busy_enabled=bool(data.get("busy_enabled", False)),
+            busy_queue_size=int(data.get("busy_queue_size", 50)),
+            keywords=tuple(
+                KeywordReply(k["keyword"], ContentKind(k["kind"]), k["content"])
+                for k in data.get("keywords", [])
+            ),
+        )
 
 
 def keyword_set_errors(rules: Sequence[KeywordReply]) -> list[FieldError]:

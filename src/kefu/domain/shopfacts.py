@@ -6,9 +6,10 @@ Defaults are the seeds' example shop: 9:00–18:00 Beijing time, free shipping u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.domain.calendar import WorkingHours
@@ -93,6 +94,32 @@ class ShopFacts:
             out.append(FieldError("customs_discount_percent", "must be 0–99"))
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values: how facts are stored, audited and sent over the API."""
+        return {
+            **asdict(self),
+            "opens": self.opens.isoformat("minutes"),
+            "closes": self.closes.isoformat("minutes"),
+            "workdays": sorted(self.workdays),
+            "extra_holidays": [d.isoformat() for d in self.extra_holidays],
+            "transit_days": {k: list(v) for k, v in self.transit_days.items()},
+            "refund_days": list(self.refund_days),
+            "express_methods": list(self.express_methods),
+            "help_links": dict(self.help_links),
+            "festivals": [
+                {"name": f.name, "start": list(f.start), "end": list(f.end)} for f in self.festivals
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShopFacts:
+        """From `to_dict`'s form; absent keys take the defaults, invalid values raise RowErrors."""
+        d = dict(data)
+        for key, build in _FROM_JSON.items():
+            if key in d:
+                d[key] = build(d[key])
+        return cls(**d)
+
     def working_hours(self, holidays: frozenset[date] = frozenset()) -> WorkingHours:
         return WorkingHours(
             zone=ZoneInfo(self.timezone),
@@ -117,3 +144,28 @@ class ShopFacts:
     def bulk_offer(self) -> BulkTier | None:
         """The first tier: the smallest quantity that earns a discount."""
         return min(self.bulk_tiers, key=lambda t: t.min_quantity, default=None)
+
+
+_FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "opens": time.fromisoformat,
+    "closes": time.fromisoformat,
+    "workdays": frozenset,
+    "holiday_country": lambda v: v.upper() if v else None,
+    "extra_holidays": lambda v: tuple(date.fromisoformat(str(x)) for x in v),
+    "transit_days": lambda v: {
+        (k if k == DEFAULT_TRANSIT else k.upper()): (int(a), int(b)) for k, (a, b) in v.items()
+    },
+    "refund_days": lambda v: (int(v[0]), int(v[1])),
+    "express_methods": tuple,
+    "bulk_tiers": lambda v: tuple(
+        BulkTier(int(x["min_quantity"]), int(x["discount_percent"])) for x in v
+    ),
+    "festivals": lambda v: tuple(
+        Festival(
+            x["name"],
+            (int(x["start"][0]), int(x["start"][1])),
+            (int(x["end"][0]), int(x["end"][1])),
+        )
+        for x in v
+    ),
+}

@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from kefu.domain.autoreply import AutoKind, ContentKind, Planned, plan
 from kefu.domain.conversations import Conversation
 from kefu.domain.errors import InvalidInput
-from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.templates import (
     MissingValues,
     OpeningHours,
@@ -64,11 +63,22 @@ class AutoReplier:
                 continue
             catalogue = self.catalogue.with_overrides(uow.replies.overrides(store_id))
             hours = facts.working_hours(self.holidays(facts.holiday_country, now.year))
+            values: dict[str, object] = {
+                "store_name": group[0].store_name,
+                "working_hours": OpeningHours(
+                    facts.opens, facts.closes, facts.timezone, facts.workdays
+                ),
+                "next_opening": hours.next_opening(now),
+            }
             queue = uow.replies.open_queue_size(store_id) if settings.busy_enabled else 0
             for a in group:
                 conv_id = a.conversation.id
                 assert conv_id is not None  # noqa: S101 - saved before auto-replies run
-                welcome = self._text(catalogue, "welcome", a, facts, hours.next_opening(now), now)
+                welcome = (
+                    self._render(catalogue, AutoKind.WELCOME, a.language, values)
+                    if settings.welcome_enabled
+                    else None
+                )
                 planned = plan(
                     settings=settings,
                     welcome_text=welcome or "",
@@ -82,64 +92,64 @@ class AutoReplier:
                     else None,
                 )
                 for p in planned:
-                    text, attachments = self._content(
-                        p, catalogue, a, facts, hours.next_opening(now), now
+                    text, attachments = (
+                        (welcome, ())
+                        if p.kind is AutoKind.WELCOME
+                        else self._content(p, catalogue, a.language, values)
                     )
-                    if text is None:
-                        continue
-                    out.append(
-                        NewMessage(
-                            conversation_id=conv_id,
-                            store_id=store_id,
-                            platform_message_id=f"{AUTO_ID_PREFIX}{p.kind.value}:{a.platform_message_id}",
-                            direction=Direction.SHOP.value,
-                            sent_at=max(now, a.sent_at),
-                            received_at=now,
-                            text=text,
-                            language=a.language,
-                            attachments=attachments,
-                            is_automatic=True,
-                            delivery_status="pending",
-                            auto_kind=p.kind.value,
-                            template_key=p.kind.value if p.kind is not AutoKind.KEYWORD else None,
-                        )
-                    )
+                    if text is not None:
+                        out.append(_message(a, conv_id, p, text, attachments, now))
         return out
 
     def _content(
         self,
         p: Planned,
         catalogue: TemplateCatalogue,
-        a: Arrival,
-        facts: ShopFacts,
-        opening: datetime,
-        now: datetime,
+        language: str | None,
+        values: dict[str, object],
     ) -> tuple[str | None, tuple[str, ...]]:
-        if p.keyword is not None:
-            if p.keyword.kind is ContentKind.IMAGE:
-                return "", (p.keyword.content.strip(),)
-            return p.keyword.content.strip(), ()
-        return self._text(catalogue, p.kind.value, a, facts, opening, now), ()
+        if p.keyword is None:
+            return self._render(catalogue, p.kind, language, values), ()
+        if p.keyword.kind is ContentKind.IMAGE:
+            return "", (p.keyword.content.strip(),)
+        return p.keyword.content.strip(), ()
 
-    def _text(
+    def _render(
         self,
         catalogue: TemplateCatalogue,
-        key: str,
-        a: Arrival,
-        facts: ShopFacts,
-        opening: datetime,
-        now: datetime,
+        kind: AutoKind,
+        language: str | None,
+        values: dict[str, object],
     ) -> str | None:
-        if key not in catalogue:
+        """The automatic template named like its kind, in the buyer's language."""
+        if kind.value not in catalogue:
             return None
-        values: dict[str, object] = {
-            "store_name": a.store_name,
-            "working_hours": OpeningHours(
-                facts.opens, facts.closes, facts.timezone, facts.workdays
-            ),
-            "next_opening": opening,
-        }
         try:
-            return render(catalogue.get(key), a.language, values, self.formatter).text
+            return render(catalogue.get(kind.value), language, values, self.formatter).text
         except (MissingValues, InvalidInput):
             return None
+
+
+def _message(
+    a: Arrival,
+    conversation_id: int,
+    p: Planned,
+    text: str,
+    attachments: tuple[str, ...],
+    now: datetime,
+) -> NewMessage:
+    return NewMessage(
+        conversation_id=conversation_id,
+        store_id=a.conversation.store_id,
+        platform_message_id=f"{AUTO_ID_PREFIX}{p.kind.value}:{a.platform_message_id}",
+        direction=Direction.SHOP.value,
+        sent_at=max(now, a.sent_at),
+        received_at=now,
+        text=text,
+        language=a.language,
+        attachments=attachments,
+        is_automatic=True,
+        delivery_status="pending",
+        auto_kind=p.kind.value,
+        template_key=None if p.kind is AutoKind.KEYWORD else p.kind.value,
+    )

@@ -307,8 +307,6 @@ class ReplyRepository(Protocol):
         """Record a failed attempt; next_attempt_at None means give up (status failed)."""
         ...
 
-    def message_id_by_platform_id(self, store_id: int, platform_message_id: str) -> int | None: ...
-
 
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""

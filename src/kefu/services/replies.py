@@ -9,12 +9,11 @@ from datetime import datetime
 
 from kefu.domain.autoreply import AutoReplySettings, validated
 from kefu.domain.errors import DomainError, InvalidInput, NotFound
-from kefu.domain.policy import PolicyContext, PolicyResult, check
+from kefu.domain.policy import PolicyContext, PolicyResult, Severity, check
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.suggestions import MAX_SUGGESTIONS, rank
 from kefu.domain.templates import (
     MissingValues,
-    ReplyTemplate,
     TemplateCatalogue,
     TemplateError,
     ValueFormatter,
@@ -48,7 +47,7 @@ class PolicyBlocked(DomainError):
     code = "policy_blocked"
 
     def __init__(self, result: PolicyResult) -> None:
-        first = next(f for f in result.findings if f.severity.value == "block")
+        first = next(f for f in result.findings if f.severity is Severity.BLOCK)
         super().__init__(f"not sent: {first.message} ({first.excerpt!r})", rule=first.rule.value)
         self.result = result
 
@@ -161,7 +160,7 @@ class Replies:
             override = {
                 "reason": reason,
                 "rules": sorted(
-                    {f.rule.value for f in result.findings if f.severity.value == "block"}
+                    {f.rule.value for f in result.findings if f.severity is Severity.BLOCK}
                 ),
             }
         return inbox.reply(
@@ -176,9 +175,6 @@ class Replies:
         )
 
     # --- the store's settings ----------------------------------------------------------
-
-    def preview(self, template: ReplyTemplate, language: str, values: dict[str, object]) -> str:
-        return render(template, language, values, self.formatter).text
 
     def save_wording(
         self,
@@ -228,8 +224,8 @@ def save_facts(
             action="store_facts",
             entity_type="store",
             entity_id=store_id,
-            before={"signature": before.signature, "timezone": before.timezone},
-            after={"signature": facts.signature, "timezone": facts.timezone},
+            before=before.to_dict(),
+            after=facts.to_dict(),
         )
         uow.commit()
 
@@ -254,19 +250,10 @@ def save_auto_replies(
             action="auto_replies",
             entity_type="store",
             entity_id=store_id,
-            before=_auto_summary(before),
-            after=_auto_summary(settings),
+            before=before.to_dict(),
+            after=settings.to_dict(),
         )
         uow.commit()
-
-
-def _auto_summary(s: AutoReplySettings) -> dict[str, object]:
-    return {
-        "welcome": s.welcome_enabled,
-        "busy": s.busy_enabled,
-        "busy_queue_size": s.busy_queue_size,
-        "keywords": [k.keyword for k in s.keywords],
-    }
 
 
 def _detail(uow: UnitOfWork, conversation_id: int, now: datetime) -> ConversationDetail:

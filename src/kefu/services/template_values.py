@@ -128,6 +128,7 @@ def _order_facts(
     if order.promised_delivery_at:
         values["promised_date"] = order.promised_delivery_at
     parcels = [p for p in order.parcels if not p.is_reshipment] or list(order.parcels)
+    situation["shipped"] = "yes" if parcels else "no"
     if not parcels:
         return
     situation["parcels"] = "one" if len(parcels) == 1 else "two"

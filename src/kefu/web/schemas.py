@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -243,13 +243,27 @@ class AutoRepliesIn(BaseModel):
     keywords: list[KeywordIn] = Field(default_factory=list, max_length=50)
 
 
+class BulkTierIn(BaseModel):
+    min_quantity: int
+    discount_percent: int
+
+
+class FestivalIn(BaseModel):
+    name: str = Field(max_length=40)
+    start: tuple[int, int] = Field(description="(month, day)")
+    end: tuple[int, int] = Field(description="(month, day)")
+
+
 class ShopFactsIn(BaseModel):
+    """A store's facts for templates; every field is checked by the domain (field named)."""
+
     signature: str = Field(default="", max_length=100)
     timezone: str = "Asia/Shanghai"
     opens: time = time(9, 0)
     closes: time = time(18, 0)
     workdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], max_length=7)
     holiday_country: str | None = Field(default="CN", max_length=2)
+    extra_holidays: list[date] = Field(default_factory=list, max_length=366)
     handling_days: int = 3
     free_shipping_max_g: int = 2000
     free_method: str = Field(default="China Post Air Mail", max_length=100)
@@ -257,8 +271,19 @@ class ShopFactsIn(BaseModel):
     transit_days: dict[str, tuple[int, int]] = Field(default_factory=lambda: {"*": (15, 45)})
     refund_days: tuple[int, int] = (3, 20)
     help_links: dict[str, str] = Field(default_factory=dict)
+    bulk_tiers: list[BulkTierIn] = Field(
+        default_factory=lambda: [
+            BulkTierIn(min_quantity=10, discount_percent=5),
+            BulkTierIn(min_quantity=50, discount_percent=10),
+        ],
+        max_length=10,
+    )
     customs_discount_percent: int = 5
     few_left_below: int = 10
+    festivals: list[FestivalIn] = Field(
+        default_factory=lambda: [FestivalIn(name="11.11", start=(11, 1), end=(11, 20))],
+        max_length=20,
+    )
 
 
 class ReplySettingsOut(BaseModel):

@@ -2,83 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date, datetime, time
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
-from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
-from kefu.domain.shopfacts import BulkTier, Festival, ShopFacts
+from kefu.domain.autoreply import AutoReplySettings
+from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.types import Status
 from kefu.services.ports import OutgoingReply
-
-
-def facts_to_json(facts: ShopFacts) -> dict[str, Any]:
-    data = asdict(facts)
-    data["opens"], data["closes"] = (
-        facts.opens.isoformat("minutes"),
-        facts.closes.isoformat("minutes"),
-    )
-    data["workdays"] = sorted(facts.workdays)
-    data["extra_holidays"] = [d.isoformat() for d in facts.extra_holidays]
-    data["transit_days"] = {k: list(v) for k, v in facts.transit_days.items()}
-    data["refund_days"] = list(facts.refund_days)
-    data["express_methods"] = list(facts.express_methods)
-    data["help_links"] = dict(facts.help_links)
-    data["festivals"] = [
-        {"name": f.name, "start": list(f.start), "end": list(f.end)} for f in facts.festivals
-    ]
-    return data
-
-
-def facts_from_json(data: dict[str, Any]) -> ShopFacts:
-    """Stored facts (validated when saved); keys missing from old rows take the defaults."""
-    if not data:
-        return ShopFacts()
-    d = dict(data)
-    conv: dict[str, Any] = {
-        "opens": lambda v: time.fromisoformat(v),
-        "closes": lambda v: time.fromisoformat(v),
-        "workdays": frozenset,
-        "extra_holidays": lambda v: tuple(date.fromisoformat(x) for x in v),
-        "transit_days": lambda v: {k: (int(a), int(b)) for k, (a, b) in v.items()},
-        "refund_days": lambda v: (int(v[0]), int(v[1])),
-        "express_methods": tuple,
-        "bulk_tiers": lambda v: tuple(BulkTier(**x) for x in v),
-        "festivals": lambda v: tuple(
-            Festival(x["name"], tuple(x["start"]), tuple(x["end"])) for x in v
-        ),
-    }
-    for key, build in conv.items():
-        if key in d:
-            d[key] = build(d[key])
-    return ShopFacts(**d)
-
-
-def auto_to_json(settings: AutoReplySettings) -> dict[str, Any]:
-    data = asdict(settings)
-    data["keywords"] = [
-        {"keyword": k.keyword, "kind": k.kind.value, "content": k.content}
-        for k in settings.keywords
-    ]
-    return data
-
-
-def auto_from_json(data: dict[str, Any]) -> AutoReplySettings:
-    if not data:
-        return AutoReplySettings()
-    return AutoReplySettings(
-        welcome_enabled=bool(data.get("welcome_enabled", False)),
-        busy_enabled=bool(data.get("busy_enabled", False)),
-        busy_queue_size=int(data.get("busy_queue_size", 50)),
-        keywords=tuple(
-            KeywordReply(k["keyword"], ContentKind(k["kind"]), k["content"])
-            for k in data.get("keywords", [])
-        ),
-    )
 
 
 class SqlReplyRepository:
@@ -89,7 +22,7 @@ class SqlReplyRepository:
         row = self.session.get(t.StoreSettings, store_id)
         if row is None:
             return ShopFacts(), AutoReplySettings()
-        return facts_from_json(row.facts), auto_from_json(row.auto_replies)
+        return ShopFacts.from_dict(row.facts), AutoReplySettings.from_dict(row.auto_replies)
 
     def _row(self, store_id: int, now: datetime) -> t.StoreSettings:
         row = self.session.get(t.StoreSettings, store_id)
@@ -100,12 +33,12 @@ class SqlReplyRepository:
 
     def save_facts(self, store_id: int, facts: ShopFacts, now: datetime) -> None:
         row = self._row(store_id, now)
-        row.facts, row.updated_at = facts_to_json(facts), now
+        row.facts, row.updated_at = facts.to_dict(), now
         self.session.flush()
 
     def save_auto_replies(self, store_id: int, settings: AutoReplySettings, now: datetime) -> None:
         row = self._row(store_id, now)
-        row.auto_replies, row.updated_at = auto_to_json(settings), now
+        row.auto_replies, row.updated_at = settings.to_dict(), now
         self.session.flush()
 
     def overrides(self, store_id: int) -> dict[tuple[str, str], str]:
@@ -255,13 +188,5 @@ class SqlReplyRepository:
                 next_attempt_at=next_attempt_at,
                 delivery_error=error[:500],
                 delivery_attempts=attempts,
-            )
-        )
-
-    def message_id_by_platform_id(self, store_id: int, platform_message_id: str) -> int | None:
-        return self.session.scalar(
-            select(t.Message.id).where(
-                t.Message.store_id == store_id,
-                t.Message.platform_message_id == platform_message_id,
             )
         )

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
+from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.errors import NotFound
 from kefu.domain.policy import PolicyResult
 from kefu.domain.shopfacts import ShopFacts
@@ -17,7 +17,6 @@ from kefu.web.deps import AccountDep, KefuDep
 from kefu.web.schemas import (
     AutoRepliesIn,
     FindingOut,
-    KeywordIn,
     PolicyOut,
     ReplyOut,
     ReplySettingsOut,
@@ -181,55 +180,16 @@ def _store_id(uow: UnitOfWork, code: str) -> int:
 
 
 def facts_in(body: ShopFactsIn) -> ShopFacts:
-    return ShopFacts(
-        **{
-            **body.model_dump(exclude={"workdays", "express_methods", "transit_days"}),
-            "workdays": frozenset(body.workdays),
-            "express_methods": tuple(body.express_methods),
-            "transit_days": {k.upper() if k != "*" else k: v for k, v in body.transit_days.items()},
-            "holiday_country": body.holiday_country or None,
-        }
-    )
+    return ShopFacts.from_dict(body.model_dump(mode="json"))
 
 
 def facts_out(facts: ShopFacts) -> ShopFactsIn:
-    return ShopFactsIn(
-        signature=facts.signature,
-        timezone=facts.timezone,
-        opens=facts.opens,
-        closes=facts.closes,
-        workdays=sorted(facts.workdays),
-        holiday_country=facts.holiday_country,
-        handling_days=facts.handling_days,
-        free_shipping_max_g=facts.free_shipping_max_g,
-        free_method=facts.free_method,
-        express_methods=list(facts.express_methods),
-        transit_days=dict(facts.transit_days),
-        refund_days=facts.refund_days,
-        help_links=dict(facts.help_links),
-        customs_discount_percent=facts.customs_discount_percent,
-        few_left_below=facts.few_left_below,
-    )
+    return ShopFactsIn.model_validate(facts.to_dict())
 
 
 def auto_in(body: AutoRepliesIn) -> AutoReplySettings:
-    return AutoReplySettings(
-        welcome_enabled=body.welcome_enabled,
-        busy_enabled=body.busy_enabled,
-        busy_queue_size=body.busy_queue_size,
-        keywords=tuple(
-            KeywordReply(k.keyword, ContentKind(k.kind), k.content) for k in body.keywords
-        ),
-    )
+    return AutoReplySettings.from_dict(body.model_dump(mode="json"))
 
 
 def auto_out(auto: AutoReplySettings) -> AutoRepliesIn:
-    return AutoRepliesIn(
-        welcome_enabled=auto.welcome_enabled,
-        busy_enabled=auto.busy_enabled,
-        busy_queue_size=auto.busy_queue_size,
-        keywords=[
-            KeywordIn(keyword=k.keyword, kind=k.kind.value, content=k.content)
-            for k in auto.keywords
-        ],
-    )
+    return AutoRepliesIn.model_validate(auto.to_dict())
