@@ -58,7 +58,9 @@ class Kefu:
     @cached_property
     def replies(self) -> Replies:
         """Templates, formatting and the policy check, loaded once per process."""
-        return Replies(packaged_catalogue(), BabelFormatter(), OutgoingLanguageDetector())
+        return Replies(
+            packaged_catalogue(), BabelFormatter(), OutgoingLanguageDetector(), public_holidays
+        )
 
     @cached_property
     def auto_replier(self) -> AutoReplier:

@@ -93,3 +93,19 @@ def test_ranking_is_deterministic() -> None:
 )
 def test_tracking_situation(status: str | None, situation: str | None) -> None:
     assert tracking_situation(status) == situation
+
+
+def test_a_thank_you_never_gets_the_complaint_or_review_answers_of_its_group() -> None:
+    found = keys("greeting_thanks", "after_sale", tracking="in_transit")
+    assert found[0] == "greeting"
+    assert not {"after_sale_reassurance", "feedback_thanks", "price_bargaining"} & set(found)
+
+
+def test_a_delivered_order_thanked_for_gets_the_review_reminder() -> None:
+    assert "review_reminder" in keys("greeting_thanks", "after_sale", tracking="delivered")
+    assert "review_reminder" not in keys("damaged_defective", "after_sale", tracking="delivered")
+
+
+def test_without_an_intent_only_the_stage_opener_is_suggested() -> None:
+    found = keys(None, "after_sale", tracking="delivered", parcels="one")
+    assert found == ["after_sale_reassurance"]  # not customs duties, not a review request

@@ -46,13 +46,14 @@ class WorkingHours:
         return self.is_workday(local.date()) and self.start <= local.time() < self.end
 
     def next_opening(self, at: datetime) -> datetime:
-        """When a person is next at work: `at` itself while open, else the next opening time.
+        """When a person is next at work, in the shop's zone: `at` itself while open, else
+        the next opening time.
 
         Searches a year ahead, enough for any holiday set; beyond that the shop never opens.
         """
-        if self.is_open(at):
-            return at
         local = at.astimezone(self.zone)
+        if self.is_open(at):
+            return local
         day = local.date()
         if local.time() >= self.start:
             day += timedelta(days=1)

@@ -3,8 +3,10 @@
 A template fits when every condition it names holds in the conversation's situation
 (in stock or not, free shipping possible or not, one parcel or two…). Among those,
 the ones written for the buyer's intent come first, then those for the same intent
-group, then those that fit only by situation. Ties keep catalogue order, so the
-same conversation always gets the same suggestions.
+group; with no intent yet, the stage's openers. A template written for other
+questions is never suggested just because its conditions hold: a customs-duty answer
+is wrong for an after-sale buyer who asked nothing about customs. Ties keep catalogue
+order, so the same conversation always gets the same suggestions.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ MAX_SUGGESTIONS = 3
 INTENT_SCORE = 100
 GROUP_SCORE = 20
 CONDITION_SCORE = 5
+
+# Groups whose intents are unlike each other: a thank-you must not get the complaint answer.
+LOOSE_GROUPS = frozenset({"relationship", "other"})
 
 # Where a fallback is needed (no intent yet, or `other`): a sensible opener per stage.
 STAGE_DEFAULTS = {
@@ -74,9 +79,10 @@ def rank(
     for order, template in enumerate(templates):
         if template.automatic or any(situation.get(k) != v for k, v in template.when.items()):
             continue
-        score = CONDITION_SCORE * len(template.when) + _relation(template, intent, group, defaults)
-        if score <= 0 or (score < GROUP_SCORE and template.intents and group):
+        relation = _relation(template, intent, group, defaults)
+        if relation == 0 and (template.intents or not template.when):
             continue  # written for other questions, or fits nothing in particular
+        score = CONDITION_SCORE * len(template.when) + relation
         out.append(Candidate(template, score * 1000 - order))
     return sorted(out, key=lambda c: -c.score)
 
@@ -86,7 +92,7 @@ def _relation(
 ) -> int:
     if group is not None and intent in template.intents:
         return INTENT_SCORE
-    if group is not None and any(group_of(i) == group for i in template.intents):
+    if group not in LOOSE_GROUPS and any(group_of(i) == group for i in template.intents):
         return GROUP_SCORE
     if group is None and template.key in defaults:
         return GROUP_SCORE - defaults.index(template.key)

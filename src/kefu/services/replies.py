@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from kefu.domain.autoreply import AutoReplySettings, validated
 from kefu.domain.errors import DomainError, InvalidInput, NotFound
@@ -23,7 +23,12 @@ from kefu.domain.types import Marketplace
 from kefu.services import inbox
 from kefu.services.ports import Clock, LanguageDetector, UnitOfWork
 from kefu.services.readmodels import ConversationDetail
-from kefu.services.template_values import context_for, known_tokens, main_product
+from kefu.services.template_values import (
+    context_for,
+    example_values,
+    known_tokens,
+    main_product,
+)
 
 SIMILAR_PRODUCTS = 3
 UowFactory = Callable[[], UnitOfWork]
@@ -39,6 +44,17 @@ class Suggestion:
     fell_back: bool  # the buyer's language had no text
     gloss: str  # the same template in the agent's language, so they know what they send
     gloss_language: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A template as the buyer would read it, for the lead who edits the wording."""
+
+    text: str | None  # None when the wording cannot be used (see problem)
+    language: str
+    fell_back: bool
+    examples: tuple[str, ...]  # variables filled from the example order, not the store
+    problem: str | None = None
 
 
 class PolicyBlocked(DomainError):
@@ -59,6 +75,7 @@ class Replies:
     catalogue: TemplateCatalogue
     formatter: ValueFormatter
     detector: LanguageDetector
+    holidays: Callable[[str | None, int], frozenset[date]]
 
     # --- reading ---------------------------------------------------------------------
 
@@ -130,6 +147,40 @@ class Replies:
             known_tokens=known_tokens(detail),
         )
         return check(text, ctx)
+
+    def preview(
+        self,
+        store_id: int,
+        key: str,
+        language: str,
+        text: str | None = None,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> Preview:
+        """The store's wording (or a draft of it) filled with the store's facts and an
+        example order; a draft that breaks the template's rules says why instead."""
+        now = clock.now()
+        with uow:
+            facts, _ = uow.replies.settings(store_id)
+            template = self.store_catalogue(uow, store_id).get(key)
+            store = next((s for s in uow.queries.stores() if s.id == store_id), None)
+        if store is None:
+            raise NotFound(f"no store {store_id}", store=store_id)
+        hours = facts.working_hours(self.holidays(facts.holiday_country, now.year))
+        values, invented = example_values(facts, store.name, language, hours.next_opening(now))
+        try:
+            if text is not None:
+                template = template.with_text(language, text.strip())
+            shown = render(template, language, values, self.formatter)
+        except (TemplateError, MissingValues, InvalidInput) as exc:
+            return Preview(None, language, False, (), exc.message)
+        return Preview(
+            shown.text,
+            shown.language,
+            shown.fell_back,
+            tuple(sorted(n for n in template.variables if n in invented)),
+        )
 
     # --- sending ---------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.sizecharts import SizeChart
@@ -38,24 +38,9 @@ def context_for(
     similar: Sequence[str] = (),
 ) -> TemplateContext:
     situation: dict[str, str] = {"stage": detail.stage}
-    values: dict[str, object] = {
-        "buyer_name": _first_name(detail.buyer.name),
-        "signature": facts.signature.strip() or detail.store_name,
-        "store_name": detail.store_name,
-        "handling_days": facts.handling_days,
-        "free_method": facts.free_method,
-        "express_methods": list(facts.express_methods),
-        "free_limit": facts.free_shipping_max_g,
-        "refund_days_min": facts.refund_days[0],
-        "refund_days_max": facts.refund_days[1],
-        "help_url": facts.help_link(detail.buyer.language or detail.language),
-        "discount": facts.customs_discount_percent,
-        "working_hours": OpeningHours(facts.opens, facts.closes, facts.timezone, facts.workdays),
-        "similar_products": list(similar),
-    }
-    bulk = facts.bulk_offer()
-    if bulk:
-        values["bulk_min_qty"], values["bulk_discount"] = bulk.min_quantity, bulk.discount_percent
+    values = facts_values(facts, detail.store_name, detail.buyer.language or detail.language)
+    values["buyer_name"] = _first_name(detail.buyer.name)
+    values["similar_products"] = list(similar)
     festival = facts.festival_on(now)
     if festival:
         situation["festival"] = "yes"
@@ -69,6 +54,71 @@ def context_for(
     _product_facts(detail, facts, situation, values)
     _order_facts(detail, facts, situation, values)
     return TemplateContext(situation, values)
+
+
+def facts_values(facts: ShopFacts, store_name: str, language: str | None) -> dict[str, object]:
+    """The values every template of this store may use, whatever the conversation."""
+    values: dict[str, object] = {
+        "signature": facts.signature.strip() or store_name,
+        "store_name": store_name,
+        "handling_days": facts.handling_days,
+        "free_method": facts.free_method,
+        "express_methods": list(facts.express_methods),
+        "free_limit": facts.free_shipping_max_g,
+        "refund_days_min": facts.refund_days[0],
+        "refund_days_max": facts.refund_days[1],
+        "help_url": facts.help_link(language),
+        "discount": facts.customs_discount_percent,
+        "working_hours": OpeningHours(facts.opens, facts.closes, facts.timezone, facts.workdays),
+    }
+    bulk = facts.bulk_offer()
+    if bulk:
+        values["bulk_min_qty"], values["bulk_discount"] = bulk.min_quantity, bulk.discount_percent
+    return values
+
+
+def example_values(
+    facts: ShopFacts, store_name: str, language: str, next_opening: datetime
+) -> tuple[dict[str, object], frozenset[str]]:
+    """Values for previewing a template on the settings page: the store's own facts, and
+    an example order for what only a conversation has. Returns the names that are examples,
+    so the page can say which parts of the preview are invented."""
+    own = {k: v for k, v in facts_values(facts, store_name, language).items() if v is not None}
+    transit = facts.transit_for(EXAMPLE_COUNTRY) or (15, 45)
+    example: dict[str, object] = {
+        **EXAMPLE_ORDER,
+        "promised_date": (next_opening + timedelta(days=transit[1])).date(),
+        "next_opening": next_opening,
+        "transit_days_min": transit[0],
+        "transit_days_max": transit[1],
+        "festival": facts.festivals[0].name if facts.festivals else "11.11",
+        "size_chart": EXAMPLE_SIZE_CHART,
+        "help_url": f"https://help.example.com/{language}",
+        "bulk_min_qty": 10,
+        "bulk_discount": 5,
+    }
+    return {**example, **own}, frozenset(example) - frozenset(own)
+
+
+EXAMPLE_COUNTRY = "US"
+EXAMPLE_ORDER: dict[str, object] = {
+    "buyer_name": "Anna",
+    "product": "Floral summer dress",
+    "order_number": "8123456789012345",
+    "carrier": "Cainiao",
+    "tracking_number": "LP00123456789012",
+    "tracking_url": "https://global.cainiao.com/detail.htm?mailNoList=LP00123456789012",
+    "tracking_number_2": "LP00123456789013",
+    "tracking_url_2": "https://global.cainiao.com/detail.htm?mailNoList=LP00123456789013",
+    "stock_left": 4,
+    "similar_products": ["Linen summer dress", "Floral midi skirt"],
+    "parcel_weight": 450,
+    "new_total": Money(2599),
+    "country": EXAMPLE_COUNTRY,
+}
+EXAMPLE_SIZE_CHART = SizeChart(
+    "cm", ("bust", "waist"), (("S", (84, 66)), ("M", (88, 70)), ("L", (92, 74)))
+)
 
 
 def _first_name(name: str | None) -> str | None:

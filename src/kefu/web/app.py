@@ -22,6 +22,7 @@ from kefu.web import errors
 from kefu.web.api import conversations, messages, replies, reports
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
+from kefu.web.pages import settings as settings_pages
 from kefu.web.templating import make_templates
 
 log = logging.getLogger("kefu.outbox")
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(settings_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     app.mount(

@@ -13,6 +13,7 @@ from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, Not
 from kefu.services.ports import ConcurrentWriteError
 from kefu.services.replies import PolicyBlocked
 from kefu.web.i18n import translations
+from kefu.web.templating import render
 
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -46,6 +47,15 @@ def install(app: FastAPI) -> None:
             return JSONResponse(body, status_code=status)
         locale = request.cookies.get("kefu_locale", request.app.state.kefu.settings.default_locale)
         text = translations(locale if locale in ("zh_CN", "en") else "en").gettext(exc.message)
+        if request.method == "GET" and request.headers.get("HX-Request") != "true":
+            # A page opened by URL keeps the layout, so the agent can navigate on.
+            return render(
+                request.app.state.templates,
+                request,
+                "pages/error.html",
+                {"message": text, "status": status},
+                status_code=status,
+            )
         return HTMLResponse(
             f'<div class="flash error" role="alert">{escape(text)}</div>', status_code=status
         )

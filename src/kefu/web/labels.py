@@ -180,6 +180,7 @@ LABELS: dict[str, dict[str, str]] = {
         "returned": N_("Returned to sender"),
         "delivered": N_("Delivered"),
     },
+    "content_kind": {"text": N_("Text"), "image": N_("Image"), "coupon": N_("Coupon")},
     "buyer_kind": {
         "new": N_("New buyer"),
         "returning": N_("Returning buyer"),

@@ -17,6 +17,7 @@ from kefu.domain.intents import INTENT_GROUPS
 from kefu.domain.kpis import ClosedRow, MessageRow, PaymentRow
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
+from kefu.services.ports import StoreRef
 from kefu.services.readmodels import (
     BuyerView,
     ConversationDetail,
@@ -64,6 +65,14 @@ class SqlInboxQueries:
             page=page,
             page_size=filters.page_size,
         )
+
+    def stores(self) -> list[StoreRef]:
+        rows = self.session.execute(
+            select(
+                t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone, t.Store.name
+            ).order_by(t.Store.id)
+        )
+        return [StoreRef(r.id, r.code, r.platform, r.timezone, r.name) for r in rows]
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
         stores = self.session.execute(
