@@ -27,7 +27,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def kefu(tmp_path: Path, clock: FixedClock) -> Iterator[Kefu]:
-    """A fresh database with the test catalog (tests/factories.py) loaded.
+    """A fresh database with the test catalog (tests/factories.py) loaded, every store
+    given to every account.
 
     SQLite in WAL mode in a temporary folder; PostgreSQL instead when
     KEFU_TEST_DATABASE_URL names one (its public schema is emptied first).
@@ -39,5 +40,10 @@ def kefu(tmp_path: Path, clock: FixedClock) -> Iterator[Kefu]:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     app.upgrade()
     load_catalog(make_catalog(), app.uow(), NOW)
+    with app.uow() as uow:  # every agent works on every store unless a test says otherwise
+        stores = [s.id for s in uow.queries.stores()]
+        for account in uow.auth.accounts():
+            uow.auth.set_stores(account.id, stores)
+        uow.commit()
     yield app
     app.close()

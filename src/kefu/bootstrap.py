@@ -19,16 +19,19 @@ from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.classifier import IntentModel
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.engine import make_engine
+from kefu.adapters.db.kpifacts import rebuild_facts
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.adapters.evaluation import plot_confusion as plot_confusion
 from kefu.adapters.evaluation import scores
 from kefu.adapters.formatting import BabelFormatter
 from kefu.adapters.holidays import public_holidays
 from kefu.adapters.langid import OutgoingLanguageDetector
+from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
+from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.outbox import DeliveryReport, deliver_due
 from kefu.services.ports import ChannelGateway, Clock
@@ -63,6 +66,11 @@ class Kefu:
         )
 
     @cached_property
+    def auth(self) -> Auth:
+        """Sign-in and tokens; argon2id hashing is set up once per process."""
+        return Auth(Argon2Hasher())
+
+    @cached_property
     def auto_replier(self) -> AutoReplier:
         return AutoReplier(packaged_catalogue(), BabelFormatter(), public_holidays)
 
@@ -92,6 +100,12 @@ class Kefu:
         return fill_synthetic_inbox(
             self.engine, conversations, per_conversation, seed, self.clock.now(), orders
         )
+
+    def rebuild_kpi_facts(self, store: str | None = None) -> int:
+        """Write the reporting facts of every conversation (of one store) again, in one
+        transaction; returns how many conversations were done (docs/kpis.md)."""
+        with self.engine.begin() as conn:
+            return rebuild_facts(conn, store=store)
 
     def __enter__(self) -> Kefu:
         return self

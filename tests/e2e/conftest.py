@@ -8,6 +8,7 @@ launch one chromium for the session and give every test a fresh browser context
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,9 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, Page, Playwright, sync_playwright
+
+from kefu.demo.catalog import DEMO_PASSWORD
+from kefu.domain.permissions import Permission
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -92,7 +96,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
         if process.poll() is not None:
             pytest.fail(f"kefu serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(f"{url}/api/v1/colour-marks", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/sign-in", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -144,18 +148,50 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, server_url: str) -> Iterator[Page]:
-    """A page in a fresh context: no cookies, so no locale cookie and a Chinese UI."""
+    """A page in a fresh context signed in as the owner; no locale cookie, so a Chinese UI."""
     context = browser.new_context(base_url=server_url, viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(10_000)
+    sign_in(context.request, "owner")
     page = context.new_page()
     yield page
     context.close()
 
 
+def sign_in(request: APIRequestContext, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in through the form (cookies land in `request`'s jar); returns the CSRF token."""
+    form = request.get("/sign-in")
+    token = re.search(r'name="form_token" value="([^"]+)"', form.text())
+    assert token, form.text()[:500]
+    done = request.post(
+        "/sign-in",
+        form={"username": username, "password": password, "form_token": token[1]},
+        max_redirects=0,
+    )
+    assert done.status == 303, done.text()[:500]
+    account = request.get("/account").text()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', account)
+    assert csrf, account[:500]
+    return csrf[1]
+
+
 @pytest.fixture(scope="session")
 def api(playwright: Playwright, server_url: str) -> Iterator[APIRequestContext]:
-    """A plain HTTP client on the JSON API (no browser), for finding and seeding data."""
-    request = playwright.request.new_context(base_url=server_url)
+    """A plain HTTP client on the JSON API (no browser) with an owner's API token, made
+    through the account page as an integration would get one."""
+    browser_like = playwright.request.new_context(base_url=server_url)
+    csrf = sign_in(browser_like, "owner")
+    scopes = "&".join(f"scopes={p.value}" for p in Permission)
+    created = browser_like.post(
+        "/account/tokens",
+        data=f"name=e2e&{scopes}",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf},
+    )
+    token = re.search(r'data-testid="new-token">([^<]+)<', created.text())
+    assert token, created.text()[:500]
+    browser_like.dispose()
+    request = playwright.request.new_context(
+        base_url=server_url, extra_http_headers={"Authorization": f"Bearer {token[1]}"}
+    )
     yield request
     request.dispose()
 

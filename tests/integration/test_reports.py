@@ -78,6 +78,27 @@ def test_cli_prints_json_and_refuses_a_reversed_range(kefu: Kefu) -> None:
     assert reversed_range.exit_code == 2 and "before" in reversed_range.output
 
 
+def test_cli_breaks_the_report_down_by_store_with_its_platform(kefu: Kefu) -> None:
+    url = kefu.engine.url.render_as_string(hide_password=False)
+    inbox.ingest([make_message(1), make_message(2, buyer_id="b-2")], kefu.uow(), kefu.clock)
+    nov = ["--from", "2026-11-01", "--to", "2026-11-30", "--database-url", url]
+    result = CliRunner().invoke(app, ["report", "kpi", *nov, "--by", "store", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["store"]: row for row in json.loads(result.stdout)}
+    assert rows["ali-global"]["platform"] == "aliexpress"
+    assert (rows["ali-global"]["buyers_served"], rows["ebay-uk"]["buyers_served"]) == (2, 0)
+    table = CliRunner().invoke(app, ["report", "kpi", *nov, "--by", "platform", "--format", "csv"])
+    assert table.exit_code == 0 and "\naliexpress,2,0," in table.stdout
+
+
+def test_cli_writes_the_reporting_facts_again(kefu: Kefu) -> None:
+    url = kefu.engine.url.render_as_string(hide_password=False)
+    inbox.ingest([make_message(1), make_message(2, buyer_id="b-2")], kefu.uow(), kefu.clock)
+    args = ["db", "rebuild-facts", "--store", "ali-global", "--database-url", url]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and "for 2 conversations" in result.stdout, result.output
+
+
 def test_resolution_time_of_closed_conversations(kefu: Kefu) -> None:
     from sqlalchemy import select
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu
-from kefu.web.app import create_app
+from tests.web import signed_in
 
 PAGE = "/settings/replies"
 STORE = "ali-global"
@@ -19,8 +19,7 @@ STORE = "ali-global"
 
 @pytest.fixture
 def client(kefu: Kefu) -> Iterator[TestClient]:
-    with TestClient(create_app(kefu=kefu)) as c:
-        c.cookies.set("kefu_locale", "en")
+    with signed_in(kefu, locale="en") as c:
         yield c
 
 

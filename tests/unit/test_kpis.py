@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kefu.domain.calendar import WorkingHours
-from kefu.domain.kpis import Kpis, MessageRow, PaymentRow, compute, final_until
+from kefu.domain.kpis import (
+    COUNTS,
+    Kpis,
+    MessageRow,
+    PaymentRow,
+    across_stores,
+    compute,
+    final_until,
+    reply_facts,
+)
 
 SHANGHAI, LOS_ANGELES = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles")
 ZONES = {1: SHANGHAI, 2: LOS_ANGELES}
@@ -158,6 +168,48 @@ def test_splitting_the_range_adds_up_for_additive_metrics(raw: list[Raw], cut: i
         "automatic_replies",
     ):
         assert getattr(whole, name) == getattr(left, name) + getattr(right, name), name
+
+
+@given(events)
+def test_the_counts_of_each_store_add_up_to_all_stores(raw: list[Raw]) -> None:
+    # A conversation belongs to one store.
+    rows = [replace(r, store_id=1 + r.conversation_id % 2) for r in rows_from(raw)]
+    payments = [
+        PaymentRow(r.store_id, r.buyer_id, r.sent_at + timedelta(hours=1), 100) for r in rows
+    ]
+    whole = kpis(rows, payments)
+    parts = [
+        kpis([r for r in rows if r.store_id == s], [p for p in payments if p.store_id == s])
+        for s in ZONES
+    ]
+    assert counts_of(across_stores(parts)) == counts_of(whole)
+
+
+def counts_of(k: Kpis) -> dict[str, int]:
+    return {name: getattr(k, name) for name in COUNTS}
+
+
+def test_reply_facts_hold_each_answer_and_automatic_replies_apart() -> None:
+    rows = [
+        buyer(1, T0),
+        shop(1, T0 + timedelta(seconds=5), automatic=True),
+        buyer(1, T0 + timedelta(hours=1)),
+        shop(1, T0 + timedelta(hours=30)),
+        buyer(1, T0 + timedelta(hours=31)),
+        shop(1, T0 + timedelta(hours=31)),  # at the same instant: answers it
+    ]
+    hours = {1: WorkingHours(SHANGHAI)}
+    facts = reply_facts(range(10, 16), rows, zones=ZONES, hours=hours)
+    assert [(f.message_id, f.automatic, f.answer_seconds) for f in facts] == [
+        (10, False, 30 * 3600.0),
+        (11, True, None),
+        (12, False, 29 * 3600.0),
+        (14, False, 0.0),
+    ]
+    first = facts[0]
+    assert first.day == date(2026, 11, 3) and first.guided_until == T0 + timedelta(hours=48)
+    # Tuesday 10:00 to Wednesday 16:00 in Shanghai: 8 h, then 7 h.
+    assert first.answer_working_seconds == 15 * 3600.0
 
 
 def test_backlog_counts_waiting_conversations_by_age() -> None:

@@ -1,4 +1,5 @@
-"""`kefu db upgrade|downgrade`: Alembic migrations with the URL from settings."""
+"""`kefu db upgrade|downgrade|rebuild-facts`: Alembic migrations with the URL from settings,
+and the KPI report's reporting facts written again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import typer
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 
-app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app = typer.Typer(help="Database migrations and reporting facts.", no_args_is_help=True)
 Url = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL")]
 
 
@@ -31,3 +32,15 @@ def downgrade(revision: str, database_url: Url = None) -> None:
     with _kefu(database_url) as kefu:
         kefu.downgrade(revision)
     typer.echo(f"database downgraded to {revision}")
+
+
+@app.command("rebuild-facts")
+def rebuild_facts(
+    database_url: Url = None,
+    store: Annotated[str | None, typer.Option(help="only this store code")] = None,
+) -> None:
+    """Write the KPI report's facts again from the stored messages, for example after a
+    store's working hours, holidays or time zone changed."""
+    with _kefu(database_url) as kefu:
+        done = kefu.rebuild_kpi_facts(store)
+    typer.echo(f"reporting facts written again for {done} conversations")

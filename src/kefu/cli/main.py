@@ -134,6 +134,20 @@ def import_command(
         raise typer.Exit(code=2)
 
 
+def _print_demo_accounts() -> None:
+    from rich.table import Table
+
+    from kefu.demo.catalog import ACCOUNT_STORES, ACCOUNTS, DEMO_PASSWORD
+
+    table = Table(title=f"Demo accounts: every password is {DEMO_PASSWORD}")
+    for column in ("user name", "role", "stores"):
+        table.add_column(column)
+    for a in ACCOUNTS:
+        stores = "all (main account)" if a.is_main else ", ".join(ACCOUNT_STORES[a.username])
+        table.add_row(a.username, a.role, stores)
+    console.print(table)
+
+
 @app.command()
 def demo(
     db_path: Annotated[Path, typer.Option("--db", help="SQLite file to build")] = Path(
@@ -177,5 +191,6 @@ def demo(
         f"{summary.conversations} conversations, {summary.messages} messages "
         f"in {summary.languages} languages"
     )
+    _print_demo_accounts()
     if not build_only:
         serve(database_url=url, host=host, port=port, upgrade=False, sandbox=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from kefu.bootstrap import Kefu
-from kefu.demo.catalog import ACCOUNTS, build_catalog
+from kefu.demo.catalog import ACCOUNT_STORES, ACCOUNTS, DEMO_PASSWORD, build_catalog
 from kefu.demo.conversations import (
     DAMAGED_ORDER_NUMBER,
     DemoConversation,
@@ -59,6 +59,19 @@ class DemoSummary:
     languages: int
 
 
+def _sign_in_details(kefu: Kefu) -> None:
+    """Demo passwords and the stores each agent is given (printed by `kefu demo`)."""
+    now = kefu.clock.now()
+    hashed = kefu.auth.hasher.hash(DEMO_PASSWORD)
+    with kefu.uow() as uow:
+        stores = {s.code: s.id for s in uow.queries.stores()}
+        for account in uow.auth.accounts():
+            uow.auth.set_password(account.id, hashed, now)
+            codes = ACCOUNT_STORES.get(account.username, ())
+            uow.auth.set_stores(account.id, [stores[c] for c in codes if c in stores])
+        uow.commit()
+
+
 def build_demo(
     kefu: Kefu,
     *,
@@ -81,11 +94,12 @@ def build_demo(
     load_catalog(catalog, kefu.uow(), now)
     step("catalog", 1, 1)
 
-    team: dict[str, list[str]] = {}
+    _sign_in_details(kefu)
+    team: dict[str, list[str]] = {}  # "store/language" -> who may take it
     for account in ACCOUNTS:
-        if not account.is_main:
+        for store in ACCOUNT_STORES.get(account.username, ()):
             for lang in account.languages:
-                team.setdefault(lang, []).append(account.username)
+                team.setdefault(f"{store}/{lang}", []).append(account.username)
     conversations = build_conversations(rng, now, catalog, corpus, size.conversations, team)
     messages = [m for c in conversations for m in c.messages]
     for start in range(0, len(messages), BATCH):

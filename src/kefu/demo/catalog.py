@@ -46,6 +46,16 @@ ACCOUNTS = (
     AccountIn("chenjie", "陈杰 Chen Jie", "pre_sale", ("en", "ko", "ja", "tr", "ar", "he")),
 )
 
+# Every demo account signs in with this password (printed by `make demo`); never in production.
+DEMO_PASSWORD = "sunrise-demo-2026"  # noqa: S105 — the demo shop's published password
+# The stores given to each sub-account: Li Na and Chen Jie do not see the eBay store.
+ACCOUNT_STORES = {
+    "lina": ("ali-global", "amazon-us", "wish-global"),
+    "wangwei": ("ali-global", "amazon-us", "ebay-uk", "wish-global"),
+    "zhangmin": ("ali-global", "amazon-us", "ebay-uk", "wish-global"),
+    "chenjie": ("ali-global", "wish-global"),
+}
+
 COUNTRY_LANGUAGE = {
     "US": "en",
     "GB": "en",

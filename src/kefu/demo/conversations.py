@@ -179,7 +179,7 @@ def _conversation(
         elif rng.random() < 0.45:
             conv.close = True
     conv.mark = _mark(rng, intent, order)
-    team = accounts_by_language.get(buyer.language, [])
+    team = accounts_by_language.get(f"{buyer.store_code}/{buyer.language}", [])
     if team and rng.random() < 0.65:
         conv.assignee = rng.choice(team)
     return conv

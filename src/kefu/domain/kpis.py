@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,6 +78,31 @@ class Kpis:
         return self.buyers_ordered / self.buyers_asked_answered_48h
 
 
+# The counts of Kpis; the lists of response and resolution times are not counts.
+COUNTS = (
+    "buyers_served",
+    "buyers_answered",
+    "messages_received",
+    "messages_answered",
+    "answered_24h",
+    "buyers_asked_answered_48h",
+    "buyers_ordered",
+    "guided_gmv_cents",
+    "automatic_replies",
+)
+
+
+def across_stores(parts: Iterable[Kpis]) -> Kpis:
+    """The counts of several stores together. Every count is kept per store (a buyer
+    served by two stores on a day is served twice; a first inquiry is a store's), so they
+    add up; response and resolution times are not combined."""
+    total = Kpis()
+    for part in parts:
+        for name in COUNTS:
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+    return total
+
+
 def final_until(today: date) -> date:
     """T+3: the last day whose data is final on `today` (7 August → 4 August)."""
     return today - timedelta(days=FINAL_AFTER_DAYS)
@@ -99,6 +124,67 @@ def answer_times(messages: Sequence[MessageRow]) -> dict[int, datetime | None]:
             elif not m.automatic:
                 next_answer = m.sent_at
     return out
+
+
+@dataclass(frozen=True)
+class ReplyFact:
+    """What the report counts about one buyer message or one automatic reply, stored when
+    messages arrive and replies are written (docs/kpis.md "Reporting facts")."""
+
+    message_id: int
+    conversation_id: int
+    store_id: int
+    buyer_id: int
+    agent_id: int | None
+    day: date  # store-local
+    sent_at: datetime
+    automatic: bool  # an automatic reply (counted apart); otherwise a buyer message
+    answered_at: datetime | None = None  # the person's reply that answered it (answer_times)
+    answer_seconds: float | None = None
+    answer_working_seconds: float | None = None
+    guided_until: datetime | None = None  # payments until then are guided by this inquiry
+
+
+def reply_facts(
+    ids: Sequence[int],
+    messages: Sequence[MessageRow],
+    *,
+    zones: Mapping[int, ZoneInfo],
+    hours: Mapping[int, WorkingHours],
+) -> list[ReplyFact]:
+    """The facts of the buyer messages and automatic replies among `messages` (`ids[i]` is
+    the id of `messages[i]`). `messages` must hold every message of each conversation from
+    the earliest one given on, so that each buyer message meets the replies after it;
+    person replies make no fact of their own, they answer buyer messages."""
+    answers = answer_times(messages)
+    out: list[ReplyFact] = []
+    for index, (message_id, m) in enumerate(zip(ids, messages, strict=True)):
+        if not (m.from_buyer or m.automatic):
+            continue
+        fact = ReplyFact(
+            message_id=message_id,
+            conversation_id=m.conversation_id,
+            store_id=m.store_id,
+            buyer_id=m.buyer_id,
+            agent_id=m.agent_id,
+            day=m.sent_at.astimezone(zones[m.store_id]).date(),
+            sent_at=m.sent_at,
+            automatic=not m.from_buyer,
+            guided_until=m.sent_at + GUIDED_WINDOW if m.from_buyer else None,
+        )
+        answer = answers.get(index)
+        out.append(answered(fact, answer, hours[m.store_id]) if answer else fact)
+    return out
+
+
+def answered(fact: ReplyFact, at: datetime, hours: WorkingHours) -> ReplyFact:
+    """The fact of a buyer message that a person answered at `at`."""
+    return replace(
+        fact,
+        answered_at=at,
+        answer_seconds=(at - fact.sent_at).total_seconds(),
+        answer_working_seconds=hours.working_seconds(fact.sent_at, at),
+    )
 
 
 def compute(
@@ -139,8 +225,11 @@ def compute(
             wait = (m.conversation_id, answer)
             waits[wait] = min(waits.get(wait, m.sent_at), m.sent_at)
         buyer = (m.store_id, m.buyer_id)
-        if buyer not in first_inquiry or m.sent_at < first_inquiry[buyer][0]:
-            first_inquiry[buyer] = (m.sent_at, delay is not None and delay <= ANSWER_WINDOW)
+        ok = delay is not None and delay <= ANSWER_WINDOW
+        seen = first_inquiry.get(buyer)
+        # Two first messages at the same instant: an answered one makes the inquiry answered.
+        if seen is None or (m.sent_at, not ok) < (seen[0], not seen[1]):
+            first_inquiry[buyer] = (m.sent_at, ok)
     result.buyers_served, result.buyers_answered = len(served), len(answered)
     stores = {m.conversation_id: m.store_id for m in messages}
     for (conversation, reply), began in sorted(waits.items(), key=lambda w: w[1]):

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
     MANAGE_TOKENS = "manage_tokens"
+    OVERRIDE_POLICY = "override_policy"  # send a text the platform check blocks, with a reason
     # SPEC §7: never for a sub-account.
     COLLECT_PAYMENTS = "collect_payments"
     WITHDRAW_MONEY = "withdraw_money"
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MANAGE_TEMPLATES,
         Permission.MANAGE_ROUTING,
         Permission.VIEW_AUDIT,
+        Permission.OVERRIDE_POLICY,
     },
     Role.PRE_SALE: _AGENT,
     Role.AFTER_SALE: _AGENT,
@@ -81,3 +83,19 @@ def allowed(role: Role | str, permission: Permission, *, is_main: bool = False) 
     if permission in MAIN_ACCOUNT_ONLY and not is_main:
         return False
     return permission in granted
+
+
+class Access(StrEnum):
+    """What a route needs besides a permission: nothing (sign-in page) or just a session."""
+
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+
+
+# A route declares exactly one of these; the web layer refuses routes that declare none.
+Need = Permission | Access
+
+
+def permissions_of(role: Role | str, *, is_main: bool = False) -> frozenset[Permission]:
+    """Everything a role may do, as the pages list it (the same rule as `allowed`)."""
+    return frozenset(p for p in Permission if allowed(role, p, is_main=is_main))

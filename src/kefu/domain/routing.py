@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from kefu.domain.errors import FieldError, RowErrors
 from kefu.domain.types import Stage
 
 
@@ -44,6 +45,9 @@ class Agent:
     shift: Shift | None = None  # None: always on
     open_conversations: int = 0
     active: bool = True
+
+    def available_anywhere(self, at: datetime) -> bool:
+        return self.active and (self.shift is None or self.shift.covers(at))
 
     def available(self, store_id: int, at: datetime) -> bool:
         return (
@@ -96,3 +100,30 @@ class Router:
             agent.open_conversations += 1
             self.assigned[agent.id] = self.assigned.get(agent.id, 0) + 1
         return agent
+
+
+def parse_shift(data: Mapping[str, object] | None) -> dict[int, tuple[time, time]] | None:
+    """A stored shift ({"0": ["09:00", "18:00"], …}, Monday = 0) as hours per weekday.
+
+    None (no shift) means always on. Raises RowErrors naming each bad day.
+    """
+    if data is None:
+        return None
+    hours: dict[int, tuple[time, time]] = {}
+    errors: list[FieldError] = []
+    for day, span in data.items():
+        try:
+            if not isinstance(span, list | tuple) or len(span) != 2:
+                raise ValueError(span)
+            weekday = int(day)
+            start, end = time.fromisoformat(str(span[0])), time.fromisoformat(str(span[1]))
+        except ValueError:
+            errors.append(FieldError(f"shift.{day}", "is a start and an end time, 09:00–18:00"))
+            continue
+        if not 0 <= weekday <= 6 or start == end:
+            errors.append(FieldError(f"shift.{day}", "needs a weekday 0–6 and two different times"))
+            continue
+        hours[weekday] = (start, end)
+    if errors:
+        raise RowErrors(errors)
+    return hours

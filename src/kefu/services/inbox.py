@@ -55,6 +55,10 @@ class IngestReport:
         return len({e.row for e in self.errors})
 
 
+# Gives owners to new conversations (services/routing.route_new).
+Route = Callable[[UnitOfWork, Sequence[Conversation], datetime], int]
+
+
 def ingest(
     raws: Sequence[Mapping[str, object]],
     uow: UnitOfWork,
@@ -63,12 +67,14 @@ def ingest(
     first_row: int = 1,
     classifier: Classifier | None = None,
     auto_replier: AutoReplier | None = None,
+    route: Route | None = None,
 ) -> IngestReport:
     """Parse and store a batch of messages in one transaction, idempotent on (store, message id).
 
     A row with an error is reported (row number, field, reason) and skipped; the
     others are stored together. Storing the same batch twice adds nothing. With a
-    classifier, every new buyer message is triaged in the same transaction.
+    classifier, every new buyer message is triaged in the same transaction; with `route`,
+    every new conversation gets an owner from the team (live traffic, not history).
     """
     now = clock.now()
     report = IngestReport(received=len(raws))
@@ -83,7 +89,7 @@ def ingest(
         try:
             with uow:
                 accepted, duplicates, unknown = _store_batch(
-                    parsed, uow, now, classifier, auto_replier
+                    parsed, uow, now, classifier, auto_replier, route
                 )
                 uow.commit()
             break
@@ -102,6 +108,7 @@ def _store_batch(
     now: datetime,
     classifier: Classifier | None,
     auto_replier: AutoReplier | None = None,
+    route: Route | None = None,
 ) -> tuple[int, int, list[FieldError]]:
     repo = uow.inbox
     stores = repo.stores_by_code({m.store for _, m in parsed})
@@ -155,6 +162,8 @@ def _store_batch(
     facts = repo.order_facts({c.order_id for c in touched if c.order_id is not None}, now)
     for conv in touched:
         _rank(conv, facts.get(conv.order_id) if conv.order_id is not None else None)
+    if route is not None:
+        route(uow, touched, now)
     repo.save_conversations(touched)
     version = classifier.version if classifier else None
     repo.add_messages(
@@ -165,6 +174,8 @@ def _store_batch(
     )
     if auto_replier is not None:
         _auto_reply(auto_replier, uow, fresh, stores, conversations, previous, triaged, now)
+    # fresh is oldest first; automatic replies are not older than what they answer.
+    repo.record_kpi_facts((c.id for c in touched if c.id is not None), since=fresh[0].sent_at)
     return len(fresh), duplicates, errors
 
 
@@ -392,6 +403,7 @@ def reply(
                 )
             ]
         )
+        uow.inbox.record_kpi_facts([conversation_id], since=now)
         uow.inbox.audit(
             at=now,
             account_id=account_id,
@@ -440,7 +452,12 @@ def assign(
     def act(conv: Conversation, now: datetime) -> None:
         if assignee_id is not None and not uow.inbox.account_exists(assignee_id):
             raise InvalidInput("no active account with this id", field="assignee_id")
+        if assignee_id is not None:
+            agent = uow.auth.account(assignee_id)
+            if agent is not None and not agent.is_main and conv.store_id not in agent.store_ids:
+                raise InvalidInput("this agent is not given the conversation's store")
         conv.assign(assignee_id)
+        uow.inbox.set_kpi_agent(conversation_id, assignee_id)
 
     _change(conversation_id, "assign", account_id, uow, clock, act)
 

@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 from zoneinfo import ZoneInfo
 
 from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
-from kefu.domain.kpis import ClosedRow, MessageRow, PaymentRow
+from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
@@ -137,6 +137,15 @@ class InboxRepository(Protocol):
 
     def add_messages(self, messages: Sequence[NewMessage]) -> None: ...
 
+    def record_kpi_facts(self, conversation_ids: Iterable[int], since: datetime) -> None:
+        """Bring the reporting facts of these conversations in line with their messages;
+        `since` is the time of the earliest message just added (none older is new)."""
+        ...
+
+    def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
+        """The conversation's reporting facts count for its new agent."""
+        ...
+
     def account_exists(self, account_id: int) -> bool: ...
 
     def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
@@ -177,8 +186,15 @@ class InboxRepository(Protocol):
     ) -> None: ...
 
 
+# KPI breakdowns, and the key of each group: a store-local day, a store or agent id; None
+# for the agent group of unassigned conversations and when there is no breakdown.
+KpiBreakdown = Literal["day", "store", "agent"]
+KpiGroup = date | int | None
+
+
 class InboxQueries(Protocol):
-    """Read side: plain rows for lists and screens, never aggregates."""
+    """Read side: plain rows for lists and screens; the KPI report counts in the database
+    (the reporting facts), so that only what must comes back."""
 
     def inbox_page(self, filters: InboxFilters) -> InboxPage: ...
 
@@ -212,11 +228,31 @@ class InboxQueries(Protocol):
         """When each conversation still needing an answer started waiting."""
         ...
 
-    def kpi_rows(
+    def store_zones(self) -> dict[int, ZoneInfo]: ...
+
+    def store_platforms(self) -> dict[int, str]: ...
+
+    def kpi_counts(
+        self,
+        start: date,
+        end: date,
+        store: str | None,
+        agent: str | None,
+        by: KpiBreakdown | None = None,
+        *,
+        conversion: bool = True,
+    ) -> dict[KpiGroup, Kpis]:
+        """Every KPI but the response and resolution times, for the store-local days
+        start..end, counted in the reporting facts; narrowed to a store code and to an
+        agent's conversations. One set per day, store id or agent id `by` them (groups
+        with nothing to count are left out), else one set under None. Without
+        `conversion`, inquiry conversion and guided GMV are not counted (left at 0)."""
+        ...
+
+    def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
-    ) -> tuple[list[MessageRow], list[PaymentRow], dict[int, ZoneInfo]]:
-        """Messages and payments around start..end (answers may come 2 days later), and
-        each store's zone; narrowed to a store code and to an agent's conversations."""
+    ) -> tuple[list[float], list[float]]:
+        """One value per wait a person ended, in seconds and in working seconds."""
         ...
 
     def intent_corrections(self) -> list[tuple[str, str, str | None]]:
@@ -310,8 +346,169 @@ class ReplyRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AccountRecord:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    is_main: bool
+    active: bool
+    languages: tuple[str, ...]
+    store_ids: frozenset[int]
+    timezone: str
+    shift: dict[str, Any] | None
+    password_hash: str | None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    account_id: int
+    csrf: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    account_id: int
+    name: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    account: str | None  # display name; None for the system (automatic replies, imports)
+    action: str
+    entity_type: str
+    entity_id: int
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RoutingRow:
+    """An open conversation as routing sees it."""
+
+    id: int
+    store_id: int
+    stage: str
+    language: str | None
+    assignee_id: int | None
+
+
+class AuthRepository(Protocol):
+    """Accounts, sessions, tokens and sign-in attempts (team issue)."""
+
+    def account(self, account_id: int) -> AccountRecord | None: ...
+
+    def account_by_username(self, username: str) -> AccountRecord | None: ...
+
+    def accounts(self) -> list[AccountRecord]: ...
+
+    def any_password_set(self) -> bool: ...
+
+    def add_account(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        role: str,
+        is_main: bool,
+        languages: Sequence[str],
+        timezone: str,
+        shift: dict[str, Any] | None,
+        now: datetime,
+    ) -> int: ...
+
+    def update_account(self, account_id: int, **changes: Any) -> None: ...
+
+    def set_stores(self, account_id: int, store_ids: Iterable[int]) -> None: ...
+
+    def set_password(self, account_id: int, password_hash: str, now: datetime) -> None: ...
+
+    def add_session(
+        self,
+        key: str,
+        *,
+        account_id: int,
+        csrf: str,
+        now: datetime,
+        expires_at: datetime,
+        address: str,
+        user_agent: str,
+    ) -> None: ...
+
+    def session(self, key: str) -> SessionRecord | None: ...
+
+    def touch_session(self, key: str, now: datetime) -> None: ...
+
+    def delete_session(self, key: str) -> None: ...
+
+    def delete_sessions(self, account_id: int, keep: str | None = None) -> int: ...
+
+    def add_attempt(self, *, at: datetime, username: str, address: str, success: bool) -> None: ...
+
+    def failures_since(
+        self, since: datetime, username: str, address: str
+    ) -> tuple[list[datetime], list[datetime]]: ...
+
+    def add_token(
+        self,
+        *,
+        account_id: int,
+        name: str,
+        prefix: str,
+        token_hash: str,
+        scopes: Sequence[str],
+        now: datetime,
+    ) -> int: ...
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None: ...
+
+    def tokens(self, account_id: int | None = None) -> list[TokenRecord]: ...
+
+    def revoke_token(self, token_id: int, now: datetime) -> bool: ...
+
+    def touch_token(self, token_id: int, now: datetime) -> None: ...
+
+    def audit_page(
+        self,
+        *,
+        account_id: int | None,
+        action: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> list[AuditRow]: ...
+
+    def audit_actions(self) -> list[str]: ...
+
+    def store_of_conversation(self, conversation_id: int) -> int | None: ...
+
+    def update_store(self, store_id: int, *, name: str, timezone: str) -> None: ...
+
+    def open_counts(self) -> dict[int, int]: ...
+
+    def open_conversations(self, assignees: Iterable[int] | None) -> list[RoutingRow]: ...
+
+    def set_assignee(self, conversation_id: int, account_id: int | None) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
+
+    @property
+    def auth(self) -> AuthRepository: ...
 
     @property
     def replies(self) -> ReplyRepository: ...

@@ -26,6 +26,7 @@ class InboxFilters:
     mood: str | None = None  # "upset" (any upset buyer) or "threat" (any threat)
     page: int = 1
     page_size: int = PAGE_SIZE
+    visible_store_ids: frozenset[int] | None = None  # a sub-account's stores; None: all
 
 
 @dataclass(frozen=True)

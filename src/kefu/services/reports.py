@@ -1,27 +1,13 @@
-"""KPI reports: plain rows from the read side, SPEC §11 formulas from the domain."""
+"""KPI reports: SPEC §11 counts from the reporting facts, percentiles and formats here."""
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from kefu.domain.calendar import WorkingHours
-from kefu.domain.kpis import (
-    ClosedRow,
-    Kpis,
-    MessageRow,
-    PaymentRow,
-    backlog,
-    compute,
-    final_until,
-    resolution_seconds,
-)
+from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
 from kefu.services.ports import UnitOfWork
-
-# Until shop facts are editable (replies issue): SPEC §5's 9:00-18:00 Beijing time.
-DEFAULT_HOURS = WorkingHours(ZoneInfo("Asia/Shanghai"))
 
 
 @dataclass(frozen=True)
@@ -35,6 +21,8 @@ class KpiReport:
     def values(self) -> dict[str, float | None]:
         """Each metric in SPEC §11 order; None where a rate has nothing to divide by."""
         k = self.kpis
+        response, working = _hours(k.response_seconds), _hours(k.response_working_seconds)
+        resolution = _hours(k.resolution_seconds)
         return {
             "buyers_served": k.buyers_served,
             "buyers_answered": k.buyers_answered,
@@ -45,12 +33,12 @@ class KpiReport:
             "inquiry_conversion": k.inquiry_conversion,
             "guided_gmv_usd": k.guided_gmv_cents / 100,
             "automatic_replies": k.automatic_replies,
-            "response_p50_hours": _hours(k.response_seconds, 0.5),
-            "response_p90_hours": _hours(k.response_seconds, 0.9),
-            "response_p50_working_hours": _hours(k.response_working_seconds, 0.5),
-            "response_p90_working_hours": _hours(k.response_working_seconds, 0.9),
-            "resolution_p50_hours": _hours(k.resolution_seconds, 0.5),
-            "resolution_p90_hours": _hours(k.resolution_seconds, 0.9),
+            "response_p50_hours": response[0],
+            "response_p90_hours": response[1],
+            "response_p50_working_hours": working[0],
+            "response_p90_working_hours": working[1],
+            "resolution_p50_hours": resolution[0],
+            "resolution_p90_hours": resolution[1],
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -59,13 +47,30 @@ class KpiReport:
 
 
 @dataclass(frozen=True)
+class Breakdowns:
+    """The counts of a range by store, by platform and by agent (no response times)."""
+
+    by_store: list[tuple[str, Kpis]]
+    by_platform: list[tuple[str, Kpis]]
+    by_agent: list[tuple[str, Kpis]]  # by the conversations each agent holds now
+    platforms: dict[str, str]  # each store's platform, by store code
+
+
+@dataclass(frozen=True)
 class KpiDashboard:
     current: KpiReport
     previous: KpiReport  # the same number of days just before
     daily: list[tuple[date, Kpis]]
     backlog: dict[str, int]  # now, not for the range: conversations waiting, by age
-    by_store: list[tuple[str, Kpis]]
-    by_agent: list[tuple[str, Kpis]]  # by the conversations each agent holds now
+    breakdowns: Breakdowns
+
+    @property
+    def by_store(self) -> list[tuple[str, Kpis]]:
+        return self.breakdowns.by_store
+
+    @property
+    def by_agent(self) -> list[tuple[str, Kpis]]:
+        return self.breakdowns.by_agent
 
 
 def kpi_dashboard(
@@ -84,49 +89,64 @@ def kpi_dashboard(
     length = (end - start).days + 1
     before = start - timedelta(days=length)
     with uow:
-        messages, payments, zones = uow.queries.kpi_rows(before, end, store, agent)
-        closed = uow.queries.closed_conversations(before, end, store, agent)
+        current = _full(uow, start, end, store, agent)
+        previous = _full(uow, before, start - timedelta(days=1), store, agent)
+        # The trend shows messages, 24h answers and buyers served: counts without conversion.
+        daily = uow.queries.kpi_counts(start, end, store, agent, by="day", conversion=False)
+        breakdowns = _breakdowns(uow, start, end, store, agent)
         waiting = uow.queries.waiting_since(store, agent)
-        stores = uow.queries.store_labels()
-        agents = uow.queries.account_ids()
-
-    def part(rows: list[MessageRow], paid: list[PaymentRow], first: date, last: date) -> Kpis:
-        """Counts only (no working hours, no resolution): breakdowns and the daily trend."""
-        return compute(rows, paid, start=first, end=last, zones=zones)
-
-    by_store = [
-        (
-            code,
-            part(
-                [m for m in messages if m.store_id == sid],
-                [p for p in payments if p.store_id == sid],
-                start,
-                end,
-            ),
-        )
-        for sid, code in sorted(stores.items())
-        if sid in zones
-    ]
-    by_agent = [
-        (name, part([m for m in messages if m.agent_id == aid], payments, start, end))
-        for name, aid in sorted(agents.items())
-    ]
-
-    def period(first: date, last: date) -> KpiReport:
-        kpis = _full(messages, payments, closed, zones, first, last)
-        return KpiReport(first, last, store, agent, kpis)
-
-    daily = [
-        (day, part(messages, payments, day, day))
-        for day in (start + timedelta(days=i) for i in range(length))
-    ]
     return KpiDashboard(
-        period(start, end),
-        period(before, start - timedelta(days=1)),
-        daily,
+        KpiReport(start, end, store, agent, current),
+        KpiReport(before, start - timedelta(days=1), store, agent, previous),
+        [
+            (day, daily.get(day, Kpis()))
+            for day in (start + timedelta(days=i) for i in range(length))
+        ],
         backlog(waiting, now),
-        by_store,
-        by_agent,
+        breakdowns,
+    )
+
+
+def kpi_breakdowns(
+    uow: UnitOfWork,
+    *,
+    start: date,
+    end: date,
+    today: date,
+    store: str | None = None,
+    agent: str | None = None,
+    final_only: bool = False,
+) -> Breakdowns:
+    """The counts of start..end by store, platform and agent (`kefu report kpi --by`)."""
+    if final_only:
+        end = min(end, final_until(today))
+    with uow:
+        return _breakdowns(uow, start, end, store, agent)
+
+
+def _breakdowns(
+    uow: UnitOfWork, start: date, end: date, store: str | None, agent: str | None
+) -> Breakdowns:
+    """By store and by agent from the facts; a platform's stores added up (every count is
+    per store, see `across_stores`)."""
+    q = uow.queries
+    stores = q.kpi_counts(start, end, store, agent, by="store")
+    agents = q.kpi_counts(start, end, store, agent, by="agent")
+    codes, platforms = q.store_labels(), q.store_platforms()
+    shown = sorted(sid for sid, code in codes.items() if store is None or code == store)
+    return Breakdowns(
+        by_store=[(codes[sid], stores.get(sid, Kpis())) for sid in shown],
+        by_platform=[
+            (
+                platform,
+                across_stores(
+                    stores.get(sid, Kpis()) for sid in shown if platforms[sid] == platform
+                ),
+            )
+            for platform in sorted({platforms[sid] for sid in shown})
+        ],
+        by_agent=[(name, agents.get(aid, Kpis())) for name, aid in sorted(q.account_ids().items())],
+        platforms={codes[sid]: platforms[sid] for sid in shown},
     )
 
 
@@ -144,24 +164,42 @@ def kpi_report(
     if final_only:
         end = min(end, final_until(today))
     with uow:
-        messages, payments, zones = uow.queries.kpi_rows(start, end, store, agent)
-        closed = uow.queries.closed_conversations(start, end, store, agent)
-    return KpiReport(start, end, store, agent, _full(messages, payments, closed, zones, start, end))
+        kpis = _full(uow, start, end, store, agent)
+    return KpiReport(start, end, store, agent, kpis)
 
 
-def _full(
-    messages: list[MessageRow],
-    payments: list[PaymentRow],
-    closed: list[ClosedRow],
-    zones: dict[int, ZoneInfo],
-    first: date,
-    last: date,
-) -> Kpis:
-    """Every KPI of one period, response times in working hours and resolution included."""
-    hours = {store_id: DEFAULT_HOURS for store_id in zones}
-    kpis = compute(messages, payments, start=first, end=last, zones=zones, hours=hours)
-    kpis.resolution_seconds = resolution_seconds(closed, start=first, end=last, zones=zones)
+def _full(uow: UnitOfWork, first: date, last: date, store: str | None, agent: str | None) -> Kpis:
+    """Every KPI of one period: the counts and waits from the reporting facts (response
+    times in working hours were measured when each answer was written), resolution times
+    from the conversations closed on its days."""
+    q = uow.queries
+    kpis = q.kpi_counts(first, last, store, agent).get(None, Kpis())
+    kpis.response_seconds, kpis.response_working_seconds = q.response_waits(
+        first, last, store, agent
+    )
+    closed = q.closed_conversations(first, last, store, agent)
+    kpis.resolution_seconds = resolution_seconds(
+        closed, start=first, end=last, zones=q.store_zones()
+    )
     return kpis
+
+
+def breakdown_values(k: Kpis) -> dict[str, float | None]:
+    """The metrics a breakdown shows for each store, platform or agent, in SPEC §11 order."""
+    return {
+        "messages_received": k.messages_received,
+        "answered_24h": k.answered_24h,
+        "reply_rate_24h": k.reply_rate_24h,
+        "buyers_served": k.buyers_served,
+        "buyers_answered": k.buyers_answered,
+        "inquiry_conversion": k.inquiry_conversion,
+        "guided_gmv_usd": k.guided_gmv_cents / 100,
+    }
+
+
+def breakdown_rows(k: Kpis) -> list[str]:
+    """`breakdown_values` formatted for a table or a CSV file; empty where undefined."""
+    return [_format(name, value) for name, value in breakdown_values(k).items()]
 
 
 def _format(name: str, value: float | None) -> str:
@@ -174,9 +212,11 @@ def _format(name: str, value: float | None) -> str:
     return str(int(value))
 
 
-def _hours(values: list[float], quantile: float) -> float | None:
+def _hours(values: list[float]) -> tuple[float | None, float | None]:
+    """The median and the 90th percentile, in hours; None without values."""
     if not values:
-        return None
+        return None, None
     if len(values) == 1:
-        return values[0] / 3600
-    return statistics.quantiles(values, n=100, method="inclusive")[round(quantile * 100) - 1] / 3600
+        return values[0] / 3600, values[0] / 3600
+    cuts = statistics.quantiles(values, n=100, method="inclusive")  # sorts once for both
+    return cuts[49] / 3600, cuts[89] / 3600

@@ -18,14 +18,18 @@ from starlette.concurrency import run_in_threadpool
 from kefu import __version__
 from kefu.bootstrap import Kefu, bootstrap, create_sandbox
 from kefu.config import Settings
+from kefu.services import routing
 from kefu.web import errors
-from kefu.web.api import conversations, messages, replies, reports
+from kefu.web.api import conversations, messages, replies, reports, stores
+from kefu.web.pages import account as account_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
+from kefu.web.pages import team as team_pages
 from kefu.web.templating import make_templates
 
 log = logging.getLogger("kefu.outbox")
+ROUTING_SWEEP_SECONDS = 60.0
 
 
 def create_app(
@@ -64,9 +68,12 @@ def create_app(
     app.include_router(conversations.router)
     app.include_router(replies.router)
     app.include_router(reports.router)
+    app.include_router(stores.router)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(team_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     app.mount(
@@ -77,13 +84,22 @@ def create_app(
 
 
 async def _deliver_forever(kefu: Kefu) -> None:
-    """Send what the outbox holds every few seconds; a failure is logged, never fatal."""
+    """Send what the outbox holds every few seconds, and sweep routing every minute (agents
+    going off shift); a failure is logged, never fatal."""
+    last_sweep = 0.0
+    loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(kefu.settings.outbox_poll_seconds)
         try:
             await run_in_threadpool(kefu.deliver_outbox)
         except Exception:
             log.exception("outbox delivery round failed")
+        if loop.time() - last_sweep >= ROUTING_SWEEP_SECONDS:
+            last_sweep = loop.time()
+            try:
+                await run_in_threadpool(routing.sweep, kefu.uow(), kefu.clock)
+            except Exception:
+                log.exception("routing sweep failed")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

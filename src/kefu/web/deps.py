@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the app's Kefu container and the acting account."""
+"""FastAPI dependencies: the app's Kefu container (who acts: web/security.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,3 @@ def get_kefu(request: Request) -> Kefu:
 
 
 KefuDep = Annotated[Kefu, Depends(get_kefu)]
-
-
-def get_account_id(kefu: KefuDep) -> int | None:
-    """Until sign-in lands (team issue), every action is taken as the shop's main account."""
-    with kefu.uow() as uow:
-        return uow.queries.main_account_id()
-
-
-AccountDep = Annotated[int | None, Depends(get_account_id)]

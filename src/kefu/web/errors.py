@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RowErrors
+from kefu.services.auth import Forbidden, NotSignedIn, SignInFailed, Throttled
 from kefu.services.ports import ConcurrentWriteError
 from kefu.services.replies import PolicyBlocked
 from kefu.web.i18n import translations
@@ -21,6 +23,10 @@ STATUS: dict[type[DomainError], int] = {
     RowErrors: 422,
     InvalidTransition: 409,
     PolicyBlocked: 422,
+    SignInFailed: 401,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    Throttled: 429,
 }
 
 
@@ -35,6 +41,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         status = status_for(exc)
+        headers = _headers(exc)
+        if isinstance(exc, NotSignedIn) and not request.url.path.startswith("/api/"):
+            return _to_sign_in(request)
         if request.url.path.startswith("/api/"):
             body: dict[str, object] = {"error": exc.code, "message": exc.message, **_params(exc)}
             if isinstance(exc, RowErrors):
@@ -44,7 +53,7 @@ def install(app: FastAPI) -> None:
                     {**f.__dict__, "rule": f.rule.value, "severity": f.severity.value}
                     for f in exc.result.findings
                 ]
-            return JSONResponse(body, status_code=status)
+            return JSONResponse(body, status_code=status, headers=headers)
         locale = request.cookies.get("kefu_locale", request.app.state.kefu.settings.default_locale)
         text = translations(locale if locale in ("zh_CN", "en") else "en").gettext(exc.message)
         if request.method == "GET" and request.headers.get("HX-Request") != "true":
@@ -57,7 +66,9 @@ def install(app: FastAPI) -> None:
                 status_code=status,
             )
         return HTMLResponse(
-            f'<div class="flash error" role="alert">{escape(text)}</div>', status_code=status
+            f'<div class="flash error" role="alert">{escape(text)}</div>',
+            status_code=status,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -79,6 +90,30 @@ def install(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": "1"},
         )
+
+
+def _headers(exc: DomainError) -> dict[str, str]:
+    if isinstance(exc, Throttled):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, NotSignedIn | SignInFailed):
+        return {"WWW-Authenticate": 'Bearer realm="kefu"'}
+    return {}
+
+
+def _to_sign_in(request: Request) -> Response:
+    """A page asked for without a session: to the sign-in page, and back afterwards.
+    HTMX follows redirects inside the fragment, so it is told to load the page instead."""
+    target = "/sign-in?" + urlencode({"next": _local_path(request)})
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _local_path(request: Request) -> str:
+    """Where to come back to: the page asked for, or the inbox after a refused write."""
+    if request.method != "GET":
+        return "/"
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _params(exc: DomainError) -> dict[str, object]:

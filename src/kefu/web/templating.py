@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
+from kefu.domain.permissions import Permission
 from kefu.web.i18n import LOCALES, negotiate, translations
 from kefu.web.labels import labeller
 
@@ -81,6 +82,7 @@ def render(
             return ""
         return format_datetime(value, fmt, tzinfo=zone, locale=cldr(locale))
 
+    me = getattr(request.state, "principal", None)
     base = {
         "_": gettext,
         "label": labeller(gettext),
@@ -93,5 +95,8 @@ def render(
         "when": when,
         "legend": MARK_LEGEND,
         "htmx": request.headers.get("HX-Request") == "true",
+        "me": me,
+        "can": lambda name: me is not None and me.can(Permission(name)),
+        "csrf_token": (me.csrf if me is not None else None) or "",
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kefu.adapters.db import tables as t
@@ -14,10 +16,10 @@ from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
-from kefu.domain.kpis import ClosedRow, MessageRow, PaymentRow
+from kefu.domain.kpis import ANSWER_WINDOW, DAY_WINDOW, ClosedRow, Kpis
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
-from kefu.services.ports import StoreRef
+from kefu.services.ports import KpiBreakdown, KpiGroup, StoreRef
 from kefu.services.readmodels import (
     BuyerView,
     ConversationDetail,
@@ -117,53 +119,78 @@ class SqlInboxQueries:
             select(t.Message.conversation_id).where(t.Message.id == message_id)
         )
 
-    def kpi_rows(
+    def kpi_counts(
+        self,
+        start: date,
+        end: date,
+        store: str | None,
+        agent: str | None,
+        by: KpiBreakdown | None = None,
+        *,
+        conversion: bool = True,
+    ) -> dict[KpiGroup, Kpis]:
+        scope = self._kpi_scope(start, end, store, agent)
+        if scope is None:
+            return {}
+        facts = _KpiStatements(scope, _KPI_GROUPS[by] if by else None)
+        counts: dict[KpiGroup, Kpis] = defaultdict(Kpis)
+        for r in self.session.execute(facts.served()):
+            k = counts[_key(r)]
+            (
+                k.buyers_served,
+                k.buyers_answered,
+                k.messages_received,
+                k.messages_answered,
+                k.answered_24h,
+            ) = (int(v or 0) for v in r[-5:])
+        for r in self.session.execute(facts.automatic()):
+            counts[_key(r)].automatic_replies = int(r[-1])
+        if conversion:
+            for r in self.session.execute(facts.guided()):
+                k = counts[_key(r)]
+                k.buyers_asked_answered_48h, k.buyers_ordered, k.guided_gmv_cents = (
+                    int(v or 0) for v in r[-3:]
+                )
+        return {key: k for key, k in counts.items() if k != Kpis()}
+
+    def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
-    ) -> tuple[list[MessageRow], list[PaymentRow], dict[int, ZoneInfo]]:
-        # Store days reach 14 h either side of UTC; answers count up to 48 h later.
-        low = datetime.combine(start, time.min, UTC) - timedelta(days=1)
-        high = datetime.combine(end, time.max, UTC) + timedelta(days=3)
-        c, m = t.Conversation, t.Message
-        stores = select(t.Store.id, t.Store.timezone)
-        query = (
-            select(
-                m.conversation_id,
-                c.store_id,
-                c.buyer_id,
-                m.sent_at,
-                m.direction,
-                m.is_automatic,
-                c.assignee_id,
+    ) -> tuple[list[float], list[float]]:
+        f = t.KpiFact
+        scope = self._kpi_scope(start, end, store, agent)
+        if scope is None:
+            return [], []
+        # A wait runs from the first buyer message a reply answered: its longest delay.
+        # Core rows: a value per wait comes back, and the ORM's result layer costs double.
+        rows: Sequence[Any] = (
+            self.session.connection()
+            .execute(
+                select(func.max(f.answer_seconds), func.max(f.answer_working_seconds))
+                .where(*scope, f.automatic.is_(False), f.answered_at.is_not(None))
+                .group_by(f.conversation_id, f.answered_at)
             )
-            .join(c, c.id == m.conversation_id)
-            .where(m.sent_at.between(low, high))
+            .all()
         )
-        payments = select(
-            t.Order.store_id, t.Order.buyer_id, t.Order.paid_at, t.Order.total_cents
-        ).where(t.Order.paid_at.between(low, high))
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def _kpi_scope(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> list[Any] | None:
+        """Conditions on the facts for the store-local days and the scope; None when the
+        store or agent does not exist (nothing to count)."""
+        f = t.KpiFact
+        out: list[Any] = [f.day.between(start, end)]
         if store:
-            stores = stores.where(t.Store.code == store)
-            payments = payments.where(t.Order.store_id.in_(_store_ids(store)))
-        query = _scoped(query, store, agent)
-        messages = [
-            MessageRow(
-                r.conversation_id,
-                r.store_id,
-                r.buyer_id,
-                r.sent_at,
-                r.direction == "buyer",
-                r.is_automatic,
-                r.assignee_id,
-            )
-            for r in self.session.execute(query)
-        ]
-        paid = [
-            PaymentRow(r.store_id, r.buyer_id, r.paid_at, r.total_cents)
-            for r in self.session.execute(payments)
-            if r.paid_at is not None
-        ]
-        zones = {r.id: ZoneInfo(r.timezone) for r in self.session.execute(stores)}
-        return messages, paid, zones
+            store_id = self.session.scalar(_store_ids(store))
+            if store_id is None:
+                return None
+            out.append(f.store_id == store_id)
+        if agent:
+            agent_id = self.session.scalar(select(t.Account.id).where(t.Account.username == agent))
+            if agent_id is None:
+                return None
+            out.append(f.agent_id == agent_id)
+        return out
 
     def closed_conversations(
         self, start: date, end: date, store: str | None, agent: str | None
@@ -173,9 +200,8 @@ class SqlInboxQueries:
         high = datetime.combine(end, time.max, UTC) + timedelta(days=1)
         query = select(c.store_id, c.created_at, c.closed_at).where(c.closed_at.between(low, high))
         query = _scoped(query, store, agent)
-        return [
-            ClosedRow(r.store_id, r.created_at, r.closed_at) for r in self.session.execute(query)
-        ]
+        rows = self.session.connection().execute(query)  # Core rows, as for the waits
+        return [ClosedRow(r.store_id, r.created_at, r.closed_at) for r in rows]
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         c = t.Conversation
@@ -184,6 +210,17 @@ class SqlInboxQueries:
         )
         query = _scoped(query, store, agent)
         return [at for at in self.session.scalars(query) if at is not None]
+
+    def store_zones(self) -> dict[int, ZoneInfo]:
+        return {
+            r.id: ZoneInfo(r.timezone)
+            for r in self.session.execute(select(t.Store.id, t.Store.timezone))
+        }
+
+    def store_platforms(self) -> dict[int, str]:
+        return {
+            r.id: r.platform for r in self.session.execute(select(t.Store.id, t.Store.platform))
+        }
 
     def store_labels(self) -> dict[int, str]:
         return {r.id: r.code for r in self.session.execute(select(t.Store.id, t.Store.code))}
@@ -376,6 +413,120 @@ class SqlInboxQueries:
         ]
 
 
+_KPI_GROUPS: dict[str, Any] = {
+    "day": t.KpiFact.day,
+    "store": t.KpiFact.store_id,
+    "agent": t.KpiFact.agent_id,
+}
+
+
+class _KpiStatements:
+    """The report's aggregate queries over the facts of a scope, one row per group (its
+    key labelled g) or a single row without a group."""
+
+    def __init__(self, scope: list[Any], group: Any | None) -> None:
+        self.scope, self.group = scope, group
+
+    def served(self) -> Select[Any]:
+        """Buyers served and answered, messages received and answered, 24h answered: one
+        row per (day, store, buyer) served, added up per group."""
+        f = t.KpiFact
+        per_buyer = self._grouped(
+            self._facts(
+                func.count().label("received"),
+                func.sum(_within(ANSWER_WINDOW)).label("answered"),
+                func.sum(_within(DAY_WINDOW)).label("answered_24h"),
+            ).where(f.automatic.is_(False)),
+            f.day,
+            f.store_id,
+            f.buyer_id,
+        ).subquery()
+        return _outer(
+            per_buyer,
+            func.count(),
+            func.sum(case((per_buyer.c.answered > 0, 1), else_=0)),
+            func.sum(per_buyer.c.received),
+            func.sum(per_buyer.c.answered),
+            func.sum(per_buyer.c.answered_24h),
+        )
+
+    def automatic(self) -> Select[Any]:
+        return self._grouped(self._facts(func.count()).where(t.KpiFact.automatic.is_(True)))
+
+    def guided(self) -> Select[Any]:
+        """Buyers whose first inquiry in the range was answered within 48 h (the first
+        message answered in time is the first message), those who paid within 48 h of it,
+        and what they paid."""
+        f, o = t.KpiFact, t.Order
+        first = self._grouped(
+            self._facts(
+                f.store_id,
+                f.buyer_id,
+                func.min(f.sent_at).label("first_at"),
+                func.min(case((_answered_within(ANSWER_WINDOW), f.sent_at))).label("first_ok"),
+                func.min(f.guided_until).label("until"),
+            ).where(f.automatic.is_(False)),
+            f.store_id,
+            f.buyer_id,
+        ).subquery()
+        lead = [first.c.g] if self.group is not None else []
+        per_buyer = (
+            select(
+                *lead,
+                func.count(o.id).label("payments"),
+                func.coalesce(func.sum(o.total_cents), 0).label("cents"),
+            )
+            .select_from(first)
+            .outerjoin(
+                o,
+                and_(
+                    o.store_id == first.c.store_id,
+                    o.buyer_id == first.c.buyer_id,
+                    o.paid_at >= first.c.first_at,
+                    o.paid_at <= first.c.until,
+                ),
+            )
+            .where(first.c.first_at == first.c.first_ok)
+            .group_by(first.c.store_id, first.c.buyer_id, *lead)
+            .subquery()
+        )
+        return _outer(
+            per_buyer,
+            func.count(),
+            func.sum(case((per_buyer.c.payments > 0, 1), else_=0)),
+            func.sum(per_buyer.c.cents),
+        )
+
+    def _facts(self, *columns: Any) -> Select[Any]:
+        lead = [self.group.label("g")] if self.group is not None else []
+        return select(*lead, *columns).where(*self.scope)
+
+    def _grouped(self, query: Select[Any], *key: Any) -> Select[Any]:
+        """Group by `key`, then by the group unless the key has it: grouping by day,
+        store and buyer follows the day index, without sorting."""
+        group = self.group
+        extra = [group] if group is not None and all(group is not k for k in key) else []
+        return query.group_by(*key, *extra)
+
+
+def _within(window: timedelta) -> Any:
+    return case((_answered_within(window), 1), else_=0)
+
+
+def _answered_within(window: timedelta) -> Any:
+    return t.KpiFact.answer_seconds <= window.total_seconds()
+
+
+def _outer(inner: Any, *aggregates: Any) -> Select[Any]:
+    """Add up the rows of a grouped subquery per group (its column g, if it has one)."""
+    lead = [inner.c.g] if "g" in inner.c else []
+    return select(*lead, *aggregates).group_by(*lead)
+
+
+def _key(row: Any) -> KpiGroup:
+    return row.g if "g" in row._fields else None
+
+
 def _store_ids(code: str) -> Select[int]:
     return select(t.Store.id).where(t.Store.code == code)
 
@@ -405,6 +556,8 @@ def _conditions(f: InboxFilters) -> list[Any]:
         (c.intent, f.intent),
     )
     out: list[Any] = [column == value for column, value in equal if value is not None]
+    if f.visible_store_ids is not None:
+        out.append(c.store_id.in_(sorted(f.visible_store_ids)))
     if f.platform:
         out.append(c.store_id.in_(select(t.Store.id).where(t.Store.platform == f.platform)))
     if f.unassigned:

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
+from kefu.adapters.db.kpifacts import record_facts, set_agent
 from kefu.domain.conversations import Conversation
 from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
@@ -249,6 +250,12 @@ class SqlInboxRepository:
                 for m in messages
             ],
         )
+
+    def record_kpi_facts(self, conversation_ids: Iterable[int], since: datetime) -> None:
+        record_facts(self.session, conversation_ids, since=since)
+
+    def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
+        set_agent(self.session, conversation_id, agent_id)
 
     def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
         row = self.session.execute(

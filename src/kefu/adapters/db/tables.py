@@ -5,13 +5,14 @@ Times are stored in UTC. Money is stored in integer US cents.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -104,6 +105,60 @@ class Account(Base):
     languages: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # argon2id; None: no password yet (the demo before set-up, or an account not invited)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    password_changed_at: Mapped[datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # {"0": ["09:00", "18:00"], …} by weekday in the agent's zone; None: always on
+    shift: Mapped[dict[str, Any] | None]
+
+
+class AccountStore(Base):
+    """The stores given to a sub-account; the main account sees every store."""
+
+    __tablename__ = "account_stores"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+
+
+class SignInSession(Base):
+    """A signed-in browser; the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ApiToken(Base):
+    """A token for an integration: scoped, revocable, stored hashed, shown once."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class SignInAttempt(Base):
+    """Each sign-in attempt, for throttling and for the owner's audit of sign-ins."""
+
+    __tablename__ = "sign_in_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
 
 
 class Buyer(Base):
@@ -145,10 +200,14 @@ class Product(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("store_id", "order_number"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "order_number"),
+        # A buyer's orders; with the payments, for guided GMV (KPI report).
+        Index("ix_orders_buyer_paid", "buyer_id", "store_id", "paid_at", "total_cents"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
     order_number: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     total_cents: Mapped[int] = mapped_column(Integer)
@@ -276,6 +335,43 @@ class Message(Base):
     delivery_error: Mapped[str | None] = mapped_column(String(500))
     external_id: Mapped[str | None] = mapped_column(String(160))
     delivered_at: Mapped[datetime | None]
+
+
+# What the counts and the first inquiries read after the day and store (so that grouping
+# by day, store and buyer follows the index), and what the breakdowns and waits read.
+_KPI_COUNTED = ("buyer_id", "automatic", "answer_seconds", "sent_at", "guided_until")
+_KPI_WAITS = ("agent_id", "conversation_id", "answered_at", "answer_working_seconds")
+
+
+class KpiFact(Base):
+    """Reporting facts: one row per buyer message and per automatic reply, with what the KPI
+    report counts, written with the messages (docs/kpis.md "Reporting facts").
+
+    The indexes lead with each scope the report has (all stores, a store, an agent) and
+    the store-local day, and carry the columns the report reads, so that it reads only them.
+    """
+
+    __tablename__ = "kpi_facts"
+    __table_args__ = (
+        Index("ix_kpi_facts_day", "day", "store_id", *_KPI_COUNTED, *_KPI_WAITS),
+        Index("ix_kpi_facts_store_day", "store_id", "day", *_KPI_COUNTED),
+        Index("ix_kpi_facts_agent_day", "agent_id", "day", "store_id", *_KPI_COUNTED),
+        Index("ix_kpi_facts_conversation", "conversation_id"),
+    )
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id"), primary_key=True, autoincrement=False
+    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    day: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime]
+    automatic: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None]
+    answer_seconds: Mapped[float | None]
+    answer_working_seconds: Mapped[float | None]
+    guided_until: Mapped[datetime | None]
 
 
 class StoreSettings(Base):

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.adapters.db.auth import SqlAuthRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
@@ -26,6 +27,7 @@ class SqlAlchemyUnitOfWork:
         self.catalog = SqlCatalogRepository(self._session)
         self.queries = SqlInboxQueries(self._session)
         self.replies = SqlReplyRepository(self._session)
+        self.auth = SqlAuthRepository(self._session)
         return self
 
     def __exit__(

@@ -8,9 +8,13 @@ from functools import partial
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from kefu.bootstrap import Kefu
 from kefu.services import inbox
+from kefu.services.auth import Principal
+from kefu.services.routing import route_new
 from kefu.web.deps import KefuDep
 from kefu.web.schemas import IncomingMessageIn, IngestReportOut, MessageBatchIn, RowErrorOut
+from kefu.web.security import Importer
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 
@@ -47,27 +51,53 @@ MAX_BATCH = 5000
         "reason. Sending the same items again stores nothing new."
     ),
 )
-async def ingest_messages(request: Request, kefu: KefuDep) -> IngestReportOut:
+async def ingest_messages(request: Request, kefu: KefuDep, who: Importer) -> IngestReportOut:
     items = _items(await request.body())
+    allowed, refused = _within_scope(kefu, who, items)
     report = await run_in_threadpool(
         partial(
             inbox.ingest,
             classifier=kefu.ingest_classifier(),
             auto_replier=kefu.auto_replier,
+            route=route_new,
         ),
-        items,
+        [item for _, item in allowed],
         kefu.uow(),
         kefu.clock,
     )
+    rows = [row for row, _ in allowed]
+    errors = [
+        RowErrorOut(
+            row=rows[e.row - 1] if e.row else None, field=e.field, reason=e.reason, value=e.value
+        )
+        for e in report.errors
+    ] + refused
     return IngestReportOut(
-        received=report.received,
+        received=len(items),
         accepted=report.accepted,
         duplicates=report.duplicates,
-        errors=[
-            RowErrorOut(row=e.row, field=e.field, reason=e.reason, value=e.value)
-            for e in report.errors
-        ],
+        errors=sorted(errors, key=lambda e: e.row or 0),
     )
+
+
+def _within_scope(
+    kefu: Kefu, who: Principal, items: list[dict[str, object]]
+) -> tuple[list[tuple[int, dict[str, object]]], list[RowErrorOut]]:
+    """Items for stores the caller is given, with their 1-based rows; the others refused."""
+    numbered = list(enumerate(items, start=1))
+    if who.store_ids is None:
+        return numbered, []
+    with kefu.uow() as uow:
+        codes = {s.code for s in uow.queries.stores() if who.sees_store(s.id)}
+    allowed = [(n, item) for n, item in numbered if item.get("store") in codes]
+    refused = [
+        RowErrorOut(
+            row=n, field="store", reason="is not a store given to this account", value=str(store)
+        )
+        for n, item in numbered
+        if (store := item.get("store")) not in codes
+    ]
+    return allowed, refused
 
 
 def _items(body: bytes) -> list[dict[str, object]]:

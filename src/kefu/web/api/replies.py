@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from kefu.domain.autoreply import AutoReplySettings
-from kefu.domain.errors import NotFound
+from kefu.domain.permissions import Permission
 from kefu.domain.policy import PolicyResult
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import replies as reply_service
-from kefu.services.ports import UnitOfWork
-from kefu.web.deps import AccountDep, KefuDep
+from kefu.services.auth import Forbidden
+from kefu.web.deps import KefuDep
 from kefu.web.schemas import (
     AutoRepliesIn,
     FindingOut,
@@ -27,6 +27,13 @@ from kefu.web.schemas import (
     TextIn,
     WordingIn,
 )
+from kefu.web.security import (
+    InboxViewer,
+    Replier,
+    TemplateManager,
+    check_conversation,
+    visible_store,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["replies"])
 
@@ -39,8 +46,10 @@ router = APIRouter(prefix="/api/v1", tags=["replies"])
 def get_suggestions(
     conversation_id: int,
     kefu: KefuDep,
+    who: InboxViewer,
     agent_language: Annotated[Literal["zh", "en"], Query()] = "zh",
 ) -> list[SuggestionOut]:
+    check_conversation(kefu, who, conversation_id)
     found = kefu.replies.suggestions(
         conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
     )
@@ -52,7 +61,10 @@ def get_suggestions(
     response_model=PolicyOut,
     summary="The platform's rules on a draft, each finding with its place in the text",
 )
-def post_policy_check(conversation_id: int, body: TextIn, kefu: KefuDep) -> PolicyOut:
+def post_policy_check(
+    conversation_id: int, body: TextIn, kefu: KefuDep, who: InboxViewer
+) -> PolicyOut:
+    check_conversation(kefu, who, conversation_id)
     return policy_out(
         kefu.replies.check_text(conversation_id, body.text, uow=kefu.uow(), clock=kefu.clock)
     )
@@ -86,13 +98,16 @@ def post_reply(
     conversation_id: int,
     body: ReplyWithPolicyIn,
     kefu: KefuDep,
-    account: AccountDep,
+    who: Replier,
     response: Response,
 ) -> ReplyOut:
+    check_conversation(kefu, who, conversation_id)
+    if body.override_reason and not who.can(Permission.OVERRIDE_POLICY):
+        raise Forbidden("only a lead may send past the policy check")
     created = kefu.replies.send(
         conversation_id,
         body.text,
-        account_id=account,
+        account_id=who.account_id,
         request_id=body.request_id,
         uow_factory=kefu.uow,
         clock=kefu.clock,
@@ -106,12 +121,13 @@ def post_reply(
 
 @router.get("/templates", response_model=list[TemplateOut], summary="The template catalogue")
 def get_templates(
-    kefu: KefuDep, store: Annotated[str | None, Query(max_length=64)] = None
+    kefu: KefuDep, who: InboxViewer, store: Annotated[str | None, Query(max_length=64)] = None
 ) -> list[TemplateOut]:
     own: dict[tuple[str, str], str] = {}
     if store:
+        store_id = visible_store(kefu, who, store).id
         with kefu.uow() as uow:
-            own = uow.replies.overrides(_store_id(uow, store))
+            own = uow.replies.overrides(store_id)
     catalogue = kefu.replies.catalogue.with_overrides(own)
     return [
         TemplateOut(
@@ -134,28 +150,33 @@ def get_templates(
     summary="A store's own wording of a template in one language (null: back to ours)",
 )
 def put_wording(
-    store: str, key: str, language: str, body: WordingIn, kefu: KefuDep, account: AccountDep
+    store: str, key: str, language: str, body: WordingIn, kefu: KefuDep, who: TemplateManager
 ) -> None:
-    with kefu.uow() as uow:
-        store_id = _store_id(uow, store)
+    store_id = visible_store(kefu, who, store).id
     kefu.replies.save_wording(
-        store_id, key, language, body.text, account_id=account, uow=kefu.uow(), clock=kefu.clock
+        store_id,
+        key,
+        language,
+        body.text,
+        account_id=who.account_id,
+        uow=kefu.uow(),
+        clock=kefu.clock,
     )
 
 
 @router.get("/stores/{store}/reply-settings", response_model=ReplySettingsOut)
-def get_reply_settings(store: str, kefu: KefuDep) -> ReplySettingsOut:
+def get_reply_settings(store: str, kefu: KefuDep, who: TemplateManager) -> ReplySettingsOut:
+    store_id = visible_store(kefu, who, store).id
     with kefu.uow() as uow:
-        facts, auto = uow.replies.settings(_store_id(uow, store))
+        facts, auto = uow.replies.settings(store_id)
     return ReplySettingsOut(store=store, facts=facts_out(facts), auto_replies=auto_out(auto))
 
 
 @router.put("/stores/{store}/reply-settings/facts", status_code=204)
-def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, account: AccountDep) -> None:
-    with kefu.uow() as uow:
-        store_id = _store_id(uow, store)
+def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, who: TemplateManager) -> None:
+    store_id = visible_store(kefu, who, store).id
     reply_service.save_facts(
-        store_id, facts_in(body), account_id=account, uow=kefu.uow(), clock=kefu.clock
+        store_id, facts_in(body), account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
     )
 
 
@@ -164,19 +185,11 @@ def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, account: AccountDep)
     status_code=204,
     summary="Welcome, busy and keyword replies; a set that breaks SPEC §6 is refused whole",
 )
-def put_auto_replies(store: str, body: AutoRepliesIn, kefu: KefuDep, account: AccountDep) -> None:
-    with kefu.uow() as uow:
-        store_id = _store_id(uow, store)
+def put_auto_replies(store: str, body: AutoRepliesIn, kefu: KefuDep, who: TemplateManager) -> None:
+    store_id = visible_store(kefu, who, store).id
     reply_service.save_auto_replies(
-        store_id, auto_in(body), account_id=account, uow=kefu.uow(), clock=kefu.clock
+        store_id, auto_in(body), account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
     )
-
-
-def _store_id(uow: UnitOfWork, code: str) -> int:
-    found = uow.inbox.stores_by_code([code])
-    if code not in found:
-        raise NotFound(f"no store {code!r}", store=code)
-    return int(found[code].id)
 
 
 def facts_in(body: ShopFactsIn) -> ShopFacts:

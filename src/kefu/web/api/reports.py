@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field, model_validator
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
-from kefu.domain.kpis import Kpis
-from kefu.services.reports import KpiDashboard, kpi_dashboard
+from kefu.services.auth import Principal
+from kefu.services.reports import KpiDashboard, breakdown_values, kpi_dashboard
 from kefu.web.deps import KefuDep
+from kefu.web.security import ReportViewer, visible_store
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 MAX_DAYS = 366
@@ -34,8 +35,12 @@ class KpiQuery(BaseModel):
         return self
 
 
-def dashboard(kefu: Kefu, query: KpiQuery) -> KpiDashboard:
+def dashboard(kefu: Kefu, query: KpiQuery, who: Principal) -> KpiDashboard:
     """Shared by the API, the dashboard page and its CSV download."""
+    if who.store_ids is not None:
+        if not query.store:
+            raise InvalidInput("choose one of your stores (store=…)", field="store")
+        visible_store(kefu, who, query.store)  # 404 for a store not given to them
     return kpi_dashboard(
         kefu.uow(),
         start=query.start,
@@ -48,8 +53,8 @@ def dashboard(kefu: Kefu, query: KpiQuery) -> KpiDashboard:
 
 
 @router.get("/reports/kpi", summary="KPIs exactly as SPEC §11 defines them, with the period before")
-def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
-    result = dashboard(kefu, query)
+def kpi(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
+    result = dashboard(kefu, query, who)
     return {
         "from": result.current.start.isoformat(),
         "to": result.current.end.isoformat(),
@@ -62,8 +67,12 @@ def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
             "metrics": result.previous.values(),
         },
         "backlog": result.backlog,
-        "by_store": {code: _summary(k) for code, k in result.by_store},
-        "by_agent": {name: _summary(k) for name, k in result.by_agent},
+        "by_store": {
+            code: {"platform": result.breakdowns.platforms[code], **breakdown_values(k)}
+            for code, k in result.by_store
+        },
+        "by_platform": {name: breakdown_values(k) for name, k in result.breakdowns.by_platform},
+        "by_agent": {name: breakdown_values(k) for name, k in result.by_agent},
         "daily": [
             {
                 "day": day.isoformat(),
@@ -73,16 +82,4 @@ def kpi(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> dict[str, Any]:
             }
             for day, k in result.daily
         ],
-    }
-
-
-def _summary(k: Kpis) -> dict[str, float | int | None]:
-    return {
-        "messages_received": k.messages_received,
-        "answered_24h": k.answered_24h,
-        "reply_rate_24h": k.reply_rate_24h,
-        "buyers_served": k.buyers_served,
-        "buyers_answered": k.buyers_answered,
-        "inquiry_conversion": k.inquiry_conversion,
-        "guided_gmv_usd": k.guided_gmv_cents / 100,
     }

@@ -11,24 +11,40 @@ from fastapi.responses import RedirectResponse, Response
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import NotFound
+from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.services import inbox
+from kefu.services.auth import Forbidden
 from kefu.services.readmodels import ConversationDetail
 from kefu.services.replies import PolicyBlocked
-from kefu.web.deps import AccountDep, KefuDep
+from kefu.web.api.conversations import scoped, visible_options
+from kefu.web.deps import KefuDep
 from kefu.web.i18n import COOKIE, LOCALES, negotiate
 from kefu.web.schemas import InboxQuery
+from kefu.web.security import (
+    Anyone,
+    Assigner,
+    Closer,
+    InboxViewer,
+    IntentCorrector,
+    Marker,
+    Replier,
+    check_conversation,
+    check_message,
+)
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def inbox_page(request: Request, kefu: KefuDep, query: Annotated[InboxQuery, Query()]) -> Response:
-    filters = query.filters()
+def inbox_page(
+    request: Request, kefu: KefuDep, who: InboxViewer, query: Annotated[InboxQuery, Query()]
+) -> Response:
+    filters = scoped(query.filters(), who)
     with kefu.uow() as uow:
         result = uow.queries.inbox_page(filters)
-        options = uow.queries.filter_options()
+        options = visible_options(uow.queries.filter_options(), who)
     selected = {k: v for k, v in request.query_params.items() if v and k != "page"}
     name = (
         "partials/inbox_list.html"
@@ -49,7 +65,10 @@ def inbox_page(request: Request, kefu: KefuDep, query: Annotated[InboxQuery, Que
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation_page(conversation_id: int, request: Request, kefu: KefuDep) -> Response:
+def conversation_page(
+    conversation_id: int, request: Request, kefu: KefuDep, who: InboxViewer
+) -> Response:
+    check_conversation(kefu, who, conversation_id)
     detail = _detail(kefu, conversation_id)
     if detail.unread:
         inbox.mark_read(conversation_id, uow=kefu.uow(), clock=kefu.clock)
@@ -63,17 +82,20 @@ def reply_action(
     conversation_id: int,
     request: Request,
     kefu: KefuDep,
-    account: AccountDep,
+    who: Replier,
     text: Annotated[str, Form(max_length=64 * 1024)],
     request_id: Annotated[str, Form(max_length=100)],
     template_key: Annotated[str, Form(max_length=40)] = "",
     override_reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    check_conversation(kefu, who, conversation_id)
+    if override_reason and not who.can(Permission.OVERRIDE_POLICY):
+        raise Forbidden("only a lead may send past the policy check")
     try:
         kefu.replies.send(
             conversation_id,
             text,
-            account_id=account,
+            account_id=who.account_id,
             request_id=request_id,
             uow_factory=kefu.uow,
             clock=kefu.clock,
@@ -103,9 +125,11 @@ def policy_check_action(
     conversation_id: int,
     request: Request,
     kefu: KefuDep,
+    who: InboxViewer,
     text: Annotated[str, Form(max_length=64 * 1024)] = "",
 ) -> Response:
     """Checked as the agent types: the platform's rules, marked in the text."""
+    check_conversation(kefu, who, conversation_id)
     result = kefu.replies.check_text(conversation_id, text, uow=kefu.uow(), clock=kefu.clock)
     return render_page(
         request, "partials/policy.html", {"policy": result, "segments": segments(result)}
@@ -117,11 +141,16 @@ def mark_action(
     conversation_id: int,
     request: Request,
     kefu: KefuDep,
-    account: AccountDep,
+    who: Marker,
     colour_mark: Annotated[str, Form()] = "",
 ) -> Response:
+    check_conversation(kefu, who, conversation_id)
     inbox.set_mark(
-        conversation_id, colour_mark or None, account_id=account, uow=kefu.uow(), clock=kefu.clock
+        conversation_id,
+        colour_mark or None,
+        account_id=who.account_id,
+        uow=kefu.uow(),
+        clock=kefu.clock,
     )
     return _after_action(request, kefu, conversation_id)
 
@@ -131,27 +160,28 @@ def assign_action(
     conversation_id: int,
     request: Request,
     kefu: KefuDep,
-    account: AccountDep,
+    who: Assigner,
     assignee_id: Annotated[str, Form()] = "",
 ) -> Response:
+    check_conversation(kefu, who, conversation_id)
     target = int(assignee_id) if assignee_id.isdigit() else None
-    inbox.assign(conversation_id, target, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    inbox.assign(
+        conversation_id, target, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
+    )
     return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/close")
-def close_action(
-    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep
-) -> Response:
-    inbox.close(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+def close_action(conversation_id: int, request: Request, kefu: KefuDep, who: Closer) -> Response:
+    check_conversation(kefu, who, conversation_id)
+    inbox.close(conversation_id, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock)
     return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/reopen")
-def reopen_action(
-    conversation_id: int, request: Request, kefu: KefuDep, account: AccountDep
-) -> Response:
-    inbox.reopen(conversation_id, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+def reopen_action(conversation_id: int, request: Request, kefu: KefuDep, who: Closer) -> Response:
+    check_conversation(kefu, who, conversation_id)
+    inbox.reopen(conversation_id, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock)
     return _after_action(request, kefu, conversation_id)
 
 
@@ -160,19 +190,22 @@ def intent_action(
     message_id: int,
     request: Request,
     kefu: KefuDep,
-    account: AccountDep,
+    who: IntentCorrector,
     intent: Annotated[str, Form()] = "",
 ) -> Response:
     """Two clicks: open the menu under a buyer message, pick the right intent."""
-    inbox.correct_intent(message_id, intent, account_id=account, uow=kefu.uow(), clock=kefu.clock)
-    with kefu.uow() as uow:
-        conversation_id = uow.queries.conversation_of_message(message_id)
-    return _after_action(request, kefu, conversation_id or 0)
+    conversation_id = check_message(kefu, who, message_id)
+    inbox.correct_intent(
+        message_id, intent, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
+    )
+    return _after_action(request, kefu, conversation_id)
 
 
 @router.post("/ui/locale")
 def set_locale(
-    locale: Annotated[str, Form()], next_url: Annotated[str, Form(alias="next")] = "/"
+    _who: Anyone,
+    locale: Annotated[str, Form()],
+    next_url: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     """Switch the UI language; only local paths are followed back (no open redirect)."""
     target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"

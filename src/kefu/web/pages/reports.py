@@ -12,8 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 
+from kefu.services.auth import Principal
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
+from kefu.web.security import ReportViewer
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 def reports_page(
     request: Request,
     kefu: KefuDep,
+    who: ReportViewer,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     store: str | None = None,
@@ -35,12 +38,12 @@ def reports_page(
         {
             "from": start or (today - timedelta(days=29)).isoformat(),
             "to": end or today.isoformat(),
-            "store": store or None,
+            "store": store or (None if who.store_ids is None else _store_codes(kefu, who)[0]),
             "agent": agent or None,
             "final": final,
         }
     )
-    result = dashboard(kefu, query)
+    result = dashboard(kefu, query, who)
     with kefu.uow() as uow:
         options = uow.queries.filter_options()
         usernames = uow.queries.account_ids()
@@ -58,15 +61,15 @@ def reports_page(
             "query": query,
             "options": options,
             "usernames": sorted(usernames),
-            "store_codes": _store_codes(kefu),
+            "store_codes": _store_codes(kefu, who),
             "trend_json": json.dumps(trend),
         },
     )
 
 
 @router.get("/reports/kpi.csv")
-def reports_csv(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response:
-    result = dashboard(kefu, query)
+def reports_csv(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Query()]) -> Response:
+    result = dashboard(kefu, query, who)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -87,9 +90,9 @@ def reports_csv(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response:
 
 
 @router.get("/reports/kpi.xlsx")
-def reports_xlsx(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response:
+def reports_xlsx(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Query()]) -> Response:
     """The same report as a workbook: the KPIs with the period before, and one row per day."""
-    result = dashboard(kefu, query)
+    result = dashboard(kefu, query, who)
     book = Workbook()
     sheet = book.active
     sheet.title = "KPIs"
@@ -135,6 +138,6 @@ def reports_xlsx(kefu: KefuDep, query: Annotated[KpiQuery, Query()]) -> Response
     )
 
 
-def _store_codes(kefu: KefuDep) -> list[str]:
+def _store_codes(kefu: KefuDep, who: Principal) -> list[str]:
     with kefu.uow() as uow:
-        return uow.queries.store_codes()
+        return [s.code for s in uow.queries.stores() if who.sees_store(s.id)] or [""]

@@ -14,8 +14,9 @@ from kefu.domain.errors import FieldError, InvalidInput, NotFound, RowErrors
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.services import replies as reply_service
 from kefu.services.ports import StoreRef
-from kefu.web.deps import AccountDep, KefuDep
+from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate
+from kefu.web.security import TemplateManager, visible_store
 from kefu.web.settings_forms import (
     KEYWORD_ROWS,
     auto_from_form,
@@ -36,19 +37,21 @@ SECTIONS = ("facts", "auto", "templates")
 def settings_page(
     request: Request,
     kefu: KefuDep,
+    who: TemplateManager,
     store: Annotated[str | None, Query(max_length=64)] = None,
     template: Annotated[str | None, Query(max_length=40)] = None,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     saved: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    return _render(request, kefu, _store(kefu, store), template=template, lang=lang, saved=saved)
+    ref = visible_store(kefu, who, store)
+    return _render(request, kefu, ref, template=template, lang=lang, saved=saved)
 
 
 @router.post("/settings/replies/{store}/facts")
-async def save_facts(store: str, request: Request, kefu: KefuDep, account: AccountDep) -> Response:
+async def save_facts(store: str, request: Request, kefu: KefuDep, who: TemplateManager) -> Response:
     form = await request.form()
     fields = {k: str(v) for k, v in form.items()}
-    ref = _store(kefu, store)
+    ref = visible_store(kefu, who, store)
     try:
         facts = facts_from_form(fields, [str(d) for d in form.getlist("workdays")])
         if facts.holiday_country and not kefu.replies.holidays(
@@ -61,17 +64,19 @@ async def save_facts(store: str, request: Request, kefu: KefuDep, account: Accou
         return _render(
             request, kefu, ref, facts_form=fields, errors=exc.errors, section="facts", status=422
         )
-    reply_service.save_facts(ref.id, facts, account_id=account, uow=kefu.uow(), clock=kefu.clock)
+    reply_service.save_facts(
+        ref.id, facts, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
+    )
     return _back(ref, "facts")
 
 
 @router.post("/settings/replies/{store}/auto-replies")
 async def save_auto_replies(
-    store: str, request: Request, kefu: KefuDep, account: AccountDep
+    store: str, request: Request, kefu: KefuDep, who: TemplateManager
 ) -> Response:
     form = await request.form()
     fields = {k: str(v) for k, v in form.items()}
-    ref = _store(kefu, store)
+    ref = visible_store(kefu, who, store)
     try:
         settings = auto_from_form(fields)
     except RowErrors as exc:
@@ -79,7 +84,7 @@ async def save_auto_replies(
             request, kefu, ref, auto_form=fields, errors=exc.errors, section="auto", status=422
         )
     reply_service.save_auto_replies(
-        ref.id, settings, account_id=account, uow=kefu.uow(), clock=kefu.clock
+        ref.id, settings, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
     )
     return _back(ref, "auto")
 
@@ -91,12 +96,12 @@ def save_wording(
     language: str,
     request: Request,
     kefu: KefuDep,
-    account: AccountDep,
+    who: TemplateManager,
     text: Annotated[str, Form(max_length=5000)] = "",
     action: Annotated[str, Form()] = "save",
 ) -> Response:
     """Save the store's wording, or (action=revert) go back to kefu's packaged text."""
-    ref = _store(kefu, store)
+    ref = visible_store(kefu, who, store)
     _check_template(kefu, key, language)
     try:
         kefu.replies.save_wording(
@@ -104,7 +109,7 @@ def save_wording(
             key,
             language,
             None if action == "revert" else text,
-            account_id=account,
+            account_id=who.account_id,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
@@ -130,10 +135,11 @@ def preview_wording(
     language: str,
     request: Request,
     kefu: KefuDep,
+    who: TemplateManager,
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """As the lead types: the draft filled with the store's facts and an example order."""
-    ref = _store(kefu, store)
+    ref = visible_store(kefu, who, store)
     _check_template(kefu, key, language)
     preview = kefu.replies.preview(ref.id, key, language, text, uow=kefu.uow(), clock=kefu.clock)
     return render_page(request, "partials/template_preview.html", {"preview": preview})
@@ -156,8 +162,9 @@ def _render(
 ) -> Response:
     locale = negotiate(request, kefu.settings.default_locale)
     agent_language = "zh" if locale == "zh_CN" else "en"
+    me = getattr(request.state, "principal", None)
     with kefu.uow() as uow:
-        stores = uow.queries.stores()
+        stores = [s for s in uow.queries.stores() if me is None or me.sees_store(s.id)]
         facts, auto = uow.replies.settings(ref.id)
         own = uow.replies.overrides(ref.id)
     catalogue = kefu.replies.catalogue.with_overrides(own)
@@ -202,19 +209,6 @@ def _render(
         },
         status_code=status,
     )
-
-
-def _store(kefu: Kefu, code: str | None) -> StoreRef:
-    with kefu.uow() as uow:
-        stores = uow.queries.stores()
-    if not stores:
-        raise NotFound("no stores yet: import or connect a store first")
-    if code is None:
-        return stores[0]
-    found = next((s for s in stores if s.code == code), None)
-    if found is None:
-        raise NotFound(f"no store {code!r}", store=code)
-    return found
 
 
 def _check_template(kefu: Kefu, key: str, language: str) -> None:

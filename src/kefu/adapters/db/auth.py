@@ -1,0 +1,346 @@
+"""Accounts, sign-in sessions, API tokens, sign-in attempts and the audit log's read side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from kefu.adapters.db import tables as t
+from kefu.adapters.db.kpifacts import set_agent
+from kefu.services.ports import (
+    AccountRecord,
+    AuditRow,
+    RoutingRow,
+    SessionRecord,
+    TokenRecord,
+)
+
+ACCOUNT_FIELDS = frozenset(
+    {"username", "display_name", "role", "languages", "active", "timezone", "shift", "is_main"}
+)
+
+
+class SqlAuthRepository:
+    def __init__(self, session: Session) -> None:
+        self.db = session
+
+    # --- accounts ------------------------------------------------------------------
+
+    def account(self, account_id: int) -> AccountRecord | None:
+        row = self.db.get(t.Account, account_id)
+        return self._record(row) if row is not None else None
+
+    def account_by_username(self, username: str) -> AccountRecord | None:
+        row = self.db.scalar(
+            select(t.Account).where(func.lower(t.Account.username) == username.strip().lower())
+        )
+        return self._record(row) if row is not None else None
+
+    def accounts(self) -> list[AccountRecord]:
+        rows = self.db.scalars(select(t.Account).order_by(t.Account.id)).all()
+        stores = self._stores_by_account()
+        return [self._record(r, stores.get(r.id, frozenset())) for r in rows]
+
+    def any_password_set(self) -> bool:
+        return (
+            self.db.scalar(
+                select(t.Account.id).where(t.Account.password_hash.is_not(None)).limit(1)
+            )
+            is not None
+        )
+
+    def add_account(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        role: str,
+        is_main: bool,
+        languages: Sequence[str],
+        timezone: str,
+        shift: dict[str, Any] | None,
+        now: datetime,
+    ) -> int:
+        organisation = self.db.scalar(select(t.Organisation.id).order_by(t.Organisation.id))
+        if organisation is None:
+            organisation = self.db.scalar(
+                insert(t.Organisation)
+                .values(name="My shop", created_at=now)
+                .returning(t.Organisation.id)
+            )
+        new_id = self.db.scalar(
+            insert(t.Account)
+            .values(
+                organisation_id=organisation,
+                username=username,
+                display_name=display_name,
+                role=role,
+                is_main=is_main,
+                languages=list(languages),
+                active=True,
+                created_at=now,
+                timezone=timezone,
+                shift=shift,
+            )
+            .returning(t.Account.id)
+        )
+        assert new_id is not None  # noqa: S101
+        return int(new_id)
+
+    def update_account(self, account_id: int, **changes: Any) -> None:
+        unknown = set(changes) - ACCOUNT_FIELDS
+        if unknown:
+            raise ValueError(f"not account fields: {sorted(unknown)}")
+        if changes:
+            self.db.execute(update(t.Account).where(t.Account.id == account_id).values(**changes))
+
+    def set_stores(self, account_id: int, store_ids: Iterable[int]) -> None:
+        self.db.execute(delete(t.AccountStore).where(t.AccountStore.account_id == account_id))
+        rows = [{"account_id": account_id, "store_id": s} for s in sorted(set(store_ids))]
+        if rows:
+            self.db.execute(insert(t.AccountStore), rows)
+
+    def set_password(self, account_id: int, password_hash: str, now: datetime) -> None:
+        self.db.execute(
+            update(t.Account)
+            .where(t.Account.id == account_id)
+            .values(password_hash=password_hash, password_changed_at=now)
+        )
+
+    def _stores_by_account(self, account_id: int | None = None) -> dict[int, frozenset[int]]:
+        query = select(t.AccountStore.account_id, t.AccountStore.store_id)
+        if account_id is not None:
+            query = query.where(t.AccountStore.account_id == account_id)
+        out: dict[int, set[int]] = {}
+        for a, s in self.db.execute(query):
+            out.setdefault(a, set()).add(s)
+        return {a: frozenset(s) for a, s in out.items()}
+
+    def _record(self, row: t.Account, stores: frozenset[int] | None = None) -> AccountRecord:
+        if stores is None:
+            stores = self._stores_by_account(row.id).get(row.id, frozenset())
+        return AccountRecord(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            is_main=row.is_main,
+            active=row.active,
+            languages=tuple(row.languages or ()),
+            store_ids=stores,
+            timezone=row.timezone,
+            shift=row.shift,
+            password_hash=row.password_hash,
+        )
+
+    # --- sessions ------------------------------------------------------------------
+
+    def add_session(
+        self,
+        key: str,
+        *,
+        account_id: int,
+        csrf: str,
+        now: datetime,
+        expires_at: datetime,
+        address: str,
+        user_agent: str,
+    ) -> None:
+        self.db.execute(
+            insert(t.SignInSession).values(
+                id=key,
+                account_id=account_id,
+                csrf=csrf,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=expires_at,
+                address=address[:64],
+                user_agent=user_agent[:300],
+            )
+        )
+
+    def session(self, key: str) -> SessionRecord | None:
+        row = self.db.get(t.SignInSession, key)
+        if row is None:
+            return None
+        return SessionRecord(
+            row.account_id, row.csrf, row.created_at, row.last_seen_at, row.expires_at
+        )
+
+    def touch_session(self, key: str, now: datetime) -> None:
+        self.db.execute(
+            update(t.SignInSession).where(t.SignInSession.id == key).values(last_seen_at=now)
+        )
+
+    def delete_session(self, key: str) -> None:
+        self.db.execute(delete(t.SignInSession).where(t.SignInSession.id == key))
+
+    def delete_sessions(self, account_id: int, keep: str | None = None) -> int:
+        query = delete(t.SignInSession).where(t.SignInSession.account_id == account_id)
+        if keep is not None:
+            query = query.where(t.SignInSession.id != keep)
+        return int(self.db.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+    # --- sign-in attempts ------------------------------------------------------------
+
+    def add_attempt(self, *, at: datetime, username: str, address: str, success: bool) -> None:
+        self.db.execute(
+            insert(t.SignInAttempt).values(
+                at=at, username=username.strip().lower()[:64], address=address[:64], success=success
+            )
+        )
+
+    def failures_since(
+        self, since: datetime, username: str, address: str
+    ) -> tuple[list[datetime], list[datetime]]:
+        a = t.SignInAttempt
+        failed = (a.at >= since, a.success.is_(False))
+        by_account = self.db.scalars(
+            select(a.at).where(*failed, a.username == username.strip().lower()[:64])
+        ).all()
+        by_address = self.db.scalars(select(a.at).where(*failed, a.address == address[:64])).all()
+        return list(by_account), list(by_address)
+
+    # --- API tokens ------------------------------------------------------------------
+
+    def add_token(
+        self,
+        *,
+        account_id: int,
+        name: str,
+        prefix: str,
+        token_hash: str,
+        scopes: Sequence[str],
+        now: datetime,
+    ) -> int:
+        new_id = self.db.scalar(
+            insert(t.ApiToken)
+            .values(
+                account_id=account_id,
+                name=name,
+                prefix=prefix,
+                token_hash=token_hash,
+                scopes=list(scopes),
+                created_at=now,
+            )
+            .returning(t.ApiToken.id)
+        )
+        assert new_id is not None  # noqa: S101
+        return int(new_id)
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        row = self.db.scalar(select(t.ApiToken).where(t.ApiToken.token_hash == token_hash))
+        return _token(row) if row is not None else None
+
+    def tokens(self, account_id: int | None = None) -> list[TokenRecord]:
+        query = select(t.ApiToken).order_by(t.ApiToken.id)
+        if account_id is not None:
+            query = query.where(t.ApiToken.account_id == account_id)
+        return [_token(r) for r in self.db.scalars(query)]
+
+    def revoke_token(self, token_id: int, now: datetime) -> bool:
+        result = self.db.execute(
+            update(t.ApiToken)
+            .where(t.ApiToken.id == token_id, t.ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def touch_token(self, token_id: int, now: datetime) -> None:
+        self.db.execute(
+            update(t.ApiToken).where(t.ApiToken.id == token_id).values(last_used_at=now)
+        )
+
+    # --- the audit log ---------------------------------------------------------------
+
+    def audit_page(
+        self,
+        *,
+        account_id: int | None,
+        action: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> list[AuditRow]:
+        e = t.AuditEntry
+        query = (
+            select(e, t.Account.display_name)
+            .outerjoin(t.Account, t.Account.id == e.account_id)
+            .order_by(e.at.desc(), e.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if account_id is not None:
+            query = query.where(e.account_id == account_id)
+        if action:
+            query = query.where(e.action == action)
+        if since is not None:
+            query = query.where(e.at >= since)
+        if until is not None:
+            query = query.where(e.at < until)
+        return [
+            AuditRow(r.id, r.at, name, r.action, r.entity_type, r.entity_id, r.before, r.after)
+            for r, name in self.db.execute(query)
+        ]
+
+    def audit_actions(self) -> list[str]:
+        return list(self.db.scalars(select(t.AuditEntry.action).distinct().order_by("action")))
+
+    def update_store(self, store_id: int, *, name: str, timezone: str) -> None:
+        self.db.execute(
+            update(t.Store).where(t.Store.id == store_id).values(name=name, timezone=timezone)
+        )
+
+    # --- routing ---------------------------------------------------------------------
+
+    def open_counts(self) -> dict[int, int]:
+        c = t.Conversation
+        rows = self.db.execute(
+            select(c.assignee_id, func.count())
+            .where(c.status != "closed", c.assignee_id.is_not(None))
+            .group_by(c.assignee_id)
+        )
+        return {a: int(n) for a, n in rows if a is not None}
+
+    def open_conversations(self, assignees: Iterable[int] | None) -> list[RoutingRow]:
+        """Open conversations of these agents; None: the open ones nobody owns."""
+        c = t.Conversation
+        query = select(c.id, c.store_id, c.stage, c.language, c.assignee_id).where(
+            c.status != "closed"
+        )
+        if assignees is None:
+            query = query.where(c.assignee_id.is_(None))
+        else:
+            query = query.where(c.assignee_id.in_(sorted(set(assignees))))
+        return [RoutingRow(*r) for r in self.db.execute(query.order_by(c.id))]
+
+    def set_assignee(self, conversation_id: int, account_id: int | None) -> None:
+        self.db.execute(
+            update(t.Conversation)
+            .where(t.Conversation.id == conversation_id)
+            .values(assignee_id=account_id)
+        )
+        set_agent(self.db, conversation_id, account_id)
+
+    def store_of_conversation(self, conversation_id: int) -> int | None:
+        return self.db.scalar(
+            select(t.Conversation.store_id).where(t.Conversation.id == conversation_id)
+        )
+
+
+def _token(row: t.ApiToken) -> TokenRecord:
+    return TokenRecord(
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        prefix=row.prefix,
+        scopes=tuple(row.scopes or ()),
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+    )

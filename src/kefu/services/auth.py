@@ -1,0 +1,520 @@
+"""Sign-in, sessions, API tokens and the team's accounts (team issue; SPEC §7).
+
+Sessions and tokens are random secrets given to the client once; the database keeps
+only their SHA-256, so a copy of the database signs nobody in. A wrong password and an
+unknown account get the same answer after the same work (one argon2 verification).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kefu.domain.errors import DomainError, FieldError, InvalidInput, NotFound, RowErrors
+from kefu.domain.permissions import Permission, Role, allowed, permissions_of
+from kefu.domain.routing import parse_shift
+from kefu.domain.signin import ThrottleRule, password_problems
+from kefu.services.ports import AccountRecord, Clock, TokenRecord, UnitOfWork
+
+SESSION_IDLE = timedelta(hours=12)
+SESSION_MAX = timedelta(days=14)
+TOUCH_EVERY = timedelta(minutes=1)  # last-seen is written at most once a minute
+TOKEN_PREFIX = "kefu_"  # noqa: S105 — a marker, not a secret
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+class Hasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, stored: str | None, password: str) -> bool: ...
+
+    def needs_rehash(self, stored: str) -> bool: ...
+
+
+class SignInFailed(DomainError):
+    """Wrong user name or password: one message for both, so names cannot be probed."""
+
+    code = "sign_in_failed"
+
+
+class Throttled(DomainError):
+    code = "throttled"
+
+    def __init__(self, wait: timedelta) -> None:
+        seconds = max(1, int(wait.total_seconds()) + 1)
+        super().__init__(f"too many failed sign-ins; try again in {seconds} s", retry=seconds)
+        self.retry_after = seconds
+
+
+class NotSignedIn(DomainError):
+    code = "not_signed_in"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in person, or an integration holding one of their tokens."""
+
+    account_id: int
+    username: str
+    display_name: str
+    role: str
+    is_main: bool
+    store_ids: frozenset[int] | None  # None: every store (the main account)
+    languages: tuple[str, ...] = ()
+    csrf: str | None = None  # set for browser sessions, which must echo it on writes
+    scopes: frozenset[str] | None = None  # set for tokens: at most these permissions
+    session_key: str | None = field(default=None, repr=False)
+
+    def can(self, permission: Permission) -> bool:
+        if self.scopes is not None and permission.value not in self.scopes:
+            return False
+        return allowed(self.role, permission, is_main=self.is_main)
+
+    def sees_store(self, store_id: int) -> bool:
+        return self.store_ids is None or store_id in self.store_ids
+
+
+def principal_of(account: AccountRecord, **extra: Any) -> Principal:
+    return Principal(
+        account_id=account.id,
+        username=account.username,
+        display_name=account.display_name,
+        role=account.role,
+        is_main=account.is_main,
+        store_ids=None if account.is_main else account.store_ids,
+        languages=account.languages,
+        **extra,
+    )
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    display_name: str
+    role: str
+    password: str
+    store_ids: frozenset[int] = frozenset()
+    languages: tuple[str, ...] = ()
+    timezone: str = "Asia/Shanghai"
+    shift: dict[str, Any] | None = None
+
+
+@dataclass
+class Auth:
+    hasher: Hasher
+    rule: ThrottleRule = field(default_factory=ThrottleRule)
+
+    # --- signing in and out -----------------------------------------------------------
+
+    def sign_in(
+        self,
+        username: str,
+        password: str,
+        *,
+        address: str,
+        user_agent: str,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> tuple[str, Principal]:
+        """A new session (never one the browser brought along: no fixation)."""
+        now = clock.now()
+        name = username.strip().lower()[:64]
+        with uow:
+            by_account, by_address = uow.auth.failures_since(now - self.rule.window, name, address)
+            wait = self.rule.wait(now, by_account, by_address)
+            if wait > timedelta(0):
+                raise Throttled(wait)
+            account = uow.auth.account_by_username(name)
+            usable = account is not None and account.active and account.password_hash is not None
+            ok = self.hasher.verify(account.password_hash if account else None, password[:256])
+            uow.auth.add_attempt(at=now, username=name, address=address, success=ok and usable)
+            if not (ok and usable) or account is None:
+                if account is not None:
+                    _audit(
+                        uow, now, account.id, "sign_in_failed", account.id, None, {"from": address}
+                    )
+                uow.commit()  # the failure counts even though the sign-in does not happen
+                raise SignInFailed("wrong user name or password")
+            stored = account.password_hash
+            if stored and self.hasher.needs_rehash(stored):
+                uow.auth.set_password(account.id, self.hasher.hash(password), now)
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+            uow.auth.add_session(
+                digest(token),
+                account_id=account.id,
+                csrf=csrf,
+                now=now,
+                expires_at=now + SESSION_MAX,
+                address=address,
+                user_agent=user_agent,
+            )
+            _audit(uow, now, account.id, "sign_in", account.id, None, {"from": address})
+            uow.commit()
+        return token, principal_of(account, csrf=csrf, session_key=digest(token))
+
+    def session_principal(self, token: str, *, uow: UnitOfWork, clock: Clock) -> Principal | None:
+        """The person behind a session cookie, or None when it is unknown, idle or old."""
+        if not token or len(token) > 200:
+            return None
+        now = clock.now()
+        key = digest(token)
+        with uow:
+            found = uow.auth.session(key)
+            if found is None:
+                return None
+            if now >= found.expires_at or now - found.last_seen_at >= SESSION_IDLE:
+                uow.auth.delete_session(key)
+                uow.commit()
+                return None
+            account = uow.auth.account(found.account_id)
+            if account is None or not account.active:
+                return None
+            if now - found.last_seen_at >= TOUCH_EVERY:
+                uow.auth.touch_session(key, now)
+                uow.commit()
+        return principal_of(account, csrf=found.csrf, session_key=key)
+
+    def token_principal(self, token: str, *, uow: UnitOfWork, clock: Clock) -> Principal | None:
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        now = clock.now()
+        with uow:
+            found = uow.auth.token_by_hash(digest(token))
+            if found is None or found.revoked_at is not None:
+                return None
+            account = uow.auth.account(found.account_id)
+            if account is None or not account.active:
+                return None
+            if found.last_used_at is None or now - found.last_used_at >= TOUCH_EVERY:
+                uow.auth.touch_token(found.id, now)
+                uow.commit()
+        return principal_of(account, scopes=frozenset(found.scopes))
+
+    def sign_out(self, who: Principal, *, everywhere: bool, uow: UnitOfWork, clock: Clock) -> int:
+        """End this session, or every session of the account; returns how many ended."""
+        now = clock.now()
+        with uow:
+            if everywhere:
+                ended = uow.auth.delete_sessions(who.account_id)
+            elif who.session_key:
+                uow.auth.delete_session(who.session_key)
+                ended = 1
+            else:
+                ended = 0
+            action = "sign_out_everywhere" if everywhere else "sign_out"
+            _audit(uow, now, who.account_id, action, who.account_id, None, {"sessions": ended})
+            uow.commit()
+        return ended
+
+    def change_password(
+        self, who: Principal, current: str, new: str, *, uow: UnitOfWork, clock: Clock
+    ) -> None:
+        """Needs the current password; every other session of the account ends."""
+        now = clock.now()
+        with uow:
+            account = uow.auth.account(who.account_id)
+            if account is None or not self.hasher.verify(account.password_hash, current[:256]):
+                raise InvalidInput("the current password is wrong", field="current")
+            _check_password(new, account.username, "new")
+            uow.auth.set_password(account.id, self.hasher.hash(new), now)
+            ended = uow.auth.delete_sessions(account.id, keep=who.session_key)
+            _audit(uow, now, account.id, "password_change", account.id, None, {"ended": ended})
+            uow.commit()
+
+    # --- first run and the team ---------------------------------------------------------
+
+    def needs_setup(self, uow: UnitOfWork) -> bool:
+        """True until someone can sign in: the first visitor creates the owner."""
+        with uow:
+            return not uow.auth.any_password_set()
+
+    def set_up_owner(
+        self, username: str, display_name: str, password: str, *, uow: UnitOfWork, clock: Clock
+    ) -> int:
+        """The main account on an empty kefu; refused once any account can sign in."""
+        now = clock.now()
+        name = _check_username(username)
+        _check_password(password, name, "password")
+        with uow:
+            if uow.auth.any_password_set():
+                raise InvalidInput("kefu is already set up; sign in instead", field="username")
+            existing = next((a for a in uow.auth.accounts() if a.is_main), None)
+            if existing is not None:  # an imported shop whose owner has no password yet
+                account_id = existing.id
+                uow.auth.update_account(
+                    account_id, username=name, display_name=display_name.strip() or name
+                )
+            else:
+                account_id = uow.auth.add_account(
+                    username=name,
+                    display_name=display_name.strip() or name,
+                    role=Role.OWNER.value,
+                    is_main=True,
+                    languages=("zh", "en"),
+                    timezone="Asia/Shanghai",
+                    shift=None,
+                    now=now,
+                )
+            uow.auth.set_password(account_id, self.hasher.hash(password), now)
+            _audit(uow, now, account_id, "set_up_owner", account_id, None, {"username": name})
+            uow.commit()
+        return account_id
+
+    def create_account(
+        self, by: Principal, new: NewAccount, *, uow: UnitOfWork, clock: Clock
+    ) -> int:
+        _require(by, Permission.MANAGE_ACCOUNTS)
+        now = clock.now()
+        name = _check_username(new.username)
+        errors = _account_errors(new.role, new.timezone, new.display_name)
+        errors += [FieldError("password", p) for p in password_problems(new.password, name)]
+        if errors:
+            raise RowErrors(errors)
+        with uow:
+            if uow.auth.account_by_username(name) is not None:
+                raise InvalidInput(f"the user name {name!r} is taken", field="username")
+            account_id = uow.auth.add_account(
+                username=name,
+                display_name=new.display_name.strip(),
+                role=new.role,
+                is_main=False,
+                languages=new.languages,
+                timezone=new.timezone,
+                shift=new.shift,
+                now=now,
+            )
+            uow.auth.set_stores(account_id, new.store_ids)
+            uow.auth.set_password(account_id, self.hasher.hash(new.password), now)
+            after = _account_view(new.display_name, new.role, new.store_ids, new.languages)
+            after |= {"username": name, "timezone": new.timezone, "shift": new.shift}
+            _audit(uow, now, by.account_id, "account_create", account_id, None, after)
+            uow.commit()
+        return account_id
+
+    def update_account(
+        self,
+        by: Principal,
+        account_id: int,
+        *,
+        display_name: str,
+        role: str,
+        store_ids: Iterable[int],
+        languages: Sequence[str],
+        timezone: str,
+        shift: dict[str, Any] | None,
+        active: bool,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> None:
+        """Change a sub-account; deactivating it ends its sessions and revokes its tokens."""
+        _require(by, Permission.MANAGE_ACCOUNTS)
+        now = clock.now()
+        errors = _account_errors(role, timezone, display_name)
+        if errors:
+            raise RowErrors(errors)
+        stores = frozenset(store_ids)
+        with uow:
+            account = uow.auth.account(account_id)
+            if account is None:
+                raise NotFound(f"no account {account_id}", id=account_id)
+            if account.is_main:
+                raise InvalidInput("the main account is changed by the owner's own settings")
+            uow.auth.update_account(
+                account_id,
+                display_name=display_name.strip(),
+                role=role,
+                languages=list(languages),
+                timezone=timezone,
+                shift=shift,
+                active=active,
+            )
+            uow.auth.set_stores(account_id, stores)
+            if not active:
+                uow.auth.delete_sessions(account_id)
+                for token in uow.auth.tokens(account_id):
+                    uow.auth.revoke_token(token.id, now)
+            before = _account_view(
+                account.display_name, account.role, account.store_ids, account.languages
+            ) | {"active": account.active, "shift": account.shift}
+            after = _account_view(display_name, role, stores, languages) | {
+                "active": active,
+                "shift": shift,
+            }
+            _audit(uow, now, by.account_id, "account_update", account_id, before, after)
+            uow.commit()
+
+    def set_shift(
+        self,
+        by: Principal,
+        account_id: int,
+        *,
+        timezone: str,
+        shift: dict[str, Any] | None,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> None:
+        """A lead plans the team's hours (routing), without the rest of account management."""
+        _require(by, Permission.MANAGE_ROUTING)
+        now = clock.now()
+        errors = [e for e in _account_errors("lead", timezone, "x") if e.field == "timezone"]
+        try:
+            parse_shift(shift)
+        except RowErrors as exc:
+            errors += exc.errors
+        if errors:
+            raise RowErrors(errors)
+        with uow:
+            account = uow.auth.account(account_id)
+            if account is None or account.is_main:
+                raise NotFound(f"no agent {account_id}", id=account_id)
+            uow.auth.update_account(account_id, timezone=timezone, shift=shift)
+            before = {"timezone": account.timezone, "shift": account.shift}
+            after = {"timezone": timezone, "shift": shift}
+            _audit(uow, now, by.account_id, "shift_change", account_id, before, after)
+            uow.commit()
+
+    def reset_password(
+        self, by: Principal, account_id: int, password: str, *, uow: UnitOfWork, clock: Clock
+    ) -> None:
+        _require(by, Permission.MANAGE_ACCOUNTS)
+        now = clock.now()
+        with uow:
+            account = uow.auth.account(account_id)
+            if account is None or (account.is_main and account.id != by.account_id):
+                raise NotFound(f"no account {account_id}", id=account_id)
+            _check_password(password, account.username, "password")
+            uow.auth.set_password(account_id, self.hasher.hash(password), now)
+            uow.auth.delete_sessions(account_id)
+            _audit(uow, now, by.account_id, "password_reset", account_id, None, None)
+            uow.commit()
+
+    # --- API tokens ---------------------------------------------------------------------
+
+    def issue_token(
+        self, by: Principal, name: str, scopes: Iterable[str], *, uow: UnitOfWork, clock: Clock
+    ) -> str:
+        """A new token for `by`'s integrations, shown once: only its hash is kept."""
+        _require(by, Permission.MANAGE_TOKENS)
+        wanted = sorted(set(scopes))
+        mine = {p.value for p in permissions_of(by.role, is_main=by.is_main)}
+        errors = []
+        if not name.strip() or len(name) > 100:
+            errors.append(FieldError("name", "give the token a name of 1–100 characters"))
+        if not wanted:
+            errors.append(FieldError("scopes", "choose at least one permission"))
+        errors += [
+            FieldError("scopes", "is not a permission you hold", value=s)
+            for s in wanted
+            if s not in mine
+        ]
+        if errors:
+            raise RowErrors(errors)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = clock.now()
+        with uow:
+            token_id = uow.auth.add_token(
+                account_id=by.account_id,
+                name=name.strip(),
+                prefix=secret[: len(TOKEN_PREFIX) + 6],
+                token_hash=digest(secret),
+                scopes=wanted,
+                now=now,
+            )
+            after = {"name": name.strip(), "scopes": wanted}
+            _audit(uow, now, by.account_id, "token_create", token_id, None, after, "api_token")
+            uow.commit()
+        return secret
+
+    def tokens(self, by: Principal, *, uow: UnitOfWork) -> list[TokenRecord]:
+        _require(by, Permission.MANAGE_TOKENS)
+        with uow:
+            return uow.auth.tokens(None if by.is_main else by.account_id)
+
+    def revoke_token(self, by: Principal, token_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
+        _require(by, Permission.MANAGE_TOKENS)
+        now = clock.now()
+        with uow:
+            mine = {t.id for t in uow.auth.tokens(None if by.is_main else by.account_id)}
+            if token_id not in mine:
+                raise NotFound(f"no token {token_id}", id=token_id)
+            if uow.auth.revoke_token(token_id, now):
+                _audit(uow, now, by.account_id, "token_revoke", token_id, None, None, "api_token")
+            uow.commit()
+
+
+def _require(by: Principal, permission: Permission) -> None:
+    if not by.can(permission):
+        raise Forbidden(f"this needs the permission {permission.value!r}")
+
+
+def _check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not 2 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
+        raise InvalidInput("a user name is 2–64 letters, digits, '.', '_' or '-'", field="username")
+    return name
+
+
+def _check_password(password: str, username: str, field_name: str) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise RowErrors([FieldError(field_name, p) for p in problems])
+
+
+def _account_errors(role: str, timezone: str, display_name: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if role not in {r.value for r in Role} or role == Role.OWNER.value:
+        errors.append(
+            FieldError("role", "is one of lead, pre_sale, after_sale or analyst", value=role)
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(FieldError("timezone", "is not an IANA time zone", value=timezone))
+    if not display_name.strip() or len(display_name) > 200:
+        errors.append(FieldError("display_name", "is 1–200 characters"))
+    return errors
+
+
+def _account_view(
+    display_name: str, role: str, stores: Iterable[int], languages: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "display_name": display_name.strip(),
+        "role": role,
+        "stores": sorted(stores),
+        "languages": list(languages),
+    }
+
+
+def _audit(
+    uow: UnitOfWork,
+    now: datetime,
+    account_id: int | None,
+    action: str,
+    entity_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    entity_type: str = "account",
+) -> None:
+    uow.inbox.audit(
+        at=now,
+        account_id=account_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+    )
