@@ -416,4 +416,5 @@ ZH_CN = {
     "New conversations go to agents on shift; when an agent's shift ends, their open conversations go to someone on shift. Times are in the agent's own time zone; an empty day is a day off.": "新会话分配给当班客服；客服下班后，其未结会话转给当班的同事。时间按客服本人所在时区；某天留空即为休息日。",
     "No pre-sale or after-sale agents yet.": "还没有售前或售后客服。",
     "Shifts": "排班",
+    "By platform": "按平台",
 }

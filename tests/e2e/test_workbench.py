@@ -302,6 +302,10 @@ def test_the_kpi_dashboard_redraws_for_a_new_range_and_downloads_csv(page: Page)
     )  # the definition is one hover away
     trend = page.locator("canvas#trend")
     expect(trend).to_have_attribute("data-drawn", "30")  # the chart drew 30 days
+    # Each breakdown is a table and a chart: four stores, four platforms.
+    expect(page.get_by_test_id("by-store-chart")).to_have_attribute("data-drawn", "4")
+    expect(page.get_by_test_id("by-platform-chart")).to_have_attribute("data-drawn", "4")
+    expect(page.get_by_test_id("by-platform")).to_contain_text("AliExpress")
 
     today = datetime.now(UTC).date()
     page.get_by_label("开始日期").fill((today - timedelta(days=6)).isoformat())

@@ -12,13 +12,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 
+from kefu.domain.kpis import Kpis
 from kefu.services.auth import Principal
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
+from kefu.web.labels import LABELS
 from kefu.web.security import ReportViewer
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
+PLATFORM_NAMES = LABELS["platform"]
 
 
 @router.get("/reports")
@@ -63,6 +66,7 @@ def reports_page(
             "usernames": sorted(usernames),
             "store_codes": _store_codes(kefu, who),
             "trend_json": json.dumps(trend),
+            "breakdown_json": _breakdown_json,
         },
     )
 
@@ -136,6 +140,20 @@ def reports_xlsx(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Qu
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _breakdown_json(rows: list[tuple[str, Kpis]], kind: str) -> str:
+    """One bar per store, platform or agent: the 24 h reply rate (none: no messages)."""
+    return json.dumps(
+        {
+            "labels": [
+                PLATFORM_NAMES.get(name, name) if kind == "by-platform" else name
+                for name, _ in rows
+            ],
+            "reply_rate_24h": [k.reply_rate_24h for _, k in rows],
+        },
+        ensure_ascii=False,
+    ).replace("</", "<\\/")
 
 
 def _store_codes(kefu: KefuDep, who: Principal) -> list[str]:

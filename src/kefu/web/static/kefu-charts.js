@@ -25,3 +25,23 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   canvas.dataset.drawn = String(chart.data.labels.length);
 });
+
+// One bar chart per breakdown table (store, platform, agent): the 24 h reply rate.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof Chart === "undefined") return;
+  document.querySelectorAll("canvas.breakdown-chart").forEach(function (canvas) {
+    var source = document.getElementById(canvas.dataset.source);
+    if (!source) return;
+    var data = JSON.parse(source.textContent);
+    var chart = new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: [{label: canvas.dataset.rateLabel, data: data.reply_rate_24h,
+                    backgroundColor: "rgba(23,105,224,0.55)"}]
+      },
+      options: {animation: false, indexAxis: "y", scales: {x: {min: 0, max: 1}}}
+    });
+    canvas.dataset.drawn = String(chart.data.labels.length);
+  });
+});
