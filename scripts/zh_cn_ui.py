@@ -417,4 +417,6 @@ ZH_CN = {
     "No pre-sale or after-sale agents yet.": "还没有售前或售后客服。",
     "Shifts": "排班",
     "By platform": "按平台",
+    "Products this agent manages: they receive the messages about them, and other agents no longer see those conversations (Ctrl-click to choose several)": "该客服负责的商品：相关消息分配给该客服，其他客服不再看到这些会话（按住 Ctrl 可多选）",
+    "Save products": "保存商品",
 }

@@ -472,3 +472,34 @@ def test_a_lead_plans_shifts_and_a_bad_day_is_named(
     bad = client.post(path, data={"timezone": "Europe/Madrid", "start_2": "nine"})
     assert bad.status_code == 422 and "shift.2" in bad.text
     assert 'data-action="shift_change"' in client.get("/audit").text
+
+
+def test_a_product_manager_receives_its_messages_and_others_do_not_see_them(
+    client: TestClient, kefu: Kefu, team: dict[str, int]
+) -> None:
+    """SPEC §7: a sub-account manages its own products and receives the messages
+    about them. lina (ali-global) no longer sees the dress conversation; wangwei does."""
+    with kefu.uow() as uow:
+        wangwei = uow.auth.account_by_username("wangwei")
+        assert wangwei is not None
+        products = uow.auth.products_of(wangwei.store_ids)
+    dress = next(p for p in products if p.sku == "SKU-DRESS")
+    sign_in(client, kefu, "owner")
+    client.post(f"/team/{wangwei.id}/products", data={"products": [str(dress.id)]})
+    sent = client.post(
+        "/api/v1/messages",
+        json=make_message(30, buyer_id="b-30", conversation_id="dress-q", product_sku="SKU-DRESS"),
+    ).json()
+    assert sent["accepted"] == 1
+    rows = client.get("/api/v1/conversations", params={"page_size": "200"}).json()["rows"]
+    dress_row = next(
+        r for r in rows if r["buyer_name"] and r["id"] not in (team["ali"], team["ebay"])
+    )
+    assert dress_row["assignee_name"] == wangwei.display_name  # routed to the manager
+
+    sign_in(client, kefu, "lina")
+    ids = {r["id"] for r in client.get("/api/v1/conversations").json()["rows"]}
+    assert dress_row["id"] not in ids and team["ali"] in ids
+    assert client.get(f"/api/v1/conversations/{dress_row['id']}").status_code == 404
+    sign_in(client, kefu, "wangwei")
+    assert client.get(f"/api/v1/conversations/{dress_row['id']}").status_code == 200

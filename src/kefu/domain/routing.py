@@ -87,15 +87,24 @@ class Router:
     _on_shift: list[Agent] = field(default_factory=list)
 
     def assign(
-        self, *, stage: Stage, language: str | None, store_id: int, at: datetime
+        self,
+        *,
+        stage: Stage,
+        language: str | None,
+        store_id: int,
+        at: datetime,
+        managers: frozenset[int] = frozenset(),
     ) -> Agent | None:
+        """`managers`: the agents who manage the conversation's products (SPEC §7: they
+        receive the messages about them); one of them on shift with the store takes it."""
         minute = at.replace(second=0, microsecond=0)
         if minute != self._minute:
             self._minute = minute
             self._on_shift = [
                 a for a in self.agents if a.active and (a.shift is None or a.shift.covers(at))
             ]
-        agent = _pick([a for a in self._on_shift if store_id in a.stores], stage, language)
+        here = [a for a in self._on_shift if store_id in a.stores]
+        agent = _pick([a for a in here if a.id in managers] or here, stage, language)
         if agent is not None:
             agent.open_conversations += 1
             self.assigned[agent.id] = self.assigned.get(agent.id, 0) + 1

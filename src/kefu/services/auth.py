@@ -356,6 +356,29 @@ class Auth:
             _audit(uow, now, by.account_id, "account_update", account_id, before, after)
             uow.commit()
 
+    def set_products(
+        self,
+        by: Principal,
+        account_id: int,
+        product_ids: Iterable[int],
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> None:
+        """The products a sub-account manages (SPEC §7): it receives the messages about
+        them, and other agents no longer see those conversations unless assigned them."""
+        _require(by, Permission.MANAGE_ACCOUNTS)
+        now = clock.now()
+        with uow:
+            account = uow.auth.account(account_id)
+            if account is None or account.is_main:
+                raise NotFound(f"no agent {account_id}", id=account_id)
+            given, taken = uow.auth.set_product_owner(account_id, product_ids, account.store_ids)
+            if given or taken:
+                after = {"given": given, "taken_away": taken}
+                _audit(uow, now, by.account_id, "products_change", account_id, None, after)
+            uow.commit()
+
     def set_shift(
         self,
         by: Principal,

@@ -395,6 +395,15 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
+class ProductRef:
+    id: int
+    store_id: int
+    sku: str
+    title: str
+    owner_account_id: int | None
+
+
+@dataclass(frozen=True)
 class RoutingRow:
     """An open conversation as routing sees it."""
 
@@ -493,7 +502,19 @@ class AuthRepository(Protocol):
 
     def audit_actions(self) -> list[str]: ...
 
-    def store_of_conversation(self, conversation_id: int) -> int | None: ...
+    def conversation_visible(
+        self, conversation_id: int, account_id: int, store_ids: Iterable[int]
+    ) -> bool: ...
+
+    def set_product_owner(
+        self, account_id: int, product_ids: Iterable[int], store_ids: Iterable[int]
+    ) -> tuple[list[int], list[int]]: ...
+
+    def products_of(self, store_ids: Iterable[int]) -> list[ProductRef]: ...
+
+    def product_owners(
+        self, product_ids: Iterable[int], order_ids: Iterable[int]
+    ) -> tuple[dict[int, int], dict[int, set[int]]]: ...
 
     def update_store(self, store_id: int, *, name: str, timezone: str) -> None: ...
 

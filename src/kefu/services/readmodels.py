@@ -27,6 +27,7 @@ class InboxFilters:
     page: int = 1
     page_size: int = PAGE_SIZE
     visible_store_ids: frozenset[int] | None = None  # a sub-account's stores; None: all
+    viewer_id: int | None = None  # that sub-account: others' products hidden (SPEC §7)
 
 
 @dataclass(frozen=True)

@@ -45,15 +45,30 @@ def agents_of(accounts: Iterable[AccountRecord], open_counts: dict[int, int]) ->
 
 
 def route_new(uow: UnitOfWork, conversations: Sequence[Conversation], now: datetime) -> int:
-    """Give an owner to the new, unowned conversations of an ingest; returns how many."""
+    """Give an owner to the new, unowned conversations of an ingest; the manager of the
+    conversation's products first when on shift; returns how many."""
     new = [c for c in conversations if c.id is None and c.assignee_id is None]
     if not new:
         return 0
-    router = Router(agents_of(uow.auth.accounts(), uow.auth.open_counts()))
+    pool = agents_of(uow.auth.accounts(), uow.auth.open_counts())
+    if not pool:
+        return 0
+    router = Router(pool)
+    by_product, by_order = uow.auth.product_owners(
+        {c.product_id for c in new if c.product_id is not None},
+        {c.order_id for c in new if c.order_id is not None},
+    )
     given = 0
     for conv in new:
+        managers = set(by_order.get(conv.order_id, set())) if conv.order_id else set()
+        if conv.product_id in by_product:
+            managers.add(by_product[conv.product_id])
         agent = router.assign(
-            stage=conv.stage, language=conv.language, store_id=conv.store_id, at=now
+            stage=conv.stage,
+            language=conv.language,
+            store_id=conv.store_id,
+            at=now,
+            managers=frozenset(managers),
         )
         if agent is not None:
             conv.assign(agent.id)

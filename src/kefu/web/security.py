@@ -86,12 +86,13 @@ async def _check_csrf(request: Request, expected: str) -> None:
 
 
 def check_conversation(kefu: Kefu, who: Principal, conversation_id: int) -> None:
-    """A conversation of a store the person is not given is, for them, not there (404)."""
+    """A conversation of a store not given, or about another agent's products, is for
+    them not there (404)."""
     if who.store_ids is None:
         return
     with kefu.uow() as uow:
-        store_id = uow.auth.store_of_conversation(conversation_id)
-    if store_id is None or store_id not in who.store_ids:
+        seen = uow.auth.conversation_visible(conversation_id, who.account_id, who.store_ids)
+    if not seen:
         raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
 
 

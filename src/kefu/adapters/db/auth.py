@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.kpifacts import set_agent
+from kefu.adapters.db.visibility import visible_to
 from kefu.services.ports import (
     AccountRecord,
     AuditRow,
+    ProductRef,
     RoutingRow,
     SessionRecord,
     TokenRecord,
@@ -327,10 +329,69 @@ class SqlAuthRepository:
         )
         set_agent(self.db, conversation_id, account_id)
 
-    def store_of_conversation(self, conversation_id: int) -> int | None:
-        return self.db.scalar(
-            select(t.Conversation.store_id).where(t.Conversation.id == conversation_id)
+    def conversation_visible(
+        self, conversation_id: int, account_id: int, store_ids: Iterable[int]
+    ) -> bool:
+        found = self.db.scalar(
+            select(t.Conversation.id).where(
+                t.Conversation.id == conversation_id, visible_to(account_id, set(store_ids))
+            )
         )
+        return found is not None
+
+    # --- products each sub-account manages ----------------------------------------------
+
+    def set_product_owner(
+        self, account_id: int, product_ids: Iterable[int], store_ids: Iterable[int]
+    ) -> tuple[list[int], list[int]]:
+        """The account manages exactly these products of its stores; returns (given,
+        taken away). Products of other stores are left as they are."""
+        p = t.Product
+        wanted = set(product_ids)
+        stores = sorted(set(store_ids))
+        before = set(self.db.scalars(select(p.id).where(p.owner_account_id == account_id)).all())
+        allowed = set(self.db.scalars(select(p.id).where(p.store_id.in_(stores))).all())
+        given = sorted(wanted & allowed - before)
+        taken = sorted(before - (wanted & allowed))
+        if taken:
+            self.db.execute(update(p).where(p.id.in_(taken)).values(owner_account_id=None))
+        if given:
+            self.db.execute(update(p).where(p.id.in_(given)).values(owner_account_id=account_id))
+        return given, taken
+
+    def products_of(self, store_ids: Iterable[int]) -> list[ProductRef]:
+        p = t.Product
+        rows = self.db.execute(
+            select(p.id, p.store_id, p.sku, p.title, p.owner_account_id)
+            .where(p.store_id.in_(sorted(set(store_ids))))
+            .order_by(p.store_id, p.sku)
+        )
+        return [ProductRef(*r) for r in rows]
+
+    def product_owners(
+        self, product_ids: Iterable[int], order_ids: Iterable[int]
+    ) -> tuple[dict[int, int], dict[int, set[int]]]:
+        """Who manages each product, and the managers of each order's products."""
+        p, ol = t.Product, t.OrderLine
+        by_product = {
+            pid: owner
+            for pid, owner in self.db.execute(
+                select(p.id, p.owner_account_id).where(
+                    p.id.in_(sorted(set(product_ids))), p.owner_account_id.is_not(None)
+                )
+            )
+            if owner is not None
+        }
+        by_order: dict[int, set[int]] = {}
+        rows = self.db.execute(
+            select(ol.order_id, p.owner_account_id)
+            .join(p, p.id == ol.product_id)
+            .where(ol.order_id.in_(sorted(set(order_ids))), p.owner_account_id.is_not(None))
+        )
+        for order_id, owner in rows:
+            if owner is not None:
+                by_order.setdefault(order_id, set()).add(owner)
+        return by_product, by_order
 
 
 def _token(row: t.ApiToken) -> TokenRecord:

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kefu.adapters.db import tables as t
+from kefu.adapters.db.visibility import visible_to
 from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
@@ -556,7 +557,9 @@ def _conditions(f: InboxFilters) -> list[Any]:
         (c.intent, f.intent),
     )
     out: list[Any] = [column == value for column, value in equal if value is not None]
-    if f.visible_store_ids is not None:
+    if f.visible_store_ids is not None and f.viewer_id is not None:
+        out.append(visible_to(f.viewer_id, f.visible_store_ids))
+    elif f.visible_store_ids is not None:
         out.append(c.store_id.in_(sorted(f.visible_store_ids)))
     if f.platform:
         out.append(c.store_id.in_(select(t.Store.id).where(t.Store.platform == f.platform)))

@@ -196,6 +196,9 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer)
     size_chart: Mapped[dict[str, Any] | None]
+    # The sub-account that manages this product and receives the messages about it
+    # (SPEC §7); None: whoever is given the store.
+    owner_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
 
 
 class Order(Base):

@@ -51,8 +51,10 @@ def list_conversations(
 
 
 def scoped(filters: InboxFilters, who: Principal) -> InboxFilters:
-    """A sub-account's inbox holds only the stores given to it."""
-    return replace(filters, visible_store_ids=who.store_ids)
+    """A sub-account's inbox holds its stores, without other agents' products."""
+    if who.store_ids is None:
+        return filters
+    return replace(filters, visible_store_ids=who.store_ids, viewer_id=who.account_id)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)

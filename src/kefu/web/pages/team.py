@@ -96,6 +96,16 @@ async def update_account(
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
+@router.post("/team/{account_id}/products")
+async def set_products(
+    request: Request, kefu: KefuDep, who: AccountManager, account_id: int
+) -> Response:
+    form = await request.form()
+    chosen = [int(str(v)) for v in form.getlist("products") if str(v).isdigit()]
+    kefu.auth.set_products(who, account_id, chosen, uow=kefu.uow(), clock=kefu.clock)
+    return RedirectResponse(f"/team/{account_id}?saved=1#products", status_code=303)
+
+
 @router.post("/team/{account_id}/password")
 async def reset_password(
     request: Request, kefu: KefuDep, who: AccountManager, account_id: int
@@ -283,9 +293,18 @@ def _edit(
 ) -> Response:
     with kefu.uow() as uow:
         account = uow.auth.account(account_id)
+        products = uow.auth.products_of(account.store_ids) if account else []
+        names = {a.id: a.display_name for a in uow.auth.accounts()}
     if account is None:
         raise NotFound(f"no account {account_id}", id=account_id)
-    context = {**_common(request, kefu), "account": account, "errors": [], "saved": False}
+    context = {
+        **_common(request, kefu),
+        "account": account,
+        "products": products,
+        "names": names,
+        "errors": [],
+        "saved": False,
+    }
     return render(
         request.app.state.templates,
         request,
