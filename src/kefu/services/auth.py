@@ -392,7 +392,7 @@ class Auth:
         """A lead plans the team's hours (routing), without the rest of account management."""
         _require(by, Permission.MANAGE_ROUTING)
         now = clock.now()
-        errors = [e for e in _account_errors("lead", timezone, "x") if e.field == "timezone"]
+        errors = _zone_errors(timezone)
         try:
             parse_shift(shift)
         except RowErrors as exc:
@@ -502,13 +502,18 @@ def _account_errors(role: str, timezone: str, display_name: str) -> list[FieldEr
         errors.append(
             FieldError("role", "is one of lead, pre_sale, after_sale or analyst", value=role)
         )
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors.append(FieldError("timezone", "is not an IANA time zone", value=timezone))
+    errors += _zone_errors(timezone)
     if not display_name.strip() or len(display_name) > 200:
         errors.append(FieldError("display_name", "is 1–200 characters"))
     return errors
+
+
+def _zone_errors(timezone: str) -> list[FieldError]:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [FieldError("timezone", "is not an IANA time zone", value=timezone)]
+    return []
 
 
 def _account_view(

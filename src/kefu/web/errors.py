@@ -10,7 +10,14 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RowErrors
+from kefu.domain.errors import (
+    DomainError,
+    FieldError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    RowErrors,
+)
 from kefu.services.auth import Forbidden, NotSignedIn, SignInFailed, Throttled
 from kefu.services.ports import ConcurrentWriteError
 from kefu.services.replies import PolicyBlocked
@@ -90,6 +97,13 @@ def install(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": "1"},
         )
+
+
+def field_errors(exc: DomainError) -> list[FieldError]:
+    """A domain error as the list of field problems a form shows beside its fields."""
+    if isinstance(exc, RowErrors):
+        return exc.errors
+    return [FieldError(str(exc.params.get("field", "form")), exc.message)]
 
 
 def _headers(exc: DomainError) -> dict[str, str]:

@@ -13,6 +13,7 @@ from kefu.domain.errors import DomainError, FieldError, RowErrors
 from kefu.domain.permissions import Permission, permissions_of
 from kefu.services.auth import SESSION_MAX, SignInFailed, Throttled
 from kefu.web.deps import KefuDep
+from kefu.web.errors import field_errors
 from kefu.web.security import SESSION_COOKIE, Anyone, SignedIn, TokenManager
 from kefu.web.templating import render
 
@@ -148,7 +149,7 @@ def setup_action(
             raise RowErrors([FieldError("repeat", "the two passwords differ")])
         kefu.auth.set_up_owner(username, display_name, password, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
-        context["errors"] = _errors(exc)
+        context["errors"] = field_errors(exc)
         return _form_page(request, "pages/setup.html", context, 422)
     return RedirectResponse("/sign-in", status_code=303)
 
@@ -173,7 +174,7 @@ def change_password(
             raise RowErrors([FieldError("repeat", "the two new passwords differ")])
         kefu.auth.change_password(who, current, new, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
-        return _account(request, kefu, who, errors=_errors(exc), status=422)
+        return _account(request, kefu, who, errors=field_errors(exc), status=422)
     return _account(request, kefu, who, notice="password_changed")
 
 
@@ -185,7 +186,7 @@ async def create_token(request: Request, kefu: KefuDep, who: TokenManager) -> Re
     try:
         secret = kefu.auth.issue_token(who, name, scopes, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
-        return _account(request, kefu, who, errors=_errors(exc), status=422)
+        return _account(request, kefu, who, errors=field_errors(exc), status=422)
     return _account(request, kefu, who, new_token=secret)
 
 
@@ -225,9 +226,3 @@ def _account(
         },
         status,
     )
-
-
-def _errors(exc: DomainError) -> list[FieldError]:
-    if isinstance(exc, RowErrors):
-        return exc.errors
-    return [FieldError(str(exc.params.get("field", "form")), exc.message)]

@@ -19,8 +19,8 @@ from kefu.domain.routing import parse_shift
 from kefu.services import routing, shop
 from kefu.services.auth import NewAccount
 from kefu.web.deps import KefuDep
+from kefu.web.errors import field_errors
 from kefu.web.i18n import negotiate
-from kefu.web.pages.account import _errors
 from kefu.web.security import (
     AccountManager,
     AuditViewer,
@@ -54,7 +54,7 @@ async def create_account(request: Request, kefu: KefuDep, who: AccountManager) -
         )
         account_id = kefu.auth.create_account(who, new, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
-        return _team(request, kefu, {"errors": _errors(exc), "form": _echo(form)}, 422)
+        return _team(request, kefu, {"errors": field_errors(exc), "form": _echo(form)}, 422)
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
@@ -92,7 +92,7 @@ async def update_account(
         # A deactivated agent, or one whose stores or shift changed, hands work on now.
         routing.sweep(kefu.uow(), kefu.clock)
     except DomainError as exc:
-        return _edit(request, kefu, account_id, {"errors": _errors(exc)}, 422)
+        return _edit(request, kefu, account_id, {"errors": field_errors(exc)}, 422)
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
@@ -116,7 +116,7 @@ async def reset_password(
             who, account_id, str(form.get("password", "")), uow=kefu.uow(), clock=kefu.clock
         )
     except DomainError as exc:
-        return _edit(request, kefu, account_id, {"errors": _errors(exc)}, 422)
+        return _edit(request, kefu, account_id, {"errors": field_errors(exc)}, 422)
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
@@ -145,7 +145,7 @@ async def save_shift(
         )
         routing.sweep(kefu.uow(), kefu.clock)
     except DomainError as exc:
-        return _shifts(request, kefu, {"errors": _errors(exc)}, 422)
+        return _shifts(request, kefu, {"errors": field_errors(exc)}, 422)
     return RedirectResponse("/shifts?saved=1", status_code=303)
 
 
@@ -333,7 +333,7 @@ async def shop_update(request: Request, kefu: KefuDep, who: ShopManager, code: s
             clock=kefu.clock,
         )
     except DomainError as exc:
-        return _shop(request, kefu, {"errors": _errors(exc)}, 422)
+        return _shop(request, kefu, {"errors": field_errors(exc)}, 422)
     return RedirectResponse("/shop?saved=1", status_code=303)
 
 
