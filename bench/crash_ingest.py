@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,87 +27,11 @@ import httpx
 from sqlalchemy import text
 
 from kefu.bootstrap import bootstrap
+from kefu.cli.servers import ServerProcess, prepare_database
 from kefu.config import Settings
-from kefu.demo.catalog import ACCOUNTS, STORES
-from kefu.domain.permissions import Permission
-from kefu.services.auth import principal_of
-from kefu.services.catalog import Catalog, load_catalog
+from kefu.demo.catalog import STORES
 
-KEFU = Path(sys.executable).with_name("kefu")
 PREFIX = "crash-"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def prepare(url: str) -> str:
-    """A migrated database with the demo's stores and team; returns an API token."""
-    kefu = bootstrap(Settings(database_url=url))
-    if kefu.engine.dialect.name == "postgresql":
-        with kefu.engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    kefu.upgrade()
-    load_catalog(Catalog("crash shop", list(STORES), list(ACCOUNTS)), kefu.uow(), kefu.clock.now())
-    with kefu.uow() as uow:
-        owner = next(a for a in uow.auth.accounts() if a.is_main)
-    token = kefu.auth.issue_token(
-        principal_of(owner),
-        "crash",
-        [Permission.IMPORT_MESSAGES.value],
-        uow=kefu.uow(),
-        clock=kefu.clock,
-    )
-    kefu.close()
-    return token
-
-
-class Server:
-    """`kefu serve` in a child process that the test may kill at any moment."""
-
-    def __init__(self, url: str, port: int, log: Path) -> None:
-        self.url, self.port, self.log = url, port, log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> None:
-        env = {**os.environ, "KEFU_TRIAGE_ON_INGEST": "false", "KEFU_DELIVER_IN_PROCESS": "false"}
-        command = [
-            str(KEFU),
-            "serve",
-            "--database-url",
-            self.url,
-            "--port",
-            str(self.port),
-            "--no-upgrade",
-        ]
-        with self.lock:
-            self.process = subprocess.Popen(  # noqa: S603 — our own kefu, our own arguments
-                command, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, env=env
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/sign-in", timeout=1).status_code < 500:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise SystemExit(f"kefu serve did not start; see {self.log}")
-
-    def kill(self) -> None:
-        with self.lock:
-            if self.process is not None and self.process.poll() is None:
-                self.process.send_signal(signal.SIGKILL)
-                self.process.wait()
-
-    def stop(self) -> None:
-        with self.lock:
-            if self.process is not None and self.process.poll() is None:
-                self.process.terminate()
-                self.process.wait(timeout=20)
 
 
 def batches(count: int, size: int, rng: random.Random) -> list[list[dict[str, Any]]]:
@@ -133,7 +53,7 @@ def batches(count: int, size: int, rng: random.Random) -> list[list[dict[str, An
 
 
 def stream(
-    server: Server, token: str, pending: list[list[dict[str, Any]]], kills: int, seed: int
+    server: ServerProcess, token: str, pending: list[list[dict[str, Any]]], kills: int, seed: int
 ) -> int:
     """Send every batch until each is acknowledged; a killer thread strikes meanwhile."""
     rng = random.Random(seed)
@@ -153,7 +73,7 @@ def stream(
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     headers = {"Authorization": f"Bearer {token}"}
-    base = f"http://127.0.0.1:{server.port}/api/v1/messages"
+    base = f"{server.base}/api/v1/messages"
     queue = list(pending)
     while queue:
         batch = queue[0]
@@ -206,8 +126,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'crash.db'}"
-        token = prepare(url)
-        server = Server(url, free_port(), Path(tmp) / "serve.log")
+        token = prepare_database(url)
+        server = ServerProcess(url, Path(tmp) / "serve.log")
         server.start()
         started = time.perf_counter()
         try:

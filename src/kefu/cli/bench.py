@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import platform
+import queue
 import random
 import statistics
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import httpx
 import typer
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu, bootstrap
+from kefu.cli.servers import ServerProcess, prepare_database
 from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
 from kefu.domain.permissions import Permission
@@ -61,13 +65,25 @@ def _machine() -> str:
 def ingest(
     messages: Annotated[int, typer.Option(help="how many messages")] = 100_000,
     batch: Annotated[int, typer.Option(help="messages per API request")] = 500,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="serve this database with real processes (emptied first!)"),
+    ] = None,
+    processes: Annotated[int, typer.Option(help="web processes for --database-url")] = 4,
     as_json: JsonFlag = False,
 ) -> None:
     """POST synthetic buyer messages in batches to /api/v1/messages on a fresh SQLite file,
-    once with triage on ingest (the default) and once without, in the same run."""
+    once with triage on ingest (the default) and once without, in the same run.
+
+    With --database-url: `kefu serve` processes on that database, fed by one client
+    thread each, against one process on a fresh SQLite file in the same run (triage off
+    in both: the store path); the ratio is the figure."""
     rng = random.Random(3)
     now = datetime.now(UTC)
     rows = [_synthetic(rng, n, now) for n in range(messages)]
+    if database_url:
+        _ingest_served(rows, batch, database_url, processes, as_json)
+        return
     figures: dict[str, Any] = {"messages": messages, "batch": batch, "machine": _machine()}
     for triage_on in (True, False):
         elapsed = _ingest_run(rows, batch, triage_on)
@@ -98,6 +114,95 @@ def _ingest_run(rows: list[dict[str, Any]], batch: int, triage_on: bool) -> floa
             elapsed = time.perf_counter() - started
         kefu.close()
     return elapsed
+
+
+def _ingest_served(
+    rows: list[dict[str, Any]], batch: int, url: str, processes: int, as_json: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        one, _ = _served_run(rows, batch, f"sqlite:///{Path(tmp) / 'one.db'}", 1, Path(tmp))
+        many, retried = _served_run(rows, batch, url, processes, Path(tmp))
+    dialect = url.split(":", 1)[0].split("+", 1)[0]
+    rate = {"one": round(len(rows) / one), "many": round(len(rows) / many)}
+    figures: dict[str, Any] = {
+        "messages": len(rows),
+        "batch": batch,
+        "machine": _machine(),
+        "sqlite_1_process": {"seconds": round(one, 2), "msg_per_s": rate["one"]},
+        f"{dialect}_{processes}_processes": {
+            "seconds": round(many, 2),
+            "msg_per_s": rate["many"],
+            "batches_retried_after_503": retried,
+        },
+        "ratio": round(one / many, 2),
+    }
+    _finish(
+        "ingest",
+        as_json,
+        figures,
+        f"{len(rows)} messages: {dialect} with {processes} processes {rate['many']} msg/s "
+        f"({retried} batches retried), SQLite with 1 process {rate['one']} msg/s "
+        f"= {one / many:.2f}x (triage off)",
+    )
+
+
+def _served_run(
+    rows: list[dict[str, Any]], batch: int, url: str, processes: int, tmp: Path
+) -> tuple[float, int]:
+    """Seconds to ingest every row through `processes` real servers, one client each, and
+    how many batches were answered 503 (a write conflict) and sent again, as the API asks."""
+    token = prepare_database(url)
+    servers = [ServerProcess(url, tmp / f"serve-{n}.log") for n in range(processes)]
+    for server in servers:
+        server.start()
+    pending: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+    for start in range(0, len(rows), batch):
+        pending.put(rows[start : start + batch])
+    failures: list[str] = []
+    retries: list[int] = []
+    threads = [
+        threading.Thread(target=_feed, args=(s.base, token, pending, failures, retries))
+        for s in servers
+    ]
+    started = time.perf_counter()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        for server in servers:
+            server.stop()
+    if failures:
+        _fail(f"{url}: {failures[0]}")
+    return elapsed, sum(retries)
+
+
+def _feed(
+    base: str,
+    token: str,
+    pending: queue.Queue[list[dict[str, Any]]],
+    failures: list[str],
+    retries: list[int],
+) -> None:
+    """One client: take batches until none are left; a 503 is retried after Retry-After."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        while not pending.empty():
+            try:
+                part = pending.get_nowait()
+            except queue.Empty:
+                return
+            response = client.post("/api/v1/messages", json=part)
+            while response.status_code == 503:
+                retries.append(1)
+                time.sleep(float(response.headers.get("Retry-After", "1")))
+                response = client.post("/api/v1/messages", json=part)
+            accepted = response.status_code == 200 and not response.json()["errors"]
+            if not accepted:
+                failures.append(f"{response.status_code} {response.text[:200]}")
+                return
 
 
 def _owner_token(kefu: Kefu) -> dict[str, str]:

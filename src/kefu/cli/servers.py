@@ -1,0 +1,103 @@
+"""Real `kefu serve` processes for benchmarks and the crash test: a fresh database with
+the demo's stores and team, an API token, and servers that may be started and killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from kefu.bootstrap import bootstrap
+from kefu.config import Settings
+from kefu.demo.catalog import ACCOUNTS, STORES
+from kefu.domain.permissions import Permission
+from kefu.services.auth import principal_of
+from kefu.services.catalog import Catalog, load_catalog
+
+KEFU = Path(sys.executable).with_name("kefu")
+STARTUP_SECONDS = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def prepare_database(url: str) -> str:
+    """Empty the database (PostgreSQL: its public schema), migrate, load the demo's stores
+    and team; returns an API token of the main account that may import messages."""
+    kefu = bootstrap(Settings(database_url=url))
+    if kefu.engine.dialect.name == "postgresql":
+        with kefu.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    kefu.upgrade()
+    catalog = Catalog("bench shop", list(STORES), list(ACCOUNTS))
+    load_catalog(catalog, kefu.uow(), kefu.clock.now())
+    with kefu.uow() as uow:
+        owner = next(a for a in uow.auth.accounts() if a.is_main)
+    token = kefu.auth.issue_token(
+        principal_of(owner),
+        "bench",
+        [Permission.IMPORT_MESSAGES.value, Permission.VIEW_INBOX.value],
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
+    kefu.close()
+    return token
+
+
+class ServerProcess:
+    """`kefu serve` in a child process (triage and delivery off: the store path alone)."""
+
+    def __init__(self, url: str, log: Path, *, triage: bool = False) -> None:
+        self.url, self.log, self.triage = url, log, triage
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "KEFU_TRIAGE_ON_INGEST": str(self.triage).lower(),
+            "KEFU_DELIVER_IN_PROCESS": "false",
+        }
+        command = [str(KEFU), "serve", "--database-url", self.url]
+        command += ["--port", str(self.port), "--no-upgrade"]
+        with self.lock, self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 — our own kefu, our own arguments
+                command, stdout=out, stderr=subprocess.STDOUT, env=env
+            )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/sign-in", timeout=1).status_code < 500:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"kefu serve did not start; see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what was not committed is gone."""
+        with self.lock:
+            if self.process is not None and self.process.poll() is None:
+                self.process.send_signal(signal.SIGKILL)
+                self.process.wait()
+
+    def stop(self) -> None:
+        with self.lock:
+            if self.process is not None and self.process.poll() is None:
+                self.process.terminate()
+                self.process.wait(timeout=20)
