@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, Page, Playwright, sync_playwright
+from sqlalchemy import create_engine
 
 from kefu.demo.catalog import DEMO_PASSWORD
 from kefu.domain.permissions import Permission
@@ -72,22 +73,30 @@ def _kefu(*args: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A freshly built, deterministic demo shop in a SQLite file."""
-    path = tmp_path_factory.mktemp("e2e-db") / "demo.db"
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A freshly built, deterministic demo shop: a SQLite file, or the PostgreSQL database
+    KEFU_TEST_DATABASE_URL names (its public schema is emptied first)."""
+    url = os.environ.get("KEFU_TEST_DATABASE_URL")
+    if url:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+        target = ["--database-url", url]
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'demo.db'}"
+        target = ["--db", url.removeprefix("sqlite:///")]
     result = subprocess.run(
-        _kefu(
-            "demo", "--build-only", "--db", str(path), "--scale", str(SCALE), "--seed", str(SEED)
-        ),
+        _kefu("demo", "--build-only", *target, "--scale", str(SCALE), "--seed", str(SEED)),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         env={**os.environ, "COLUMNS": "200"},
         check=False,
     )
     if result.returncode != 0:
         pytest.fail(f"kefu demo failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return path
+    return url
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -105,15 +114,15 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def server_url(demo_db: Path) -> Iterator[str]:
+def server_url(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kefu serve` on a free local port, stopped when the session ends."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = demo_db.with_name("serve.log")
+    log = tmp_path_factory.mktemp("e2e-serve") / "serve.log"
     command = _kefu(
         "serve",
         "--database-url",
-        f"sqlite:///{demo_db}",
+        demo_db,
         "--host",
         "127.0.0.1",
         "--port",

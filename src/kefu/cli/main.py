@@ -162,17 +162,26 @@ def demo(
     ] = 1.0,
     host: str = "127.0.0.1",
     port: int = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="build into this (empty) database instead of a SQLite file"),
+    ] = None,
 ) -> None:
     """Build the demo shop (4 stores, ~3,000 conversations) into a fresh SQLite file; serve it."""
     import time
 
     from kefu.demo.build import DemoSize, build_demo
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{db_path}"
+    if database_url is None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    url = database_url or f"sqlite:///{db_path}"
     kefu = bootstrap(Settings(database_url=url))
     kefu.upgrade()
+    with kefu.uow() as uow:
+        if uow.queries.stores():
+            kefu.close()
+            raise typer.BadParameter("the database already has a shop", param_hint="--database-url")
     started = time.perf_counter()
     with progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
@@ -185,7 +194,7 @@ def demo(
         summary = build_demo(kefu, seed=seed, size=DemoSize().scaled(scale), progress=step)
     kefu.close()
     console.print(
-        f"demo shop built in {time.perf_counter() - started:.1f} s at {db_path}: "
+        f"demo shop built in {time.perf_counter() - started:.1f} s at {database_url or db_path}: "
         f"{summary.stores} stores, "
         f"{summary.products} products, {summary.buyers} buyers, {summary.orders} orders, "
         f"{summary.conversations} conversations, {summary.messages} messages "
