@@ -522,6 +522,11 @@ class AuthRepository(Protocol):
 
     def open_conversations(self, assignees: Iterable[int] | None) -> list[RoutingRow]: ...
 
+    def misplaced(self, *, off_shift: Iterable[int], watched: Iterable[int]) -> list[RoutingRow]:
+        """Open conversations held by agents off shift, or by watched agents who are no
+        longer given the conversation's store."""
+        ...
+
     def set_assignee(self, conversation_id: int, account_id: int | None) -> None: ...
 
 

@@ -91,14 +91,8 @@ def sweep(uow: UnitOfWork, clock: Clock) -> SweepReport:
         accounts = uow.auth.accounts()
         pool = agents_of(accounts, uow.auth.open_counts())
         on_shift = {a.id for a in pool if a.available_anywhere(now)}
-        by_id = {a.id: a for a in accounts}
-        watched = [a.id for a in accounts if not a.is_main and (not a.active or a.role in TEAMS)]
-        held = [
-            r
-            for r in uow.auth.open_conversations(watched)
-            if r.assignee_id is not None
-            and (r.assignee_id not in on_shift or r.store_id not in by_id[r.assignee_id].store_ids)
-        ]
+        watched = {a.id for a in accounts if not a.is_main and (not a.active or a.role in TEAMS)}
+        held = uow.auth.misplaced(off_shift=watched - on_shift, watched=watched)
         unowned = uow.auth.open_conversations(None)
         router = Router([a for a in pool if a.id in on_shift])
         moved = given = left = 0

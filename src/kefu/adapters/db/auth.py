@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -319,6 +319,18 @@ class SqlAuthRepository:
             query = query.where(c.assignee_id.is_(None))
         else:
             query = query.where(c.assignee_id.in_(sorted(set(assignees))))
+        return [RoutingRow(*r) for r in self.db.execute(query.order_by(c.id))]
+
+    def misplaced(self, *, off_shift: Iterable[int], watched: Iterable[int]) -> list[RoutingRow]:
+        c, given = t.Conversation, t.AccountStore
+        has_store = exists().where(given.account_id == c.assignee_id, given.store_id == c.store_id)
+        query = select(c.id, c.store_id, c.stage, c.language, c.assignee_id).where(
+            c.status != "closed",
+            or_(
+                c.assignee_id.in_(sorted(set(off_shift))),
+                and_(c.assignee_id.in_(sorted(set(watched))), ~has_store),
+            ),
+        )
         return [RoutingRow(*r) for r in self.db.execute(query.order_by(c.id))]
 
     def set_assignee(self, conversation_id: int, account_id: int | None) -> None:
