@@ -68,13 +68,16 @@ def ingest(
     classifier: Classifier | None = None,
     auto_replier: AutoReplier | None = None,
     route: Route | None = None,
+    translate: bool = False,
 ) -> IngestReport:
     """Parse and store a batch of messages in one transaction, idempotent on (store, message id).
 
     A row with an error is reported (row number, field, reason) and skipped; the
     others are stored together. Storing the same batch twice adds nothing. With a
     classifier, every new buyer message is triaged in the same transaction; with `route`,
-    every new conversation gets an owner from the team (live traffic, not history).
+    every new conversation gets an owner from the team (live traffic, not history); with
+    `translate`, every new buyer message waits for its translation into the agents'
+    languages (translated in the background).
     """
     now = clock.now()
     report = IngestReport(received=len(raws))
@@ -89,7 +92,7 @@ def ingest(
         try:
             with uow:
                 accepted, duplicates, unknown = _store_batch(
-                    parsed, uow, now, classifier, auto_replier, route
+                    parsed, uow, now, classifier, auto_replier, route, translate
                 )
                 uow.commit()
             break
@@ -109,6 +112,7 @@ def _store_batch(
     classifier: Classifier | None,
     auto_replier: AutoReplier | None = None,
     route: Route | None = None,
+    translate: bool = False,
 ) -> tuple[int, int, list[FieldError]]:
     repo = uow.inbox
     stores = repo.stores_by_code({m.store for _, m in parsed})
@@ -172,11 +176,21 @@ def _store_batch(
             for m in fresh
         ]
     )
+    if translate:
+        _request_translations(uow, fresh, stores, now)
     if auto_replier is not None:
         _auto_reply(auto_replier, uow, fresh, stores, conversations, previous, triaged, now)
     # fresh is oldest first; automatic replies are not older than what they answer.
     repo.record_kpi_facts((c.id for c in touched if c.id is not None), since=fresh[0].sent_at)
     return len(fresh), duplicates, errors
+
+
+def _request_translations(
+    uow: UnitOfWork, fresh: Sequence[IncomingMessage], stores: Mapping[str, Any], now: datetime
+) -> None:
+    for store_id, ids in _per_store(fresh, stores, lambda m: m.message_id).items():
+        languages = uow.translations.prefs(store_id).agent_languages
+        uow.translations.request(store_id, ids, languages, now)
 
 
 def _auto_reply(

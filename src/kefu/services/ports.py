@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
@@ -14,6 +14,7 @@ from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
 from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.shopfacts import ShopFacts
+from kefu.domain.termbase import TermBase
 from kefu.domain.triage import Triage
 from kefu.domain.types import OrderStatus
 
@@ -296,6 +297,178 @@ class ChannelGateway(Protocol):
         ...
 
 
+TranslationFailureKind = Literal[
+    "quota",  # the provider's (or our monthly) character budget is spent
+    "rate_limited",  # 429; `retry_after` says when to come back
+    "unavailable",  # 5xx, connection refused, circuit open
+    "timeout",
+    "malformed",  # the answer is not the documented shape (or a different segment count)
+    "auth",  # the key is wrong or missing
+    "unsupported",  # the provider has no such language pair
+]
+
+
+class TranslationFailed(Exception):
+    """A provider could not translate; the agent still works (the screen says why)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: TranslationFailureKind,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in ("rate_limited", "unavailable", "timeout")
+
+
+class Translator(Protocol):
+    """A machine-translation provider (adapters/translators/).
+
+    `texts` are masked segments (domain/termbase.py): text escaped as XML (`&amp;`,
+    `&lt;`, `&gt;`) with protected spans replaced by `<k id="N"/>` tokens that the
+    provider must pass through. Languages are kefu's tags (`zh` is Simplified Chinese,
+    `en`, `es`, `pt`…); `source` None lets the provider detect it. The answer has one
+    segment per text, in the same form; an adapter raises TranslationFailed when it
+    cannot give that. Whether the tokens survived is checked by the caller.
+    """
+
+    provider: str
+
+    def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class TranslationPrefs:
+    """The languages buyer messages are translated into for the agents, and a monthly
+    character budget per provider (absent: no limit)."""
+
+    agent_languages: tuple[str, ...] = ("zh",)
+    budgets: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CachedSegment:
+    provider: str
+    source_language: str
+    target_language: str
+    termbase_version: str
+    digest: str
+    source: str
+    translated: str
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    provider: str
+    day: date
+    characters: int = 0
+    calls: int = 0
+    segments: int = 0  # sent to the provider
+    cache_hits: int = 0  # served from the cache instead
+    errors: int = 0
+    latency_ms_total: float = 0.0
+    latency_ms_max: float = 0.0
+
+
+@dataclass(frozen=True)
+class PendingTranslation:
+    id: int
+    message_id: int
+    store_id: int
+    text: str
+    source_language: str | None
+    target_language: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class StoredTranslation:
+    message_id: int
+    language: str
+    status: str  # pending, done, failed, refused
+    origin: str  # machine, agent, demo
+    text: str | None
+    provider: str | None
+    error: str | None
+
+
+class TranslationRepository(Protocol):
+    def termbase(self, store_id: int) -> TermBase: ...
+
+    def save_termbase(
+        self, store_id: int, termbase: TermBase, account_id: int | None, at: datetime
+    ) -> None: ...
+
+    def prefs(self, store_id: int | None = None) -> TranslationPrefs: ...
+
+    def save_prefs(self, prefs: TranslationPrefs, account_id: int | None, at: datetime) -> None: ...
+
+    def cached(
+        self,
+        provider: str,
+        source: str,
+        target: str,
+        termbase_version: str,
+        digests: Sequence[str],
+    ) -> dict[str, str]: ...
+
+    def remember(self, segments: Sequence[CachedSegment], at: datetime) -> None: ...
+
+    def add_usage(self, day: UsageDay) -> None: ...
+
+    def characters_since(self, provider: str, first_day: date) -> int: ...
+
+    def usage(self, first_day: date) -> list[UsageDay]: ...
+
+    def request(
+        self,
+        store_id: int,
+        platform_message_ids: Sequence[str],
+        languages: Sequence[str],
+        now: datetime,
+    ) -> None: ...
+
+    def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[PendingTranslation]: ...
+
+    def finish(
+        self,
+        translation_id: int,
+        *,
+        status: str,
+        text: str | None,
+        provider: str | None,
+        error: str | None,
+        attempts: int,
+        next_attempt_at: datetime | None,
+        at: datetime,
+    ) -> None: ...
+
+    def store(
+        self,
+        message_id: int,
+        language: str,
+        text: str,
+        *,
+        origin: str,
+        provider: str | None,
+        at: datetime,
+    ) -> None: ...
+
+    def of_messages(self, message_ids: Iterable[int]) -> dict[int, list[StoredTranslation]]: ...
+
+    def message_for_translation(self, message_id: int) -> tuple[int, str, str | None] | None: ...
+
+    def pending_count(self) -> int: ...
+
+
 class LanguageDetector(Protocol):
     def detect(self, text: str) -> str | None: ...
 
@@ -547,6 +720,9 @@ class UnitOfWork(Protocol):
 
     @property
     def queries(self) -> InboxQueries: ...
+
+    @property
+    def translations(self) -> TranslationRepository: ...
 
     def __enter__(self) -> Self: ...
 

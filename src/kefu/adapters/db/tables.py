@@ -425,3 +425,94 @@ class AuditEntry(Base):
     entity_id: Mapped[int]
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+class TermBaseRow(Base):
+    """A store's term base (domain/termbase.py) as validated JSON, with its version."""
+
+    __tablename__ = "term_bases"
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    terms: Mapped[list[Any]] = mapped_column(default=list)
+    version: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    updated_at: Mapped[datetime]
+
+
+class MessageTranslation(Base):
+    """A message in another language: a buyer message for the agents (made in the
+    background, `pending` until then), or the agent's own words behind a reply.
+
+    The message's own text is never replaced; this sits beside it.
+    """
+
+    __tablename__ = "message_translations"
+    __table_args__ = (
+        UniqueConstraint("message_id", "language"),
+        Index("ix_message_translations_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    language: Mapped[str] = mapped_column(String(16))
+    # pending → done | failed (the provider gave up) | refused (a protected value changed)
+    status: Mapped[str] = mapped_column(String(16))
+    # machine (a provider), agent (what the agent wrote), demo (written as demo data)
+    origin: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    provider: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime]
+
+
+class TranslationCache(Base):
+    """One translated segment: the same masked text, languages, provider and term-base
+    version never cost a second call."""
+
+    __tablename__ = "translation_cache"
+    __table_args__ = (
+        UniqueConstraint(
+            "provider",
+            "source_language",
+            "target_language",
+            "termbase_version",
+            "digest",
+            name="uq_translation_cache_key",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    termbase_version: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the masked segment
+    source: Mapped[str] = mapped_column(Text)
+    translated: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TranslationUsage(Base):
+    """Per provider and UTC day: what the owner watches and the monthly budget counts."""
+
+    __tablename__ = "translation_usage"
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    characters: Mapped[int] = mapped_column(BigInteger, default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    cache_hits: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms_total: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_ms_max: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TranslationSettings(Base):
+    """The shop's translation choices: the languages buyer messages are translated into
+    for its agents, and a monthly character budget per provider."""
+
+    __tablename__ = "translation_settings"
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    agent_languages: Mapped[list[Any]] = mapped_column(default=list)
+    budgets: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    updated_at: Mapped[datetime]

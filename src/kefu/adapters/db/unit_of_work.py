@@ -13,6 +13,7 @@ from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
+from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError
 
 
@@ -28,6 +29,7 @@ class SqlAlchemyUnitOfWork:
         self.queries = SqlInboxQueries(self._session)
         self.replies = SqlReplyRepository(self._session)
         self.auth = SqlAuthRepository(self._session)
+        self.translations = SqlTranslationRepository(self._session)
         return self
 
     def __exit__(

@@ -1,0 +1,330 @@
+"""The shop's term base, and what machine translation must never touch.
+
+A wrong translation of an order number, an amount or a size starts a dispute, so
+protection is by construction: before a provider sees a text, every placeholder,
+URL, e-mail address, code, amount and number is replaced by an opaque token
+`<k id="N"/>`, and so is every term of the term base. After translation the tokens
+are put back: a term becomes its fixed translation in the target language, anything
+else comes back exactly as written. A translation that lost, repeated or invented a
+token, invented a number, or came back with markup is refused with the reason; it is
+never repaired by guessing.
+
+Texts are split into lines, each line one segment, so the layout survives and a line
+seen before (a greeting, a template sentence) is a cache hit whatever order number
+it carries. The text a provider gets is escaped as XML, so that `<k id="1"/>` is the
+only markup in it and a provider's tag handling keeps the tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from kefu.domain.errors import DomainError, FieldError
+
+MAX_TERM_LENGTH = 120
+MAX_TERMS = 2000
+
+# What is protected whatever the term base says, in the order the alternatives are tried:
+# a placeholder, a URL, an e-mail address, then any run holding a digit (order and
+# tracking numbers, SKU codes, amounts with their currency sign, sizes like 38, dates).
+_CURRENCY = r"US\$|R\$|[$€£¥₽₩₹₺₪]|zł|Kč|kr"
+_PROTECTED = re.compile(
+    r"(?P<placeholder>\{[a-z_][a-z0-9_]*\})"
+    r"|(?P<url>(?:https?://|www\.)[^\s<>\"'）」』】]+[^\s<>\"'.,;:!?)）」』】])"
+    r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    # A code or amount starts after a space or punctuation, not inside a word.
+    rf"|(?P<number>(?<![^\W\d_])(?:(?:{_CURRENCY})\s?)?"
+    r"[A-Za-z0-9-]*\d(?:[A-Za-z0-9./:-]*[A-Za-z0-9])?"
+    r"(?:[.,\u00a0\u202f ]\d{3}(?!\d))*(?:[.,]\d{1,2}(?!\d))?"
+    rf"(?:\s?(?:{_CURRENCY})(?![A-Za-z]))?)"
+    # Any other digit, so that no number ever reaches a provider.
+    r"|(?P<digits>\d+)",
+    re.UNICODE,
+)
+_TOKEN = re.compile(r"""<\s*k\s+id\s*=\s*["']?(\d+)["']?\s*/\s*>""")
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
+_DIGIT = re.compile(r"\d")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+class TranslationRefused(DomainError):
+    """A translation that may change what the shop says: never shown as the buyer's text."""
+
+    code = "translation_refused"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One entry: the same thing in each language the shop writes it in (`forms`).
+
+    With `keep`, the term is never translated: any of its forms is kept as written
+    (the shop's name, a brand, a model name).
+    """
+
+    forms: Mapping[str, str]
+    keep: bool = False
+    note: str = ""
+
+    def form(self, language: str) -> str | None:
+        return self.forms.get(_primary(language))
+
+
+@dataclass(frozen=True)
+class TermBase:
+    terms: tuple[Term, ...] = ()
+
+    @property
+    def version(self) -> str:
+        """Changes whenever an entry does, so cached translations made with an older
+        term base are not reused."""
+        canonical = [
+            [sorted(t.forms.items()), t.keep] for t in sorted(self.terms, key=_term_sort_key)
+        ]
+        digest = hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode())
+        return digest.hexdigest()[:16]
+
+    def matchers(self, source: str, target: str) -> list[tuple[str, str]]:
+        """(text to find, text to put back) for a translation from `source` to `target`,
+        longest first so that "mulberry silk" wins over "silk"."""
+        found: dict[str, str] = {}
+        for term in self.terms:
+            if term.keep:
+                for form in term.forms.values():
+                    found.setdefault(form.casefold(), form)
+                continue
+            written, wanted = term.form(source), term.form(target)
+            if written and wanted:
+                found.setdefault(written.casefold(), wanted)
+        return sorted(found.items(), key=lambda item: -len(item[0]))
+
+
+def _term_sort_key(term: Term) -> str:
+    return json.dumps(sorted(term.forms.items()), ensure_ascii=False)
+
+
+def _primary(language: str) -> str:
+    return language.replace("_", "-").split("-")[0].lower()
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A span replaced by a token: what it was, its kind, and what goes back."""
+
+    kind: str  # placeholder, url, email, number, term, keep
+    original: str
+    restored: str
+
+
+@dataclass(frozen=True)
+class MaskedSegment:
+    text: str  # what the provider gets: escaped XML with tokens
+    protected: tuple[Protected, ...]
+
+    def restore(self, translated: str) -> str:
+        """The provider's answer with every token put back; raises TranslationRefused."""
+        seen: list[int] = [int(m.group(1)) for m in _TOKEN.finditer(translated)]
+        for number in seen:
+            if not 1 <= number <= len(self.protected):
+                raise TranslationRefused(
+                    "the translation added a protected value that is not in the text",
+                    reason="invented_token",
+                )
+        for index, item in enumerate(self.protected, start=1):
+            count = seen.count(index)
+            if count != 1:
+                raise TranslationRefused(
+                    f"the translation {'lost' if count == 0 else 'repeated'} "
+                    f"{_kind_words(item.kind)} “{item.original}”",
+                    reason="lost_token" if count == 0 else "repeated_token",
+                    value=item.original,
+                )
+        pieces = _TOKEN.split(translated)
+        out: list[str] = []
+        for position, piece in enumerate(pieces):
+            if position % 2 == 1:
+                out.append(self.protected[int(piece) - 1].restored)
+                continue
+            if _MARKUP.search(piece) or "<" in piece or ">" in piece:
+                raise TranslationRefused(
+                    "the translation came back with markup (HTML) in it", reason="markup"
+                )
+            text = html.unescape(piece)
+            digit = _DIGIT.search(text)
+            if digit:
+                raise TranslationRefused(
+                    f"the translation has a number that is not in the text: “{digit.group()}”",
+                    reason="invented_number",
+                    value=digit.group(),
+                )
+            out.append(text)
+        restored = "".join(out)
+        if self.text.strip() and not restored.strip():
+            raise TranslationRefused("the translation came back empty", reason="empty")
+        return restored
+
+
+def _kind_words(kind: str) -> str:
+    return {
+        "placeholder": "the placeholder",
+        "url": "the link",
+        "email": "the e-mail address",
+        "number": "the number",
+        "term": "the term",
+        "keep": "the term",
+    }.get(kind, "the value")
+
+
+@dataclass(frozen=True)
+class MaskedText:
+    """A text cut into lines: `parts` alternate kept layout (whitespace, empty lines)
+    and segment indexes into `segments`."""
+
+    segments: tuple[MaskedSegment, ...]
+    parts: tuple[str | int, ...] = field(default=())
+
+    def restore(self, translations: Sequence[str]) -> str:
+        if len(translations) != len(self.segments):
+            raise TranslationRefused(
+                f"the provider answered {len(translations)} segments for {len(self.segments)}",
+                reason="segments",
+            )
+        restored = [s.restore(t) for s, t in zip(self.segments, translations, strict=True)]
+        return "".join(restored[p] if isinstance(p, int) else p for p in self.parts)
+
+
+def protect(text: str, termbase: TermBase, source: str, target: str) -> MaskedText:
+    """Cut `text` into line segments and mask what must not be translated."""
+    matchers = termbase.matchers(source, target)
+    segments: list[MaskedSegment] = []
+    parts: list[str | int] = []
+    for line in re.split(r"(\r?\n)", text):
+        if line in ("\n", "\r\n") or not line.strip():
+            if line:
+                parts.append(line)
+            continue
+        body = line.strip()
+        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
+        if lead:
+            parts.append(lead)
+        parts.append(len(segments))
+        segments.append(_mask_line(body, matchers))
+        if trail:
+            parts.append(trail)
+    return MaskedText(tuple(segments), tuple(parts))
+
+
+def _mask_line(line: str, matchers: list[tuple[str, str]]) -> MaskedSegment:
+    protected: list[Protected] = []
+    out: list[str] = []
+
+    def token(item: Protected) -> str:
+        protected.append(item)
+        return f'<k id="{len(protected)}"/>'
+
+    position = 0
+    for match in _PROTECTED.finditer(line):
+        out.append(_mask_terms(line[position : match.start()], matchers, token))
+        kind = "number" if match.lastgroup in (None, "digits") else match.lastgroup
+        value = match.group()
+        out.append(token(Protected(kind, value, value)))
+        position = match.end()
+    out.append(_mask_terms(line[position:], matchers, token))
+    return MaskedSegment("".join(out), tuple(protected))
+
+
+def _mask_terms(
+    text: str,
+    matchers: list[tuple[str, str]],
+    token: Callable[[Protected], str],
+) -> str:
+    """Escape `text` and replace whole-word occurrences of terms (any case) with tokens."""
+    if not text:
+        return ""
+    folded = text.casefold()
+    if len(folded) != len(text):  # casefolding changed the length (ß → ss): match as written
+        folded = text
+    spans: list[tuple[int, int, str]] = []
+    taken = [False] * len(text)
+    for needle, restored in matchers:
+        start = folded.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            if not any(taken[start:end]) and _whole_word(text, start, end):
+                spans.append((start, end, restored))
+                for i in range(start, end):
+                    taken[i] = True
+            start = folded.find(needle, start + 1)
+    spans.sort()
+    out: list[str] = []
+    position = 0
+    for start, end, restored in spans:
+        out.append(html.escape(text[position:start], quote=False))
+        original = text[start:end]
+        kind = "keep" if restored.casefold() == original.casefold() else "term"
+        out.append(token(Protected(kind, original, restored if kind == "term" else original)))
+        position = end
+    out.append(html.escape(text[position:], quote=False))
+    return "".join(out)
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """A term inside another word ("silk" in "silky") is not the term; scripts written
+    without spaces (Chinese, Japanese) have no word edges to check."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    first, last = text[start], text[end - 1]
+    if before and _is_word_char(before) and not (_CJK.match(first) or _CJK.match(before)):
+        return False
+    return not (after and _is_word_char(after) and not (_CJK.match(last) or _CJK.match(after)))
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_" or unicodedata.category(char) == "Mn"
+
+
+def termbase_problems(terms: Iterable[Term]) -> list[FieldError]:
+    """Everything wrong with a term base, row by row (rows count from 1)."""
+    problems: list[FieldError] = []
+    seen: dict[tuple[str, str], int] = {}
+    items = list(terms)
+    if len(items) > MAX_TERMS:
+        problems.append(FieldError("terms", f"at most {MAX_TERMS} terms"))
+    for row, term in enumerate(items, start=1):
+        if not term.forms:
+            problems.append(FieldError("forms", "a term needs at least one language", row))
+            continue
+        if not term.keep and len(term.forms) < 2:
+            problems.append(
+                FieldError(
+                    "forms",
+                    "give the term in two languages at least, or mark it “do not translate”",
+                    row,
+                )
+            )
+        for language, form in term.forms.items():
+            problem = _form_problem(language, form, row)
+            key = (language, form.casefold())
+            if problem is None and key in seen:
+                problem = FieldError(language, f"already a term in row {seen[key]}", row, form)
+            if problem is not None:
+                problems.append(problem)
+            seen.setdefault(key, row)
+    return problems
+
+
+def _form_problem(language: str, form: str, row: int) -> FieldError | None:
+    if not re.fullmatch(r"[a-z]{2,3}", language):
+        return FieldError("language", "not a language code", row, language)
+    if not form.strip() or form.strip() != form:
+        return FieldError(language, "empty, or spaces at the edges", row, form)
+    if len(form) > MAX_TERM_LENGTH:
+        return FieldError(language, f"longer than {MAX_TERM_LENGTH} characters", row)
+    if _PROTECTED.fullmatch(form):
+        return FieldError(language, "numbers and links are always kept as written", row, form)
+    return None

@@ -1,0 +1,360 @@
+"""Translation in and out through the Translator port, with the shop's term base.
+
+Each text is masked (domain/termbase.py), cut into line segments, and each segment is
+looked up in the cache first: the same masked text, languages, provider and term-base
+version never cost a second call. What is left goes to the provider in one call,
+unless the month's character budget would be passed (the call stops, never the
+agent). Every answer is checked when the tokens are put back; a segment that fails the
+check is refused with the reason and never cached.
+
+No database transaction is open while the provider works: a slow provider must not
+hold a write lock on the embedded database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from kefu.domain.termbase import MaskedText, TranslationRefused, protect
+from kefu.services.outbox import next_attempt
+from kefu.services.ports import (
+    CachedSegment,
+    Clock,
+    PendingTranslation,
+    TranslationFailed,
+    Translator,
+    UnitOfWork,
+    UsageDay,
+)
+
+UowFactory = Callable[[], UnitOfWork]
+LEASE = timedelta(seconds=120)
+# A spent budget or provider quota comes back in an hour, not at the outbox's pace.
+QUOTA_RETRY = timedelta(hours=1)
+AUTO = "auto"  # the cache's source language when the provider detected it
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A translation, or why there is none (`problem`, in words the screen can show)."""
+
+    text: str | None
+    provider: str | None = None
+    cache_hits: int = 0
+    sent: int = 0  # segments the provider translated
+    problem: str | None = None
+    # refused (a protected value changed), budget, not_configured, or a TranslationFailed kind
+    problem_kind: str | None = None
+    provider_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An agent's words in the buyer's language, and back, to check the meaning."""
+
+    buyer_text: str | None
+    back_text: str | None
+    problem: str | None = None
+    problem_kind: str | None = None
+    provider_seconds: float = 0.0
+
+
+@dataclass
+class DueReport:
+    done: int = 0
+    retrying: int = 0
+    failed: int = 0
+    refused: int = 0
+    provider_seconds: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class TranslationService:
+    """Built once per process by bootstrap; `translator` None when no provider is set."""
+
+    uow_factory: UowFactory
+    translator: Translator | None
+    clock: Clock
+    timer: Callable[[], float] = time.perf_counter
+
+    @property
+    def provider(self) -> str | None:
+        return self.translator.provider if self.translator else None
+
+    def translate(self, text: str, *, source: str | None, target: str, store_id: int) -> Translated:
+        if not text.strip() or (source is not None and _same(source, target)):
+            return Translated(text=text)
+        if self.translator is None:
+            return Translated(
+                text=None,
+                problem="no translation provider is connected",
+                problem_kind="not_configured",
+            )
+        provider = self.translator.provider
+        source_key = source or AUTO
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            termbase = uow.translations.termbase(store_id)
+            budget = uow.translations.prefs(store_id).budgets.get(provider)
+            masked = protect(text, termbase, source or "", target)
+            digests = [_digest(s.text) for s in masked.segments]
+            known = uow.translations.cached(provider, source_key, target, termbase.version, digests)
+            spent = (
+                uow.translations.characters_since(provider, now.date().replace(day=1))
+                if budget is not None
+                else 0
+            )
+        missing = list(
+            dict.fromkeys(
+                s.text for s, d in zip(masked.segments, digests, strict=True) if d not in known
+            )
+        )
+        hits = len(masked.segments) - sum(1 for d in digests if d not in known)
+        characters = sum(len(m) for m in missing)
+        if missing and budget is not None and spent + characters > budget:
+            self._record(UsageDay(provider, now.date(), cache_hits=hits, errors=1))
+            return Translated(
+                text=None,
+                provider=provider,
+                cache_hits=hits,
+                problem=f"the monthly budget of {budget:,} characters for {provider} is spent",
+                problem_kind="budget",
+            )
+        answers: dict[str, str] = {}
+        seconds = 0.0
+        if missing:
+            started = self.timer()
+            try:
+                out = self.translator.translate(missing, source, target)
+                if len(out) != len(missing):
+                    raise TranslationFailed(
+                        f"{provider} answered {len(out)} segments for {len(missing)}",
+                        kind="malformed",
+                    )
+            except TranslationFailed as failed:
+                seconds = self.timer() - started
+                self._record(
+                    UsageDay(
+                        provider,
+                        now.date(),
+                        calls=1,
+                        cache_hits=hits,
+                        errors=1,
+                        latency_ms_total=seconds * 1000,
+                        latency_ms_max=seconds * 1000,
+                    )
+                )
+                return Translated(
+                    text=None,
+                    provider=provider,
+                    cache_hits=hits,
+                    problem=_failure_words(provider, failed),
+                    problem_kind=failed.kind,
+                    provider_seconds=seconds,
+                )
+            seconds = self.timer() - started
+            answers = dict(zip(missing, out, strict=True))
+        result, fresh = _restore(masked, digests, known, answers)
+        self._record(
+            UsageDay(
+                provider,
+                now.date(),
+                characters=characters,
+                calls=1 if missing else 0,
+                segments=len(missing),
+                cache_hits=hits,
+                errors=0 if isinstance(result, str) else 1,
+                latency_ms_total=seconds * 1000,
+                latency_ms_max=seconds * 1000,
+            ),
+            [
+                CachedSegment(provider, source_key, target, termbase.version, d, s, tr)
+                for d, s, tr in fresh
+            ],
+        )
+        if isinstance(result, TranslationRefused):
+            return Translated(
+                text=None,
+                provider=provider,
+                cache_hits=hits,
+                sent=len(missing),
+                problem=f"translation refused: {result.message}",
+                problem_kind="refused",
+                provider_seconds=seconds,
+            )
+        return Translated(
+            text=result,
+            provider=provider,
+            cache_hits=hits,
+            sent=len(missing),
+            provider_seconds=seconds,
+        )
+
+    def compose(
+        self, agent_text: str, *, agent_language: str, buyer_language: str, store_id: int
+    ) -> Composed:
+        """The buyer's text for what the agent wrote, and its back-translation."""
+        forward = self.translate(
+            agent_text, source=agent_language, target=buyer_language, store_id=store_id
+        )
+        if forward.text is None:
+            return Composed(
+                None, None, forward.problem, forward.problem_kind, forward.provider_seconds
+            )
+        back = self.translate(
+            forward.text, source=buyer_language, target=agent_language, store_id=store_id
+        )
+        return Composed(
+            forward.text,
+            back.text,
+            back.problem,
+            back.problem_kind,
+            forward.provider_seconds + back.provider_seconds,
+        )
+
+    def translate_message(self, message_id: int, target: str) -> Translated:
+        """On request (an agent whose language has no translation yet): made and stored."""
+        with self.uow_factory() as uow:
+            found = uow.translations.message_for_translation(message_id)
+        if found is None:
+            return Translated(text=None, problem="no such message", problem_kind="not_found")
+        store_id, text, language = found
+        result = self.translate(text, source=language, target=target, store_id=store_id)
+        if result.text is not None and result.provider is not None:
+            with self.uow_factory() as uow:
+                uow.translations.store(
+                    message_id,
+                    target,
+                    result.text,
+                    origin="machine",
+                    provider=result.provider,
+                    at=self.clock.now(),
+                )
+                uow.commit()
+        return result
+
+    def translate_due(self, limit: int = 20) -> DueReport:
+        """Translate buyer messages waiting for their agents' language (the background
+        job); a lease keeps two workers off the same message."""
+        report = DueReport()
+        if self.translator is None:
+            return report
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            batch = uow.translations.claim_due(now, now + LEASE, limit)
+            uow.commit()
+        for pending in batch:
+            result = self.translate(
+                pending.text,
+                source=pending.source_language,
+                target=pending.target_language,
+                store_id=pending.store_id,
+            )
+            report.provider_seconds += result.provider_seconds
+            self._settle(pending, result, report)
+        return report
+
+    def _settle(self, pending: PendingTranslation, result: Translated, report: DueReport) -> None:
+        attempts = pending.attempts + 1
+        status, when = "done", None
+        if result.text is None:
+            kind = result.problem_kind or "unavailable"
+            report.kinds[kind] = report.kinds.get(kind, 0) + 1
+            if kind == "refused":
+                status = "refused"
+            elif kind in ("budget", "quota"):
+                status, when = "pending", self.clock.now() + QUOTA_RETRY
+            elif kind in ("rate_limited", "unavailable", "timeout"):
+                when = next_attempt(self.clock.now(), attempts, None)
+                status = "pending" if when else "failed"
+            else:
+                status = "failed"
+        with self.uow_factory() as uow:
+            uow.translations.finish(
+                pending.id,
+                status=status,
+                text=result.text,
+                provider=result.provider,
+                error=result.problem,
+                attempts=attempts,
+                next_attempt_at=when,
+                at=self.clock.now(),
+            )
+            uow.commit()
+        if status == "done":
+            report.done += 1
+        elif status == "pending":
+            report.retrying += 1
+        elif status == "refused":
+            report.refused += 1
+        else:
+            report.failed += 1
+
+    def _record(self, usage: UsageDay, fresh: list[CachedSegment] | None = None) -> None:
+        with self.uow_factory() as uow:
+            uow.translations.add_usage(usage)
+            if fresh:
+                uow.translations.remember(fresh, self.clock.now())
+            uow.commit()
+
+
+def _restore(
+    masked: MaskedText,
+    digests: list[str],
+    known: dict[str, str],
+    answers: dict[str, str],
+) -> tuple[str | TranslationRefused, list[tuple[str, str, str]]]:
+    """The whole text put back, or the first refusal; and the new segments that passed
+    their check (digest, masked source, translation) for the cache."""
+    fresh: list[tuple[str, str, str]] = []
+    translations: list[str] = []
+    refusal: TranslationRefused | None = None
+    for segment, digest in zip(masked.segments, digests, strict=True):
+        answer = known.get(digest)
+        if answer is None:
+            answer = answers[segment.text]
+            try:
+                segment.restore(answer)
+            except TranslationRefused as refused:
+                refusal = refusal or refused
+                translations.append(answer)
+                continue
+            if (digest, segment.text, answer) not in fresh:
+                fresh.append((digest, segment.text, answer))
+        translations.append(answer)
+    if refusal is not None:
+        return refusal, fresh
+    try:
+        return masked.restore(translations), fresh
+    except TranslationRefused as refused:  # a cached answer no longer fits: not expected
+        return refused, fresh
+
+
+def _digest(segment: str) -> str:
+    return hashlib.sha256(segment.encode("utf-8")).hexdigest()
+
+
+def _same(source: str, target: str) -> bool:
+    return source.split("-")[0].lower() == target.split("-")[0].lower()
+
+
+def _failure_words(provider: str, failed: TranslationFailed) -> str:
+    words = {
+        "quota": "its quota is used up",
+        "rate_limited": "it asks us to slow down",
+        "unavailable": "it is unavailable",
+        "timeout": "it did not answer in time",
+        "malformed": "its answer was not understood",
+        "auth": "the key was refused",
+        "unsupported": "it does not translate this language",
+    }[failed.kind]
+    return f"{provider} could not translate: {words} ({failed})"
