@@ -22,11 +22,12 @@ chromium:  ## Debian's chromium (and CJK fonts) for the browser tests; never a d
 	  echo "installing Debian chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-test: $(VENV)/.installed chromium  ## the whole suite on SQLite; the integration and browser tiers on PostgreSQL too when KEFU_POSTGRES_URL is set
+test: $(VENV)/.installed chromium  ## the whole suite on SQLite; the integration and browser tiers on PostgreSQL too when KEFU_POSTGRES_URL is set (with the Redis job queue when KEFU_REDIS_URL is set)
 	$(PY) -m pytest -q
 	@if [ -n "$$KEFU_POSTGRES_URL" ]; then \
-	  echo "integration and browser tiers on PostgreSQL"; \
-	  KEFU_TEST_DATABASE_URL="$$KEFU_POSTGRES_URL" $(PY) -m pytest -q tests/integration tests/e2e; \
+	  echo "integration and browser tiers on PostgreSQL$${KEFU_REDIS_URL:+, job queue on Redis}"; \
+	  KEFU_TEST_DATABASE_URL="$$KEFU_POSTGRES_URL" KEFU_TEST_QUEUE_URL="$$KEFU_REDIS_URL" \
+	    $(PY) -m pytest -q tests/integration tests/e2e; \
 	fi
 
 test-unit: $(VENV)/.installed

@@ -34,7 +34,8 @@ def kefu(tmp_path: Path, clock: FixedClock) -> Iterator[Kefu]:
     KEFU_TEST_DATABASE_URL names one (its public schema is emptied first).
     """
     url = os.environ.get("KEFU_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'kefu.db'}"
-    app = bootstrap(Settings(database_url=url), clock=clock)
+    # Jobs asked for (a reply to send) wait in memory; tests run them when they want.
+    app = bootstrap(Settings(database_url=url, queue_url="memory://"), clock=clock)
     if app.engine.dialect.name == "postgresql":
         with app.engine.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -25,17 +25,24 @@ from kefu.adapters.evaluation import plot_confusion as plot_confusion
 from kefu.adapters.evaluation import scores
 from kefu.adapters.formatting import BabelFormatter
 from kefu.adapters.holidays import public_holidays
+from kefu.adapters.jobs import InProcessWorker, JobQueue, make_huey
 from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.reply_catalogue import packaged_catalogue
+from kefu.adapters.translators.registry import build_translator as build_translator
+from kefu.adapters.translators.sandbox import (
+    create_translation_sandbox as create_translation_sandbox,
+)
 from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
+from kefu.services.jobs import JOBS, JobParam
 from kefu.services.outbox import DeliveryReport, deliver_due
 from kefu.services.ports import ChannelGateway, Clock
 from kefu.services.replies import Replies
+from kefu.services.translation import TranslationService
 
 
 class SystemClock:
@@ -53,7 +60,33 @@ class Kefu:
     clock: Clock
 
     def uow(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        """A unit of work; the jobs its commit asks for (a reply to send) are enqueued."""
+        return SqlAlchemyUnitOfWork(self.session_factory, after_commit=self._enqueue_all)
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        """The job queue (KEFU_QUEUE_URL; docs/adr/0008-background-jobs.md), opened on first
+        use: asking for a job works in every process, running them in workers."""
+        return JobQueue(make_huey(self.settings.queue_url, self.settings.database_url), JOBS)
+
+    def _enqueue_all(self, jobs: list[tuple[str, dict[str, JobParam]]]) -> None:
+        for name, params in jobs:
+            self.jobs.enqueue(name, params)
+
+    def runs_jobs_in_process(self) -> bool:
+        """`kefu serve` runs the jobs itself unless told (KEFU_WORKER_IN_PROCESS), or unless
+        a shared queue (KEFU_QUEUE_URL) has `kefu worker` processes for them."""
+        if self.settings.worker_in_process is not None:
+            return self.settings.worker_in_process
+        return self.settings.queue_url is None
+
+    def start_jobs(self, workers: int | None = None) -> InProcessWorker:
+        """Run jobs in background threads of this process until the worker is stopped."""
+        return self.jobs.start_in_process(self, workers or self.settings.worker_threads)
+
+    def run_worker(self, workers: int | None = None) -> None:
+        """Run jobs until SIGTERM or SIGINT (`kefu worker`); from the main thread."""
+        self.jobs.run_worker(self, workers or self.settings.worker_threads)
 
     def upgrade(self, revision: str = "head") -> None:
         upgrade_database(self.engine, revision)
@@ -79,8 +112,14 @@ class Kefu:
         url = self.settings.channel_url
         return HttpChannel(url) if url else NoChannel()
 
+    @cached_property
+    def translation(self) -> TranslationService:
+        """The shop's translation provider (KEFU_TRANSLATOR) behind the cache and checks."""
+        return TranslationService(self.uow, build_translator(self.settings), self.clock)
+
     def deliver_outbox(self, limit: int = 50) -> DeliveryReport:
-        return deliver_due(self.uow, self.channel, self.clock, limit=limit)
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        return deliver_due(self.uow, self.channel, self.clock, limit=limit, lease=lease)
 
     def classifier(self) -> TriageModel:
         """Language + intent model, loaded on first use (about a second), then shared."""
@@ -114,6 +153,10 @@ class Kefu:
         self.close()
 
     def close(self) -> None:
+        if "jobs" in self.__dict__:
+            self.jobs.close()
+        if isinstance(self.__dict__.get("channel"), HttpChannel):
+            self.__dict__["channel"].close()
         self.engine.dispose()
 
 

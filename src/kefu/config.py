@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,8 +26,29 @@ class Settings(BaseSettings):
     # Where replies are delivered (a marketplace endpoint speaking the sandbox format);
     # unset, replies wait in the outbox. `kefu serve --sandbox` serves our own at /sandbox.
     channel_url: str | None = None
-    # Deliver the outbox from inside `kefu serve` (the embedded default; a worker later).
-    deliver_in_process: bool = True
-    outbox_poll_seconds: float = 2.0
+    # Background jobs (docs/deploy.md): unset, a SQLite queue file next to the database
+    # and `kefu serve` runs the jobs itself; `redis://host:6379/0` for several machines,
+    # where `kefu worker` processes run them; `memory://` for tests.
+    queue_url: str | None = None
+    # Run the jobs inside `kefu serve`; unset: yes without KEFU_QUEUE_URL, no with it.
+    worker_in_process: bool | None = None
+    # Threads that run jobs in `kefu serve` (and `kefu worker` unless --workers says).
+    worker_threads: int = 2
+    # How long a worker holds a reply it is sending before another worker may take it.
+    outbox_lease_seconds: float = 60.0
     # Seconds between refreshes of the inbox list in the browser (HTMX polling).
     inbox_refresh_seconds: int = 30
+    # Machine translation (docs/translation-providers.md): which provider, and its
+    # credentials. Keys come from the environment only, never the repository or logs.
+    translator: Literal["none", "deepl", "google", "baidu", "libretranslate", "sandbox"] = "none"
+    deepl_key: SecretStr | None = None
+    deepl_url: str | None = None  # unset: api-free.deepl.com for `:fx` keys, else api.deepl.com
+    google_key: SecretStr | None = None
+    google_url: str | None = None  # unset: https://translation.googleapis.com
+    baidu_appid: str | None = None
+    baidu_key: SecretStr | None = None
+    baidu_url: str | None = None  # unset: https://fanyi-api.baidu.com
+    libretranslate_url: str | None = None  # self-hosted, e.g. http://127.0.0.1:5000
+    libretranslate_key: SecretStr | None = None  # only if the server requires keys
+    # kefu's translation sandbox (recorded answers; `python -m kefu.adapters.translators.sandbox`).
+    translation_sandbox_url: str | None = None

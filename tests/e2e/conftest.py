@@ -114,8 +114,38 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def server_url(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kefu serve` on a free local port, stopped when the session ends."""
+def translation_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """kefu's translation sandbox (`kefu translate sandbox`): the server translates
+    through it, with the demo corpus's recorded answers."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("e2e-translate") / "sandbox.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            _kefu("translate", "sandbox", "--port", str(port)), stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"translation sandbox did not start:\n{log.read_text()[-3000:]}")
+                try:
+                    httpx.get(f"{url}/usage", timeout=2)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(
+    demo_db: str, translation_sandbox: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`kefu serve` on a free local port, translating through the sandbox, stopped when
+    the session ends."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("e2e-serve") / "serve.log"
@@ -128,8 +158,13 @@ def server_url(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "--port",
         str(port),
     )
+    env = {
+        **os.environ,
+        "KEFU_TRANSLATOR": "sandbox",
+        "KEFU_TRANSLATION_SANDBOX_URL": translation_sandbox,
+    }
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             _wait_until_up(url, process, log)
             yield url

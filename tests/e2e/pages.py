@@ -28,7 +28,8 @@ TEXT: dict[Locale, dict[str, str]] = {
         "count": "会话：",
         "legend": "颜色标记说明",
         "messages": "消息",
-        "reply_to": "回复买家",
+        "reply_to": "买家收到的内容",
+        "agent_text": "用您的语言撰写",
         "send_reply": "发送回复",
         "close": "关闭会话",
         "reopen": "重新打开",
@@ -55,7 +56,8 @@ TEXT: dict[Locale, dict[str, str]] = {
         "count": "Conversations: ",
         "legend": "Colour marks",
         "messages": "Messages",
-        "reply_to": "Reply to the buyer",
+        "reply_to": "The buyer receives",
+        "agent_text": "Write in your language",
         "send_reply": "Send reply",
         "close": "Close",
         "reopen": "Reopen",
@@ -174,6 +176,11 @@ class ConversationPage(Screen):
     @property
     def reply_box(self) -> Locator:
         return self.page.get_by_label(self.t["reply_to"])
+
+    @property
+    def agent_box(self) -> Locator:
+        """Where the agent writes in their own language (buyers writing another one)."""
+        return self.page.get_by_label(self.t["agent_text"])
 
     @property
     def send_button(self) -> Locator:

@@ -114,7 +114,7 @@ def test_a_different_number_of_segments_is_refused() -> None:
 
 
 def test_escaped_markup_in_the_text_is_text_and_comes_back() -> None:
-    text = "<b>bold</b> & <k id=\"1\"/> typed by the buyer"
+    text = '<b>bold</b> & <k id="1"/> typed by the buyer'
     masked = protect(text, TermBase(), "en", "es")
     assert "<b>" not in masked.segments[0].text
     assert masked.restore([masked.segments[0].text]) == text
@@ -171,3 +171,21 @@ def test_the_version_follows_the_entries_not_their_order() -> None:
     reordered = TermBase(tuple(reversed(SHOP.terms)))
     assert reordered.version == SHOP.version
     assert TermBase(SHOP.terms[:2]).version != SHOP.version
+
+
+def test_markup_the_text_did_not_have_is_refused_even_escaped() -> None:
+    masked = protect("<b>talla</b> 38", TermBase(), "es", "zh")
+    kept = masked.segments[0].text.replace("talla", "尺码")
+    assert masked.restore([kept]) == "<b>尺码</b> 38"
+    with pytest.raises(TranslationRefused, match="markup"):
+        masked.restore([kept + " &lt;i&gt;x&lt;/i&gt;"])
+
+
+def test_the_buyers_name_is_kept_in_its_own_case_only() -> None:
+    base = TermBase().keeping(["Will Rose"])
+    masked = protect("Will Rose says: I will send a rose", base, "en", "zh")
+    assert masked.segments[0].text == '<k id="1"/> says: I will send a rose'
+    assert masked.restore(['<k id="1"/>说：我会寄一朵玫瑰']) == "Will Rose说：我会寄一朵玫瑰"
+    alone = protect("Thanks, Rose", base, "en", "zh")
+    assert alone.restore(["谢谢，" + alone.segments[0].text.split(", ")[1]]) == "谢谢，Rose"
+    assert TermBase().keeping(["", "li", "ann"]).terms == ()

@@ -9,6 +9,7 @@ import typer
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
+from kefu.services.jobs import REBUILD_KPI_FACTS
 
 app = typer.Typer(help="Database migrations and reporting facts.", no_args_is_help=True)
 Url = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL")]
@@ -38,9 +39,17 @@ def downgrade(revision: str, database_url: Url = None) -> None:
 def rebuild_facts(
     database_url: Url = None,
     store: Annotated[str | None, typer.Option(help="only this store code")] = None,
+    background: Annotated[
+        bool, typer.Option("--background", help="leave it to a worker (`kefu worker`)")
+    ] = False,
 ) -> None:
     """Write the KPI report's facts again from the stored messages, for example after a
     store's working hours, holidays or time zone changed."""
     with _kefu(database_url) as kefu:
+        if background:
+            if not kefu.jobs.enqueue(REBUILD_KPI_FACTS, {"store": store}):
+                raise typer.Exit(code=1)
+            typer.echo("asked a worker to write the reporting facts again")
+            return
         done = kefu.rebuild_kpi_facts(store)
     typer.echo(f"reporting facts written again for {done} conversations")

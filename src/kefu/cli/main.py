@@ -1,4 +1,4 @@
-"""Typer root: serve, import, demo, db, bench."""
+"""Typer root: serve, worker, import, demo, db, bench, team."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.progress import TaskID
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
-from kefu.cli import bench, db, model, report
+from kefu.cli import bench, db, model, report, team, translate, worker
 from kefu.cli.progress import progress_bar
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
@@ -24,6 +24,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.add_typer(model.app, name="model")
 app.add_typer(report.app, name="report")
+app.add_typer(team.app, name="team")
+app.add_typer(translate.app, name="translate")
+app.command("worker")(worker.worker)
 app.command("classify")(model.classify_command)
 console = Console()
 
@@ -57,8 +60,18 @@ def serve(
     sandbox: Annotated[
         bool, typer.Option(help="serve kefu's marketplace sandbox at /sandbox and deliver there")
     ] = False,
+    run_jobs: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="run the background jobs in this process; default: yes unless KEFU_QUEUE_URL "
+            "is set (then `kefu worker` runs them)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the web workbench and the JSON API; the outbox is delivered in this process."""
+    """Serve the web workbench and the JSON API; on one machine the background jobs (sending
+    replies, the routing sweep) run in this process too."""
     import uvicorn
 
     from kefu.web.app import create_app
@@ -73,7 +86,8 @@ def serve(
             f"kefu workbench: [bold]http://{host}:{port}[/bold]  "
             f"(API docs: http://{host}:{port}/docs)"
         )
-        app = create_app(kefu=kefu, deliver=settings.deliver_in_process, sandbox=sandbox)
+        in_process = kefu.runs_jobs_in_process() if run_jobs is None else run_jobs
+        app = create_app(kefu=kefu, worker=in_process, sandbox=sandbox)
         uvicorn.run(app, host=host, port=port, log_level="info")
 
 

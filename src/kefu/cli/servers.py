@@ -72,7 +72,7 @@ class ServerProcess:
         env = {
             **os.environ,
             "KEFU_TRIAGE_ON_INGEST": str(self.triage).lower(),
-            "KEFU_DELIVER_IN_PROCESS": "false",
+            "KEFU_WORKER_IN_PROCESS": "false",
         }
         command = [str(KEFU), "serve", "--database-url", self.url]
         command += ["--port", str(self.port), "--no-upgrade"]
@@ -101,3 +101,32 @@ class ServerProcess:
             if self.process is not None and self.process.poll() is None:
                 self.process.terminate()
                 self.process.wait(timeout=20)
+
+
+class WorkerProcess:
+    """`kefu worker` in a child process, with the environment given (database, queue,
+    channel…) on top of this one's."""
+
+    def __init__(self, log: Path, env: dict[str, str], *, workers: int = 2) -> None:
+        self.log, self.env, self.workers = log, env, workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [str(KEFU), "worker", "--workers", str(self.workers)]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 — our own kefu, our own arguments
+                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: the jobs in hand stop wherever they are."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout: float = 40) -> int:
+        """SIGTERM, as systemd stops it; returns the exit code."""
+        assert self.process is not None  # noqa: S101
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=timeout)

@@ -17,8 +17,9 @@ from kefu.demo.conversations import (
 )
 from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
 from kefu.domain.shopfacts import ShopFacts
+from kefu.domain.termbase import Term
 from kefu.domain.types import OrderStatus, TrackingStatus
-from kefu.services import inbox, replies
+from kefu.services import inbox, replies, translation
 from kefu.services.catalog import (
     BuyerIn,
     Catalog,
@@ -112,6 +113,7 @@ def build_demo(
         if report.errors:
             raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")
         step("messages", min(start + BATCH, len(messages)), len(messages))
+    _store_translations(kefu, conversations, now)
     _apply_team_actions(kefu, conversations, step)
     _configure_replies(kefu, [(s.code, s.name, s.platform) for s in catalog.stores])
     return DemoSummary(
@@ -123,6 +125,22 @@ def build_demo(
         messages=len(messages),
         languages=len({m["buyer_language"] for m in messages}),
     )
+
+
+def _store_translations(kefu: Kefu, conversations: list[DemoConversation], now: datetime) -> None:
+    """The demo's translations, written by the team and marked `demo`: the inbox shows
+    translated buyer messages with no provider connected."""
+    by_store: dict[str, list[tuple[str, str, str]]] = {}
+    for conv in conversations:
+        for message_id, texts in conv.translations.items():
+            by_store.setdefault(conv.key[0], []).extend(
+                (message_id, language, text) for language, text in texts.items()
+            )
+    with kefu.uow() as uow:
+        stores = uow.inbox.stores_by_code(by_store)
+        for code, items in by_store.items():
+            uow.translations.store_written(stores[code].id, items, origin="demo", at=now)
+        uow.commit()
 
 
 def _apply_team_actions(
@@ -239,6 +257,47 @@ DEMO_KEYWORDS = (
 )
 
 
+# The demo shop's term base: what a Chinese team fixes first (materials, size words, the
+# shipping promise), and its names, never translated.
+DEMO_TERMS = (
+    Term(
+        {
+            "zh": "真丝",
+            "en": "mulberry silk",
+            "es": "seda de morera",
+            "fr": "soie de mûrier",
+            "de": "Maulbeerseide",
+            "pt": "seda de amoreira",
+            "ru": "натуральный шёлк",
+        }
+    ),
+    Term(
+        {
+            "zh": "尺码表",
+            "en": "size chart",
+            "es": "guía de tallas",
+            "fr": "guide des tailles",
+            "de": "Größentabelle",
+            "pt": "tabela de medidas",
+            "ru": "таблица размеров",
+        }
+    ),
+    Term(
+        {
+            "zh": "包邮",
+            "en": "free shipping",
+            "es": "envío gratis",
+            "fr": "livraison gratuite",
+            "de": "kostenloser Versand",
+            "pt": "frete grátis",
+            "ru": "бесплатная доставка",
+        }
+    ),
+    Term({"und": "Sunrise"}, keep=True),
+    Term({"und": "AliExpress"}, keep=True),
+)
+
+
 def _configure_replies(kefu: Kefu, stores: list[tuple[str, str, str]]) -> None:
     """Each demo store signs its messages, has help links, a welcome and keyword replies."""
     with kefu.uow() as uow:
@@ -251,3 +310,10 @@ def _configure_replies(kefu: Kefu, stores: list[tuple[str, str, str]]) -> None:
             welcome_enabled=True, busy_enabled=True, busy_queue_size=400, keywords=DEMO_KEYWORDS
         )
         replies.save_auto_replies(store_id, auto, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+        translation.save_termbase(
+            store_id,
+            [*DEMO_TERMS, Term({"und": name}, keep=True)],
+            account_id=None,
+            uow=kefu.uow(),
+            clock=kefu.clock,
+        )

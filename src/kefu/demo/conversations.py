@@ -61,16 +61,26 @@ class Corpus:
     seller: dict[str, list[str]]
     first_names: list[str]
     last_names: list[str]
+    # corpus text → {"zh": …, "en": …}, written by the team (corpus/translations/)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def load_corpus() -> dict[str, Corpus]:
     """Every language file of the demo corpus (src/kefu/demo/corpus/README.md)."""
     out: dict[str, Corpus] = {}
-    for item in sorted((files("kefu") / "demo" / "corpus").iterdir(), key=lambda i: i.name):
+    folder = files("kefu") / "demo" / "corpus"
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if item.name.endswith(".json"):
             data = json.loads(item.read_text(encoding="utf-8"))
+            translated = folder / "translations" / item.name
             out[data["language"]] = Corpus(
-                data["buyer"], data["seller"], data["names"]["first"], data["names"]["last"]
+                data["buyer"],
+                data["seller"],
+                data["names"]["first"],
+                data["names"]["last"],
+                json.loads(translated.read_text(encoding="utf-8"))["translations"]
+                if translated.is_file()
+                else {},
             )
     return out
 
@@ -81,6 +91,9 @@ class DemoConversation:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     key: tuple[str, str] = ("", "")  # (store code, conversation id)
+    # message id → {language: text}: the demo's stored translations (buyer messages in the
+    # agents' languages; the Chinese an agent wrote behind each reply)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
     mark: ColourMark | None = None
     assignee: str | None = None
     close: bool = False
@@ -138,31 +151,35 @@ def _conversation(
     conv_id = f"demo-c{n:05d}"
     conv = DemoConversation(key=(buyer.store_code, conv_id))
     at = start
+    first = rng.choice(texts.buyer[intent])
     conv.messages.append(
         _message(
-            buyer,
-            conv_id,
-            f"{conv_id}-1",
-            at,
-            origin,
-            order,
-            product,
-            _fill(rng.choice(texts.buyer[intent]), slots),
-            "buyer",
+            buyer, conv_id, f"{conv_id}-1", at, origin, order, product, _fill(first, slots), "buyer"
         )
     )
+    _translated(conv, f"{conv_id}-1", texts, first, slots, ("zh", "en"))
     if rng.random() < 0.62:
         at = min(now - timedelta(minutes=5), at + timedelta(hours=rng.uniform(0.2, 40)))
-        reply = _fill(
-            rng.choice(texts.seller[group_of(intent)]),
-            {**slots, "name": buyer.name.split()[0], "shop": "Sunrise"},
-        )
+        written = rng.choice(texts.seller[group_of(intent)])
+        seller_slots = {**slots, "name": buyer.name.split()[0], "shop": "Sunrise"}
         conv.messages.append(
-            _message(buyer, conv_id, f"{conv_id}-2", at, origin, order, product, reply, "shop")
+            _message(
+                buyer,
+                conv_id,
+                f"{conv_id}-2",
+                at,
+                origin,
+                order,
+                product,
+                _fill(written, seller_slots),
+                "shop",
+            )
         )
+        _translated(conv, f"{conv_id}-2", texts, written, seller_slots, ("zh",))
         if rng.random() < 0.4:
             follow = rng.choice(("greeting_thanks", intent))
             at = min(now - timedelta(minutes=1), at + timedelta(hours=rng.uniform(0.5, 30)))
+            later = rng.choice(texts.buyer[follow])
             conv.messages.append(
                 _message(
                     buyer,
@@ -172,10 +189,11 @@ def _conversation(
                     origin,
                     order,
                     product,
-                    _fill(rng.choice(texts.buyer[follow]), slots),
+                    _fill(later, slots),
                     "buyer",
                 )
             )
+            _translated(conv, f"{conv_id}-3", texts, later, slots, ("zh", "en"))
         elif rng.random() < 0.45:
             conv.close = True
     conv.mark = _mark(rng, intent, order)
@@ -183,6 +201,21 @@ def _conversation(
     if team and rng.random() < 0.65:
         conv.assignee = rng.choice(team)
     return conv
+
+
+def _translated(
+    conv: DemoConversation,
+    message_id: str,
+    texts: Corpus,
+    source: str,
+    slots: dict[str, str],
+    languages: tuple[str, ...],
+) -> None:
+    """The team's written translation of a corpus text, filled like the text itself."""
+    written = texts.translations.get(source, {})
+    found = {lang: _fill(written[lang], slots) for lang in languages if lang in written}
+    if found:
+        conv.translations[message_id] = found
 
 
 def _situation(rng: random.Random, order: OrderIn | None) -> tuple[str, Origin]:

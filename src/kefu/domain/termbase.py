@@ -24,8 +24,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from kefu.domain.errors import DomainError, FieldError
+from kefu.domain.errors import DomainError, FieldError, RowErrors
 
 MAX_TERM_LENGTH = 120
 MAX_TERMS = 2000
@@ -38,8 +39,11 @@ _PROTECTED = re.compile(
     r"(?P<placeholder>\{[a-z_][a-z0-9_]*\})"
     r"|(?P<url>(?:https?://|www\.)[^\s<>\"'）」』】]+[^\s<>\"'.,;:!?)）」』】])"
     r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
-    # A code or amount starts after a space or punctuation, not inside a word.
-    rf"|(?P<number>(?<![^\W\d_])(?:(?:{_CURRENCY})\s?)?"
+    # Letter sizes (XL, 3XL, S), uppercase as written on labels.
+    r"|(?P<size>(?<![\w-])(?:[2-6]?X{1,3}[SL]|XS|[SML])(?![\w-]))"
+    # A code or amount starts after a space, punctuation or a character of a script written
+    # without spaces (单号RB123456789CN), not inside a word.
+    rf"|(?P<number>(?<![^\W\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])(?:(?:{_CURRENCY})\s?)?"
     r"[A-Za-z0-9-]*\d(?:[A-Za-z0-9./:-]*[A-Za-z0-9])?"
     r"(?:[.,\u00a0\u202f ]\d{3}(?!\d))*(?:[.,]\d{1,2}(?!\d))?"
     rf"(?:\s?(?:{_CURRENCY})(?![A-Za-z]))?)"
@@ -70,6 +74,8 @@ class Term:
     forms: Mapping[str, str]
     keep: bool = False
     note: str = ""
+    # Matched as written, not in any case: a buyer called Will is not "will".
+    exact: bool = False
 
     def form(self, language: str) -> str | None:
         return self.forms.get(_primary(language))
@@ -79,7 +85,7 @@ class Term:
 class TermBase:
     terms: tuple[Term, ...] = ()
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Changes whenever an entry does, so cached translations made with an older
         term base are not reused."""
@@ -89,19 +95,34 @@ class TermBase:
         digest = hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode())
         return digest.hexdigest()[:16]
 
-    def matchers(self, source: str, target: str) -> list[tuple[str, str]]:
-        """(text to find, text to put back) for a translation from `source` to `target`,
-        longest first so that "mulberry silk" wins over "silk"."""
-        found: dict[str, str] = {}
+    def keeping(self, words: Iterable[str]) -> TermBase:
+        """This term base, and `words` (a buyer's name, say) kept as written: matched in
+        their own case only, whole and by each capitalised part of three letters or more."""
+        extra: list[Term] = []
+        for word in words:
+            whole = word.strip()
+            parts = [whole, *whole.split()] if whole else []
+            extra.extend(
+                Term({"und": p}, keep=True, exact=True)
+                for p in dict.fromkeys(parts)
+                if len(p) >= 3 and p[0].isupper() and not _PROTECTED.search(p)
+            )
+        return TermBase((*self.terms, *extra)) if extra else self
+
+    def matchers(self, source: str, target: str) -> list[tuple[str, str, bool]]:
+        """(text to find, text to put back, whether case matters) for a translation from
+        `source` to `target`, longest first so that "mulberry silk" wins over "silk"."""
+        found: dict[str, tuple[str, str, bool]] = {}
         for term in self.terms:
             if term.keep:
                 for form in term.forms.values():
-                    found.setdefault(form.casefold(), form)
+                    needle = form if term.exact else form.casefold()
+                    found.setdefault(needle, (needle, form, term.exact))
                 continue
             written, wanted = term.form(source), term.form(target)
             if written and wanted:
-                found.setdefault(written.casefold(), wanted)
-        return sorted(found.items(), key=lambda item: -len(item[0]))
+                found.setdefault(written.casefold(), (written.casefold(), wanted, False))
+        return sorted(found.values(), key=lambda item: -len(item[0]))
 
 
 def _term_sort_key(term: Term) -> str:
@@ -145,16 +166,18 @@ class MaskedSegment:
                     value=item.original,
                 )
         pieces = _TOKEN.split(translated)
+        # Markup the text itself had (escaped, as text) may come back; no other.
+        written = set(_MARKUP.findall(html.unescape(_TOKEN.sub("", self.text))))
         out: list[str] = []
         for position, piece in enumerate(pieces):
             if position % 2 == 1:
                 out.append(self.protected[int(piece) - 1].restored)
                 continue
-            if _MARKUP.search(piece) or "<" in piece or ">" in piece:
+            text = html.unescape(piece)
+            if "<" in piece or ">" in piece or set(_MARKUP.findall(text)) - written:
                 raise TranslationRefused(
                     "the translation came back with markup (HTML) in it", reason="markup"
                 )
-            text = html.unescape(piece)
             digit = _DIGIT.search(text)
             if digit:
                 raise TranslationRefused(
@@ -219,7 +242,7 @@ def protect(text: str, termbase: TermBase, source: str, target: str) -> MaskedTe
     return MaskedText(tuple(segments), tuple(parts))
 
 
-def _mask_line(line: str, matchers: list[tuple[str, str]]) -> MaskedSegment:
+def _mask_line(line: str, matchers: list[tuple[str, str, bool]]) -> MaskedSegment:
     protected: list[Protected] = []
     out: list[str] = []
 
@@ -230,7 +253,7 @@ def _mask_line(line: str, matchers: list[tuple[str, str]]) -> MaskedSegment:
     position = 0
     for match in _PROTECTED.finditer(line):
         out.append(_mask_terms(line[position : match.start()], matchers, token))
-        kind = "number" if match.lastgroup in (None, "digits") else match.lastgroup
+        kind = "number" if match.lastgroup in (None, "digits", "size") else match.lastgroup
         value = match.group()
         out.append(token(Protected(kind, value, value)))
         position = match.end()
@@ -240,7 +263,7 @@ def _mask_line(line: str, matchers: list[tuple[str, str]]) -> MaskedSegment:
 
 def _mask_terms(
     text: str,
-    matchers: list[tuple[str, str]],
+    matchers: list[tuple[str, str, bool]],
     token: Callable[[Protected], str],
 ) -> str:
     """Escape `text` and replace whole-word occurrences of terms (any case) with tokens."""
@@ -251,15 +274,16 @@ def _mask_terms(
         folded = text
     spans: list[tuple[int, int, str]] = []
     taken = [False] * len(text)
-    for needle, restored in matchers:
-        start = folded.find(needle)
+    for needle, restored, exact in matchers:
+        haystack = text if exact else folded
+        start = haystack.find(needle)
         while start != -1:
             end = start + len(needle)
             if not any(taken[start:end]) and _whole_word(text, start, end):
                 spans.append((start, end, restored))
                 for i in range(start, end):
                     taken[i] = True
-            start = folded.find(needle, start + 1)
+            start = haystack.find(needle, start + 1)
     spans.sort()
     out: list[str] = []
     position = 0
@@ -328,3 +352,40 @@ def _form_problem(language: str, form: str, row: int) -> FieldError | None:
     if _PROTECTED.fullmatch(form):
         return FieldError(language, "numbers and links are always kept as written", row, form)
     return None
+
+
+def terms_from_lines(terms_text: str, keep_text: str) -> list[Term]:
+    """The term base as a lead writes it: one term per line, `zh=真丝 | en=mulberry silk`,
+    and the do-not-translate list, one per line, stored in language `und` (any).
+    Raises RowErrors naming each bad line (terms count from 1, then the do-not-translate
+    lines go on counting)."""
+    terms: list[Term] = []
+    errors: list[FieldError] = []
+    lines = [line for line in terms_text.splitlines() if line.strip()]
+    for row, line in enumerate(lines, start=1):
+        forms: dict[str, str] = {}
+        for part in line.split("|"):
+            language, equals, form = part.partition("=")
+            if not equals:
+                errors.append(FieldError("terms", "write each language as lang=term", row, part))
+                continue
+            forms[language.strip().lower()] = form.strip()
+        terms.append(Term(forms))
+    keep = [line.strip() for line in keep_text.splitlines() if line.strip()]
+    terms.extend(Term({"und": word}, keep=True) for word in keep)
+    errors.extend(termbase_problems(terms))
+    if errors:
+        raise RowErrors(sorted(errors, key=lambda e: e.row or 0))
+    return terms
+
+
+def terms_to_lines(terms: Iterable[Term]) -> tuple[str, str]:
+    """The inverse of terms_from_lines, for the form."""
+    items = list(terms)
+    lines = [
+        " | ".join(f"{language}={form}" for language, form in term.forms.items())
+        for term in items
+        if not term.keep
+    ]
+    keep = [next(iter(term.forms.values())) for term in items if term.keep and term.forms]
+    return "\n".join(lines), "\n".join(keep)

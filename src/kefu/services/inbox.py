@@ -375,8 +375,12 @@ def reply(
     clock: Clock,
     template_key: str | None = None,
     policy_override: dict[str, Any] | None = None,
+    agent_words: tuple[str, str] | None = None,
 ) -> bool:
     """Store an agent's reply in the outbox; the same request id never stores it twice.
+
+    `agent_words` (language, text) is what the agent wrote when the reply was translated
+    for the buyer: stored beside the message, which holds the text the buyer gets.
 
     Returns False when the request id was already used (the earlier reply stands).
     Callers run the policy check first (services.replies); an override is logged here.
@@ -417,6 +421,9 @@ def reply(
                 )
             ]
         )
+        if agent_words is not None and agent_words[1].strip():
+            language, words = agent_words
+            uow.translations.store_agent_words(conv.store_id, platform_id, language, words, now)
         uow.inbox.record_kpi_facts([conversation_id], since=now)
         uow.inbox.audit(
             at=now,

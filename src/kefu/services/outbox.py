@@ -13,12 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kefu.services.ports import ChannelError, ChannelGateway, Clock, UnitOfWork
+from kefu.services.ports import (
+    ChannelError,
+    ChannelGateway,
+    Clock,
+    ConcurrentWriteError,
+    OutgoingReply,
+    UnitOfWork,
+)
 
 LEASE = timedelta(seconds=60)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 8
+CLAIM_ATTEMPTS = 3
 
 
 def next_attempt(now: datetime, attempts: int, retry_after: float | None) -> datetime | None:
@@ -36,6 +44,25 @@ class DeliveryReport:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+    # Claimed but not tried: the lease ran out first (due again for any worker).
+    left: int = 0
+    # The earliest retry this round scheduled (the delivery job looks again then).
+    next_attempt_at: datetime | None = None
+
+    @property
+    def claimed(self) -> int:
+        return self.delivered + self.retrying + self.failed + self.left
+
+    def add(self, other: DeliveryReport) -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.left += other.left
+        self.note_retry(other.next_attempt_at)
+
+    def note_retry(self, when: datetime | None) -> None:
+        if when is not None and (self.next_attempt_at is None or when < self.next_attempt_at):
+            self.next_attempt_at = when
 
 
 def deliver_due(
@@ -44,13 +71,18 @@ def deliver_due(
     clock: Clock,
     *,
     limit: int = 50,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
+    """Claim up to `limit` due replies and send each; several workers may run this at
+    once (each reply is claimed by one of them). A slow channel may outlast the lease:
+    what was not tried by then is left to whoever claims it next."""
     report = DeliveryReport()
-    now = clock.now()
-    with uow_factory() as uow:
-        batch = uow.replies.claim_due(now, now + LEASE, limit)
-        uow.commit()
-    for reply in batch:
+    claimed_at = clock.now()
+    batch = _claim(uow_factory, claimed_at, lease, limit)
+    for done, reply in enumerate(batch):
+        if clock.now() >= claimed_at + lease:
+            report.left = len(batch) - done
+            break
         attempts = reply.attempts + 1
         try:
             external_id = gateway.send(reply)
@@ -63,9 +95,27 @@ def deliver_due(
                 report.failed += 1
             else:
                 report.retrying += 1
+                report.note_retry(when)
             continue
         with uow_factory() as uow:
             uow.replies.mark_delivered(reply.message_id, external_id, clock.now())
             uow.commit()
         report.delivered += 1
     return report
+
+
+def _claim(
+    uow_factory: Callable[[], UnitOfWork], now: datetime, lease: timedelta, limit: int
+) -> list[OutgoingReply]:
+    """Lease the due replies. Two workers claiming at once on SQLite: the later one's
+    snapshot is stale and SQLite refuses its write; it looks again."""
+    for attempt in range(1, CLAIM_ATTEMPTS + 1):
+        try:
+            with uow_factory() as uow:
+                batch = uow.replies.claim_due(now, now + lease, limit)
+                uow.commit()
+            return batch
+        except ConcurrentWriteError:
+            if attempt == CLAIM_ATTEMPTS:
+                raise
+    return []

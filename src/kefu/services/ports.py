@@ -385,6 +385,7 @@ class PendingTranslation:
     source_language: str | None
     target_language: str
     attempts: int
+    keep: tuple[str, ...] = ()  # never translated: the buyer's name
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,8 @@ class StoredTranslation:
 
 
 class TranslationRepository(Protocol):
+    def context(self, store_id: int) -> tuple[TermBase, TranslationPrefs]: ...
+
     def termbase(self, store_id: int) -> TermBase: ...
 
     def save_termbase(
@@ -462,9 +465,24 @@ class TranslationRepository(Protocol):
         at: datetime,
     ) -> None: ...
 
+    def store_agent_words(
+        self, store_id: int, platform_message_id: str, language: str, text: str, at: datetime
+    ) -> None: ...
+
+    def store_written(
+        self,
+        store_id: int,
+        items: Sequence[tuple[str, str, str]],
+        *,
+        origin: str,
+        at: datetime,
+    ) -> int: ...
+
     def of_messages(self, message_ids: Iterable[int]) -> dict[int, list[StoredTranslation]]: ...
 
-    def message_for_translation(self, message_id: int) -> tuple[int, str, str | None] | None: ...
+    def message_for_translation(
+        self, message_id: int
+    ) -> tuple[int, str, str | None, str | None] | None: ...
 
     def pending_count(self) -> int: ...
 

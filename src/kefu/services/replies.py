@@ -195,8 +195,12 @@ class Replies:
         clock: Clock,
         template_key: str | None = None,
         override_reason: str | None = None,
+        agent_words: tuple[str, str] | None = None,
     ) -> bool:
         """Check, then store in the outbox; a blocked text needs a lead's logged reason.
+
+        The check reads `text`, the buyer's language text that is sent, never the agent's
+        own words (`agent_words`, stored beside it).
 
         Returns False when this request id was already used (nothing stored twice).
         """
@@ -223,6 +227,7 @@ class Replies:
             clock=clock,
             template_key=template_key if template_key in self.catalogue else None,
             policy_override=override,
+            agent_words=agent_words,
         )
 
     # --- the store's settings ----------------------------------------------------------

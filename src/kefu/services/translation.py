@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from kefu.domain.termbase import MaskedText, TranslationRefused, protect
+from kefu.domain.errors import FieldError, RowErrors
+from kefu.domain.termbase import (
+    MaskedText,
+    Term,
+    TermBase,
+    TranslationRefused,
+    protect,
+    termbase_problems,
+)
 from kefu.services.outbox import next_attempt
 from kefu.services.ports import (
     CachedSegment,
     Clock,
     PendingTranslation,
     TranslationFailed,
+    TranslationPrefs,
     Translator,
     UnitOfWork,
     UsageDay,
@@ -35,7 +44,11 @@ UowFactory = Callable[[], UnitOfWork]
 LEASE = timedelta(seconds=120)
 # A spent budget or provider quota comes back in an hour, not at the outbox's pace.
 QUOTA_RETRY = timedelta(hours=1)
-AUTO = "auto"  # the cache's source language when the provider detected it
+AUTO = "auto"
+AGENT_LANGUAGES = (
+    "zh",
+    "en",
+)  # the languages of kefu's screens  # the cache's source language when the provider detected it
 
 
 @dataclass(frozen=True)
@@ -69,12 +82,23 @@ class Composed:
 
 @dataclass
 class DueReport:
+    claimed: int = 0
     done: int = 0
     retrying: int = 0
     failed: int = 0
     refused: int = 0
     provider_seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: DueReport) -> None:
+        self.claimed += other.claimed
+        self.done += other.done
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.refused += other.refused
+        self.provider_seconds += other.provider_seconds
+        for kind, count in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
 
 
 @dataclass
@@ -90,26 +114,46 @@ class TranslationService:
     def provider(self) -> str | None:
         return self.translator.provider if self.translator else None
 
-    def translate(self, text: str, *, source: str | None, target: str, store_id: int) -> Translated:
+    def translate(
+        self,
+        text: str,
+        *,
+        source: str | None,
+        target: str,
+        store_id: int,
+        keep: Sequence[str] = (),
+    ) -> Translated:
+        """`text` in `target`; `keep` adds words never translated (the buyer's name)."""
+        result, ledger = self._translate(text, source, target, store_id, keep)
+        if ledger is not None:
+            with self.uow_factory() as uow:
+                ledger.write(uow)
+                uow.commit()
+        return result
+
+    def _translate(
+        self, text: str, source: str | None, target: str, store_id: int, keep: Sequence[str]
+    ) -> tuple[Translated, _Ledger | None]:
+        """The translation and what it cost, not yet recorded (the caller's transaction)."""
         if not text.strip() or (source is not None and _same(source, target)):
-            return Translated(text=text)
+            return Translated(text=text), None
         if self.translator is None:
             return Translated(
                 text=None,
                 problem="no translation provider is connected",
                 problem_kind="not_configured",
-            )
+            ), None
         provider = self.translator.provider
         source_key = source or AUTO
-        now = self.clock.now()
+        today = self.clock.now().date()
         with self.uow_factory() as uow:
-            termbase = uow.translations.termbase(store_id)
-            budget = uow.translations.prefs(store_id).budgets.get(provider)
-            masked = protect(text, termbase, source or "", target)
+            termbase, prefs = uow.translations.context(store_id)
+            budget = prefs.budgets.get(provider)
+            masked = protect(text, termbase.keeping(keep), source or "", target)
             digests = [_digest(s.text) for s in masked.segments]
             known = uow.translations.cached(provider, source_key, target, termbase.version, digests)
             spent = (
-                uow.translations.characters_since(provider, now.date().replace(day=1))
+                uow.translations.characters_since(provider, today.replace(day=1))
                 if budget is not None
                 else 0
             )
@@ -121,14 +165,13 @@ class TranslationService:
         hits = len(masked.segments) - sum(1 for d in digests if d not in known)
         characters = sum(len(m) for m in missing)
         if missing and budget is not None and spent + characters > budget:
-            self._record(UsageDay(provider, now.date(), cache_hits=hits, errors=1))
             return Translated(
                 text=None,
                 provider=provider,
                 cache_hits=hits,
                 problem=f"the monthly budget of {budget:,} characters for {provider} is spent",
                 problem_kind="budget",
-            )
+            ), _Ledger(UsageDay(provider, today, cache_hits=hits, errors=1))
         answers: dict[str, str] = {}
         seconds = 0.0
         if missing:
@@ -142,17 +185,6 @@ class TranslationService:
                     )
             except TranslationFailed as failed:
                 seconds = self.timer() - started
-                self._record(
-                    UsageDay(
-                        provider,
-                        now.date(),
-                        calls=1,
-                        cache_hits=hits,
-                        errors=1,
-                        latency_ms_total=seconds * 1000,
-                        latency_ms_max=seconds * 1000,
-                    )
-                )
                 return Translated(
                     text=None,
                     provider=provider,
@@ -160,14 +192,24 @@ class TranslationService:
                     problem=_failure_words(provider, failed),
                     problem_kind=failed.kind,
                     provider_seconds=seconds,
+                ), _Ledger(
+                    UsageDay(
+                        provider,
+                        today,
+                        calls=1,
+                        cache_hits=hits,
+                        errors=1,
+                        latency_ms_total=seconds * 1000,
+                        latency_ms_max=seconds * 1000,
+                    )
                 )
             seconds = self.timer() - started
             answers = dict(zip(missing, out, strict=True))
         result, fresh = _restore(masked, digests, known, answers)
-        self._record(
+        ledger = _Ledger(
             UsageDay(
                 provider,
-                now.date(),
+                today,
                 characters=characters,
                 calls=1 if missing else 0,
                 segments=len(missing),
@@ -180,6 +222,7 @@ class TranslationService:
                 CachedSegment(provider, source_key, target, termbase.version, d, s, tr)
                 for d, s, tr in fresh
             ],
+            self.clock.now(),
         )
         if isinstance(result, TranslationRefused):
             return Translated(
@@ -190,28 +233,34 @@ class TranslationService:
                 problem=f"translation refused: {result.message}",
                 problem_kind="refused",
                 provider_seconds=seconds,
-            )
+            ), ledger
         return Translated(
             text=result,
             provider=provider,
             cache_hits=hits,
             sent=len(missing),
             provider_seconds=seconds,
-        )
+        ), ledger
 
     def compose(
-        self, agent_text: str, *, agent_language: str, buyer_language: str, store_id: int
+        self,
+        agent_text: str,
+        *,
+        agent_language: str,
+        buyer_language: str,
+        store_id: int,
+        keep: Sequence[str] = (),
     ) -> Composed:
         """The buyer's text for what the agent wrote, and its back-translation."""
         forward = self.translate(
-            agent_text, source=agent_language, target=buyer_language, store_id=store_id
+            agent_text, source=agent_language, target=buyer_language, store_id=store_id, keep=keep
         )
         if forward.text is None:
             return Composed(
                 None, None, forward.problem, forward.problem_kind, forward.provider_seconds
             )
         back = self.translate(
-            forward.text, source=buyer_language, target=agent_language, store_id=store_id
+            forward.text, source=buyer_language, target=agent_language, store_id=store_id, keep=keep
         )
         return Composed(
             forward.text,
@@ -227,8 +276,10 @@ class TranslationService:
             found = uow.translations.message_for_translation(message_id)
         if found is None:
             return Translated(text=None, problem="no such message", problem_kind="not_found")
-        store_id, text, language = found
-        result = self.translate(text, source=language, target=target, store_id=store_id)
+        store_id, text, language, buyer = found
+        result = self.translate(
+            text, source=language, target=target, store_id=store_id, keep=(buyer,) if buyer else ()
+        )
         if result.text is not None and result.provider is not None:
             with self.uow_factory() as uow:
                 uow.translations.store(
@@ -252,18 +303,27 @@ class TranslationService:
         with self.uow_factory() as uow:
             batch = uow.translations.claim_due(now, now + LEASE, limit)
             uow.commit()
+        report.claimed = len(batch)
         for pending in batch:
-            result = self.translate(
+            result, ledger = self._translate(
                 pending.text,
-                source=pending.source_language,
-                target=pending.target_language,
-                store_id=pending.store_id,
+                pending.source_language,
+                pending.target_language,
+                pending.store_id,
+                pending.keep,
             )
             report.provider_seconds += result.provider_seconds
-            self._settle(pending, result, report)
+            self._settle(pending, result, ledger, report)
         return report
 
-    def _settle(self, pending: PendingTranslation, result: Translated, report: DueReport) -> None:
+    def _settle(
+        self,
+        pending: PendingTranslation,
+        result: Translated,
+        ledger: _Ledger | None,
+        report: DueReport,
+    ) -> None:
+        """Store the outcome and what it cost in one transaction."""
         attempts = pending.attempts + 1
         status, when = "done", None
         if result.text is None:
@@ -279,6 +339,8 @@ class TranslationService:
             else:
                 status = "failed"
         with self.uow_factory() as uow:
+            if ledger is not None:
+                ledger.write(uow)
             uow.translations.finish(
                 pending.id,
                 status=status,
@@ -299,12 +361,76 @@ class TranslationService:
         else:
             report.failed += 1
 
-    def _record(self, usage: UsageDay, fresh: list[CachedSegment] | None = None) -> None:
-        with self.uow_factory() as uow:
-            uow.translations.add_usage(usage)
-            if fresh:
-                uow.translations.remember(fresh, self.clock.now())
-            uow.commit()
+
+@dataclass(frozen=True)
+class _Ledger:
+    """What one translation cost (usage) and taught the cache (fresh segments)."""
+
+    usage: UsageDay
+    fresh: list[CachedSegment] = field(default_factory=list)
+    at: datetime | None = None
+
+    def write(self, uow: UnitOfWork) -> None:
+        uow.translations.add_usage(self.usage)
+        if self.fresh and self.at is not None:
+            uow.translations.remember(self.fresh, self.at)
+
+
+def save_termbase(
+    store_id: int, terms: list[Term], *, account_id: int | None, uow: UnitOfWork, clock: Clock
+) -> TermBase:
+    """Replace the store's term base whole, or nothing when any row is wrong; audited."""
+    problems = termbase_problems(terms)
+    if problems:
+        raise RowErrors(problems)
+    termbase = TermBase(tuple(terms))
+    with uow:
+        before = uow.translations.termbase(store_id)
+        uow.translations.save_termbase(store_id, termbase, account_id, clock.now())
+        uow.inbox.audit(
+            at=clock.now(),
+            account_id=account_id,
+            action="save_termbase",
+            entity_type="store",
+            entity_id=store_id,
+            before={"terms": len(before.terms), "version": before.version},
+            after={"terms": len(termbase.terms), "version": termbase.version},
+        )
+        uow.commit()
+    return termbase
+
+
+def save_prefs(
+    prefs: TranslationPrefs, *, account_id: int | None, uow: UnitOfWork, clock: Clock
+) -> None:
+    """The agents' languages and the monthly budgets; audited with before and after."""
+    problems = [
+        FieldError("agent_languages", "choose zh, en or both", value=lang)
+        for lang in prefs.agent_languages
+        if lang not in AGENT_LANGUAGES
+    ] + [
+        FieldError(f"budget_{provider}", "a whole number of characters, 0 or more", value=str(n))
+        for provider, n in prefs.budgets.items()
+        if n < 0
+    ]
+    if problems:
+        raise RowErrors(problems)
+    with uow:
+        before = uow.translations.prefs()
+        uow.translations.save_prefs(prefs, account_id, clock.now())
+        uow.inbox.audit(
+            at=clock.now(),
+            account_id=account_id,
+            action="save_translation_settings",
+            entity_type="organisation",
+            entity_id=0,
+            before={
+                "agent_languages": list(before.agent_languages),
+                "budgets": dict(before.budgets),
+            },
+            after={"agent_languages": list(prefs.agent_languages), "budgets": dict(prefs.budgets)},
+        )
+        uow.commit()
 
 
 def _restore(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -13,45 +12,42 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from kefu import __version__
 from kefu.bootstrap import Kefu, bootstrap, create_sandbox
 from kefu.config import Settings
-from kefu.services import routing
 from kefu.web import errors
-from kefu.web.api import conversations, messages, replies, reports, stores
+from kefu.web.api import conversations, messages, replies, reports, stores, translation
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
+from kefu.web.pages import translation as translation_pages
 from kefu.web.templating import make_templates
-
-log = logging.getLogger("kefu.outbox")
-ROUTING_SWEEP_SECONDS = 60.0
 
 
 def create_app(
     settings: Settings | None = None,
     kefu: Kefu | None = None,
     *,
-    deliver: bool = False,
+    worker: bool = False,
     sandbox: bool = False,
 ) -> FastAPI:
     """Build the web app around a Kefu container (made from settings unless given).
 
-    `deliver` runs the outbox in this process (the embedded default); `sandbox` serves
-    kefu's marketplace sandbox at /sandbox for the demo.
+    `worker` runs the background jobs (sending replies, the routing sweep…) in threads
+    of this process, the embedded default; `sandbox` serves kefu's marketplace sandbox
+    at /sandbox for the demo.
     """
     container = kefu or bootstrap(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_deliver_forever(container)) if deliver else None
+        jobs = container.start_jobs() if worker else None
         yield
-        if task is not None:
-            task.cancel()
+        if jobs is not None:
+            await asyncio.to_thread(jobs.stop)  # the jobs in hand finish first
         if kefu is None:
             container.close()
 
@@ -69,9 +65,11 @@ def create_app(
     app.include_router(replies.router)
     app.include_router(reports.router)
     app.include_router(stores.router)
+    app.include_router(translation.router)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)
+    app.include_router(translation_pages.router)
     app.include_router(account_pages.router)
     app.include_router(team_pages.router)
     if sandbox:
@@ -81,25 +79,6 @@ def create_app(
     )
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
     return app
-
-
-async def _deliver_forever(kefu: Kefu) -> None:
-    """Send what the outbox holds every few seconds, and sweep routing every minute (agents
-    going off shift); a failure is logged, never fatal."""
-    last_sweep = 0.0
-    loop = asyncio.get_running_loop()
-    while True:
-        await asyncio.sleep(kefu.settings.outbox_poll_seconds)
-        try:
-            await run_in_threadpool(kefu.deliver_outbox)
-        except Exception:
-            log.exception("outbox delivery round failed")
-        if loop.time() - last_sweep >= ROUTING_SWEEP_SECONDS:
-            last_sweep = loop.time()
-            try:
-                await run_in_threadpool(routing.sweep, kefu.uow(), kefu.clock)
-            except Exception:
-                log.exception("routing sweep failed")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -183,6 +183,63 @@ class ReplyWithPolicyIn(ReplyIn):
         max_length=500,
         description="a lead's reason to send despite a policy block (logged; 10+ characters)",
     )
+    agent_text: str | None = Field(
+        default=None,
+        max_length=64 * 1024,
+        description="what the agent wrote when `text` is its translation; stored beside it",
+    )
+    agent_language: Literal["zh", "en"] = Field(
+        default="zh", description="the language of agent_text"
+    )
+
+
+class TranslationOut(BaseModel):
+    message_id: int
+    language: str
+    status: Literal["pending", "done", "failed", "refused"]
+    origin: Literal["machine", "agent", "demo"]
+    text: str | None
+    provider: str | None
+    error: str | None
+
+
+class DraftIn(BaseModel):
+    text: str = Field(max_length=8 * 1024, description="what the agent wrote")
+    agent_language: Literal["zh", "en"] = "zh"
+
+
+class DraftOut(BaseModel):
+    buyer_language: str
+    buyer_text: str | None = Field(description="what the buyer would receive; None: see problem")
+    back_text: str | None = Field(description="buyer_text translated back, to check the meaning")
+    problem: str | None
+    problem_kind: str | None
+
+
+class TranslateIn(BaseModel):
+    language: Literal["zh", "en"]
+
+
+class TermIn(BaseModel):
+    forms: dict[str, str] = Field(description='{"zh": "真丝", "en": "mulberry silk"}')
+    keep: bool = Field(default=False, description="never translated: kept as written")
+
+
+class TermBaseIo(BaseModel):
+    terms: list[TermIn]
+    version: str | None = Field(default=None, description="set by kefu; ignored on PUT")
+
+
+class UsageOut(BaseModel):
+    provider: str
+    day: date
+    characters: int
+    calls: int
+    segments: int
+    cache_hits: int
+    errors: int
+    latency_ms_total: float
+    latency_ms_max: float
 
 
 class SuggestionOut(BaseModel):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel.core import Locale
 from babel.dates import format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -33,6 +33,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters["usd"] = usd
     env.filters["language_name"] = language_name
+    env.filters["number"] = number
     return Jinja2Templates(env=env)
 
 
@@ -48,6 +49,11 @@ def language_name(tag: str | None, locale: str = "en") -> str:
         return "—"
     names = cldr(locale).languages
     return str(names.get(tag.replace("-", "_"), names.get(tag.split("-")[0], tag)))
+
+
+def number(value: float | None, locale: str = "en") -> str:
+    """A count with the locale's grouping (12,345)."""
+    return "" if value is None else format_decimal(value, locale=cldr(locale))
 
 
 def usd(cents: int | None, locale: str = "en") -> str:

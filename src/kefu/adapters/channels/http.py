@@ -18,6 +18,9 @@ class HttpChannel:
         self.base_url = base_url.rstrip("/")
         self.client = client or httpx.Client(timeout=TIMEOUT)
 
+    def close(self) -> None:
+        self.client.close()
+
     def send(self, reply: OutgoingReply) -> str:
         url = (
             f"{self.base_url}/v1/stores/{quote(reply.store_code, safe='')}"

@@ -109,11 +109,14 @@ class SqlReplyRepository:
         )
 
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutgoingReply]:
+        # PostgreSQL: rows another worker is claiming right now are skipped, not waited
+        # for, so two workers take two different batches (SQLite has one writer anyway).
         due = self.session.execute(
             select(t.Message.id)
             .where(t.Message.delivery_status == "pending", t.Message.next_attempt_at <= now)
             .order_by(t.Message.next_attempt_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).scalars()
         claimed: list[int] = []
         for message_id in list(due):

@@ -11,12 +11,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
+from kefu.adapters.db.followups import request_job
 from kefu.adapters.db.kpifacts import record_facts, set_agent
 from kefu.domain.conversations import Conversation
 from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
 from kefu.domain.triage import Triage
 from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status, TrackingStatus
+from kefu.services.jobs import DELIVER_OUTBOX
 from kefu.services.ports import BuyerKey, OrderFacts, StoreRef
 
 # SQLite allows 32766 bound parameters; stay well below for every dialect.
@@ -199,7 +201,10 @@ class SqlInboxRepository:
         return out
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
-        row = self.session.get(t.Conversation, conversation_id)
+        """For a change: the row stays locked until the transaction ends (PostgreSQL), so
+        two agents acting on one conversation at once take turns instead of the second
+        overwriting the first one's counts."""
+        row = self.session.get(t.Conversation, conversation_id, with_for_update=True)
         return _to_domain(row) if row is not None else None
 
     def first_buyer_message_after(self, conversation_id: int, at: datetime) -> datetime | None:
@@ -250,6 +255,8 @@ class SqlInboxRepository:
                 for m in messages
             ],
         )
+        if any(m.delivery_status == "pending" for m in messages):
+            request_job(self.session, DELIVER_OUTBOX)  # sent as soon as this commits
 
     def record_kpi_facts(self, conversation_ids: Iterable[int], since: datetime) -> None:
         record_facts(self.session, conversation_ids, since=since)

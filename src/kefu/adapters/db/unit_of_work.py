@@ -1,7 +1,10 @@
-"""SqlAlchemyUnitOfWork: one session, one transaction, rolled back unless committed."""
+"""SqlAlchemyUnitOfWork: one session, one transaction, rolled back unless committed; the jobs
+the transaction asked for (adapters/db/followups.py) are enqueued after the commit."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -10,16 +13,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.adapters.db.auth import SqlAuthRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
+from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
+from kefu.services.jobs import JobParam
 from kefu.services.ports import ConcurrentWriteError
+
+log = logging.getLogger("kefu.jobs")
+# Called after each commit with the jobs the transaction asked for (kefu.bootstrap
+# enqueues them); an error there is logged and never undoes the commit.
+AfterCommit = Callable[[list[tuple[str, dict[str, JobParam]]]], None]
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], after_commit: AfterCommit | None = None
+    ) -> None:
         self._factory = session_factory
+        self._after_commit = after_commit
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -53,18 +66,27 @@ class SqlAlchemyUnitOfWork:
             self._session.commit()
         except (IntegrityError, OperationalError) as exc:
             self._session.rollback()
+            take_jobs(self._session)
             if _is_conflict(exc):
                 raise ConcurrentWriteError(str(exc.orig)) from exc
             raise
+        jobs = take_jobs(self._session)
+        if jobs and self._after_commit is not None:
+            try:
+                self._after_commit(jobs)
+            except Exception:
+                log.exception("could not ask for jobs %s after a commit", jobs)
 
     def rollback(self) -> None:
         assert self._session is not None  # noqa: S101
         self._session.rollback()
+        take_jobs(self._session)
 
 
 def _is_conflict(exc: IntegrityError | OperationalError) -> bool:
-    """Unique-key races and SQLite's 'database is locked' are worth one more try."""
+    """Unique-key races, SQLite's 'database is locked' and PostgreSQL's deadlock victims
+    are worth one more try."""
+    text = str(exc.orig).lower()
     if isinstance(exc, IntegrityError):
-        text = str(exc.orig).lower()
         return "unique" in text or "duplicate key" in text
-    return "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower()
+    return any(sign in text for sign in ("locked", "could not serialize", "deadlock detected"))

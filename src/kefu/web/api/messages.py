@@ -60,6 +60,7 @@ async def ingest_messages(request: Request, kefu: KefuDep, who: Importer) -> Ing
             classifier=kefu.ingest_classifier(),
             auto_replier=kefu.auto_replier,
             route=route_new,
+            translate=kefu.translation.translator is not None,
         ),
         [item for _, item in allowed],
         kefu.uow(),

@@ -113,6 +113,7 @@ def post_reply(
         clock=kefu.clock,
         template_key=body.template_key,
         override_reason=body.override_reason,
+        agent_words=(body.agent_language, body.agent_text) if body.agent_text else None,
     )
     if not created:
         response.status_code = 200

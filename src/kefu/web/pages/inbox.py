@@ -19,7 +19,8 @@ from kefu.services.readmodels import ConversationDetail
 from kefu.services.replies import PolicyBlocked
 from kefu.web.api.conversations import scoped, visible_options
 from kefu.web.deps import KefuDep
-from kefu.web.i18n import COOKIE, LOCALES, negotiate
+from kefu.web.i18n import COOKIE, LOCALES
+from kefu.web.pages.translation import agent_language, translations_by_language
 from kefu.web.schemas import InboxQuery
 from kefu.web.security import (
     Anyone,
@@ -87,8 +88,11 @@ def reply_action(
     request_id: Annotated[str, Form(max_length=100)],
     template_key: Annotated[str, Form(max_length=40)] = "",
     override_reason: Annotated[str, Form(max_length=500)] = "",
+    agent_text: Annotated[str, Form(max_length=64 * 1024)] = "",
+    template_part: Annotated[str, Form(max_length=64 * 1024)] = "",
 ) -> Response:
     check_conversation(kefu, who, conversation_id)
+    words = (agent_language(request, kefu), agent_text) if agent_text.strip() else None
     if override_reason and not who.can(Permission.OVERRIDE_POLICY):
         raise Forbidden("only a lead may send past the policy check")
     try:
@@ -101,6 +105,7 @@ def reply_action(
             clock=kefu.clock,
             template_key=template_key or None,
             override_reason=override_reason or None,
+            agent_words=words,
         )
     except PolicyBlocked as blocked:
         # The draft stays in the composer with each problem marked where it is.
@@ -115,6 +120,8 @@ def reply_action(
                 draft=text,
                 template_key=template_key,
                 policy=blocked.result,
+                agent_text=agent_text,
+                template_part=template_part,
             ),
         )
     return _after_action(request, kefu, conversation_id)
@@ -242,19 +249,27 @@ def _conversation_context(
     draft: str = "",
     template_key: str = "",
     policy: PolicyResult | None = None,
+    agent_text: str = "",
+    template_part: str = "",
 ) -> dict[str, object]:
+    detail = _detail(kefu, conversation_id)
     with kefu.uow() as uow:
         options = uow.queries.filter_options()
-    locale = negotiate(request, kefu.settings.default_locale)
-    agent_language = "zh" if locale == "zh_CN" else "en"
+        stored = uow.translations.of_messages(m.id for m in detail.messages)
+    mine = agent_language(request, kefu)
     return {
-        "c": _detail(kefu, conversation_id),
+        "c": detail,
         "options": options,
         "request_id": uuid.uuid4().hex,
         "suggestions": kefu.replies.suggestions(
-            conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
+            conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=mine
         ),
         "draft": draft,
+        "agent_text": agent_text,
+        "template_part": template_part,
+        "agent_language": mine,
+        "translations": translations_by_language(stored),
+        "translation_enabled": kefu.translation.translator is not None,
         "template_key": template_key,
         "policy": policy,
         "segments": segments(policy) if policy else [],

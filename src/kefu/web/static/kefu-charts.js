@@ -45,3 +45,20 @@ document.addEventListener("DOMContentLoaded", function () {
     canvas.dataset.drawn = String(chart.data.labels.length);
   });
 });
+
+// Translation usage: characters per day, one line per provider.
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("usage-chart");
+  var source = document.getElementById("usage-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var datasets = Object.keys(data.series).map(function (provider) {
+    return {label: provider, data: data.series[provider]};
+  });
+  var chart = new Chart(canvas, {
+    type: "line",
+    data: {labels: data.days, datasets: datasets},
+    options: {animation: false, scales: {y: {beginAtZero: true}}}
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});

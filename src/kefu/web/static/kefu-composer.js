@@ -1,12 +1,86 @@
+// The composer. The buyer receives the text of textarea[name=text]: a template already in
+// the buyer's language (template_part), then the translation of what the agent writes in
+// their own language. Once the agent edits the buyer's text by hand, the translation no
+// longer replaces it, until they ask for it again.
+
+function composerParts() {
+  const form = document.querySelector("form.composer");
+  if (!form) return null;
+  return {
+    form: form,
+    area: form.querySelector("textarea[name=text]"),
+    part: form.querySelector("input[name=template_part]"),
+    note: form.querySelector(".edited-note"),
+  };
+}
+
+function fillBuyerText(parts, translated) {
+  const pieces = [];
+  if (parts.part && parts.part.value.trim()) pieces.push(parts.part.value.trim());
+  if (translated && translated.trim()) pieces.push(translated.trim());
+  parts.area.value = pieces.join("\n\n");
+  parts.area.dataset.filling = "1";
+  parts.area.dispatchEvent(new Event("input", { bubbles: true }));
+  delete parts.area.dataset.filling;
+}
+
+function latestTranslation() {
+  const result = document.querySelector("#draft-translation [data-buyer-text]");
+  return result ? result.dataset.buyerText : "";
+}
+
 // "Use this reply": put a suggestion in the composer; the agent edits, then sends.
 document.addEventListener("click", (event) => {
   const button = event.target.closest(".use-suggestion");
   if (!button) return;
-  const form = document.querySelector("form.composer");
-  if (!form) return;
-  const area = form.querySelector("textarea[name=text]");
-  area.value = button.dataset.text;
-  form.querySelector("input[name=template_key]").value = button.dataset.key;
-  area.dispatchEvent(new Event("input", { bubbles: true }));
-  area.focus();
+  const parts = composerParts();
+  if (!parts) return;
+  parts.form.querySelector("input[name=template_key]").value = button.dataset.key;
+  if (parts.part) {
+    parts.part.value = button.dataset.text;
+    delete parts.area.dataset.handEdited;
+    if (parts.note) parts.note.hidden = true;
+    fillBuyerText(parts, latestTranslation());
+  } else {
+    parts.area.value = button.dataset.text;
+    parts.area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  parts.area.focus();
+});
+
+// A new translation of the agent's words replaces the buyer's text unless edited by hand.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (!event.detail.target || event.detail.target.id !== "draft-translation") return;
+  const parts = composerParts();
+  if (!parts || parts.area.dataset.handEdited) return;
+  fillBuyerText(parts, latestTranslation());
+});
+
+document.addEventListener("input", (event) => {
+  const parts = composerParts();
+  if (!parts || event.target !== parts.area || parts.area.dataset.filling) return;
+  if (!parts.part) return;
+  parts.area.dataset.handEdited = "1";
+  if (parts.note) parts.note.hidden = false;
+});
+
+document.addEventListener("click", (event) => {
+  if (!event.target.closest(".use-translation")) return;
+  const parts = composerParts();
+  if (!parts) return;
+  delete parts.area.dataset.handEdited;
+  if (parts.note) parts.note.hidden = true;
+  fillBuyerText(parts, latestTranslation());
+});
+
+// "Originals only": one click hides every translation in the thread, another shows them.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".toggle-originals");
+  if (!button) return;
+  const thread = document.querySelector("ol.thread");
+  if (!thread) return;
+  const hide = !thread.classList.contains("originals-only");
+  thread.classList.toggle("originals-only", hide);
+  button.setAttribute("aria-pressed", hide ? "true" : "false");
+  button.textContent = hide ? button.dataset.showLabel : button.dataset.hideLabel;
 });
