@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import APIRequestContext, Browser, Page, Playwright, sync_playwright
 from sqlalchemy import create_engine
 
+from kefu.cli import servers
 from kefu.demo.catalog import DEMO_PASSWORD
 from kefu.domain.permissions import Permission
 
@@ -117,27 +118,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 def translation_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """kefu's translation sandbox (`kefu translate sandbox`): the server translates
     through it, with the demo corpus's recorded answers."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("e2e-translate") / "sandbox.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            _kefu("translate", "sandbox", "--port", str(port)), stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"translation sandbox did not start:\n{log.read_text()[-3000:]}")
-                try:
-                    httpx.get(f"{url}/usage", timeout=2)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with servers.translation_sandbox(log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -22,7 +20,7 @@ import typer
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu, bootstrap
-from kefu.cli.servers import ServerProcess, prepare_database
+from kefu.cli.servers import ServerProcess, prepare_database, translation_sandbox
 from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
 from kefu.domain.permissions import Permission
@@ -517,7 +515,7 @@ def translate_bench(
 
     from kefu.demo.build import DemoSize, build_demo
 
-    with tempfile.TemporaryDirectory() as workdir, _sandbox_process() as sandbox_url:
+    with tempfile.TemporaryDirectory() as workdir, translation_sandbox() as sandbox_url:
         url = f"sqlite:///{Path(workdir) / 'demo.db'}"
         builder = bootstrap(Settings(database_url=url))
         builder.upgrade()
@@ -604,33 +602,3 @@ def translate_bench(
     }
     line = f"p99 overhead {p99(everything):.2f} ms, cache hit {hit_rate:.2f}"
     _finish("translate", as_json, figures, line)
-
-
-@contextmanager
-def _sandbox_process() -> Iterator[str]:
-    """kefu's translation sandbox on a free loopback port, in its own process: in a thread
-    of this one it would take the interpreter's lock from the code being measured."""
-    import socket
-    import subprocess
-    import sys
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "kefu", "translate", "sandbox", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own command
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    try:
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                _fail("the translation sandbox did not start")
-            try:
-                httpx.get(f"{url}/usage", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

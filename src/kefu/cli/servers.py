@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -130,3 +132,32 @@ class WorkerProcess:
         if self.process.poll() is None:
             self.process.terminate()
         return self.process.wait(timeout=timeout)
+
+
+@contextmanager
+def translation_sandbox(log: Path | None = None) -> Iterator[str]:
+    """`kefu translate sandbox` in a child process on a free port; yields its address.
+
+    Its own process: in a thread of the caller it would take the interpreter's lock from
+    the code a benchmark measures."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(KEFU), "translate", "sandbox", "--port", str(port)]
+    with log.open("ab") if log else open(os.devnull, "wb") as out:
+        process = subprocess.Popen(  # noqa: S603 — our own kefu, our own arguments
+            command, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the translation sandbox did not start (log: {log})")
+            try:
+                httpx.get(f"{url}/usage", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
