@@ -300,6 +300,13 @@ def test_the_kpi_dashboard_redraws_for_a_new_range_and_downloads_csv(page: Page)
     expect(kpis.locator("tr[data-metric='buyers_served'] abbr")).to_have_attribute(
         "title", re.compile("每天计一次")
     )  # the definition is one hover away
+    # Satisfaction from the demo's ratings, a score out of 5, and the open disputes.
+    expect(kpis.locator("tr[data-metric='satisfaction_mean'] td").first).to_have_text(
+        re.compile(r"^[1-5]\.\d\d$")
+    )
+    expect(kpis.locator("tr[data-metric='open_disputes'] td").first).to_have_text(
+        re.compile(r"^\d+$")
+    )
     trend = page.locator("canvas#trend")
     expect(trend).to_have_attribute("data-drawn", "30")  # the chart drew 30 days
     # Each breakdown is a table and a chart: four stores, four platforms.
@@ -321,3 +328,4 @@ def test_the_kpi_dashboard_redraws_for_a_new_range_and_downloads_csv(page: Page)
     content = Path(download.path()).read_text(encoding="utf-8")
     assert content.splitlines()[0].startswith("metric,")
     assert any(line.startswith("messages_received,") for line in content.splitlines())
+    assert any(line.startswith("satisfaction_ratings,") for line in content.splitlines())

@@ -42,10 +42,20 @@ TEXTS = (
 )
 
 
-def _fresh(workdir: Path, name: str, *, triage_on_ingest: bool = True) -> Kefu:
+def _fresh(
+    workdir: Path, name: str, *, triage_on_ingest: bool = True, database_url: str | None = None
+) -> Kefu:
+    """A migrated database with the demo's stores and team: a new SQLite file, or the
+    database `database_url` names, emptied first (PostgreSQL: its public schema)."""
     kefu = bootstrap(
-        Settings(database_url=f"sqlite:///{workdir / name}", triage_on_ingest=triage_on_ingest)
+        Settings(
+            database_url=database_url or f"sqlite:///{workdir / name}",
+            triage_on_ingest=triage_on_ingest,
+        )
     )
+    if kefu.engine.dialect.name == "postgresql":
+        with kefu.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     kefu.upgrade()
     load_catalog(
         Catalog("bench shop", stores=list(STORES), accounts=list(ACCOUNTS)),
@@ -344,13 +354,17 @@ def kpi(
     conversations: Annotated[int, typer.Option(help="conversations they belong to")] = 100_000,
     orders: Annotated[int, typer.Option(help="paid orders")] = 200_000,
     repeats: Annotated[int, typer.Option(help="reports timed per case")] = 3,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="an empty database to fill (PostgreSQL); default: a SQLite file"),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A 30-day KPI report over 90 days of data: all stores, and each agent in turn."""
     from kefu.services.reports import kpi_report
 
     with tempfile.TemporaryDirectory() as tmp:
-        kefu = _fresh(Path(tmp), "kpi.db")
+        kefu = _fresh(Path(tmp), "kpi.db", database_url=database_url)
         typer.echo(f"filling {messages} messages, {orders} orders…", err=True)
         filled = kefu.fill_synthetic_inbox(conversations, messages // conversations, orders=orders)
         with kefu.uow() as uow:
@@ -368,6 +382,7 @@ def kpi(
 
         all_stores = timed(None)
         per_agent = {agent: round(timed(agent), 2) for agent in agents}
+        dialect = kefu.engine.dialect.name
         kefu.close()
     worst = max(per_agent.values())
     _finish(
@@ -376,11 +391,13 @@ def kpi(
         {
             "messages": filled,
             "orders": orders,
+            "database": dialect,
             "all_stores_s": round(all_stores, 2),
             "per_agent_s": per_agent,
             "machine": _machine(),
         },
-        f"{filled} messages, {orders} orders: 30-day report {all_stores:.2f} s for all stores; "
+        f"{filled} messages, {orders} orders on {dialect}: 30-day report {all_stores:.2f} s "
+        "for all stores; "
         f"per agent up to {worst:.2f} s "
         f"({len(per_agent)} agents, {sum(per_agent.values()):.2f} s together)",
     )

@@ -19,7 +19,7 @@ from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import Term
 from kefu.domain.types import OrderStatus, TrackingStatus
-from kefu.services import inbox, replies, translation
+from kefu.services import inbox, ratings, replies, translation
 from kefu.services.catalog import (
     BuyerIn,
     Catalog,
@@ -115,6 +115,7 @@ def build_demo(
         step("messages", min(start + BATCH, len(messages)), len(messages))
     _store_translations(kefu, conversations, now)
     _apply_team_actions(kefu, conversations, step)
+    _rate(kefu, conversations, seed, now)
     _configure_replies(kefu, [(s.code, s.name, s.platform) for s in catalog.stores])
     return DemoSummary(
         stores=len(catalog.stores),
@@ -125,6 +126,35 @@ def build_demo(
         messages=len(messages),
         languages=len({m["buyer_language"] for m in messages}),
     )
+
+
+# How buyers rate closed demo conversations: mostly satisfied, complaints lower.
+RATED_SHARE = 0.55
+SCORES = (5, 5, 5, 5, 4, 4, 4, 3, 2, 1)
+
+
+def _rate(kefu: Kefu, conversations: list[DemoConversation], seed: int, now: datetime) -> None:
+    """Satisfaction ratings the marketplace reported for some closed conversations (its
+    own random numbers: the rest of the demo stays as it was for the same seed)."""
+    rng = random.Random(seed * 7919)
+    rows: list[dict[str, object]] = []
+    for conv in conversations:
+        if not conv.close or rng.random() > RATED_SHARE:
+            continue
+        last = max(datetime.fromisoformat(str(m["sent_at"])) for m in conv.messages)
+        rated = min(now, last + timedelta(hours=rng.uniform(1, 30)))
+        rows.append(
+            {
+                "store": conv.key[0],
+                "rating_id": f"{conv.key[1]}-rating",
+                "conversation_id": conv.key[1],
+                "score": rng.choice(SCORES),
+                "rated_at": rated.isoformat(),
+            }
+        )
+    report = ratings.ingest_ratings(rows, kefu.uow(), kefu.clock)
+    if report.errors:
+        raise RuntimeError(f"demo ratings failed their own checks: {report.errors[:3]}")
 
 
 def _store_translations(kefu: Kefu, conversations: list[DemoConversation], now: datetime) -> None:

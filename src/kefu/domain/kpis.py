@@ -66,6 +66,19 @@ class Kpis:
     response_working_seconds: list[float] = field(default_factory=list)
     # One value per conversation closed in the range: from its first message to closing.
     resolution_seconds: list[float] = field(default_factory=list)
+    # One score (1-5) per rating buyers gave in the range (docs/kpis.md "Satisfaction").
+    satisfaction_scores: list[int] = field(default_factory=list)
+
+    @property
+    def satisfaction_mean(self) -> float | None:
+        scores = self.satisfaction_scores
+        return sum(scores) / len(scores) if scores else None
+
+    @property
+    def satisfied_share(self) -> float | None:
+        """Ratings of 4 or 5 out of all ratings: the share of satisfied buyers."""
+        scores = self.satisfaction_scores
+        return sum(1 for s in scores if s >= SATISFIED_FROM) / len(scores) if scores else None
 
     @property
     def reply_rate_24h(self) -> float | None:
@@ -76,6 +89,19 @@ class Kpis:
         if not self.buyers_asked_answered_48h:
             return None
         return self.buyers_ordered / self.buyers_asked_answered_48h
+
+
+# A rating is 1 (very dissatisfied) to 5 (very satisfied); 4 and 5 count as satisfied.
+LOWEST_SCORE, HIGHEST_SCORE, SATISFIED_FROM = 1, 5, 4
+
+
+def score_problem(score: object) -> str | None:
+    """Why a rating's score cannot be stored, or None."""
+    if isinstance(score, bool) or not isinstance(score, int):
+        return "must be a whole number"
+    if not LOWEST_SCORE <= score <= HIGHEST_SCORE:
+        return f"must be from {LOWEST_SCORE} to {HIGHEST_SCORE}"
+    return None
 
 
 # The counts of Kpis; the lists of response and resolution times are not counts.

@@ -188,27 +188,27 @@ def _enum(raw: Mapping[str, object], name: str, kind: type[_E], default: _E, err
         return default
 
 
-def _when(value: object, now: datetime, err: _ErrFn) -> datetime | None:
+def _when(value: object, now: datetime, err: _ErrFn, field: str = "sent_at") -> datetime | None:
     if _blank(value):
         return None
     if not isinstance(value, str):
-        err("sent_at", "must be an ISO 8601 date-time text", value)
+        err(field, "must be an ISO 8601 date-time text", value)
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        err("sent_at", "is not an ISO 8601 date-time like 2026-11-20T08:15:00+08:00", value)
+        err(field, "is not an ISO 8601 date-time like 2026-11-20T08:15:00+08:00", value)
         return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        err("sent_at", "has no time zone; add Z or an offset like +08:00", value)
+        err(field, "has no time zone; add Z or an offset like +08:00", value)
         return None
     try:
         parsed.astimezone(UTC)
     except OverflowError:
-        err("sent_at", "is out of range", value)
+        err(field, "is out of range", value)
         return None
     if parsed > now + CLOCK_SKEW:
-        err("sent_at", "is in the future", value)
+        err(field, "is in the future", value)
         return None
     return parsed
 

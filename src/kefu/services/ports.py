@@ -107,6 +107,19 @@ class NewMessage:
     template_key: str | None = None
 
 
+@dataclass(frozen=True)
+class NewRating:
+    store_id: int
+    platform_rating_id: str
+    conversation_id: int
+    agent_id: int | None
+    score: int
+    comment: str | None
+    rated_at: datetime
+    day: date  # store-local
+    received_at: datetime
+
+
 class InboxRepository(Protocol):
     """Writes of the inbox, shaped for batches so ingestion stays fast."""
 
@@ -145,6 +158,16 @@ class InboxRepository(Protocol):
 
     def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
         """The conversation's reporting facts count for its new agent."""
+        ...
+
+    def record_ratings(self, ratings: Sequence[NewRating]) -> int:
+        """Store the ratings not stored yet (store, platform rating id); returns how many."""
+        ...
+
+    def conversation_refs(
+        self, store_id: int, platform_ids: Sequence[str]
+    ) -> dict[str, tuple[int, int | None]]:
+        """(conversation id, its assignee) by platform conversation id."""
         ...
 
     def account_exists(self, account_id: int) -> bool: ...
@@ -224,6 +247,14 @@ class InboxQueries(Protocol):
     ) -> list[ClosedRow]:
         """Conversations closed around start..end (store-local days are filtered later)."""
         ...
+
+    def satisfaction_scores(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> list[int]:
+        """The scores of the ratings given on the store-local days start..end."""
+        ...
+
+    def open_disputes(self, at: datetime, store: str | None, agent: str | None) -> int: ...
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         """When each conversation still needing an answer started waiting."""

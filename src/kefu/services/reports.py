@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
 from kefu.services.ports import UnitOfWork
@@ -17,6 +17,7 @@ class KpiReport:
     store: str | None
     agent: str | None
     kpis: Kpis
+    open_disputes: int = 0  # at the end of the range
 
     def values(self) -> dict[str, float | None]:
         """Each metric in SPEC §11 order; None where a rate has nothing to divide by."""
@@ -39,6 +40,10 @@ class KpiReport:
             "response_p90_working_hours": working[1],
             "resolution_p50_hours": resolution[0],
             "resolution_p90_hours": resolution[1],
+            "satisfaction_ratings": len(k.satisfaction_scores),
+            "satisfaction_mean": k.satisfaction_mean,
+            "satisfied_share": k.satisfied_share,
+            "open_disputes": self.open_disputes,
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -95,9 +100,13 @@ def kpi_dashboard(
         daily = uow.queries.kpi_counts(start, end, store, agent, by="day", conversion=False)
         breakdowns = _breakdowns(uow, start, end, store, agent)
         waiting = uow.queries.waiting_since(store, agent)
+        disputes = uow.queries.open_disputes(min(now, _end_of(end)), store, agent)
+        disputes_before = uow.queries.open_disputes(
+            _end_of(start - timedelta(days=1)), store, agent
+        )
     return KpiDashboard(
-        KpiReport(start, end, store, agent, current),
-        KpiReport(before, start - timedelta(days=1), store, agent, previous),
+        KpiReport(start, end, store, agent, current, disputes),
+        KpiReport(before, start - timedelta(days=1), store, agent, previous, disputes_before),
         [
             (day, daily.get(day, Kpis()))
             for day in (start + timedelta(days=i) for i in range(length))
@@ -165,7 +174,8 @@ def kpi_report(
         end = min(end, final_until(today))
     with uow:
         kpis = _full(uow, start, end, store, agent)
-    return KpiReport(start, end, store, agent, kpis)
+        disputes = uow.queries.open_disputes(_end_of(end), store, agent)
+    return KpiReport(start, end, store, agent, kpis, disputes)
 
 
 def _full(uow: UnitOfWork, first: date, last: date, store: str | None, agent: str | None) -> Kpis:
@@ -181,7 +191,13 @@ def _full(uow: UnitOfWork, first: date, last: date, store: str | None, agent: st
     kpis.resolution_seconds = resolution_seconds(
         closed, start=first, end=last, zones=q.store_zones()
     )
+    kpis.satisfaction_scores = q.satisfaction_scores(first, last, store, agent)
     return kpis
+
+
+def _end_of(day: date) -> datetime:
+    """The last instant of a day, in UTC: open disputes are counted as the range ends."""
+    return datetime.combine(day + timedelta(days=1), time.min, UTC) - timedelta(microseconds=1)
 
 
 def breakdown_values(k: Kpis) -> dict[str, float | None]:
@@ -205,8 +221,10 @@ def breakdown_rows(k: Kpis) -> list[str]:
 def _format(name: str, value: float | None) -> str:
     if value is None:
         return ""
-    if name in ("reply_rate_24h", "inquiry_conversion"):
+    if name in ("reply_rate_24h", "inquiry_conversion", "satisfied_share"):
         return f"{value:.4f}"
+    if name == "satisfaction_mean":
+        return f"{value:.2f}"
     if name == "guided_gmv_usd" or name.endswith("_hours"):
         return f"{value:.2f}"
     return str(int(value))

@@ -17,7 +17,15 @@ from kefu import __version__
 from kefu.bootstrap import Kefu, bootstrap, create_sandbox
 from kefu.config import Settings
 from kefu.web import errors
-from kefu.web.api import conversations, messages, replies, reports, stores, translation
+from kefu.web.api import (
+    conversations,
+    messages,
+    ratings,
+    replies,
+    reports,
+    stores,
+    translation,
+)
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
@@ -66,6 +74,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(stores.router)
     app.include_router(translation.router)
+    app.include_router(ratings.router)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)

@@ -85,6 +85,10 @@ LABELS: dict[str, dict[str, str]] = {
         "response_p90_working_hours": N_("First response, 90th percentile (working h)"),
         "resolution_p50_hours": N_("Resolution, median (h)"),
         "resolution_p90_hours": N_("Resolution, 90th percentile (h)"),
+        "satisfaction_ratings": N_("Satisfaction ratings"),
+        "satisfaction_mean": N_("Satisfaction, mean score (1-5)"),
+        "satisfied_share": N_("Satisfied buyers (4-5)"),
+        "open_disputes": N_("Open disputes"),
     },
     "metric_definition": {
         "buyers_served": N_("Buyers who sent a message in the range, counted once per day."),
@@ -107,16 +111,24 @@ LABELS: dict[str, dict[str, str]] = {
             "From the first unanswered buyer message to a person's reply, wall clock."
         ),
         "response_p50_working_hours": N_(
-            "The same in working hours (9:00-18:00 Beijing time, Monday to Friday)."
+            "The same in the store's working hours (its opening hours, workdays and holidays)."
         ),
         "response_p90_working_hours": N_(
-            "The same in working hours (9:00-18:00 Beijing time, Monday to Friday)."
+            "The same in the store's working hours (its opening hours, workdays and holidays)."
         ),
         "resolution_p50_hours": N_(
             "From a conversation's first message to its closing, for those closed in the range."
         ),
         "resolution_p90_hours": N_(
             "From a conversation's first message to its closing, for those closed in the range."
+        ),
+        "satisfaction_ratings": N_(
+            "Ratings buyers gave in the range (from the marketplace or a survey), 1 to 5."
+        ),
+        "satisfaction_mean": N_("The mean score of those ratings."),
+        "satisfied_share": N_("Ratings of 4 or 5 divided by all ratings."),
+        "open_disputes": N_(
+            "Conversations opened from a dispute and not closed when the range ends."
         ),
     },
     "backlog": {

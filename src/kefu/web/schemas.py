@@ -53,6 +53,21 @@ class RowErrorOut(BaseModel):
     value: str | None = None
 
 
+class RatingIn(BaseModel):
+    """A buyer's rating of the service in one conversation. Types are loose on purpose:
+    kefu's own parser checks each field and names what is wrong, row by row."""
+
+    model_config = ConfigDict(extra="allow")
+    store: str | None = Field(default=None, examples=["ali-global"])
+    rating_id: str | int | None = Field(default=None, description="the platform's id")
+    conversation_id: str | int | None = Field(
+        default=None, description="the platform's conversation id, as on its messages"
+    )
+    score: int | str | None = Field(default=None, description="1 (very bad) to 5 (very good)")
+    rated_at: str | None = Field(default=None, examples=["2026-11-20T08:15:00+08:00"])
+    comment: str | None = None
+
+
 class IngestReportOut(BaseModel):
     received: int
     accepted: int

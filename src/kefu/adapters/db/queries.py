@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kefu.adapters.db import tables as t
@@ -19,7 +19,7 @@ from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
 from kefu.domain.kpis import ANSWER_WINDOW, DAY_WINDOW, ClosedRow, Kpis
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
-from kefu.domain.types import OrderStatus, Status, TrackingStatus
+from kefu.domain.types import OrderStatus, Origin, Status, TrackingStatus
 from kefu.services.ports import KpiBreakdown, KpiGroup, StoreRef
 from kefu.services.readmodels import (
     BuyerView,
@@ -203,6 +203,29 @@ class SqlInboxQueries:
         query = _scoped(query, store, agent)
         rows = self.session.connection().execute(query)  # Core rows, as for the waits
         return [ClosedRow(r.store_id, r.created_at, r.closed_at) for r in rows]
+
+    def satisfaction_scores(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> list[int]:
+        r = t.SatisfactionRating
+        query = select(r.score).where(r.day.between(start, end))
+        if store:
+            query = query.where(r.store_id.in_(_store_ids(store)))
+        if agent:
+            query = query.where(
+                r.agent_id.in_(select(t.Account.id).where(t.Account.username == agent))
+            )
+        return list(self.session.connection().execute(query).scalars())
+
+    def open_disputes(self, at: datetime, store: str | None, agent: str | None) -> int:
+        """Conversations opened from a dispute that were open at `at`."""
+        c = t.Conversation
+        query = select(func.count()).where(
+            c.origin == Origin.DISPUTE.value,
+            c.created_at <= at,
+            or_(c.closed_at.is_(None), c.closed_at > at),
+        )
+        return int(self.session.scalar(_scoped(query, store, agent)) or 0)
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         c = t.Conversation

@@ -19,7 +19,7 @@ from kefu.domain.orders import ParcelState, parcel_has_problem
 from kefu.domain.triage import Triage
 from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status, TrackingStatus
 from kefu.services.jobs import DELIVER_OUTBOX
-from kefu.services.ports import BuyerKey, OrderFacts, StoreRef
+from kefu.services.ports import BuyerKey, NewRating, OrderFacts, StoreRef
 
 # SQLite allows 32766 bound parameters; stay well below for every dialect.
 CHUNK = 500
@@ -346,6 +346,34 @@ class SqlInboxRepository:
             )
             or 0
         )
+
+    def record_ratings(self, ratings: Sequence[NewRating]) -> int:
+        if not ratings:
+            return 0
+        r = t.SatisfactionRating
+        known = set(
+            self.session.scalars(
+                select(r.platform_rating_id).where(
+                    r.store_id == ratings[0].store_id,
+                    r.platform_rating_id.in_([x.platform_rating_id for x in ratings]),
+                )
+            )
+        )
+        fresh = {x.platform_rating_id: x for x in ratings if x.platform_rating_id not in known}
+        if fresh:
+            self.session.execute(insert(r), [vars(x) for x in fresh.values()])
+        return len(fresh)
+
+    def conversation_refs(
+        self, store_id: int, platform_ids: Sequence[str]
+    ) -> dict[str, tuple[int, int | None]]:
+        c = t.Conversation
+        rows = self.session.execute(
+            select(c.platform_conversation_id, c.id, c.assignee_id).where(
+                c.store_id == store_id, c.platform_conversation_id.in_(platform_ids)
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def account_exists(self, account_id: int) -> bool:
         return (

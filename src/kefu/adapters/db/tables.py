@@ -516,3 +516,25 @@ class TranslationSettings(Base):
     budgets: Mapped[dict[str, Any]] = mapped_column(default=dict)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     updated_at: Mapped[datetime]
+
+
+class SatisfactionRating(Base):
+    """A buyer's rating of the service in one conversation (1-5), as the marketplace or a
+    survey reports it; counted on the store-local day it was given, for the agent who
+    held the conversation then."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (
+        UniqueConstraint("store_id", "platform_rating_id"),
+        Index("ix_satisfaction_ratings_day", "day", "store_id", "agent_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    platform_rating_id: Mapped[str] = mapped_column(String(160))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime]

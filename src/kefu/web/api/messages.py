@@ -53,7 +53,7 @@ MAX_BATCH = 5000
 )
 async def ingest_messages(request: Request, kefu: KefuDep, who: Importer) -> IngestReportOut:
     items = _items(await request.body())
-    allowed, refused = _within_scope(kefu, who, items)
+    allowed, refused = within_scope(kefu, who, items)
     report = await run_in_threadpool(
         partial(
             inbox.ingest,
@@ -81,7 +81,7 @@ async def ingest_messages(request: Request, kefu: KefuDep, who: Importer) -> Ing
     )
 
 
-def _within_scope(
+def within_scope(
     kefu: Kefu, who: Principal, items: list[dict[str, object]]
 ) -> tuple[list[tuple[int, dict[str, object]]], list[RowErrorOut]]:
     """Items for stores the caller is given, with their 1-based rows; the others refused."""
