@@ -247,3 +247,9 @@ def test_resolution_time_counts_conversations_closed_on_the_days_of_the_range() 
         5 * 3600,
         (datetime(2026, 11, 3, 7, 30, tzinfo=UTC) - opened).total_seconds(),
     ]
+
+
+def test_the_share_of_automatic_replies_counts_the_waits_people_ended() -> None:
+    assert Kpis().automatic_share is None
+    kpis = Kpis(automatic_replies=1, response_seconds=[60.0, 120.0, 3600.0])
+    assert kpis.automatic_share == 0.25

@@ -70,6 +70,14 @@ class Kpis:
     satisfaction_scores: list[int] = field(default_factory=list)
 
     @property
+    def automatic_share(self) -> float | None:
+        """Automatic replies among the shop's answers: automatic replies / (automatic
+        replies + the waits a person ended). A person's follow-up that answered nothing
+        new is not an answer, as everywhere in the report."""
+        answers = self.automatic_replies + len(self.response_seconds)
+        return self.automatic_replies / answers if answers else None
+
+    @property
     def satisfaction_mean(self) -> float | None:
         scores = self.satisfaction_scores
         return sum(scores) / len(scores) if scores else None

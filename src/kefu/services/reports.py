@@ -34,6 +34,7 @@ class KpiReport:
             "inquiry_conversion": k.inquiry_conversion,
             "guided_gmv_usd": k.guided_gmv_cents / 100,
             "automatic_replies": k.automatic_replies,
+            "automatic_share": k.automatic_share,
             "response_p50_hours": response[0],
             "response_p90_hours": response[1],
             "response_p50_working_hours": working[0],
@@ -221,7 +222,7 @@ def breakdown_rows(k: Kpis) -> list[str]:
 def _format(name: str, value: float | None) -> str:
     if value is None:
         return ""
-    if name in ("reply_rate_24h", "inquiry_conversion", "satisfied_share"):
+    if name in ("reply_rate_24h", "inquiry_conversion", "satisfied_share", "automatic_share"):
         return f"{value:.4f}"
     if name == "satisfaction_mean":
         return f"{value:.2f}"

@@ -79,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "inquiry_conversion": N_("Inquiry conversion"),
         "guided_gmv_usd": N_("Guided GMV (USD)"),
         "automatic_replies": N_("Automatic replies"),
+        "automatic_share": N_("Share of automatic replies"),
         "response_p50_hours": N_("First response, median (h)"),
         "response_p90_hours": N_("First response, 90th percentile (h)"),
         "response_p50_working_hours": N_("First response, median (working h)"),
@@ -104,6 +105,9 @@ LABELS: dict[str, dict[str, str]] = {
             "USD paid within 48 h of a buyer's first inquiry, where the shop answered within 48 h."
         ),
         "automatic_replies": N_("Welcome, keyword and busy replies; they do not count as answers."),
+        "automatic_share": N_(
+            "Automatic replies / (automatic replies + buyer waits a person ended) in the range."
+        ),
         "response_p50_hours": N_(
             "From the first unanswered buyer message to a person's reply, wall clock."
         ),
