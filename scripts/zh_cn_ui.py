@@ -480,4 +480,5 @@ ZH_CN = {
     "The same in the store's working hours (its opening hours, workdays and holidays).": "同上，按店铺的工作时间计算（营业时间、工作日和节假日）。",
     "Share of automatic replies": "自动回复占比",
     "Automatic replies / (automatic replies + buyer waits a person ended) in the range.": "自动回复数 /（自动回复数 + 人工结束的买家等待次数），按时间范围统计。",
+    "Not sent": "未发送",
 }

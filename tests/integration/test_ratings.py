@@ -60,13 +60,17 @@ def test_ratings_are_stored_once_and_bad_rows_are_named(kefu: Kefu, client: Test
         _rating("nowhere", 4),
         {**_rating("sat-2", 3), "store": "no-such-store"},
         _rating("sat-2", "2"),
+        {**_rating("sat-2", True), "rating_id": "sat-2-bool"},
+        {**_rating("sat-2", 4.5), "rating_id": "sat-2-half"},
     ]
     report = client.post("/api/v1/ratings", json=batch).json()
-    assert (report["received"], report["accepted"], report["duplicates"]) == (5, 2, 0)
+    assert (report["received"], report["accepted"], report["duplicates"]) == (7, 2, 0)
     assert [(e["row"], e["field"]) for e in report["errors"]] == [
         (2, "score"),
         (3, "conversation_id"),
         (4, "store"),
+        (6, "score"),
+        (7, "score"),
     ]
     again = client.post("/api/v1/ratings", json=[batch[0], batch[4]]).json()
     assert (again["accepted"], again["duplicates"]) == (0, 2)

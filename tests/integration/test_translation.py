@@ -210,3 +210,58 @@ def test_no_provider_means_a_clear_reason_and_no_background_work(kefu: Kefu) -> 
     result = service.translate("Hola", source="es", target="zh", store_id=_store_id(kefu))
     assert result.problem_kind == "not_configured"
     assert service.translate_due().done == 0
+
+
+def test_a_late_worker_never_overwrites_a_translation_made_meanwhile(
+    kefu: Kefu, service: TranslationService, translator: ScriptedTranslator, clock: FixedClock
+) -> None:
+    inbox.ingest(
+        [make_message(1, message_id="l-1", conversation_id="l", text="Hola")],
+        kefu.uow(),
+        clock,
+        translate=True,
+    )
+    [row] = _translations(kefu)
+
+    class SlowThenFails:
+        """Claims the row, and while it works an agent translates the message by hand."""
+
+        provider = "fake"
+
+        def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]:
+            TranslationService(kefu.uow, translator, kefu.clock).translate_message(
+                row.message_id, "zh"
+            )
+            raise TranslationFailed("timed out", kind="timeout")
+
+    worker = TranslationService(kefu.uow, SlowThenFails(), kefu.clock)
+    assert worker.translate_due().retrying == 1  # it thinks so; the row says otherwise
+    [row] = _translations(kefu)
+    assert (row.status, row.text) == ("done", "[zh] Hola")
+
+
+def test_a_worker_stops_before_its_lease_runs_out(
+    kefu: Kefu, service: TranslationService, clock: FixedClock
+) -> None:
+    inbox.ingest(
+        [
+            make_message(n, message_id=f"s-{n}", conversation_id="s", text=f"Hola {n}")
+            for n in (1, 2)
+        ],
+        kefu.uow(),
+        clock,
+        translate=True,
+    )
+
+    class Slow:
+        provider = "fake"
+
+        def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]:
+            clock.advance(seconds=110)  # most of the lease
+            return [f"[{target}] {t}" for t in texts]
+
+    report = TranslationService(kefu.uow, Slow(), kefu.clock).translate_due()
+    assert (report.claimed, report.done) == (2, 1)
+    assert [r.status for r in _translations(kefu)] == ["done", "pending"]
+    clock.advance(seconds=30)  # the lease is over: any worker takes the rest
+    assert service.translate_due().done == 1

@@ -242,3 +242,35 @@ def test_an_api_reply_stores_the_agent_words(kefu: Kefu, client: TestClient) -> 
     assert {"language": "zh", "origin": "agent", "text": "已发货"}.items() <= next(
         t for t in listed if t["origin"] == "agent"
     ).items()
+
+
+def test_a_buyer_text_left_behind_by_an_edit_is_not_sent(kefu: Kefu, client: TestClient) -> None:
+    conv, _ = _conversation(kefu)
+    stale = client.post(
+        f"/conversations/{conv}/reply",
+        data={
+            "text": "Su pedido 8123456789012345 salió.",
+            "agent_text": "您的订单 8123456789012346 已发货。",
+            "request_id": "r-stale",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert 'data-testid="send-problem"' in stale.text and "8123456789012346" in stale.text
+    api = client.post(
+        f"/api/v1/conversations/{conv}/replies",
+        json={
+            "text": "Hola Ana, su pedido 8999999999999999 llegó.\n\nGracias",
+            "agent_text": "谢谢",
+            "template_text": "Hola Ana, su pedido 8999999999999999 llegó.",
+            "request_id": "r-template",
+        },
+    )
+    assert api.status_code == 201
+    refused = client.post(
+        f"/api/v1/conversations/{conv}/replies",
+        json={"text": "Total 15,50 €", "agent_text": "合计 16,50 €", "request_id": "r-api"},
+    )
+    assert refused.status_code == 422 and "16,50" in refused.text
+    with kefu.session_factory() as session:
+        sent = session.scalars(select(t.Message.text).where(t.Message.direction == "shop")).all()
+    assert sent == ["Hola Ana, su pedido 8999999999999999 llegó.\n\nGracias"]

@@ -14,6 +14,7 @@ from kefu.domain.termbase import (
     TranslationRefused,
     protect,
     termbase_problems,
+    values_disagree,
 )
 
 SHOP = TermBase(
@@ -157,6 +158,7 @@ def test_term_base_problems_are_named_by_row() -> None:
             Term({"en": "silk ", "zh": "丝"}),
             Term({"en": "12345"}, keep=True),
             Term({"english": "x", "zh": "x"}),
+            Term({"en": "3-piece set", "zh": "三件套"}),
         ]
     )
     described = [p.describe() for p in problems]
@@ -164,6 +166,7 @@ def test_term_base_problems_are_named_by_row() -> None:
     assert any(d.startswith("row 3, ") and "spaces" in d for d in described)
     assert any(d.startswith("row 4, ") and "numbers" in d for d in described)
     assert any(d.startswith("row 5, ") and "language code" in d for d in described)
+    assert any(d.startswith("row 6, ") and "cannot hold a number" in d for d in described)
     assert not termbase_problems(SHOP.terms)
 
 
@@ -189,3 +192,14 @@ def test_the_buyers_name_is_kept_in_its_own_case_only() -> None:
     alone = protect("Thanks, Rose", base, "en", "zh")
     assert alone.restore(["谢谢，" + alone.segments[0].text.split(", ")[1]]) == "谢谢，Rose"
     assert TermBase().keeping(["", "li", "ann"]).terms == ()
+
+
+def test_the_buyers_text_must_carry_the_agents_numbers_and_links() -> None:
+    words = "您的订单 8123456789012345 已发货，物流单号 LP00123456789012"
+    sent = "Su pedido 8123456789012345 salió, seguimiento LP00123456789012"
+    assert values_disagree(words, sent) == []
+    stale = "Su pedido 8123456789012344 salió, seguimiento LP00123456789012"
+    assert values_disagree(words, stale) == ["8123456789012345", "8123456789012344"]
+    template = "Hola Ana, su pedido 8999999999999999 llegó."
+    assert values_disagree("谢谢", f"{template}\n\nGracias", template) == []
+    assert values_disagree("谢谢", f"{template}\n\nGracias, 5 %", template) == ["5"]

@@ -356,7 +356,7 @@ def kpi(
     repeats: Annotated[int, typer.Option(help="reports timed per case")] = 3,
     database_url: Annotated[
         str | None,
-        typer.Option(help="an empty database to fill (PostgreSQL); default: a SQLite file"),
+        typer.Option(help="a database to EMPTY and fill (PostgreSQL); default: a SQLite file"),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

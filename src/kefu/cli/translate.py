@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,12 +18,12 @@ from kefu.bootstrap import bootstrap, build_translator, create_translation_sandb
 from kefu.cli.progress import progress_bar
 from kefu.config import Settings
 from kefu.services.ports import Translator
+from kefu.services.translation import PROVIDERS
 from kefu.services.translation_eval import evaluate, parse_pairs
 
 app = typer.Typer(help="Machine translation (docs/translation.md).", no_args_is_help=True)
 
 EVAL_SET = Path("data/translation/parallel.jsonl")
-Provider = Literal["deepl", "google", "baidu", "libretranslate", "sandbox"]
 
 
 @app.command("eval")
@@ -82,7 +82,7 @@ def _translators(names: list[str] | None) -> list[Translator]:
     settings = Settings()
     translators: list[Translator] = []
     for name in names or [settings.translator]:
-        if name not in Provider.__args__:  # type: ignore[attr-defined]
+        if name not in PROVIDERS:
             raise typer.BadParameter(f"unknown provider {name!r}", param_hint="--provider")
         try:
             built = build_translator(settings.model_copy(update={"translator": name}))

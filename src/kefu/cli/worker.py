@@ -33,7 +33,8 @@ def worker(
     ] = False,
 ) -> None:
     """Run the background jobs — sending replies, automatic replies, the routing sweep,
-    rebuilding KPI facts — until SIGTERM or SIGINT, which let the jobs in hand finish.
+    translating new buyer messages, rebuilding KPI facts — until SIGTERM or SIGINT, which
+    let the jobs in hand finish.
 
     Start one or more on any machine that reaches the database and KEFU_QUEUE_URL; each
     job runs once however many there are. On one machine `kefu serve` runs them itself.

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from kefu.domain.errors import DomainError, FieldError, RowErrors
+from kefu.domain.errors import DomainError, FieldError, InvalidInput, RowErrors
 
 MAX_TERM_LENGTH = 120
 MAX_TERMS = 2000
@@ -73,12 +73,11 @@ class Term:
 
     forms: Mapping[str, str]
     keep: bool = False
-    note: str = ""
     # Matched as written, not in any case: a buyer called Will is not "will".
     exact: bool = False
 
     def form(self, language: str) -> str | None:
-        return self.forms.get(_primary(language))
+        return self.forms.get(primary_language(language))
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,8 @@ def _term_sort_key(term: Term) -> str:
     return json.dumps(sorted(term.forms.items()), ensure_ascii=False)
 
 
-def _primary(language: str) -> str:
+def primary_language(language: str) -> str:
+    """`zh-CN`, `zh_CN` and `zh` are one language for translation."""
     return language.replace("_", "-").split("-")[0].lower()
 
 
@@ -217,7 +217,12 @@ class MaskedText:
                 f"the provider answered {len(translations)} segments for {len(self.segments)}",
                 reason="segments",
             )
-        restored = [s.restore(t) for s, t in zip(self.segments, translations, strict=True)]
+        return self.assemble(
+            [s.restore(t) for s, t in zip(self.segments, translations, strict=True)]
+        )
+
+    def assemble(self, restored: Sequence[str]) -> str:
+        """The whole text from its segments already put back, in the kept layout."""
         return "".join(restored[p] if isinstance(p, int) else p for p in self.parts)
 
 
@@ -351,6 +356,9 @@ def _form_problem(language: str, form: str, row: int) -> FieldError | None:
         return FieldError(language, f"longer than {MAX_TERM_LENGTH} characters", row)
     if _PROTECTED.fullmatch(form):
         return FieldError(language, "numbers and links are always kept as written", row, form)
+    if _DIGIT.search(form):
+        # Numbers are kept before terms are looked for: such a term would never be found.
+        return FieldError(language, "a term cannot hold a number (numbers are kept)", row, form)
     return None
 
 
@@ -389,3 +397,28 @@ def terms_to_lines(terms: Iterable[Term]) -> tuple[str, str]:
     ]
     keep = [next(iter(term.forms.values())) for term in items if term.keep and term.forms]
     return "\n".join(lines), "\n".join(keep)
+
+
+class WordsDisagree(InvalidInput):
+    """The text a buyer would get and the agent's own words behind it carry different
+    numbers, links or placeholders: a translation that was not redone after an edit."""
+
+    code = "words_disagree"
+
+
+def values_disagree(words: str, sent: str, template: str = "") -> list[str]:
+    """The protected values (numbers, codes, links, e-mail addresses, placeholders) the
+    agent wrote that the buyer's text lacks, and those the buyer's text has that neither
+    the agent's words nor the template it started from have."""
+    mine, theirs, given = _values(words), _values(sent), _values(template)
+    missing = [v for v in mine if v not in theirs]
+    extra = [v for v in theirs if v not in mine and v not in given]
+    return list(dict.fromkeys(missing + extra))
+
+
+def _values(text: str) -> list[str]:
+    return [
+        m.group()
+        for m in _PROTECTED.finditer(text)
+        if m.lastgroup in ("placeholder", "url", "email", "number", "digits")
+    ]

@@ -10,12 +10,12 @@ never loses it, and a job that runs twice does nothing twice.
 Adding a job is one registration. A periodic one is also run on demand with
 `context.jobs.enqueue(name)`:
 
-    @JOBS.job("translate_incoming", every_minutes=1)
-    def translate_incoming(ctx: JobContext) -> TranslationReport:
-        return translation.translate_new(ctx.uow, ctx.clock, ctx.translator)
+    @JOBS.job("tracking_refresh", every_minutes=15)
+    def tracking_refresh(ctx: JobContext) -> TrackingReport:
+        return tracking.refresh_due(ctx.uow(), ctx.clock)
 
-(with `translator` added to JobContext and to kefu.bootstrap.Kefu, which is the context
-every worker process builds once).
+(with what it needs added to JobContext and to kefu.bootstrap.Kefu, the context every
+worker process builds once).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from kefu.services.ports import (
     ChannelError,
@@ -22,6 +23,7 @@ from kefu.services.ports import (
     UnitOfWork,
 )
 
+T = TypeVar("T")
 LEASE = timedelta(seconds=60)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
@@ -107,12 +109,18 @@ def deliver_due(
 def _claim(
     uow_factory: Callable[[], UnitOfWork], now: datetime, lease: timedelta, limit: int
 ) -> list[OutgoingReply]:
-    """Lease the due replies. Two workers claiming at once on SQLite: the later one's
-    snapshot is stale and SQLite refuses its write; it looks again."""
+    return claim_leased(uow_factory, lambda uow: uow.replies.claim_due(now, now + lease, limit))
+
+
+def claim_leased(
+    uow_factory: Callable[[], UnitOfWork], claim: Callable[[UnitOfWork], list[T]]
+) -> list[T]:
+    """Lease due rows in their own transaction. Two workers claiming at once on SQLite:
+    the later one's snapshot is stale and SQLite refuses its write; it looks again."""
     for attempt in range(1, CLAIM_ATTEMPTS + 1):
         try:
             with uow_factory() as uow:
-                batch = uow.replies.claim_due(now, now + lease, limit)
+                batch = claim(uow)
                 uow.commit()
             return batch
         except ConcurrentWriteError:

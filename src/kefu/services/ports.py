@@ -254,7 +254,9 @@ class InboxQueries(Protocol):
         """The scores of the ratings given on the store-local days start..end."""
         ...
 
-    def open_disputes(self, at: datetime, store: str | None, agent: str | None) -> int: ...
+    def open_disputes(
+        self, last_day: date, now: datetime | None, store: str | None, agent: str | None
+    ) -> int: ...
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         """When each conversation still needing an answer started waiting."""
@@ -476,6 +478,7 @@ class TranslationRepository(Protocol):
         self,
         translation_id: int,
         *,
+        leased_until: datetime,
         status: str,
         text: str | None,
         provider: str | None,

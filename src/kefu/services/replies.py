@@ -19,6 +19,7 @@ from kefu.domain.templates import (
     ValueFormatter,
     render,
 )
+from kefu.domain.termbase import WordsDisagree, values_disagree
 from kefu.domain.types import Marketplace
 from kefu.services import inbox
 from kefu.services.ports import Clock, LanguageDetector, UnitOfWork
@@ -196,14 +197,25 @@ class Replies:
         template_key: str | None = None,
         override_reason: str | None = None,
         agent_words: tuple[str, str] | None = None,
+        template_text: str = "",
     ) -> bool:
         """Check, then store in the outbox; a blocked text needs a lead's logged reason.
 
         The check reads `text`, the buyer's language text that is sent, never the agent's
-        own words (`agent_words`, stored beside it).
+        own words (`agent_words`, stored beside it). Those must carry the same numbers,
+        links and placeholders as `text` (apart from the template `text` started from):
+        a translation not redone after an edit is refused, not sent.
 
         Returns False when this request id was already used (nothing stored twice).
         """
+        if agent_words is not None:
+            differ = values_disagree(agent_words[1], text, template_text)
+            if differ:
+                raise WordsDisagree(
+                    "your words and the buyer's text do not carry the same values "
+                    f"({', '.join(differ)}): translate again, or correct one of them",
+                    values=differ,
+                )
         with uow_factory() as uow:
             detail = _detail(uow, conversation_id, clock.now())
         result = self._check(detail, text.strip())

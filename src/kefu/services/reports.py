@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
 from kefu.services.ports import UnitOfWork
@@ -101,10 +101,8 @@ def kpi_dashboard(
         daily = uow.queries.kpi_counts(start, end, store, agent, by="day", conversion=False)
         breakdowns = _breakdowns(uow, start, end, store, agent)
         waiting = uow.queries.waiting_since(store, agent)
-        disputes = uow.queries.open_disputes(min(now, _end_of(end)), store, agent)
-        disputes_before = uow.queries.open_disputes(
-            _end_of(start - timedelta(days=1)), store, agent
-        )
+        disputes = uow.queries.open_disputes(end, now, store, agent)
+        disputes_before = uow.queries.open_disputes(start - timedelta(days=1), now, store, agent)
     return KpiDashboard(
         KpiReport(start, end, store, agent, current, disputes),
         KpiReport(before, start - timedelta(days=1), store, agent, previous, disputes_before),
@@ -175,7 +173,7 @@ def kpi_report(
         end = min(end, final_until(today))
     with uow:
         kpis = _full(uow, start, end, store, agent)
-        disputes = uow.queries.open_disputes(_end_of(end), store, agent)
+        disputes = uow.queries.open_disputes(end, None, store, agent)
     return KpiReport(start, end, store, agent, kpis, disputes)
 
 
@@ -194,11 +192,6 @@ def _full(uow: UnitOfWork, first: date, last: date, store: str | None, agent: st
     )
     kpis.satisfaction_scores = q.satisfaction_scores(first, last, store, agent)
     return kpis
-
-
-def _end_of(day: date) -> datetime:
-    """The last instant of a day, in UTC: open disputes are counted as the range ends."""
-    return datetime.combine(day + timedelta(days=1), time.min, UTC) - timedelta(microseconds=1)
 
 
 def breakdown_values(k: Kpis) -> dict[str, float | None]:

@@ -25,10 +25,11 @@ from kefu.domain.termbase import (
     Term,
     TermBase,
     TranslationRefused,
+    primary_language,
     protect,
     termbase_problems,
 )
-from kefu.services.outbox import next_attempt
+from kefu.services.outbox import claim_leased, next_attempt
 from kefu.services.ports import (
     CachedSegment,
     Clock,
@@ -42,13 +43,14 @@ from kefu.services.ports import (
 
 UowFactory = Callable[[], UnitOfWork]
 LEASE = timedelta(seconds=120)
+# Time kept in hand at the end of a lease: a provider call may take that long.
+LEASE_MARGIN = timedelta(seconds=20)
 # A spent budget or provider quota comes back in an hour, not at the outbox's pace.
 QUOTA_RETRY = timedelta(hours=1)
-AUTO = "auto"
-AGENT_LANGUAGES = (
-    "zh",
-    "en",
-)  # the languages of kefu's screens  # the cache's source language when the provider detected it
+AUTO = "auto"  # the cache's source language when the provider detected it
+AGENT_LANGUAGES = ("zh", "en")  # the languages of kefu's screens
+# The providers kefu speaks (KEFU_TRANSLATOR), for budgets and `kefu translate eval`.
+PROVIDERS = ("deepl", "google", "baidu", "libretranslate", "sandbox")
 
 
 @dataclass(frozen=True)
@@ -299,12 +301,15 @@ class TranslationService:
         report = DueReport()
         if self.translator is None:
             return report
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            batch = uow.translations.claim_due(now, now + LEASE, limit)
-            uow.commit()
+        claimed_at = self.clock.now()
+        until = claimed_at + LEASE
+        batch = claim_leased(
+            self.uow_factory, lambda uow: uow.translations.claim_due(claimed_at, until, limit)
+        )
         report.claimed = len(batch)
         for pending in batch:
+            if self.clock.now() >= until - LEASE_MARGIN:
+                break  # the rest come due again when the lease ends, for any worker
             result, ledger = self._translate(
                 pending.text,
                 pending.source_language,
@@ -313,12 +318,13 @@ class TranslationService:
                 pending.keep,
             )
             report.provider_seconds += result.provider_seconds
-            self._settle(pending, result, ledger, report)
+            self._settle(pending, until, result, ledger, report)
         return report
 
     def _settle(
         self,
         pending: PendingTranslation,
+        leased_until: datetime,
         result: Translated,
         ledger: _Ledger | None,
         report: DueReport,
@@ -343,6 +349,7 @@ class TranslationService:
                 ledger.write(uow)
             uow.translations.finish(
                 pending.id,
+                leased_until=leased_until,
                 status=status,
                 text=result.text,
                 provider=result.provider,
@@ -441,28 +448,22 @@ def _restore(
 ) -> tuple[str | TranslationRefused, list[tuple[str, str, str]]]:
     """The whole text put back, or the first refusal; and the new segments that passed
     their check (digest, masked source, translation) for the cache."""
-    fresh: list[tuple[str, str, str]] = []
-    translations: list[str] = []
+    fresh: dict[str, tuple[str, str, str]] = {}
+    restored: list[str] = []
     refusal: TranslationRefused | None = None
     for segment, digest in zip(masked.segments, digests, strict=True):
         answer = known.get(digest)
+        new = answer is None
         if answer is None:
             answer = answers[segment.text]
-            try:
-                segment.restore(answer)
-            except TranslationRefused as refused:
-                refusal = refusal or refused
-                translations.append(answer)
-                continue
-            if (digest, segment.text, answer) not in fresh:
-                fresh.append((digest, segment.text, answer))
-        translations.append(answer)
-    if refusal is not None:
-        return refusal, fresh
-    try:
-        return masked.restore(translations), fresh
-    except TranslationRefused as refused:  # a cached answer no longer fits: not expected
-        return refused, fresh
+        try:
+            restored.append(segment.restore(answer))
+        except TranslationRefused as refused:
+            refusal = refusal or refused
+            continue
+        if new:
+            fresh.setdefault(digest, (digest, segment.text, answer))
+    return (refusal if refusal is not None else masked.assemble(restored)), list(fresh.values())
 
 
 def _digest(segment: str) -> str:
@@ -470,7 +471,7 @@ def _digest(segment: str) -> str:
 
 
 def _same(source: str, target: str) -> bool:
-    return source.split("-")[0].lower() == target.split("-")[0].lower()
+    return primary_language(source) == primary_language(target)
 
 
 def _failure_words(provider: str, failed: TranslationFailed) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -63,7 +63,9 @@ class RatingIn(BaseModel):
     conversation_id: str | int | None = Field(
         default=None, description="the platform's conversation id, as on its messages"
     )
-    score: int | str | None = Field(default=None, description="1 (very bad) to 5 (very good)")
+    # Any JSON: true must not pass for 1, nor 4.5 fail the whole batch; the parser
+    # names what is wrong with the row.
+    score: Any = Field(default=None, description="a whole number, 1 (very bad) to 5 (very good)")
     rated_at: str | None = Field(default=None, examples=["2026-11-20T08:15:00+08:00"])
     comment: str | None = None
 
@@ -205,6 +207,12 @@ class ReplyWithPolicyIn(ReplyIn):
     )
     agent_language: Literal["zh", "en"] = Field(
         default="zh", description="the language of agent_text"
+    )
+    template_text: str = Field(
+        default="",
+        max_length=64 * 1024,
+        description="the filled template `text` starts with, if any: its numbers and links "
+        "need not be in agent_text",
     )
 
 

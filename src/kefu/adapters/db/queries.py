@@ -217,14 +217,26 @@ class SqlInboxQueries:
             )
         return list(self.session.connection().execute(query).scalars())
 
-    def open_disputes(self, at: datetime, store: str | None, agent: str | None) -> int:
-        """Conversations opened from a dispute that were open at `at`."""
+    def open_disputes(
+        self, last_day: date, now: datetime | None, store: str | None, agent: str | None
+    ) -> int:
+        """Conversations opened from a dispute that were open when `last_day` ended in
+        their store's zone (or at `now`, if that is earlier)."""
         c = t.Conversation
-        query = select(func.count()).where(
-            c.origin == Origin.DISPUTE.value,
-            c.created_at <= at,
-            or_(c.closed_at.is_(None), c.closed_at > at),
-        )
+        when = []
+        for store_id, zone in self.store_zones().items():
+            midnight = datetime.combine(last_day + timedelta(days=1), time.min, zone)
+            end = midnight.astimezone(UTC) if now is None else min(now, midnight)
+            when.append(
+                and_(
+                    c.store_id == store_id,
+                    c.created_at <= end,
+                    or_(c.closed_at.is_(None), c.closed_at > end),
+                )
+            )
+        if not when:
+            return 0
+        query = select(func.count()).where(c.origin == Origin.DISPUTE.value, or_(*when))
         return int(self.session.scalar(_scoped(query, store, agent)) or 0)
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:

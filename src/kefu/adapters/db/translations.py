@@ -71,10 +71,7 @@ class SqlTranslationRepository:
     def save_termbase(
         self, store_id: int, termbase: TermBase, account_id: int | None, at: datetime
     ) -> None:
-        terms = [
-            {"forms": dict(term.forms), "keep": term.keep, "note": term.note}
-            for term in termbase.terms
-        ]
+        terms = [{"forms": dict(term.forms), "keep": term.keep} for term in termbase.terms]
         row = self.session.get(t.TermBaseRow, store_id)
         if row is None:
             self.session.add(
@@ -103,7 +100,7 @@ class SqlTranslationRepository:
                 .where(t.Store.id == store_id)
             ).scalar()
         else:
-            organisation = self._organisation(None)
+            organisation = self._organisation()
             row = self.session.get(t.TranslationSettings, organisation) if organisation else None
         if row is None:
             return TranslationPrefs()
@@ -113,7 +110,7 @@ class SqlTranslationRepository:
         )
 
     def save_prefs(self, prefs: TranslationPrefs, account_id: int | None, at: datetime) -> None:
-        organisation = self._organisation(None)
+        organisation = self._organisation()
         if organisation is None:
             return
         row = self.session.get(t.TranslationSettings, organisation)
@@ -125,13 +122,8 @@ class SqlTranslationRepository:
         row.account_id, row.updated_at = account_id, at
         self.session.flush()
 
-    def _organisation(self, store_id: int | None) -> int | None:
-        if store_id is not None:
-            found = self.session.execute(
-                select(t.Store.organisation_id).where(t.Store.id == store_id)
-            ).scalar()
-            if found is not None:
-                return int(found)
+    def _organisation(self) -> int | None:
+        """The shop (kefu serves one organisation per database)."""
         first = self.session.execute(select(func.min(t.Organisation.id))).scalar()
         return int(first) if first is not None else None
 
@@ -300,6 +292,7 @@ class SqlTranslationRepository:
         self,
         translation_id: int,
         *,
+        leased_until: datetime,
         status: str,
         text: str | None,
         provider: str | None,
@@ -312,6 +305,7 @@ class SqlTranslationRepository:
             _STATEMENTS.finish,
             {
                 "row_id": translation_id,
+                "leased_until": leased_until,
                 "status": status,
                 "text": text,
                 "provider": provider,
@@ -465,9 +459,6 @@ class SqlTranslationRepository:
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
-    def _insert(self, table: type[t.Base]) -> Any:
-        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
-
 
 class _Statements:
     """The statements every translation runs, built once with bind parameters: building
@@ -509,6 +500,7 @@ class _Statements:
             .where(m.status == "pending", m.next_attempt_at <= bindparam("now"))
             .order_by(m.next_attempt_at)
             .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)  # PostgreSQL: another worker's rows are skipped
             .scalar_subquery()
         )
         return (
@@ -543,9 +535,15 @@ class _Statements:
     def finish(self) -> Any:
         m = t.MessageTranslation
         names = ("status", "text", "provider", "error", "attempts", "next_attempt_at")
+        # Only while the lease is this worker's: a row translated on request meanwhile,
+        # or claimed again after the lease ran out, is not overwritten.
         return (
             update(m)
-            .where(m.id == bindparam("row_id"))
+            .where(
+                m.id == bindparam("row_id"),
+                m.status == "pending",
+                m.next_attempt_at == bindparam("leased_until"),
+            )
             .values({n: bindparam(n) for n in (*names, "updated_at")})
         )
 
@@ -589,5 +587,4 @@ def _term(item: dict[str, Any]) -> Term:
     return Term(
         forms={str(k): str(v) for k, v in item.get("forms", {}).items()},
         keep=bool(item.get("keep", False)),
-        note=str(item.get("note", "")),
     )

@@ -114,6 +114,7 @@ def post_reply(
         template_key=body.template_key,
         override_reason=body.override_reason,
         agent_words=(body.agent_language, body.agent_text) if body.agent_text else None,
+        template_text=body.template_text,
     )
     if not created:
         response.status_code = 200

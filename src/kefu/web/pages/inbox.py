@@ -13,6 +13,7 @@ from kefu.bootstrap import Kefu
 from kefu.domain.errors import NotFound
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
+from kefu.domain.termbase import WordsDisagree
 from kefu.services import inbox
 from kefu.services.auth import Forbidden
 from kefu.services.readmodels import ConversationDetail
@@ -106,6 +107,24 @@ def reply_action(
             template_key=template_key or None,
             override_reason=override_reason or None,
             agent_words=words,
+            template_text=template_part,
+        )
+    except WordsDisagree as stale:
+        return render_page(
+            request,
+            "partials/conversation_body.html"
+            if request.headers.get("HX-Request") == "true"
+            else "pages/conversation.html",
+            _conversation_context(
+                request,
+                kefu,
+                conversation_id,
+                draft=text,
+                template_key=template_key,
+                agent_text=agent_text,
+                template_part=template_part,
+                problem=stale.message,
+            ),
         )
     except PolicyBlocked as blocked:
         # The draft stays in the composer with each problem marked where it is.
@@ -251,6 +270,7 @@ def _conversation_context(
     policy: PolicyResult | None = None,
     agent_text: str = "",
     template_part: str = "",
+    problem: str | None = None,
 ) -> dict[str, object]:
     detail = _detail(kefu, conversation_id)
     with kefu.uow() as uow:
@@ -267,6 +287,7 @@ def _conversation_context(
         "draft": draft,
         "agent_text": agent_text,
         "template_part": template_part,
+        "send_problem": problem,
         "agent_language": mine,
         "translations": translations_by_language(stored),
         "translation_enabled": kefu.translation.translator is not None,

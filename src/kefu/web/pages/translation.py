@@ -15,7 +15,7 @@ from kefu.domain.errors import FieldError, NotFound, RowErrors
 from kefu.domain.termbase import terms_from_lines, terms_to_lines
 from kefu.services import translation as translation_service
 from kefu.services.ports import StoredTranslation, TranslationPrefs, UsageDay
-from kefu.services.translation import AGENT_LANGUAGES
+from kefu.services.translation import AGENT_LANGUAGES, PROVIDERS
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate
 from kefu.web.security import (
@@ -31,7 +31,6 @@ from kefu.web.templating import render, render_page
 
 router = APIRouter(include_in_schema=False)
 
-PROVIDERS = ("deepl", "google", "baidu", "libretranslate", "sandbox")
 USAGE_DAYS = 30
 MAX_DRAFT = 8 * 1024
 
@@ -195,7 +194,7 @@ async def save_translation(request: Request, kefu: KefuDep, who: ShopManager) ->
         value = str(form.get(f"budget_{provider}", "")).replace(",", "").replace(" ", "")
         if not value:
             continue
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             errors.append(
                 FieldError(f"budget_{provider}", "a whole number of characters", value=value)
             )

@@ -56,6 +56,27 @@ document.addEventListener("htmx:afterSwap", (event) => {
   fillBuyerText(parts, latestTranslation());
 });
 
+// While the agent's words wait for their translation, the buyer's text is out of date:
+// sending is held until the translation is back (the server checks it too).
+document.addEventListener("input", (event) => {
+  const parts = composerParts();
+  if (parts && event.target.id === "agent-text") parts.form.dataset.translating = "1";
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (!event.detail.target || event.detail.target.id !== "draft-translation") return;
+  const parts = composerParts();
+  if (parts) delete parts.form.dataset.translating;
+});
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const parts = composerParts();
+  if (!parts || event.detail.elt !== parts.form || !parts.form.dataset.translating) return;
+  event.preventDefault();
+  const note = document.getElementById("draft-translation");
+  if (note) note.setAttribute("aria-busy", "true");
+});
+
 document.addEventListener("input", (event) => {
   const parts = composerParts();
   if (!parts || event.target !== parts.area || parts.area.dataset.filling) return;
