@@ -94,3 +94,19 @@ def test_an_agent_writes_chinese_edits_the_spanish_and_both_are_stored(
     assert {"language": "zh", "origin": "agent", "text": CHINESE}.items() <= next(
         t for t in stored if t["origin"] == "agent"
     ).items()
+
+
+def test_an_english_reader_translates_a_message_with_one_click(
+    page: Page, api: APIRequestContext, server_url: str
+) -> None:
+    page.context.add_cookies([{"name": "kefu_locale", "value": "en", "url": server_url}])
+    conversation_id = _new_conversation(api, "ru", RUSSIAN)
+    conversation = ConversationPage(page, "en").open(conversation_id)
+    first = conversation.messages.first
+    # The shop translates into Chinese by itself; English is made on request.
+    first.get_by_test_id("translate-message").click()
+    expect(first.get_by_test_id("translated-text")).to_have_text("hello is it in stock?")
+    page.reload()
+    expect(conversation.messages.first.get_by_test_id("translated-text")).to_have_text(
+        "hello is it in stock?"
+    )

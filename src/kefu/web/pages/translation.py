@@ -228,12 +228,16 @@ def _translation(
     status: int = 200,
 ) -> Response:
     today = kefu.clock.now().date()
-    first = today - timedelta(days=USAGE_DAYS - 1)
+    first, month_start = today - timedelta(days=USAGE_DAYS - 1), today.replace(day=1)
     with kefu.uow() as uow:
         prefs = uow.translations.prefs()
-        days = uow.translations.usage(first)
+        read = uow.translations.usage(min(first, month_start))  # one query for both
         pending = uow.translations.pending_count()
-        month = {p: uow.translations.characters_since(p, today.replace(day=1)) for p in PROVIDERS}
+    days = [d for d in read if d.day >= first]
+    month: dict[str, int] = {}
+    for d in read:
+        if d.day >= month_start:
+            month[d.provider] = month.get(d.provider, 0) + d.characters
     return render(
         request.app.state.templates,
         request,
