@@ -16,9 +16,10 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.domain.errors import DomainError, FieldError, InvalidInput, NotFound, RowErrors
-from kefu.domain.permissions import Permission, Role, allowed, permissions_of
+from kefu.domain.permissions import Permission, Role, permissions_of
 from kefu.domain.routing import parse_shift
 from kefu.domain.signin import ThrottleRule, password_problems
+from kefu.services.access import Principal, require
 from kefu.services.ports import AccountRecord, Clock, TokenRecord, UnitOfWork
 
 SESSION_IDLE = timedelta(hours=12)
@@ -51,40 +52,8 @@ class Throttled(DomainError):
         self.retry_after = seconds
 
 
-class NotSignedIn(DomainError):
-    code = "not_signed_in"
-
-
-class Forbidden(DomainError):
-    code = "forbidden"
-
-
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is acting: a signed-in person, or an integration holding one of their tokens."""
-
-    account_id: int
-    username: str
-    display_name: str
-    role: str
-    is_main: bool
-    store_ids: frozenset[int] | None  # None: every store (the main account)
-    languages: tuple[str, ...] = ()
-    csrf: str | None = None  # set for browser sessions, which must echo it on writes
-    scopes: frozenset[str] | None = None  # set for tokens: at most these permissions
-    session_key: str | None = field(default=None, repr=False)
-
-    def can(self, permission: Permission) -> bool:
-        if self.scopes is not None and permission.value not in self.scopes:
-            return False
-        return allowed(self.role, permission, is_main=self.is_main)
-
-    def sees_store(self, store_id: int) -> bool:
-        return self.store_ids is None or store_id in self.store_ids
 
 
 def principal_of(account: AccountRecord, **extra: Any) -> Principal:
@@ -276,7 +245,7 @@ class Auth:
     def create_account(
         self, by: Principal, new: NewAccount, *, uow: UnitOfWork, clock: Clock
     ) -> int:
-        _require(by, Permission.MANAGE_ACCOUNTS)
+        require(by, Permission.MANAGE_ACCOUNTS)
         now = clock.now()
         name = _check_username(new.username)
         errors = _account_errors(new.role, new.timezone, new.display_name)
@@ -320,7 +289,7 @@ class Auth:
         clock: Clock,
     ) -> None:
         """Change a sub-account; deactivating it ends its sessions and revokes its tokens."""
-        _require(by, Permission.MANAGE_ACCOUNTS)
+        require(by, Permission.MANAGE_ACCOUNTS)
         now = clock.now()
         errors = _account_errors(role, timezone, display_name)
         if errors:
@@ -367,7 +336,7 @@ class Auth:
     ) -> None:
         """The products a sub-account manages (SPEC §7): it receives the messages about
         them, and other agents no longer see those conversations unless assigned them."""
-        _require(by, Permission.MANAGE_ACCOUNTS)
+        require(by, Permission.MANAGE_ACCOUNTS)
         now = clock.now()
         with uow:
             account = uow.auth.account(account_id)
@@ -390,7 +359,7 @@ class Auth:
         clock: Clock,
     ) -> None:
         """A lead plans the team's hours (routing), without the rest of account management."""
-        _require(by, Permission.MANAGE_ROUTING)
+        require(by, Permission.MANAGE_ROUTING)
         now = clock.now()
         errors = _zone_errors(timezone)
         try:
@@ -412,7 +381,7 @@ class Auth:
     def reset_password(
         self, by: Principal, account_id: int, password: str, *, uow: UnitOfWork, clock: Clock
     ) -> None:
-        _require(by, Permission.MANAGE_ACCOUNTS)
+        require(by, Permission.MANAGE_ACCOUNTS)
         now = clock.now()
         with uow:
             account = uow.auth.account(account_id)
@@ -430,7 +399,7 @@ class Auth:
         self, by: Principal, name: str, scopes: Iterable[str], *, uow: UnitOfWork, clock: Clock
     ) -> str:
         """A new token for `by`'s integrations, shown once: only its hash is kept."""
-        _require(by, Permission.MANAGE_TOKENS)
+        require(by, Permission.MANAGE_TOKENS)
         wanted = sorted(set(scopes))
         mine = {p.value for p in permissions_of(by.role, is_main=by.is_main)}
         errors = []
@@ -462,12 +431,12 @@ class Auth:
         return secret
 
     def tokens(self, by: Principal, *, uow: UnitOfWork) -> list[TokenRecord]:
-        _require(by, Permission.MANAGE_TOKENS)
+        require(by, Permission.MANAGE_TOKENS)
         with uow:
             return uow.auth.tokens(None if by.is_main else by.account_id)
 
     def revoke_token(self, by: Principal, token_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
-        _require(by, Permission.MANAGE_TOKENS)
+        require(by, Permission.MANAGE_TOKENS)
         now = clock.now()
         with uow:
             mine = {t.id for t in uow.auth.tokens(None if by.is_main else by.account_id)}
@@ -476,11 +445,6 @@ class Auth:
             if uow.auth.revoke_token(token_id, now):
                 _audit(uow, now, by.account_id, "token_revoke", token_id, None, None, "api_token")
             uow.commit()
-
-
-def _require(by: Principal, permission: Permission) -> None:
-    if not by.can(permission):
-        raise Forbidden(f"this needs the permission {permission.value!r}")
 
 
 def _check_username(username: str) -> str:

@@ -728,8 +728,11 @@ class AuthRepository(Protocol):
     def audit_actions(self) -> list[str]: ...
 
     def conversation_visible(
-        self, conversation_id: int, account_id: int, store_ids: Iterable[int]
-    ) -> bool: ...
+        self, conversation_id: int, account_id: int, store_ids: Iterable[int] | None
+    ) -> bool:
+        """Whether the conversation exists and, for a sub-account (store_ids given), is
+        visible to it by the rule of adapters/db/visibility.py."""
+        ...
 
     def set_product_owner(
         self, account_id: int, product_ids: Iterable[int], store_ids: Iterable[int]

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.domain.errors import FieldError, RowErrors
 from kefu.domain.permissions import Permission
-from kefu.services.auth import Forbidden, Principal
+from kefu.services.access import Forbidden, Principal
 from kefu.services.ports import Clock, StoreRef, UnitOfWork
 
 

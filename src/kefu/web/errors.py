@@ -18,7 +18,8 @@ from kefu.domain.errors import (
     NotFound,
     RowErrors,
 )
-from kefu.services.auth import Forbidden, NotSignedIn, SignInFailed, Throttled
+from kefu.services.access import Forbidden, NotSignedIn
+from kefu.services.auth import SignInFailed, Throttled
 from kefu.services.ports import ConcurrentWriteError
 from kefu.services.replies import PolicyBlocked
 from kefu.web.i18n import translations

@@ -18,7 +18,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import NotFound
 from kefu.domain.permissions import Access, Need, Permission
-from kefu.services.auth import Forbidden, NotSignedIn, Principal
+from kefu.services.access import Forbidden, NotSignedIn, Principal
 from kefu.services.ports import StoreRef
 from kefu.web.deps import KefuDep
 

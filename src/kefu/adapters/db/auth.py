@@ -342,14 +342,12 @@ class SqlAuthRepository:
         set_agent(self.db, conversation_id, account_id)
 
     def conversation_visible(
-        self, conversation_id: int, account_id: int, store_ids: Iterable[int]
+        self, conversation_id: int, account_id: int, store_ids: Iterable[int] | None
     ) -> bool:
-        found = self.db.scalar(
-            select(t.Conversation.id).where(
-                t.Conversation.id == conversation_id, visible_to(account_id, set(store_ids))
-            )
-        )
-        return found is not None
+        query = select(t.Conversation.id).where(t.Conversation.id == conversation_id)
+        if store_ids is not None:
+            query = query.where(visible_to(account_id, set(store_ids)))
+        return self.db.scalar(query) is not None
 
     # --- products each sub-account manages ----------------------------------------------
 

@@ -11,7 +11,7 @@ from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.errors import NotFound
 from kefu.domain.intents import INTENTS, group_of
 from kefu.services import inbox
-from kefu.services.auth import Principal
+from kefu.services.access import Principal
 from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import translations

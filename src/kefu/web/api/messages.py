@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kefu.bootstrap import Kefu
 from kefu.services import inbox
-from kefu.services.auth import Principal
+from kefu.services.access import Principal
 from kefu.services.routing import route_new
 from kefu.web.deps import KefuDep
 from kefu.web.schemas import IncomingMessageIn, IngestReportOut, MessageBatchIn, RowErrorOut

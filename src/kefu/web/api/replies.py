@@ -12,7 +12,7 @@ from kefu.domain.permissions import Permission
 from kefu.domain.policy import PolicyResult
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import replies as reply_service
-from kefu.services.auth import Forbidden
+from kefu.services.access import Forbidden
 from kefu.web.deps import KefuDep
 from kefu.web.schemas import (
     AutoRepliesIn,

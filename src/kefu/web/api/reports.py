@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
-from kefu.services.auth import Principal
+from kefu.services.access import Principal
 from kefu.services.reports import KpiDashboard, breakdown_values, kpi_dashboard
 from kefu.web.deps import KefuDep
 from kefu.web.security import ReportViewer, visible_store

@@ -15,7 +15,7 @@ from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.domain.termbase import WordsDisagree
 from kefu.services import inbox
-from kefu.services.auth import Forbidden
+from kefu.services.access import Forbidden
 from kefu.services.readmodels import ConversationDetail
 from kefu.services.replies import PolicyBlocked
 from kefu.web.api.conversations import scoped, visible_options

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 
 from kefu.domain.kpis import Kpis
-from kefu.services.auth import Principal
+from kefu.services.access import Principal
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
 from kefu.web.labels import LABELS
