@@ -7,7 +7,7 @@ from typing import Any
 
 from kefu.demo.catalog import ACCOUNTS, STORES
 from kefu.domain.types import OrderStatus, TrackingStatus
-from kefu.services.catalog import (
+from kefu.services.ports import (
     BuyerIn,
     Catalog,
     OrderIn,

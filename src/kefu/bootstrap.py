@@ -38,9 +38,9 @@ from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
-from kefu.services.jobs import JOBS, JobParam
-from kefu.services.outbox import DeliveryReport, deliver_due
-from kefu.services.ports import ChannelGateway, Clock
+from kefu.services.jobs import JOBS
+from kefu.services.outbox import deliver_due
+from kefu.services.ports import ChannelGateway, Clock, DeliveryReport, JobParam
 from kefu.services.replies import Replies
 from kefu.services.translation import TranslationService
 

@@ -25,6 +25,7 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.services import outbox
 from kefu.services.imports import CHUNK_ROWS, import_file
+from kefu.services.ports import DeliveryReport
 from tests.factories import make_message
 from tests.integration.jobs_helpers import (
     LiveSandbox,
@@ -137,8 +138,8 @@ def test_two_workers_sending_one_outbox_at_once_send_each_reply_once(
 ) -> None:
     reply_many(kefu, open_conversations(kefu, 10), 12)
 
-    def worker(n: int) -> outbox.DeliveryReport:
-        total = outbox.DeliveryReport()
+    def worker(n: int) -> DeliveryReport:
+        total = DeliveryReport()
         with httpx.Client() as client:
             channel = HttpChannel(sandbox.url, client=client)
             while (report := outbox.deliver_due(kefu.uow, channel, kefu.clock, limit=10)).claimed:

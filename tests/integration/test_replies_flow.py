@@ -22,6 +22,7 @@ from kefu.domain.errors import InvalidInput, RowErrors
 from kefu.domain.intents import INTENTS
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import inbox, outbox
+from kefu.services.ports import DeliveryReport
 from kefu.services.replies import PolicyBlocked, save_auto_replies
 from tests.factories import make_message
 from tests.fakes import FixedClock
@@ -233,7 +234,7 @@ class Sandbox:
         body = {"status": status, "count": count, "retry_after": retry_after}
         assert self.client.post("/v1/faults", json=body).status_code == 200
 
-    def deliver(self, kefu: Kefu) -> outbox.DeliveryReport:
+    def deliver(self, kefu: Kefu) -> DeliveryReport:
         return outbox.deliver_due(kefu.uow, self.channel, kefu.clock)
 
 
@@ -270,7 +271,7 @@ def message(kefu: Kefu, message_id: int) -> t.Message:
 def test_a_reply_is_delivered_once(kefu: Kefu, sandbox: Sandbox, reply_id: int) -> None:
     assert message(kefu, reply_id).delivery_status == "pending"
     assert sandbox.deliver(kefu).delivered == 1
-    assert sandbox.deliver(kefu) == outbox.DeliveryReport()
+    assert sandbox.deliver(kefu) == DeliveryReport()
     records = list(sandbox.state.by_key.values())
     assert [(r["text"], r["automatic"]) for r in records] == [
         ("Hola Ana, tu pedido sale mañana.", False)
@@ -289,7 +290,7 @@ def test_a_temporary_fault_is_retried_later(
     assert stored.delivery_status == "pending" and "503" in (stored.delivery_error or "")
     assert stored.next_attempt_at is not None
     assert _aware(stored.next_attempt_at) > clock.now()
-    assert sandbox.deliver(kefu) == outbox.DeliveryReport()  # not due yet
+    assert sandbox.deliver(kefu) == DeliveryReport()  # not due yet
     clock.advance(seconds=outbox.FIRST_RETRY.total_seconds())
     assert sandbox.deliver(kefu).delivered == 1
     assert len(sandbox.state.by_key) == 1
@@ -309,7 +310,7 @@ def test_a_refusal_is_not_retried(kefu: Kefu, sandbox: Sandbox, reply_id: int) -
     assert sandbox.deliver(kefu).failed == 1
     stored = message(kefu, reply_id)
     assert (stored.delivery_status, stored.next_attempt_at) == ("failed", None)
-    assert sandbox.deliver(kefu) == outbox.DeliveryReport()
+    assert sandbox.deliver(kefu) == DeliveryReport()
     assert sandbox.state.by_key == {}
 
 
@@ -333,7 +334,7 @@ def test_a_crash_between_sending_and_recording_delivers_once(
         uow.commit()
     assert [r.message_id for r in claimed] == [reply_id]
     first_id = sandbox.channel.send(claimed[0])  # … and the worker dies before recording it
-    assert sandbox.deliver(kefu) == outbox.DeliveryReport()  # still leased
+    assert sandbox.deliver(kefu) == DeliveryReport()  # still leased
     clock.advance(seconds=outbox.LEASE.total_seconds())
     assert sandbox.deliver(kefu).delivered == 1
     assert len(sandbox.state.by_key) == 1

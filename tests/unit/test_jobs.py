@@ -16,10 +16,16 @@ from huey.registry import Message
 
 from kefu.adapters.jobs import JobQueue, JsonSerializer, default_queue_file, make_huey
 from kefu.services import jobs
-from kefu.services.jobs import JOBS, Job, JobParam, JobRegistry
-from kefu.services.outbox import DeliveryReport
-from kefu.services.ports import Clock, UnitOfWork
-from kefu.services.translation import DueReport
+from kefu.services.jobs import JOBS
+from kefu.services.ports import (
+    Clock,
+    DeliveryReport,
+    DueReport,
+    Job,
+    JobParam,
+    JobRegistry,
+    UnitOfWork,
+)
 from tests.factories import NOW
 from tests.fakes import FixedClock
 

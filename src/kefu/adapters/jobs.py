@@ -5,7 +5,7 @@
 for several machines, where `kefu worker` processes run them; `sqlite:///path` for a
 file of one's choosing; `memory://` for tests (one process only).
 
-Every job of the registry (kefu.services.jobs) becomes a huey task of the same name,
+Every job of the registry (kefu.services.jobs.JOBS) becomes a huey task of the same name,
 and a periodic one also a periodic task `NAME.periodic`. Each consumer's scheduler
 offers the periodic tasks every minute; the first run of a period claims it in the
 queue's storage and the others skip, so a job runs once per period however many
@@ -34,7 +34,7 @@ from huey.registry import Message
 from huey.serializer import Serializer
 from sqlalchemy.engine import make_url
 
-from kefu.services.jobs import Job, JobContext, JobParam, JobRegistry
+from kefu.services.ports import Job, JobContext, JobParam, JobRegistry
 
 log = logging.getLogger("kefu.jobs")
 QUEUE_NAME = "kefu"

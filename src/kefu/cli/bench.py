@@ -25,7 +25,8 @@ from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
 from kefu.domain.permissions import Permission
 from kefu.services.auth import principal_of
-from kefu.services.catalog import Catalog, load_catalog
+from kefu.services.catalog import load_catalog
+from kefu.services.ports import Catalog
 from kefu.services.readmodels import InboxFilters
 from kefu.web.app import create_app
 

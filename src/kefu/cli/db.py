@@ -9,7 +9,7 @@ import typer
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
-from kefu.services.jobs import REBUILD_KPI_FACTS
+from kefu.services.ports import REBUILD_KPI_FACTS
 
 app = typer.Typer(help="Database migrations and reporting facts.", no_args_is_help=True)
 Url = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL")]

@@ -21,7 +21,8 @@ from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
 from kefu.domain.permissions import Permission
 from kefu.services.auth import principal_of
-from kefu.services.catalog import Catalog, load_catalog
+from kefu.services.catalog import load_catalog
+from kefu.services.ports import Catalog
 
 KEFU = Path(sys.executable).with_name("kefu")
 STARTUP_SECONDS = 60.0

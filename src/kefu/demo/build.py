@@ -20,14 +20,14 @@ from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import Term
 from kefu.domain.types import OrderStatus, TrackingStatus
 from kefu.services import inbox, ratings, replies, translation
-from kefu.services.catalog import (
+from kefu.services.catalog import load_catalog
+from kefu.services.ports import (
     BuyerIn,
     Catalog,
     OrderIn,
     OrderLineIn,
     ParcelIn,
     TrackingEventIn,
-    load_catalog,
 )
 
 BATCH = 2000

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from kefu.domain.entities import s10_check_digit, ups_check_digit
 from kefu.domain.types import Marketplace, OrderStatus, TrackingStatus
-from kefu.services.catalog import (
+from kefu.services.ports import (
     AccountIn,
     BuyerIn,
     Catalog,

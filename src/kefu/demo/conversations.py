@@ -11,7 +11,7 @@ from typing import Any
 
 from kefu.domain.intents import group_of
 from kefu.domain.types import ColourMark, OrderStatus, Origin, TrackingStatus
-from kefu.services.catalog import BuyerIn, Catalog, OrderIn, ProductIn
+from kefu.services.ports import BuyerIn, Catalog, OrderIn, ProductIn
 
 DAMAGED_ORDER_NUMBER = "8099000000000138"
 PRE_SALE_INTENTS = (

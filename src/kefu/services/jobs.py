@@ -15,141 +15,23 @@ Adding a job is one registration. A periodic one is also run on demand with
         return tracking.refresh_due(ctx.uow(), ctx.clock)
 
 (with what it needs added to JobContext and to kefu.bootstrap.Kefu, the context every
-worker process builds once).
+worker process builds once). The job names and types (Job, JobContext, JobRegistry, JobParam)
+are in kefu.services.ports, since the queue adapter uses them too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol, TypeVar
-
 from kefu.services import routing
-from kefu.services.outbox import DeliveryReport
-from kefu.services.ports import Clock, UnitOfWork
-from kefu.services.translation import DueReport
-
-# What a job's parameters may be: they travel through the queue as JSON.
-JobParam = str | int | float | bool | None
-
-DELIVER_OUTBOX = "deliver_outbox"
-ROUTING_SWEEP = "routing_sweep"
-REBUILD_KPI_FACTS = "rebuild_kpi_facts"
-TRANSLATE_INCOMING = "translate_incoming"
-
-
-class JobQueue(Protocol):
-    """Where jobs are asked for (kefu.adapters.jobs.JobQueue)."""
-
-    def enqueue(
-        self,
-        name: str,
-        params: Mapping[str, JobParam] | None = None,
-        *,
-        at: datetime | None = None,
-    ) -> bool:
-        """Ask for job `name` with `params`, now or at `at`; False when the queue could not
-        be reached (logged; the job's periodic run does the work later)."""
-        ...
-
-
-class BackgroundTranslation(Protocol):
-    """What the translation job needs (kefu.services.translation.TranslationService)."""
-
-    def translate_due(self, limit: int = 20) -> DueReport: ...
-
-
-class JobContext(Protocol):
-    """What a job is given: the process's composition root (kefu.bootstrap.Kefu), built
-    once per worker process."""
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def jobs(self) -> JobQueue: ...
-
-    def uow(self) -> UnitOfWork: ...
-
-    def deliver_outbox(self, limit: int = 50) -> DeliveryReport: ...
-
-    def rebuild_kpi_facts(self, store: str | None = None) -> int: ...
-
-    @property
-    def translation(self) -> BackgroundTranslation: ...
-
-
-@dataclass(frozen=True)
-class Job:
-    """A named job. `every_minutes`: also run that often (1440 must be a multiple of it);
-    `retries`: how often the queue runs it again after an exception, `retry_delay_seconds`
-    apart (a periodic run is not retried: the next period is)."""
-
-    name: str
-    run: Callable[..., object]
-    every_minutes: int | None = None
-    retries: int = 3
-    retry_delay_seconds: int = 30
-
-    def __post_init__(self) -> None:
-        if not self.name.isidentifier():
-            raise ValueError(f"job name {self.name!r} must be an identifier")
-        if self.every_minutes is not None and (
-            not 1 <= self.every_minutes <= 1440 or 1440 % self.every_minutes
-        ):
-            raise ValueError(f"{self.name}: every_minutes must divide a day (1, 5, 60, 1440…)")
-
-    def due_at(self, at: datetime) -> bool:
-        """A periodic job runs in the minutes of the day that are multiples of its period."""
-        return (
-            self.every_minutes is not None and (at.hour * 60 + at.minute) % self.every_minutes == 0
-        )
-
-
-F = TypeVar("F", bound=Callable[..., object])
-
-
-class JobRegistry:
-    """The jobs a queue knows, by name; every process builds its queue from the same one."""
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
-
-    def add(self, job: Job) -> Job:
-        if job.name in self._jobs:
-            raise ValueError(f"a job named {job.name!r} is already registered")
-        self._jobs[job.name] = job
-        return job
-
-    def job(
-        self,
-        name: str,
-        *,
-        every_minutes: int | None = None,
-        retries: int = 3,
-        retry_delay_seconds: int = 30,
-    ) -> Callable[[F], F]:
-        """Register the decorated function as job `name`."""
-
-        def register(run: F) -> F:
-            self.add(Job(name, run, every_minutes, retries, retry_delay_seconds))
-            return run
-
-        return register
-
-    def __getitem__(self, name: str) -> Job:
-        return self._jobs[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._jobs
-
-    def __iter__(self) -> Iterator[Job]:
-        return iter(self._jobs.values())
-
-    def __len__(self) -> int:
-        return len(self._jobs)
-
+from kefu.services.ports import (
+    DELIVER_OUTBOX,
+    REBUILD_KPI_FACTS,
+    ROUTING_SWEEP,
+    TRANSLATE_INCOMING,
+    DeliveryReport,
+    DueReport,
+    JobContext,
+    JobRegistry,
+)
 
 JOBS = JobRegistry()
 

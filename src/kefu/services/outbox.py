@@ -10,7 +10,6 @@ shows it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -19,6 +18,7 @@ from kefu.services.ports import (
     ChannelGateway,
     Clock,
     ConcurrentWriteError,
+    DeliveryReport,
     OutgoingReply,
     UnitOfWork,
 )
@@ -39,32 +39,6 @@ def next_attempt(now: datetime, attempts: int, retry_after: float | None) -> dat
     if retry_after is not None:
         wait = max(wait, timedelta(seconds=retry_after))
     return now + wait
-
-
-@dataclass
-class DeliveryReport:
-    delivered: int = 0
-    retrying: int = 0
-    failed: int = 0
-    # Claimed but not tried: the lease ran out first (due again for any worker).
-    left: int = 0
-    # The earliest retry this round scheduled (the delivery job looks again then).
-    next_attempt_at: datetime | None = None
-
-    @property
-    def claimed(self) -> int:
-        return self.delivered + self.retrying + self.failed + self.left
-
-    def add(self, other: DeliveryReport) -> None:
-        self.delivered += other.delivered
-        self.retrying += other.retrying
-        self.failed += other.failed
-        self.left += other.left
-        self.note_retry(other.next_attempt_at)
-
-    def note_retry(self, when: datetime | None) -> None:
-        if when is not None and (self.next_attempt_at is None or when < self.next_attempt_at):
-            self.next_attempt_at = when
 
 
 def deliver_due(

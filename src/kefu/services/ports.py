@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
+from typing import Any, Literal, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from kefu.domain.autoreply import AutoReplySettings
@@ -16,10 +16,7 @@ from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import TermBase
 from kefu.domain.triage import Triage
-from kefu.domain.types import OrderStatus
-
-if TYPE_CHECKING:
-    from kefu.services.catalog import Catalog
+from kefu.domain.types import Marketplace, OrderStatus, TrackingStatus
 from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
 
 
@@ -292,6 +289,105 @@ class InboxQueries(Protocol):
     def intent_corrections(self) -> list[tuple[str, str, str | None]]:
         """(text, corrected intent, language) of every message an agent relabelled."""
         ...
+
+
+# A shop's stores, team, products and orders to load (kefu.services.catalog.load_catalog).
+@dataclass(frozen=True)
+class StoreIn:
+    code: str
+    name: str
+    platform: Marketplace
+    site: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class AccountIn:
+    username: str
+    display_name: str
+    role: str
+    languages: tuple[str, ...] = ()
+    is_main: bool = False
+
+
+@dataclass(frozen=True)
+class ProductIn:
+    store_code: str
+    sku: str
+    title: str
+    category: str
+    price_cents: int
+    stock: int
+    weight_g: int
+    size_chart: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TrackingEventIn:
+    occurred_at: datetime
+    status: TrackingStatus
+    location: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class ParcelIn:
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime | None
+    is_reshipment: bool = False
+    events: tuple[TrackingEventIn, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderLineIn:
+    sku: str
+    title: str
+    quantity: int
+    unit_price_cents: int
+
+
+@dataclass(frozen=True)
+class BuyerIn:
+    store_code: str
+    platform_buyer_id: str
+    name: str
+    country: str
+    language: str
+
+
+@dataclass(frozen=True)
+class OrderIn:
+    store_code: str
+    buyer: tuple[str, str]  # (store code, platform buyer id)
+    order_number: str
+    status: OrderStatus
+    placed_at: datetime
+    lines: tuple[OrderLineIn, ...]
+    shipping_cents: int = 0
+    paid_at: datetime | None = None
+    promised_delivery_at: datetime | None = None
+    delivered_at: datetime | None = None
+    note: str | None = None
+    is_wholesale: bool = False
+    ship_to_country: str | None = None
+    parcels: tuple[ParcelIn, ...] = ()
+
+    @property
+    def total_cents(self) -> int:
+        return (
+            sum(line.quantity * line.unit_price_cents for line in self.lines) + self.shipping_cents
+        )
+
+
+@dataclass
+class Catalog:
+    organisation: str
+    stores: list[StoreIn] = field(default_factory=list)
+    accounts: list[AccountIn] = field(default_factory=list)
+    products: list[ProductIn] = field(default_factory=list)
+    buyers: list[BuyerIn] = field(default_factory=list)
+    orders: list[OrderIn] = field(default_factory=list)
 
 
 class CatalogRepository(Protocol):
@@ -791,3 +887,177 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+# Background jobs (kefu.services.jobs registers them; kefu.adapters.jobs runs them on huey).
+
+# What a job's parameters may be: they travel through the queue as JSON.
+JobParam = str | int | float | bool | None
+
+DELIVER_OUTBOX = "deliver_outbox"
+ROUTING_SWEEP = "routing_sweep"
+REBUILD_KPI_FACTS = "rebuild_kpi_facts"
+TRANSLATE_INCOMING = "translate_incoming"
+
+
+@dataclass
+class DeliveryReport:
+    """What one outbox delivery run did (kefu.services.outbox.deliver_due)."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    # Claimed but not tried: the lease ran out first (due again for any worker).
+    left: int = 0
+    # The earliest retry this round scheduled (the delivery job looks again then).
+    next_attempt_at: datetime | None = None
+
+    @property
+    def claimed(self) -> int:
+        return self.delivered + self.retrying + self.failed + self.left
+
+    def add(self, other: DeliveryReport) -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.left += other.left
+        self.note_retry(other.next_attempt_at)
+
+    def note_retry(self, when: datetime | None) -> None:
+        if when is not None and (self.next_attempt_at is None or when < self.next_attempt_at):
+            self.next_attempt_at = when
+
+
+@dataclass
+class DueReport:
+    """What one translation run did (kefu.services.translation.TranslationService.translate_due)."""
+
+    claimed: int = 0
+    done: int = 0
+    retrying: int = 0
+    failed: int = 0
+    refused: int = 0
+    provider_seconds: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: DueReport) -> None:
+        self.claimed += other.claimed
+        self.done += other.done
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.refused += other.refused
+        self.provider_seconds += other.provider_seconds
+        for kind, count in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
+
+
+class JobQueue(Protocol):
+    """Where jobs are asked for (kefu.adapters.jobs.JobQueue)."""
+
+    def enqueue(
+        self,
+        name: str,
+        params: Mapping[str, JobParam] | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> bool:
+        """Ask for job `name` with `params`, now or at `at`; False when the queue could not
+        be reached (logged; the job's periodic run does the work later)."""
+        ...
+
+
+class BackgroundTranslation(Protocol):
+    """What the translation job needs (kefu.services.translation.TranslationService)."""
+
+    def translate_due(self, limit: int = 20) -> DueReport: ...
+
+
+class JobContext(Protocol):
+    """What a job is given: the process's composition root (kefu.bootstrap.Kefu), built
+    once per worker process."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def jobs(self) -> JobQueue: ...
+
+    def uow(self) -> UnitOfWork: ...
+
+    def deliver_outbox(self, limit: int = 50) -> DeliveryReport: ...
+
+    def rebuild_kpi_facts(self, store: str | None = None) -> int: ...
+
+    @property
+    def translation(self) -> BackgroundTranslation: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named job. `every_minutes`: also run that often (1440 must be a multiple of it);
+    `retries`: how often the queue runs it again after an exception, `retry_delay_seconds`
+    apart (a periodic run is not retried: the next period is)."""
+
+    name: str
+    run: Callable[..., object]
+    every_minutes: int | None = None
+    retries: int = 3
+    retry_delay_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"job name {self.name!r} must be an identifier")
+        if self.every_minutes is not None and (
+            not 1 <= self.every_minutes <= 1440 or 1440 % self.every_minutes
+        ):
+            raise ValueError(f"{self.name}: every_minutes must divide a day (1, 5, 60, 1440…)")
+
+    def due_at(self, at: datetime) -> bool:
+        """A periodic job runs in the minutes of the day that are multiples of its period."""
+        return (
+            self.every_minutes is not None and (at.hour * 60 + at.minute) % self.every_minutes == 0
+        )
+
+
+_JobFn = TypeVar("_JobFn", bound=Callable[..., object])
+
+
+class JobRegistry:
+    """The jobs a queue knows, by name; every process builds its queue from the same one."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+
+    def add(self, job: Job) -> Job:
+        if job.name in self._jobs:
+            raise ValueError(f"a job named {job.name!r} is already registered")
+        self._jobs[job.name] = job
+        return job
+
+    def job(
+        self,
+        name: str,
+        *,
+        every_minutes: int | None = None,
+        retries: int = 3,
+        retry_delay_seconds: int = 30,
+    ) -> Callable[[_JobFn], _JobFn]:
+        """Register the decorated function as job `name`."""
+
+        def register(run: _JobFn) -> _JobFn:
+            self.add(Job(name, run, every_minutes, retries, retry_delay_seconds))
+            return run
+
+        return register
+
+    def __getitem__(self, name: str) -> Job:
+        return self._jobs[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._jobs
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self._jobs.values())
+
+    def __len__(self) -> int:
+        return len(self._jobs)

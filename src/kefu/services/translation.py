@@ -33,6 +33,7 @@ from kefu.services.outbox import claim_leased, next_attempt
 from kefu.services.ports import (
     CachedSegment,
     Clock,
+    DueReport,
     PendingTranslation,
     TranslationFailed,
     TranslationPrefs,
@@ -80,27 +81,6 @@ class Composed:
     problem: str | None = None
     problem_kind: str | None = None
     provider_seconds: float = 0.0
-
-
-@dataclass
-class DueReport:
-    claimed: int = 0
-    done: int = 0
-    retrying: int = 0
-    failed: int = 0
-    refused: int = 0
-    provider_seconds: float = 0.0
-    kinds: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: DueReport) -> None:
-        self.claimed += other.claimed
-        self.done += other.done
-        self.retrying += other.retrying
-        self.failed += other.failed
-        self.refused += other.refused
-        self.provider_seconds += other.provider_seconds
-        for kind, count in other.kinds.items():
-            self.kinds[kind] = self.kinds.get(kind, 0) + count
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.repositories import buyer_timezone
-from kefu.services.catalog import Catalog
+from kefu.services.ports import Catalog
 
 
 class SqlCatalogRepository:

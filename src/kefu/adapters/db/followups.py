@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from kefu.services.jobs import JobParam
+from kefu.services.ports import JobParam
 
 _KEY = "kefu.jobs_after_commit"
 

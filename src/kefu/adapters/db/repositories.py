@@ -18,8 +18,7 @@ from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
 from kefu.domain.triage import Triage
 from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status, TrackingStatus
-from kefu.services.jobs import DELIVER_OUTBOX
-from kefu.services.ports import BuyerKey, NewRating, OrderFacts, StoreRef
+from kefu.services.ports import DELIVER_OUTBOX, BuyerKey, NewRating, OrderFacts, StoreRef
 
 # SQLite allows 32766 bound parameters; stay well below for every dialect.
 CHUNK = 500

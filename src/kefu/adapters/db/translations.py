@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.followups import request_job
 from kefu.domain.termbase import Term, TermBase
-from kefu.services.jobs import TRANSLATE_INCOMING
 from kefu.services.ports import (
+    TRANSLATE_INCOMING,
     CachedSegment,
     PendingTranslation,
     StoredTranslation,

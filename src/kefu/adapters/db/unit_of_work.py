@@ -18,8 +18,7 @@ from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
-from kefu.services.jobs import JobParam
-from kefu.services.ports import ConcurrentWriteError
+from kefu.services.ports import ConcurrentWriteError, JobParam
 
 log = logging.getLogger("kefu.jobs")
 # Called after each commit with the jobs the transaction asked for (kefu.bootstrap
