@@ -21,7 +21,7 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.cli.servers import free_port
 from kefu.services import inbox
-from tests.factories import make_message
+from tests.factories import acting, make_message
 
 T = TypeVar("T")
 
@@ -111,9 +111,9 @@ def reply_many(kefu: Kefu, conversations: Sequence[int], per_conversation: int) 
     for n in range(per_conversation):
         for conv_id in conversations:
             assert inbox.reply(
+                acting(kefu, 1),
                 conv_id,
                 f"Respuesta {n} a {conv_id}",
-                account_id=1,
                 request_id=f"r-{conv_id}-{n}",
                 uow=kefu.uow(),
                 clock=kefu.clock,

@@ -9,7 +9,7 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
 from kefu.services import inbox
-from tests.factories import make_message
+from tests.factories import acting, make_message
 
 
 @pytest.fixture
@@ -27,10 +27,10 @@ def audit(kefu: Kefu) -> list[tuple[str, object, object]]:
 
 def test_reply_is_stored_once_per_request_id(kefu: Kefu, conv_id: int) -> None:
     assert inbox.reply(
-        conv_id, "Hola Ana", account_id=1, request_id="r1", uow=kefu.uow(), clock=kefu.clock
+        acting(kefu, 1), conv_id, "Hola Ana", request_id="r1", uow=kefu.uow(), clock=kefu.clock
     )
     assert not inbox.reply(
-        conv_id, "Hola Ana", account_id=1, request_id="r1", uow=kefu.uow(), clock=kefu.clock
+        acting(kefu, 1), conv_id, "Hola Ana", request_id="r1", uow=kefu.uow(), clock=kefu.clock
     )
     with kefu.uow() as uow:
         detail = uow.queries.conversation_detail(conv_id, kefu.clock.now())
@@ -41,38 +41,42 @@ def test_reply_is_stored_once_per_request_id(kefu: Kefu, conv_id: int) -> None:
 
 def test_empty_reply_is_refused(kefu: Kefu, conv_id: int) -> None:
     with pytest.raises(InvalidInput, match="empty"):
-        inbox.reply(conv_id, "   ", account_id=1, request_id="r2", uow=kefu.uow(), clock=kefu.clock)
+        inbox.reply(
+            acting(kefu, 1), conv_id, "   ", request_id="r2", uow=kefu.uow(), clock=kefu.clock
+        )
 
 
 def test_mark_assign_close_reopen_are_audited(kefu: Kefu, conv_id: int) -> None:
-    inbox.set_mark(conv_id, "red", account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.set_mark(acting(kefu, 1), conv_id, "red", uow=kefu.uow(), clock=kefu.clock)
     inbox.set_mark(
-        conv_id, "red", account_id=1, uow=kefu.uow(), clock=kefu.clock
+        acting(kefu, 1), conv_id, "red", uow=kefu.uow(), clock=kefu.clock
     )  # no change, no entry
-    inbox.assign(conv_id, 2, account_id=1, uow=kefu.uow(), clock=kefu.clock)
-    inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
-    inbox.reopen(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.assign(acting(kefu, 1), conv_id, 2, uow=kefu.uow(), clock=kefu.clock)
+    inbox.close(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)
+    inbox.reopen(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)
     assert [a[0] for a in audit(kefu)] == ["set_mark", "assign", "close", "reopen"]
     assert audit(kefu)[0][1:] == ({"colour_mark": None}, {"colour_mark": "red"})
 
 
 def test_unknown_mark_and_account_are_refused(kefu: Kefu, conv_id: int) -> None:
     with pytest.raises(InvalidInput, match="one of"):
-        inbox.set_mark(conv_id, "orange", account_id=1, uow=kefu.uow(), clock=kefu.clock)
+        inbox.set_mark(acting(kefu, 1), conv_id, "orange", uow=kefu.uow(), clock=kefu.clock)
     with pytest.raises(InvalidInput):
-        inbox.assign(conv_id, 999, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+        inbox.assign(acting(kefu, 1), conv_id, 999, uow=kefu.uow(), clock=kefu.clock)
 
 
 def test_closed_conversation_needs_reopening_before_a_reply(kefu: Kefu, conv_id: int) -> None:
-    inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.close(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)
     with pytest.raises(InvalidTransition):
-        inbox.reply(conv_id, "hi", account_id=1, request_id="r3", uow=kefu.uow(), clock=kefu.clock)
+        inbox.reply(
+            acting(kefu, 1), conv_id, "hi", request_id="r3", uow=kefu.uow(), clock=kefu.clock
+        )
     with pytest.raises(InvalidTransition):
-        inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+        inbox.close(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)
 
 
 def test_buyer_writing_again_reopens_a_closed_conversation(kefu: Kefu, conv_id: int) -> None:
-    inbox.close(conv_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.close(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)
     inbox.ingest([make_message(1, order_number="A-NOTE")], kefu.uow(), kefu.clock)
     with kefu.uow() as uow:
         detail = uow.queries.conversation_detail(conv_id, kefu.clock.now())
@@ -81,7 +85,7 @@ def test_buyer_writing_again_reopens_a_closed_conversation(kefu: Kefu, conv_id: 
 
 def test_unknown_conversation_is_not_found(kefu: Kefu) -> None:
     with pytest.raises(NotFound):
-        inbox.close(12345, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+        inbox.close(acting(kefu, 1), 12345, uow=kefu.uow(), clock=kefu.clock)
 
 
 def test_detail_shows_buyer_order_products_and_parcels(kefu: Kefu) -> None:

@@ -26,7 +26,7 @@ from kefu.bootstrap import Kefu
 from kefu.services import outbox
 from kefu.services.imports import CHUNK_ROWS, import_file
 from kefu.services.ports import DeliveryReport
-from tests.factories import make_message
+from tests.factories import acting, make_message
 from tests.integration.jobs_helpers import (
     LiveSandbox,
     delivery_counts,
@@ -85,9 +85,9 @@ def test_two_agents_replying_to_one_conversation_at_once(kefu: Kefu) -> None:
 
         def agent(who: int, n: int = n) -> bool:
             return kefu.replies.send(
+                acting(kefu, 1 + who),
                 conv_id,
                 f"Respuesta {n} de {who}",
-                account_id=1 + who,
                 request_id=f"race-{n}-{who}",
                 uow_factory=kefu.uow,
                 clock=kefu.clock,
@@ -108,9 +108,9 @@ def test_one_reply_sent_twice_at_once_is_stored_once(kefu: Kefu) -> None:
 
         def submit(attempt: int, n: int = n) -> bool:  # a double click, or a client retrying
             return kefu.replies.send(
+                acting(kefu, 1),
                 conv_id,
                 f"Respuesta {n}",
-                account_id=1,
                 request_id=f"twice-{n}",
                 uow_factory=kefu.uow,
                 clock=kefu.clock,

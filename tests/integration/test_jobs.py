@@ -28,7 +28,7 @@ from kefu.services import inbox, outbox
 from kefu.services.ports import NewMessage, OutgoingReply
 from kefu.services.replies import save_auto_replies
 from kefu.web.app import create_app
-from tests.factories import NOW, make_message
+from tests.factories import NOW, acting, make_message
 from tests.fakes import FixedClock
 from tests.integration.jobs_helpers import (
     LiveSandbox,
@@ -86,7 +86,7 @@ def test_a_committed_reply_asks_for_its_delivery(kefu: Kefu) -> None:
 
     def reply() -> bool:
         return inbox.reply(
-            conv_id, "Hola", account_id=1, request_id="r-1", uow=kefu.uow(), clock=kefu.clock
+            acting(kefu, 1), conv_id, "Hola", request_id="r-1", uow=kefu.uow(), clock=kefu.clock
         )
 
     assert reply()
@@ -99,7 +99,7 @@ def test_automatic_replies_ask_for_their_delivery(kefu: Kefu) -> None:
     with kefu.uow() as uow:
         store_id = uow.inbox.stores_by_code(["ali-global"])["ali-global"].id
     settings = AutoReplySettings(welcome_enabled=True)
-    save_auto_replies(store_id, settings, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    save_auto_replies(acting(kefu, 1), store_id, settings, uow=kefu.uow(), clock=kefu.clock)
     live = [make_message(0, message_id="live-1", sent_at=NOW.isoformat())]
     report = inbox.ingest(live, kefu.uow(), kefu.clock, auto_replier=kefu.auto_replier)
     assert report.accepted == 1
@@ -154,9 +154,9 @@ def test_serve_on_one_machine_sends_a_reply_at_once(
     serving = live_kefu(kefu, queue_url=queue_url("sqlite", tmp_path), channel_url=sandbox.url)
     with TestClient(create_app(kefu=serving, worker=True)):
         assert serving.replies.send(
+            acting(serving, 1),
             conv_id,
             "Hola Ana, tu pedido sale mañana.",
-            account_id=1,
             request_id="now-1",
             uow_factory=serving.uow,
             clock=serving.clock,

@@ -22,7 +22,7 @@ from kefu.domain.shopfacts import ShopFacts
 from kefu.services import inbox
 from kefu.services.ports import KpiBreakdown
 from kefu.services.reports import kpi_breakdowns, kpi_report
-from tests.factories import NOW, make_message
+from tests.factories import NOW, acting, make_message
 from tests.fakes import FixedClock
 
 STORES = ("ali-global", "ali-ru", "amazon-us", "ebay-uk", "wish-global")
@@ -139,9 +139,9 @@ def worked_cases(kefu: Kefu) -> None:
 
 def reply(kefu: Kefu, conversation_id: int, at: datetime) -> None:
     assert inbox.reply(
+        acting(kefu),
         conversation_id,
         "Thank you, we are on it.",
-        account_id=None,
         request_id=f"r-{conversation_id}-{at.timestamp()}",
         uow=kefu.uow(),
         clock=FixedClock(at),
@@ -174,7 +174,7 @@ def varied(kefu: Kefu, seed: int = 11) -> None:
     agents = [accounts[name] for name in ("lina", "wangwei", "zhangmin", "chenjie")]
     for n in range(0, 60, 3):
         inbox.assign(
-            convs[f"v-{n}"], rng.choice(agents), account_id=None, uow=kefu.uow(), clock=kefu.clock
+            acting(kefu), convs[f"v-{n}"], rng.choice(agents), uow=kefu.uow(), clock=kefu.clock
         )
     # kefu replies (people) at later times, some after the buyer's next messages.
     for n in range(1, 60, 4):
@@ -189,7 +189,7 @@ def varied(kefu: Kefu, seed: int = 11) -> None:
             reply(kefu, ids(kefu)[1][f"live-{n}"], at + timedelta(hours=n * 7))
     # Agents hand conversations over after their facts exist.
     for n in range(0, 60, 6):
-        inbox.assign(convs[f"v-{n}"], None, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+        inbox.assign(acting(kefu), convs[f"v-{n}"], None, uow=kefu.uow(), clock=kefu.clock)
     payments(kefu, rng, first_at)
 
 
@@ -431,7 +431,7 @@ def test_facts_are_idempotent_rebuild_the_same_and_follow_hand_overs(kefu: Kefu)
     kefu.downgrade("0003")
     kefu.upgrade()
     assert facts(kefu) == snapshot
-    inbox.assign(convs["w-47"], accounts["lina"], account_id=None, uow=kefu.uow(), clock=kefu.clock)
+    inbox.assign(acting(kefu), convs["w-47"], accounts["lina"], uow=kefu.uow(), clock=kefu.clock)
     assert {f["agent_id"] for f in facts(kefu) if f["conversation_id"] == convs["w-47"]} == {
         accounts["lina"]
     }

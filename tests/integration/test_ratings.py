@@ -15,7 +15,7 @@ from kefu.bootstrap import Kefu
 from kefu.services import inbox
 from kefu.services.ratings import ingest_ratings
 from kefu.services.reports import kpi_report
-from tests.factories import NOW, make_message
+from tests.factories import NOW, acting, make_message
 from tests.fakes import FixedClock
 from tests.web import signed_in
 
@@ -81,7 +81,7 @@ def test_the_report_shows_satisfaction_by_day_store_and_agent(kefu: Kefu) -> Non
     _conversation(kefu, "sat-b")
     with kefu.uow() as uow:
         lina = uow.queries.account_ids()["lina"]
-    inbox.assign(held, lina, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+    inbox.assign(acting(kefu), held, lina, uow=kefu.uow(), clock=kefu.clock)
     ingest_ratings([_rating("sat-a", 5), _rating("sat-b", 2)], kefu.uow(), kefu.clock)
     today = NOW.date()
     everyone = kpi_report(kefu.uow(), start=today, end=today, today=today).values()
@@ -107,7 +107,7 @@ def test_open_disputes_are_counted_as_the_range_ends(kefu: Kefu, clock: FixedClo
     today = NOW.date()
     assert kpi_report(kefu.uow(), start=today, end=today, today=today).open_disputes == 1
     clock.advance(days=2)
-    inbox.close(dispute, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+    inbox.close(acting(kefu), dispute, uow=kefu.uow(), clock=kefu.clock)
     later = today + timedelta(days=2)
     assert kpi_report(kefu.uow(), start=later, end=later, today=later).open_disputes == 0
     # Looking back at a range that ended before it was closed, it was open then.

@@ -24,7 +24,7 @@ from kefu.domain.shopfacts import ShopFacts
 from kefu.services import inbox, outbox
 from kefu.services.ports import DeliveryReport
 from kefu.services.replies import PolicyBlocked, save_auto_replies
-from tests.factories import make_message
+from tests.factories import acting, make_message
 from tests.fakes import FixedClock
 
 KEYWORDS = (
@@ -85,7 +85,7 @@ def test_suggestions_are_few_filled_and_in_the_buyers_language(kefu: Kefu, order
                 update(t.Conversation).where(t.Conversation.id == conv_id).values(intent=intent)
             )
             session.commit()
-        found = kefu.replies.suggestions(conv_id, uow=kefu.uow(), clock=kefu.clock)
+        found = kefu.replies.suggestions(acting(kefu), conv_id, uow=kefu.uow(), clock=kefu.clock)
         assert len(found) <= 3
         for s in found:
             assert "{" not in s.text and "XXXX" not in s.text and "{" not in s.gloss
@@ -100,7 +100,7 @@ def test_suggestions_are_few_filled_and_in_the_buyers_language(kefu: Kefu, order
 
 def test_a_damage_report_gets_the_photo_request_first(kefu: Kefu) -> None:
     conv_id = open_conversation(kefu, "c-dmg", order_number="A-NOTE", intent="damaged_defective")
-    found = kefu.replies.suggestions(conv_id, uow=kefu.uow(), clock=kefu.clock)
+    found = kefu.replies.suggestions(acting(kefu), conv_id, uow=kefu.uow(), clock=kefu.clock)
     assert found[0].key == "damage_send_photos"
     assert found[0].text.startswith("¡Hola, Ana!") and "A-NOTE" in found[0].text
     assert found[0].gloss.startswith("Ana，您好") and found[0].title == "商品损坏或发错：请提供照片"
@@ -108,14 +108,14 @@ def test_a_damage_report_gets_the_photo_request_first(kefu: Kefu) -> None:
 
 def test_a_stock_question_is_answered_in_the_buyers_language(kefu: Kefu) -> None:
     conv_id = open_conversation(kefu, "c-stock", product_sku="SKU-DRESS", intent="product_stock")
-    found = kefu.replies.suggestions(conv_id, uow=kefu.uow(), clock=kefu.clock)
+    found = kefu.replies.suggestions(acting(kefu), conv_id, uow=kefu.uow(), clock=kefu.clock)
     assert found[0].key == "stock_few_left"
     assert found[0].language == "es"
 
 
 def test_a_shipped_order_is_not_asked_to_confirm_the_address_before_shipping(kefu: Kefu) -> None:
     conv_id = open_conversation(kefu, "c-shipped", order_number="A-STUCK")
-    found = kefu.replies.suggestions(conv_id, uow=kefu.uow(), clock=kefu.clock)
+    found = kefu.replies.suggestions(acting(kefu), conv_id, uow=kefu.uow(), clock=kefu.clock)
     assert "address_confirmation" not in [s.key for s in found]
 
 
@@ -123,15 +123,15 @@ def test_the_stores_own_wording_is_checked_and_used(kefu: Kefu) -> None:
     shop = store_id(kefu)
     with pytest.raises(InvalidInput, match="nombre"):
         kefu.replies.save_wording(
-            shop, "greeting", "es", "Hola {nombre}", account_id=1, uow=kefu.uow(), clock=kefu.clock
+            acting(kefu), shop, "greeting", "es", "Hola {nombre}", uow=kefu.uow(), clock=kefu.clock
         )
     with pytest.raises(InvalidInput, match="leaves out"):
         kefu.replies.save_wording(
+            acting(kefu),
             shop,
             "greeting",
             "es",
             "Hola {buyer_name}",
-            account_id=1,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
@@ -139,10 +139,10 @@ def test_the_stores_own_wording_is_checked_and_used(kefu: Kefu) -> None:
         assert uow.replies.overrides(shop) == {}
     wording = "¡Buenas, {buyer_name}! Esto es {store_name}. {signature}"
     kefu.replies.save_wording(
-        shop, "greeting", "es", wording, account_id=1, uow=kefu.uow(), clock=kefu.clock
+        acting(kefu), shop, "greeting", "es", wording, uow=kefu.uow(), clock=kefu.clock
     )
     conv_id = open_conversation(kefu, "c-hi", intent="greeting_thanks")
-    found = kefu.replies.suggestions(conv_id, uow=kefu.uow(), clock=kefu.clock)
+    found = kefu.replies.suggestions(acting(kefu), conv_id, uow=kefu.uow(), clock=kefu.clock)
     assert found[0].key == "greeting"
     assert found[0].text.startswith("¡Buenas, Ana! Esto es Sunrise Fashion")
     assert [a for a, _ in audit_actions(kefu)] == ["template_wording"]
@@ -167,9 +167,9 @@ def amazon_conv(kefu: Kefu) -> int:
 
 def send(kefu: Kefu, conv_id: int, text: str, request_id: str, **kw: Any) -> bool:
     return kefu.replies.send(
+        acting(kefu, 1),
         conv_id,
         text,
-        account_id=1,
         request_id=request_id,
         uow_factory=kefu.uow,
         clock=kefu.clock,
@@ -210,9 +210,9 @@ def test_an_invalid_keyword_set_is_refused_and_nothing_is_stored(kefu: Kefu) -> 
     shop = store_id(kefu)
     with pytest.raises(RowErrors):
         save_auto_replies(
+            acting(kefu, 1),
             shop,
             AutoReplySettings(welcome_enabled=True, keywords=KEYWORDS[:2]),
-            account_id=1,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
@@ -251,9 +251,9 @@ def sandbox() -> Iterator[Sandbox]:
 def reply_id(kefu: Kefu) -> int:
     conv_id = open_conversation(kefu, "c-out", order_number="A-PAID")
     assert inbox.reply(
+        acting(kefu, 1),
         conv_id,
         "Hola Ana, tu pedido sale mañana.",
-        account_id=1,
         request_id="out-1",
         uow=kefu.uow(),
         clock=kefu.clock,
@@ -352,9 +352,9 @@ def _aware(value: datetime | None) -> datetime:
 
 def enable_auto_replies(kefu: Kefu) -> None:
     save_auto_replies(
+        acting(kefu, 1),
         store_id(kefu),
         AutoReplySettings(welcome_enabled=True, keywords=KEYWORDS),
-        account_id=1,
         uow=kefu.uow(),
         clock=kefu.clock,
     )

@@ -11,7 +11,7 @@ from kefu.bootstrap import Kefu
 from kefu.cli.main import app
 from kefu.services import inbox
 from kefu.services.reports import kpi_report
-from tests.factories import NOW, make_message
+from tests.factories import NOW, acting, make_message
 
 
 def test_kpis_from_stored_messages(kefu: Kefu) -> None:
@@ -107,7 +107,7 @@ def test_resolution_time_of_closed_conversations(kefu: Kefu) -> None:
     inbox.ingest([make_message(120)], kefu.uow(), kefu.clock)
     with kefu.session_factory() as session:
         conversation_id = session.scalars(select(t.Conversation.id)).one()
-    inbox.close(conversation_id, account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.close(acting(kefu, 1), conversation_id, uow=kefu.uow(), clock=kefu.clock)
     values = kpi_report(
         kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), today=date(2026, 12, 10)
     ).values()

@@ -15,7 +15,7 @@ from kefu.domain.termbase import Term, TermBase
 from kefu.services import inbox
 from kefu.services.ports import TranslationFailed, TranslationPrefs
 from kefu.services.translation import TranslationService
-from tests.factories import make_message
+from tests.factories import acting, make_message
 from tests.fakes import FixedClock
 
 TOKEN = re.compile(r'<k id="\d+"/>')
@@ -230,7 +230,7 @@ def test_a_late_worker_never_overwrites_a_translation_made_meanwhile(
 
         def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]:
             TranslationService(kefu.uow, translator, kefu.clock).translate_message(
-                row.message_id, "zh"
+                acting(kefu), row.message_id, "zh"
             )
             raise TranslationFailed("timed out", kind="timeout")
 

@@ -13,7 +13,7 @@ from kefu.bootstrap import Kefu
 from kefu.cli.main import app
 from kefu.services import inbox
 from kefu.services.readmodels import InboxFilters
-from tests.factories import make_message
+from tests.factories import acting, make_message
 
 
 def messages(kefu: Kefu) -> list[t.Message]:
@@ -69,7 +69,7 @@ def test_a_correction_is_kept_as_a_training_example_and_survives_retriage(kefu: 
         classifier=kefu.classifier(),
     )
     [message] = messages(kefu)
-    inbox.correct_intent(message.id, "complaint", account_id=1, uow=kefu.uow(), clock=kefu.clock)
+    inbox.correct_intent(acting(kefu, 1), message.id, "complaint", uow=kefu.uow(), clock=kefu.clock)
     with kefu.uow() as uow:
         assert uow.queries.intent_corrections() == [("hmm ok so what now", "complaint", "es")]
         assert uow.queries.inbox_page(InboxFilters(intent="complaint")).total == 1

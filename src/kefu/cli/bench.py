@@ -495,11 +495,12 @@ def suggest(
         with kefu.uow() as uow:
             page = uow.queries.inbox_page(InboxFilters(page_size=conversations))
             ids = [row.id for row in page.rows]
-        kefu.replies.suggestions(ids[0], uow=kefu.uow(), clock=kefu.clock)  # warm up
+            owner = principal_of(next(a for a in uow.auth.accounts() if a.is_main))
+        kefu.replies.suggestions(owner, ids[0], uow=kefu.uow(), clock=kefu.clock)  # warm up
         latencies, filled = [], 0
         for cid in ids:
             t0 = time.perf_counter()
-            found = kefu.replies.suggestions(cid, uow=kefu.uow(), clock=kefu.clock)
+            found = kefu.replies.suggestions(owner, cid, uow=kefu.uow(), clock=kefu.clock)
             latencies.append((time.perf_counter() - t0) * 1000)
             filled += bool(found)
         kefu.close()

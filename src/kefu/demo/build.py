@@ -20,6 +20,7 @@ from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import Term
 from kefu.domain.types import OrderStatus, TrackingStatus
 from kefu.services import inbox, ratings, replies, translation
+from kefu.services.auth import principal_of
 from kefu.services.catalog import load_catalog
 from kefu.services.ports import (
     BuyerIn,
@@ -178,23 +179,18 @@ def _apply_team_actions(
 ) -> None:
     with kefu.uow() as uow:
         ids = uow.queries.conversation_ids([c.key for c in conversations])
-        accounts = uow.queries.account_ids()
+        people = {a.username: principal_of(a) for a in uow.auth.accounts()}
     acted = [c for c in conversations if c.mark or c.assignee or c.close]
     for n, conv in enumerate(acted, start=1):
         cid = ids[conv.key]
-        actor = accounts.get(conv.assignee or "owner")
+        actor = people[conv.assignee or "owner"]
         if conv.assignee:
-            inbox.assign(
-                cid,
-                accounts[conv.assignee],
-                account_id=accounts["owner"],
-                uow=kefu.uow(),
-                clock=kefu.clock,
-            )
+            target = people[conv.assignee].account_id
+            inbox.assign(people["owner"], cid, target, uow=kefu.uow(), clock=kefu.clock)
         if conv.mark:
-            inbox.set_mark(cid, conv.mark.value, account_id=actor, uow=kefu.uow(), clock=kefu.clock)
+            inbox.set_mark(actor, cid, conv.mark.value, uow=kefu.uow(), clock=kefu.clock)
         if conv.close:
-            inbox.close(cid, account_id=actor, uow=kefu.uow(), clock=kefu.clock)
+            inbox.close(actor, cid, uow=kefu.uow(), clock=kefu.clock)
         if n % 200 == 0 or n == len(acted):
             step("team actions", n, len(acted))
 
@@ -332,18 +328,19 @@ def _configure_replies(kefu: Kefu, stores: list[tuple[str, str, str]]) -> None:
     """Each demo store signs its messages, has help links, a welcome and keyword replies."""
     with kefu.uow() as uow:
         ids = uow.inbox.stores_by_code([code for code, _, _ in stores])
+        owner = principal_of(next(a for a in uow.auth.accounts() if a.is_main))
     for code, name, platform in stores:
         store_id = ids[code].id
         facts = ShopFacts(signature=f"Lily · {name}", help_links=HELP.get(platform, {}))
-        replies.save_facts(store_id, facts, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+        replies.save_facts(owner, store_id, facts, uow=kefu.uow(), clock=kefu.clock)
         auto = AutoReplySettings(
             welcome_enabled=True, busy_enabled=True, busy_queue_size=400, keywords=DEMO_KEYWORDS
         )
-        replies.save_auto_replies(store_id, auto, account_id=None, uow=kefu.uow(), clock=kefu.clock)
+        replies.save_auto_replies(owner, store_id, auto, uow=kefu.uow(), clock=kefu.clock)
         translation.save_termbase(
+            owner,
             store_id,
             [*DEMO_TERMS, Term({"und": name}, keep=True)],
-            account_id=None,
             uow=kefu.uow(),
             clock=kefu.clock,
         )

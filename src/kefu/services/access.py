@@ -9,9 +9,10 @@ written in SQL once (`adapters/db/visibility.py`) and stated in plain Python in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from kefu.domain.errors import DomainError, NotFound
+from kefu.domain.errors import DomainError, FieldError, NotFound
 from kefu.domain.permissions import Permission, allowed
 from kefu.services.ports import StoreRef, UnitOfWork
 from kefu.services.readmodels import InboxFilters
@@ -100,3 +101,32 @@ def inbox_filters(who: Principal, filters: InboxFilters) -> InboxFilters:
     if who.store_ids is None:
         return replace(filters, visible_store_ids=None, viewer_id=None)
     return replace(filters, visible_store_ids=who.store_ids, viewer_id=who.account_id)
+
+
+Row = tuple[int, Mapping[str, object]]
+
+
+def rows_in_stores(
+    uow: UnitOfWork, who: Principal, items: Sequence[Mapping[str, object]]
+) -> tuple[list[Row], list[FieldError]]:
+    """Rows for stores the person is given, with their 1-based numbers; the others are
+    refused row by row (an import never writes into a store not given)."""
+    numbered = list(enumerate(items, start=1))
+    if who.store_ids is None:
+        return numbered, []
+    codes = {s.code for s in stores(uow, who)}
+    kept = [(n, item) for n, item in numbered if item.get("store") in codes]
+    refused = [
+        FieldError(
+            "store", "is not a store given to this account", row=n, value=str(item.get("store"))
+        )
+        for n, item in numbered
+        if item.get("store") not in codes
+    ]
+    return kept, refused
+
+
+def renumber(errors: Sequence[FieldError], kept: Sequence[Row]) -> list[FieldError]:
+    """Errors of a batch made of the kept rows, numbered as the caller sent them."""
+    rows = [n for n, _ in kept]
+    return [replace(e, row=rows[e.row - 1]) if e.row else e for e in errors]

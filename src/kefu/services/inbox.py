@@ -14,8 +14,11 @@ from kefu.domain.conversations import Conversation, PriorityFacts, priority_reas
 from kefu.domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound, RowErrors
 from kefu.domain.intents import INTENTS
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
+from kefu.domain.permissions import Permission, allowed
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction
+from kefu.services import access
+from kefu.services.access import Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
 from kefu.services.ports import (
     BuyerKey,
@@ -366,10 +369,10 @@ def _new_message(
 
 
 def reply(
+    who: Principal,
     conversation_id: int,
     text: str,
     *,
-    account_id: int | None,
     request_id: str,
     uow: UnitOfWork,
     clock: Clock,
@@ -383,8 +386,13 @@ def reply(
     for the buyer: stored beside the message, which holds the text the buyer gets.
 
     Returns False when the request id was already used (the earlier reply stands).
-    Callers run the policy check first (services.replies); an override is logged here.
+    Callers run the policy check first (services.replies); an override is logged here and
+    needs the permission to send past the check.
     """
+    access.require(who, Permission.REPLY)
+    if policy_override is not None:
+        access.require(who, Permission.OVERRIDE_POLICY)
+    account_id = who.account_id
     body = text.strip()
     if not body:
         raise InvalidInput("the reply is empty", field="text")
@@ -395,6 +403,7 @@ def reply(
     now = clock.now()
     platform_id = REPLY_ID_PREFIX + request_id
     with uow:
+        access.conversation(uow, who, conversation_id)
         conv = _load(uow, conversation_id)
         if uow.inbox.known_message_ids(conv.store_id, [platform_id]):
             return False
@@ -449,7 +458,7 @@ def reply(
 
 
 def set_mark(
-    conversation_id: int, mark: str | None, *, account_id: int | None, uow: UnitOfWork, clock: Clock
+    who: Principal, conversation_id: int, mark: str | None, *, uow: UnitOfWork, clock: Clock
 ) -> None:
     """Set or clear one of the five colour marks of SPEC §7."""
     try:
@@ -458,42 +467,63 @@ def set_mark(
         allowed = ", ".join(m.value for m in ColourMark)
         raise InvalidInput(f"colour mark must be one of: {allowed}", field="colour_mark") from None
     _change(
-        conversation_id, "set_mark", account_id, uow, clock, lambda conv, now: conv.set_mark(value)
+        who,
+        Permission.MARK,
+        conversation_id,
+        "set_mark",
+        uow,
+        clock,
+        lambda conv, now: conv.set_mark(value),
     )
 
 
 def assign(
+    who: Principal,
     conversation_id: int,
     assignee_id: int | None,
     *,
-    account_id: int | None,
     uow: UnitOfWork,
     clock: Clock,
 ) -> None:
+    """Give the conversation to a person who works the inbox and has its store; only the
+    main account gives work to itself (a lead cannot hand the owner work)."""
+
     def act(conv: Conversation, now: datetime) -> None:
-        if assignee_id is not None and not uow.inbox.account_exists(assignee_id):
-            raise InvalidInput("no active account with this id", field="assignee_id")
         if assignee_id is not None:
-            agent = uow.auth.account(assignee_id)
-            if agent is not None and not agent.is_main and conv.store_id not in agent.store_ids:
-                raise InvalidInput("this agent is not given the conversation's store")
+            _check_assignee(uow, who, conv, assignee_id)
         conv.assign(assignee_id)
         uow.inbox.set_kpi_agent(conversation_id, assignee_id)
 
-    _change(conversation_id, "assign", account_id, uow, clock, act)
+    _change(who, Permission.ASSIGN, conversation_id, "assign", uow, clock, act)
 
 
-def close(conversation_id: int, *, account_id: int | None, uow: UnitOfWork, clock: Clock) -> None:
-    _change(conversation_id, "close", account_id, uow, clock, lambda conv, now: conv.close(now))
+def _check_assignee(uow: UnitOfWork, who: Principal, conv: Conversation, assignee_id: int) -> None:
+    agent = uow.auth.account(assignee_id)
+    if agent is None or not agent.active:
+        raise InvalidInput("no active account with this id", field="assignee_id")
+    if not allowed(agent.role, Permission.REPLY, is_main=agent.is_main):
+        raise InvalidInput("this account does not work the inbox", field="assignee_id")
+    if agent.is_main and agent.id != who.account_id:
+        raise InvalidInput("only the main account gives itself work", field="assignee_id")
+    if not agent.is_main and conv.store_id not in agent.store_ids:
+        raise InvalidInput("this agent is not given the conversation's store", field="assignee_id")
 
 
-def reopen(conversation_id: int, *, account_id: int | None, uow: UnitOfWork, clock: Clock) -> None:
-    _change(conversation_id, "reopen", account_id, uow, clock, lambda conv, now: conv.reopen())
+def close(who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
+    _change(
+        who, Permission.CLOSE, conversation_id, "close", uow, clock, lambda c, now: c.close(now)
+    )
 
 
-def mark_read(conversation_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
+def reopen(who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
+    _change(who, Permission.CLOSE, conversation_id, "reopen", uow, clock, lambda c, now: c.reopen())
+
+
+def mark_read(who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
     """Opening a conversation reads it; not audited, it is not a change of substance."""
+    access.require(who, Permission.VIEW_INBOX)
     with uow:
+        access.conversation(uow, who, conversation_id)
         conv = _load(uow, conversation_id)
         if conv.unread:
             conv.mark_read()
@@ -505,15 +535,18 @@ _AUDITED = ("status", "colour_mark", "assignee_id", "unread")
 
 
 def _change(
+    who: Principal,
+    permission: Permission,
     conversation_id: int,
     action: str,
-    account_id: int | None,
     uow: UnitOfWork,
     clock: Clock,
     act: Callable[[Conversation, datetime], None],
 ) -> None:
+    access.require(who, permission)
     now = clock.now()
     with uow:
+        access.conversation(uow, who, conversation_id)
         conv = _load(uow, conversation_id)
         before = _snapshot(conv)
         act(conv, now)
@@ -524,7 +557,7 @@ def _change(
         changed = [k for k in _AUDITED if before[k] != after[k]]
         uow.inbox.audit(
             at=now,
-            account_id=account_id,
+            account_id=who.account_id,
             action=action,
             entity_type="conversation",
             entity_id=conversation_id,
@@ -551,13 +584,17 @@ def _load(uow: UnitOfWork, conversation_id: int) -> Conversation:
 
 
 def correct_intent(
-    message_id: int, intent: str, *, account_id: int | None, uow: UnitOfWork, clock: Clock
-) -> None:
-    """An agent's label for a buyer message; stored as a training example (`kefu model train`)."""
+    who: Principal, message_id: int, intent: str, *, uow: UnitOfWork, clock: Clock
+) -> int:
+    """An agent's label for a buyer message; stored as a training example (`kefu model
+    train`). Returns the message's conversation id."""
+    access.require(who, Permission.CORRECT_INTENT)
     if intent not in INTENTS:
         raise InvalidInput(f"unknown intent {intent!r}", field="intent")
+    account_id = who.account_id
     now = clock.now()
     with uow:
+        access.message(uow, who, message_id)
         found = uow.inbox.message_for_correction(message_id)
         if found is None:
             raise NotFound(f"no buyer message {message_id}", id=message_id)
@@ -576,6 +613,7 @@ def correct_intent(
             after={"intent": intent},
         )
         uow.commit()
+    return conversation_id
 
 
 def retriage(
@@ -613,3 +651,23 @@ def retriage(
         if progress:
             progress(done, total)
     return done
+
+
+def import_messages(
+    who: Principal,
+    raws: Sequence[Mapping[str, object]],
+    uow: UnitOfWork,
+    clock: Clock,
+    **options: Any,
+) -> IngestReport:
+    """`ingest` on behalf of a person: rows for stores not given to them are refused by
+    row, the others stored; `options` are ingest's (live traffic is triaged and routed)."""
+    access.require(who, Permission.IMPORT_MESSAGES)
+    with uow:
+        kept, refused = access.rows_in_stores(uow, who, raws)
+    report = ingest([item for _, item in kept], uow, clock, **options)
+    report.received = len(raws)
+    report.errors = sorted(
+        access.renumber(report.errors, kept) + refused, key=lambda e: (e.row or 0, e.field)
+    )
+    return report

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from kefu.domain.errors import FieldError, RowErrors
+from kefu.domain.permissions import Permission
 from kefu.domain.ratings import RatingIn, parse_rating
+from kefu.services import access
+from kefu.services.access import Principal
 from kefu.services.ports import Clock, NewRating, UnitOfWork
 
 
@@ -76,4 +79,19 @@ def ingest_ratings(
             report.duplicates += len(fresh) - stored
         uow.commit()
     report.errors.sort(key=lambda e: (e.row or 0, e.field))
+    return report
+
+
+def import_ratings(
+    who: Principal, raws: Sequence[Mapping[str, object]], uow: UnitOfWork, clock: Clock
+) -> RatingsReport:
+    """`ingest_ratings` on behalf of a person: ratings of stores not given are refused."""
+    access.require(who, Permission.IMPORT_MESSAGES)
+    with uow:
+        kept, refused = access.rows_in_stores(uow, who, raws)
+    report = ingest_ratings([item for _, item in kept], uow, clock)
+    report.received = len(raws)
+    report.errors = sorted(
+        access.renumber(report.errors, kept) + refused, key=lambda e: (e.row or 0, e.field)
+    )
     return report

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from kefu.domain.autoreply import AutoReplySettings, validated
 from kefu.domain.errors import DomainError, InvalidInput, NotFound
+from kefu.domain.permissions import Permission
 from kefu.domain.policy import PolicyContext, PolicyResult, Severity, check
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.suggestions import MAX_SUGGESTIONS, rank
@@ -21,7 +22,8 @@ from kefu.domain.templates import (
 )
 from kefu.domain.termbase import WordsDisagree, values_disagree
 from kefu.domain.types import Marketplace
-from kefu.services import inbox
+from kefu.services import access, inbox
+from kefu.services.access import Principal
 from kefu.services.ports import Clock, LanguageDetector, UnitOfWork
 from kefu.services.readmodels import ConversationDetail
 from kefu.services.template_values import (
@@ -85,6 +87,7 @@ class Replies:
 
     def suggestions(
         self,
+        who: Principal,
         conversation_id: int,
         *,
         uow: UnitOfWork,
@@ -93,9 +96,10 @@ class Replies:
         limit: int = MAX_SUGGESTIONS,
     ) -> list[Suggestion]:
         """Up to three filled templates for the buyer's question, best first."""
+        access.require(who, Permission.VIEW_INBOX)
         now = clock.now()
         with uow:
-            detail = _detail(uow, conversation_id, now)
+            detail = _detail(uow, who, conversation_id, now)
             facts, _ = uow.replies.settings(detail.store_id)
             catalogue = self.store_catalogue(uow, detail.store_id)
             product = main_product(detail)
@@ -133,11 +137,12 @@ class Replies:
         return out
 
     def check_text(
-        self, conversation_id: int, text: str, *, uow: UnitOfWork, clock: Clock
+        self, who: Principal, conversation_id: int, text: str, *, uow: UnitOfWork, clock: Clock
     ) -> PolicyResult:
         """The platform's rules on a text meant for this conversation's buyer."""
+        access.require(who, Permission.VIEW_INBOX)
         with uow:
-            detail = _detail(uow, conversation_id, clock.now())
+            detail = _detail(uow, who, conversation_id, clock.now())
         return self._check(detail, text)
 
     def _check(self, detail: ConversationDetail, text: str) -> PolicyResult:
@@ -151,6 +156,7 @@ class Replies:
 
     def preview(
         self,
+        who: Principal,
         store_id: int,
         key: str,
         language: str,
@@ -161,13 +167,12 @@ class Replies:
     ) -> Preview:
         """The store's wording (or a draft of it) filled with the store's facts and an
         example order; a draft that breaks the template's rules says why instead."""
+        access.require(who, Permission.MANAGE_TEMPLATES)
         now = clock.now()
         with uow:
+            store = access.store_by_id(uow, who, store_id)
             facts, _ = uow.replies.settings(store_id)
             template = self.store_catalogue(uow, store_id).get(key)
-            store = next((s for s in uow.queries.stores() if s.id == store_id), None)
-        if store is None:
-            raise NotFound(f"no store {store_id}", store=store_id)
         hours = facts.working_hours(self.holidays(facts.holiday_country, now.year))
         values, invented = example_values(facts, store.name, language, hours.next_opening(now))
         try:
@@ -187,10 +192,10 @@ class Replies:
 
     def send(
         self,
+        who: Principal,
         conversation_id: int,
         text: str,
         *,
-        account_id: int | None,
         request_id: str,
         uow_factory: UowFactory,
         clock: Clock,
@@ -208,6 +213,9 @@ class Replies:
 
         Returns False when this request id was already used (nothing stored twice).
         """
+        access.require(who, Permission.REPLY)
+        if override_reason:
+            access.require(who, Permission.OVERRIDE_POLICY)
         if agent_words is not None:
             differ = values_disagree(agent_words[1], text, template_text)
             if differ:
@@ -217,7 +225,7 @@ class Replies:
                     values=differ,
                 )
         with uow_factory() as uow:
-            detail = _detail(uow, conversation_id, clock.now())
+            detail = _detail(uow, who, conversation_id, clock.now())
         result = self._check(detail, text.strip())
         override = None
         if result.blocked:
@@ -231,9 +239,9 @@ class Replies:
                 ),
             }
         return inbox.reply(
+            who,
             conversation_id,
             text,
-            account_id=account_id,
             request_id=request_id,
             uow=uow_factory(),
             clock=clock,
@@ -246,16 +254,17 @@ class Replies:
 
     def save_wording(
         self,
+        who: Principal,
         store_id: int,
         key: str,
         language: str,
         text: str | None,
         *,
-        account_id: int | None,
         uow: UnitOfWork,
         clock: Clock,
     ) -> None:
         """A lead's own wording of a template; checked like the packaged ones, then logged."""
+        access.require(who, Permission.MANAGE_TEMPLATES)
         base = self.catalogue.get(key)
         cleaned = text.strip() if text is not None else None
         if cleaned is not None:
@@ -265,11 +274,12 @@ class Replies:
                 raise InvalidInput(exc.message, field="text") from exc
         now = clock.now()
         with uow:
+            access.store_by_id(uow, who, store_id)
             before = uow.replies.overrides(store_id).get((key, language))
-            uow.replies.save_override(store_id, key, language, cleaned, account_id, now)
+            uow.replies.save_override(store_id, key, language, cleaned, who.account_id, now)
             uow.inbox.audit(
                 at=now,
-                account_id=account_id,
+                account_id=who.account_id,
                 action="template_wording",
                 entity_type="store",
                 entity_id=store_id,
@@ -280,15 +290,17 @@ class Replies:
 
 
 def save_facts(
-    store_id: int, facts: ShopFacts, *, account_id: int | None, uow: UnitOfWork, clock: Clock
+    who: Principal, store_id: int, facts: ShopFacts, *, uow: UnitOfWork, clock: Clock
 ) -> None:
+    access.require(who, Permission.MANAGE_TEMPLATES)
     now = clock.now()
     with uow:
+        access.store_by_id(uow, who, store_id)
         before, _ = uow.replies.settings(store_id)
         uow.replies.save_facts(store_id, facts, now)
         uow.inbox.audit(
             at=now,
-            account_id=account_id,
+            account_id=who.account_id,
             action="store_facts",
             entity_type="store",
             entity_id=store_id,
@@ -299,22 +311,24 @@ def save_facts(
 
 
 def save_auto_replies(
+    who: Principal,
     store_id: int,
     settings: AutoReplySettings,
     *,
-    account_id: int | None,
     uow: UnitOfWork,
     clock: Clock,
 ) -> None:
     """Validate the whole set first: a set that breaks SPEC §6 is refused, nothing saved."""
+    access.require(who, Permission.MANAGE_TEMPLATES)
     validated(settings)
     now = clock.now()
     with uow:
+        access.store_by_id(uow, who, store_id)
         _, before = uow.replies.settings(store_id)
         uow.replies.save_auto_replies(store_id, settings, now)
         uow.inbox.audit(
             at=now,
-            account_id=account_id,
+            account_id=who.account_id,
             action="auto_replies",
             entity_type="store",
             entity_id=store_id,
@@ -324,7 +338,10 @@ def save_auto_replies(
         uow.commit()
 
 
-def _detail(uow: UnitOfWork, conversation_id: int, now: datetime) -> ConversationDetail:
+def _detail(
+    uow: UnitOfWork, who: Principal, conversation_id: int, now: datetime
+) -> ConversationDetail:
+    access.conversation(uow, who, conversation_id)
     detail = uow.queries.conversation_detail(conversation_id, now)
     if detail is None:
         raise NotFound(f"no conversation {conversation_id}", id=conversation_id)

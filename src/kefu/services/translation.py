@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from kefu.domain.errors import FieldError, RowErrors
+from kefu.domain.errors import FieldError, NotFound, RowErrors
+from kefu.domain.permissions import Permission
 from kefu.domain.termbase import (
     MaskedText,
     Term,
@@ -29,6 +30,8 @@ from kefu.domain.termbase import (
     protect,
     termbase_problems,
 )
+from kefu.services import access
+from kefu.services.access import Principal
 from kefu.services.outbox import claim_leased, next_attempt
 from kefu.services.ports import (
     CachedSegment,
@@ -252,9 +255,32 @@ class TranslationService:
             forward.provider_seconds + back.provider_seconds,
         )
 
-    def translate_message(self, message_id: int, target: str) -> Translated:
-        """On request (an agent whose language has no translation yet): made and stored."""
+    def draft(
+        self, who: Principal, conversation_id: int, agent_text: str, agent_language: str
+    ) -> tuple[str, Composed]:
+        """The buyer's language and what the buyer would receive for the agent's words, with
+        its back-translation; never sent from here."""
+        access.require(who, Permission.REPLY)
         with self.uow_factory() as uow:
+            access.conversation(uow, who, conversation_id)
+            detail = uow.queries.conversation_detail(conversation_id, self.clock.now())
+        if detail is None:
+            raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
+        buyer = detail.language or "en"
+        composed = self.compose(
+            agent_text,
+            agent_language=agent_language,
+            buyer_language=buyer,
+            store_id=detail.store_id,
+            keep=(detail.buyer.name,) if detail.buyer.name else (),
+        )
+        return buyer, composed
+
+    def translate_message(self, who: Principal, message_id: int, target: str) -> Translated:
+        """On request (an agent whose language has no translation yet): made and stored."""
+        access.require(who, Permission.VIEW_INBOX)
+        with self.uow_factory() as uow:
+            access.message(uow, who, message_id)
             found = uow.translations.message_for_translation(message_id)
         if found is None:
             return Translated(text=None, problem="no such message", problem_kind="not_found")
@@ -364,14 +390,17 @@ class _Ledger:
 
 
 def save_termbase(
-    store_id: int, terms: list[Term], *, account_id: int | None, uow: UnitOfWork, clock: Clock
+    who: Principal, store_id: int, terms: list[Term], *, uow: UnitOfWork, clock: Clock
 ) -> TermBase:
     """Replace the store's term base whole, or nothing when any row is wrong; audited."""
+    access.require(who, Permission.MANAGE_TEMPLATES)
+    account_id = who.account_id
     problems = termbase_problems(terms)
     if problems:
         raise RowErrors(problems)
     termbase = TermBase(tuple(terms))
     with uow:
+        access.store_by_id(uow, who, store_id)
         before = uow.translations.termbase(store_id)
         uow.translations.save_termbase(store_id, termbase, account_id, clock.now())
         uow.inbox.audit(
@@ -387,10 +416,11 @@ def save_termbase(
     return termbase
 
 
-def save_prefs(
-    prefs: TranslationPrefs, *, account_id: int | None, uow: UnitOfWork, clock: Clock
-) -> None:
-    """The agents' languages and the monthly budgets; audited with before and after."""
+def save_prefs(who: Principal, prefs: TranslationPrefs, *, uow: UnitOfWork, clock: Clock) -> None:
+    """The agents' languages and the monthly budgets (the owner's: they spend the shop's
+    money); audited with before and after."""
+    access.require(who, Permission.MANAGE_SHOP)
+    account_id = who.account_id
     problems = [
         FieldError("agent_languages", "choose zh, en or both", value=lang)
         for lang in prefs.agent_languages

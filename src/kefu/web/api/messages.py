@@ -8,9 +8,9 @@ from functools import partial
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from kefu.bootstrap import Kefu
 from kefu.services import inbox
-from kefu.services.access import Principal
+from kefu.services.inbox import IngestReport
+from kefu.services.ratings import RatingsReport
 from kefu.services.routing import route_new
 from kefu.web.deps import KefuDep
 from kefu.web.schemas import IncomingMessageIn, IngestReportOut, MessageBatchIn, RowErrorOut
@@ -53,52 +53,29 @@ MAX_BATCH = 5000
 )
 async def ingest_messages(request: Request, kefu: KefuDep, who: Importer) -> IngestReportOut:
     items = _items(await request.body())
-    allowed, refused = within_scope(kefu, who, items)
     report = await run_in_threadpool(
         partial(
-            inbox.ingest,
+            inbox.import_messages,
             classifier=kefu.ingest_classifier(),
             auto_replier=kefu.auto_replier,
             route=route_new,
             translate=kefu.translation.translator is not None,
         ),
-        [item for _, item in allowed],
+        who,
+        items,
         kefu.uow(),
         kefu.clock,
     )
-    rows = [row for row, _ in allowed]
-    errors = [
-        RowErrorOut(
-            row=rows[e.row - 1] if e.row else None, field=e.field, reason=e.reason, value=e.value
-        )
-        for e in report.errors
-    ] + refused
+    return report_out(report)
+
+
+def report_out(report: IngestReport | RatingsReport) -> IngestReportOut:
     return IngestReportOut(
-        received=len(items),
+        received=report.received,
         accepted=report.accepted,
         duplicates=report.duplicates,
-        errors=sorted(errors, key=lambda e: e.row or 0),
+        errors=[RowErrorOut(**e.__dict__) for e in report.errors],
     )
-
-
-def within_scope(
-    kefu: Kefu, who: Principal, items: list[dict[str, object]]
-) -> tuple[list[tuple[int, dict[str, object]]], list[RowErrorOut]]:
-    """Items for stores the caller is given, with their 1-based rows; the others refused."""
-    numbered = list(enumerate(items, start=1))
-    if who.store_ids is None:
-        return numbered, []
-    with kefu.uow() as uow:
-        codes = {s.code for s in uow.queries.stores() if who.sees_store(s.id)}
-    allowed = [(n, item) for n, item in numbered if item.get("store") in codes]
-    refused = [
-        RowErrorOut(
-            row=n, field="store", reason="is not a store given to this account", value=str(store)
-        )
-        for n, item in numbered
-        if (store := item.get("store")) not in codes
-    ]
-    return allowed, refused
 
 
 def _items(body: bytes) -> list[dict[str, object]]:

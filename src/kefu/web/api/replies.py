@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from kefu.domain.autoreply import AutoReplySettings
-from kefu.domain.permissions import Permission
 from kefu.domain.policy import PolicyResult
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import replies as reply_service
-from kefu.services.access import Forbidden
+from kefu.services import views
 from kefu.web.deps import KefuDep
+from kefu.web.params import Id
 from kefu.web.schemas import (
     AutoRepliesIn,
     FindingOut,
@@ -27,13 +27,7 @@ from kefu.web.schemas import (
     TextIn,
     WordingIn,
 )
-from kefu.web.security import (
-    InboxViewer,
-    Replier,
-    TemplateManager,
-    check_conversation,
-    visible_store,
-)
+from kefu.web.security import InboxViewer, Replier, TemplateManager
 
 router = APIRouter(prefix="/api/v1", tags=["replies"])
 
@@ -44,14 +38,13 @@ router = APIRouter(prefix="/api/v1", tags=["replies"])
     summary="Up to three templates for the buyer's question, filled from the order",
 )
 def get_suggestions(
-    conversation_id: int,
+    conversation_id: Id,
     kefu: KefuDep,
     who: InboxViewer,
     agent_language: Annotated[Literal["zh", "en"], Query()] = "zh",
 ) -> list[SuggestionOut]:
-    check_conversation(kefu, who, conversation_id)
     found = kefu.replies.suggestions(
-        conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
+        who, conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
     )
     return [SuggestionOut(**dataclasses.asdict(s)) for s in found]
 
@@ -62,11 +55,10 @@ def get_suggestions(
     summary="The platform's rules on a draft, each finding with its place in the text",
 )
 def post_policy_check(
-    conversation_id: int, body: TextIn, kefu: KefuDep, who: InboxViewer
+    conversation_id: Id, body: TextIn, kefu: KefuDep, who: InboxViewer
 ) -> PolicyOut:
-    check_conversation(kefu, who, conversation_id)
     return policy_out(
-        kefu.replies.check_text(conversation_id, body.text, uow=kefu.uow(), clock=kefu.clock)
+        kefu.replies.check_text(who, conversation_id, body.text, uow=kefu.uow(), clock=kefu.clock)
     )
 
 
@@ -95,19 +87,16 @@ def policy_out(result: PolicyResult) -> PolicyOut:
     responses={422: {"description": "blocked by the policy check (findings listed)"}},
 )
 def post_reply(
-    conversation_id: int,
+    conversation_id: Id,
     body: ReplyWithPolicyIn,
     kefu: KefuDep,
     who: Replier,
     response: Response,
 ) -> ReplyOut:
-    check_conversation(kefu, who, conversation_id)
-    if body.override_reason and not who.can(Permission.OVERRIDE_POLICY):
-        raise Forbidden("only a lead may send past the policy check")
     created = kefu.replies.send(
+        who,
         conversation_id,
         body.text,
-        account_id=who.account_id,
         request_id=body.request_id,
         uow_factory=kefu.uow,
         clock=kefu.clock,
@@ -127,9 +116,8 @@ def get_templates(
 ) -> list[TemplateOut]:
     own: dict[tuple[str, str], str] = {}
     if store:
-        store_id = visible_store(kefu, who, store).id
-        with kefu.uow() as uow:
-            own = uow.replies.overrides(store_id)
+        store_id = views.store(who, store, uow=kefu.uow()).id
+        own = views.template_overrides(who, store_id, uow=kefu.uow())
     catalogue = kefu.replies.catalogue.with_overrides(own)
     return [
         TemplateOut(
@@ -154,32 +142,24 @@ def get_templates(
 def put_wording(
     store: str, key: str, language: str, body: WordingIn, kefu: KefuDep, who: TemplateManager
 ) -> None:
-    store_id = visible_store(kefu, who, store).id
+    store_id = views.store(who, store, uow=kefu.uow()).id
     kefu.replies.save_wording(
-        store_id,
-        key,
-        language,
-        body.text,
-        account_id=who.account_id,
-        uow=kefu.uow(),
-        clock=kefu.clock,
+        who, store_id, key, language, body.text, uow=kefu.uow(), clock=kefu.clock
     )
 
 
 @router.get("/stores/{store}/reply-settings", response_model=ReplySettingsOut)
 def get_reply_settings(store: str, kefu: KefuDep, who: TemplateManager) -> ReplySettingsOut:
-    store_id = visible_store(kefu, who, store).id
-    with kefu.uow() as uow:
-        facts, auto = uow.replies.settings(store_id)
-    return ReplySettingsOut(store=store, facts=facts_out(facts), auto_replies=auto_out(auto))
+    found = views.reply_settings(who, store, uow=kefu.uow())
+    return ReplySettingsOut(
+        store=store, facts=facts_out(found.facts), auto_replies=auto_out(found.auto)
+    )
 
 
 @router.put("/stores/{store}/reply-settings/facts", status_code=204)
 def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, who: TemplateManager) -> None:
-    store_id = visible_store(kefu, who, store).id
-    reply_service.save_facts(
-        store_id, facts_in(body), account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
-    )
+    store_id = views.store(who, store, uow=kefu.uow()).id
+    reply_service.save_facts(who, store_id, facts_in(body), uow=kefu.uow(), clock=kefu.clock)
 
 
 @router.put(
@@ -188,10 +168,8 @@ def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, who: TemplateManager
     summary="Welcome, busy and keyword replies; a set that breaks SPEC §6 is refused whole",
 )
 def put_auto_replies(store: str, body: AutoRepliesIn, kefu: KefuDep, who: TemplateManager) -> None:
-    store_id = visible_store(kefu, who, store).id
-    reply_service.save_auto_replies(
-        store_id, auto_in(body), account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
-    )
+    store_id = views.store(who, store, uow=kefu.uow()).id
+    reply_service.save_auto_replies(who, store_id, auto_in(body), uow=kefu.uow(), clock=kefu.clock)
 
 
 def facts_in(body: ShopFactsIn) -> ShopFacts:

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kefu.domain.errors import NotFound
 from kefu.domain.termbase import Term
 from kefu.services import translation as translation_service
+from kefu.services import views
 from kefu.web.deps import KefuDep
+from kefu.web.params import Id
 from kefu.web.schemas import (
     DraftIn,
     DraftOut,
@@ -21,15 +22,7 @@ from kefu.web.schemas import (
     TranslationOut,
     UsageOut,
 )
-from kefu.web.security import (
-    InboxViewer,
-    Replier,
-    ShopManager,
-    TemplateManager,
-    check_conversation,
-    check_message,
-    visible_store,
-)
+from kefu.web.security import InboxViewer, Replier, ShopManager, TemplateManager
 
 router = APIRouter(prefix="/api/v1", tags=["translation"])
 
@@ -39,16 +32,11 @@ router = APIRouter(prefix="/api/v1", tags=["translation"])
     response_model=list[TranslationOut],
     summary="Every stored translation of the conversation's messages (originals are untouched)",
 )
-def get_translations(conversation_id: int, kefu: KefuDep, who: InboxViewer) -> list[TranslationOut]:
-    check_conversation(kefu, who, conversation_id)
-    with kefu.uow() as uow:
-        detail = uow.queries.conversation_detail(conversation_id, kefu.clock.now())
-        if detail is None:
-            raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
-        found = uow.translations.of_messages(m.id for m in detail.messages)
+def get_translations(conversation_id: Id, kefu: KefuDep, who: InboxViewer) -> list[TranslationOut]:
+    screen = views.conversation_screen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
     return [
         TranslationOut.model_validate(row, from_attributes=True)
-        for rows in found.values()
+        for rows in screen.translations.values()
         for row in rows
     ]
 
@@ -58,20 +46,8 @@ def get_translations(conversation_id: int, kefu: KefuDep, who: InboxViewer) -> l
     response_model=DraftOut,
     summary="What the buyer would receive for the agent's words, and its back-translation",
 )
-def post_draft(conversation_id: int, body: DraftIn, kefu: KefuDep, who: Replier) -> DraftOut:
-    check_conversation(kefu, who, conversation_id)
-    with kefu.uow() as uow:
-        detail = uow.queries.conversation_detail(conversation_id, kefu.clock.now())
-    if detail is None:
-        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
-    buyer = detail.language or "en"
-    composed = kefu.translation.compose(
-        body.text,
-        agent_language=body.agent_language,
-        buyer_language=buyer,
-        store_id=detail.store_id,
-        keep=(detail.buyer.name,) if detail.buyer.name else (),
-    )
+def post_draft(conversation_id: Id, body: DraftIn, kefu: KefuDep, who: Replier) -> DraftOut:
+    buyer, composed = kefu.translation.draft(who, conversation_id, body.text, body.agent_language)
     return DraftOut(
         buyer_language=buyer,
         buyer_text=composed.buyer_text,
@@ -87,12 +63,10 @@ def post_draft(conversation_id: int, body: DraftIn, kefu: KefuDep, who: Replier)
     summary="Translate a message into an agent language now, and store it",
 )
 def post_translation(
-    message_id: int, body: TranslateIn, kefu: KefuDep, who: InboxViewer
+    message_id: Id, body: TranslateIn, kefu: KefuDep, who: InboxViewer
 ) -> TranslationOut:
-    check_message(kefu, who, message_id)
-    result = kefu.translation.translate_message(message_id, body.language)
-    with kefu.uow() as uow:
-        rows = uow.translations.of_messages([message_id]).get(message_id, [])
+    result = kefu.translation.translate_message(who, message_id, body.language)
+    rows = views.message_translations(who, message_id, uow=kefu.uow())
     stored = next((r for r in rows if r.language == body.language), None)
     if stored is None:
         return TranslationOut(
@@ -109,9 +83,7 @@ def post_translation(
 
 @router.get("/stores/{store}/term-base", response_model=TermBaseIo)
 def get_term_base(store: str, kefu: KefuDep, who: TemplateManager) -> TermBaseIo:
-    ref = visible_store(kefu, who, store)
-    with kefu.uow() as uow:
-        termbase = uow.translations.termbase(ref.id)
+    _, _, termbase = views.termbase(who, store, uow=kefu.uow())
     return TermBaseIo(
         terms=[TermIn(forms=dict(t.forms), keep=t.keep) for t in termbase.terms],
         version=termbase.version,
@@ -124,11 +96,11 @@ def get_term_base(store: str, kefu: KefuDep, who: TemplateManager) -> TermBaseIo
     summary="Replace the store's term base; any bad term refuses the whole (422, per row)",
 )
 def put_term_base(store: str, body: TermBaseIo, kefu: KefuDep, who: TemplateManager) -> TermBaseIo:
-    ref = visible_store(kefu, who, store)
+    ref = views.store(who, store, uow=kefu.uow())
     saved = translation_service.save_termbase(
+        who,
         ref.id,
         [Term(dict(t.forms), keep=t.keep) for t in body.terms],
-        account_id=who.account_id,
         uow=kefu.uow(),
         clock=kefu.clock,
     )
@@ -149,6 +121,5 @@ def get_usage(
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> list[UsageOut]:
     first = kefu.clock.now().date() - timedelta(days=days - 1)
-    with kefu.uow() as uow:
-        rows = uow.translations.usage(first)
+    rows = views.usage(who, first, uow=kefu.uow())
     return [UsageOut.model_validate(r, from_attributes=True) for r in rows]

@@ -10,18 +10,16 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kefu.bootstrap import Kefu
-from kefu.domain.errors import NotFound
-from kefu.domain.permissions import Permission
+from kefu.domain.errors import InvalidInput
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.domain.termbase import WordsDisagree
-from kefu.services import inbox
-from kefu.services.access import Forbidden
-from kefu.services.readmodels import ConversationDetail
+from kefu.services import inbox, views
+from kefu.services.access import Principal
 from kefu.services.replies import PolicyBlocked
-from kefu.web.api.conversations import scoped, visible_options
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import COOKIE, LOCALES
 from kefu.web.pages.translation import agent_language, translations_by_language
+from kefu.web.params import MAX_ID, Id
 from kefu.web.schemas import InboxQuery
 from kefu.web.security import (
     Anyone,
@@ -31,8 +29,6 @@ from kefu.web.security import (
     IntentCorrector,
     Marker,
     Replier,
-    check_conversation,
-    check_message,
 )
 from kefu.web.templating import render_page
 
@@ -43,10 +39,7 @@ router = APIRouter(include_in_schema=False)
 def inbox_page(
     request: Request, kefu: KefuDep, who: InboxViewer, query: Annotated[InboxQuery, Query()]
 ) -> Response:
-    filters = scoped(query.filters(), who)
-    with kefu.uow() as uow:
-        result = uow.queries.inbox_page(filters)
-        options = visible_options(uow.queries.filter_options(), who)
+    result, options = views.inbox_screen(who, query.filters(), uow=kefu.uow())
     selected = {k: v for k, v in request.query_params.items() if v and k != "page"}
     name = (
         "partials/inbox_list.html"
@@ -68,20 +61,19 @@ def inbox_page(
 
 @router.get("/conversations/{conversation_id}")
 def conversation_page(
-    conversation_id: int, request: Request, kefu: KefuDep, who: InboxViewer
+    conversation_id: Id, request: Request, kefu: KefuDep, who: InboxViewer
 ) -> Response:
-    check_conversation(kefu, who, conversation_id)
-    detail = _detail(kefu, conversation_id)
-    if detail.unread:
-        inbox.mark_read(conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    inbox.mark_read(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
     return render_page(
-        request, "pages/conversation.html", _conversation_context(request, kefu, conversation_id)
+        request,
+        "pages/conversation.html",
+        _conversation_context(request, kefu, who, conversation_id),
     )
 
 
 @router.post("/conversations/{conversation_id}/reply")
 def reply_action(
-    conversation_id: int,
+    conversation_id: Id,
     request: Request,
     kefu: KefuDep,
     who: Replier,
@@ -92,15 +84,12 @@ def reply_action(
     agent_text: Annotated[str, Form(max_length=64 * 1024)] = "",
     template_part: Annotated[str, Form(max_length=64 * 1024)] = "",
 ) -> Response:
-    check_conversation(kefu, who, conversation_id)
     words = (agent_language(request, kefu), agent_text) if agent_text.strip() else None
-    if override_reason and not who.can(Permission.OVERRIDE_POLICY):
-        raise Forbidden("only a lead may send past the policy check")
     try:
         kefu.replies.send(
+            who,
             conversation_id,
             text,
-            account_id=who.account_id,
             request_id=request_id,
             uow_factory=kefu.uow,
             clock=kefu.clock,
@@ -118,6 +107,7 @@ def reply_action(
             _conversation_context(
                 request,
                 kefu,
+                who,
                 conversation_id,
                 draft=text,
                 template_key=template_key,
@@ -135,6 +125,7 @@ def reply_action(
             _conversation_context(
                 request,
                 kefu,
+                who,
                 conversation_id,
                 draft=text,
                 template_key=template_key,
@@ -143,20 +134,19 @@ def reply_action(
                 template_part=template_part,
             ),
         )
-    return _after_action(request, kefu, conversation_id)
+    return _after_action(request, kefu, who, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/policy-check")
 def policy_check_action(
-    conversation_id: int,
+    conversation_id: Id,
     request: Request,
     kefu: KefuDep,
     who: InboxViewer,
     text: Annotated[str, Form(max_length=64 * 1024)] = "",
 ) -> Response:
     """Checked as the agent types: the platform's rules, marked in the text."""
-    check_conversation(kefu, who, conversation_id)
-    result = kefu.replies.check_text(conversation_id, text, uow=kefu.uow(), clock=kefu.clock)
+    result = kefu.replies.check_text(who, conversation_id, text, uow=kefu.uow(), clock=kefu.clock)
     return render_page(
         request, "partials/policy.html", {"policy": result, "segments": segments(result)}
     )
@@ -164,67 +154,56 @@ def policy_check_action(
 
 @router.post("/conversations/{conversation_id}/mark")
 def mark_action(
-    conversation_id: int,
+    conversation_id: Id,
     request: Request,
     kefu: KefuDep,
     who: Marker,
-    colour_mark: Annotated[str, Form()] = "",
+    colour_mark: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    check_conversation(kefu, who, conversation_id)
-    inbox.set_mark(
-        conversation_id,
-        colour_mark or None,
-        account_id=who.account_id,
-        uow=kefu.uow(),
-        clock=kefu.clock,
-    )
-    return _after_action(request, kefu, conversation_id)
+    inbox.set_mark(who, conversation_id, colour_mark or None, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, who, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/assign")
 def assign_action(
-    conversation_id: int,
+    conversation_id: Id,
     request: Request,
     kefu: KefuDep,
     who: Assigner,
-    assignee_id: Annotated[str, Form()] = "",
+    assignee_id: Annotated[str, Form(max_length=19)] = "",
 ) -> Response:
-    check_conversation(kefu, who, conversation_id)
-    target = int(assignee_id) if assignee_id.isdigit() else None
-    inbox.assign(
-        conversation_id, target, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
-    )
-    return _after_action(request, kefu, conversation_id)
+    target = int(assignee_id) if assignee_id.isascii() and assignee_id.isdigit() else None
+    if target is not None and not 1 <= target <= MAX_ID:
+        raise InvalidInput("no active account with this id", field="assignee_id")
+    inbox.assign(who, conversation_id, target, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, who, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/close")
-def close_action(conversation_id: int, request: Request, kefu: KefuDep, who: Closer) -> Response:
-    check_conversation(kefu, who, conversation_id)
-    inbox.close(conversation_id, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock)
-    return _after_action(request, kefu, conversation_id)
+def close_action(conversation_id: Id, request: Request, kefu: KefuDep, who: Closer) -> Response:
+    inbox.close(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, who, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/reopen")
-def reopen_action(conversation_id: int, request: Request, kefu: KefuDep, who: Closer) -> Response:
-    check_conversation(kefu, who, conversation_id)
-    inbox.reopen(conversation_id, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock)
-    return _after_action(request, kefu, conversation_id)
+def reopen_action(conversation_id: Id, request: Request, kefu: KefuDep, who: Closer) -> Response:
+    inbox.reopen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, who, conversation_id)
 
 
 @router.post("/messages/{message_id}/intent")
 def intent_action(
-    message_id: int,
+    message_id: Id,
     request: Request,
     kefu: KefuDep,
     who: IntentCorrector,
-    intent: Annotated[str, Form()] = "",
+    intent: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Two clicks: open the menu under a buyer message, pick the right intent."""
-    conversation_id = check_message(kefu, who, message_id)
-    inbox.correct_intent(
-        message_id, intent, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
+    conversation_id = inbox.correct_intent(
+        who, message_id, intent, uow=kefu.uow(), clock=kefu.clock
     )
-    return _after_action(request, kefu, conversation_id)
+    return _after_action(request, kefu, who, conversation_id)
 
 
 @router.post("/ui/locale")
@@ -241,28 +220,23 @@ def set_locale(
     return response
 
 
-def _detail(kefu: Kefu, conversation_id: int) -> ConversationDetail:
-    with kefu.uow() as uow:
-        detail = uow.queries.conversation_detail(conversation_id, kefu.clock.now())
-    if detail is None:
-        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
-    return detail
-
-
-def _after_action(request: Request, kefu: KefuDep, conversation_id: int) -> Response:
+def _after_action(
+    request: Request, kefu: KefuDep, who: Principal, conversation_id: int
+) -> Response:
     """HTMX swaps the conversation body in place; a plain form post goes back to the page."""
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
     return render_page(
         request,
         "partials/conversation_body.html",
-        _conversation_context(request, kefu, conversation_id),
+        _conversation_context(request, kefu, who, conversation_id),
     )
 
 
 def _conversation_context(
     request: Request,
     kefu: Kefu,
+    who: Principal,
     conversation_id: int,
     *,
     draft: str = "",
@@ -272,24 +246,21 @@ def _conversation_context(
     template_part: str = "",
     problem: str | None = None,
 ) -> dict[str, object]:
-    detail = _detail(kefu, conversation_id)
-    with kefu.uow() as uow:
-        options = uow.queries.filter_options()
-        stored = uow.translations.of_messages(m.id for m in detail.messages)
+    screen = views.conversation_screen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
     mine = agent_language(request, kefu)
     return {
-        "c": detail,
-        "options": options,
+        "c": screen.detail,
+        "options": screen.options,
         "request_id": uuid.uuid4().hex,
         "suggestions": kefu.replies.suggestions(
-            conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=mine
+            who, conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=mine
         ),
         "draft": draft,
         "agent_text": agent_text,
         "template_part": template_part,
         "send_problem": problem,
         "agent_language": mine,
-        "translations": translations_by_language(stored),
+        "translations": translations_by_language(screen.translations),
         "translation_enabled": kefu.translation.translator is not None,
         "template_key": template_key,
         "policy": policy,

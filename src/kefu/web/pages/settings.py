@@ -13,10 +13,12 @@ from kefu.bootstrap import Kefu
 from kefu.domain.errors import FieldError, InvalidInput, NotFound, RowErrors
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.services import replies as reply_service
+from kefu.services import views
+from kefu.services.access import Principal
 from kefu.services.ports import StoreRef
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate
-from kefu.web.security import TemplateManager, visible_store
+from kefu.web.security import TemplateManager
 from kefu.web.settings_forms import (
     KEYWORD_ROWS,
     auto_from_form,
@@ -43,15 +45,14 @@ def settings_page(
     lang: Annotated[str | None, Query(max_length=8)] = None,
     saved: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    ref = visible_store(kefu, who, store)
-    return _render(request, kefu, ref, template=template, lang=lang, saved=saved)
+    return _render(request, kefu, who, store, template=template, lang=lang, saved=saved)
 
 
 @router.post("/settings/replies/{store}/facts")
 async def save_facts(store: str, request: Request, kefu: KefuDep, who: TemplateManager) -> Response:
     form = await request.form()
     fields = {k: str(v) for k, v in form.items()}
-    ref = visible_store(kefu, who, store)
+    ref = views.store(who, store, uow=kefu.uow())
     try:
         facts = facts_from_form(fields, [str(d) for d in form.getlist("workdays")])
         if facts.holiday_country and not kefu.replies.holidays(
@@ -62,11 +63,16 @@ async def save_facts(store: str, request: Request, kefu: KefuDep, who: TemplateM
             )
     except RowErrors as exc:
         return _render(
-            request, kefu, ref, facts_form=fields, errors=exc.errors, section="facts", status=422
+            request,
+            kefu,
+            who,
+            store,
+            facts_form=fields,
+            errors=exc.errors,
+            section="facts",
+            status=422,
         )
-    reply_service.save_facts(
-        ref.id, facts, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
-    )
+    reply_service.save_facts(who, ref.id, facts, uow=kefu.uow(), clock=kefu.clock)
     return _back(ref, "facts")
 
 
@@ -76,16 +82,21 @@ async def save_auto_replies(
 ) -> Response:
     form = await request.form()
     fields = {k: str(v) for k, v in form.items()}
-    ref = visible_store(kefu, who, store)
+    ref = views.store(who, store, uow=kefu.uow())
     try:
         settings = auto_from_form(fields)
     except RowErrors as exc:
         return _render(
-            request, kefu, ref, auto_form=fields, errors=exc.errors, section="auto", status=422
+            request,
+            kefu,
+            who,
+            store,
+            auto_form=fields,
+            errors=exc.errors,
+            section="auto",
+            status=422,
         )
-    reply_service.save_auto_replies(
-        ref.id, settings, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
-    )
+    reply_service.save_auto_replies(who, ref.id, settings, uow=kefu.uow(), clock=kefu.clock)
     return _back(ref, "auto")
 
 
@@ -101,15 +112,15 @@ def save_wording(
     action: Annotated[str, Form()] = "save",
 ) -> Response:
     """Save the store's wording, or (action=revert) go back to kefu's packaged text."""
-    ref = visible_store(kefu, who, store)
+    ref = views.store(who, store, uow=kefu.uow())
     _check_template(kefu, key, language)
     try:
         kefu.replies.save_wording(
+            who,
             ref.id,
             key,
             language,
             None if action == "revert" else text,
-            account_id=who.account_id,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
@@ -117,7 +128,8 @@ def save_wording(
         return _render(
             request,
             kefu,
-            ref,
+            who,
+            store,
             template=key,
             lang=language,
             draft=text,
@@ -139,16 +151,19 @@ def preview_wording(
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """As the lead types: the draft filled with the store's facts and an example order."""
-    ref = visible_store(kefu, who, store)
+    ref = views.store(who, store, uow=kefu.uow())
     _check_template(kefu, key, language)
-    preview = kefu.replies.preview(ref.id, key, language, text, uow=kefu.uow(), clock=kefu.clock)
+    preview = kefu.replies.preview(
+        who, ref.id, key, language, text, uow=kefu.uow(), clock=kefu.clock
+    )
     return render_page(request, "partials/template_preview.html", {"preview": preview})
 
 
 def _render(
     request: Request,
     kefu: Kefu,
-    ref: StoreRef,
+    who: Principal,
+    code: str | None,
     *,
     template: str | None = None,
     lang: str | None = None,
@@ -162,11 +177,8 @@ def _render(
 ) -> Response:
     locale = negotiate(request, kefu.settings.default_locale)
     agent_language = "zh" if locale == "zh_CN" else "en"
-    me = getattr(request.state, "principal", None)
-    with kefu.uow() as uow:
-        stores = [s for s in uow.queries.stores() if me is None or me.sees_store(s.id)]
-        facts, auto = uow.replies.settings(ref.id)
-        own = uow.replies.overrides(ref.id)
+    found = views.reply_settings(who, code, uow=kefu.uow())
+    ref, facts, auto, own = found.store, found.facts, found.auto, found.own
     catalogue = kefu.replies.catalogue.with_overrides(own)
     chosen = template if template in catalogue else None
     language = lang if lang in WORDING_LANGUAGES else agent_language
@@ -181,7 +193,7 @@ def _render(
             "own": (chosen, language) in own,
             "packaged": packaged.texts.get(language),
             "preview": kefu.replies.preview(
-                ref.id, chosen, language, draft, uow=kefu.uow(), clock=kefu.clock
+                who, ref.id, chosen, language, draft, uow=kefu.uow(), clock=kefu.clock
             ),
         }
     return render(
@@ -191,7 +203,7 @@ def _render(
         {
             "nav": "settings",
             "store": ref,
-            "stores": stores,
+            "stores": found.stores,
             "facts": facts_form or facts_to_form(facts),
             "workdays": sorted(facts.workdays),
             "weekdays": [cldr(locale).days["format"]["abbreviated"][d] for d in range(7)],

@@ -11,22 +11,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kefu.bootstrap import Kefu
-from kefu.domain.errors import FieldError, NotFound, RowErrors
+from kefu.domain.errors import FieldError, RowErrors
 from kefu.domain.termbase import terms_from_lines, terms_to_lines
 from kefu.services import translation as translation_service
+from kefu.services import views
+from kefu.services.access import Principal
 from kefu.services.ports import StoredTranslation, TranslationPrefs, UsageDay
 from kefu.services.translation import AGENT_LANGUAGES, PROVIDERS
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate
-from kefu.web.security import (
-    InboxViewer,
-    Replier,
-    ShopManager,
-    TemplateManager,
-    check_conversation,
-    check_message,
-    visible_store,
-)
+from kefu.web.params import Id
+from kefu.web.security import InboxViewer, Replier, ShopManager, TemplateManager
 from kefu.web.templating import render, render_page
 
 router = APIRouter(include_in_schema=False)
@@ -48,25 +43,15 @@ def translations_by_language(
 
 @router.post("/conversations/{conversation_id}/translate-draft")
 def translate_draft(
-    conversation_id: int,
+    conversation_id: Id,
     request: Request,
     kefu: KefuDep,
     who: Replier,
     agent_text: Annotated[str, Form(max_length=MAX_DRAFT)] = "",
 ) -> Response:
     """As the agent types: the buyer's text and its back-translation, never sent from here."""
-    check_conversation(kefu, who, conversation_id)
-    with kefu.uow() as uow:
-        detail = uow.queries.conversation_detail(conversation_id, kefu.clock.now())
-    if detail is None:
-        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
-    buyer = detail.language or "en"
-    composed = kefu.translation.compose(
-        agent_text,
-        agent_language=agent_language(request, kefu),
-        buyer_language=buyer,
-        store_id=detail.store_id,
-        keep=(detail.buyer.name,) if detail.buyer.name else (),
+    buyer, composed = kefu.translation.draft(
+        who, conversation_id, agent_text, agent_language(request, kefu)
     )
     return render_page(
         request,
@@ -77,15 +62,13 @@ def translate_draft(
 
 @router.post("/messages/{message_id}/translate")
 def translate_message(
-    message_id: int, request: Request, kefu: KefuDep, who: InboxViewer
+    message_id: Id, request: Request, kefu: KefuDep, who: InboxViewer
 ) -> Response:
     """A buyer message in the agent's language, made now (no translation was asked for
     this language, or the last attempt failed) and stored."""
-    check_message(kefu, who, message_id)
     target = agent_language(request, kefu)
-    result = kefu.translation.translate_message(message_id, target)
-    with kefu.uow() as uow:
-        stored = uow.translations.of_messages([message_id]).get(message_id, [])
+    result = kefu.translation.translate_message(who, message_id, target)
+    stored = views.message_translations(who, message_id, uow=kefu.uow())
     mine = next((r for r in stored if r.language == target), None)
     return render_page(
         request,
@@ -110,11 +93,7 @@ def terms_page(
     store: Annotated[str | None, Query(max_length=64)] = None,
     saved: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    ref = visible_store(kefu, who, store)
-    with kefu.uow() as uow:
-        termbase = uow.translations.termbase(ref.id)
-    terms, keep = terms_to_lines(termbase.terms)
-    return _terms(request, kefu, ref.code, terms, keep, saved=bool(saved))
+    return _terms(request, kefu, who, store, None, saved=bool(saved))
 
 
 @router.post("/settings/terms/{store}")
@@ -126,33 +105,29 @@ def save_terms(
     terms: Annotated[str, Form(max_length=200_000)] = "",
     keep: Annotated[str, Form(max_length=50_000)] = "",
 ) -> Response:
-    ref = visible_store(kefu, who, store)
+    ref = views.store(who, store, uow=kefu.uow())
     try:
         parsed = terms_from_lines(terms, keep)
-        translation_service.save_termbase(
-            ref.id, parsed, account_id=who.account_id, uow=kefu.uow(), clock=kefu.clock
-        )
+        translation_service.save_termbase(who, ref.id, parsed, uow=kefu.uow(), clock=kefu.clock)
     except RowErrors as bad:
-        return _terms(request, kefu, ref.code, terms, keep, errors=bad.errors, status=422)
+        return _terms(request, kefu, who, ref.code, (terms, keep), errors=bad.errors, status=422)
     return RedirectResponse(f"/settings/terms?store={ref.code}&saved=1", status_code=303)
 
 
 def _terms(
     request: Request,
     kefu: Kefu,
-    code: str,
-    terms: str,
-    keep: str,
+    who: Principal,
+    code: str | None,
+    typed: tuple[str, str] | None,
     *,
     saved: bool = False,
     errors: list[FieldError] | None = None,
     status: int = 200,
 ) -> Response:
-    me = getattr(request.state, "principal", None)
-    with kefu.uow() as uow:
-        stores = [s for s in uow.queries.stores() if me is None or me.sees_store(s.id)]
-        ref = next(s for s in stores if s.code == code)
-        version = uow.translations.termbase(ref.id).version
+    """The term-base page: what was typed (with its errors), else the stored terms."""
+    ref, stores, termbase = views.termbase(who, code, uow=kefu.uow())
+    terms, keep = typed or terms_to_lines(termbase.terms)
     return render(
         request.app.state.templates,
         request,
@@ -163,7 +138,7 @@ def _terms(
             "stores": stores,
             "terms": terms,
             "keep": keep,
-            "version": version,
+            "version": termbase.version,
             "saved": saved,
             "errors": errors or [],
         },
@@ -181,7 +156,7 @@ def translation_page(
     who: ShopManager,
     saved: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    return _translation(request, kefu, saved=bool(saved))
+    return _translation(request, kefu, who, saved=bool(saved))
 
 
 @router.post("/settings/translation")
@@ -206,14 +181,19 @@ async def save_translation(request: Request, kefu: KefuDep, who: ShopManager) ->
         if errors:
             raise RowErrors(errors)
         translation_service.save_prefs(
+            who,
             TranslationPrefs(agent_languages=languages, budgets=budgets),
-            account_id=who.account_id,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
     except RowErrors as bad:
         return _translation(
-            request, kefu, errors=bad.errors, echo={k: str(v) for k, v in form.items()}, status=422
+            request,
+            kefu,
+            who,
+            errors=bad.errors,
+            echo={k: str(v) for k, v in form.items()},
+            status=422,
         )
     return RedirectResponse("/settings/translation?saved=1", status_code=303)
 
@@ -221,6 +201,7 @@ async def save_translation(request: Request, kefu: KefuDep, who: ShopManager) ->
 def _translation(
     request: Request,
     kefu: Kefu,
+    who: Principal,
     *,
     saved: bool = False,
     errors: list[FieldError] | None = None,
@@ -229,13 +210,11 @@ def _translation(
 ) -> Response:
     today = kefu.clock.now().date()
     first, month_start = today - timedelta(days=USAGE_DAYS - 1), today.replace(day=1)
-    with kefu.uow() as uow:
-        prefs = uow.translations.prefs()
-        read = uow.translations.usage(min(first, month_start))  # one query for both
-        pending = uow.translations.pending_count()
-    days = [d for d in read if d.day >= first]
+    # One usage query for both the last 30 days and the month.
+    overview = views.translation_overview(who, min(first, month_start), uow=kefu.uow())
+    days = [d for d in overview.usage if d.day >= first]
     month: dict[str, int] = {}
-    for d in read:
+    for d in overview.usage:
         if d.day >= month_start:
             month[d.provider] = month.get(d.provider, 0) + d.characters
     return render(
@@ -245,12 +224,12 @@ def _translation(
         {
             "nav": "translation",
             "provider": kefu.translation.provider,
-            "prefs": prefs,
+            "prefs": overview.prefs,
             "agent_languages": AGENT_LANGUAGES,
             "providers": PROVIDERS,
             "totals": _totals(days, month),
             "month": month,
-            "pending": pending,
+            "pending": overview.pending,
             "chart": json.dumps(_chart(days, first, USAGE_DAYS)),
             "saved": saved,
             "errors": errors or [],

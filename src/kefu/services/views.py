@@ -1,0 +1,178 @@
+"""Read use cases of the workbench: what a person may see, decided here, not in handlers.
+
+Each function receives the acting person, checks the permission, and reads inside one
+unit of work through the visibility rule (`services/access.py`), so a page, the API and
+the CLI show the same things to the same person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kefu.domain.autoreply import AutoReplySettings
+from kefu.domain.errors import NotFound
+from kefu.domain.permissions import Permission
+from kefu.domain.shopfacts import ShopFacts
+from kefu.domain.termbase import TermBase
+from kefu.services import access
+from kefu.services.access import Principal
+from kefu.services.ports import (
+    Clock,
+    StoredTranslation,
+    StoreRef,
+    TranslationPrefs,
+    UnitOfWork,
+    UsageDay,
+)
+from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
+
+Options = dict[str, list[tuple[str, str]]]
+
+
+def inbox_page(who: Principal, filters: InboxFilters, *, uow: UnitOfWork) -> InboxPage:
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        return uow.queries.inbox_page(access.inbox_filters(who, filters))
+
+
+def filter_options(who: Principal, *, uow: UnitOfWork) -> Options:
+    """Stores, accounts and languages to filter by: only the person's own stores."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        return _options(uow, who)
+
+
+def inbox_screen(
+    who: Principal, filters: InboxFilters, *, uow: UnitOfWork
+) -> tuple[InboxPage, Options]:
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        return uow.queries.inbox_page(access.inbox_filters(who, filters)), _options(uow, who)
+
+
+def conversation(
+    who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock
+) -> ConversationDetail:
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        return _detail(uow, who, conversation_id, clock)
+
+
+@dataclass(frozen=True)
+class ConversationScreen:
+    detail: ConversationDetail
+    options: Options
+    translations: dict[int, list[StoredTranslation]]
+
+
+def conversation_screen(
+    who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock
+) -> ConversationScreen:
+    """The thread, its stored translations and the assignee choices, read together."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        detail = _detail(uow, who, conversation_id, clock)
+        found = uow.translations.of_messages(m.id for m in detail.messages)
+        return ConversationScreen(detail, _options(uow, who), found)
+
+
+def message_translations(
+    who: Principal, message_id: int, *, uow: UnitOfWork
+) -> list[StoredTranslation]:
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        access.message(uow, who, message_id)
+        return uow.translations.of_messages([message_id]).get(message_id, [])
+
+
+def stores(who: Principal, *, uow: UnitOfWork) -> list[StoreRef]:
+    """The stores given to the person; knowing one's own stores needs no permission."""
+    with uow:
+        return access.stores(uow, who)
+
+
+def store(who: Principal, code: str | None, *, uow: UnitOfWork) -> StoreRef:
+    """One of the person's stores by code (their first when None); 404 otherwise."""
+    with uow:
+        return access.store(uow, who, code)
+
+
+def template_overrides(
+    who: Principal, store_id: int, *, uow: UnitOfWork
+) -> dict[tuple[str, str], str]:
+    """The store's own wording of templates, for anyone working the store's inbox."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        access.store_by_id(uow, who, store_id)
+        return uow.replies.overrides(store_id)
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    store: StoreRef
+    stores: list[StoreRef]
+    facts: ShopFacts
+    auto: AutoReplySettings
+    own: dict[tuple[str, str], str]
+
+
+def reply_settings(who: Principal, code: str | None, *, uow: UnitOfWork) -> ReplySettings:
+    access.require(who, Permission.MANAGE_TEMPLATES)
+    with uow:
+        ref = access.store(uow, who, code)
+        facts, auto = uow.replies.settings(ref.id)
+        return ReplySettings(
+            ref, access.stores(uow, who), facts, auto, uow.replies.overrides(ref.id)
+        )
+
+
+def termbase(
+    who: Principal, code: str | None, *, uow: UnitOfWork
+) -> tuple[StoreRef, list[StoreRef], TermBase]:
+    access.require(who, Permission.MANAGE_TEMPLATES)
+    with uow:
+        ref = access.store(uow, who, code)
+        return ref, access.stores(uow, who), uow.translations.termbase(ref.id)
+
+
+@dataclass(frozen=True)
+class TranslationOverview:
+    prefs: TranslationPrefs
+    usage: list[UsageDay]
+    pending: int
+
+
+def translation_overview(who: Principal, since: date, *, uow: UnitOfWork) -> TranslationOverview:
+    """The owner's translation page: languages, budgets, usage since a day, the backlog."""
+    access.require(who, Permission.MANAGE_SHOP)
+    with uow:
+        return TranslationOverview(
+            uow.translations.prefs(),
+            uow.translations.usage(since),
+            uow.translations.pending_count(),
+        )
+
+
+def _detail(
+    uow: UnitOfWork, who: Principal, conversation_id: int, clock: Clock
+) -> ConversationDetail:
+    access.conversation(uow, who, conversation_id)
+    detail = uow.queries.conversation_detail(conversation_id, clock.now())
+    if detail is None:
+        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
+    return detail
+
+
+def _options(uow: UnitOfWork, who: Principal) -> Options:
+    options = uow.queries.filter_options()
+    return {
+        **options,
+        "stores": [(i, name) for i, name in options["stores"] if who.sees_store(int(i))],
+    }
+
+
+def usage(who: Principal, since: date, *, uow: UnitOfWork) -> list[UsageDay]:
+    access.require(who, Permission.MANAGE_SHOP)
+    with uow:
+        return uow.translations.usage(since)
