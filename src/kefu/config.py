@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,3 +53,23 @@ class Settings(BaseSettings):
     libretranslate_key: SecretStr | None = None  # only if the server requires keys
     # kefu's translation sandbox (recorded answers; `python -m kefu.adapters.translators.sandbox`).
     translation_sandbox_url: str | None = None
+    # Request bodies (413 above): every request, and the two import endpoints
+    # (POST /api/v1/messages and /api/v1/ratings); bigger files go through `kefu import`.
+    max_body_bytes: int = Field(1024 * 1024, ge=0)
+    max_import_body_bytes: int = Field(20 * 1024 * 1024, ge=0)
+    # JSON bodies nested deeper than this are refused (400) before they are parsed.
+    max_json_depth: int = Field(32, ge=1, le=500)
+    # API rate limits (429 with Retry-After), in the `limits` notation ("600/minute"):
+    # per API token (keyed by its SHA-256), and per client address for calls without one.
+    rate_limit_per_token: str = "600/minute"  # noqa: S105 (a rate, not a secret)
+    rate_limit_per_address: str = "300/minute"
+    # Where the counters live: unset, in Redis when KEFU_QUEUE_URL is redis:// (shared by
+    # several web processes), else in this process; or a `limits` URI ("redis://h:6379/1").
+    rate_limit_storage: str | None = None
+
+    @field_validator("rate_limit_per_token", "rate_limit_per_address")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        """Refused at start-up, not at the first API call ("600/minute", "10/second")."""
+        parse(value)
+        return value

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from kefu import __version__
 from kefu.bootstrap import Kefu, bootstrap, create_sandbox
@@ -26,13 +27,31 @@ from kefu.web.api import (
     stores,
     translation,
 )
+from kefu.web.headers import content_security_policy, with_security_headers
+from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
 from kefu.web.pages import translation as translation_pages
+from kefu.web.ratelimit import RateLimitMiddleware
 from kefu.web.templating import make_templates
+
+
+class KefuAPI(FastAPI):
+    """FastAPI with two wrappers outside its own error and body-limit middleware, which
+    answer some responses themselves (a 500, a 413): the security headers and the
+    explanation of a 413 must reach those too, and user middleware sits inside them."""
+
+    csp = ""
+    default_locale = "en"
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = explain_too_large(
+            super().build_middleware_stack(), default_locale=self.default_locale
+        )
+        return with_security_headers(inner, self.csp)
 
 
 def create_app(
@@ -59,22 +78,30 @@ def create_app(
         if kefu is None:
             container.close()
 
-    app = FastAPI(
+    limits = container.settings
+    app = KefuAPI(
         title="kefu",
         version=__version__,
         description="Customer-service workbench for cross-border e-commerce sellers: the JSON API.",
         lifespan=lifespan,
+        max_body_size=limits.max_body_bytes,
     )
+    app.csp = content_security_policy()
+    app.default_locale = limits.default_locale
     app.state.kefu = container
     app.state.templates = make_templates()
     errors.install(app)
-    app.include_router(messages.router)
+    # Added last, runs first: an API call over its rate is refused before its body is read.
+    app.add_middleware(JsonDepthMiddleware, max_depth=limits.max_json_depth)
+    app.add_middleware(RateLimitMiddleware, settings=limits)
+    # The import endpoints take larger bodies than the rest (Settings.max_import_body_bytes).
+    app.include_router(messages.router, max_body_size=limits.max_import_body_bytes)
     app.include_router(conversations.router)
     app.include_router(replies.router)
     app.include_router(reports.router)
     app.include_router(stores.router)
     app.include_router(translation.router)
-    app.include_router(ratings.router)
+    app.include_router(ratings.router, max_body_size=limits.max_import_body_bytes)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)
