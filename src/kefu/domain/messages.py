@@ -22,6 +22,9 @@ MAX_ID_CHARS = 128
 MAX_NAME_CHARS = 200
 # Clocks of marketplaces and ours disagree a little; more than this is a bad date.
 CLOCK_SKEW = timedelta(minutes=5)
+# No marketplace message is older than this: year 1 is a typo or a zero value, and dates
+# that old overflow the local-day arithmetic of the KPI facts.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
@@ -209,6 +212,9 @@ def _when(value: object, now: datetime, err: _ErrFn, field: str = "sent_at") -> 
         return None
     if parsed > now + CLOCK_SKEW:
         err(field, "is in the future", value)
+        return None
+    if parsed < EARLIEST:
+        err(field, f"is before {EARLIEST:%Y-%m-%d}", value)
         return None
     return parsed
 

@@ -11,6 +11,7 @@ from kefu.domain.errors import InvalidInput
 from kefu.domain.messages import MAX_ID_CHARS
 from kefu.domain.types import ColourMark, Direction, Origin
 from kefu.services.readmodels import PAGE_SIZE, InboxFilters
+from kefu.web.params import MAX_ID, IdValue
 
 
 class IncomingMessageIn(BaseModel):
@@ -95,7 +96,7 @@ class MarkIn(BaseModel):
 
 
 class AssigneeIn(BaseModel):
-    assignee_id: int | None
+    assignee_id: IdValue | None
 
 
 class MarkMeaningOut(BaseModel):
@@ -141,7 +142,7 @@ class InboxQuery(BaseModel):
     Empty values (a form's "any" option) mean no filter.
     """
 
-    store_id: int | None = None
+    store_id: IdValue | None = None
     platform: Literal["aliexpress", "amazon", "ebay", "wish"] | None = None
     stage: Literal["pre_sale", "in_sale", "after_sale"] | None = None
     state: Literal["unread", "open", "waiting", "closed"] | None = None
@@ -161,7 +162,7 @@ class InboxQuery(BaseModel):
 
     def filters(self) -> InboxFilters:
         unassigned = self.assignee == "none"
-        if self.assignee and not unassigned and not self.assignee.isdigit():
+        if self.assignee and not unassigned and not _an_id(self.assignee):
             raise InvalidInput("assignee must be an account id or 'none'", field="assignee")
         return InboxFilters(
             store_id=self.store_id,
@@ -178,6 +179,11 @@ class InboxQuery(BaseModel):
             page=self.page or 1,
             page_size=self.page_size or PAGE_SIZE,
         )
+
+
+def _an_id(text: str) -> bool:
+    """ASCII digits only (str.isdigit takes '²'), within the range of a database id."""
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID
 
 
 class IntentIn(BaseModel):

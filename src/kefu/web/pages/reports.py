@@ -11,17 +11,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
+from pydantic import ValidationError
 
 from kefu.domain.kpis import Kpis
 from kefu.services.access import Principal
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
+from kefu.web.i18n import negotiate, translations
 from kefu.web.labels import LABELS
 from kefu.web.security import ReportViewer
-from kefu.web.templating import render_page
+from kefu.web.templating import render, render_page
 
 router = APIRouter(include_in_schema=False)
 PLATFORM_NAMES = LABELS["platform"]
+# The page's own wording of a bad date; the field names come from the UI catalog.
+NOT_A_DATE = {
+    "en": "{field}: not a date (YYYY-MM-DD): {value}",
+    "zh_CN": "{field}：不是有效的日期（格式为 YYYY-MM-DD）：{value}",
+}
 
 
 @router.get("/reports")
@@ -37,15 +44,18 @@ def reports_page(
 ) -> Response:
     """Defaults to the last 30 days; the form keeps what was chosen."""
     today = datetime.now(UTC).date()
-    query = KpiQuery.model_validate(
-        {
-            "from": start or (today - timedelta(days=29)).isoformat(),
-            "to": end or today.isoformat(),
-            "store": store or (None if who.store_ids is None else _store_codes(kefu, who)[0]),
-            "agent": agent or None,
-            "final": final,
-        }
-    )
+    try:
+        query = KpiQuery.model_validate(
+            {
+                "from": start or (today - timedelta(days=29)).isoformat(),
+                "to": end or today.isoformat(),
+                "store": store or (None if who.store_ids is None else _store_codes(kefu, who)[0]),
+                "agent": agent or None,
+                "final": final,
+            }
+        )
+    except ValidationError as exc:
+        return _bad_dates(request, kefu, exc)
     result = dashboard(kefu, query, who)
     with kefu.uow() as uow:
         options = uow.queries.filter_options()
@@ -140,6 +150,21 @@ def reports_xlsx(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Qu
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _bad_dates(request: Request, kefu: KefuDep, exc: ValidationError) -> Response:
+    """A date typed into the address bar is the agent's mistake, told in their language
+    (422), not a server error; the API answers the same query with FastAPI's 422."""
+    locale = negotiate(request, kefu.settings.default_locale)
+    gettext = translations(locale).gettext
+    labels = {"from": gettext("From"), "to": gettext("To")}
+    wording = NOT_A_DATE["zh_CN" if locale == "zh_CN" else "en"]
+    message = "; ".join(
+        wording.format(field=labels.get(str(e["loc"][0]), str(e["loc"][0])), value=e["input"])
+        for e in exc.errors()
+    )
+    context = {"message": message, "status": 422}
+    return render(request.app.state.templates, request, "pages/error.html", context, 422)
 
 
 def _breakdown_json(rows: list[tuple[str, Kpis]], kind: str) -> str:
