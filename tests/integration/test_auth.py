@@ -1,5 +1,5 @@
-"""Sign-in, sessions, tokens, CSRF, store scoping and the authorization matrix, over HTTP
-on a real database. Every route of the app is walked: none may declare no need."""
+"""Sign-in, sessions, tokens, CSRF and store scoping, over HTTP on a real database. The
+authorization matrix (every route, every role) is in test_access_matrix.py."""
 
 from __future__ import annotations
 
@@ -9,25 +9,20 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import Mount, Route
 
 from kefu.bootstrap import Kefu
-from kefu.domain.permissions import Access, Need, Permission, Role, allowed
+from kefu.domain.permissions import Role
 from kefu.services import inbox
 from kefu.services.auth import NewAccount, principal_of
 from kefu.services.readmodels import InboxFilters
 from kefu.web.app import create_app
-from kefu.web.security import SESSION_COOKIE, Require
+from kefu.web.security import SESSION_COOKIE
 from tests.factories import make_message
 from tests.fakes import FixedClock
 from tests.web import PASSWORD, give_password, hidden, sign_in
 
-# Not FastAPI routes, so they cannot declare a need: static files, the demo's marketplace
-# sandbox (a stand-in for the marketplace, not part of kefu's API) and the API docs.
 NEW_PASSWORD = "violet-harbour-1987"
-UNDECLARED = {"/static", "/sandbox", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
 @pytest.fixture
@@ -67,101 +62,6 @@ def team(kefu: Kefu) -> dict[str, int]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
-
-
-def need_of(route: APIRoute) -> Need | None:
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dep = stack.pop()
-        if isinstance(dep.call, Require):
-            return dep.call.need
-        stack.extend(dep.dependencies)
-    return None
-
-
-def test_every_route_declares_what_it_needs(app: FastAPI) -> None:
-    missing = []
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            if need_of(route) is None:
-                missing.append(f"{sorted(route.methods)} {route.path}")
-        elif isinstance(route, Mount | Route):
-            assert route.path in UNDECLARED, f"{route.path} is not a FastAPI route"
-    assert missing == []
-
-
-# --- the authorization matrix -------------------------------------------------------------
-
-ROLE_USER = {
-    "owner": "owner",
-    "lead": "lena",
-    "pre_sale": "lina",
-    "after_sale": "wangwei",
-    "analyst": "ana",
-}
-SKIP = {("POST", "/sign-out")}  # would end the session the walk uses; tested on its own
-
-
-def concrete(path: str, team: dict[str, int]) -> str:
-    values = {
-        "conversation_id": team["ali"],
-        "message_id": 1,
-        "store": "ali-global",
-        "code": "ali-global",
-        "key": "greeting",
-        "language": "en",
-        "account_id": team["lina"],
-        "token_id": 1,
-    }
-    return re.sub(r"{(\w+)}", lambda m: str(values[m[1]]), path)
-
-
-def walk(app: FastAPI, team: dict[str, int]) -> list[tuple[str, str, Need]]:
-    out = []
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            need = need_of(route)
-            assert need is not None
-            for method in sorted(route.methods - {"HEAD"}):
-                if (method, route.path) not in SKIP:
-                    out.append((method, concrete(route.path, team), need))
-    return out
-
-
-@pytest.mark.parametrize("role", [*ROLE_USER, "anonymous"])
-def test_each_role_against_every_route(
-    role: str, app: FastAPI, client: TestClient, kefu: Kefu, team: dict[str, int]
-) -> None:
-    """Anonymous: 401 (API) or to the sign-in page; a role without the permission: 403;
-    with it: anything but 401/403 (the empty bodies are refused later, as 422)."""
-    if role != "anonymous":
-        sign_in(client, kefu, ROLE_USER[role])
-    is_main = role == "owner"
-    wrong = []
-    for method, path, need in walk(app, team):
-        response = client.request(method, path, follow_redirects=False)
-        status = response.status_code
-        if need is Access.PUBLIC:
-            ok = status not in (401, 403)
-        elif role == "anonymous":
-            ok = status == 401 if path.startswith("/api/") else _to_sign_in(response)
-        elif isinstance(need, Permission) and not _allowed(role, need, is_main):
-            ok = status == 403
-        else:
-            ok = status not in (401, 403)
-        if not ok:
-            wrong.append(f"{method} {path} ({need.value}): {status}")
-    assert wrong == []
-
-
-def _allowed(role: str, need: Permission, is_main: bool) -> bool:
-    return allowed(role, need, is_main=is_main)
-
-
-def _to_sign_in(response: Any) -> bool:
-    return response.status_code in (303, 401) and "/sign-in" in (
-        response.headers.get("location", "") + response.headers.get("HX-Redirect", "")
-    )
 
 
 # --- signing in -------------------------------------------------------------------------
