@@ -1,16 +1,19 @@
 """File imports (JSONL and CSV) → per-row errors, good rows kept, progress shown.
 
-Rows are ingested in chunks, each chunk one transaction: a crash loses at most the
-chunk in flight, and re-running the same file is safe because ingestion is idempotent.
+The file is read as a stream and its rows ingested in chunks, each chunk one transaction:
+memory stays flat for any file size, the database's write lock is held for one chunk at a
+time (agents' writes go in between), a crash loses at most the chunk in flight, and
+re-running the same file is safe because ingestion is idempotent on the message id.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import TextIO
 
 from kefu.domain.errors import FieldError
 from kefu.services.inbox import IngestReport, ingest
@@ -44,12 +47,33 @@ def import_file(
 ) -> IngestReport:
     """Import every good row of a JSONL or CSV file; bad rows are reported with row and field."""
     kind = fmt or detect_format(path)
-    data = path.read_bytes()
-    rows = _jsonl_rows(data) if kind == "jsonl" else _csv_rows(data)
+    total = None if kind == "csv" else _count_lines(path)
+    rows = _jsonl_rows(path) if kind == "jsonl" else _csv_rows(path)
+    with closing(rows):  # the file is closed even when a chunk fails
+        report = _import_rows(
+            rows,
+            uow,
+            clock,
+            total=total,
+            progress=progress,
+            classifier=classifier,
+        )
+    report.errors.sort(key=lambda e: (e.row or 0, e.field))
+    return report
+
+
+def _import_rows(
+    rows: Iterable[Row],
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    total: int | None,
+    progress: Progress | None,
+    classifier: Classifier | None,
+) -> IngestReport:
     report = IngestReport()
     chunk: list[dict[str, object]] = []
     chunk_rows: list[int] = []
-    total = None if kind == "csv" else data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     for number, raw, error in rows:
         if error is not None:
             report.received += 1
@@ -65,8 +89,17 @@ def import_file(
     _flush(chunk, chunk_rows, uow, clock, report, classifier)
     if progress:
         progress.advance(total or report.received, total or report.received)
-    report.errors.sort(key=lambda e: (e.row or 0, e.field))
     return report
+
+
+def _count_lines(path: Path) -> int:
+    """Lines of a JSONL file for the progress bar, read in blocks (not held in memory)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (0 if last == b"\n" else 1)
 
 
 def _flush(
@@ -90,8 +123,13 @@ def _flush(
     rows.clear()
 
 
-def _jsonl_rows(data: bytes) -> Iterator[Row]:
-    for number, line in enumerate(data.split(b"\n"), start=1):
+def _jsonl_rows(path: Path) -> Generator[Row]:
+    with path.open("rb") as lines:
+        yield from _jsonl_lines(lines)
+
+
+def _jsonl_lines(lines: Iterable[bytes]) -> Iterator[Row]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         text = line.decode("utf-8", errors="surrogateescape")
@@ -115,10 +153,14 @@ def _jsonl_rows(data: bytes) -> Iterator[Row]:
         yield number, value, None
 
 
-def _csv_rows(data: bytes) -> Iterator[Row]:
+def _csv_rows(path: Path) -> Generator[Row]:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+        yield from _csv_records(text)
+
+
+def _csv_records(text: TextIO) -> Iterator[Row]:
     """Row 1 is the header; data rows are numbered as a spreadsheet shows them."""
-    text = data.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="(extra)")
+    reader = csv.DictReader(text, restkey="(extra)")
     try:
         for record in reader:
             number = reader.line_num
