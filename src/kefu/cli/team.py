@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
-from kefu.domain.permissions import Permission
+from kefu.domain.errors import DomainError
 from kefu.services import routing
-from kefu.services.auth import principal_of
 
 app = typer.Typer(help="Accounts and routing, for operators.", no_args_is_help=True)
 Url = Annotated[str | None, typer.Option("--database-url", envvar="KEFU_DATABASE_URL")]
@@ -29,15 +30,8 @@ def set_password(
     ] = "",
 ) -> None:
     """Set an account's password (the owner locked out, say); its sessions end."""
-    with _kefu(database_url) as kefu:
-        with kefu.uow() as uow:
-            account = uow.auth.account_by_username(username)
-            owner = next((a for a in uow.auth.accounts() if a.is_main), None)
-        if account is None or owner is None:
-            raise typer.BadParameter(f"no account {username!r}", param_hint="USERNAME")
-        kefu.auth.reset_password(
-            principal_of(owner), account.id, password, uow=kefu.uow(), clock=kefu.clock
-        )
+    with _kefu(database_url) as kefu, _refusals():
+        kefu.auth.operator_set_password(username, password, uow=kefu.uow(), clock=kefu.clock)
     typer.echo(f"password of {username} set; their sessions were signed out")
 
 
@@ -51,14 +45,20 @@ def token(
     database_url: Url = None,
 ) -> None:
     """Issue an API token for an account's integration and print it (shown once)."""
-    with _kefu(database_url) as kefu:
-        with kefu.uow() as uow:
-            account = uow.auth.account_by_username(username)
-        if account is None:
-            raise typer.BadParameter(f"no account {username!r}", param_hint="USERNAME")
-        who = principal_of(account)
-        scopes = scope or [p.value for p in Permission if who.can(p)]
-        typer.echo(kefu.auth.issue_token(who, name, scopes, uow=kefu.uow(), clock=kefu.clock))
+    with _kefu(database_url) as kefu, _refusals():
+        secret = kefu.auth.operator_token(username, name, scope, uow=kefu.uow(), clock=kefu.clock)
+    typer.echo(secret)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refusal (an unknown user, a scope the account does not hold, a weak password) is
+    one line on stderr and exit code 2, like a bad argument — not a traceback."""
+    try:
+        yield
+    except DomainError as exc:
+        typer.echo(f"error: {' '.join(exc.message.split())}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

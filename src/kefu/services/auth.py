@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,14 +19,30 @@ from kefu.domain.errors import DomainError, FieldError, InvalidInput, NotFound, 
 from kefu.domain.permissions import Permission, Role, permissions_of
 from kefu.domain.routing import parse_shift
 from kefu.domain.signin import ThrottleRule, password_problems
+from kefu.services import routing
 from kefu.services.access import Principal, require
-from kefu.services.ports import AccountRecord, Clock, TokenRecord, UnitOfWork
+from kefu.services.ports import (
+    AccountRecord,
+    AuditRow,
+    AuditScope,
+    Clock,
+    ProductRef,
+    StoreRef,
+    TokenRecord,
+    UnitOfWork,
+)
 
 SESSION_IDLE = timedelta(hours=12)
 SESSION_MAX = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=1)  # last-seen is written at most once a minute
 TOKEN_PREFIX = "kefu_"  # noqa: S105 — a marker, not a secret
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+AUDIT_PAGE = 50
+# What a lead reads about the accounts of their agents: changes to the team, never the
+# sign-ins, passwords and tokens (those carry addresses and secrets: the owner's alone).
+LEAD_ACCOUNT_ACTIONS = frozenset(
+    {"account_create", "account_update", "products_change", "shift_change"}
+)
 
 
 class Hasher(Protocol):
@@ -48,7 +64,7 @@ class Throttled(DomainError):
 
     def __init__(self, wait: timedelta) -> None:
         seconds = max(1, int(wait.total_seconds()) + 1)
-        super().__init__(f"too many failed sign-ins; try again in {seconds} s", retry=seconds)
+        super().__init__(f"too many wrong passwords; try again in {seconds} s", retry=seconds)
         self.retry_after = seconds
 
 
@@ -81,6 +97,48 @@ class NewAccount:
     shift: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class TeamView:
+    accounts: list[AccountRecord]  # without password hashes
+    with_password: frozenset[int]  # the accounts that can sign in already
+    stores: list[StoreRef]
+
+
+@dataclass(frozen=True)
+class AgentView:
+    """One account on the owner's page, with the products of its stores to give it."""
+
+    account: AccountRecord
+    products: list[ProductRef]
+    names: dict[int, str]  # who manages the products managed by someone else
+    stores: list[StoreRef]
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of the audit page; None means any. `until` is exclusive."""
+
+    account_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    more: bool
+    people: list[tuple[int, str]]  # the filter's choices: who acted in the readable rows
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class MyAccount:
+    tokens: list[TokenRecord]
+    owners: dict[int, str]  # display names of the tokens' accounts
+
+
 @dataclass
 class Auth:
     hasher: Hasher
@@ -101,15 +159,14 @@ class Auth:
         """A new session (never one the browser brought along: no fixation)."""
         now = clock.now()
         name = username.strip().lower()[:64]
+        attempt = self._attempt(name, address, uow=uow, now=now)
         with uow:
-            by_account, by_address = uow.auth.failures_since(now - self.rule.window, name, address)
-            wait = self.rule.wait(now, by_account, by_address)
-            if wait > timedelta(0):
-                raise Throttled(wait)
             account = uow.auth.account_by_username(name)
-            usable = account is not None and account.active and account.password_hash is not None
-            ok = self.hasher.verify(account.password_hash if account else None, password[:256])
-            uow.auth.add_attempt(at=now, username=name, address=address, success=ok and usable)
+        usable = account is not None and account.active and account.password_hash is not None
+        # Outside any transaction: argon2 takes a while, and no lock is held meanwhile.
+        ok = self.hasher.verify(account.password_hash if account else None, password[:256])
+        with uow:
+            uow.auth.settle_attempt(attempt, success=ok and usable)
             if not (ok and usable) or account is None:
                 if account is not None:
                     _audit(
@@ -133,6 +190,28 @@ class Auth:
             _audit(uow, now, account.id, "sign_in", account.id, None, {"from": address})
             uow.commit()
         return token, principal_of(account, csrf=csrf, session_key=digest(token))
+
+    def _attempt(self, name: str, address: str, *, uow: UnitOfWork, now: datetime) -> int:
+        """Record a password attempt before the password is checked, or refuse it.
+
+        The attempt is committed as pending first, then the failed and pending attempts
+        of the window are counted: parallel guesses see each other, so no more than the
+        limit are ever checked. A refused attempt is forgotten, so refusals never make a
+        lock last longer.
+        """
+        with uow:
+            attempt = uow.auth.begin_attempt(at=now, username=name, address=address)
+            uow.commit()
+        with uow:
+            by_account, by_address = uow.auth.failures_since(
+                now - self.rule.window, name, address, besides=attempt
+            )
+            wait = self.rule.wait(now, by_account, by_address)
+            if wait > timedelta(0):
+                uow.auth.drop_attempt(attempt)
+                uow.commit()
+                raise Throttled(wait)
+        return attempt
 
     def session_principal(self, token: str, *, uow: UnitOfWork, clock: Clock) -> Principal | None:
         """The person behind a session cookie, or None when it is unknown, idle or old."""
@@ -189,15 +268,30 @@ class Auth:
         return ended
 
     def change_password(
-        self, who: Principal, current: str, new: str, *, uow: UnitOfWork, clock: Clock
+        self,
+        who: Principal,
+        current: str,
+        new: str,
+        *,
+        address: str,
+        uow: UnitOfWork,
+        clock: Clock,
     ) -> None:
-        """Needs the current password; every other session of the account ends."""
+        """Needs the current password, throttled like signing in (the same counts: a
+        stolen session is no way to guess it); every other session of the account ends."""
         now = clock.now()
         with uow:
             account = uow.auth.account(who.account_id)
-            if account is None or not self.hasher.verify(account.password_hash, current[:256]):
+        if account is None:
+            raise NotFound(f"no account {who.account_id}", id=who.account_id)
+        _check_password(new, account.username, "new")  # before spending an attempt
+        attempt = self._attempt(account.username, address, uow=uow, now=now)
+        ok = self.hasher.verify(account.password_hash, current[:256])
+        with uow:
+            uow.auth.settle_attempt(attempt, success=ok)
+            if not ok:
+                uow.commit()
                 raise InvalidInput("the current password is wrong", field="current")
-            _check_password(new, account.username, "new")
             uow.auth.set_password(account.id, self.hasher.hash(new), now)
             ended = uow.auth.delete_sessions(account.id, keep=who.session_key)
             _audit(uow, now, account.id, "password_change", account.id, None, {"ended": ended})
@@ -242,6 +336,74 @@ class Auth:
             uow.commit()
         return account_id
 
+    # --- what the owner's and the leads' pages show ----------------------------------
+
+    def team(self, by: Principal, *, uow: UnitOfWork) -> TeamView:
+        require(by, Permission.MANAGE_ACCOUNTS)
+        with uow:
+            accounts = uow.auth.accounts()
+            stores = uow.queries.stores()
+        ready = frozenset(a.id for a in accounts if a.password_hash is not None)
+        return TeamView([_public(a) for a in accounts], ready, stores)
+
+    def agent(self, by: Principal, account_id: int, *, uow: UnitOfWork) -> AgentView:
+        require(by, Permission.MANAGE_ACCOUNTS)
+        with uow:
+            account = uow.auth.account(account_id)
+            if account is None:
+                raise NotFound(f"no account {account_id}", id=account_id)
+            return AgentView(
+                _public(account),
+                uow.auth.products_of(account.store_ids),
+                {a.id: a.display_name for a in uow.auth.accounts()},
+                uow.queries.stores(),
+            )
+
+    def shift_agents(self, by: Principal, *, uow: UnitOfWork) -> list[AccountRecord]:
+        """The agents whose hours `by` plans: every active pre-sale and after-sale agent
+        for the owner, a lead's own agents for a lead (see `_plans_shift_of`)."""
+        require(by, Permission.MANAGE_ROUTING)
+        with uow:
+            return [
+                _public(a)
+                for a in uow.auth.accounts()
+                if a.active and a.role in routing.TEAMS and _plans_shift_of(by, a)
+            ]
+
+    def audit_page(self, by: Principal, query: AuditQuery, *, uow: UnitOfWork) -> AuditPage:
+        """The owner reads every row. A lead reads the rows of their stores (conversations,
+        messages, settings, term bases) and the team changes of their own agents — never
+        sign-ins, passwords or tokens, nor anything of another store."""
+        require(by, Permission.VIEW_AUDIT)
+        with uow:
+            scope = _audit_scope(by, uow.auth.accounts())
+            rows = uow.auth.audit_page(
+                scope=scope,
+                account_id=query.account_id,
+                action=query.action,
+                since=query.since,
+                until=query.until,
+                limit=AUDIT_PAGE + 1,
+                offset=(query.page - 1) * AUDIT_PAGE,
+            )
+            return AuditPage(
+                rows[:AUDIT_PAGE],
+                len(rows) > AUDIT_PAGE,
+                uow.auth.audit_people(scope),
+                uow.auth.audit_actions(scope),
+            )
+
+    def my_account(self, by: Principal, *, uow: UnitOfWork) -> MyAccount:
+        """The account page: the tokens `by` may manage (none without the permission)."""
+        if not by.can(Permission.MANAGE_TOKENS):
+            return MyAccount([], {})
+        with uow:
+            tokens = uow.auth.tokens(None if by.is_main else by.account_id)
+            owners = {a.id: a.display_name for a in uow.auth.accounts()}
+        return MyAccount(tokens, owners)
+
+    # --- changing the team --------------------------------------------------------------
+
     def create_account(
         self, by: Principal, new: NewAccount, *, uow: UnitOfWork, clock: Clock
     ) -> int:
@@ -250,9 +412,10 @@ class Auth:
         name = _check_username(new.username)
         errors = _account_errors(new.role, new.timezone, new.display_name)
         errors += [FieldError("password", p) for p in password_problems(new.password, name)]
-        if errors:
-            raise RowErrors(errors)
         with uow:
+            errors += _store_errors(uow, new.store_ids)
+            if errors:
+                raise RowErrors(errors)
             if uow.auth.account_by_username(name) is not None:
                 raise InvalidInput(f"the user name {name!r} is taken", field="username")
             account_id = uow.auth.add_account(
@@ -288,12 +451,11 @@ class Auth:
         uow: UnitOfWork,
         clock: Clock,
     ) -> None:
-        """Change a sub-account; deactivating it ends its sessions and revokes its tokens."""
+        """Change a sub-account; deactivating it ends its sessions and revokes its tokens,
+        and work it no longer covers is handed on at once."""
         require(by, Permission.MANAGE_ACCOUNTS)
         now = clock.now()
         errors = _account_errors(role, timezone, display_name)
-        if errors:
-            raise RowErrors(errors)
         stores = frozenset(store_ids)
         with uow:
             account = uow.auth.account(account_id)
@@ -301,6 +463,9 @@ class Auth:
                 raise NotFound(f"no account {account_id}", id=account_id)
             if account.is_main:
                 raise InvalidInput("the main account is changed by the owner's own settings")
+            errors += _store_errors(uow, stores)
+            if errors:
+                raise RowErrors(errors)
             uow.auth.update_account(
                 account_id,
                 display_name=display_name.strip(),
@@ -324,6 +489,7 @@ class Auth:
             }
             _audit(uow, now, by.account_id, "account_update", account_id, before, after)
             uow.commit()
+        routing.sweep(uow, clock)
 
     def set_products(
         self,
@@ -358,7 +524,9 @@ class Auth:
         uow: UnitOfWork,
         clock: Clock,
     ) -> None:
-        """A lead plans the team's hours (routing), without the rest of account management."""
+        """A lead plans the hours of their own agents (routing), without the rest of
+        account management; anyone else is, for them, not there (404). Work the agent no
+        longer covers is handed on at once."""
         require(by, Permission.MANAGE_ROUTING)
         now = clock.now()
         errors = _zone_errors(timezone)
@@ -370,13 +538,14 @@ class Auth:
             raise RowErrors(errors)
         with uow:
             account = uow.auth.account(account_id)
-            if account is None or account.is_main:
+            if account is None or not _plans_shift_of(by, account):
                 raise NotFound(f"no agent {account_id}", id=account_id)
             uow.auth.update_account(account_id, timezone=timezone, shift=shift)
             before = {"timezone": account.timezone, "shift": account.shift}
             after = {"timezone": timezone, "shift": shift}
             _audit(uow, now, by.account_id, "shift_change", account_id, before, after)
             uow.commit()
+        routing.sweep(uow, clock)
 
     def reset_password(
         self, by: Principal, account_id: int, password: str, *, uow: UnitOfWork, clock: Clock
@@ -435,6 +604,35 @@ class Auth:
         with uow:
             return uow.auth.tokens(None if by.is_main else by.account_id)
 
+    # --- the operator's shell (`kefu team`): whoever runs it acts as the account named --
+
+    def operator_token(
+        self,
+        username: str,
+        name: str,
+        scopes: Iterable[str] | None,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+    ) -> str:
+        """A token for the named account, with its rules (only the main account holds
+        tokens); no scopes means every permission the account holds."""
+        who = principal_of(_named(username, uow))
+        wanted = list(scopes) if scopes else [p.value for p in Permission if who.can(p)]
+        return self.issue_token(who, name, wanted, uow=uow, clock=clock)
+
+    def operator_set_password(
+        self, username: str, password: str, *, uow: UnitOfWork, clock: Clock
+    ) -> None:
+        """The way in when no one can sign in (the owner locked out): set as the main
+        account would; the account's sessions end."""
+        account = _named(username, uow)
+        with uow:
+            owner = next((a for a in uow.auth.accounts() if a.is_main), None)
+        if owner is None:
+            raise NotFound("there is no main account yet: run kefu serve and open /setup")
+        self.reset_password(principal_of(owner), account.id, password, uow=uow, clock=clock)
+
     def revoke_token(self, by: Principal, token_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
         require(by, Permission.MANAGE_TOKENS)
         now = clock.now()
@@ -445,6 +643,59 @@ class Auth:
             if uow.auth.revoke_token(token_id, now):
                 _audit(uow, now, by.account_id, "token_revoke", token_id, None, None, "api_token")
             uow.commit()
+
+
+def _named(username: str, uow: UnitOfWork) -> AccountRecord:
+    with uow:
+        account = uow.auth.account_by_username(username)
+    if account is None:
+        raise NotFound(f"no account {username!r}", field="username")
+    return account
+
+
+def _public(account: AccountRecord) -> AccountRecord:
+    """An account as pages show it: without its password hash."""
+    return replace(account, password_hash=None)
+
+
+def _leads(by: Principal, account: AccountRecord) -> bool:
+    """Whether `account` is one of `by`'s agents: every sub-account for the main account;
+    for a lead, a sub-account other than a lead, given at least one store and only stores
+    of the lead's — an agent shared with another store answers to the owner."""
+    if account.is_main:
+        return False
+    if by.store_ids is None:
+        return True
+    return (
+        account.role != Role.LEAD.value
+        and bool(account.store_ids)
+        and account.store_ids <= by.store_ids
+    )
+
+
+def _plans_shift_of(by: Principal, account: AccountRecord) -> bool:
+    """The owner plans any sub-account's hours; a lead only their active pre-sale and
+    after-sale agents'."""
+    if by.store_ids is None:
+        return not account.is_main
+    return account.active and account.role in routing.TEAMS and _leads(by, account)
+
+
+def _audit_scope(by: Principal, accounts: Iterable[AccountRecord]) -> AuditScope | None:
+    if by.store_ids is None:
+        return None
+    team = frozenset(a.id for a in accounts if _leads(by, a))
+    return AuditScope(by.store_ids, team, LEAD_ACCOUNT_ACTIONS)
+
+
+def _store_errors(uow: UnitOfWork, store_ids: Iterable[int]) -> list[FieldError]:
+    """An unknown store id is named, not left to the database's foreign key (a 500)."""
+    known = {s.id for s in uow.queries.stores()}
+    return [
+        FieldError("stores", f"no store with id {s}", value=str(s))
+        for s in sorted(set(store_ids))
+        if s not in known
+    ]
 
 
 def _check_username(username: str) -> str:

@@ -716,6 +716,16 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
+class AuditScope:
+    """The audit rows a sub-account may read: those filed under these stores, and these
+    actions about these accounts (services/auth.py decides them; None: every row)."""
+
+    store_ids: frozenset[int]
+    account_ids: frozenset[int]
+    account_actions: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ProductRef:
     id: int
     store_id: int
@@ -785,11 +795,22 @@ class AuthRepository(Protocol):
 
     def delete_sessions(self, account_id: int, keep: str | None = None) -> int: ...
 
-    def add_attempt(self, *, at: datetime, username: str, address: str, success: bool) -> None: ...
+    def begin_attempt(self, *, at: datetime, username: str, address: str) -> int:
+        """Record an attempt as pending (it counts as a failure until it is settled)."""
+        ...
+
+    def settle_attempt(self, attempt_id: int, *, success: bool) -> None: ...
+
+    def drop_attempt(self, attempt_id: int) -> None:
+        """Forget a refused attempt, so refusals never make a lock last longer."""
+        ...
 
     def failures_since(
-        self, since: datetime, username: str, address: str
-    ) -> tuple[list[datetime], list[datetime]]: ...
+        self, since: datetime, username: str, address: str, *, besides: int | None = None
+    ) -> tuple[list[datetime], list[datetime]]:
+        """When the attempts since `since` that did not succeed (failed, or still pending)
+        were made, for the user name and for the address; `besides` is left out."""
+        ...
 
     def add_token(
         self,
@@ -819,9 +840,14 @@ class AuthRepository(Protocol):
         until: datetime | None,
         limit: int,
         offset: int,
+        scope: AuditScope | None = None,
     ) -> list[AuditRow]: ...
 
-    def audit_actions(self) -> list[str]: ...
+    def audit_actions(self, scope: AuditScope | None = None) -> list[str]: ...
+
+    def audit_people(self, scope: AuditScope | None = None) -> list[tuple[int, str]]:
+        """Who did something among the rows of the scope: (account id, display name)."""
+        ...
 
     def conversation_visible(
         self, conversation_id: int, account_id: int, store_ids: Iterable[int] | None

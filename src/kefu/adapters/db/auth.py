@@ -15,6 +15,7 @@ from kefu.adapters.db.visibility import visible_to
 from kefu.services.ports import (
     AccountRecord,
     AuditRow,
+    AuditScope,
     ProductRef,
     RoutingRow,
     SessionRecord,
@@ -189,18 +190,29 @@ class SqlAuthRepository:
 
     # --- sign-in attempts ------------------------------------------------------------
 
-    def add_attempt(self, *, at: datetime, username: str, address: str, success: bool) -> None:
-        self.db.execute(
-            insert(t.SignInAttempt).values(
-                at=at, username=username.strip().lower()[:64], address=address[:64], success=success
-            )
+    def begin_attempt(self, *, at: datetime, username: str, address: str) -> int:
+        new_id = self.db.scalar(
+            insert(t.SignInAttempt)
+            .values(at=at, username=username.strip().lower()[:64], address=address[:64])
+            .returning(t.SignInAttempt.id)
         )
+        assert new_id is not None  # noqa: S101
+        return int(new_id)
+
+    def settle_attempt(self, attempt_id: int, *, success: bool) -> None:
+        a = t.SignInAttempt
+        self.db.execute(update(a).where(a.id == attempt_id).values(success=success))
+
+    def drop_attempt(self, attempt_id: int) -> None:
+        self.db.execute(delete(t.SignInAttempt).where(t.SignInAttempt.id == attempt_id))
 
     def failures_since(
-        self, since: datetime, username: str, address: str
+        self, since: datetime, username: str, address: str, *, besides: int | None = None
     ) -> tuple[list[datetime], list[datetime]]:
         a = t.SignInAttempt
-        failed = (a.at >= since, a.success.is_(False))
+        failed = [a.at >= since, or_(a.success.is_(False), a.success.is_(None))]
+        if besides is not None:
+            failed.append(a.id != besides)
         by_account = self.db.scalars(
             select(a.at).where(*failed, a.username == username.strip().lower()[:64])
         ).all()
@@ -268,11 +280,13 @@ class SqlAuthRepository:
         until: datetime | None,
         limit: int,
         offset: int,
+        scope: AuditScope | None = None,
     ) -> list[AuditRow]:
         e = t.AuditEntry
         query = (
             select(e, t.Account.display_name)
             .outerjoin(t.Account, t.Account.id == e.account_id)
+            .where(*_within(scope))
             .order_by(e.at.desc(), e.id.desc())
             .limit(limit)
             .offset(offset)
@@ -290,8 +304,16 @@ class SqlAuthRepository:
             for r, name in self.db.execute(query)
         ]
 
-    def audit_actions(self) -> list[str]:
-        return list(self.db.scalars(select(t.AuditEntry.action).distinct().order_by("action")))
+    def audit_actions(self, scope: AuditScope | None = None) -> list[str]:
+        e = t.AuditEntry
+        query = select(e.action).where(*_within(scope)).distinct().order_by(e.action)
+        return list(self.db.scalars(query))
+
+    def audit_people(self, scope: AuditScope | None = None) -> list[tuple[int, str]]:
+        e, who = t.AuditEntry, t.Account
+        acted = select(e.account_id).where(e.account_id == who.id, *_within(scope)).exists()
+        query = select(who.id, who.display_name).where(acted).order_by(who.display_name, who.id)
+        return [(i, name) for i, name in self.db.execute(query)]
 
     def update_store(self, store_id: int, *, name: str, timezone: str) -> None:
         self.db.execute(
@@ -402,6 +424,40 @@ class SqlAuthRepository:
             if owner is not None:
                 by_order.setdefault(order_id, set()).add(owner)
         return by_product, by_order
+
+
+def audit_store_id(db: Session, entity_type: str, entity_id: int) -> int | None:
+    """The store an audit row is about, filed with the row (migration 0009 did the same
+    for older rows): a store's own settings, a conversation's or a message's store."""
+    if entity_type == "store":
+        return db.scalar(select(t.Store.id).where(t.Store.id == entity_id))
+    if entity_type == "conversation":
+        return db.scalar(select(t.Conversation.store_id).where(t.Conversation.id == entity_id))
+    if entity_type == "message":
+        return db.scalar(
+            select(t.Conversation.store_id)
+            .join(t.Message, t.Message.conversation_id == t.Conversation.id)
+            .where(t.Message.id == entity_id)
+        )
+    return None
+
+
+def _within(scope: AuditScope | None) -> list[Any]:
+    """The rows a scope lets one read: those of its stores, and its actions about its
+    accounts; every row without a scope."""
+    if scope is None:
+        return []
+    e = t.AuditEntry
+    return [
+        or_(
+            e.store_id.in_(sorted(scope.store_ids)),
+            and_(
+                e.entity_type == "account",
+                e.entity_id.in_(sorted(scope.account_ids)),
+                e.action.in_(sorted(scope.account_actions)),
+            ),
+        )
+    ]
 
 
 def _token(row: t.ApiToken) -> TokenRecord:

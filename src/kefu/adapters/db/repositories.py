@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
+from kefu.adapters.db.auth import audit_store_id
 from kefu.adapters.db.followups import request_job
 from kefu.adapters.db.kpifacts import record_facts, set_agent
 from kefu.domain.conversations import Conversation
@@ -400,6 +401,7 @@ class SqlInboxRepository:
                 action=action,
                 entity_type=entity_type,
                 entity_id=entity_id,
+                store_id=audit_store_id(self.session, entity_type, entity_id),
                 before=before,
                 after=after,
             )

@@ -158,7 +158,8 @@ class SignInAttempt(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
-    success: Mapped[bool] = mapped_column(Boolean)
+    # None while the password is being checked: a pending attempt counts as a failure.
+    success: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Buyer(Base):
@@ -423,6 +424,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int]
+    # The store the row is about (a conversation's, a message's, a store's settings), so a
+    # lead reads only the rows of their stores; None for accounts, tokens, the organisation.
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from kefu.services import shop
 from kefu.web.deps import KefuDep
-from kefu.web.security import InboxViewer, ShopManager, visible_store
+from kefu.web.security import InboxViewer, ShopManager
 
 router = APIRouter(prefix="/api/v1", tags=["stores"])
 
@@ -20,18 +22,15 @@ class StoreOut(BaseModel):
 
 
 class StoreIn(BaseModel):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, description="no control or invisible characters")
     timezone: str = Field(max_length=64, description="IANA zone: the store's days for KPIs")
 
 
 @router.get("/stores", response_model=list[StoreOut], summary="The stores given to the caller")
 def list_stores(kefu: KefuDep, who: InboxViewer) -> list[StoreOut]:
-    with kefu.uow() as uow:
-        stores = uow.queries.stores()
     return [
         StoreOut(code=s.code, name=s.name, platform=s.platform, timezone=s.timezone)
-        for s in stores
-        if who.sees_store(s.id)
+        for s in shop.given_stores(who, uow=kefu.uow())
     ]
 
 
@@ -40,8 +39,9 @@ def list_stores(kefu: KefuDep, who: InboxViewer) -> list[StoreOut]:
     status_code=204,
     summary="Rename a store or change its zone (main account only: managing the shop)",
 )
-def put_store(code: str, body: StoreIn, kefu: KefuDep, who: ShopManager) -> None:
-    store = visible_store(kefu, who, code)
+def put_store(
+    code: Annotated[str, Path(max_length=64)], body: StoreIn, kefu: KefuDep, who: ShopManager
+) -> None:
     shop.update_store(
-        who, store, name=body.name, timezone=body.timezone, uow=kefu.uow(), clock=kefu.clock
+        who, code, name=body.name, timezone=body.timezone, uow=kefu.uow(), clock=kefu.clock
     )

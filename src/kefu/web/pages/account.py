@@ -14,6 +14,7 @@ from kefu.domain.permissions import Permission, permissions_of
 from kefu.services.auth import SESSION_MAX, SignInFailed, Throttled
 from kefu.web.deps import KefuDep
 from kefu.web.errors import field_errors
+from kefu.web.params import Id
 from kefu.web.security import SESSION_COOKIE, Anyone, SignedIn, TokenManager
 from kefu.web.templating import render
 
@@ -168,11 +169,18 @@ def change_password(
     new: Annotated[str, Form(max_length=1024)] = "",
     repeat: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    """Other sessions of the account end; this one stays signed in."""
+    """Other sessions of the account end; this one stays signed in. Wrong current
+    passwords are throttled like sign-ins (429 with Retry-After)."""
     try:
         if new != repeat:
             raise RowErrors([FieldError("repeat", "the two new passwords differ")])
-        kefu.auth.change_password(who, current, new, uow=kefu.uow(), clock=kefu.clock)
+        kefu.auth.change_password(
+            who, current, new, address=_address(request), uow=kefu.uow(), clock=kefu.clock
+        )
+    except Throttled as exc:
+        response = _account(request, kefu, who, errors=field_errors(exc), status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except DomainError as exc:
         return _account(request, kefu, who, errors=field_errors(exc), status=422)
     return _account(request, kefu, who, notice="password_changed")
@@ -191,7 +199,7 @@ async def create_token(request: Request, kefu: KefuDep, who: TokenManager) -> Re
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, kefu: KefuDep, who: TokenManager, token_id: int) -> Response:
+def revoke_token(request: Request, kefu: KefuDep, who: TokenManager, token_id: Id) -> Response:
     kefu.auth.revoke_token(who, token_id, uow=kefu.uow(), clock=kefu.clock)
     return RedirectResponse("/account#tokens", status_code=303)
 
@@ -206,10 +214,7 @@ def _account(
     new_token: str | None = None,
     status: int = 200,
 ) -> Response:
-    manages_tokens = who.can(Permission.MANAGE_TOKENS)
-    tokens = kefu.auth.tokens(who, uow=kefu.uow()) if manages_tokens else []
-    with kefu.uow() as uow:
-        names = {a.id: a.display_name for a in uow.auth.accounts()}
+    mine = kefu.auth.my_account(who, uow=kefu.uow())
     return render(
         request.app.state.templates,
         request,
@@ -219,9 +224,9 @@ def _account(
             "errors": errors or [],
             "notice": notice,
             "new_token": new_token,
-            "tokens": tokens,
-            "owners": names,
-            "manages_tokens": manages_tokens,
+            "tokens": mine.tokens,
+            "owners": mine.owners,
+            "manages_tokens": who.can(Permission.MANAGE_TOKENS),
             "grantable": sorted(p.value for p in permissions_of(who.role, is_main=who.is_main)),
         },
         status,

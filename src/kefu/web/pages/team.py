@@ -1,9 +1,11 @@
 """The owner's pages: the team's accounts (stores, role, languages, shift), the shop's
-stores, and the audit log."""
+stores; the leads' too: shifts and the audit log. Each handler parses the form, calls one
+use case (which decides what the person may do and see) and renders."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -12,34 +14,28 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from kefu.domain.errors import DomainError, FieldError, InvalidInput, NotFound, RowErrors
+from kefu.domain.errors import DomainError, FieldError, InvalidInput, RowErrors
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.permissions import Role
 from kefu.domain.routing import parse_shift
-from kefu.services import routing, shop
-from kefu.services.auth import NewAccount
+from kefu.services import shop
+from kefu.services.auth import AuditQuery, NewAccount
 from kefu.web.deps import KefuDep
 from kefu.web.errors import field_errors
 from kefu.web.i18n import negotiate
-from kefu.web.security import (
-    AccountManager,
-    AuditViewer,
-    RoutingManager,
-    ShopManager,
-    visible_store,
-)
+from kefu.web.params import MAX_ID, Id
+from kefu.web.security import AccountManager, AuditViewer, RoutingManager, ShopManager
 from kefu.web.templating import cldr, render
 
 router = APIRouter(include_in_schema=False)
 
 ROLES = [r.value for r in Role if r is not Role.OWNER]
 LANGUAGES = ("zh", *BUYER_LANGUAGES)
-AUDIT_PAGE = 50
 
 
 @router.get("/team")
 def team_page(request: Request, kefu: KefuDep, who: AccountManager) -> Response:
-    return _team(request, kefu, {})
+    return _team(request, kefu, who, {})
 
 
 @router.post("/team")
@@ -54,7 +50,8 @@ async def create_account(request: Request, kefu: KefuDep, who: AccountManager) -
         )
         account_id = kefu.auth.create_account(who, new, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
-        return _team(request, kefu, {"errors": field_errors(exc), "form": _echo(form)}, 422)
+        extra = {"errors": field_errors(exc), "form": _echo(form)}
+        return _team(request, kefu, who, extra, 422)
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
@@ -63,15 +60,15 @@ def account_page(
     request: Request,
     kefu: KefuDep,
     who: AccountManager,
-    account_id: int,
+    account_id: Id,
     saved: Annotated[str | None, Query(max_length=5)] = None,
 ) -> Response:
-    return _edit(request, kefu, account_id, {"saved": bool(saved)})
+    return _edit(request, kefu, who, account_id, {"saved": bool(saved)})
 
 
 @router.post("/team/{account_id}")
 async def update_account(
-    request: Request, kefu: KefuDep, who: AccountManager, account_id: int
+    request: Request, kefu: KefuDep, who: AccountManager, account_id: Id
 ) -> Response:
     form = await request.form()
     try:
@@ -89,26 +86,24 @@ async def update_account(
             uow=kefu.uow(),
             clock=kefu.clock,
         )
-        # A deactivated agent, or one whose stores or shift changed, hands work on now.
-        routing.sweep(kefu.uow(), kefu.clock)
     except DomainError as exc:
-        return _edit(request, kefu, account_id, {"errors": field_errors(exc)}, 422)
+        return _edit(request, kefu, who, account_id, {"errors": field_errors(exc)}, 422)
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
 @router.post("/team/{account_id}/products")
 async def set_products(
-    request: Request, kefu: KefuDep, who: AccountManager, account_id: int
+    request: Request, kefu: KefuDep, who: AccountManager, account_id: Id
 ) -> Response:
     form = await request.form()
-    chosen = [int(str(v)) for v in form.getlist("products") if str(v).isdigit()]
+    chosen = _ids(form.getlist("products"), "products")
     kefu.auth.set_products(who, account_id, chosen, uow=kefu.uow(), clock=kefu.clock)
     return RedirectResponse(f"/team/{account_id}?saved=1#products", status_code=303)
 
 
 @router.post("/team/{account_id}/password")
 async def reset_password(
-    request: Request, kefu: KefuDep, who: AccountManager, account_id: int
+    request: Request, kefu: KefuDep, who: AccountManager, account_id: Id
 ) -> Response:
     form = await request.form()
     try:
@@ -116,18 +111,18 @@ async def reset_password(
             who, account_id, str(form.get("password", "")), uow=kefu.uow(), clock=kefu.clock
         )
     except DomainError as exc:
-        return _edit(request, kefu, account_id, {"errors": field_errors(exc)}, 422)
+        return _edit(request, kefu, who, account_id, {"errors": field_errors(exc)}, 422)
     return RedirectResponse(f"/team/{account_id}?saved=1", status_code=303)
 
 
 @router.get("/shifts")
 def shifts_page(request: Request, kefu: KefuDep, who: RoutingManager) -> Response:
-    return _shifts(request, kefu, {})
+    return _shifts(request, kefu, who, {})
 
 
 @router.post("/shifts/{account_id}")
 async def save_shift(
-    request: Request, kefu: KefuDep, who: RoutingManager, account_id: int
+    request: Request, kefu: KefuDep, who: RoutingManager, account_id: Id
 ) -> Response:
     """A lead changes an agent's hours; work they no longer cover is handed on at once."""
     form = await request.form()
@@ -143,24 +138,9 @@ async def save_shift(
             uow=kefu.uow(),
             clock=kefu.clock,
         )
-        routing.sweep(kefu.uow(), kefu.clock)
-    except DomainError as exc:
-        return _shifts(request, kefu, {"errors": field_errors(exc)}, 422)
+    except RowErrors as exc:
+        return _shifts(request, kefu, who, {"errors": field_errors(exc)}, 422)
     return RedirectResponse("/shifts?saved=1", status_code=303)
-
-
-def _shifts(request: Request, kefu: KefuDep, extra: dict[str, Any], status: int = 200) -> Response:
-    with kefu.uow() as uow:
-        agents = [a for a in uow.auth.accounts() if a.role in routing.TEAMS and a.active]
-    context = {
-        **_common(request, kefu),
-        "nav": "shifts",
-        "agents": agents,
-        "errors": [],
-        "saved": "saved" in request.query_params,
-    }
-    name = "pages/shifts.html"
-    return render(request.app.state.templates, request, name, {**context, **extra}, status)
 
 
 @router.get("/audit")
@@ -168,44 +148,78 @@ def audit_page(
     request: Request,
     kefu: KefuDep,
     who: AuditViewer,
-    account: Annotated[str, Query(max_length=12)] = "",
+    account: Annotated[str, Query(max_length=19)] = "",
     action: Annotated[str, Query(max_length=64)] = "",
     start: Annotated[str, Query(alias="from", max_length=10)] = "",
     end: Annotated[str, Query(alias="to", max_length=10)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """Newest first; filter by person, action and days (UTC). Empty fields mean any."""
-    who_id = int(account) if account.isdigit() else None
+    person = next(iter(_ids([account], "account")), None) if account else None
     first, last = _day(start, "from"), _day(end, "to")
-    since = datetime.combine(first, time.min, UTC) if first else None
-    until = datetime.combine(last, time.min, UTC) + timedelta(days=1) if last else None
-    with kefu.uow() as uow:
-        rows = uow.auth.audit_page(
-            account_id=who_id,
-            action=action or None,
-            since=since,
-            until=until,
-            limit=AUDIT_PAGE + 1,
-            offset=(page - 1) * AUDIT_PAGE,
-        )
-        actions = uow.auth.audit_actions()
-        people = uow.auth.accounts()
+    query = AuditQuery(
+        account_id=person,
+        action=action or None,
+        since=datetime.combine(first, time.min, UTC) if first else None,
+        until=datetime.combine(last, time.min, UTC) + timedelta(days=1) if last else None,
+        page=page,
+    )
+    found = kefu.auth.audit_page(who, query, uow=kefu.uow())
     return render(
         request.app.state.templates,
         request,
         "pages/audit.html",
         {
             "nav": "audit",
-            "rows": rows[:AUDIT_PAGE],
-            "more": len(rows) > AUDIT_PAGE,
+            "rows": found.rows,
+            "more": found.more,
             "page": page,
-            "actions": actions,
-            "people": people,
-            "chosen": {"account": who_id, "action": action, "from": first, "to": last},
+            "actions": found.actions,
+            "people": found.people,
+            "chosen": {"account": person, "action": action, "from": first, "to": last},
             "as_json": lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str),
             "page_query": lambda n: urlencode({**request.query_params, "page": n}),
         },
     )
+
+
+@router.get("/shop")
+def shop_page(request: Request, kefu: KefuDep, who: ShopManager) -> Response:
+    return _shop(request, kefu, who, {})
+
+
+@router.post("/shop/{code}")
+async def shop_update(request: Request, kefu: KefuDep, who: ShopManager, code: str) -> Response:
+    form = await request.form()
+    try:
+        shop.update_store(
+            who,
+            code[:64],
+            name=str(form.get("name", ""))[:300],
+            timezone=str(form.get("timezone", ""))[:100],
+            uow=kefu.uow(),
+            clock=kefu.clock,
+        )
+    except RowErrors as exc:
+        return _shop(request, kefu, who, {"errors": field_errors(exc)}, 422)
+    return RedirectResponse("/shop?saved=1", status_code=303)
+
+
+# --- reading forms ------------------------------------------------------------------------
+
+
+def _ids(values: Iterable[object], name: str) -> list[int]:
+    """Database ids from form values; anything else (a '²', a 5000-digit number) is named,
+    never a 500."""
+    out, bad = [], []
+    for value in map(str, values):
+        if value.isascii() and value.isdecimal() and len(value) < 20 and 1 <= int(value) <= MAX_ID:
+            out.append(int(value))
+        else:
+            bad.append(FieldError(name, "is a list of ids", value=value[:40]))
+    if bad:
+        raise RowErrors(bad)
+    return out
 
 
 def _day(value: str, name: str) -> date | None:
@@ -220,12 +234,10 @@ def _day(value: str, name: str) -> date | None:
 def _account_fields(form: FormData) -> dict[str, Any]:
     """The parts of the account form shared by creating and editing; RowErrors if bad."""
     shift, errors = _shift_fields(form)
-    stores = []
-    for value in form.getlist("stores"):
-        if str(value).isdigit():
-            stores.append(int(str(value)))
-        else:
-            errors.append(FieldError("stores", "is a list of store ids", value=str(value)))
+    try:
+        stores = _ids(form.getlist("stores"), "stores")
+    except RowErrors as exc:
+        errors += exc.errors
     if errors:
         raise RowErrors(errors)
     return {
@@ -233,7 +245,7 @@ def _account_fields(form: FormData) -> dict[str, Any]:
         "role": str(form.get("role", "")),
         "store_ids": frozenset(stores),
         "languages": tuple(str(v) for v in form.getlist("languages") if str(v) in LANGUAGES),
-        "timezone": str(form.get("timezone", "Asia/Shanghai")) or "Asia/Shanghai",
+        "timezone": str(form.get("timezone", "Asia/Shanghai"))[:64] or "Asia/Shanghai",
         "shift": shift,
     }
 
@@ -246,7 +258,7 @@ def _shift_fields(form: FormData) -> tuple[dict[str, Any] | None, list[FieldErro
     for day in range(7):
         start, end = str(form.get(f"start_{day}", "")), str(form.get(f"end_{day}", ""))
         if start or end:
-            shift[str(day)] = [start, end]
+            shift[str(day)] = [start[:10], end[:10]]
     try:
         parse_shift(shift)
     except RowErrors as exc:
@@ -261,91 +273,72 @@ def _echo(form: FormData) -> dict[str, Any]:
         "display_name": form.get("display_name", ""),
         "role": form.get("role", ""),
         "timezone": form.get("timezone", "Asia/Shanghai"),
-        "stores": {int(str(s)) for s in form.getlist("stores") if str(s).isdigit()},
+        "stores": {
+            int(str(s)) for s in form.getlist("stores") if str(s).isascii() and str(s).isdecimal()
+        },
         "languages": set(map(str, form.getlist("languages"))),
     }
 
 
-def _common(request: Request, kefu: KefuDep) -> dict[str, Any]:
+# --- rendering ----------------------------------------------------------------------------
+
+
+def _render(
+    request: Request, kefu: KefuDep, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
     locale = negotiate(request, kefu.settings.default_locale)
-    with kefu.uow() as uow:
-        stores = uow.queries.stores()
-    return {
+    shared = {
         "nav": "team",
-        "stores": stores,
         "roles": ROLES,
         "languages": LANGUAGES,
         "weekdays": [cldr(locale).days["format"]["abbreviated"][d] for d in range(7)],
-    }
-
-
-def _team(request: Request, kefu: KefuDep, extra: dict[str, Any], status: int = 200) -> Response:
-    with kefu.uow() as uow:
-        accounts = uow.auth.accounts()
-    context = {**_common(request, kefu), "accounts": accounts, "form": {}, "errors": []}
-    return render(
-        request.app.state.templates, request, "pages/team.html", {**context, **extra}, status
-    )
-
-
-def _edit(
-    request: Request, kefu: KefuDep, account_id: int, extra: dict[str, Any], status: int = 200
-) -> Response:
-    with kefu.uow() as uow:
-        account = uow.auth.account(account_id)
-        products = uow.auth.products_of(account.store_ids) if account else []
-        names = {a.id: a.display_name for a in uow.auth.accounts()}
-    if account is None:
-        raise NotFound(f"no account {account_id}", id=account_id)
-    context = {
-        **_common(request, kefu),
-        "account": account,
-        "products": products,
-        "names": names,
-        "errors": [],
-        "saved": False,
-    }
-    return render(
-        request.app.state.templates,
-        request,
-        "pages/team_account.html",
-        {**context, **extra},
-        status,
-    )
-
-
-@router.get("/shop")
-def shop_page(request: Request, kefu: KefuDep, who: ShopManager) -> Response:
-    return _shop(request, kefu, {})
-
-
-@router.post("/shop/{code}")
-async def shop_update(request: Request, kefu: KefuDep, who: ShopManager, code: str) -> Response:
-    form = await request.form()
-    store = visible_store(kefu, who, code)
-    try:
-        shop.update_store(
-            who,
-            store,
-            name=str(form.get("name", ""))[:300],
-            timezone=str(form.get("timezone", ""))[:100],
-            uow=kefu.uow(),
-            clock=kefu.clock,
-        )
-    except DomainError as exc:
-        return _shop(request, kefu, {"errors": field_errors(exc)}, 422)
-    return RedirectResponse("/shop?saved=1", status_code=303)
-
-
-def _shop(request: Request, kefu: KefuDep, extra: dict[str, Any], status: int = 200) -> Response:
-    with kefu.uow() as uow:
-        stores = uow.queries.stores()
-    context = {
-        "nav": "shop",
-        "stores": stores,
         "errors": [],
         "saved": "saved" in request.query_params,
     }
-    return render(
-        request.app.state.templates, request, "pages/shop.html", {**context, **extra}, status
-    )
+    return render(request.app.state.templates, request, name, {**shared, **context}, status)
+
+
+def _team(
+    request: Request, kefu: KefuDep, who: AccountManager, extra: dict[str, Any], status: int = 200
+) -> Response:
+    view = kefu.auth.team(who, uow=kefu.uow())
+    context = {
+        "accounts": view.accounts,
+        "with_password": view.with_password,
+        "stores": view.stores,
+        "form": {},
+    }
+    return _render(request, kefu, "pages/team.html", {**context, **extra}, status)
+
+
+def _edit(
+    request: Request,
+    kefu: KefuDep,
+    who: AccountManager,
+    account_id: int,
+    extra: dict[str, Any],
+    status: int = 200,
+) -> Response:
+    view = kefu.auth.agent(who, account_id, uow=kefu.uow())
+    context = {
+        "account": view.account,
+        "products": view.products,
+        "names": view.names,
+        "stores": view.stores,
+    }
+    return _render(request, kefu, "pages/team_account.html", {**context, **extra}, status)
+
+
+def _shifts(
+    request: Request, kefu: KefuDep, who: RoutingManager, extra: dict[str, Any], status: int = 200
+) -> Response:
+    agents = kefu.auth.shift_agents(who, uow=kefu.uow())
+    context = {"nav": "shifts", "agents": agents}
+    return _render(request, kefu, "pages/shifts.html", {**context, **extra}, status)
+
+
+def _shop(
+    request: Request, kefu: KefuDep, who: ShopManager, extra: dict[str, Any], status: int = 200
+) -> Response:
+    context = {"nav": "shop", "stores": shop.shop_stores(who, uow=kefu.uow())}
+    return _render(request, kefu, "pages/shop.html", {**context, **extra}, status)
