@@ -404,3 +404,35 @@ def test_team_account_and_store_handlers_only_translate() -> None:
         source = inspect.getsource(module)
         for needle in ("uow() as", "uow.auth", "uow.queries", "visible_store"):
             assert needle not in source, (module.__name__, needle)
+
+
+# --- migration 0009 -----------------------------------------------------------------------
+
+
+def test_migration_0009_files_older_audit_rows_under_their_store_and_goes_back_down(
+    kefu: Kefu, shop: dict[str, int]
+) -> None:
+    rows = {
+        ("conversation", shop["ebay_conversation"]): shop["ebay"],
+        ("message", shop["ali_message"]): shop["ali"],
+        ("store", shop["ebay"]): shop["ebay"],
+        ("store", 424242): None,  # no such store: filed under none
+        ("account", shop["lina"]): None,
+    }
+    for entity, entity_id in rows:
+        _audit(kefu, shop["owner"], "test", entity, entity_id, "MIGRATION")
+    with kefu.uow() as uow:
+        uow.auth.begin_attempt(at=kefu.clock.now(), username="lina", address="10.0.0.1")
+        uow.commit()
+    kefu.downgrade("0008")
+    with kefu.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT success FROM sign_in_attempts").scalars().all() == [
+            False
+        ]
+    kefu.upgrade()
+    with kefu.session_factory() as session:
+        filed = {
+            (e.entity_type, e.entity_id): e.store_id
+            for e in session.scalars(select(t.AuditEntry).where(t.AuditEntry.action == "test"))
+        }
+    assert filed == rows

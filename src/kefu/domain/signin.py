@@ -3,6 +3,11 @@
 Throttling counts failures in a sliding window per account and per network address. An
 account under attack from many addresses and one address trying many accounts are both
 slowed; the lock ends by itself, so an attacker cannot lock the owner out for good.
+
+An attempt whose password is still being checked counts as a failure: services/auth.py
+records it before checking, so parallel guesses see each other and no more than the
+limit are ever checked. A refused attempt is not counted, so refusals never make a lock
+last longer. The current-password check of a password change counts the same way.
 """
 
 from __future__ import annotations
@@ -63,8 +68,9 @@ class ThrottleRule:
     ) -> timedelta:
         """How long before the next attempt may be checked (zero: go ahead).
 
-        Once a key has `limit` failures in the window, it waits until the oldest of the
-        last `limit` failures leaves the window.
+        Failures are the other attempts of the window that did not succeed, pending ones
+        included. Once a key has `limit` of them, it waits until the oldest of the last
+        `limit` leaves the window.
         """
         longest = timedelta(0)
         for failures, limit in (
