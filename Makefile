@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test test-unit test-integration test-e2e check fmt migrate bench i18n chromium model
+.PHONY: demo test test-unit test-integration test-e2e check fmt migrate bench i18n chromium model fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,6 +38,12 @@ test-integration: $(VENV)/.installed
 
 test-e2e: $(VENV)/.installed chromium
 	$(PY) -m pytest -q tests/e2e
+
+FUZZ_SECONDS  ?= 180
+FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.installed  ## schemathesis over /openapi.json on a small demo shop: no 5xx, answers as documented (FUZZ_SECONDS budget)
+	KEFU_FUZZ=1 KEFU_FUZZ_SECONDS=$(FUZZ_SECONDS) KEFU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 check: $(VENV)/.installed  ## ruff, mypy (strict), import contracts
 	$(VENV)/bin/ruff check .
