@@ -599,11 +599,6 @@ class Auth:
             uow.commit()
         return secret
 
-    def tokens(self, by: Principal, *, uow: UnitOfWork) -> list[TokenRecord]:
-        require(by, Permission.MANAGE_TOKENS)
-        with uow:
-            return uow.auth.tokens(None if by.is_main else by.account_id)
-
     # --- the operator's shell (`kefu team`): whoever runs it acts as the account named --
 
     def operator_token(
