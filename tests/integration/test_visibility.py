@@ -43,14 +43,18 @@ PAGE_SIZE = 3  # small, so that most inboxes have several pages
 
 
 def seen_in_detail(kefu: Kefu, who: Principal, conversation_ids: list[int]) -> set[int]:
-    """The conversations the person may open: the others are 404 for them."""
+    """The conversations the person may open (the repository's check, and the use cases'
+    `access.conversation` agreeing with it); the others are 404 for them."""
     seen = set()
     with kefu.uow() as uow:
         for conversation_id in conversation_ids:
+            visible = uow.auth.conversation_visible(conversation_id, who.account_id, who.store_ids)
             try:
                 access.conversation(uow, who, conversation_id)
             except NotFound:
+                assert not visible, conversation_id
                 continue
+            assert visible, conversation_id
             seen.add(conversation_id)
     return seen
 
