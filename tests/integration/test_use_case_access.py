@@ -16,7 +16,7 @@ from kefu.domain.permissions import Role
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import inbox, replies, views
 from kefu.services.access import Forbidden
-from kefu.services.auth import NewAccount
+from kefu.services.auth import AuditQuery, NewAccount
 from kefu.services.readmodels import InboxFilters
 from kefu.web.app import create_app
 from tests.factories import acting, make_message
@@ -155,3 +155,32 @@ def test_another_stores_conversation_is_not_there_for_every_use_case(
     assert [r.id for r in page.rows] == [shop["ali"]]
     options = views.filter_options(lina, uow=kefu.uow())
     assert [name for _, name in options["stores"]] == ["Sunrise Fashion · AliExpress"]
+
+
+def test_a_leads_audit_log_hides_actions_on_conversations_the_lead_does_not_see(
+    kefu: Kefu, shop: dict[str, int]
+) -> None:
+    """The visibility rule governs the audit log too: a colour mark on a conversation about
+    a product another agent manages is as hidden from the lead as the conversation."""
+    inbox.ingest(
+        [make_message(3, buyer_id="b-9", conversation_id="tent", product_sku="SKU-TENT")],
+        kefu.uow(),
+        kefu.clock,
+    )
+    owner = acting(kefu)
+    with kefu.session_factory() as session:
+        tent_conv = session.scalar(
+            select(t.Conversation.id).where(t.Conversation.platform_conversation_id == "tent")
+        )
+        tent = session.scalar(select(t.Product.id).where(t.Product.sku == "SKU-TENT"))
+    assert tent_conv is not None and tent is not None
+    kefu.auth.set_products(
+        owner, acting(kefu, "wangwei").account_id, [tent], uow=kefu.uow(), clock=kefu.clock
+    )
+    for cid in (shop["ali"], tent_conv):
+        inbox.set_mark(owner, cid, "red", uow=kefu.uow(), clock=kefu.clock)
+    lead = acting(kefu, "lena")
+    page = kefu.auth.audit_page(lead, AuditQuery(action="set_mark"), uow=kefu.uow())
+    assert [(r.entity_type, r.entity_id) for r in page.rows] == [("conversation", shop["ali"])]
+    everything = kefu.auth.audit_page(owner, AuditQuery(action="set_mark"), uow=kefu.uow())
+    assert len(everything.rows) == 2

@@ -680,7 +680,7 @@ def _audit_scope(by: Principal, accounts: Iterable[AccountRecord]) -> AuditScope
     if by.store_ids is None:
         return None
     team = frozenset(a.id for a in accounts if _leads(by, a))
-    return AuditScope(by.store_ids, team, LEAD_ACCOUNT_ACTIONS)
+    return AuditScope(by.store_ids, team, LEAD_ACCOUNT_ACTIONS, by.account_id)
 
 
 def _store_errors(uow: UnitOfWork, store_ids: Iterable[int]) -> list[FieldError]:

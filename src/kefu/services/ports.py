@@ -717,12 +717,14 @@ class AuditRow:
 
 @dataclass(frozen=True)
 class AuditScope:
-    """The audit rows a sub-account may read: those filed under these stores, and these
+    """The audit rows a sub-account may read: those filed under these stores — of a
+    conversation or message only when the viewer sees it (the visibility rule) — and these
     actions about these accounts (services/auth.py decides them; None: every row)."""
 
     store_ids: frozenset[int]
     account_ids: frozenset[int]
     account_actions: frozenset[str]
+    viewer_id: int
 
 
 @dataclass(frozen=True)

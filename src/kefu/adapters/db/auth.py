@@ -447,10 +447,19 @@ def _within(scope: AuditScope | None) -> list[Any]:
     accounts; every row without a scope."""
     if scope is None:
         return []
-    e = t.AuditEntry
+    e, c = t.AuditEntry, t.Conversation
+    seen = select(c.id).where(visible_to(scope.viewer_id, scope.store_ids))
+    seen_messages = select(t.Message.id).where(t.Message.conversation_id.in_(seen))
     return [
         or_(
-            e.store_id.in_(sorted(scope.store_ids)),
+            and_(
+                e.store_id.in_(sorted(scope.store_ids)),
+                or_(
+                    e.entity_type.not_in(("conversation", "message")),
+                    and_(e.entity_type == "conversation", e.entity_id.in_(seen)),
+                    and_(e.entity_type == "message", e.entity_id.in_(seen_messages)),
+                ),
+            ),
             and_(
                 e.entity_type == "account",
                 e.entity_id.in_(sorted(scope.account_ids)),
