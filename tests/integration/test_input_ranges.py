@@ -64,3 +64,14 @@ def test_a_message_from_year_1_is_a_row_error_naming_sent_at(client: TestClient)
     assert [(e["row"], e["field"], e["reason"]) for e in report["errors"]] == [
         (1, "sent_at", "is before 2000-01-01")
     ]
+
+
+@pytest.mark.parametrize("dates", [("0002-01-01", "0003-01-01"), ("9999-12-30", "9999-12-31")])
+def test_report_days_far_from_now_are_422_not_a_date_overflow(
+    client: TestClient, dates: tuple[str, str]
+) -> None:
+    params = {"from": dates[0], "to": dates[1]}
+    assert client.get("/api/v1/reports/kpi", params=params).status_code == 422
+    page = client.get("/reports", params=params)
+    assert page.status_code == 422
+    assert "2000-01-01" in page.text

@@ -17,6 +17,8 @@ from kefu.bootstrap import bootstrap
 from kefu.config import Settings
 from kefu.domain.kpis import Kpis
 from kefu.services.reports import (
+    FIRST_DAY,
+    LAST_DAY,
     Breakdowns,
     breakdown_rows,
     breakdown_values,
@@ -57,6 +59,9 @@ def kpi(
     """Buyers served and answered, messages, 24h rate, conversion, guided GMV, response times."""
     if end < start:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
+    for day, hint in ((start, "--from"), (end, "--to")):
+        if not FIRST_DAY <= day.date() <= LAST_DAY:  # the period before must stay a date
+            raise typer.BadParameter(f"a day from {FIRST_DAY} to {LAST_DAY}", param_hint=hint)
     settings = Settings(database_url=database_url) if database_url else Settings()
     if by is not None:
         with bootstrap(settings) as kefu:

@@ -9,6 +9,11 @@ from datetime import date, datetime, timedelta
 from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
 from kefu.services.ports import UnitOfWork
 
+# Days a report may cover: no message is older than 2000 (domain/messages.EARLIEST), and
+# the period before and the day after must stay within Python's dates (year 1 to 9999).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
 
 @dataclass(frozen=True)
 class KpiReport:

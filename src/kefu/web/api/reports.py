@@ -11,7 +11,13 @@ from pydantic import BaseModel, Field, model_validator
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
 from kefu.services.access import Principal
-from kefu.services.reports import KpiDashboard, breakdown_values, kpi_dashboard
+from kefu.services.reports import (
+    FIRST_DAY,
+    LAST_DAY,
+    KpiDashboard,
+    breakdown_values,
+    kpi_dashboard,
+)
 from kefu.web.deps import KefuDep
 from kefu.web.security import ReportViewer, visible_store
 
@@ -20,8 +26,10 @@ MAX_DAYS = 366
 
 
 class KpiQuery(BaseModel):
-    start: date = Field(alias="from", description="first store-local day")
-    end: date = Field(alias="to", description="last store-local day")
+    start: date = Field(
+        alias="from", ge=FIRST_DAY, le=LAST_DAY, description="first store-local day"
+    )
+    end: date = Field(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="last store-local day")
     store: str | None = Field(None, description="store code")
     agent: str | None = Field(None, description="username: the conversations assigned to them")
     final: bool = Field(False, description="final data only (T+3)")

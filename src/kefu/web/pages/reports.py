@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from kefu.domain.kpis import Kpis
 from kefu.services.access import Principal
+from kefu.services.reports import FIRST_DAY, LAST_DAY
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate, translations
@@ -28,6 +29,11 @@ PLATFORM_NAMES = LABELS["platform"]
 NOT_A_DATE = {
     "en": "{field}: not a date (YYYY-MM-DD): {value}",
     "zh_CN": "{field}：不是有效的日期（格式为 YYYY-MM-DD）：{value}",
+}
+RANGE_ERRORS = ("greater_than_equal", "less_than_equal")
+NOT_IN_RANGE = {
+    "en": "{field}: a day from {first} to {last}: {value}",
+    "zh_CN": "{field}：日期须在 {first} 至 {last} 之间：{value}",
 }
 
 
@@ -158,9 +164,14 @@ def _bad_dates(request: Request, kefu: KefuDep, exc: ValidationError) -> Respons
     locale = negotiate(request, kefu.settings.default_locale)
     gettext = translations(locale).gettext
     labels = {"from": gettext("From"), "to": gettext("To")}
-    wording = NOT_A_DATE["zh_CN" if locale == "zh_CN" else "en"]
+    lang = "zh_CN" if locale == "zh_CN" else "en"
     message = "; ".join(
-        wording.format(field=labels.get(str(e["loc"][0]), str(e["loc"][0])), value=e["input"])
+        (NOT_IN_RANGE if e["type"] in RANGE_ERRORS else NOT_A_DATE)[lang].format(
+            field=labels.get(str(e["loc"][0]), str(e["loc"][0])),
+            value=e["input"],
+            first=FIRST_DAY,
+            last=LAST_DAY,
+        )
         for e in exc.errors()
     )
     context = {"message": message, "status": 422}
