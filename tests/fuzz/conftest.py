@@ -11,5 +11,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TALLY["requests"]:
         terminalreporter.write_line(
             f"fuzz: {TALLY['requests']} requests, {TALLY['server_errors']} server errors, "
-            f"{TALLY['operations']} operations in {TALLY['seconds']:.0f} s"
+            f"{TALLY['operations']} operations in {TALLY['seconds']:.0f} s "
+            f"({TALLY['unchecked_schemas']} with answers unchecked: prefixItems)"
         )
