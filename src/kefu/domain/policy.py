@@ -10,8 +10,9 @@ the exact span so the UI can mark the place in the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from kefu.domain.templates import unfilled_markers
@@ -88,6 +89,19 @@ class Rule(StrEnum):
     LANGUAGE = "language_mismatch"
 
 
+class MessageKind(StrEnum):
+    """What an outgoing text is, for the rules that depend on it."""
+
+    REPLY = "reply"  # an answer to the buyer's unanswered message
+    PROACTIVE = "proactive"  # the shop writes first, or again before the buyer answered
+    AUTOMATIC = "automatic"  # welcome, keyword and busy replies
+
+
+# Spans of phone numbers in a text, given the regions whose national formats to read
+# (an adapter backed by a phone-number library; the domain stays free of it).
+PhoneFinder = Callable[[str, Sequence[str]], list[tuple[int, int]]]
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
@@ -95,7 +109,8 @@ class Finding:
     start: int
     end: int
     excerpt: str
-    message: str
+    message: str  # a fixed English sentence: the UI translates it into the agent's language
+    fix: str | None = None  # what to put in place of the span ("" removes it); None: no fix
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,12 @@ class PolicyContext:
     # carrier tracking links (Amazon allows links needed to complete the order).
     known_tokens: Collection[str] = ()
     max_links: int = MAX_LINKS
+    kind: MessageKind = MessageKind.REPLY
+    now: datetime | None = None
+    order_placed_at: datetime | None = None  # the conversation's order, for time windows
+    review_requests_on_order: int = 0  # review requests already sent about this order
+    regions: tuple[str, ...] = ()  # ISO countries of the buyer and the store, for phones
+    phones: PhoneFinder | None = None
 
 
 @dataclass(frozen=True)
