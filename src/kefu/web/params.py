@@ -12,5 +12,8 @@ MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a database id (1 to 2^63 - 1)")]
 
-# The same range for ids and integer filters inside query and body models (web/schemas.py).
-IdValue = Annotated[int, Field(ge=1, le=MAX_ID, description="a database id (1 to 2^63 - 1)")]
+# Ids and integer filters inside query and body models (web/schemas.py). The id columns
+# are INTEGER (adapters/db/tables.py: Mapped[int]), 32-bit on PostgreSQL, where anything
+# above 2^31 - 1 fails in the driver ("integer out of range", a 500) as 2^63 does on SQLite.
+MAX_DB_INT = 2**31 - 1
+IdValue = Annotated[int, Field(ge=1, le=MAX_DB_INT, description="a database id (1 to 2^31 - 1)")]
