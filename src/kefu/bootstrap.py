@@ -40,6 +40,7 @@ from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
 from kefu.services.outbox import deliver_due
+from kefu.services.outgoing import Gate
 from kefu.services.ports import ChannelGateway, Clock, DeliveryReport, JobParam
 from kefu.services.replies import Replies
 from kefu.services.translation import TranslationService
@@ -92,11 +93,14 @@ class Kefu:
         upgrade_database(self.engine, revision)
 
     @cached_property
+    def gate(self) -> Gate:
+        """The one check every outgoing text passes (services/outgoing.py)."""
+        return Gate(OutgoingLanguageDetector())
+
+    @cached_property
     def replies(self) -> Replies:
-        """Templates, formatting and the policy check, loaded once per process."""
-        return Replies(
-            packaged_catalogue(), BabelFormatter(), OutgoingLanguageDetector(), public_holidays
-        )
+        """Templates, formatting and the gate, loaded once per process."""
+        return Replies(packaged_catalogue(), BabelFormatter(), self.gate, public_holidays)
 
     @cached_property
     def auth(self) -> Auth:
@@ -105,7 +109,7 @@ class Kefu:
 
     @cached_property
     def auto_replier(self) -> AutoReplier:
-        return AutoReplier(packaged_catalogue(), BabelFormatter(), public_holidays)
+        return AutoReplier(packaged_catalogue(), BabelFormatter(), public_holidays, self.gate)
 
     @cached_property
     def channel(self) -> ChannelGateway:

@@ -117,6 +117,7 @@ def reply_many(kefu: Kefu, conversations: Sequence[int], per_conversation: int) 
                 request_id=f"r-{conv_id}-{n}",
                 uow=kefu.uow(),
                 clock=kefu.clock,
+                gate=kefu.gate,
             )
 
 

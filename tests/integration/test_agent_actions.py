@@ -9,6 +9,7 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
 from kefu.services import inbox
+from kefu.services.outgoing import PolicyBlocked
 from tests.factories import acting, make_message
 
 
@@ -27,10 +28,22 @@ def audit(kefu: Kefu) -> list[tuple[str, object, object]]:
 
 def test_reply_is_stored_once_per_request_id(kefu: Kefu, conv_id: int) -> None:
     assert inbox.reply(
-        acting(kefu, 1), conv_id, "Hola Ana", request_id="r1", uow=kefu.uow(), clock=kefu.clock
+        acting(kefu, 1),
+        conv_id,
+        "Hola Ana",
+        request_id="r1",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
     )
     assert not inbox.reply(
-        acting(kefu, 1), conv_id, "Hola Ana", request_id="r1", uow=kefu.uow(), clock=kefu.clock
+        acting(kefu, 1),
+        conv_id,
+        "Hola Ana",
+        request_id="r1",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
     )
     with kefu.uow() as uow:
         detail = uow.queries.conversation_detail(conv_id, kefu.clock.now())
@@ -39,11 +52,19 @@ def test_reply_is_stored_once_per_request_id(kefu: Kefu, conv_id: int) -> None:
     assert detail.status == "waiting" and not detail.unread and detail.waiting_since is None
 
 
-def test_empty_reply_is_refused(kefu: Kefu, conv_id: int) -> None:
-    with pytest.raises(InvalidInput, match="empty"):
-        inbox.reply(
-            acting(kefu, 1), conv_id, "   ", request_id="r2", uow=kefu.uow(), clock=kefu.clock
-        )
+def test_empty_reply_is_refused_even_with_a_reason(kefu: Kefu, conv_id: int) -> None:
+    for reason in (None, "the buyer asked for a blank line"):
+        with pytest.raises(PolicyBlocked, match="empty"):
+            inbox.reply(
+                acting(kefu, 1),
+                conv_id,
+                "   ",
+                request_id="r2",
+                uow=kefu.uow(),
+                clock=kefu.clock,
+                gate=kefu.gate,
+                override_reason=reason,
+            )
 
 
 def test_mark_assign_close_reopen_are_audited(kefu: Kefu, conv_id: int) -> None:
@@ -69,7 +90,13 @@ def test_closed_conversation_needs_reopening_before_a_reply(kefu: Kefu, conv_id:
     inbox.close(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)
     with pytest.raises(InvalidTransition):
         inbox.reply(
-            acting(kefu, 1), conv_id, "hi", request_id="r3", uow=kefu.uow(), clock=kefu.clock
+            acting(kefu, 1),
+            conv_id,
+            "hi",
+            request_id="r3",
+            uow=kefu.uow(),
+            clock=kefu.clock,
+            gate=kefu.gate,
         )
     with pytest.raises(InvalidTransition):
         inbox.close(acting(kefu, 1), conv_id, uow=kefu.uow(), clock=kefu.clock)

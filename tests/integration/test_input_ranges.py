@@ -83,3 +83,12 @@ def test_report_days_far_from_now_are_422_not_a_date_overflow(
     page = client.get("/reports", params=params)
     assert page.status_code == 422
     assert "2000-01-01" in page.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/conversations/{}", "/conversations/{}"])
+@pytest.mark.parametrize("value", [2**31, 2**63])
+def test_a_path_id_past_the_columns_range_is_422_on_both_databases(
+    client: TestClient, path: str, value: int
+) -> None:
+    assert client.get(path.format(value)).status_code == 422
+    assert client.get(path.format(2**31 - 1)).status_code == 404

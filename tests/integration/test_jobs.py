@@ -86,7 +86,13 @@ def test_a_committed_reply_asks_for_its_delivery(kefu: Kefu) -> None:
 
     def reply() -> bool:
         return inbox.reply(
-            acting(kefu, 1), conv_id, "Hola", request_id="r-1", uow=kefu.uow(), clock=kefu.clock
+            acting(kefu, 1),
+            conv_id,
+            "Hola",
+            request_id="r-1",
+            uow=kefu.uow(),
+            clock=kefu.clock,
+            gate=kefu.gate,
         )
 
     assert reply()
@@ -99,7 +105,9 @@ def test_automatic_replies_ask_for_their_delivery(kefu: Kefu) -> None:
     with kefu.uow() as uow:
         store_id = uow.inbox.stores_by_code(["ali-global"])["ali-global"].id
     settings = AutoReplySettings(welcome_enabled=True)
-    save_auto_replies(acting(kefu, 1), store_id, settings, uow=kefu.uow(), clock=kefu.clock)
+    save_auto_replies(
+        acting(kefu, 1), store_id, settings, gate=kefu.gate, uow=kefu.uow(), clock=kefu.clock
+    )
     live = [make_message(0, message_id="live-1", sent_at=NOW.isoformat())]
     report = inbox.ingest(live, kefu.uow(), kefu.clock, auto_replier=kefu.auto_replier)
     assert report.accepted == 1
@@ -112,6 +120,7 @@ def test_a_transaction_rolled_back_asks_for_nothing(kefu: Kefu) -> None:
     with kefu.uow() as uow:
         conv = uow.inbox.get_conversation(conv_id)
         assert conv is not None
+        facts = uow.outgoing.gate_facts([conv_id])[conv_id]
         message = NewMessage(
             conversation_id=conv_id,
             store_id=conv.store_id,
@@ -123,6 +132,7 @@ def test_a_transaction_rolled_back_asks_for_nothing(kefu: Kefu) -> None:
             language="es",
             attachments=(),
             delivery_status="pending",
+            clearance=kefu.gate.clear(facts, "never sent", now=NOW),
         )
         uow.inbox.add_messages([message])
         uow.rollback()

@@ -145,6 +145,7 @@ def reply(kefu: Kefu, conversation_id: int, at: datetime) -> None:
         request_id=f"r-{conversation_id}-{at.timestamp()}",
         uow=kefu.uow(),
         clock=FixedClock(at),
+        gate=kefu.gate,
     )
 
 

@@ -22,8 +22,9 @@ from kefu.domain.errors import InvalidInput, RowErrors
 from kefu.domain.intents import INTENTS
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import inbox, outbox
+from kefu.services.outgoing import PolicyBlocked
 from kefu.services.ports import DeliveryReport
-from kefu.services.replies import PolicyBlocked, save_auto_replies
+from kefu.services.replies import save_auto_replies
 from tests.factories import acting, make_message
 from tests.fakes import FixedClock
 
@@ -213,6 +214,7 @@ def test_an_invalid_keyword_set_is_refused_and_nothing_is_stored(kefu: Kefu) -> 
             acting(kefu, 1),
             shop,
             AutoReplySettings(welcome_enabled=True, keywords=KEYWORDS[:2]),
+            gate=kefu.gate,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
@@ -257,6 +259,7 @@ def reply_id(kefu: Kefu) -> int:
         request_id="out-1",
         uow=kefu.uow(),
         clock=kefu.clock,
+        gate=kefu.gate,
     )
     return shop_messages(kefu)[0].id
 
@@ -355,6 +358,7 @@ def enable_auto_replies(kefu: Kefu) -> None:
         acting(kefu, 1),
         store_id(kefu),
         AutoReplySettings(welcome_enabled=True, keywords=KEYWORDS),
+        gate=kefu.gate,
         uow=kefu.uow(),
         clock=kefu.clock,
     )

@@ -98,7 +98,9 @@ def test_every_inbox_use_case_refuses_a_role_without_the_permission(
         lambda: inbox.close(analyst, cid, uow=kefu.uow(), clock=kefu.clock),
         lambda: inbox.reopen(analyst, cid, uow=kefu.uow(), clock=kefu.clock),
         lambda: inbox.mark_read(analyst, cid, uow=kefu.uow(), clock=kefu.clock),
-        lambda: inbox.reply(analyst, cid, "Hi", request_id="r", uow=kefu.uow(), clock=kefu.clock),
+        lambda: inbox.reply(
+            analyst, cid, "Hi", request_id="r", uow=kefu.uow(), clock=kefu.clock, gate=kefu.gate
+        ),
         lambda: inbox.correct_intent(analyst, 1, "complaint", uow=kefu.uow(), clock=kefu.clock),
         lambda: views.inbox_page(analyst, InboxFilters(), uow=kefu.uow()),
         lambda: views.conversation(analyst, cid, uow=kefu.uow(), clock=kefu.clock),
@@ -121,7 +123,15 @@ def test_a_token_holds_no_more_than_its_scopes_inside_the_use_case(
     reader = replace(acting(kefu), scopes=frozenset({"view_inbox"}))
     assert views.conversation(reader, shop["ali"], uow=kefu.uow(), clock=kefu.clock)
     with pytest.raises(Forbidden):
-        inbox.reply(reader, shop["ali"], "Hi", request_id="r", uow=kefu.uow(), clock=kefu.clock)
+        inbox.reply(
+            reader,
+            shop["ali"],
+            "Hi",
+            request_id="r",
+            uow=kefu.uow(),
+            clock=kefu.clock,
+            gate=kefu.gate,
+        )
 
 
 def test_another_stores_conversation_is_not_there_for_every_use_case(
@@ -137,7 +147,9 @@ def test_another_stores_conversation_is_not_there_for_every_use_case(
         lambda: inbox.set_mark(lina, cid, "red", uow=kefu.uow(), clock=kefu.clock),
         lambda: inbox.close(lina, cid, uow=kefu.uow(), clock=kefu.clock),
         lambda: inbox.mark_read(lina, cid, uow=kefu.uow(), clock=kefu.clock),
-        lambda: inbox.reply(lina, cid, "Hi", request_id="r", uow=kefu.uow(), clock=kefu.clock),
+        lambda: inbox.reply(
+            lina, cid, "Hi", request_id="r", uow=kefu.uow(), clock=kefu.clock, gate=kefu.gate
+        ),
         lambda: inbox.correct_intent(
             lina, message_id, "complaint", uow=kefu.uow(), clock=kefu.clock
         ),

@@ -336,7 +336,9 @@ def _configure_replies(kefu: Kefu, stores: list[tuple[str, str, str]]) -> None:
         auto = AutoReplySettings(
             welcome_enabled=True, busy_enabled=True, busy_queue_size=400, keywords=DEMO_KEYWORDS
         )
-        replies.save_auto_replies(owner, store_id, auto, uow=kefu.uow(), clock=kefu.clock)
+        replies.save_auto_replies(
+            owner, store_id, auto, gate=kefu.gate, uow=kefu.uow(), clock=kefu.clock
+        )
         translation.save_termbase(
             owner,
             store_id,

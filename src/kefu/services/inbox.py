@@ -15,11 +15,13 @@ from kefu.domain.errors import FieldError, InvalidInput, InvalidTransition, NotF
 from kefu.domain.intents import INTENTS
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
 from kefu.domain.permissions import Permission, allowed
+from kefu.domain.policy import Severity
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction
 from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
+from kefu.services.outgoing import Gate
 from kefu.services.ports import (
     BuyerKey,
     Classifier,
@@ -376,26 +378,25 @@ def reply(
     request_id: str,
     uow: UnitOfWork,
     clock: Clock,
+    gate: Gate,
     template_key: str | None = None,
-    policy_override: dict[str, Any] | None = None,
+    override_reason: str | None = None,
     agent_words: tuple[str, str] | None = None,
 ) -> bool:
     """Store an agent's reply in the outbox; the same request id never stores it twice.
 
+    The gate checks the text in this transaction, as it is written; a blocked text goes
+    only with a reason from a person allowed to send past the check, and that is logged.
     `agent_words` (language, text) is what the agent wrote when the reply was translated
     for the buyer: stored beside the message, which holds the text the buyer gets.
 
     Returns False when the request id was already used (the earlier reply stands).
-    Callers run the policy check first (services.replies); an override is logged here and
-    needs the permission to send past the check.
     """
     access.require(who, Permission.REPLY)
-    if policy_override is not None:
+    if override_reason:
         access.require(who, Permission.OVERRIDE_POLICY)
     account_id = who.account_id
-    body = text.strip()
-    if not body:
-        raise InvalidInput("the reply is empty", field="text")
+    body = text.strip()  # an empty one is the gate's to refuse, with its finding shown
     if len(body.encode("utf-8")) > MAX_TEXT_BYTES:
         raise InvalidInput("the reply is longer than 64 KiB", field="text")
     if not request_id or len(request_id) > 100:
@@ -409,6 +410,8 @@ def reply(
             return False
         if conv.status.value == "closed":
             raise InvalidTransition("reopen the conversation before replying")
+        facts = uow.outgoing.gate_facts([conversation_id])[conversation_id]
+        cleared = gate.clear(facts, body, now=now, override_reason=override_reason)
         conv.shop_replied(now, automatic=False)
         conv.add_message(now, body)
         uow.inbox.save_conversations([conv])
@@ -427,6 +430,7 @@ def reply(
                     author_account_id=account_id,
                     delivery_status="pending",
                     template_key=template_key,
+                    clearance=cleared,
                 )
             ]
         )
@@ -443,7 +447,8 @@ def reply(
             before=None,
             after={"request_id": request_id, "template": template_key},
         )
-        if policy_override is not None:
+        if cleared.override_reason is not None:
+            blocked = {f.rule.value for f in cleared.findings if f.severity is Severity.BLOCK}
             uow.inbox.audit(
                 at=now,
                 account_id=account_id,
@@ -451,7 +456,11 @@ def reply(
                 entity_type="conversation",
                 entity_id=conversation_id,
                 before=None,
-                after={"request_id": request_id, **policy_override},
+                after={
+                    "request_id": request_id,
+                    "reason": cleared.override_reason,
+                    "rules": sorted(blocked),
+                },
             )
         uow.commit()
     return True

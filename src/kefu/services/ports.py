@@ -13,6 +13,7 @@ from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
 from kefu.domain.kpis import ClosedRow, Kpis
+from kefu.domain.policy import Finding
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import TermBase
 from kefu.domain.triage import Triage
@@ -102,6 +103,39 @@ class NewMessage:
     triage_version: str | None = None
     auto_kind: str | None = None
     template_key: str | None = None
+    # A message for the outbox (delivery_status "pending") must carry the gate's clearance
+    # of exactly its text (services/outgoing.py); the repository refuses one without.
+    clearance: Clearance | None = None
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """The gate's word that a text may leave the shop, with what it found (warnings, and
+    the blocking findings a lead sent past with a reason). Only services/outgoing.py makes
+    one; a test holds every other module to that."""
+
+    text: str
+    findings: tuple[Finding, ...] = ()
+    override_reason: str | None = None
+
+
+class Uncleared(RuntimeError):
+    """A message was about to enter the outbox without passing the gate: a bug, never an
+    input error, so it is not a DomainError."""
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What the gate needs to know of a conversation (or of a store, for settings) to
+    check a text meant for its buyer."""
+
+    platform: str
+    buyer_language: str | None = None
+    regions: tuple[str, ...] = ()  # the buyer's and the store's countries, for phones
+    known_tokens: tuple[str, ...] = ()  # the order's own numbers and tracking links
+    order_placed_at: datetime | None = None
+    review_requests_on_order: int = 0
+    buyer_waiting: bool = False  # an unanswered buyer message: a reply, else proactive
 
 
 @dataclass(frozen=True)
@@ -882,8 +916,17 @@ class AuthRepository(Protocol):
     def set_assignee(self, conversation_id: int, account_id: int | None) -> None: ...
 
 
+class OutgoingRepository(Protocol):
+    def gate_facts(self, conversation_ids: Iterable[int]) -> dict[int, GateFacts]:
+        """The gate's facts of each existing conversation, read in a few queries."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
+
+    @property
+    def outgoing(self) -> OutgoingRepository: ...
 
     @property
     def auth(self) -> AuthRepository: ...

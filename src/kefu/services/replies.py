@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kefu.domain.autoreply import AutoReplySettings, validated
-from kefu.domain.errors import DomainError, InvalidInput, NotFound
+from kefu.domain.autoreply import AutoReplySettings, ContentKind, validated
+from kefu.domain.errors import FieldError, InvalidInput, NotFound, RowErrors
 from kefu.domain.permissions import Permission
-from kefu.domain.policy import PolicyContext, PolicyResult, Severity, check
+from kefu.domain.policy import Finding, MessageKind, PolicyResult, Severity
 from kefu.domain.shopfacts import ShopFacts
-from kefu.domain.suggestions import MAX_SUGGESTIONS, rank
+from kefu.domain.suggestions import MAX_SUGGESTIONS
 from kefu.domain.templates import (
     MissingValues,
     TemplateCatalogue,
@@ -21,21 +21,22 @@ from kefu.domain.templates import (
     render,
 )
 from kefu.domain.termbase import WordsDisagree, values_disagree
-from kefu.domain.types import Marketplace
 from kefu.services import access, inbox
 from kefu.services.access import Principal
-from kefu.services.ports import Clock, LanguageDetector, UnitOfWork
+from kefu.services.outgoing import Gate, store_facts
+from kefu.services.ports import Clock, UnitOfWork
 from kefu.services.readmodels import ConversationDetail
 from kefu.services.template_values import (
+    Choice,
+    Withheld,
+    choose,
     context_for,
     example_values,
-    known_tokens,
     main_product,
 )
 
 SIMILAR_PRODUCTS = 3
 UowFactory = Callable[[], UnitOfWork]
-MIN_OVERRIDE_REASON = 10
 
 
 @dataclass(frozen=True)
@@ -58,17 +59,7 @@ class Preview:
     fell_back: bool
     examples: tuple[str, ...]  # variables filled from the example order, not the store
     problem: str | None = None
-
-
-class PolicyBlocked(DomainError):
-    """The text breaks a platform rule; `result` holds each finding with its place."""
-
-    code = "policy_blocked"
-
-    def __init__(self, result: PolicyResult) -> None:
-        first = next(f for f in result.findings if f.severity is Severity.BLOCK)
-        super().__init__(f"not sent: {first.message} ({first.excerpt!r})", rule=first.rule.value)
-        self.result = result
+    findings: tuple[Finding, ...] = ()  # what the store's platform forbids in it
 
 
 @dataclass
@@ -77,7 +68,7 @@ class Replies:
 
     catalogue: TemplateCatalogue
     formatter: ValueFormatter
-    detector: LanguageDetector
+    gate: Gate
     holidays: Callable[[str | None, int], frozenset[date]]
 
     # --- reading ---------------------------------------------------------------------
@@ -95,7 +86,51 @@ class Replies:
         agent_language: str = "zh",
         limit: int = MAX_SUGGESTIONS,
     ) -> list[Suggestion]:
-        """Up to three filled templates for the buyer's question, best first."""
+        """Up to three filled templates for the buyer's question, best first. Only
+        templates whose every statement is true now are offered (SPEC §4; `withheld`
+        lists the others with why)."""
+        choice = self._choose(who, conversation_id, uow, clock, agent_language, limit, False)
+        return [
+            Suggestion(
+                key=offer.template.key,
+                title=offer.template.title(agent_language),
+                text=offer.shown.text,
+                language=offer.shown.language,
+                fell_back=offer.shown.fell_back,
+                gloss=offer.gloss.text,
+                gloss_language=offer.gloss.language,
+            )
+            for offer in choice.offered
+        ]
+
+    def withheld(
+        self,
+        who: Principal,
+        conversation_id: int,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        agent_language: str = "zh",
+    ) -> list[Withheld]:
+        """The templates that fit the buyer's question but are not offered, each with the
+        reason (a promised day past, another carrier, an order already shipped…): for the
+        leads who look after the templates."""
+        access.require(who, Permission.MANAGE_TEMPLATES)
+        choice = self._choose(
+            who, conversation_id, uow, clock, agent_language, MAX_SUGGESTIONS, True
+        )
+        return choice.withheld
+
+    def _choose(
+        self,
+        who: Principal,
+        conversation_id: int,
+        uow: UnitOfWork,
+        clock: Clock,
+        agent_language: str,
+        limit: int,
+        with_withheld: bool,
+    ) -> Choice:
         access.require(who, Permission.VIEW_INBOX)
         now = clock.now()
         with uow:
@@ -110,31 +145,17 @@ class Replies:
                 if product is not None and product.stock <= 0
                 else []
             )
-        ctx = context_for(detail, facts, now, similar)
-        language = detail.buyer.language or detail.language
-        out: list[Suggestion] = []
-        for candidate in rank(
-            catalogue, intent=detail.intent, situation=ctx.situation, stage=detail.stage
-        ):
-            try:
-                shown = render(candidate.template, language, ctx.values, self.formatter)
-                gloss = render(candidate.template, agent_language, ctx.values, self.formatter)
-            except (MissingValues, InvalidInput):
-                continue  # the data lacks a value this template needs
-            out.append(
-                Suggestion(
-                    key=candidate.template.key,
-                    title=candidate.template.title(agent_language),
-                    text=shown.text,
-                    language=shown.language,
-                    fell_back=shown.fell_back,
-                    gloss=gloss.text,
-                    gloss_language=gloss.language,
-                )
-            )
-            if len(out) == limit:
-                break
-        return out
+        return choose(
+            catalogue,
+            context_for(detail, facts, now, similar),
+            intent=detail.intent,
+            stage=detail.stage,
+            language=detail.buyer.language or detail.language,
+            agent_language=agent_language,
+            formatter=self.formatter,
+            limit=limit,
+            with_withheld=with_withheld,
+        )
 
     def check_text(
         self, who: Principal, conversation_id: int, text: str, *, uow: UnitOfWork, clock: Clock
@@ -142,17 +163,9 @@ class Replies:
         """The platform's rules on a text meant for this conversation's buyer."""
         access.require(who, Permission.VIEW_INBOX)
         with uow:
-            detail = _detail(uow, who, conversation_id, clock.now())
-        return self._check(detail, text)
-
-    def _check(self, detail: ConversationDetail, text: str) -> PolicyResult:
-        ctx = PolicyContext(
-            platform=Marketplace(detail.platform),
-            buyer_language=detail.buyer.language or detail.language,
-            detected_language=self.detector.detect(text) if text.strip() else None,
-            known_tokens=known_tokens(detail),
-        )
-        return check(text, ctx)
+            access.conversation(uow, who, conversation_id)
+            facts = uow.outgoing.gate_facts([conversation_id])[conversation_id]
+        return self.gate.check(facts, text, now=clock.now())
 
     def preview(
         self,
@@ -181,11 +194,15 @@ class Replies:
             shown = render(template, language, values, self.formatter)
         except (TemplateError, MissingValues, InvalidInput) as exc:
             return Preview(None, language, False, (), exc.message)
+        kind = MessageKind.AUTOMATIC if template.automatic else MessageKind.REPLY
+        result = self.gate.check(store_facts(store), shown.text, now=now, kind=kind)
+        blocking = [f for f in result.findings if f.severity is Severity.BLOCK]
         return Preview(
             shown.text,
             shown.language,
             shown.fell_back,
             tuple(sorted(n for n in template.variables if n in invented)),
+            findings=tuple(blocking),
         )
 
     # --- sending ---------------------------------------------------------------------
@@ -214,8 +231,6 @@ class Replies:
         Returns False when this request id was already used (nothing stored twice).
         """
         access.require(who, Permission.REPLY)
-        if override_reason:
-            access.require(who, Permission.OVERRIDE_POLICY)
         if agent_words is not None:
             differ = values_disagree(agent_words[1], text, template_text)
             if differ:
@@ -224,20 +239,6 @@ class Replies:
                     f"({', '.join(differ)}): translate again, or correct one of them",
                     values=differ,
                 )
-        with uow_factory() as uow:
-            detail = _detail(uow, who, conversation_id, clock.now())
-        result = self._check(detail, text.strip())
-        override = None
-        if result.blocked:
-            reason = (override_reason or "").strip()
-            if len(reason) < MIN_OVERRIDE_REASON:
-                raise PolicyBlocked(result)
-            override = {
-                "reason": reason,
-                "rules": sorted(
-                    {f.rule.value for f in result.findings if f.severity is Severity.BLOCK}
-                ),
-            }
         return inbox.reply(
             who,
             conversation_id,
@@ -245,8 +246,9 @@ class Replies:
             request_id=request_id,
             uow=uow_factory(),
             clock=clock,
+            gate=self.gate,
             template_key=template_key if template_key in self.catalogue else None,
-            policy_override=override,
+            override_reason=override_reason,
             agent_words=agent_words,
         )
 
@@ -272,6 +274,11 @@ class Replies:
                 base.with_text(language, cleaned)
             except TemplateError as exc:
                 raise InvalidInput(exc.message, field="text") from exc
+            shown = self.preview(who, store_id, key, language, cleaned, uow=uow, clock=clock)
+            if shown.findings:
+                raise RowErrors(
+                    [FieldError("text", f.message, value=f.excerpt) for f in shown.findings]
+                )
         now = clock.now()
         with uow:
             access.store_by_id(uow, who, store_id)
@@ -315,15 +322,28 @@ def save_auto_replies(
     store_id: int,
     settings: AutoReplySettings,
     *,
+    gate: Gate,
     uow: UnitOfWork,
     clock: Clock,
 ) -> None:
-    """Validate the whole set first: a set that breaks SPEC §6 is refused, nothing saved."""
+    """Validate the whole set first: a set that breaks SPEC §6, or a text the store's
+    platform forbids (the gate, as for every automatic reply), is refused, nothing saved."""
     access.require(who, Permission.MANAGE_TEMPLATES)
     validated(settings)
     now = clock.now()
     with uow:
-        access.store_by_id(uow, who, store_id)
+        store = access.store_by_id(uow, who, store_id)
+        problems = [
+            FieldError("content", f.message, row=row, value=f.excerpt)
+            for row, keyword in enumerate(settings.keywords, start=1)
+            if keyword.kind is ContentKind.TEXT
+            for f in gate.check(
+                store_facts(store), keyword.content, now=now, kind=MessageKind.AUTOMATIC
+            ).findings
+            if f.severity is Severity.BLOCK
+        ]
+        if problems:
+            raise RowErrors(problems)
         _, before = uow.replies.settings(store_id)
         uow.replies.save_auto_replies(store_id, settings, now)
         uow.inbox.audit(

@@ -20,8 +20,8 @@ from kefu.domain.errors import (
 )
 from kefu.services.access import Forbidden, NotSignedIn
 from kefu.services.auth import SignInFailed, Throttled
+from kefu.services.outgoing import PolicyBlocked
 from kefu.services.ports import ConcurrentWriteError
-from kefu.services.replies import PolicyBlocked
 from kefu.web.i18n import translations
 from kefu.web.templating import render
 

@@ -11,7 +11,7 @@ from kefu.domain.errors import InvalidInput
 from kefu.domain.messages import MAX_ID_CHARS
 from kefu.domain.types import ColourMark, Direction, Origin
 from kefu.services.readmodels import PAGE_SIZE, InboxFilters
-from kefu.web.params import MAX_DB_INT, IdValue
+from kefu.web.params import MAX_ID, IdValue
 
 
 class IncomingMessageIn(BaseModel):
@@ -183,7 +183,7 @@ class InboxQuery(BaseModel):
 
 def _an_id(text: str) -> bool:
     """ASCII digits only (str.isdigit takes '²'), within the range of a database id."""
-    return text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_DB_INT
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID
 
 
 class IntentIn(BaseModel):

@@ -19,7 +19,14 @@ from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
 from kefu.domain.triage import Triage
 from kefu.domain.types import ColourMark, OrderStatus, Origin, Stage, Status, TrackingStatus
-from kefu.services.ports import DELIVER_OUTBOX, BuyerKey, NewRating, OrderFacts, StoreRef
+from kefu.services.ports import (
+    DELIVER_OUTBOX,
+    BuyerKey,
+    NewRating,
+    OrderFacts,
+    StoreRef,
+    Uncleared,
+)
 
 # SQLite allows 32766 bound parameters; stay well below for every dialect.
 CHUNK = 500
@@ -231,6 +238,11 @@ class SqlInboxRepository:
     def add_messages(self, messages: Sequence[Any]) -> None:
         if not messages:
             return
+        for m in messages:
+            if m.delivery_status == "pending" and (
+                m.clearance is None or m.clearance.text != m.text
+            ):
+                raise Uncleared(f"message {m.platform_message_id!r} did not pass the gate")
         self.session.execute(
             insert(t.Message),
             [

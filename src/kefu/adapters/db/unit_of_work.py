@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.adapters.db.auth import SqlAuthRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.followups import take_jobs
+from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
@@ -42,6 +43,7 @@ class SqlAlchemyUnitOfWork:
         self.replies = SqlReplyRepository(self._session)
         self.auth = SqlAuthRepository(self._session)
         self.translations = SqlTranslationRepository(self._session)
+        self.outgoing = SqlOutgoingRepository(self._session)
         return self
 
     def __exit__(

@@ -169,7 +169,9 @@ def put_facts(store: str, body: ShopFactsIn, kefu: KefuDep, who: TemplateManager
 )
 def put_auto_replies(store: str, body: AutoRepliesIn, kefu: KefuDep, who: TemplateManager) -> None:
     store_id = views.store(who, store, uow=kefu.uow()).id
-    reply_service.save_auto_replies(who, store_id, auto_in(body), uow=kefu.uow(), clock=kefu.clock)
+    reply_service.save_auto_replies(
+        who, store_id, auto_in(body), gate=kefu.gate, uow=kefu.uow(), clock=kefu.clock
+    )
 
 
 def facts_in(body: ShopFactsIn) -> ShopFacts:

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
+from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.domain.termbase import WordsDisagree
 from kefu.services import inbox, views
 from kefu.services.access import Principal
-from kefu.services.replies import PolicyBlocked
+from kefu.services.outgoing import PolicyBlocked
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import COOKIE, LOCALES
 from kefu.web.pages.translation import agent_language, translations_by_language
@@ -255,6 +256,11 @@ def _conversation_context(
         "suggestions": kefu.replies.suggestions(
             who, conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=mine
         ),
+        "withheld": kefu.replies.withheld(
+            who, conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=mine
+        )
+        if who.can(Permission.MANAGE_TEMPLATES)
+        else [],
         "draft": draft,
         "agent_text": agent_text,
         "template_part": template_part,

@@ -96,7 +96,9 @@ async def save_auto_replies(
             section="auto",
             status=422,
         )
-    reply_service.save_auto_replies(who, ref.id, settings, uow=kefu.uow(), clock=kefu.clock)
+    reply_service.save_auto_replies(
+        who, ref.id, settings, gate=kefu.gate, uow=kefu.uow(), clock=kefu.clock
+    )
     return _back(ref, "auto")
 
 
