@@ -6,8 +6,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from kefu.domain.errors import InvalidInput
 from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
-from kefu.services.ports import UnitOfWork
+from kefu.domain.permissions import Permission
+from kefu.services import access
+from kefu.services.access import Principal
+from kefu.services.ports import Clock, UnitOfWork
 
 # Days a report may cover: no message is older than 2000 (domain/messages.EARLIEST), and
 # the period before and the day after must stay within Python's dates (year 1 to 9999).
@@ -237,3 +241,49 @@ def _hours(values: list[float]) -> tuple[float | None, float | None]:
         return values[0] / 3600, values[0] / 3600
     cuts = statistics.quantiles(values, n=100, method="inclusive")  # sorts once for both
     return cuts[49] / 3600, cuts[89] / 3600
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What the person may pick on the report form: their stores, and the agents."""
+
+    store_codes: list[str]
+    usernames: list[str]
+
+
+def report_choices(who: Principal, *, uow: UnitOfWork) -> ReportChoices:
+    access.require(who, Permission.VIEW_REPORTS)
+    with uow:
+        return ReportChoices(
+            [s.code for s in access.stores(uow, who)], sorted(uow.queries.account_ids())
+        )
+
+
+def dashboard_for(
+    who: Principal,
+    *,
+    start: date,
+    end: date,
+    store: str | None,
+    agent: str | None,
+    final_only: bool,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> KpiDashboard:
+    """The dashboard as `who` may read it: a sub-account reads one of its own stores at a
+    time (404 for another), the main account any store or all of them."""
+    access.require(who, Permission.VIEW_REPORTS)
+    if who.store_ids is not None:
+        if not store:
+            raise InvalidInput("choose one of your stores (store=…)", field="store")
+        with uow:
+            access.store(uow, who, store)
+    return kpi_dashboard(
+        uow,
+        start=start,
+        end=end,
+        now=clock.now(),
+        store=store or None,
+        agent=agent or None,
+        final_only=final_only,
+    )

@@ -16,10 +16,8 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from kefu.bootstrap import Kefu
-from kefu.domain.errors import NotFound
 from kefu.domain.permissions import Access, Need, Permission
 from kefu.services.access import Forbidden, NotSignedIn, Principal
-from kefu.services.ports import StoreRef
 from kefu.web.deps import KefuDep
 
 SESSION_COOKIE = "kefu_session"
@@ -83,41 +81,6 @@ async def _check_csrf(request: Request, expected: str) -> None:
         sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent, expected):
         raise Forbidden("the form is out of date or came from another site; reload the page")
-
-
-def check_conversation(kefu: Kefu, who: Principal, conversation_id: int) -> None:
-    """A conversation of a store not given, or about another agent's products, is for
-    them not there (404)."""
-    if who.store_ids is None:
-        return
-    with kefu.uow() as uow:
-        seen = uow.auth.conversation_visible(conversation_id, who.account_id, who.store_ids)
-    if not seen:
-        raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
-
-
-def check_message(kefu: Kefu, who: Principal, message_id: int) -> int:
-    """The message's conversation id, when the person may see it; 404 otherwise."""
-    with kefu.uow() as uow:
-        conversation_id = uow.queries.conversation_of_message(message_id)
-    if conversation_id is None:
-        raise NotFound(f"no message {message_id}", id=message_id)
-    check_conversation(kefu, who, conversation_id)
-    return conversation_id
-
-
-def visible_store(kefu: Kefu, who: Principal, code: str | None) -> StoreRef:
-    """A store by code (the first visible one when None); 404 when not given to them."""
-    with kefu.uow() as uow:
-        stores = [s for s in uow.queries.stores() if who.sees_store(s.id)]
-    if not stores:
-        raise NotFound("no store is given to this account yet")
-    if code is None:
-        return stores[0]
-    found = next((s for s in stores if s.code == code), None)
-    if found is None:
-        raise NotFound(f"no store {code!r}", store=code)
-    return found
 
 
 # What routes take as the acting person; each alias is one declared need.

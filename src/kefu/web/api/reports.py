@@ -16,10 +16,10 @@ from kefu.services.reports import (
     LAST_DAY,
     KpiDashboard,
     breakdown_values,
-    kpi_dashboard,
+    dashboard_for,
 )
 from kefu.web.deps import KefuDep
-from kefu.web.security import ReportViewer, visible_store
+from kefu.web.security import ReportViewer
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 MAX_DAYS = 366
@@ -44,19 +44,16 @@ class KpiQuery(BaseModel):
 
 
 def dashboard(kefu: Kefu, query: KpiQuery, who: Principal) -> KpiDashboard:
-    """Shared by the API, the dashboard page and its CSV download."""
-    if who.store_ids is not None:
-        if not query.store:
-            raise InvalidInput("choose one of your stores (store=…)", field="store")
-        visible_store(kefu, who, query.store)  # 404 for a store not given to them
-    return kpi_dashboard(
-        kefu.uow(),
+    """Shared by the API, the dashboard page and its downloads."""
+    return dashboard_for(
+        who,
         start=query.start,
         end=query.end,
-        now=kefu.clock.now(),
-        store=query.store or None,
-        agent=query.agent or None,
+        store=query.store,
+        agent=query.agent,
         final_only=query.final,
+        uow=kefu.uow(),
+        clock=kefu.clock,
     )
 
 

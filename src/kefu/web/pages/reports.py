@@ -14,8 +14,7 @@ from openpyxl import Workbook
 from pydantic import ValidationError
 
 from kefu.domain.kpis import Kpis
-from kefu.services.access import Principal
-from kefu.services.reports import FIRST_DAY, LAST_DAY
+from kefu.services.reports import FIRST_DAY, LAST_DAY, report_choices
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate, translations
@@ -50,12 +49,14 @@ def reports_page(
 ) -> Response:
     """Defaults to the last 30 days; the form keeps what was chosen."""
     today = datetime.now(UTC).date()
+    choices = report_choices(who, uow=kefu.uow())
+    mine = choices.store_codes[0] if choices.store_codes else ""
     try:
         query = KpiQuery.model_validate(
             {
                 "from": start or (today - timedelta(days=29)).isoformat(),
                 "to": end or today.isoformat(),
-                "store": store or (None if who.store_ids is None else _store_codes(kefu, who)[0]),
+                "store": store or (None if who.store_ids is None else mine),
                 "agent": agent or None,
                 "final": final,
             }
@@ -63,9 +64,6 @@ def reports_page(
     except ValidationError as exc:
         return _bad_dates(request, kefu, exc)
     result = dashboard(kefu, query, who)
-    with kefu.uow() as uow:
-        options = uow.queries.filter_options()
-        usernames = uow.queries.account_ids()
     trend = {
         "days": [day.isoformat() for day, _ in result.daily],
         "messages_received": [k.messages_received for _, k in result.daily],
@@ -78,9 +76,8 @@ def reports_page(
             "nav": "reports",
             "result": result,
             "query": query,
-            "options": options,
-            "usernames": sorted(usernames),
-            "store_codes": _store_codes(kefu, who),
+            "usernames": choices.usernames,
+            "store_codes": choices.store_codes or [""],
             "trend_json": json.dumps(trend),
             "breakdown_json": _breakdown_json,
         },
@@ -190,8 +187,3 @@ def _breakdown_json(rows: list[tuple[str, Kpis]], kind: str) -> str:
         },
         ensure_ascii=False,
     ).replace("</", "<\\/")
-
-
-def _store_codes(kefu: KefuDep, who: Principal) -> list[str]:
-    with kefu.uow() as uow:
-        return [s.code for s in uow.queries.stores() if who.sees_store(s.id)] or [""]
