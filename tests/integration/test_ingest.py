@@ -11,7 +11,7 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.services import inbox
 from kefu.services.readmodels import InboxFilters
-from tests.factories import NOW, make_message
+from tests.factories import NOW, acting, make_message
 
 
 def count(kefu: Kefu, table: type[t.Base]) -> int:
@@ -143,3 +143,16 @@ def test_a_late_reply_restarts_the_wait_at_the_next_stored_buyer_message(kefu: K
     inbox.ingest([make_message(50), make_message(35), make_message(30)], kefu.uow(), kefu.clock)
     inbox.ingest([make_message(40, direction="shop")], kefu.uow(), kefu.clock)
     assert conversation(kefu, "b-1").waiting_since == NOW - timedelta(minutes=35)
+
+
+def test_a_large_api_batch_is_stored_in_chunks_with_rows_numbered_as_sent(kefu: Kefu) -> None:
+    """1,200 messages: three transactions, a bad row late in the batch named by its place
+    in the request, and the whole batch sent again stores nothing twice."""
+    batch = [make_message(n, message_id=f"big-{n}", buyer_id=f"b-{n % 40}") for n in range(1200)]
+    batch[1100]["sent_at"] = "yesterday"
+    owner = acting(kefu)
+    first = inbox.import_messages(owner, batch, kefu.uow(), kefu.clock)
+    assert (first.received, first.accepted, first.duplicates) == (1200, 1199, 0)
+    assert [(e.row, e.field) for e in first.errors] == [(1101, "sent_at")]
+    again = inbox.import_messages(owner, batch, kefu.uow(), kefu.clock)
+    assert (again.accepted, again.duplicates) == (0, 1199)

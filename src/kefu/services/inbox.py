@@ -37,6 +37,7 @@ from kefu.services.triage import triage
 
 # Concurrent imports of the same rows may collide on the unique keys; the loser retries.
 MAX_ATTEMPTS = 3
+IMPORT_CHUNK = 500
 REPLY_ID_PREFIX = "kefu-reply:"
 
 
@@ -130,6 +131,9 @@ def _store_batch(
     duplicates = len(parsed) - len(errors) - len(fresh)
     if not fresh:
         return 0, duplicates, errors
+    # Classify before the first write: on SQLite the write lock is taken there, and other
+    # writers (an agent's click) wait for it.
+    triaged = _triage_buyer_messages(fresh, classifier)
 
     buyer_ids = repo.ensure_buyers(_buyer_keys(fresh, stores), now)
     orders: dict[tuple[int, str], int] = {}
@@ -141,7 +145,6 @@ def _store_batch(
 
     keys = list({(stores[m.store].id, m.conversation_id) for m in fresh})
     conversations = repo.conversations_by_key(keys)
-    triaged = _triage_buyer_messages(fresh, classifier)
     previous: dict[int, datetime | None] = {}
     for m in fresh:
         store_id = stores[m.store].id
@@ -670,11 +673,19 @@ def import_messages(
     **options: Any,
 ) -> IngestReport:
     """`ingest` on behalf of a person: rows for stores not given to them are refused by
-    row, the others stored; `options` are ingest's (live traffic is triaged and routed)."""
+    row, the others stored; `options` are ingest's (live traffic is triaged and routed).
+
+    A large batch is stored IMPORT_CHUNK rows per transaction, so no single write holds
+    the database for long while agents work; each chunk is idempotent on the message id,
+    so a batch sent again after a failure stores only what is missing."""
     access.require(who, Permission.IMPORT_MESSAGES)
     with uow:
         kept, refused = access.rows_in_stores(uow, who, raws)
-    report = ingest([item for _, item in kept], uow, clock, **options)
+    items = [item for _, item in kept]
+    report = IngestReport()
+    for start in range(0, len(items), IMPORT_CHUNK):
+        chunk = items[start : start + IMPORT_CHUNK]
+        report.merge(ingest(chunk, uow, clock, first_row=start + 1, **options))
     report.received = len(raws)
     report.errors = sorted(
         access.renumber(report.errors, kept) + refused, key=lambda e: (e.row or 0, e.field)

@@ -47,7 +47,7 @@ MAX_BATCH = 5000
     summary="Ingest buyer messages",
     description=(
         'Takes one message object, a list of them, or {"messages": [...]}. Good items are '
-        "stored in one transaction; each bad item is listed with its 1-based row, field and "
+        "stored, 500 per transaction; each bad item is listed with its 1-based row, field and "
         "reason. Sending the same items again stores nothing new."
     ),
 )
