@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from html import escape
 from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp
 
 from kefu import __version__
@@ -85,6 +88,10 @@ def create_app(
         description="Customer-service workbench for cross-border e-commerce sellers: the JSON API.",
         lifespan=lifespan,
         max_body_size=limits.max_body_bytes,
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN and start them inline, which
+        # the CSP blocks: /docs is served below from static/vendor/swagger-ui, ReDoc not at all.
+        docs_url=None,
+        redoc_url=None,
     )
     app.csp = content_security_policy()
     app.default_locale = limits.default_locale
@@ -114,7 +121,53 @@ def create_app(
         "/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static"
     )
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
+    _add_api_docs(app)
     return app
+
+
+SWAGGER_UI = "/static/vendor/swagger-ui"
+DOCS_URL = "/docs"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+
+
+def _add_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the vendored copy, started by its static init.js (no
+    inline script). Plain Starlette routes, as FastAPI's own /docs: open to anyone, like
+    /openapi.json, and outside the schema and the authorization matrix."""
+    openapi_url = escape(app.openapi_url or "/openapi.json")
+    docs = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{escape(app.title)} - API docs</title>
+<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
+<link rel="icon" type="image/png" href="{SWAGGER_UI}/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="{openapi_url}"
+     data-oauth2-redirect-url="{OAUTH2_REDIRECT_URL}"></div>
+<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
+<script src="{SWAGGER_UI}/init.js"></script>
+</body>
+</html>
+"""
+    redirect = f"""<!DOCTYPE html>
+<html lang="en">
+<body>
+<script src="{SWAGGER_UI}/oauth2-redirect.js"></script>
+</body>
+</html>
+"""
+
+    async def swagger_ui(_: Request) -> HTMLResponse:
+        return HTMLResponse(docs)
+
+    async def swagger_ui_redirect(_: Request) -> HTMLResponse:
+        return HTMLResponse(redirect)
+
+    app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
+    app.add_route(OAUTH2_REDIRECT_URL, swagger_ui_redirect, include_in_schema=False)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

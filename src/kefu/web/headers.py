@@ -73,7 +73,8 @@ def content_security_policy(extra_scripts: Iterable[str] = ()) -> str:
 
 def with_security_headers(app: ASGIApp, policy: str) -> ASGIApp:
     """Wrap the whole app, outside FastAPI's error and body-limit middleware, so a 500 or
-    a 413 carries the headers too. A response that sets its own CSP (the API docs) keeps it."""
+    a 413 carries the headers too. A response that sets its own CSP keeps it (none does:
+    the API docs at /docs run under this one, from static/vendor/swagger-ui)."""
     fixed = [(k.lower().encode(), v.encode()) for k, v in FIXED.items()]
     csp = (b"content-security-policy", policy.encode())
 
