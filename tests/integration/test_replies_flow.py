@@ -446,3 +446,28 @@ def test_one_welcome_per_24_hours_and_none_for_old_messages(kefu: Kefu, clock: F
 def test_no_auto_replies_when_switched_off(kefu: Kefu) -> None:
     ingest_live(kefu, "live-off", "Hola, ¿qué talla?")
     assert shop_messages(kefu) == []
+
+
+def test_a_keyword_reply_speaks_the_buyers_language_when_the_store_wrote_it(
+    kefu: Kefu,
+) -> None:
+    talla = KeywordReply(
+        "talla",
+        ContentKind.TEXT,
+        "See the size chart on the product page.",
+        (("es", "Mira la tabla de tallas en la ficha del producto."),),
+    )
+    save_auto_replies(
+        acting(kefu, 1),
+        store_id(kefu),
+        AutoReplySettings(keywords=(talla, *KEYWORDS[1:])),
+        gate=kefu.gate,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
+    ingest_live(kefu, "live-es", "¿Qué talla?")
+    ingest_live(kefu, "live-de", "Welche TALLA?", buyer_id="b-de", buyer_language="de")
+    spanish = shop_messages(kefu, conversation_of(kefu, "live-es"))
+    german = shop_messages(kefu, conversation_of(kefu, "live-de"))
+    assert [m.text for m in spanish] == ["Mira la tabla de tallas en la ficha del producto."]
+    assert [m.text for m in german] == ["See the size chart on the product page."]

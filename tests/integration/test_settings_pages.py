@@ -157,3 +157,24 @@ def test_wording_preview_save_and_revert(client: TestClient) -> None:
 def test_unknown_template_or_language_is_not_found(client: TestClient) -> None:
     assert client.post(f"{PAGE}/{STORE}/templates/nope/de/preview", data={}).status_code == 404
     assert client.post(f"{PAGE}/{STORE}/templates/greeting/xx/preview", data={}).status_code == 404
+
+
+def test_a_keyword_texts_in_other_languages_are_saved_shown_and_checked(
+    client: TestClient,
+) -> None:
+    url = f"{PAGE}/{STORE}/auto-replies"
+    texts = "es: Enviamos en 3 días.\nde: Wir versenden innerhalb von 3 Tagen."
+    assert (
+        client.post(url, data=auto_form(texts_1=texts), follow_redirects=False).status_code == 303
+    )
+    stored = client.get(f"/api/v1/stores/{STORE}/reply-settings").json()["auto_replies"]
+    assert stored["keywords"][0]["texts"] == {
+        "de": "Wir versenden innerhalb von 3 Tagen.",
+        "es": "Enviamos en 3 días.",
+    }
+    page = client.get(PAGE, params={"store": STORE})
+    assert "es: Enviamos en 3 días." in page.text
+    bad = client.post(url, data=auto_form(texts_1="klingon: nuqneH"))
+    assert bad.status_code == 422 and "not a language kefu writes" in bad.text
+    shapeless = client.post(url, data=auto_form(texts_1="just words"))
+    assert shapeless.status_code == 422 and "one line per language" in shapeless.text

@@ -239,3 +239,45 @@ def test_plan_leaves_the_busy_notice_out_when_a_welcome_goes() -> None:
         (AutoKind.BUSY, None),
     ]
     assert planned("hello", recent, queue=5) == []
+
+
+def test_a_keyword_text_answers_in_the_buyers_language_else_the_default() -> None:
+    rule = KeywordReply(
+        "refund",
+        ContentKind.TEXT,
+        "Refunds reach you in 3-7 days.",
+        (("es", "El reembolso llega en 3-7 días."), ("pt", "O reembolso chega em 3-7 dias.")),
+    )
+    answers = {lang: rule.text_for(lang) for lang in ("es", "pt-BR", "PT", "de", None, "zh")}
+    assert answers == {
+        "es": "El reembolso llega en 3-7 días.",
+        "pt-BR": "O reembolso chega em 3-7 dias.",
+        "PT": "O reembolso chega em 3-7 dias.",
+        "de": "Refunds reach you in 3-7 days.",
+        None: "Refunds reach you in 3-7 days.",
+        "zh": "Refunds reach you in 3-7 days.",
+    }
+    settings = AutoReplySettings(
+        keywords=(rule, *[KeywordReply(f"k{n}", ContentKind.TEXT, "x") for n in range(2)])
+    )
+    assert AutoReplySettings.from_dict(settings.to_dict()) == settings
+
+
+@pytest.mark.parametrize(
+    ("kind", "texts", "problem"),
+    [
+        (ContentKind.TEXT, (("xx", "hola"),), "not a language"),
+        (ContentKind.TEXT, (("es", "  "),), "empty"),
+        (ContentKind.TEXT, (("es", "a" * 2001),), "longer than"),
+        (ContentKind.COUPON, (("es", "hola"),), "only a text reply"),
+    ],
+)
+def test_a_keywords_language_texts_are_checked_by_row(
+    kind: ContentKind, texts: tuple[tuple[str, str], ...], problem: str
+) -> None:
+    content = "SAVE10" if kind is ContentKind.COUPON else "Hello"
+    rules = [KeywordReply("a", ContentKind.TEXT, "x"), KeywordReply("b", kind, content, texts)]
+    rules.append(KeywordReply("c", ContentKind.TEXT, "x"))
+    errors = keyword_set_errors(rules)
+    assert [(e.field, e.row) for e in errors] == [("texts", 2)]
+    assert problem in errors[0].reason

@@ -20,6 +20,7 @@ from typing import Any
 
 from kefu.domain.calendar import WorkingHours
 from kefu.domain.errors import FieldError, RowErrors
+from kefu.domain.geo import BUYER_LANGUAGES
 
 WELCOME_WINDOW = timedelta(hours=24)
 BUSY_REPEAT = timedelta(hours=24)
@@ -28,6 +29,7 @@ MAX_KEYWORDS = 9
 MAX_KEYWORD_CHARS = 300
 MAX_CONTENT_CHARS = 2000
 COUPON_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
+REPLY_LANGUAGES = frozenset({"zh", *BUYER_LANGUAGES})
 
 
 class ContentKind(StrEnum):
@@ -48,6 +50,18 @@ class KeywordReply:
     keyword: str
     kind: ContentKind
     content: str  # the text, an https image address, or a coupon code
+    # A text reply in the buyers' languages: (language, text) pairs; `content` is the text
+    # for a buyer whose language has none.
+    texts: tuple[tuple[str, str], ...] = ()
+
+    def text_for(self, language: str | None) -> str:
+        """The reply in the buyer's language (pt-BR → pt), else the default content."""
+        if self.kind is ContentKind.TEXT and language:
+            own = dict(self.texts)
+            for tag in (language, language.split("-")[0].lower()):
+                if own.get(tag, "").strip():
+                    return own[tag].strip()
+        return self.content.strip()
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,12 @@ class AutoReplySettings:
             "busy_enabled": self.busy_enabled,
             "busy_queue_size": self.busy_queue_size,
             "keywords": [
-                {"keyword": k.keyword, "kind": k.kind.value, "content": k.content}
+                {
+                    "keyword": k.keyword,
+                    "kind": k.kind.value,
+                    "content": k.content,
+                    **({"texts": dict(k.texts)} if k.texts else {}),
+                }
                 for k in self.keywords
             ],
         }
@@ -76,7 +95,12 @@ class AutoReplySettings:
             busy_enabled=bool(data.get("busy_enabled", False)),
             busy_queue_size=int(data.get("busy_queue_size", 50)),
             keywords=tuple(
-                KeywordReply(k["keyword"], ContentKind(k["kind"]), k["content"])
+                KeywordReply(
+                    k["keyword"],
+                    ContentKind(k["kind"]),
+                    k["content"],
+                    tuple(sorted(dict(k.get("texts") or {}).items())),
+                )
                 for k in data.get("keywords", [])
             ),
         )
@@ -116,6 +140,26 @@ def keyword_set_errors(rules: Sequence[KeywordReply]) -> list[FieldError]:
 
 
 def _content_errors(rule: KeywordReply, row: int) -> list[FieldError]:
+    return _default_content_errors(rule, row) + _texts_errors(rule, row)
+
+
+def _texts_errors(rule: KeywordReply, row: int) -> list[FieldError]:
+    if rule.texts and rule.kind is not ContentKind.TEXT:
+        return [FieldError("texts", f"only a text reply has languages, not {rule.kind}", row=row)]
+    errors = []
+    for language, text in rule.texts:
+        if language not in REPLY_LANGUAGES:
+            errors.append(FieldError("texts", "is not a language kefu writes", row, language))
+        elif not text.strip():
+            errors.append(FieldError("texts", f"the {language} text is empty", row=row))
+        elif len(text) > MAX_CONTENT_CHARS:
+            errors.append(
+                FieldError("texts", f"{language}: longer than {MAX_CONTENT_CHARS} characters", row)
+            )
+    return errors
+
+
+def _default_content_errors(rule: KeywordReply, row: int) -> list[FieldError]:
     content = rule.content.strip()
     if not content:
         return [FieldError("content", f"the {rule.kind.value} is empty", row=row)]

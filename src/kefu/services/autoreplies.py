@@ -138,7 +138,7 @@ class AutoReplier:
             return self._render(catalogue, p.kind, language, values), ()
         if p.keyword.kind is ContentKind.IMAGE:
             return "", (p.keyword.content.strip(),)
-        return p.keyword.content.strip(), ()
+        return p.keyword.text_for(language), ()
 
     def _render(
         self,

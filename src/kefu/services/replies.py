@@ -334,11 +334,13 @@ def save_auto_replies(
     with uow:
         store = access.store_by_id(uow, who, store_id)
         problems = [
-            FieldError("content", f.message, row=row, value=f.excerpt)
+            FieldError(field, f.message, row=row, value=f.excerpt)
             for row, keyword in enumerate(settings.keywords, start=1)
             if keyword.kind is ContentKind.TEXT
+            for field, text in [("content", keyword.content)]
+            + [("texts", text) for _, text in keyword.texts]
             for f in gate.check(
-                store_facts(store), keyword.content, now=now, kind=MessageKind.AUTOMATIC
+                store_facts(store), text, now=now, kind=MessageKind.AUTOMATIC
             ).findings
             if f.severity is Severity.BLOCK
         ]

@@ -319,7 +319,12 @@ class WordingIn(BaseModel):
 class KeywordIn(BaseModel):
     keyword: str = Field(max_length=2000)
     kind: Literal["text", "image", "coupon"]
-    content: str = Field(max_length=5000)
+    content: str = Field(max_length=5000, description="the reply (a text's default language)")
+    texts: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="a text reply in other buyer languages: {language: text}",
+    )
 
 
 class AutoRepliesIn(BaseModel):

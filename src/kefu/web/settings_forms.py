@@ -182,7 +182,7 @@ def auto_from_form(form: Mapping[str, str]) -> AutoReplySettings:
     problems = FormProblems()
     size = _int(form, "busy_queue_size", problems)
     shown_rows: list[int] = []
-    keywords: list[dict[str, str]] = []
+    keywords: list[dict[str, object]] = []
     for row in range(1, KEYWORD_ROWS + 1):
         keyword = form.get(f"keyword_{row}", "").strip()
         content = form.get(f"content_{row}", "").strip()
@@ -193,7 +193,8 @@ def auto_from_form(form: Mapping[str, str]) -> AutoReplySettings:
             problems.add("kind", "is text, image or coupon", row, kind)
             kind = "text"
         shown_rows.append(row)
-        keywords.append({"keyword": keyword, "kind": kind, "content": content})
+        texts = _keyword_texts(form.get(f"texts_{row}", ""), row, problems)
+        keywords.append({"keyword": keyword, "kind": kind, "content": content, "texts": texts})
     problems.raise_if_any()
     settings = AutoReplySettings.from_dict(
         {
@@ -226,4 +227,20 @@ def auto_to_form(settings: AutoReplySettings) -> dict[str, str]:
         out[f"keyword_{row}"] = rule.keyword
         out[f"kind_{row}"] = rule.kind.value
         out[f"content_{row}"] = rule.content
+        out[f"texts_{row}"] = "\n".join(f"{lang}: {text}" for lang, text in rule.texts)
     return out
+
+
+def _keyword_texts(value: str, row: int, problems: FormProblems) -> dict[str, str]:
+    """One line per language, `es: texto`; the domain checks the languages and lengths."""
+    texts: dict[str, str] = {}
+    for line in value.splitlines():
+        if not line.strip():
+            continue
+        language, colon, text = line.partition(":")
+        tag = language.strip().lower()
+        if not colon or not tag or tag in texts:
+            problems.add("texts", "one line per language, like  es: texto", row, line[:80])
+            continue
+        texts[tag] = text.strip()
+    return texts
