@@ -495,7 +495,7 @@ ZH_CN = {
     "The buyer paid for shipping on this order: it does not ship free.": "买家为该订单支付了运费：该订单不包邮。",
     "The order is heavier than the free-shipping limit.": "订单重量超过包邮上限。",
     "The weight is not known: a product of the order has none.": "重量未知：订单中有商品没有重量。",
-    "The order has several products and the conversation names none: stock, sizes and names are stated only for the exact product.": "订单包含多个商品而会话未指明是哪一个：库存、尺码和商品名只针对确定的商品说明。",
+    "It is not clear which one product the buyer means: stock, sizes and names are stated only for the exact product.": "无法确定买家指的是哪一个商品：库存、尺码和商品名只针对确定的商品说明。",
     "The reply speaks of an order, and none is linked.": "模板提到订单，但会话没有关联订单。",
     "The order is cancelled.": "订单已取消。",
     "The order is not paid yet.": "订单尚未付款。",
@@ -506,4 +506,7 @@ ZH_CN = {
     "The text in other languages, one per line: es: texto": "其他语言的文本，每行一种：es: texto",
     "Texts in other languages": "其他语言的文本",
     "one line per language, like  es: texto": "每种语言一行，例如 es: texto",
+    "Use instead:": "改为：",
+    "Remove it": "删除",
+    "The platform would refuse this:": "平台会拒绝此内容：",
 }

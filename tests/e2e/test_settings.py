@@ -75,3 +75,27 @@ def test_lead_is_told_a_keyword_set_needs_three_and_nothing_is_saved(
     expect(lead.get_by_test_id("saved")).to_be_visible()
     stored = api.get(f"/api/v1/stores/{STORE}/reply-settings").json()["auto_replies"]
     assert [k["keyword"] for k in stored["keywords"]] == ["returns", "coupon", "size"]
+
+
+def test_a_welcome_with_an_email_address_is_refused_on_the_amazon_store_with_the_reason(
+    page: Page, server_url: str, api: APIRequestContext
+) -> None:
+    """Amazon forbids contact off the platform, in automatic replies as in an agent's: the
+    preview says so as the lead types, and saving is refused with the reason beside it."""
+    amazon = "amazon-us"
+    page.context.add_cookies([{"name": "kefu_locale", "value": "en", "url": server_url}])
+    page.goto(f"/settings/replies?store={amazon}&template=welcome&lang=en#wording")
+    box = page.get_by_label("Wording in English")
+    wording = (
+        "Hello! Thank you for writing to {store_name}. Our team answers during "
+        "{working_hours}. Questions? Write to help.sunrise@gmail.com"
+    )
+    box.fill(wording)
+    expect(page.get_by_test_id("preview-findings")).to_contain_text("help.sunrise@gmail.com")
+    page.get_by_role("button", name="Save wording").click()
+    errors = page.get_by_test_id("errors")
+    expect(errors).to_contain_text("help.sunrise@gmail.com")
+    expect(page.get_by_label("Wording in English")).to_have_value(wording)  # input kept
+    templates = api.get("/api/v1/templates", params={"store": amazon}).json()
+    welcome = next(t for t in templates if t["key"] == "welcome")
+    assert "en" not in welcome["own_wording"]

@@ -292,6 +292,9 @@ class FindingOut(BaseModel):
     end: int
     excerpt: str
     message: str
+    fix: str | None = Field(
+        None, description="what to put in place of start..end ('' removes it); null: no fix"
+    )
 
 
 class PolicyOut(BaseModel):

@@ -73,6 +73,7 @@ def policy_out(result: PolicyResult) -> PolicyOut:
                 end=f.end,
                 excerpt=f.excerpt,
                 message=f.message,
+                fix=f.fix,
             )
             for f in result.findings
         ],

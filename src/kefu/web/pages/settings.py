@@ -17,6 +17,7 @@ from kefu.services import views
 from kefu.services.access import Principal
 from kefu.services.ports import StoreRef
 from kefu.web.deps import KefuDep
+from kefu.web.errors import field_errors
 from kefu.web.i18n import negotiate
 from kefu.web.security import TemplateManager
 from kefu.web.settings_forms import (
@@ -126,7 +127,7 @@ def save_wording(
             uow=kefu.uow(),
             clock=kefu.clock,
         )
-    except InvalidInput as exc:
+    except (InvalidInput, RowErrors) as exc:
         return _render(
             request,
             kefu,
@@ -135,7 +136,7 @@ def save_wording(
             template=key,
             lang=language,
             draft=text,
-            errors=[FieldError("text", exc.message)],
+            errors=field_errors(exc),
             section="templates",
             status=422,
         )

@@ -105,3 +105,19 @@ document.addEventListener("click", (event) => {
   button.setAttribute("aria-pressed", hide ? "true" : "false");
   button.textContent = hide ? button.dataset.showLabel : button.dataset.hideLabel;
 });
+
+// A finding's fix: put its replacement in place of the marked span (or remove it), if the
+// text there is still what was checked; the check runs again on the edited text.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".apply-fix");
+  if (!button) return;
+  const parts = composerParts();
+  if (!parts) return;
+  const start = Number(button.dataset.start);
+  const end = Number(button.dataset.end);
+  const text = parts.area.value;
+  if (text.slice(start, end) !== button.dataset.excerpt) return;
+  parts.area.value = text.slice(0, start) + button.dataset.fix + text.slice(end);
+  parts.area.dispatchEvent(new Event("input", { bubbles: true }));
+  parts.area.focus();
+});
