@@ -196,3 +196,5 @@ class ConversationDetail:
     order: OrderView | None
     products: list[ProductView]
     messages: list[MessageView]
+    store_timezone: str = "UTC"  # the store's zone: its local days (promised delivery, …)
+    product_id: int | None = None  # the product page the buyer wrote from, if any

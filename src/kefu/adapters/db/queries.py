@@ -307,6 +307,8 @@ class SqlInboxQueries:
             order=order,
             products=self._products(conv.product_id, order),
             messages=self._messages(conv.id),
+            store_timezone=store.timezone,
+            product_id=conv.product_id,
         )
 
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
