@@ -509,4 +509,5 @@ ZH_CN = {
     "Use instead:": "改为：",
     "Remove it": "删除",
     "The platform would refuse this:": "平台会拒绝此内容：",
+    "The store's day, as the replies to the buyer say it": "店铺当地日期，与发给买家的回复一致",
 }

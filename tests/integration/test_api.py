@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from tests.factories import make_message
 from tests.web import signed_in
@@ -299,3 +302,28 @@ def test_store_facts_round_trip_through_the_api_and_bad_values_name_the_field(
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["timezone"]
     assert client.get(url).json()["facts"]["timezone"] == stored["timezone"]
+
+
+def test_the_order_panel_shows_the_promised_day_as_the_store_counts_it(
+    kefu: Kefu, client: TestClient
+) -> None:
+    """03:00 UTC on 7 December is still the 6th in a Los Angeles store's day (and already
+    the 7th in Shanghai, where the agent sits): the panel says the store's day, as replies do."""
+    with kefu.session_factory() as session:
+        session.execute(
+            update(t.Store)
+            .where(t.Store.code == "ali-global")
+            .values(timezone="America/Los_Angeles")
+        )
+        session.execute(
+            update(t.Order)
+            .where(t.Order.order_number == "A-STUCK")
+            .values(promised_delivery_at=datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+        )
+        session.commit()
+    client.post("/api/v1/messages", json=make_message(9, order_number="A-STUCK"))
+    cid = first_id(client)
+    client.cookies.set("kefu_locale", "en")
+    page = client.get(f"/conversations/{cid}")
+    day = page.text.split('data-testid="promised-day">', 1)[1].split("<", 1)[0]
+    assert day == "6 Dec 2026"  # Shanghai, the agent's zone, is already on the 7th

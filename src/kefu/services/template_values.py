@@ -411,13 +411,3 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def known_tokens(detail: ConversationDetail) -> list[str]:
-    """Numbers and links of this conversation the policy check must not mistake for contact."""
-    if detail.order is None:
-        return []
-    out = [detail.order.order_number]
-    for p in detail.order.parcels:
-        out += [p.tracking_number, p.tracking_url]
-    return out

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -88,6 +88,12 @@ def render(
             return ""
         return format_datetime(value, fmt, tzinfo=zone, locale=cldr(locale))
 
+    def store_day(value: datetime | None, timezone: str) -> str:
+        """A day as the store (and its replies to buyers) count it, not the agent's."""
+        if value is None:
+            return ""
+        return format_date(value.astimezone(ZoneInfo(timezone)).date(), "medium", cldr(locale))
+
     me = getattr(request.state, "principal", None)
     base = {
         "_": gettext,
@@ -99,6 +105,7 @@ def render(
         "locale": locale,
         "locales": LOCALES,
         "when": when,
+        "store_day": store_day,
         "legend": MARK_LEGEND,
         "htmx": request.headers.get("HX-Request") == "true",
         "me": me,
