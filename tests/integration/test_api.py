@@ -327,3 +327,21 @@ def test_the_order_panel_shows_the_promised_day_as_the_store_counts_it(
     page = client.get(f"/conversations/{cid}")
     day = page.text.split('data-testid="promised-day">', 1)[1].split("<", 1)[0]
     assert day == "6 Dec 2026"  # Shanghai, the agent's zone, is already on the 7th
+
+
+def test_a_lead_reads_why_a_template_is_not_offered_an_agent_may_not(
+    kefu: Kefu, client: TestClient
+) -> None:
+    """A shipped order: 'free shipping with our method' is withheld as already shipped, and
+    the API says why to the owner; an agent's role may not read it (403)."""
+    client.post(
+        "/api/v1/messages",
+        json=make_message(9, order_number="A-STUCK", text="where is my parcel?"),
+    )
+    cid = first_id(client)
+    withheld = client.get(f"/api/v1/conversations/{cid}/withheld", params={"agent_language": "en"})
+    assert withheld.status_code == 200
+    reasons = {w["key"]: w["reason"] for w in withheld.json()}
+    assert reasons["shipping_free_available"] == "already_shipped"
+    with signed_in(kefu, "lina") as agent:
+        assert agent.get(f"/api/v1/conversations/{cid}/withheld").status_code == 403

@@ -297,6 +297,16 @@ class FindingOut(BaseModel):
     )
 
 
+class WithheldOut(BaseModel):
+    """A template that fits the question but is not offered, and why."""
+
+    key: str
+    title: str
+    reason: str = Field(description="a stable code: promised_day_past, other_carrier, …")
+    message: str
+    detail: str = ""
+
+
 class PolicyOut(BaseModel):
     blocked: bool
     findings: list[FindingOut]

@@ -25,6 +25,7 @@ from kefu.web.schemas import (
     SuggestionOut,
     TemplateOut,
     TextIn,
+    WithheldOut,
     WordingIn,
 )
 from kefu.web.security import InboxViewer, Replier, TemplateManager
@@ -47,6 +48,23 @@ def get_suggestions(
         who, conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
     )
     return [SuggestionOut(**dataclasses.asdict(s)) for s in found]
+
+
+@router.get(
+    "/conversations/{conversation_id}/withheld",
+    response_model=list[WithheldOut],
+    summary="Templates that fit the question but state something untrue now, with the reason",
+)
+def get_withheld(
+    conversation_id: Id,
+    kefu: KefuDep,
+    who: TemplateManager,
+    agent_language: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> list[WithheldOut]:
+    found = kefu.replies.withheld(
+        who, conversation_id, uow=kefu.uow(), clock=kefu.clock, agent_language=agent_language
+    )
+    return [WithheldOut(**dataclasses.asdict(w)) for w in found]
 
 
 @router.post(
