@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from kefu.adapters.holidays import public_holidays
 from kefu.adapters.jobs import InProcessWorker, JobQueue, make_huey
 from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.passwords import Argon2Hasher
+from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
@@ -95,7 +96,7 @@ class Kefu:
     @cached_property
     def gate(self) -> Gate:
         """The one check every outgoing text passes (services/outgoing.py)."""
-        return Gate(OutgoingLanguageDetector())
+        return Gate(OutgoingLanguageDetector(), phone_finder())
 
     @cached_property
     def replies(self) -> Replies:
@@ -162,6 +163,13 @@ class Kefu:
         if isinstance(self.__dict__.get("channel"), HttpChannel):
             self.__dict__["channel"].close()
         self.engine.dispose()
+
+
+@cache
+def phone_finder() -> PhoneNumberFinder:
+    """The policy check's phone finder (phonenumbers; adapters/phones.py), one per process:
+    it keeps the numbers it has read while agents type."""
+    return PhoneNumberFinder()
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Kefu:

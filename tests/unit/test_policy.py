@@ -1,4 +1,7 @@
-"""The policy check on outgoing text: Amazon's contact and review rules, every platform's basics."""
+"""The policy check on outgoing text: Amazon's contact and review rules, every platform's basics.
+
+Per-platform rules in every language: test_policy_rules.py; phone numbers: test_policy_phones.py.
+"""
 
 from __future__ import annotations
 
@@ -79,13 +82,25 @@ def test_amazon_does_not_flag_the_orders_own_numbers_dates_prices_or_amazon_link
     assert rules(text, ctx) == []
 
 
-def test_the_orders_numbers_are_flagged_when_they_are_not_this_conversations() -> None:
+def test_a_tracking_link_is_flagged_when_it_is_not_this_conversations() -> None:
     found = {r for r, _, _ in rules(f"Your order {ORDER}: {TRACKING_URL}")}
-    assert found == {Rule.PHONE, Rule.EXTERNAL_LINK}
+    assert found == {Rule.EXTERNAL_LINK}  # a number labelled as the order's is never a phone
+    assert {r for r, _, _ in rules(f"Call {ORDER}: {TRACKING_URL}")} == {
+        Rule.PHONE,
+        Rule.EXTERNAL_LINK,
+    }
 
 
-def test_other_platforms_allow_contact_but_block_unfinished_text() -> None:
-    assert rules("Write to john@gmail.com or call 13812345678", ALIEXPRESS) == []
+def test_aliexpress_blocks_an_email_address_and_warns_on_a_phone_number() -> None:
+    """AliExpress forbids contact off the platform, but the shop confirms the buyer's own
+    phone before shipping (seed 001): a phone number there is a warning only."""
+    assert rules("Write to john@gmail.com or call 13812345678", ALIEXPRESS) == [
+        (Rule.EMAIL, Severity.BLOCK, "john@gmail.com"),
+        (Rule.PHONE, Severity.WARN, "13812345678"),
+    ]
+
+
+def test_every_platform_blocks_unfinished_text() -> None:
     assert rules("Hi {buyer_name}, thanks!", ALIEXPRESS) == [
         (Rule.PLACEHOLDER, Severity.BLOCK, "{buyer_name}")
     ]
@@ -108,10 +123,13 @@ def test_more_than_max_links_is_blocked_at_the_first_link_too_many() -> None:
     assert_spans(text, found.findings)
 
 
-def test_review_request_is_only_a_warning_outside_amazon() -> None:
-    result = check("Please leave a 5-star review", ALIEXPRESS)
-    assert not result.blocked
-    assert [(f.rule, f.severity) for f in result.warnings] == [(Rule.REVIEW_REQUEST, Severity.WARN)]
+@pytest.mark.parametrize("platform", list(Marketplace))
+def test_asking_for_a_5_star_review_is_blocked_on_every_platform(platform: Marketplace) -> None:
+    result = check("Please leave a 5-star review", PolicyContext(platform))
+    assert result.blocked
+    assert [(f.rule, f.severity) for f in result.findings] == [
+        (Rule.REVIEW_REQUEST, Severity.BLOCK)
+    ]
 
 
 def test_language_mismatch_is_a_warning_with_enough_letters_only() -> None:
