@@ -86,7 +86,7 @@ class PlatformRules:
     own_domains: tuple[str, ...]  # links there keep the buyer on the platform
     max_links: int = 3
     html_allowed: bool = True  # False: tags are a BLOCK (eBay); True: a warning at most
-    contact_window_days: int | None = None  # after the order, any message about it (eBay)
+    contact_window_days: int | None = None  # after the order, messages the seller starts (eBay)
     proactive_window_days: int | None = None  # after the order, messages the shop starts
     review_requests_per_order: int | None = None  # proactive review requests per order
     neutral_review_request_allowed: bool = True  # "please leave an honest review"
@@ -217,7 +217,9 @@ EBAY = PlatformRules(
             Rule.EXTERNAL_LINK: everywhere(BLOCK, EBAY_OUTSIDE),
             Rule.HTML: everywhere(BLOCK, EBAY_AAQ),
             Rule.REVIEW_REQUEST: everywhere(BLOCK, EBAY_FEEDBACK),
-            Rule.CONTACT_WINDOW: everywhere(BLOCK, EBAY_AAQ),
+            # The 90 days bound the messages the seller starts (AddMemberMessageAAQToPartner);
+            # answering a buyer who wrote is always allowed.
+            Rule.CONTACT_WINDOW: only({PROACTIVE: BLOCK}, EBAY_AAQ),
         }
     ),
     own_domains=("ebay.", "ebaystatic.com", "ebayimg.com", "ebay.to"),

@@ -56,10 +56,17 @@ class Gate:
     phones: PhoneFinder | None = None
 
     def check(
-        self, facts: GateFacts, text: str, *, now: datetime, kind: MessageKind | None = None
+        self,
+        facts: GateFacts,
+        text: str,
+        *,
+        now: datetime,
+        kind: MessageKind | None = None,
+        next_opening: str | None = None,
     ) -> PolicyResult:
         """Every finding on `text` for this buyer. Without a kind, a text answering the
-        buyer's waiting message is a reply, anything else is proactive."""
+        buyer's waiting message is a reply, anything else is proactive. `next_opening`, as
+        the buyer reads it, goes into the fix of out-of-office wording."""
         if kind is None:
             kind = MessageKind.REPLY if facts.buyer_waiting else MessageKind.PROACTIVE
         ctx = PolicyContext(
@@ -73,6 +80,7 @@ class Gate:
             review_requests_on_order=facts.review_requests_on_order,
             regions=facts.regions,
             phones=self.phones,
+            next_opening=next_opening,
         )
         return check(text, ctx)
 
@@ -85,13 +93,14 @@ class Gate:
         kind: MessageKind | None = None,
         override_reason: str | None = None,
         attachments: tuple[str, ...] = (),
+        next_opening: str | None = None,
     ) -> Clearance:
         """The clearance to write `text` to the outbox, or PolicyBlocked. A blocking
         finding passes only with a reason of at least MIN_OVERRIDE_REASON characters; the
         caller checks that the person may give one, and logs it."""
         if not text.strip() and attachments:
             return Clearance(text)  # an image alone: no words to check
-        result = self.check(facts, text, now=now, kind=kind)
+        result = self.check(facts, text, now=now, kind=kind, next_opening=next_opening)
         if not result.blocked:
             return Clearance(text, result.findings)
         reason = (override_reason or "").strip()

@@ -195,7 +195,10 @@ class Replies:
         except (TemplateError, MissingValues, InvalidInput) as exc:
             return Preview(None, language, False, (), exc.message)
         kind = MessageKind.AUTOMATIC if template.automatic else MessageKind.REPLY
-        result = self.gate.check(store_facts(store), shown.text, now=now, kind=kind)
+        opening = self.formatter.datetime(hours.next_opening(now), language)
+        result = self.gate.check(
+            store_facts(store), shown.text, now=now, kind=kind, next_opening=opening
+        )
         blocking = [f for f in result.findings if f.severity is Severity.BLOCK]
         return Preview(
             shown.text,
