@@ -64,6 +64,8 @@ bench: $(VENV)/.installed  ## the figures of docs/benchmarks.md
 	$(VENV)/bin/kefu bench classify
 	$(VENV)/bin/kefu bench kpi
 	$(VENV)/bin/kefu bench routing
+	$(VENV)/bin/kefu bench suggest
+	$(VENV)/bin/kefu bench policy
 
 model: $(VENV)/.installed  ## rebuild the packaged intent model from data/triage (same data, same bytes)
 	$(VENV)/bin/kefu model train --output src/kefu/models/intent.joblib
