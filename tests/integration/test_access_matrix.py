@@ -30,14 +30,10 @@ from starlette.routing import BaseRoute, Mount, Route
 
 import kefu.web.pages
 from kefu.bootstrap import Kefu
-from kefu.domain.permissions import Access, Need, Permission, Role, allowed
-from kefu.services import inbox
-from kefu.services.auth import NewAccount, principal_of
-from kefu.services.readmodels import InboxFilters
+from kefu.domain.permissions import Access, Need, Permission, allowed
 from kefu.web.app import create_app
 from kefu.web.security import Require
-from tests.factories import make_message
-from tests.web import PASSWORD, sign_in
+from tests.web import sign_in
 
 # Not FastAPI routes, so they cannot declare a need: static files, the demo's marketplace
 # sandbox (a stand-in for the marketplace, not part of kefu's API) and the API docs.
@@ -50,34 +46,6 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 @pytest.fixture
 def app(kefu: Kefu) -> FastAPI:
     return create_app(kefu=kefu, sandbox=True)
-
-
-@pytest.fixture
-def team(kefu: Kefu) -> dict[str, int]:
-    """The test shop's team with stores: lina (pre-sale) has ali-global only; a lead and
-    an analyst are created by the owner; one conversation waits on each store."""
-    with kefu.uow() as uow:
-        stores = {s.code: s.id for s in uow.queries.stores()}
-        owner = uow.auth.account_by_username("owner")
-        lina = uow.auth.account_by_username("lina")
-        assert owner is not None and lina is not None
-        uow.auth.set_stores(lina.id, [stores["ali-global"]])
-        uow.commit()
-    boss = principal_of(owner)
-    for username, role in (("lena", Role.LEAD), ("ana", Role.ANALYST)):
-        kefu.auth.create_account(
-            boss,
-            NewAccount(
-                username, username.title(), role.value, PASSWORD, frozenset(stores.values())
-            ),
-            uow=kefu.uow(),
-            clock=kefu.clock,
-        )
-    inbox.ingest([make_message(1), make_message(2, store="ebay-uk")], kefu.uow(), kefu.clock)
-    with kefu.uow() as uow:
-        rows = uow.queries.inbox_page(InboxFilters()).rows
-    ids = {r.store_code: r.id for r in rows}
-    return {"ali": ids["ali-global"], "ebay": ids["ebay-uk"], "lina": lina.id}
 
 
 @pytest.fixture

@@ -12,10 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu
-from kefu.domain.permissions import Role
-from kefu.services import inbox
-from kefu.services.auth import NewAccount, principal_of
-from kefu.services.readmodels import InboxFilters
 from kefu.web.app import create_app
 from kefu.web.security import SESSION_COOKIE
 from tests.factories import make_message
@@ -28,34 +24,6 @@ NEW_PASSWORD = "violet-harbour-1987"
 @pytest.fixture
 def app(kefu: Kefu) -> FastAPI:
     return create_app(kefu=kefu, sandbox=True)
-
-
-@pytest.fixture
-def team(kefu: Kefu) -> dict[str, int]:
-    """The test shop's team with stores: lina (pre-sale) has ali-global only; a lead and
-    an analyst are created by the owner; one conversation waits on each store."""
-    with kefu.uow() as uow:
-        stores = {s.code: s.id for s in uow.queries.stores()}
-        owner = uow.auth.account_by_username("owner")
-        lina = uow.auth.account_by_username("lina")
-        assert owner is not None and lina is not None
-        uow.auth.set_stores(lina.id, [stores["ali-global"]])
-        uow.commit()
-    boss = principal_of(owner)
-    for username, role in (("lena", Role.LEAD), ("ana", Role.ANALYST)):
-        kefu.auth.create_account(
-            boss,
-            NewAccount(
-                username, username.title(), role.value, PASSWORD, frozenset(stores.values())
-            ),
-            uow=kefu.uow(),
-            clock=kefu.clock,
-        )
-    inbox.ingest([make_message(1), make_message(2, store="ebay-uk")], kefu.uow(), kefu.clock)
-    with kefu.uow() as uow:
-        rows = uow.queries.inbox_page(InboxFilters()).rows
-    ids = {r.store_code: r.id for r in rows}
-    return {"ali": ids["ali-global"], "ebay": ids["ebay-uk"], "lina": lina.id}
 
 
 @pytest.fixture

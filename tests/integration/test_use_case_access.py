@@ -12,86 +12,55 @@ from sqlalchemy import select
 from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput, NotFound
-from kefu.domain.permissions import Role
 from kefu.domain.shopfacts import ShopFacts
 from kefu.services import inbox, replies, views
 from kefu.services.access import Forbidden
-from kefu.services.auth import AuditQuery, NewAccount
+from kefu.services.auth import AuditQuery
 from kefu.services.readmodels import InboxFilters
 from kefu.web.app import create_app
 from tests.factories import acting, make_message
-from tests.web import PASSWORD, sign_in
-
-
-@pytest.fixture
-def shop(kefu: Kefu) -> dict[str, int]:
-    """One conversation on each of two stores; lina keeps only ali-global; a lead (lena) and
-    an analyst (ana) with every store."""
-    inbox.ingest([make_message(1), make_message(2, store="ebay-uk")], kefu.uow(), kefu.clock)
-    with kefu.uow() as uow:
-        stores = {s.code: s.id for s in uow.queries.stores()}
-        lina = acting(kefu, "lina")
-        uow.auth.set_stores(lina.account_id, [stores["ali-global"]])
-        uow.commit()
-    owner = acting(kefu)
-    for username, role in (("lena", Role.LEAD), ("ana", Role.ANALYST)):
-        kefu.auth.create_account(
-            owner,
-            NewAccount(
-                username, username.title(), role.value, PASSWORD, frozenset(stores.values())
-            ),
-            uow=kefu.uow(),
-            clock=kefu.clock,
-        )
-    with kefu.session_factory() as session:
-        rows = session.execute(select(t.Conversation.id, t.Conversation.store_id)).all()
-    by_store = {store_id: cid for cid, store_id in rows}
-    return {
-        "ali": by_store[stores["ali-global"]],
-        "ebay": by_store[stores["ebay-uk"]],
-        "ebay_store": stores["ebay-uk"],
-    }
+from tests.web import sign_in
 
 
 def test_a_lead_assigns_to_agents_of_the_store_not_to_an_analyst_or_the_owner(
-    kefu: Kefu, shop: dict[str, int]
+    kefu: Kefu, team: dict[str, int]
 ) -> None:
     lead = acting(kefu, "lena")
     for target, reason in (("ana", "does not work the inbox"), ("owner", "main account")):
         with pytest.raises(InvalidInput, match=reason):
             inbox.assign(
-                lead, shop["ali"], acting(kefu, target).account_id, uow=kefu.uow(), clock=kefu.clock
+                lead, team["ali"], acting(kefu, target).account_id, uow=kefu.uow(), clock=kefu.clock
             )
     with pytest.raises(InvalidInput, match="not given the conversation's store"):
         inbox.assign(
-            lead, shop["ebay"], acting(kefu, "lina").account_id, uow=kefu.uow(), clock=kefu.clock
+            lead, team["ebay"], acting(kefu, "lina").account_id, uow=kefu.uow(), clock=kefu.clock
         )
     inbox.assign(
-        lead, shop["ali"], acting(kefu, "lina").account_id, uow=kefu.uow(), clock=kefu.clock
+        lead, team["ali"], acting(kefu, "lina").account_id, uow=kefu.uow(), clock=kefu.clock
     )
     owner = acting(kefu)
-    inbox.assign(owner, shop["ebay"], owner.account_id, uow=kefu.uow(), clock=kefu.clock)
-    detail = views.conversation(owner, shop["ebay"], uow=kefu.uow(), clock=kefu.clock)
+    inbox.assign(owner, team["ebay"], owner.account_id, uow=kefu.uow(), clock=kefu.clock)
+    detail = views.conversation(owner, team["ebay"], uow=kefu.uow(), clock=kefu.clock)
     assert detail.assignee_id == owner.account_id
 
 
 def test_the_api_answers_a_named_422_for_an_assignee_who_cannot_work_the_inbox(
-    kefu: Kefu, shop: dict[str, int]
+    kefu: Kefu, team: dict[str, int]
 ) -> None:
     with TestClient(create_app(kefu=kefu)) as client:
         sign_in(client, kefu, "lena")
         analyst = acting(kefu, "ana").account_id
         response = client.put(
-            f"/api/v1/conversations/{shop['ali']}/assignee", json={"assignee_id": analyst}
+            f"/api/v1/conversations/{team['ali']}/assignee", json={"assignee_id": analyst}
         )
     assert response.status_code == 422
     assert response.json()["field"] == "assignee_id"
 
 
 def test_every_inbox_use_case_refuses_a_role_without_the_permission(
-    kefu: Kefu, shop: dict[str, int]
+    kefu: Kefu, team: dict[str, int]
 ) -> None:
-    analyst, cid = acting(kefu, "ana"), shop["ali"]
+    analyst, cid = acting(kefu, "ana"), team["ali"]
     calls = [
         lambda: inbox.set_mark(analyst, cid, "red", uow=kefu.uow(), clock=kefu.clock),
         lambda: inbox.assign(analyst, cid, None, uow=kefu.uow(), clock=kefu.clock),
@@ -108,7 +77,7 @@ def test_every_inbox_use_case_refuses_a_role_without_the_permission(
         lambda: kefu.replies.check_text(analyst, cid, "Hi", uow=kefu.uow(), clock=kefu.clock),
         lambda: kefu.translation.translate_message(analyst, 1, "zh"),
         lambda: replies.save_facts(
-            analyst, shop["ebay_store"], ShopFacts(), uow=kefu.uow(), clock=kefu.clock
+            analyst, team["ebay_store"], ShopFacts(), uow=kefu.uow(), clock=kefu.clock
         ),
     ]
     for call in calls:
@@ -118,14 +87,14 @@ def test_every_inbox_use_case_refuses_a_role_without_the_permission(
 
 
 def test_a_token_holds_no_more_than_its_scopes_inside_the_use_case(
-    kefu: Kefu, shop: dict[str, int]
+    kefu: Kefu, team: dict[str, int]
 ) -> None:
     reader = replace(acting(kefu), scopes=frozenset({"view_inbox"}))
-    assert views.conversation(reader, shop["ali"], uow=kefu.uow(), clock=kefu.clock)
+    assert views.conversation(reader, team["ali"], uow=kefu.uow(), clock=kefu.clock)
     with pytest.raises(Forbidden):
         inbox.reply(
             reader,
-            shop["ali"],
+            team["ali"],
             "Hi",
             request_id="r",
             uow=kefu.uow(),
@@ -135,9 +104,9 @@ def test_a_token_holds_no_more_than_its_scopes_inside_the_use_case(
 
 
 def test_another_stores_conversation_is_not_there_for_every_use_case(
-    kefu: Kefu, shop: dict[str, int]
+    kefu: Kefu, team: dict[str, int]
 ) -> None:
-    lina, cid = acting(kefu, "lina"), shop["ebay"]
+    lina, cid = acting(kefu, "lina"), team["ebay"]
     with kefu.uow() as uow:
         message_id = uow.queries.conversation_detail(cid, kefu.clock.now()).messages[0].id  # type: ignore[union-attr]
     calls = [
@@ -157,20 +126,20 @@ def test_another_stores_conversation_is_not_there_for_every_use_case(
         lambda: kefu.replies.check_text(lina, cid, "Hi", uow=kefu.uow(), clock=kefu.clock),
         lambda: kefu.translation.translate_message(lina, message_id, "zh"),
         lambda: kefu.translation.draft(lina, cid, "你好", "zh"),
-        lambda: views.template_overrides(lina, shop["ebay_store"], uow=kefu.uow()),
+        lambda: views.template_overrides(lina, team["ebay_store"], uow=kefu.uow()),
     ]
     for call in calls:
         with pytest.raises(NotFound):
             call()
     assert len(calls) == 13
     page = views.inbox_page(lina, InboxFilters(), uow=kefu.uow())
-    assert [r.id for r in page.rows] == [shop["ali"]]
+    assert [r.id for r in page.rows] == [team["ali"]]
     options = views.filter_options(lina, uow=kefu.uow())
     assert [name for _, name in options["stores"]] == ["Sunrise Fashion · AliExpress"]
 
 
 def test_a_leads_audit_log_hides_actions_on_conversations_the_lead_does_not_see(
-    kefu: Kefu, shop: dict[str, int]
+    kefu: Kefu, team: dict[str, int]
 ) -> None:
     """The visibility rule governs the audit log too: a colour mark on a conversation about
     a product another agent manages is as hidden from the lead as the conversation."""
@@ -189,10 +158,10 @@ def test_a_leads_audit_log_hides_actions_on_conversations_the_lead_does_not_see(
     kefu.auth.set_products(
         owner, acting(kefu, "wangwei").account_id, [tent], uow=kefu.uow(), clock=kefu.clock
     )
-    for cid in (shop["ali"], tent_conv):
+    for cid in (team["ali"], tent_conv):
         inbox.set_mark(owner, cid, "red", uow=kefu.uow(), clock=kefu.clock)
     lead = acting(kefu, "lena")
     page = kefu.auth.audit_page(lead, AuditQuery(action="set_mark"), uow=kefu.uow())
-    assert [(r.entity_type, r.entity_id) for r in page.rows] == [("conversation", shop["ali"])]
+    assert [(r.entity_type, r.entity_id) for r in page.rows] == [("conversation", team["ali"])]
     everything = kefu.auth.audit_page(owner, AuditQuery(action="set_mark"), uow=kefu.uow())
     assert len(everything.rows) == 2
