@@ -223,3 +223,22 @@ def test_a_server_error_carries_them_too(kefu: Kefu) -> None:
         response = client.get("/boom")
     assert response.status_code == 500
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_made_up_tokens_spend_the_addresss_budget_a_real_token_does_not(kefu: Kefu) -> None:
+    """Each refused token (401) is charged to the caller's address, so spraying random
+    tokens stops at the address's limit; a valid token from the same address keeps its own
+    budget and spends none of the address's."""
+    kefu.settings.rate_limit_per_address = "3/minute"
+    with TestClient(create_app(kefu=kefu)) as client:
+        good = owner_token(kefu, "erp")
+        assert all(
+            client.get("/api/v1/colour-marks", headers=good).status_code == 200 for _ in range(5)
+        )
+        codes = [
+            client.get(
+                "/api/v1/colour-marks", headers={"Authorization": f"Bearer kefu_made-up-{n}"}
+            ).status_code
+            for n in range(5)
+        ]
+        assert codes == [401, 401, 401, 429, 429]
