@@ -23,8 +23,8 @@ from kefu.adapters.db.kpifacts import rebuild_facts
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.adapters.evaluation import plot_confusion as plot_confusion
 from kefu.adapters.evaluation import scores
-from kefu.adapters.formatting import BabelFormatter
-from kefu.adapters.holidays import public_holidays
+from kefu.adapters.formatting import BabelFormatter, known_currencies
+from kefu.adapters.holidays import holiday_countries, public_holidays
 from kefu.adapters.jobs import InProcessWorker, JobQueue, make_huey
 from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.passwords import Argon2Hasher
@@ -42,7 +42,7 @@ from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
 from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
-from kefu.services.ports import ChannelGateway, Clock, DeliveryReport, JobParam
+from kefu.services.ports import ChannelGateway, Clock, DeliveryReport, JobParam, StoreChecks
 from kefu.services.replies import Replies
 from kefu.services.translation import TranslationService
 
@@ -102,6 +102,11 @@ class Kefu:
     def replies(self) -> Replies:
         """Templates, formatting and the gate, loaded once per process."""
         return Replies(packaged_catalogue(), BabelFormatter(), self.gate, public_holidays)
+
+    @cached_property
+    def store_checks(self) -> StoreChecks:
+        """What a store's currency and holiday country are checked against (Babel, holidays)."""
+        return StoreChecks(known_currencies(), holiday_countries())
 
     @cached_property
     def auth(self) -> Auth:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, list_currencies
 
 from kefu.domain.templates import Money, OpeningHours
 
@@ -72,3 +73,9 @@ class BabelFormatter:
         opens = format_time(value.opens, format="short", locale=locale)
         closes = format_time(value.closes, format="short", locale=locale)
         return f"{span} {opens}–{closes} ({zone})"
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    """ISO 4217 currency codes as Babel's CLDR data knows them."""
+    return frozenset(list_currencies())

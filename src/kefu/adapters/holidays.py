@@ -6,6 +6,7 @@ from datetime import date
 from functools import cache
 
 import holidays
+from babel import Locale
 
 
 @cache
@@ -18,3 +19,11 @@ def public_holidays(country: str | None, year: int) -> frozenset[date]:
     except NotImplementedError:
         return frozenset()
     return frozenset(found.keys())
+
+
+@cache
+def holiday_countries() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes the `holidays` package has a calendar for (its aliases, such
+    as UK, and alpha-3 codes are left out)."""
+    iso = {str(code) for code in Locale("en").territories if str(code).isalpha()}
+    return frozenset(c for c in holidays.list_supported_countries() if len(c) == 2) & iso

@@ -1,4 +1,4 @@
-"""Typer root: serve, worker, import, demo, db, bench, team."""
+"""Typer root: serve, worker, import, demo, db, bench, team, store."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.progress import TaskID
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
-from kefu.cli import bench, db, model, report, team, translate, worker
+from kefu.cli import bench, db, model, report, store, team, translate, worker
 from kefu.cli.progress import progress_bar
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
@@ -25,6 +25,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(model.app, name="model")
 app.add_typer(report.app, name="report")
 app.add_typer(team.app, name="team")
+app.add_typer(store.app, name="store")
 app.add_typer(translate.app, name="translate")
 app.command("worker")(worker.worker)
 app.command("classify")(model.classify_command)

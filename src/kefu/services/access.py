@@ -71,14 +71,20 @@ def message(uow: UnitOfWork, who: Principal, message_id: int) -> int:
     return conversation_id
 
 
-def stores(uow: UnitOfWork, who: Principal) -> list[StoreRef]:
-    """The stores given to the person (every store for the main account)."""
-    return [s for s in uow.queries.stores() if who.sees_store(s.id)]
+def stores(uow: UnitOfWork, who: Principal, *, archived: bool = False) -> list[StoreRef]:
+    """The stores given to the person (every store for the main account); archived ones
+    only when asked (the Stores page, reports and imports, which name their own errors)."""
+    return [
+        s
+        for s in uow.queries.stores()
+        if who.sees_store(s.id) and (archived or s.archived_at is None)
+    ]
 
 
-def store(uow: UnitOfWork, who: Principal, code: str | None) -> StoreRef:
-    """A store by code (the first visible one when None); 404 when not given to them."""
-    mine = stores(uow, who)
+def store(uow: UnitOfWork, who: Principal, code: str | None, *, archived: bool = False) -> StoreRef:
+    """A store by code (the first visible one when None); 404 when not given to them, or
+    archived unless asked for."""
+    mine = stores(uow, who, archived=archived)
     if not mine:
         raise NotFound("no store is given to this account yet")
     if code is None:
@@ -90,7 +96,8 @@ def store(uow: UnitOfWork, who: Principal, code: str | None) -> StoreRef:
 
 
 def store_by_id(uow: UnitOfWork, who: Principal, store_id: int) -> StoreRef:
-    found = next((s for s in stores(uow, who) if s.id == store_id), None)
+    """By id: a conversation's store, archived or not (its history stays readable)."""
+    found = next((s for s in stores(uow, who, archived=True) if s.id == store_id), None)
     if found is None:
         raise NotFound(f"no store {store_id}", id=store_id)
     return found
@@ -114,7 +121,7 @@ def rows_in_stores(
     numbered = list(enumerate(items, start=1))
     if who.store_ids is None:
         return numbered, []
-    codes = {s.code for s in stores(uow, who)}
+    codes = {s.code for s in stores(uow, who, archived=True)}
     kept = [(n, item) for n, item in numbered if item.get("store") in codes]
     refused = [
         FieldError(

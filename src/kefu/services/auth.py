@@ -628,6 +628,14 @@ class Auth:
             raise NotFound("there is no main account yet: run kefu serve and open /setup")
         self.reset_password(principal_of(owner), account.id, password, uow=uow, clock=clock)
 
+    def operator(self, *, uow: UnitOfWork) -> Principal:
+        """Whoever runs a shell command acts as the main account (`kefu store …`)."""
+        with uow:
+            owner = next((a for a in uow.auth.accounts() if a.is_main), None)
+        if owner is None:
+            raise NotFound("there is no main account yet: run kefu serve and open /setup")
+        return principal_of(owner)
+
     def revoke_token(self, by: Principal, token_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
         require(by, Permission.MANAGE_TOKENS)
         now = clock.now()

@@ -126,7 +126,12 @@ def _store_batch(
         FieldError("store", "no store with this code", row=row, value=m.store)
         for row, m in parsed
         if m.store not in stores
+    ] + [
+        FieldError("store", "store is archived", row=row, value=m.store)
+        for row, m in parsed
+        if m.store in stores and stores[m.store].archived_at is not None
     ]
+    stores = {code: s for code, s in stores.items() if s.archived_at is None}
     fresh = _drop_known([(row, m) for row, m in parsed if m.store in stores], uow, stores)
     duplicates = len(parsed) - len(errors) - len(fresh)
     if not fresh:

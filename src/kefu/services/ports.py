@@ -63,6 +63,18 @@ class StoreRef:
     platform: str
     timezone: str
     name: str = ""
+    site: str = ""
+    currency: str = "USD"
+    archived_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoreChecks:
+    """What a store's fields are checked against, from libraries: ISO 4217 currency codes
+    (Babel) and countries with a public-holiday calendar (holidays)."""
+
+    currencies: frozenset[str]
+    holiday_countries: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -902,7 +914,23 @@ class AuthRepository(Protocol):
         self, product_ids: Iterable[int], order_ids: Iterable[int]
     ) -> tuple[dict[int, int], dict[int, set[int]]]: ...
 
-    def update_store(self, store_id: int, *, name: str, timezone: str) -> None: ...
+    def update_store(self, store_id: int, **changes: object) -> None:
+        """Change a store's name, timezone, site or currency."""
+        ...
+
+    def add_store(
+        self,
+        *,
+        code: str,
+        name: str,
+        platform: str,
+        site: str,
+        currency: str,
+        timezone: str,
+        now: datetime,
+    ) -> int: ...
+
+    def set_store_archived(self, store_id: int, at: datetime | None) -> None: ...
 
     def open_counts(self) -> dict[int, int]: ...
 

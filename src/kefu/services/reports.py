@@ -150,7 +150,13 @@ def _breakdowns(
     stores = q.kpi_counts(start, end, store, agent, by="store")
     agents = q.kpi_counts(start, end, store, agent, by="agent")
     codes, platforms = q.store_labels(), q.store_platforms()
-    shown = sorted(sid for sid, code in codes.items() if store is None or code == store)
+    # An archived store is history: listed while it has counts in the range, not as zeros.
+    archived = {s.id for s in q.stores() if s.archived_at is not None}
+    shown = sorted(
+        sid
+        for sid, code in codes.items()
+        if (store is None or code == store) and (sid not in archived or sid in stores)
+    )
     return Breakdowns(
         by_store=[(codes[sid], stores.get(sid, Kpis())) for sid in shown],
         by_platform=[
@@ -277,7 +283,7 @@ def dashboard_for(
         if not store:
             raise InvalidInput("choose one of your stores (store=…)", field="store")
         with uow:
-            access.store(uow, who, store)
+            access.store(uow, who, store, archived=True)
     return kpi_dashboard(
         uow,
         start=start,

@@ -22,6 +22,7 @@ from kefu.services.access import Forbidden, NotSignedIn
 from kefu.services.auth import SignInFailed, Throttled
 from kefu.services.outgoing import PolicyBlocked
 from kefu.services.ports import ConcurrentWriteError
+from kefu.services.shop import Conflict
 from kefu.web.i18n import translations
 from kefu.web.templating import render
 
@@ -30,6 +31,7 @@ STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     RowErrors: 422,
     InvalidTransition: 409,
+    Conflict: 409,
     PolicyBlocked: 422,
     SignInFailed: 401,
     NotSignedIn: 401,

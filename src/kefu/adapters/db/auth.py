@@ -19,6 +19,7 @@ from kefu.services.ports import (
     ProductRef,
     RoutingRow,
     SessionRecord,
+    StoreRef,
     TokenRecord,
 )
 
@@ -68,17 +69,10 @@ class SqlAuthRepository:
         shift: dict[str, Any] | None,
         now: datetime,
     ) -> int:
-        organisation = self.db.scalar(select(t.Organisation.id).order_by(t.Organisation.id))
-        if organisation is None:
-            organisation = self.db.scalar(
-                insert(t.Organisation)
-                .values(name="My shop", created_at=now)
-                .returning(t.Organisation.id)
-            )
         new_id = self.db.scalar(
             insert(t.Account)
             .values(
-                organisation_id=organisation,
+                organisation_id=self._organisation(now),
                 username=username,
                 display_name=display_name,
                 role=role,
@@ -93,6 +87,18 @@ class SqlAuthRepository:
         )
         assert new_id is not None  # noqa: S101
         return int(new_id)
+
+    def _organisation(self, now: datetime) -> int:
+        """The shop's organisation, made on first use (a fresh install has none)."""
+        organisation = self.db.scalar(select(t.Organisation.id).order_by(t.Organisation.id))
+        if organisation is None:
+            organisation = self.db.scalar(
+                insert(t.Organisation)
+                .values(name="My shop", created_at=now)
+                .returning(t.Organisation.id)
+            )
+        assert organisation is not None  # noqa: S101
+        return int(organisation)
 
     def update_account(self, account_id: int, **changes: Any) -> None:
         unknown = set(changes) - ACCOUNT_FIELDS
@@ -315,10 +321,42 @@ class SqlAuthRepository:
         query = select(who.id, who.display_name).where(acted).order_by(who.display_name, who.id)
         return [(i, name) for i, name in self.db.execute(query)]
 
-    def update_store(self, store_id: int, *, name: str, timezone: str) -> None:
-        self.db.execute(
-            update(t.Store).where(t.Store.id == store_id).values(name=name, timezone=timezone)
+    def update_store(self, store_id: int, **changes: object) -> None:
+        unknown = set(changes) - STORE_FIELDS
+        if unknown:
+            raise ValueError(f"not store fields: {sorted(unknown)}")
+        self.db.execute(update(t.Store).where(t.Store.id == store_id).values(**changes))
+
+    def add_store(
+        self,
+        *,
+        code: str,
+        name: str,
+        platform: str,
+        site: str,
+        currency: str,
+        timezone: str,
+        now: datetime,
+    ) -> int:
+        new_id = self.db.scalar(
+            insert(t.Store)
+            .values(
+                organisation_id=self._organisation(now),
+                code=code,
+                name=name,
+                platform=platform,
+                site=site,
+                currency=currency,
+                timezone=timezone,
+                created_at=now,
+            )
+            .returning(t.Store.id)
         )
+        assert new_id is not None  # noqa: S101
+        return int(new_id)
+
+    def set_store_archived(self, store_id: int, at: datetime | None) -> None:
+        self.db.execute(update(t.Store).where(t.Store.id == store_id).values(archived_at=at))
 
     # --- routing ---------------------------------------------------------------------
 
@@ -335,7 +373,7 @@ class SqlAuthRepository:
         """Open conversations of these agents; None: the open ones nobody owns."""
         c = t.Conversation
         query = select(c.id, c.store_id, c.stage, c.language, c.assignee_id).where(
-            c.status != "closed"
+            c.status != "closed", _live_store(c)
         )
         if assignees is None:
             query = query.where(c.assignee_id.is_(None))
@@ -348,6 +386,7 @@ class SqlAuthRepository:
         has_store = exists().where(given.account_id == c.assignee_id, given.store_id == c.store_id)
         query = select(c.id, c.store_id, c.stage, c.language, c.assignee_id).where(
             c.status != "closed",
+            _live_store(c),
             or_(
                 c.assignee_id.in_(sorted(set(off_shift))),
                 and_(c.assignee_id.in_(sorted(set(watched))), ~has_store),
@@ -479,4 +518,25 @@ def _token(row: t.ApiToken) -> TokenRecord:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+    )
+
+
+def _live_store(c: type[t.Conversation]) -> Any:
+    """Routing leaves an archived store's conversations where they are."""
+    return c.store_id.in_(select(t.Store.id).where(t.Store.archived_at.is_(None)))
+
+
+STORE_FIELDS = frozenset({"name", "timezone", "site", "currency"})
+
+
+def store_ref(row: t.Store) -> StoreRef:
+    return StoreRef(
+        row.id,
+        row.code,
+        row.platform,
+        row.timezone,
+        row.name,
+        site=row.site,
+        currency=row.currency,
+        archived_at=row.archived_at,
     )

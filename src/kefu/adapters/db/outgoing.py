@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.domain.orders import tracking_link
+from kefu.domain.stores import region_of_site
 from kefu.services.ports import GateFacts
 
 REVIEW_REQUEST_TEMPLATES = ("review_reminder",)
+
+
 # Store sites named like countries; the rest ("global") say nothing about phone formats.
-_SITE_REGION = {"UK": "GB"}
-
-
 class SqlOutgoingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -73,8 +73,7 @@ class SqlOutgoingRepository:
             }
         out = {}
         for r in rows:
-            site = _SITE_REGION.get(r.site, r.site)
-            regions = [r.country, r.ship_to_country, site if len(site) == 2 else None]
+            regions = [r.country, r.ship_to_country, region_of_site(r.site)]
             tokens = [r.order_number, *parcels.get(r.order_id, ())] if r.order_number else []
             out[r.id] = GateFacts(
                 platform=r.platform,

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kefu.adapters.db import tables as t
+from kefu.adapters.db.auth import store_ref
 from kefu.adapters.db.visibility import visible_to
 from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
@@ -70,16 +71,14 @@ class SqlInboxQueries:
         )
 
     def stores(self) -> list[StoreRef]:
-        rows = self.session.execute(
-            select(
-                t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone, t.Store.name
-            ).order_by(t.Store.id)
-        )
-        return [StoreRef(r.id, r.code, r.platform, r.timezone, r.name) for r in rows]
+        """Every store, archived ones too (services/access.py leaves them out of lists)."""
+        return [store_ref(r) for r in self.session.scalars(select(t.Store).order_by(t.Store.id))]
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
         stores = self.session.execute(
-            select(t.Store.id, t.Store.name, t.Store.platform).order_by(t.Store.id)
+            select(t.Store.id, t.Store.name, t.Store.platform)
+            .where(t.Store.archived_at.is_(None))
+            .order_by(t.Store.id)
         )
         accounts = self.session.execute(
             select(t.Account.id, t.Account.display_name)
@@ -594,6 +593,8 @@ def _conditions(f: InboxFilters) -> list[Any]:
         (c.intent, f.intent),
     )
     out: list[Any] = [column == value for column, value in equal if value is not None]
+    # An archived store's conversations keep their history but leave the inbox.
+    out.append(c.store_id.in_(select(t.Store.id).where(t.Store.archived_at.is_(None))))
     if f.visible_store_ids is not None and f.viewer_id is not None:
         out.append(visible_to(f.viewer_id, f.visible_store_ids))
     elif f.visible_store_ids is not None:

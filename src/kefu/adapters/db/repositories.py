@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
-from kefu.adapters.db.auth import audit_store_id
+from kefu.adapters.db.auth import audit_store_id, store_ref
 from kefu.adapters.db.followups import request_job
 from kefu.adapters.db.kpifacts import record_facts, set_agent
 from kefu.domain.conversations import Conversation
@@ -61,12 +61,8 @@ class SqlInboxRepository:
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        rows = self.session.execute(
-            select(
-                t.Store.id, t.Store.code, t.Store.platform, t.Store.timezone, t.Store.name
-            ).where(t.Store.code.in_(wanted))
-        )
-        return {r.code: StoreRef(r.id, r.code, r.platform, r.timezone, r.name) for r in rows}
+        rows = self.session.scalars(select(t.Store).where(t.Store.code.in_(wanted)))
+        return {r.code: store_ref(r) for r in rows}
 
     def known_message_ids(self, store_id: int, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -89,7 +89,10 @@ class Store(Base):
     platform: Mapped[str] = mapped_column(String(32))
     site: Mapped[str] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
     created_at: Mapped[datetime]
+    # Set: archived — kept with its history, out of the inbox, routing and imports.
+    archived_at: Mapped[datetime | None]
 
 
 class Account(Base):

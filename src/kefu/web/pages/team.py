@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -18,10 +18,11 @@ from kefu.domain.errors import DomainError, FieldError, InvalidInput, RowErrors
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.permissions import Role
 from kefu.domain.routing import parse_shift
+from kefu.domain.stores import SITES, StoreDraft
 from kefu.services import shop
 from kefu.services.auth import AuditQuery, NewAccount
 from kefu.web.deps import KefuDep
-from kefu.web.errors import field_errors
+from kefu.web.errors import field_errors, status_for
 from kefu.web.i18n import negotiate
 from kefu.web.params import MAX_ID, Id
 from kefu.web.security import AccountManager, AuditViewer, RoutingManager, ShopManager
@@ -29,6 +30,7 @@ from kefu.web.templating import cldr, render
 
 router = APIRouter(include_in_schema=False)
 
+StoreCode = Annotated[str, Path(min_length=1, max_length=64)]
 ROLES = [r.value for r in Role if r is not Role.OWNER]
 LANGUAGES = ("zh", *BUYER_LANGUAGES)
 
@@ -188,24 +190,69 @@ def shop_page(request: Request, kefu: KefuDep, who: ShopManager) -> Response:
     return _shop(request, kefu, who, {})
 
 
+@router.post("/shop")
+async def shop_create(request: Request, kefu: KefuDep, who: ShopManager) -> Response:
+    form = await request.form()
+    draft = StoreDraft(
+        code=_text(form, "code", 80),
+        platform=_text(form, "platform", 32),
+        site=_text(form, "site", 32),
+        name=_text(form, "name", 300),
+        currency=_text(form, "currency", 8),
+        timezone=_text(form, "timezone", 100),
+        holiday_country=_text(form, "holiday_country", 8),
+    )
+    try:
+        shop.create_store(who, draft, checks=kefu.store_checks, uow=kefu.uow(), clock=kefu.clock)
+    except DomainError as exc:
+        status = status_for(exc)
+        return _shop(request, kefu, who, {"errors": field_errors(exc), "form": draft}, status)
+    return RedirectResponse(f"/shop?saved=1#store-{draft.code.strip()}", status_code=303)
+
+
 @router.post("/shop/{code}")
-async def shop_update(request: Request, kefu: KefuDep, who: ShopManager, code: str) -> Response:
+async def shop_update(
+    request: Request, kefu: KefuDep, who: ShopManager, code: StoreCode
+) -> Response:
     form = await request.form()
     try:
         shop.update_store(
             who,
-            code[:64],
-            name=str(form.get("name", ""))[:300],
-            timezone=str(form.get("timezone", ""))[:100],
+            code,
+            name=_text(form, "name", 300),
+            timezone=_text(form, "timezone", 100),
+            site=_text(form, "site", 32) if "site" in form else None,
+            currency=_text(form, "currency", 8) if "currency" in form else None,
+            holiday_country=(
+                _text(form, "holiday_country", 8) if "holiday_country" in form else shop.KEEP
+            ),
+            checks=kefu.store_checks,
             uow=kefu.uow(),
             clock=kefu.clock,
         )
     except RowErrors as exc:
-        return _shop(request, kefu, who, {"errors": field_errors(exc)}, 422)
-    return RedirectResponse("/shop?saved=1", status_code=303)
+        return _shop(request, kefu, who, {"errors": field_errors(exc), "editing": code}, 422)
+    return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
+
+
+@router.post("/shop/{code}/archive")
+def shop_archive(kefu: KefuDep, who: ShopManager, code: StoreCode) -> Response:
+    shop.archive_store(who, code, uow=kefu.uow(), clock=kefu.clock)
+    return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
+
+
+@router.post("/shop/{code}/restore")
+def shop_restore(kefu: KefuDep, who: ShopManager, code: StoreCode) -> Response:
+    shop.restore_store(who, code, uow=kefu.uow(), clock=kefu.clock)
+    return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
 
 
 # --- reading forms ------------------------------------------------------------------------
+
+
+def _text(form: FormData, name: str, limit: int) -> str:
+    """A text field, cut where no valid value could reach (the use case names the error)."""
+    return str(form.get(name, ""))[:limit]
 
 
 def _ids(values: Iterable[object], name: str) -> list[int]:
@@ -340,5 +387,11 @@ def _shifts(
 def _shop(
     request: Request, kefu: KefuDep, who: ShopManager, extra: dict[str, Any], status: int = 200
 ) -> Response:
-    context = {"nav": "shop", "stores": shop.shop_stores(who, uow=kefu.uow())}
+    context = {
+        "nav": "shop",
+        "stores": shop.shop_stores(who, uow=kefu.uow()),
+        "sites": {p.value: list(sites) for p, sites in SITES.items()},
+        "form": None,
+        "editing": None,
+    }
     return _render(request, kefu, "pages/shop.html", {**context, **extra}, status)
