@@ -87,6 +87,7 @@ ZH_CN = {
     "Buyer": "买家",
     "Shop": "店铺",
     "Automatic reply": "自动回复",
+    "Platform notice": "平台通知",
     "Queued for sending": "待发送",
     "Attachment": "附件",
     "Reply to the buyer": "回复买家",

@@ -345,3 +345,31 @@ def test_a_lead_reads_why_a_template_is_not_offered_an_agent_may_not(
     assert reasons["shipping_free_available"] == "already_shipped"
     with signed_in(kefu, "lina") as agent:
         assert agent.get(f"/api/v1/conversations/{cid}/withheld").status_code == 403
+
+
+def test_history_with_an_automatic_reply_and_a_notice_through_the_api_and_the_page(
+    client: TestClient,
+) -> None:
+    body = [
+        make_message(30),
+        make_message(29, direction="shop", automatic=True, text="Welcome to our store!"),
+        make_message(20, kind="notice", text="The buyer opened a dispute"),
+        make_message(10, automatic=True),  # a buyer's message is never automatic
+        make_message(9, kind="banner"),
+    ]
+    result = client.post("/api/v1/messages", json=body).json()
+    assert result["accepted"] == 3
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(4, "automatic"), (5, "kind")]
+    cid = first_id(client)
+    detail = client.get(f"/api/v1/conversations/{cid}").json()
+    assert [(m["direction"], m["is_automatic"]) for m in detail["messages"]] == [
+        ("buyer", False),
+        ("shop", True),
+        ("platform", False),
+    ]
+    page = client.get(f"/conversations/{cid}").text
+    assert 'data-testid="platform-notice"' in page
+    assert "The buyer opened a dispute" in page
+    assert "平台通知" in page  # the UI speaks Chinese by default
+    fields = client.get("/openapi.json").json()["components"]["schemas"]["IncomingMessageIn"]
+    assert {"automatic", "kind"} <= set(fields["properties"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.cli.main import app
 from kefu.services.imports import import_file
@@ -83,3 +85,49 @@ def test_cli_refuses_unknown_extension(kefu: Kefu, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "format" in result.output
+
+
+def test_csv_and_jsonl_carry_automatic_replies_and_platform_notices(
+    kefu: Kefu, tmp_path: Path
+) -> None:
+    csv_path = tmp_path / "history.csv"
+    csv_path.write_text(
+        "store,message_id,buyer_id,sent_at,text,direction,automatic,kind\n"
+        "ali-global,h1,b-1,2026-11-20T08:00:00+08:00,hola,buyer,,\n"
+        "ali-global,h2,b-1,2026-11-20T08:00:05+08:00,Welcome!,shop,Yes,\n"
+        "ali-global,h3,b-1,2026-11-20T08:01:00+08:00,Order shipped,buyer,no,notice\n"
+        "ali-global,h4,b-1,2026-11-20T08:02:00+08:00,hola?,buyer,1,\n"
+        "ali-global,h5,b-1,2026-11-20T08:03:00+08:00,hmm,shop,perhaps,\n"
+        "ali-global,h6,b-1,2026-11-20T08:04:00+08:00,x,buyer,,refund\n",
+        encoding="utf-8",
+    )
+    report = import_file(csv_path, kefu.uow(), kefu.clock)
+    assert report.accepted == 3
+    assert [(e.row, e.field) for e in report.errors] == [
+        (5, "automatic"),
+        (6, "automatic"),
+        (7, "kind"),
+    ]
+    jsonl = write_jsonl(
+        tmp_path / "history.jsonl",
+        [
+            json.dumps(make_message(1, direction="shop", automatic=True)).encode(),
+            json.dumps(make_message(2, kind="system", text="Dispute closed")).encode(),
+            json.dumps(make_message(3, kind="notice", direction="shop", automatic=True)).encode(),
+        ],
+    )
+    report = import_file(jsonl, kefu.uow(), kefu.clock)
+    assert report.accepted == 2
+    assert [(e.row, e.field) for e in report.errors] == [(3, "automatic")]
+    with kefu.session_factory() as session:
+        stored = {
+            m.platform_message_id: (m.direction, m.is_automatic, m.kind)
+            for m in session.scalars(select(t.Message))
+        }
+    assert stored == {
+        "h1": ("buyer", False, None),
+        "h2": ("shop", True, None),
+        "h3": ("platform", False, "notice"),
+        "m-1": ("shop", True, None),
+        "m-2": ("platform", False, "system"),
+    }

@@ -156,3 +156,51 @@ def test_a_large_api_batch_is_stored_in_chunks_with_rows_numbered_as_sent(kefu: 
     assert [(e.row, e.field) for e in first.errors] == [(1101, "sent_at")]
     again = inbox.import_messages(owner, batch, kefu.uow(), kefu.clock)
     assert (again.accepted, again.duplicates) == (0, 1199)
+
+
+def test_a_platform_notice_is_stored_in_the_thread_but_is_no_waiting_work(kefu: Kefu) -> None:
+    inbox.ingest(
+        [
+            make_message(30),
+            make_message(20, direction="shop"),
+            make_message(10, kind="notice", text="The buyer opened a dispute"),
+            make_message(5, kind="system", text="Order shipped", conversation_id="only-notices"),
+        ],
+        kefu.uow(),
+        kefu.clock,
+        classifier=kefu.ingest_classifier(),
+        auto_replier=kefu.auto_replier,
+        translate=True,
+    )
+    conv = conversation(kefu, "b-1")
+    assert not conv.unread and conv.status == "waiting" and conv.waiting_since is None
+    assert conv.last_buyer_message_at == NOW - timedelta(minutes=30)
+    assert conv.message_count == 3
+    alone = conversation(kefu, "only-notices")
+    assert not alone.unread and alone.waiting_since is None and alone.last_buyer_message_at is None
+    with kefu.session_factory() as session:
+        notices = session.scalars(
+            select(t.Message).where(t.Message.direction == "platform").order_by(t.Message.sent_at)
+        ).all()
+        assert [(m.kind, m.text) for m in notices] == [
+            ("notice", "The buyer opened a dispute"),
+            ("system", "Order shipped"),
+        ]
+        assert all(m.intent is None and not m.is_automatic for m in notices)  # not triaged
+        translated = session.scalar(
+            select(func.count())
+            .select_from(t.MessageTranslation)
+            .where(t.MessageTranslation.message_id.in_([m.id for m in notices]))
+        )
+        assert translated == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(t.KpiFact)
+                .where(t.KpiFact.message_id.in_([m.id for m in notices]))
+            )
+            == 0
+        )
+    with kefu.uow() as uow:
+        unread = {r.id for r in uow.queries.inbox_page(InboxFilters(state="unread")).rows}
+    assert alone.id not in unread and conv.id not in unread

@@ -455,3 +455,66 @@ def facts(kefu: Kefu) -> list[dict[str, Any]]:
         out = [{c.name: getattr(row, c.name) for c in t.KpiFact.__table__.columns} for row in rows]
     assert len(out) == count
     return out
+
+
+def test_an_automatic_reply_in_history_counts_as_a_live_one_and_a_notice_not_at_all(
+    kefu: Kefu,
+) -> None:
+    """The same history three times, a day apart: the shop's reply a minute after the
+    buyer was automatic (imported), a person's (imported), and the live welcome. An
+    imported automatic reply is no answer, as the live one; a notice is nothing."""
+    configure_stores(kefu)  # ali-global welcomes buyers
+    day = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    minute = timedelta(minutes=1)
+    ingest(
+        kefu,
+        [
+            raw("ali-global", "h-auto", 1, day, text="hello"),
+            raw("ali-global", "h-auto", 2, day + minute, shop=True, automatic="true"),
+            raw("ali-global", "h-auto", 3, day + 2 * minute, kind="notice", text="Order shipped"),
+            raw("ali-global", "h-person", 1, day + timedelta(days=1), text="hello"),
+            raw("ali-global", "h-person", 2, day + timedelta(days=1) + minute, shop=True),
+            raw("ali-global", "h-notice", 1, day, kind="notice", text="Dispute opened"),
+        ],
+    )
+    live = day + timedelta(days=2)
+    ingest(kefu, [raw("ali-global", "h-live", 1, live, text="hello")], live, auto=True)
+
+    imported = from_facts(kefu, date(2026, 11, 3), date(2026, 11, 3))
+    person = from_facts(kefu, date(2026, 11, 4), date(2026, 11, 4))
+    welcome = from_facts(kefu, date(2026, 11, 5), date(2026, 11, 5))
+    assert (person.messages_received, person.answered_24h, person.automatic_replies) == (1, 1, 0)
+    assert person.reply_rate_24h == 1 and person.automatic_share == 0
+    assert (imported.messages_received, imported.answered_24h, imported.automatic_replies) == (
+        1,
+        0,
+        1,
+    )
+    assert imported.reply_rate_24h == 0 and imported.automatic_share == 1
+    assert imported == welcome  # every count and time, as the live automatic reply
+
+    with kefu.session_factory() as s:
+        conv = s.scalars(
+            select(t.Conversation).where(t.Conversation.platform_conversation_id == "h-auto")
+        ).one()
+        assert conv.unread and conv.waiting_since == day and conv.first_replied_at is None
+        reply_row = s.scalars(
+            select(t.Message).where(t.Message.platform_message_id == "h-auto-2")
+        ).one()
+        assert reply_row.is_automatic and reply_row.author_account_id is None
+        notice_facts = s.scalar(
+            select(func.count())
+            .select_from(t.KpiFact)
+            .join(t.Message, t.Message.id == t.KpiFact.message_id)
+            .where(t.Message.direction == "platform")
+        )
+        assert notice_facts == 0
+    kefu.rebuild_kpi_facts()  # a rebuild from the stored messages keeps it so
+    assert from_facts(kefu, date(2026, 11, 3), date(2026, 11, 3)) == imported
+    # Below 0011 there are no platform lines: a downgrade drops them, nothing else.
+    kefu.downgrade("0010")
+    kefu.upgrade()
+    assert from_facts(kefu, date(2026, 11, 3), date(2026, 11, 3)) == imported
+    with kefu.session_factory() as s:
+        kinds = s.execute(select(t.Message.direction, t.Message.kind)).all()
+    assert ("platform", "notice") not in kinds and ("shop", None) in kinds

@@ -22,7 +22,7 @@ from kefu.domain.messages import (
     IncomingMessage,
     parse_incoming,
 )
-from kefu.domain.types import Direction, Origin
+from kefu.domain.types import Direction, MessageKind, Origin
 from tests.factories import NOW, make_message
 
 ROW = 7
@@ -489,3 +489,66 @@ def test_any_text_comes_out_clean_and_within_64_kib(text: str) -> None:
     assert "\r" not in msg.text
     assert len(msg.text.encode("utf-8")) <= MAX_TEXT_BYTES
     assert msg.text == msg.text.strip()
+
+
+# --- automatic replies and platform lines in history ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("1", True),
+        (1, True),
+        ("false", False),
+        ("No", False),
+        ("0", False),
+        (0, False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_automatic_takes_yes_and_no_in_json_and_csv_words(value: object, expected: bool) -> None:
+    m = parse(direction="shop", automatic=value)
+    assert m.automatic is expected
+    assert m.direction == Direction.SHOP and m.kind == MessageKind.BUYER
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", 2, "t", 1.5, [True], {"x": 1}])
+def test_automatic_refuses_other_values(value: object) -> None:
+    error = only_error("automatic", direction="shop", automatic=value)
+    assert "true or false" in error.reason
+
+
+def test_a_buyer_message_cannot_be_automatic() -> None:
+    error = only_error("automatic", automatic="yes")
+    assert "only a shop message" in error.reason
+    assert parse(automatic="no").automatic is False  # saying no is fine
+
+
+@pytest.mark.parametrize("kind", ["notice", "system"])
+def test_a_notice_or_system_line_is_the_platforms(kind: str) -> None:
+    m = parse(kind=kind)
+    assert m.kind == MessageKind(kind) and m.direction == Direction.PLATFORM
+    assert m.automatic is False
+    # An export that writes direction on every row does not change who wrote it.
+    assert parse(kind=kind.upper(), direction="shop").direction == Direction.PLATFORM
+    error = only_error("automatic", kind=kind, direction="shop", automatic=True)
+    assert kind in error.reason
+
+
+def test_kind_defaults_to_buyer_and_refuses_other_words() -> None:
+    assert parse().kind == MessageKind.BUYER and parse(kind="").kind == MessageKind.BUYER
+    assert parse(kind="buyer").direction == Direction.BUYER
+    error = only_error("kind", kind="dispute")
+    assert error.reason == "must be one of: buyer, notice, system"
+    assert error.value == "dispute"
+
+
+def test_direction_platform_is_not_input() -> None:
+    error = only_error("direction", direction="platform")
+    assert "kind" in error.reason

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from kefu.domain.errors import FieldError, RowErrors
-from kefu.domain.types import Direction, Origin
+from kefu.domain.types import Direction, MessageKind, Origin
 
 MAX_TEXT_BYTES = 64 * 1024
 MAX_ID_CHARS = 128
@@ -28,6 +28,9 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+_WRITERS = (Direction.BUYER.value, Direction.SHOP.value)  # PLATFORM comes from `kind`
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
 # C0/C1 control characters other than tab and newline never belong in a message.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -46,6 +49,8 @@ FIELDS = (
     "text",
     "direction",
     "attachments",
+    "automatic",
+    "kind",
 )
 REQUIRED = ("store", "message_id", "buyer_id", "sent_at")
 
@@ -75,6 +80,8 @@ class IncomingMessage:
     order_number: str | None = None
     product_sku: str | None = None
     attachments: tuple[str, ...] = ()
+    automatic: bool = False  # a shop message that was an automatic reply (history)
+    kind: MessageKind = MessageKind.BUYER  # notices and system lines: direction PLATFORM
 
 
 def default_conversation_id(buyer_id: str, order_number: str | None) -> str:
@@ -111,7 +118,7 @@ def parse_incoming(
         raw, "buyer_language", _LANGUAGE, "must be a language tag like 'es' or 'pt-BR'", err
     )
     origin = _enum(raw, "origin", Origin, Origin.MESSAGE_CENTER, err)
-    direction = _enum(raw, "direction", Direction, Direction.BUYER, err)
+    direction, kind, automatic = _author(raw, err)
     sent_at = _when(raw.get("sent_at"), now, err)
     attachments = _attachments(raw.get("attachments"), err)
     text = _text(raw.get("text"), err)
@@ -136,6 +143,8 @@ def parse_incoming(
         order_number=order_number,
         product_sku=product_sku,
         attachments=attachments,
+        automatic=automatic,
+        kind=kind,
     )
 
 
@@ -189,6 +198,48 @@ def _enum(raw: Mapping[str, object], name: str, kind: type[_E], default: _E, err
         allowed = ", ".join(m.value for m in kind)
         err(name, f"must be one of: {allowed}", value)
         return default
+
+
+def _author(raw: Mapping[str, object], err: _ErrFn) -> tuple[Direction, MessageKind, bool]:
+    """Who wrote the message: direction, kind and whether it was an automatic reply.
+
+    A notice or system line is the platform's, whatever the export says in `direction`;
+    only a shop message can be automatic."""
+    direction = Direction.BUYER
+    value = raw.get("direction")
+    if not _blank(value):
+        word = str(value).strip().lower()
+        if word in _WRITERS:
+            direction = Direction(word)
+        else:
+            hint = " (a platform's line says kind notice or system)" if word == "platform" else ""
+            err("direction", f"must be one of: buyer, shop{hint}", value)
+    kind = _enum(raw, "kind", MessageKind, MessageKind.BUYER, err)
+    automatic = _flag(raw, "automatic", err)
+    if automatic and kind != MessageKind.BUYER:
+        err("automatic", f"a {kind.value} message cannot be an automatic reply", raw["automatic"])
+        automatic = False
+    elif automatic and direction == Direction.BUYER:
+        err("automatic", "only a shop message can be an automatic reply", raw["automatic"])
+        automatic = False
+    if kind != MessageKind.BUYER:
+        direction = Direction.PLATFORM
+    return direction, kind, automatic
+
+
+def _flag(raw: Mapping[str, object], name: str, err: _ErrFn) -> bool:
+    """A yes/no field: JSON true/false, or in CSV true/false, 1/0, yes/no (any case)."""
+    value = raw.get(name)
+    if _blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    err(name, "must be true or false (in CSV also 1/0, yes/no)", value)
+    return False
 
 
 def _when(value: object, now: datetime, err: _ErrFn, field: str = "sent_at") -> datetime | None:

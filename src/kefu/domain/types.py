@@ -46,6 +46,20 @@ class Status(StrEnum):
 class Direction(StrEnum):
     BUYER = "buyer"
     SHOP = "shop"
+    # A marketplace's own line in a thread (a notice or a system message): stored with
+    # this direction so that nothing that looks for buyer or shop messages (waiting work,
+    # triage, translation, the KPIs) ever takes it for one. Never accepted as input:
+    # incoming rows say `kind` instead (domain/messages.py).
+    PLATFORM = "platform"
+
+
+class MessageKind(StrEnum):
+    """What an incoming message is: a buyer's (or, in history, the shop's) message, or a
+    line the marketplace writes into the thread."""
+
+    BUYER = "buyer"  # a conversation message; `direction` says who wrote it
+    NOTICE = "notice"  # e.g. "the buyer opened a dispute", "order shipped"
+    SYSTEM = "system"
 
 
 class ColourMark(StrEnum):

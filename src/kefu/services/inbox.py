@@ -315,6 +315,8 @@ def _apply(
         if result is not None and latest:
             conv.intent, conv.mood = result.intent, result.mood.flags
         conv.buyer_wrote(m.sent_at)
+    elif m.direction == Direction.PLATFORM:
+        pass  # a notice is shown in the thread; it is no one's message to answer
     else:
         later = None
         if (
@@ -323,7 +325,7 @@ def _apply(
             and m.sent_at < conv.last_buyer_message_at
         ):
             later = repo.first_buyer_message_after(conv.id, m.sent_at)
-        conv.shop_replied(m.sent_at, automatic=False, next_buyer_message_at=later)
+        conv.shop_replied(m.sent_at, automatic=m.automatic, next_buyer_message_at=later)
     conv.add_message(m.sent_at, m.text or "📎")
 
 
@@ -370,6 +372,8 @@ def _new_message(
         text=m.text,
         language=_language(m, result) if m.direction == Direction.BUYER else conv.language,
         attachments=m.attachments,
+        is_automatic=m.automatic,
+        kind=m.kind.value if m.direction == Direction.PLATFORM else None,
         triage=result,
         triage_version=version if result is not None else None,
     )

@@ -109,6 +109,7 @@ class NewMessage:
     language: str | None
     attachments: tuple[str, ...]
     is_automatic: bool = False
+    kind: str | None = None  # "notice" or "system" for a platform line (direction "platform")
     author_account_id: int | None = None
     delivery_status: str | None = None
     triage: Triage | None = None

@@ -77,6 +77,7 @@ class MessageView:
     author_name: str | None
     attachments: list[Any]
     delivery_status: str | None
+    kind: str | None = None  # "notice" or "system" when direction is "platform"
     intent: str | None = None
     intent_guess: str | None = None
     intent_confidence: float | None = None

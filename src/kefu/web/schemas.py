@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.messages import MAX_ID_CHARS
-from kefu.domain.types import ColourMark, Direction, Origin
+from kefu.domain.types import ColourMark, Direction, MessageKind, Origin
 from kefu.services.readmodels import PAGE_SIZE, InboxFilters
 from kefu.web.params import MAX_ID, IdValue
 
@@ -39,8 +39,18 @@ class IncomingMessageIn(BaseModel):
     order_number: str | None = None
     product_sku: str | None = None
     origin: Origin = Origin.MESSAGE_CENTER
-    direction: Direction = Direction.BUYER
+    direction: Literal["buyer", "shop"] = Field(
+        Direction.BUYER.value, description="who wrote it: 'shop' for history"
+    )
     attachments: list[str] = Field(default_factory=list, description="http(s) URLs")
+    automatic: bool = Field(
+        False, description="a shop message in history that was an automatic reply"
+    )
+    kind: MessageKind = Field(
+        MessageKind.BUYER,
+        description="'buyer' (a conversation message), or 'notice' / 'system' for a line the "
+        "marketplace wrote into the thread: shown there, never waiting work nor counted",
+    )
 
 
 class MessageBatchIn(BaseModel):

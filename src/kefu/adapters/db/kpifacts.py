@@ -98,7 +98,7 @@ def _record(db: Connection, conversation_ids: list[int], since: datetime | None)
         )
         .join(c, c.id == m.conversation_id)
         .outerjoin(f, f.message_id == m.id)
-        .where(m.conversation_id.in_(conversation_ids))
+        .where(m.conversation_id.in_(conversation_ids), m.direction != "platform")
     )
     found = db.execute(query if since is None else query.where(m.sent_at >= since)).all()
     if not found:

@@ -433,6 +433,7 @@ class SqlInboxQueries:
                 text=m.text,
                 language=m.language,
                 is_automatic=m.is_automatic,
+                kind=m.kind,
                 author_name=name,
                 attachments=m.attachments,
                 delivery_status=m.delivery_status,

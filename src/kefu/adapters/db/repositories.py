@@ -249,6 +249,7 @@ class SqlInboxRepository:
                     "direction": m.direction,
                     "author_account_id": m.author_account_id,
                     "is_automatic": m.is_automatic,
+                    "kind": getattr(m, "kind", None),
                     "sent_at": m.sent_at,
                     "received_at": m.received_at,
                     "text": m.text,

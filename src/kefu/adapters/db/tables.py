@@ -321,6 +321,8 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(8))
     author_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     is_automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "notice" or "system" for a marketplace's line in the thread (direction "platform").
+    kind: Mapped[str | None] = mapped_column(String(16))
     sent_at: Mapped[datetime]
     received_at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
