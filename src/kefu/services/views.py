@@ -77,6 +77,16 @@ def conversation_screen(
         return ConversationScreen(detail, _options(uow, who), found)
 
 
+def conversation_translations(
+    who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock
+) -> dict[int, list[StoredTranslation]]:
+    """Every stored translation of the conversation's messages, by message id."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        detail = _detail(uow, who, conversation_id, clock)
+        return uow.translations.of_messages(m.id for m in detail.messages)
+
+
 def message_translations(
     who: Principal, message_id: int, *, uow: UnitOfWork
 ) -> list[StoredTranslation]:

@@ -33,10 +33,10 @@ router = APIRouter(prefix="/api/v1", tags=["translation"])
     summary="Every stored translation of the conversation's messages (originals are untouched)",
 )
 def get_translations(conversation_id: Id, kefu: KefuDep, who: InboxViewer) -> list[TranslationOut]:
-    screen = views.conversation_screen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    found = views.conversation_translations(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
     return [
         TranslationOut.model_validate(row, from_attributes=True)
-        for rows in screen.translations.values()
+        for rows in found.values()
         for row in rows
     ]
 
