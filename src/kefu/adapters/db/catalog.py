@@ -131,6 +131,7 @@ class SqlCatalogRepository:
                     "order_number": o.order_number,
                     "status": o.status.value,
                     "total_cents": o.total_cents,
+                    "total_usd_cents": o.total_cents,  # the demo and syncs price in USD
                     "shipping_cents": o.shipping_cents,
                     "note": o.note,
                     "is_wholesale": o.is_wholesale,

@@ -313,9 +313,9 @@ class SqlInboxQueries:
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
         b = self.session.get_one(t.Buyer, buyer_id)
         count, value = self.session.execute(
-            select(func.count(t.Order.id), func.coalesce(func.sum(t.Order.total_cents), 0)).where(
-                t.Order.buyer_id == buyer_id, t.Order.status.in_(_ORDERS_THAT_COUNT)
-            )
+            select(
+                func.count(t.Order.id), func.coalesce(func.sum(t.Order.total_usd_cents), 0)
+            ).where(t.Order.buyer_id == buyer_id, t.Order.status.in_(_ORDERS_THAT_COUNT))
         ).one()
         identity = self.session.scalar(
             select(t.BuyerIdentity.platform_buyer_id).where(
@@ -512,7 +512,7 @@ class _KpiStatements:
             select(
                 *lead,
                 func.count(o.id).label("payments"),
-                func.coalesce(func.sum(o.total_cents), 0).label("cents"),
+                func.coalesce(func.sum(o.total_usd_cents), 0).label("cents"),
             )
             .select_from(first)
             .outerjoin(

@@ -1,6 +1,8 @@
 """How kefu's data is stored: declarative SQLAlchemy 2 rows, nothing more (ADR 0002).
 
-Times are stored in UTC. Money is stored in integer US cents.
+Times are stored in UTC. Money is stored in integer minor units (cents) of its currency:
+a product's or order's own currency (null: the store's), and each order's total also in
+US cents for the reports (`total_usd_cents`, converted when it was imported).
 """
 
 from __future__ import annotations
@@ -200,6 +202,10 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer)
     size_chart: Mapped[dict[str, Any] | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # When the shop's own system last changed the row (imports: an older row never
+    # overwrites a newer one); None for rows whose source gave no time.
+    source_updated_at: Mapped[datetime | None]
     # The sub-account that manages this product and receives the messages about it
     # (SPEC §7); None: whoever is given the store.
     owner_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -226,6 +232,12 @@ class Order(Base):
     paid_at: Mapped[datetime | None]
     promised_delivery_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # The total in US cents at the order's rate (the rate table's, or the platform's own).
+    total_usd_cents: Mapped[int] = mapped_column(Integer)
+    buyer_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    buyer_phone: Mapped[str | None] = mapped_column(String(40))
+    source_updated_at: Mapped[datetime | None]
 
 
 class OrderLine(Base):
@@ -254,6 +266,8 @@ class Parcel(Base):
 
 class TrackingEvent(Base):
     __tablename__ = "tracking_events"
+    # The same event imported twice is one event.
+    __table_args__ = (UniqueConstraint("parcel_id", "occurred_at", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
     occurred_at: Mapped[datetime]
@@ -547,3 +561,77 @@ class SatisfactionRating(Base):
     rated_at: Mapped[datetime]
     day: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime]
+
+
+class PendingParcel(Base):
+    """A parcel whose order kefu does not know yet: kept aside (never dropped), listed for
+    the shop, and attached when an import brings the order in."""
+
+    __tablename__ = "pending_parcels"
+    __table_args__ = (UniqueConstraint("store_id", "order_number", "tracking_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    order_number: Mapped[str] = mapped_column(String(64))
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    # The parcel as imported (carrier, shipped time, events), applied as is later.
+    payload: Mapped[dict[str, Any]]
+    source: Mapped[str] = mapped_column(String(300))  # file and row, or "api"
+    received_at: Mapped[datetime]
+
+
+class ImportMapping(Base):
+    """Which column of a store's files is which field, chosen once per store and kind."""
+
+    __tablename__ = "import_mappings"
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    columns: Mapped[dict[str, Any]]  # field -> column header
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    updated_at: Mapped[datetime]
+
+
+class ImportRun(Base):
+    """One file import: what it was, how far it got, what it did (the progress bar and the
+    report read this)."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str | None] = mapped_column(String(500))  # the upload, until it has run
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[str] = mapped_column(String(16))  # queued, running, done, failed
+    bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    stale: Mapped[int] = mapped_column(Integer, default=0)
+    set_aside: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class ImportRowError(Base):
+    __tablename__ = "import_row_errors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    row: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(500))
+    value: Mapped[str | None] = mapped_column(String(300))
+
+
+class CurrencyRate(Base):
+    """Units of a currency per US dollar on a day (ECB reference rates, or the shop's)."""
+
+    __tablename__ = "currency_rates"
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    per_usd: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(32))
