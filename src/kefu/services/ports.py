@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.conversations import Conversation
 from kefu.domain.entities import Entity
+from kefu.domain.errors import FieldError
 from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.policy import Finding
 from kefu.domain.shopfacts import ShopFacts
@@ -975,6 +976,9 @@ class UnitOfWork(Protocol):
     @property
     def translations(self) -> TranslationRepository: ...
 
+    @property
+    def shopdata(self) -> ShopDataRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -1161,3 +1165,181 @@ class JobRegistry:
 
     def __len__(self) -> int:
         return len(self._jobs)
+
+
+# The shop's own data from files and the API (kefu.services.shopdata; docs/imports.md).
+
+
+class TableError(Exception):
+    """A file that cannot be read as a table at all (format, encoding, no header)."""
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a file: its number as a spreadsheet shows it, its cells by column, or
+    why it could not be read (malformed CSV, wrong encoding, a line that is not JSON)."""
+
+    number: int
+    cells: dict[str, Any]
+    problem: str | None
+
+
+class TableSource(Protocol):
+    """A file's rows, streamed (kefu.adapters.tabular)."""
+
+    columns: list[str]
+    size: int
+
+    def rows(self) -> Iterator[TableRow]: ...
+
+    def position(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class StoredProduct:
+    id: int
+    values: dict[str, Any]  # column -> value, for the columns an import may change
+    source_updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    sku: str
+    title: str
+    quantity: int
+    unit_price_cents: int
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    id: int
+    buyer_id: int
+    platform_buyer_id: str | None
+    values: dict[str, Any]  # column -> value, for the columns an import may change
+    source_updated_at: datetime | None
+    lines: tuple[StoredLine, ...]
+
+
+@dataclass(frozen=True)
+class StoredParcel:
+    id: int
+    order_id: int
+    order_number: str
+    tracking_number: str
+    values: dict[str, Any]  # carrier, shipped_at, is_reshipment
+
+
+@dataclass(frozen=True)
+class EventIn:
+    occurred_at: datetime
+    status: str
+    location: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class PendingParcelOut:
+    order_number: str
+    tracking_number: str
+    carrier: str
+    source: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportRunView:
+    id: int
+    store_id: int | None
+    kind: str
+    filename: str
+    status: str  # queued, running, done, failed
+    bytes_total: int
+    bytes_done: int
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    stale: int
+    set_aside: int
+    rejected: int
+    failure: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    account_id: int | None
+    path: str | None
+    options: dict[str, Any]
+    errors: int = 0
+
+
+class ShopDataRepository(Protocol):
+    def products(self, store_id: int, skus: Collection[str]) -> dict[str, StoredProduct]: ...
+
+    def insert_products(self, store_id: int, rows: list[dict[str, Any]]) -> None: ...
+
+    def update_products(self, changes: list[tuple[int, dict[str, Any]]]) -> None: ...
+
+    def product_ids(self, store_id: int, skus: Collection[str]) -> dict[str, int]: ...
+
+    def account_ids(self, usernames: Collection[str]) -> dict[str, int]: ...
+
+    def orders(self, store_id: int, numbers: Collection[str]) -> dict[str, StoredOrder]: ...
+
+    def insert_orders(self, store_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Order number -> id of the new orders."""
+        ...
+
+    def update_orders(self, changes: list[tuple[int, dict[str, Any]]]) -> None: ...
+
+    def replace_lines(self, lines: dict[int, list[dict[str, Any]]]) -> None:
+        """Each order's lines become these (order id -> line rows)."""
+        ...
+
+    def parcels(self, store_id: int, tracking_numbers: Collection[str]) -> list[StoredParcel]: ...
+
+    def insert_parcels(self, rows: list[dict[str, Any]]) -> list[int]: ...
+
+    def update_parcels(self, changes: list[tuple[int, dict[str, Any]]]) -> None: ...
+
+    def add_events(self, events: list[tuple[int, EventIn]]) -> int:
+        """Store the events a parcel does not have yet; how many were new. The parcels'
+        latest status follows, and an order whose parcels are all delivered is delivered."""
+        ...
+
+    def set_aside(self, store_id: int, rows: list[dict[str, Any]], now: datetime) -> int:
+        """Keep parcels of unknown orders; how many were not kept already."""
+        ...
+
+    def take_pending(self, store_id: int, numbers: Collection[str]) -> list[dict[str, Any]]:
+        """The parcels set aside for these orders, removed from the pile."""
+        ...
+
+    def pending(self, store_id: int, limit: int) -> tuple[list[PendingParcelOut], int]: ...
+
+    def mapping(self, store_id: int, kind: str) -> dict[str, str] | None: ...
+
+    def save_mapping(
+        self,
+        store_id: int,
+        kind: str,
+        columns: dict[str, str],
+        account_id: int | None,
+        now: datetime,
+    ) -> None: ...
+
+    def rates(self, currency: str) -> dict[date, float]: ...
+
+    def save_rates(self, rows: list[tuple[str, date, float]], source: str) -> tuple[int, int, int]:
+        """(created, updated, unchanged)."""
+        ...
+
+    def create_run(self, values: dict[str, Any]) -> int: ...
+
+    def run(self, run_id: int) -> ImportRunView | None: ...
+
+    def runs(self, store_ids: Collection[int], limit: int) -> list[ImportRunView]: ...
+
+    def update_run(self, run_id: int, values: dict[str, Any]) -> None: ...
+
+    def add_run_errors(self, run_id: int, errors: list[FieldError]) -> None: ...
+
+    def run_errors(self, run_id: int) -> Iterator[FieldError]: ...
