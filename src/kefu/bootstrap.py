@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property
@@ -23,13 +24,20 @@ from kefu.adapters.db.kpifacts import rebuild_facts
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.adapters.evaluation import plot_confusion as plot_confusion
 from kefu.adapters.evaluation import scores
-from kefu.adapters.formatting import BabelFormatter, known_currencies
+from kefu.adapters.formatting import (
+    BabelFormatter,
+    country_codes,
+    currency_digits,
+    known_currencies,
+)
 from kefu.adapters.holidays import holiday_countries, public_holidays
 from kefu.adapters.jobs import InProcessWorker, JobQueue, make_huey
 from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
+from kefu.adapters.tabular import open_table as open_table
+from kefu.adapters.tabular import write_error_csv as write_error_csv
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
@@ -42,8 +50,16 @@ from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
 from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
-from kefu.services.ports import ChannelGateway, Clock, DeliveryReport, JobParam, StoreChecks
+from kefu.services.ports import (
+    ChannelGateway,
+    Clock,
+    DeliveryReport,
+    JobParam,
+    StoreChecks,
+    TableSource,
+)
 from kefu.services.replies import Replies
+from kefu.services.shopdata import Reference, execute_run
 from kefu.services.translation import TranslationService
 
 
@@ -126,6 +142,35 @@ class Kefu:
     def translation(self) -> TranslationService:
         """The shop's translation provider (KEFU_TRANSLATOR) behind the cache and checks."""
         return TranslationService(self.uow, build_translator(self.settings), self.clock)
+
+    @cached_property
+    def reference(self) -> Reference:
+        """Currencies with their minor units and country codes (Babel's CLDR), for imports."""
+        return Reference(currency_digits(), country_codes())
+
+    def run_import(self, run_id: int) -> object:
+        """The data_import job: import an uploaded file, then delete the upload."""
+
+        def table(path: str, options: Mapping[str, Any], name: str) -> TableSource:
+            return open_table(
+                Path(path), fmt=options.get("format"), encoding=options.get("encoding"), name=name
+            )
+
+        done = None
+        try:
+            done = execute_run(
+                run_id,
+                table,
+                uow=self.uow(),
+                clock=self.clock,
+                ref=self.reference,
+                principal_of=lambda account_id: self.auth.principal(account_id, uow=self.uow()),
+            )
+        finally:
+            if done is not None and done.status in ("done", "failed"):
+                upload = Path(self.settings.import_dir) / f"run-{run_id}"
+                upload.unlink(missing_ok=True)
+        return done
 
     def deliver_outbox(self, limit: int = 50) -> DeliveryReport:
         lease = timedelta(seconds=self.settings.outbox_lease_seconds)

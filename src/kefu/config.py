@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # Request bodies (413 above): every request, and the two import endpoints
     # (POST /api/v1/messages and /api/v1/ratings); bigger files go through `kefu import`.
     max_body_bytes: int = Field(1024 * 1024, ge=0)
+    # Files uploaded on the Import page wait here until their import has run.
+    import_dir: str = "var/imports"
+    # An uploaded product/order/parcel file (the Import page and POST /api/v1/imports);
+    # bigger files go through `kefu import`, which streams any size from disk.
+    max_upload_bytes: int = Field(200 * 1024 * 1024, ge=0)
     max_import_body_bytes: int = Field(20 * 1024 * 1024, ge=0)
     # JSON bodies nested deeper than this are refused (400) before they are parsed.
     max_json_depth: int = Field(32, ge=1, le=500)

@@ -37,6 +37,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "deliver_outbox": 1,
         "routing_sweep": 1,
         "rebuild_kpi_facts": None,
+        "data_import": None,
         "translate_incoming": 1,
     }
 

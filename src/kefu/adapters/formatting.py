@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal, format_percent, list_currencies
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+    list_currencies,
+)
 
 from kefu.domain.templates import Money, OpeningHours
 
@@ -73,6 +79,23 @@ class BabelFormatter:
         opens = format_time(value.opens, format="short", locale=locale)
         closes = format_time(value.closes, format="short", locale=locale)
         return f"{span} {opens}–{closes} ({zone})"
+
+
+@cache
+def currency_digits() -> dict[str, int]:
+    """Minor-unit digits of each ISO 4217 currency (JPY 0, USD 2, KWD 3), from CLDR."""
+    return {code: get_currency_precision(code) for code in list_currencies()}
+
+
+# Region codes CLDR lists that are not countries a parcel goes to.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes as CLDR names them."""
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
 
 
 @cache

@@ -12,8 +12,9 @@ from rich.progress import TaskID
 
 from kefu import __version__
 from kefu.bootstrap import bootstrap
-from kefu.cli import bench, db, model, report, store, team, translate, worker
+from kefu.cli import bench, data, db, model, report, store, team, translate, worker
 from kefu.cli.progress import progress_bar
+from kefu.cli.team import _refusals
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
 
@@ -95,15 +96,66 @@ def serve(
 @app.command("import")
 def import_command(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL or CSV file")
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV, XLSX or JSONL file"),
     ],
     database_url: DbOption = None,
+    kind: Annotated[
+        str,
+        typer.Option(help=f"what the file holds: messages, {', '.join(data.DATA_KINDS)}"),
+    ] = "messages",
+    store: Annotated[
+        str | None, typer.Option(help="the store's code (products, orders, parcels, tracking)")
+    ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help=f"one of {', '.join(FORMATS)}; default: by extension"),
+        typer.Option("--format", help="csv, xlsx or jsonl; default: by extension"),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="a CSV's encoding (utf-8, gb18030, big5…); default: guessed")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="field=column, once per field whose column has another name"),
+    ] = None,
+    remember: Annotated[
+        bool, typer.Option(help="remember the --map columns for this store's next files")
+    ] = False,
+    preview: Annotated[
+        bool, typer.Option(help="show the mapping and the first rows as read; write nothing")
+    ] = False,
+    errors: Annotated[
+        Path | None, typer.Option("--errors", help="write the row errors as CSV to this file")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
+    """Import buyer messages, or the shop's products, orders, parcels, tracking events or
+    currency rates; good rows are kept, bad rows reported with row, field and reason."""
+    if kind != "messages":
+        if kind not in data.DATA_KINDS:
+            raise typer.BadParameter(
+                f"must be messages or one of {', '.join(data.DATA_KINDS)}", param_hint="--kind"
+            )
+        with bootstrap(settings_for(database_url)) as kefu, _refusals():
+            kefu.upgrade()
+            code = data.import_data(
+                kefu,
+                file,
+                kind=kind,
+                store=store,
+                fmt=fmt,
+                encoding=encoding,
+                mapping=data.parse_mapping(mapping or []),
+                remember=remember,
+                preview=preview,
+                errors_csv=errors,
+                as_json=as_json,
+            )
+        raise typer.Exit(code=code)
+    _import_messages(file, database_url, fmt, as_json)
+
+
+def _import_messages(file: Path, database_url: str | None, fmt: str | None, as_json: bool) -> None:
     """Import buyer messages; good rows are kept, bad rows reported with row, field and reason."""
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")

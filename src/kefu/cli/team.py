@@ -21,6 +21,31 @@ def _kefu(url: str | None) -> Kefu:
     return bootstrap(Settings(database_url=url) if url else Settings())
 
 
+@app.command()
+def owner(
+    username: str,
+    name: Annotated[str, typer.Option(help="the owner's name as the team sees it")] = "",
+    database_url: Url = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="KEFU_OWNER_PASSWORD",
+            help="asked for when not given (or KEFU_OWNER_PASSWORD)",
+        ),
+    ] = "",
+) -> None:
+    """Create the main account on a fresh install (what /setup does in the browser)."""
+    with _kefu(database_url) as kefu, _refusals():
+        kefu.upgrade()
+        kefu.auth.set_up_owner(
+            username, name or username, password, uow=kefu.uow(), clock=kefu.clock
+        )
+    typer.echo(f"main account {username} created; sign in at /signin")
+
+
 @app.command("set-password")
 def set_password(
     username: str,

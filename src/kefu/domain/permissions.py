@@ -25,6 +25,8 @@ class Permission(StrEnum):
     CLOSE = "close"
     CORRECT_INTENT = "correct_intent"
     IMPORT_MESSAGES = "import_messages"
+    # Products, orders, parcels, tracking and currency rates (docs/imports.md).
+    IMPORT_DATA = "import_data"
     VIEW_REPORTS = "view_reports"
     MANAGE_TEMPLATES = "manage_templates"
     MANAGE_ROUTING = "manage_routing"
@@ -62,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | {
         Permission.ASSIGN,
         Permission.IMPORT_MESSAGES,
+        Permission.IMPORT_DATA,
         Permission.VIEW_REPORTS,
         Permission.MANAGE_TEMPLATES,
         Permission.MANAGE_ROUTING,

@@ -213,6 +213,12 @@ class Auth:
                 raise Throttled(wait)
         return attempt
 
+    def principal(self, account_id: int, *, uow: UnitOfWork) -> Principal | None:
+        """The person behind background work they started (an import), if still active."""
+        with uow:
+            account = uow.auth.account(account_id)
+        return principal_of(account) if account is not None and account.active else None
+
     def session_principal(self, token: str, *, uow: UnitOfWork, clock: Clock) -> Principal | None:
         """The person behind a session cookie, or None when it is unknown, idle or old."""
         if not token or len(token) > 200:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from kefu.services import routing
 from kefu.services.ports import (
+    DATA_IMPORT,
     DELIVER_OUTBOX,
     REBUILD_KPI_FACTS,
     ROUTING_SWEEP,
@@ -70,6 +71,14 @@ def rebuild_kpi_facts(ctx: JobContext, store: str | None = None) -> int:
     """Write the KPI report's facts again (`kefu db rebuild-facts --background`); one
     transaction, so a worker that dies in the middle leaves the facts as they were."""
     return ctx.rebuild_kpi_facts(store)
+
+
+@JOBS.job(DATA_IMPORT, retries=1)
+def data_import(ctx: JobContext, run_id: int) -> object:
+    """Import a file uploaded on the Import page (kefu.services.shopdata.execute_run). A
+    run a dead worker left half done is run again from the start: the import is
+    idempotent, so the rows it had written stay as they are."""
+    return ctx.run_import(run_id)
 
 
 # One run translates at most this many batches, then hands over to a fresh run.

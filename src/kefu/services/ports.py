@@ -1002,6 +1002,7 @@ DELIVER_OUTBOX = "deliver_outbox"
 ROUTING_SWEEP = "routing_sweep"
 REBUILD_KPI_FACTS = "rebuild_kpi_facts"
 TRANSLATE_INCOMING = "translate_incoming"
+DATA_IMPORT = "data_import"
 
 
 @dataclass
@@ -1091,6 +1092,10 @@ class JobContext(Protocol):
     def deliver_outbox(self, limit: int = 50) -> DeliveryReport: ...
 
     def rebuild_kpi_facts(self, store: str | None = None) -> int: ...
+
+    def run_import(self, run_id: int) -> object:
+        """Import an uploaded file (kefu.services.shopdata.execute_run)."""
+        ...
 
     @property
     def translation(self) -> BackgroundTranslation: ...
@@ -1284,6 +1289,8 @@ class ShopDataRepository(Protocol):
 
     def orders(self, store_id: int, numbers: Collection[str]) -> dict[str, StoredOrder]: ...
 
+    def order_ids(self, store_id: int, numbers: Collection[str]) -> dict[str, int]: ...
+
     def insert_orders(self, store_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
         """Order number -> id of the new orders."""
         ...
@@ -1300,9 +1307,10 @@ class ShopDataRepository(Protocol):
 
     def update_parcels(self, changes: list[tuple[int, dict[str, Any]]]) -> None: ...
 
-    def add_events(self, events: list[tuple[int, EventIn]]) -> int:
-        """Store the events a parcel does not have yet; how many were new. The parcels'
-        latest status follows, and an order whose parcels are all delivered is delivered."""
+    def add_events(self, events: list[tuple[int, EventIn]]) -> dict[int, int]:
+        """Store the events a parcel does not have yet: parcel id -> how many were new. The
+        parcels' latest status follows; an order whose parcels are all delivered is
+        delivered."""
         ...
 
     def set_aside(self, store_id: int, rows: list[dict[str, Any]], now: datetime) -> int:
@@ -1332,7 +1340,11 @@ class ShopDataRepository(Protocol):
         """(created, updated, unchanged)."""
         ...
 
-    def create_run(self, values: dict[str, Any]) -> int: ...
+    def create_run(self, values: dict[str, Any]) -> int:
+        """A new import run; its job is asked for once the transaction commits."""
+        ...
+
+    def clear_run_errors(self, run_id: int) -> None: ...
 
     def run(self, run_id: int) -> ImportRunView | None: ...
 

@@ -18,6 +18,7 @@ from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
+from kefu.adapters.db.shopdata import SqlShopDataRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError, JobParam
 
@@ -44,6 +45,7 @@ class SqlAlchemyUnitOfWork:
         self.auth = SqlAuthRepository(self._session)
         self.translations = SqlTranslationRepository(self._session)
         self.outgoing = SqlOutgoingRepository(self._session)
+        self.shopdata = SqlShopDataRepository(self._session)
         return self
 
     def __exit__(
