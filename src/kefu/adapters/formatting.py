@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,8 @@ class BabelFormatter:
         return format_percent(value / 100, locale=_locale(language))
 
     def money(self, value: Money, language: str) -> str:
-        return format_currency(value.cents / 100, value.currency, locale=_locale(language))
+        major = Decimal(value.cents).scaleb(-get_currency_precision(value.currency))
+        return format_currency(major, value.currency, locale=_locale(language))
 
     def date(self, value: date, language: str) -> str:
         return format_date(value, format="long", locale=_locale(language))

@@ -88,7 +88,7 @@ def parse_decimal(value: object) -> Decimal:
     text = text.strip().lstrip("$€£¥￥₽₩₹").replace("\u00a0", "").replace(" ", "")
     text = text.replace("'", "")  # Swiss thousands
     negative = text.startswith("-")
-    text = text.lstrip("+-")
+    text = text[1:] if text[:1] in ("+", "-") else text
     if "," in text and "." in text:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
         thousands = "." if decimal_sep == "," else ","

@@ -148,7 +148,7 @@ class OrderView:
     id: int
     order_number: str
     status: str
-    total_cents: int
+    total_cents: int  # in minor units of `currency`, as are the lines' prices
     shipping_cents: int
     note: str | None
     is_wholesale: bool
@@ -159,6 +159,7 @@ class OrderView:
     delivered_at: datetime | None
     lines: list[OrderLineView] = field(default_factory=list)
     parcels: list[ParcelView] = field(default_factory=list)
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ class ProductView:
     stock: int
     weight_g: int
     size_chart: dict[str, Any] | None
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)

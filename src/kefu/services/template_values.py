@@ -337,7 +337,7 @@ def _order_facts(
     if order is None:
         return
     values["order_number"] = order.order_number
-    values["new_total"] = Money(order.total_cents)
+    values["new_total"] = Money(order.total_cents, order.currency)
     # As recorded: the lines whose products have a weight (a weight is said before
     # shipping only, and only when every product of the order has one: `situation_now`).
     weights = {p.sku: p.weight_g for p in detail.products}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.core import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,6 +33,7 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["usd"] = usd
+    env.filters["money"] = money
     env.filters["language_name"] = language_name
     env.filters["number"] = number
     return Jinja2Templates(env=env)
@@ -63,6 +65,14 @@ def usd(cents: int | None, locale: str = "en") -> str:
     return format_currency(
         cents / 100, "USD", locale=cldr("zh_CN" if locale == "zh_CN" else "en_US")
     )
+
+
+def money(minor: int | None, currency: str, locale: str = "en") -> str:
+    """An amount in its own currency's minor units (JPY has none, KWD three)."""
+    if minor is None:
+        return ""
+    major = Decimal(minor).scaleb(-get_currency_precision(currency))
+    return format_currency(major, currency, locale=cldr("zh_CN" if locale == "zh_CN" else "en_US"))
 
 
 def render_page(request: Request, name: str, context: dict[str, Any]) -> Response:

@@ -282,7 +282,7 @@ class SqlInboxQueries:
             return None
         store = self.session.get_one(t.Store, conv.store_id)
         assignee = self.session.get(t.Account, conv.assignee_id) if conv.assignee_id else None
-        order = self._order(conv.order_id, now) if conv.order_id else None
+        order = self._order(conv.order_id, now, store.currency) if conv.order_id else None
         return ConversationDetail(
             id=conv.id,
             store_id=store.id,
@@ -304,7 +304,7 @@ class SqlInboxQueries:
             created_at=conv.created_at,
             buyer=self._buyer(conv.buyer_id, conv.store_id, now),
             order=order,
-            products=self._products(conv.product_id, order),
+            products=self._products(conv.product_id, order, store.currency),
             messages=self._messages(conv.id),
             store_timezone=store.timezone,
             product_id=conv.product_id,
@@ -335,7 +335,7 @@ class SqlInboxQueries:
             platform_buyer_id=identity,
         )
 
-    def _order(self, order_id: int, now: datetime) -> OrderView:
+    def _order(self, order_id: int, now: datetime, store_currency: str) -> OrderView:
         o = self.session.get_one(t.Order, order_id)
         lines = [
             OrderLineView(
@@ -380,6 +380,7 @@ class SqlInboxQueries:
             order_number=o.order_number,
             status=o.status,
             total_cents=o.total_cents,
+            currency=o.currency or store_currency,
             shipping_cents=o.shipping_cents,
             note=o.note,
             is_wholesale=o.is_wholesale,
@@ -392,7 +393,9 @@ class SqlInboxQueries:
             parcels=parcels,
         )
 
-    def _products(self, product_id: int | None, order: OrderView | None) -> list[ProductView]:
+    def _products(
+        self, product_id: int | None, order: OrderView | None, store_currency: str
+    ) -> list[ProductView]:
         """The products asked about: the order's lines, or the product page the buyer came from."""
         q = select(t.Product)
         if order is not None:
@@ -410,6 +413,7 @@ class SqlInboxQueries:
                 title=p.title,
                 category=p.category,
                 price_cents=p.price_cents,
+                currency=p.currency or store_currency,
                 stock=p.stock,
                 weight_g=p.weight_g,
                 size_chart=p.size_chart,

@@ -103,9 +103,7 @@ class SqlShopDataRepository:
                     select(t.Product.sku, t.Product.id).where(
                         t.Product.store_id == store_id, t.Product.sku.in_(part)
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return found
 
@@ -115,9 +113,7 @@ class SqlShopDataRepository:
             found.update(
                 self.session.execute(
                     select(t.Account.username, t.Account.id).where(t.Account.username.in_(part))
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return found
 
@@ -173,9 +169,7 @@ class SqlShopDataRepository:
                     select(t.Order.order_number, t.Order.id).where(
                         t.Order.store_id == store_id, t.Order.order_number.in_(part)
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return found
 
@@ -252,9 +246,7 @@ class SqlShopDataRepository:
             have.update(
                 self.session.execute(
                     select(e.parcel_id, e.occurred_at, e.status).where(e.parcel_id.in_(part))
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         new: dict[tuple[int, datetime, str], EventIn] = {}
         for pid, ev in events:
@@ -337,9 +329,7 @@ class SqlShopDataRepository:
                         pp.store_id == store_id,
                         tuple_(pp.order_number, pp.tracking_number).in_(part),
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         new: dict[tuple[str, str], dict[str, Any]] = {}
         for r in rows:
@@ -427,9 +417,7 @@ class SqlShopDataRepository:
                 select(t.CurrencyRate.day, t.CurrencyRate.per_usd).where(
                     t.CurrencyRate.currency == currency
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
 
     def save_rates(self, rows: list[tuple[str, date, float]], source: str) -> tuple[int, int, int]:
@@ -443,9 +431,7 @@ class SqlShopDataRepository:
                         select(r.currency, r.day, r.per_usd).where(
                             tuple_(r.currency, r.day).in_(part)
                         )
-                    )
-                    .tuples()
-                    .all()
+                    ).all()
                 }
             )
         created = updated = unchanged = 0
