@@ -161,6 +161,8 @@ def concrete(path: str, team: dict[str, int]) -> str:
         "language": "en",
         "account_id": team["lina"],
         "token_id": 1,
+        "run_id": 1,
+        "kind": "orders",
     }
     return re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(values[m[1]]), path)
 

@@ -124,16 +124,17 @@ class Preview:
 
 
 def mapping_for(
-    who: Principal, store: str, kind: str, columns: list[str], *, uow: UnitOfWork
+    who: Principal, store: str, kind: str, columns: list[str] | None, *, uow: UnitOfWork
 ) -> tuple[dict[str, str], bool]:
     """The store's remembered mapping when its columns are all in the file, else one
-    suggested from the headers."""
+    suggested from the headers. Without columns (no file at hand): the remembered one,
+    else none."""
     k = _kind(kind)
     with uow:
         saved = uow.shopdata.mapping(_import_store(uow, who, store).id, k.value)
-    if saved and all(column in columns for column in saved.values()):
+    if saved and (columns is None or all(column in columns for column in saved.values())):
         return saved, True
-    return suggest_mapping(k, columns), False
+    return suggest_mapping(k, columns or []), False
 
 
 def preview(
@@ -484,8 +485,13 @@ def start_run(
     options: Mapping[str, Any],
     uow: UnitOfWork,
     clock: Clock,
+    place: Callable[[int], str] | None = None,
 ) -> int:
-    """Record an uploaded file to import and ask for the job that imports it."""
+    """Record an uploaded file to import and ask for the job that imports it.
+
+    `place`, when given, is told the new run's id before the run is committed (so before
+    the job can start): it moves the upload where the job looks for it and returns that
+    path, which replaces `path`."""
     k = _kind(kind)
     with uow:
         target = _import_store(uow, who, store)
@@ -510,6 +516,8 @@ def start_run(
                 "created_at": clock.now(),
             }
         )
+        if place is not None:
+            uow.shopdata.update_run(run_id, {"path": place(run_id)})
         uow.commit()
     return run_id
 

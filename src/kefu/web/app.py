@@ -23,6 +23,7 @@ from kefu.config import Settings
 from kefu.web import errors
 from kefu.web.api import (
     conversations,
+    imports,
     messages,
     ratings,
     replies,
@@ -109,6 +110,9 @@ def create_app(
     app.include_router(stores.router)
     app.include_router(translation.router)
     app.include_router(ratings.router, max_body_size=limits.max_import_body_bytes)
+    app.include_router(imports.router, max_body_size=limits.max_import_body_bytes)
+    # A file and a few form fields: the file is held to max_upload_bytes as it is copied.
+    app.include_router(imports.upload_router, max_body_size=limits.max_upload_bytes + 65536)
     app.include_router(inbox_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)

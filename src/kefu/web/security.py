@@ -100,3 +100,4 @@ AccountManager = Annotated[Principal, Depends(Require(Permission.MANAGE_ACCOUNTS
 AuditViewer = Annotated[Principal, Depends(Require(Permission.VIEW_AUDIT))]
 TokenManager = Annotated[Principal, Depends(Require(Permission.MANAGE_TOKENS))]
 ShopManager = Annotated[Principal, Depends(Require(Permission.MANAGE_SHOP))]
+DataImporter = Annotated[Principal, Depends(Require(Permission.IMPORT_DATA))]
