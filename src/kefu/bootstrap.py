@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.adapters.channels.http import HttpChannel, NoChannel
+from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.classifier import IntentModel
 from kefu.adapters.db.bulk import fill_synthetic_inbox
@@ -33,9 +34,14 @@ from kefu.adapters.formatting import (
 from kefu.adapters.holidays import holiday_countries, public_holidays
 from kefu.adapters.jobs import InProcessWorker, JobQueue, make_huey
 from kefu.adapters.langid import OutgoingLanguageDetector
+from kefu.adapters.mail.imap import ImapClient
+from kefu.adapters.mail.parse import MailParser
+from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
+from kefu.adapters.secrets import FernetBox
+from kefu.adapters.secrets import new_key as new_secret_key  # noqa: F401 - for the CLI
 from kefu.adapters.tabular import open_table as open_table
 from kefu.adapters.tabular import write_error_csv as write_error_csv
 from kefu.adapters.translators.registry import build_translator as build_translator
@@ -45,6 +51,7 @@ from kefu.adapters.translators.sandbox import (
 from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
+from kefu.services import mail
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -55,10 +62,12 @@ from kefu.services.ports import (
     Clock,
     DeliveryReport,
     JobParam,
+    PullReport,
     StoreChecks,
     TableSource,
 )
 from kefu.services.replies import Replies
+from kefu.services.routing import route_new
 from kefu.services.shopdata import Reference, execute_run
 from kefu.services.translation import TranslationService
 
@@ -135,8 +144,43 @@ class Kefu:
 
     @cached_property
     def channel(self) -> ChannelGateway:
+        """SMTP for the replies of stores with a mailbox (docs/mail.md), else the HTTP
+        channel (KEFU_CHANNEL_URL), else none (replies wait)."""
         url = self.settings.channel_url
-        return HttpChannel(url) if url else NoChannel()
+        other: ChannelGateway = HttpChannel(url) if url else NoChannel()
+        return MailChannel(SmtpTransport(self.settings.mail_ca_file), other)
+
+    @cached_property
+    def secrets(self) -> FernetBox:
+        """Credentials sealed at rest with KEFU_SECRET_KEY (adapters/secrets.py)."""
+        key = self.settings.secret_key
+        return FernetBox(key.get_secret_value() if key else None)
+
+    @cached_property
+    def mail(self) -> mail.MailDeps:
+        """Reading stores' mailboxes: parser, IMAP client, secrets, live ingestion."""
+        public = self.settings.public_url.rstrip("/")
+        return mail.MailDeps(
+            parser=MailParser(),
+            client=ImapClient(self.settings.mail_ca_file),
+            secrets=self.secrets,
+            attachment_url=lambda digest: f"{public}/mail/attachments/{digest}",
+            ingest_options=self.live_ingest_options,
+        )
+
+    def live_ingest_options(self) -> dict[str, Any]:
+        """What live traffic gets on ingestion: triage, automatic replies, routing and
+        translation (as POST /api/v1/messages does)."""
+        return {
+            "classifier": self.ingest_classifier(),
+            "auto_replier": self.auto_replier,
+            "route": route_new,
+            "translate": self.translation.translator is not None,
+        }
+
+    def pull_mail(self, store: str | None = None) -> PullReport:
+        """Pull new mail of every enabled store mailbox (the pull_mail job)."""
+        return mail.pull_all(self.uow, self.mail, self.clock, store=store)
 
     @cached_property
     def translation(self) -> TranslationService:
@@ -174,7 +218,14 @@ class Kefu:
 
     def deliver_outbox(self, limit: int = 50) -> DeliveryReport:
         lease = timedelta(seconds=self.settings.outbox_lease_seconds)
-        return deliver_due(self.uow, self.channel, self.clock, limit=limit, lease=lease)
+        return deliver_due(
+            self.uow,
+            self.channel,
+            self.clock,
+            limit=limit,
+            lease=lease,
+            prepare=partial(mail.prepare_reply, self.uow, self.secrets),
+        )
 
     def classifier(self) -> TriageModel:
         """Language + intent model, loaded on first use (about a second), then shared."""
@@ -210,8 +261,9 @@ class Kefu:
     def close(self) -> None:
         if "jobs" in self.__dict__:
             self.jobs.close()
-        if isinstance(self.__dict__.get("channel"), HttpChannel):
-            self.__dict__["channel"].close()
+        channel = self.__dict__.get("channel")
+        if isinstance(channel, MailChannel) and isinstance(channel.other, HttpChannel):
+            channel.other.close()
         self.engine.dispose()
 
 

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     libretranslate_key: SecretStr | None = None  # only if the server requires keys
     # kefu's translation sandbox (recorded answers; `python -m kefu.adapters.translators.sandbox`).
     translation_sandbox_url: str | None = None
+    # Stored credentials (mailbox passwords; docs/mail.md) are sealed with this Fernet key;
+    # several, comma-separated, newest first, while rotating. Unset: no mailbox can be set.
+    secret_key: SecretStr | None = None
+    # A certificate (or CA) to trust for mail servers besides the system's (a private CA,
+    # the test servers' own certificate).
+    mail_ca_file: str | None = None
+    # Where agents reach kefu: links to mail attachments are made with it.
+    public_url: str = "http://127.0.0.1:8000"
     # Request bodies (413 above): every request, and the two import endpoints
     # (POST /api/v1/messages and /api/v1/ratings); bigger files go through `kefu import`.
     max_body_bytes: int = Field(1024 * 1024, ge=0)

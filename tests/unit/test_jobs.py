@@ -39,6 +39,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "rebuild_kpi_facts": None,
         "data_import": None,
         "translate_incoming": 1,
+        "pull_mail": 1,
     }
 
 

@@ -201,6 +201,14 @@ class Conversation:
         if self.status == Status.OPEN:
             self.status = Status.WAITING
 
+    def no_response_needed(self) -> None:
+        """SPEC §13 (Amazon): the buyer's waiting messages need no answer (a "thanks"): the
+        wait ends and they are not counted as late; the thread stays as it is otherwise."""
+        if self.waiting_since is None:
+            raise InvalidTransition("no buyer message is waiting for an answer")
+        self.waiting_since = None
+        self.unread = False
+
     def mark_read(self) -> None:
         self.unread = False
 

@@ -540,6 +540,34 @@ def reopen(who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Cloc
     _change(who, Permission.CLOSE, conversation_id, "reopen", uow, clock, lambda c, now: c.reopen())
 
 
+def no_response_needed(
+    who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock
+) -> int:
+    """Mark what the buyer wrote since the last answer as needing no response (SPEC §13:
+    on Amazon it takes the messages out of the response-time metric): the wait ends, the
+    messages are recorded with the time and leave the KPI facts, the audit log says who.
+    Returns how many messages were marked; InvalidTransition when none is waiting."""
+    access.require(who, Permission.REPLY)
+    now = clock.now()
+    with uow:
+        access.conversation(uow, who, conversation_id)
+        conv = _load(uow, conversation_id)
+        conv.no_response_needed()
+        marked = uow.mail.no_response_needed(conversation_id, now)
+        uow.inbox.save_conversations([conv])
+        uow.inbox.audit(
+            at=now,
+            account_id=who.account_id,
+            action="no_response_needed",
+            entity_type="conversation",
+            entity_id=conversation_id,
+            before=None,
+            after={"messages": marked},
+        )
+        uow.commit()
+    return marked
+
+
 def mark_read(who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
     """Opening a conversation reads it; not audited, it is not a change of substance."""
     access.require(who, Permission.VIEW_INBOX)

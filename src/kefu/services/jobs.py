@@ -25,6 +25,7 @@ from kefu.services import routing
 from kefu.services.ports import (
     DATA_IMPORT,
     DELIVER_OUTBOX,
+    PULL_MAIL,
     REBUILD_KPI_FACTS,
     ROUTING_SWEEP,
     TRANSLATE_INCOMING,
@@ -32,6 +33,7 @@ from kefu.services.ports import (
     DueReport,
     JobContext,
     JobRegistry,
+    PullReport,
 )
 
 JOBS = JobRegistry()
@@ -100,3 +102,11 @@ def translate_incoming(ctx: JobContext) -> DueReport:
     else:
         ctx.jobs.enqueue(TRANSLATE_INCOMING)
     return total
+
+
+@JOBS.job(PULL_MAIL, every_minutes=1)
+def pull_mail(ctx: JobContext) -> PullReport:
+    """Pull new mail of every enabled store mailbox (docs/mail.md); each mailbox records
+    its own health, so one failing never stops the others. `kefu mail watch` pulls as
+    soon as mail arrives (IMAP IDLE); this run is the catch-up."""
+    return ctx.pull_mail()

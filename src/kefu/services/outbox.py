@@ -48,10 +48,13 @@ def deliver_due(
     *,
     limit: int = 50,
     lease: timedelta = LEASE,
+    prepare: Callable[[OutgoingReply], OutgoingReply] | None = None,
 ) -> DeliveryReport:
     """Claim up to `limit` due replies and send each; several workers may run this at
     once (each reply is claimed by one of them). A slow channel may outlast the lease:
-    what was not tried by then is left to whoever claims it next."""
+    what was not tried by then is left to whoever claims it next. `prepare` completes a
+    reply before it is sent (the mail of a mail conversation, services/mail.py); a
+    ChannelError from it is a failed try like any other."""
     report = DeliveryReport()
     claimed_at = clock.now()
     batch = _claim(uow_factory, claimed_at, lease, limit)
@@ -61,6 +64,8 @@ def deliver_due(
             break
         attempts = reply.attempts + 1
         try:
+            if prepare is not None:
+                reply = prepare(reply)
             external_id = gateway.send(reply)
         except ChannelError as exc:
             when = next_attempt(clock.now(), attempts, exc.retry_after) if exc.retryable else None

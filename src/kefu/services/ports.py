@@ -457,6 +457,8 @@ class OutgoingReply:
     attachments: tuple[str, ...]
     is_automatic: bool
     attempts: int
+    # Set for a store with a mailbox: the reply goes by SMTP (kefu.adapters.mail.smtp).
+    mail: OutgoingMail | None = None
 
 
 class ChannelError(Exception):
@@ -979,6 +981,9 @@ class UnitOfWork(Protocol):
     @property
     def shopdata(self) -> ShopDataRepository: ...
 
+    @property
+    def mail(self) -> MailRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -1099,6 +1104,8 @@ class JobContext(Protocol):
 
     @property
     def translation(self) -> BackgroundTranslation: ...
+
+    def pull_mail(self) -> PullReport: ...
 
 
 @dataclass(frozen=True)
@@ -1355,3 +1362,262 @@ class ShopDataRepository(Protocol):
     def add_run_errors(self, run_id: int, errors: list[FieldError]) -> None: ...
 
     def run_errors(self, run_id: int) -> Iterator[FieldError]: ...
+
+
+# --- E-mail channel and stored credentials (docs/mail.md) ----------------------------------
+
+
+class SecretsUnavailable(Exception):
+    """No key to seal or open a stored credential (KEFU_SECRET_KEY unset), or the stored
+    text was sealed with a key that is no longer configured."""
+
+
+class SecretBox(Protocol):
+    """Credentials encrypted at rest (kefu.adapters.secrets: Fernet, with key rotation).
+    Sealed texts are stored; the plain text lives only in memory, for one connection."""
+
+    def seal(self, plain: str) -> str:
+        """The stored form of `plain`; raises SecretsUnavailable without a key."""
+        ...
+
+    def open(self, sealed: str) -> str:
+        """The plain text back; raises SecretsUnavailable."""
+        ...
+
+    def rotate(self, sealed: str) -> str:
+        """The same secret sealed with the newest key (`kefu secrets rotate`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """One connection's settings, the password opened for this connection only."""
+
+    host: str
+    port: int
+    security: str  # domain.mail.Security
+    user: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FetchedMail:
+    uid: int
+    raw: bytes  # only the header when the mail is larger than the limit (`too_large`)
+    too_large: bool = False
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """A mail read by the parser (kefu.adapters.mail.parse); `refused` says why a mail
+    could not be read at all (too large, too many parts) — it is then kept as a note."""
+
+    message_id: str
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    sender: str  # the From address, lower case
+    sender_name: str | None
+    subject: str
+    sent_at: datetime | None
+    text: str  # the new words: HTML made text, quoted history and signature cut
+    attachments: tuple[MailAttachment, ...] = ()
+    dropped: tuple[str, ...] = ()  # attachments not kept, with the reason
+    refused: str | None = None
+    auto_submitted: bool = False  # an auto-reply or bounce (RFC 3834 / 3464)
+
+
+class MailParser(Protocol):
+    def parse(self, raw: bytes) -> ParsedMail: ...
+
+
+class MailConnectionError(Exception):
+    """A mail server could not be used; `code` is a domain.mail.MailError value and the
+    message the server's words (never a password)."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+class MailboxSession(Protocol):
+    """One open, logged-in IMAP connection with a folder selected."""
+
+    def select(self, folder: str) -> tuple[int, int]:
+        """Select `folder` read-only: (UIDVALIDITY, UIDNEXT)."""
+        ...
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """The UIDs above `last_uid`, ascending."""
+        ...
+
+    def fetch(self, uids: Sequence[int], max_bytes: int) -> list[FetchedMail]:
+        """The raw messages; one larger than `max_bytes` comes back empty (raw b"")."""
+        ...
+
+    def idle(self, seconds: float) -> bool:
+        """Wait in IMAP IDLE up to `seconds`; True when the server announced new mail."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MailboxClient(Protocol):
+    def open(self, server: MailServer, folder: str) -> MailboxSession:
+        """Connect, log in and select `folder`; raises MailConnectionError."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A reply as a mail: from the store's address to the buyer (or the relay alias)."""
+
+    sender: str
+    to: str
+    subject: str
+    text: str
+    message_id: str  # without brackets; the same for every try of one outbox item
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    server: MailServer
+
+
+class MailTransport(Protocol):
+    def send(self, mail: OutgoingMail) -> None:
+        """Hand the mail to the store's SMTP server; raises MailConnectionError."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredMailbox:
+    """A store's mailbox as stored: the passwords sealed (SecretBox), health beside."""
+
+    store_id: int
+    store_code: str
+    store_platform: str
+    store_archived: bool
+    address: str
+    imap_host: str
+    imap_port: int
+    imap_security: str
+    imap_user: str
+    imap_password: str = field(repr=False)
+    folder: str = "INBOX"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    amazon_relay: bool = False
+    enabled: bool = True
+    uidvalidity: int | None = None
+    last_uid: int = 0
+    last_pull_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_pulled: int = 0
+    total_pulled: int = 0
+    error_code: str | None = None
+    error_detail: str | None = None
+    error_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MailThreadHead:
+    """What a reply to a mail conversation needs: the buyer's address and the thread."""
+
+    conversation_id: int
+    to: str
+    subject: str
+    last_message_id: str | None
+    references: tuple[str, ...]
+
+
+class MailRepository(Protocol):
+    def mailbox(self, store_id: int) -> StoredMailbox | None: ...
+
+    def mailboxes(self, *, enabled_only: bool) -> list[StoredMailbox]:
+        """Every mailbox (of stores not archived when `enabled_only`)."""
+        ...
+
+    def save_mailbox(self, store_id: int, values: dict[str, Any], now: datetime) -> None:
+        """Insert or change the stored settings; health is kept."""
+        ...
+
+    def remove_mailbox(self, store_id: int) -> bool: ...
+
+    def set_position(self, store_id: int, uidvalidity: int, last_uid: int) -> None: ...
+
+    def record_pull(
+        self,
+        store_id: int,
+        at: datetime,
+        pulled: int,
+        error: tuple[str, str] | None,
+    ) -> None:
+        """Health after a pull: when, how many, and the error (code, words) or None."""
+        ...
+
+    def conversation_keys(self, store_id: int, mail_ids: Sequence[str]) -> dict[str, str]:
+        """The conversation key of each known Message-ID (incoming or sent)."""
+        ...
+
+    def remember_threads(
+        self,
+        store_id: int,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        incoming: bool = True,
+        subjects: dict[str, str] | None = None,
+        references: dict[str, tuple[str, ...]] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """(Message-ID, conversation key) pairs, with the subject and references of
+        incoming mail; a known Message-ID keeps its thread."""
+        ...
+
+    def save_attachment(self, store_id: int, attachment: MailAttachment, now: datetime) -> str:
+        """Store an attachment once per store; returns its SHA-256 (its name in URLs)."""
+        ...
+
+    def attachment(self, digest: str) -> tuple[int, MailAttachment] | None:
+        """(store id, attachment) of a stored attachment."""
+        ...
+
+    def thread_head(self, conversation_id: int) -> MailThreadHead | None:
+        """The buyer's address and the thread's Message-IDs, None for a non-mail one."""
+        ...
+
+    def mail_replies(self, message_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """Of these outbox messages, those of stores with a mailbox: message id →
+        (conversation id, store code)."""
+        ...
+
+    def resealed(self, rotate: Callable[[str], str]) -> int:
+        """Seal every stored password again with `rotate`; how many were done."""
+        ...
+
+    def no_response_needed(self, conversation_id: int, at: datetime) -> int:
+        """Mark the buyer messages waiting for an answer as needing none (SPEC §13) and
+        take them out of the reporting facts; how many were marked."""
+        ...
+
+
+PULL_MAIL = "pull_mail"
+
+
+@dataclass
+class PullReport:
+    """What one pass over the stores' mailboxes did (kefu.services.mail.pull_all)."""
+
+    mailboxes: int = 0
+    pulled: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (store code, error code)

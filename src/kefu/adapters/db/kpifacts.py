@@ -98,7 +98,11 @@ def _record(db: Connection, conversation_ids: list[int], since: datetime | None)
         )
         .join(c, c.id == m.conversation_id)
         .outerjoin(f, f.message_id == m.id)
-        .where(m.conversation_id.in_(conversation_ids), m.direction != "platform")
+        .where(
+            m.conversation_id.in_(conversation_ids),
+            m.direction != "platform",
+            m.no_response_at.is_(None),  # "no response needed" (SPEC §13): not counted
+        )
     )
     found = db.execute(query if since is None else query.where(m.sent_at >= since)).all()
     if not found:

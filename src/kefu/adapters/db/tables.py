@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -358,6 +359,9 @@ class Message(Base):
     delivery_error: Mapped[str | None] = mapped_column(String(500))
     external_id: Mapped[str | None] = mapped_column(String(160))
     delivered_at: Mapped[datetime | None]
+    # A buyer message an agent marked "no response needed" (SPEC §13): out of the
+    # response-time KPIs and no longer waiting.
+    no_response_at: Mapped[datetime | None]
 
 
 # What the counts and the first inquiries read after the day and store (so that grouping
@@ -635,3 +639,71 @@ class CurrencyRate(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     per_usd: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(32))
+
+
+class StoreMailbox(Base):
+    """A store's mailbox (docs/mail.md): where its buyers' mail is read (IMAP) and its
+    replies sent (SMTP). Passwords are sealed (SecretBox, KEFU_SECRET_KEY); health beside."""
+
+    __tablename__ = "store_mailboxes"
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))
+    imap_host: Mapped[str] = mapped_column(String(253))
+    imap_port: Mapped[int] = mapped_column(Integer)
+    imap_security: Mapped[str] = mapped_column(String(16))
+    imap_user: Mapped[str] = mapped_column(String(320))
+    imap_password: Mapped[str] = mapped_column(Text)
+    folder: Mapped[str] = mapped_column(String(200), default="INBOX")
+    smtp_host: Mapped[str] = mapped_column(String(253))
+    smtp_port: Mapped[int] = mapped_column(Integer)
+    smtp_security: Mapped[str] = mapped_column(String(16))
+    smtp_user: Mapped[str] = mapped_column(String(320))
+    smtp_password: Mapped[str] = mapped_column(Text)
+    amazon_relay: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where reading stopped: the folder's UIDVALIDITY and the highest UID stored.
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_pull_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_pulled: Mapped[int] = mapped_column(Integer, default=0)
+    total_pulled: Mapped[int] = mapped_column(BigInteger, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_detail: Mapped[str | None] = mapped_column(String(500))
+    error_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class MailThread(Base):
+    """A Message-ID seen or sent in a store's mail, and the conversation it belongs to:
+    In-Reply-To and References of a new mail find their conversation here."""
+
+    __tablename__ = "mail_threads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the Message-ID
+    mail_id: Mapped[str] = mapped_column(Text)
+    conversation_key: Mapped[str] = mapped_column(String(128))
+    incoming: Mapped[bool] = mapped_column(Boolean)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    references: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    __table_args__ = (
+        UniqueConstraint("store_id", "digest"),
+        Index("ix_mail_threads_conversation", "store_id", "conversation_key", "incoming", "id"),
+    )
+
+
+class MailAttachment(Base):
+    """A file that came with a buyer's mail, kept once per store (by its SHA-256)."""
+
+    __tablename__ = "mail_attachments"
+    __table_args__ = (UniqueConstraint("store_id", "digest"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

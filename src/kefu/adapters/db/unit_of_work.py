@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.adapters.db.auth import SqlAuthRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.followups import take_jobs
+from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
@@ -46,6 +47,7 @@ class SqlAlchemyUnitOfWork:
         self.translations = SqlTranslationRepository(self._session)
         self.outgoing = SqlOutgoingRepository(self._session)
         self.shopdata = SqlShopDataRepository(self._session)
+        self.mail = SqlMailRepository(self._session)
         return self
 
     def __exit__(
