@@ -34,6 +34,7 @@ from kefu.web.api import (
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
+from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(translation_pages.router)
     app.include_router(account_pages.router)
     app.include_router(team_pages.router)
+    app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     app.mount(

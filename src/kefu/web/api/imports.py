@@ -19,6 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from kefu.bootstrap import Kefu, open_table, write_error_csv
 from kefu.domain.errors import FieldError, InvalidInput
@@ -428,12 +429,12 @@ def import_dir(kefu: Kefu) -> Path:
     return Path(kefu.settings.import_dir)
 
 
-async def stage_upload(kefu: Kefu, file: UploadFile) -> uploads.Staged:
+async def stage_upload(kefu: Kefu, file: StarletteUpload) -> uploads.Staged:
     limit = kefu.settings.max_upload_bytes
     return await run_in_threadpool(uploads.stage, file.file, import_dir(kefu), limit)
 
 
-def _read_preview(
+def read_preview(
     who: Principal,
     code: str,
     kind: str,
@@ -488,7 +489,7 @@ async def preview_file(
     try:
         shown, table = await run_in_threadpool(
             partial(
-                _read_preview,
+                read_preview,
                 kefu=kefu,
                 mapping=chosen,
                 fmt=format,
@@ -523,7 +524,7 @@ FORMAT_OF_SUFFIX = {
 }
 
 
-def _format(name: str, given: str | None) -> str:
+def file_format(name: str, given: str | None) -> str:
     """The format given, else told by the file's name (refused when it cannot be)."""
     if given:
         return given
@@ -567,7 +568,7 @@ async def start_import(
     chosen = parse_mapping(mapping)
     declared = _encoding(encoding)
     name = (file.filename or "upload")[:300]
-    fmt = _format(name, format)
+    fmt = file_format(name, format)
     try:
         upload = await stage_upload(kefu, file)
     except uploads.UploadTooLarge as exc:
@@ -776,7 +777,7 @@ async def post_rates(
 ) -> Any:
     declared = _encoding(encoding)
     name = (file.filename or "rates.csv")[:300]
-    fmt = _format(name, format)
+    fmt = file_format(name, format)
     try:
         upload = await stage_upload(kefu, file)
     except uploads.UploadTooLarge as exc:
