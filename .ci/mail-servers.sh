@@ -140,7 +140,7 @@ postconf -P "127.0.0.1:$SUBMISSION_PORT/inet/syslog_name=postfix/submission" \
   "127.0.0.1:$SUBMISSION_PORT/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject"
 postconf -M "127.0.0.1:$SMTPS_PORT/inet=127.0.0.1:$SMTPS_PORT inet n - y - - smtpd"
 postconf -P "127.0.0.1:$SMTPS_PORT/inet/syslog_name=postfix/smtps" \
-  "127.0.0.1:$SMTPS_PORT/inet/smtpd_tls_wrapper_mode=yes" \
+  "127.0.0.1:$SMTPS_PORT/inet/smtpd_tls_wrappermode=yes" \
   "127.0.0.1:$SMTPS_PORT/inet/smtpd_sasl_auth_enable=yes" \
   "127.0.0.1:$SMTPS_PORT/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject"
 # Postfix's chroot needs name resolution files; newaliases keeps it quiet about aliases.

@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import settings
+from pydantic import SecretStr
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.services.catalog import load_catalog
 from tests.factories import NOW, make_catalog
 from tests.fakes import FixedClock
+from tests.mail_servers import MailServers, servers_or_skip
 
 # Shared machines are noisy: no per-example deadline, and no example database in the repo.
 settings.register_profile("kefu", deadline=None, database=None)
@@ -48,3 +51,19 @@ def kefu(tmp_path: Path, clock: FixedClock) -> Iterator[Kefu]:
         uow.commit()
     yield app
     app.close()
+
+
+@pytest.fixture
+def mail_servers() -> MailServers:
+    """Dovecot and Postfix on loopback (.ci/mail-servers.sh; tests/mail_servers.py):
+    skipped when absent, failed when KEFU_MAIL_TEST_REQUIRED or CI is set."""
+    return servers_or_skip()
+
+
+@pytest.fixture
+def mail_kefu(kefu: Kefu, mail_servers: MailServers) -> Kefu:
+    """The test shop with a secret key for mailbox passwords and the mail servers'
+    certificate trusted."""
+    kefu.settings.secret_key = SecretStr(Fernet.generate_key().decode())
+    kefu.settings.mail_ca_file = mail_servers.ca_file
+    return kefu

@@ -93,12 +93,17 @@ class ImapSession:
         try:
             self.client.idle()
             try:
-                responses = self.client.idle_check(timeout=seconds)
+                responses = list(self.client.idle_check(timeout=seconds))
             finally:
-                self.client.idle_done()
+                # What arrived between the last check and DONE comes with DONE's answer.
+                _, after = self.client.idle_done()
+                responses += list(after)
         except Exception as exc:
             raise connection_error(exc) from exc
-        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+        return any(
+            isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT")
+            for r in responses
+        )
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the connection is going anyway

@@ -1,0 +1,205 @@
+"""The e-mail channel against the real servers (Dovecot, Postfix): a buyer's mail is
+pulled into a conversation, the reply goes out by SMTP and lands in the buyer's mailbox
+threaded, the buyer's answer comes back to the same conversation."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import text
+
+from kefu.bootstrap import Kefu
+from kefu.services import inbox, mail
+from kefu.services.access import Principal
+from kefu.services.readmodels import InboxFilters
+from tests.mail_servers import MailServers
+
+
+def owner(kefu: Kefu) -> Principal:
+    return kefu.auth.operator(uow=kefu.uow())
+
+
+def connect(kefu: Kefu, servers: MailServers, store: str, address: str, **changes: object) -> None:
+    mail.set_mailbox(
+        owner(kefu),
+        store,
+        servers.draft(address, **changes),
+        secrets=kefu.secrets,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
+
+
+def conversations(kefu: Kefu, store: str) -> list[int]:
+    with kefu.uow() as uow:
+        store_id = next(s.id for s in uow.queries.stores() if s.code == store)
+        rows = uow.queries.inbox_page(InboxFilters(store_id=store_id)).rows
+    return [r.id for r in rows]
+
+
+def thread_texts(kefu: Kefu, conversation_id: int) -> list[tuple[str, str]]:
+    with kefu.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT direction, text FROM messages WHERE conversation_id = :c ORDER BY id"),
+            {"c": conversation_id},
+        ).all()
+    return [(r.direction, r.text) for r in rows]
+
+
+def test_a_buyer_mail_becomes_a_conversation_and_the_reply_lands_threaded(
+    mail_kefu: Kefu, mail_servers: MailServers
+) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    shop, buyer = servers.address("shop"), servers.address("maria", "buyer.test")
+    connect(kefu, servers, "ebay-uk", shop)
+    first = servers.buyer_mail(buyer, shop, "Hello, where is my scarf? It has been two weeks.")
+    servers.wait_for(shop)
+
+    report = kefu.pull_mail()
+
+    assert (report.mailboxes, report.pulled, report.failed) == (1, 1, [])
+    [conv_id] = conversations(kefu, "ebay-uk")
+    assert thread_texts(kefu, conv_id) == [
+        ("buyer", "Hello, where is my scarf? It has been two weeks.")
+    ]
+    assert inbox.reply(
+        owner(kefu),
+        conv_id,
+        "Dear Maria, your scarf left our warehouse on Monday.",
+        request_id="mail-1",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
+    )
+    assert kefu.deliver_outbox().delivered == 1
+
+    [answer] = servers.wait_for(buyer)
+    assert answer["From"] == shop
+    assert answer["In-Reply-To"] == f"<{first}>"
+    assert answer["Subject"] == "Re: Question about my order"
+    assert answer.get_content().strip() == "Dear Maria, your scarf left our warehouse on Monday."
+    ours = answer["Message-ID"].strip("<>")
+
+    servers.buyer_mail(
+        buyer, shop, "Thank you, it arrived!", subject="Re: Question", in_reply_to=ours
+    )
+    servers.wait_for(shop, 2)
+    assert kefu.pull_mail().pulled == 1
+    assert conversations(kefu, "ebay-uk") == [conv_id]
+    assert [t for _, t in thread_texts(kefu, conv_id)][-1] == "Thank you, it arrived!"
+
+
+def test_pulling_twice_stores_each_mail_once(mail_kefu: Kefu, mail_servers: MailServers) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    shop, buyer = servers.address("shop"), servers.address("b", "buyer.test")
+    connect(kefu, servers, "ebay-uk", shop)
+    same_id = servers.buyer_mail(buyer, shop, "First try")
+    servers.buyer_mail(buyer, shop, "First try", message_id=same_id)  # the same mail again
+    servers.wait_for(shop, 2)
+
+    first, second = kefu.pull_mail(), kefu.pull_mail()
+
+    assert (first.pulled, first.duplicates) == (1, 1)
+    assert (second.pulled, second.duplicates) == (0, 0)
+
+
+def test_a_wrong_password_shows_on_its_store_while_another_store_keeps_pulling(
+    mail_kefu: Kefu, mail_servers: MailServers
+) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    good, bad = servers.address("good"), servers.address("bad")
+    connect(kefu, servers, "ebay-uk", good)
+    connect(kefu, servers, "ali-global", bad, password="not-the-password")
+    servers.buyer_mail(servers.address("x", "buyer.test"), good, "Is this in stock?")
+    servers.wait_for(good)
+
+    report = kefu.pull_mail()
+
+    assert report.mailboxes == 2
+    assert report.pulled == 1
+    assert report.failed == [("ali-global", "auth_failed")]
+    views = mail.mailboxes(owner(kefu), uow=kefu.uow())
+    assert views["ali-global"].error_code == "auth_failed"
+    assert "Authentication failed" in (views["ali-global"].error_detail or "")
+    assert views["ebay-uk"].error_code is None
+    assert (views["ebay-uk"].last_pulled, views["ebay-uk"].total_pulled) == (1, 1)
+    assert views["ebay-uk"].last_success_at == kefu.clock.now()
+
+
+def test_a_new_uidvalidity_reads_the_folder_again_without_doubling(
+    mail_kefu: Kefu, mail_servers: MailServers
+) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    shop = servers.address("shop")
+    connect(kefu, servers, "ebay-uk", shop)
+    servers.buyer_mail(servers.address("x", "buyer.test"), shop, "One")
+    servers.wait_for(shop)
+    assert kefu.pull_mail().pulled == 1
+    with kefu.uow() as uow:  # as if the server had renumbered the folder
+        store_id = next(s.id for s in uow.queries.stores() if s.code == "ebay-uk")
+        uow.mail.set_position(store_id, 1, 999)
+        uow.commit()
+
+    again = kefu.pull_mail()
+
+    assert (again.pulled, again.duplicates) == (0, 1)
+
+
+def test_imap_with_starttls_and_smtps_work_too(mail_kefu: Kefu, mail_servers: MailServers) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    shop, buyer = servers.address("shop"), servers.address("b", "buyer.test")
+    connect(
+        kefu,
+        servers,
+        "ebay-uk",
+        shop,
+        imap_port=servers.imap_port,
+        imap_security="starttls",
+        smtp_port=servers.smtps_port,
+        smtp_security="tls",
+    )
+    servers.buyer_mail(buyer, shop, "Hi there")
+    servers.wait_for(shop)
+    assert kefu.pull_mail().pulled == 1
+    [conv_id] = conversations(kefu, "ebay-uk")
+    inbox.reply(
+        owner(kefu),
+        conv_id,
+        "Hello!",
+        request_id="s",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
+    )
+    assert kefu.deliver_outbox().delivered == 1
+    assert len(servers.wait_for(buyer)) == 1
+
+
+def test_watch_pulls_as_soon_as_mail_arrives(mail_kefu: Kefu, mail_servers: MailServers) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    shop = servers.address("shop")
+    connect(kefu, servers, "ebay-uk", shop)
+    stop = threading.Event()
+    pulls: list[int] = []
+    watcher = threading.Thread(
+        target=mail.watch,
+        args=(kefu.uow, kefu.mail, kefu.clock, stop),
+        kwargs={"slice_seconds": 1.0, "on_pull": lambda code, r: pulls.append(r.pulled)},
+    )
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not pulls and time.monotonic() < deadline:  # the first pull, before IDLE
+            time.sleep(0.1)
+        time.sleep(0.5)
+        servers.buyer_mail(servers.address("x", "buyer.test"), shop, "Are you there?")
+        deadline = time.monotonic() + 15
+        while not conversations(kefu, "ebay-uk") and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        watcher.join(timeout=15)
+    assert not watcher.is_alive()
+    assert len(conversations(kefu, "ebay-uk")) == 1
+    assert pulls[0] == 0 and sum(pulls) == 1
