@@ -40,8 +40,7 @@ from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
-from kefu.adapters.secrets import FernetBox
-from kefu.adapters.secrets import new_key as new_secret_key  # noqa: F401 - for the CLI
+from kefu.adapters.secrets import FernetBox, new_key
 from kefu.adapters.tabular import open_table as open_table
 from kefu.adapters.tabular import write_error_csv as write_error_csv
 from kefu.adapters.translators.registry import build_translator as build_translator
@@ -265,6 +264,11 @@ class Kefu:
         if isinstance(channel, MailChannel) and isinstance(channel.other, HttpChannel):
             channel.other.close()
         self.engine.dispose()
+
+
+def new_secret_key() -> str:
+    """A new Fernet key for KEFU_SECRET_KEY (`kefu secrets new-key`)."""
+    return new_key()
 
 
 @cache

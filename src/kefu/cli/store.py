@@ -4,13 +4,16 @@ The command acts as the main account; a refusal is one line on stderr and exit c
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from kefu.cli.team import Url, _kefu, _refusals
+from kefu.domain.mail import MailboxDraft
 from kefu.domain.stores import StoreDraft
-from kefu.services import shop
+from kefu.services import mail, shop
 
 app = typer.Typer(help="The shop's stores: add, list, archive.", no_args_is_help=True)
 
@@ -76,3 +79,107 @@ def archive(code: str, database_url: Url = None) -> None:
         who = kefu.auth.operator(uow=kefu.uow())
         changed = shop.archive_store(who, code, uow=kefu.uow(), clock=kefu.clock)
     typer.echo(f"store {code} archived" if changed else f"store {code} was archived already")
+
+
+# --- kefu store mailbox … (docs/mail.md) ----------------------------------------------------
+
+mailbox_app = typer.Typer(
+    help="A store's mailbox: where its buyer mail is read and its replies sent.",
+    no_args_is_help=True,
+)
+app.add_typer(mailbox_app, name="mailbox")
+
+
+@mailbox_app.command("set")
+def mailbox_set(
+    code: Annotated[str, typer.Argument(help="the store's code")],
+    address: Annotated[str, typer.Option(help="the store's address (Amazon: the approved sender)")],
+    imap_host: Annotated[str, typer.Option(help="IMAP server")],
+    smtp_host: Annotated[str, typer.Option(help="SMTP server")],
+    user: Annotated[
+        str, typer.Option(help="user name for both servers (default: the address)")
+    ] = "",
+    imap_port: Annotated[int, typer.Option(help="993 (tls) or 143 (starttls)")] = 993,
+    imap_security: Annotated[
+        str, typer.Option(help="tls, starttls; plain only to 127.0.0.1")
+    ] = "tls",
+    smtp_port: Annotated[int, typer.Option(help="587 (starttls) or 465 (tls)")] = 587,
+    smtp_security: Annotated[
+        str, typer.Option(help="tls, starttls; plain only to 127.0.0.1")
+    ] = "starttls",
+    smtp_user: Annotated[str, typer.Option(help="SMTP user when it differs")] = "",
+    folder: Annotated[str, typer.Option(help="the folder buyer mail arrives in")] = "INBOX",
+    amazon_relay: Annotated[
+        bool, typer.Option(help="Amazon Buyer-Seller Messaging mailbox")
+    ] = False,
+    enabled: Annotated[bool, typer.Option(help="read this mailbox")] = True,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            envvar="KEFU_MAILBOX_PASSWORD",
+            help="asked for when not given (or KEFU_MAILBOX_PASSWORD); never echoed",
+        ),
+    ] = "",
+    smtp_password: Annotated[
+        str, typer.Option(envvar="KEFU_MAILBOX_SMTP_PASSWORD", help="when it differs", hidden=True)
+    ] = "",
+    database_url: Url = None,
+) -> None:
+    """Set or change a store's mailbox; the passwords are sealed with KEFU_SECRET_KEY."""
+    draft = MailboxDraft(
+        address=address,
+        imap_host=imap_host,
+        imap_port=imap_port,
+        imap_security=imap_security,
+        imap_user=user or address,
+        imap_password=password,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        smtp_security=smtp_security,
+        smtp_user=smtp_user or user or address,
+        smtp_password=smtp_password or password,
+        folder=folder,
+        amazon_relay=amazon_relay,
+        enabled=enabled,
+    )
+    with _kefu(database_url) as kefu, _refusals():
+        kefu.upgrade()
+        who = kefu.auth.operator(uow=kefu.uow())
+        view = mail.set_mailbox(
+            who, code, draft, secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock
+        )
+    typer.echo(
+        f"mailbox of {code} set: {view.address} (IMAP {view.imap_host}, SMTP {view.smtp_host})"
+    )
+
+
+@mailbox_app.command("show")
+def mailbox_show(
+    code: str,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+    database_url: Url = None,
+) -> None:
+    """The store's mailbox and its health; passwords masked."""
+    with _kefu(database_url) as kefu, _refusals():
+        who = kefu.auth.operator(uow=kefu.uow())
+        view = mail.mailbox(who, code, uow=kefu.uow())
+    if view is None:
+        typer.echo(f"error: the store {code} has no mailbox", err=True)
+        raise typer.Exit(2)
+    row = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(view).items()}
+    if as_json:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    for key, value in row.items():
+        typer.echo(f"{key}\t{'' if value is None else value}")
+
+
+@mailbox_app.command("remove")
+def mailbox_remove(code: str, database_url: Url = None) -> None:
+    """Remove the store's mailbox; its conversations stay."""
+    with _kefu(database_url) as kefu, _refusals():
+        who = kefu.auth.operator(uow=kefu.uow())
+        removed = mail.remove_mailbox(who, code, uow=kefu.uow(), clock=kefu.clock)
+    typer.echo(f"mailbox of {code} removed" if removed else f"store {code} had no mailbox")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from kefu.domain.errors import NotFound, RowErrors
+from kefu.domain.errors import DomainError, NotFound, RowErrors
 from kefu.domain.mail import (
     MAX_MAIL_BYTES,
     PULL_BATCH,
@@ -59,6 +59,12 @@ from kefu.services.ports import (
 log = logging.getLogger(__name__)
 
 UowFactory = Callable[[], UnitOfWork]
+
+
+class NoSecretKey(DomainError):
+    """A password cannot be sealed: KEFU_SECRET_KEY is not set (or not a Fernet key)."""
+
+    code = "no_secret_key"
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,10 @@ def set_mailbox(
         for side in ("imap", "smtp"):
             plain = getattr(draft, f"{side}_password")
             if plain:
-                values[f"{side}_password"] = secrets.seal(plain)
+                try:
+                    values[f"{side}_password"] = secrets.seal(plain)
+                except SecretsUnavailable as exc:
+                    raise NoSecretKey(str(exc)) from exc
                 changed_secrets.append(f"{side}_password")
         before = _audited(stored) if stored else None
         uow.mail.save_mailbox(store.id, values, now)

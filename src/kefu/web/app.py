@@ -24,6 +24,7 @@ from kefu.web import errors
 from kefu.web.api import (
     conversations,
     imports,
+    mail,
     messages,
     ratings,
     replies,
@@ -36,6 +37,7 @@ from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
+from kefu.web.pages import mail as mail_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
@@ -109,6 +111,7 @@ def create_app(
     app.include_router(replies.router)
     app.include_router(reports.router)
     app.include_router(stores.router)
+    app.include_router(mail.router)
     app.include_router(translation.router)
     app.include_router(ratings.router, max_body_size=limits.max_import_body_bytes)
     app.include_router(imports.router, max_body_size=limits.max_import_body_bytes)
@@ -120,6 +123,7 @@ def create_app(
     app.include_router(translation_pages.router)
     app.include_router(account_pages.router)
     app.include_router(team_pages.router)
+    app.include_router(mail_pages.router)
     app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
     if sandbox:
         app.mount("/sandbox", create_sandbox())

@@ -20,6 +20,7 @@ from kefu.domain.errors import (
 )
 from kefu.services.access import Forbidden, NotSignedIn
 from kefu.services.auth import SignInFailed, Throttled
+from kefu.services.mail import NoSecretKey
 from kefu.services.outgoing import PolicyBlocked
 from kefu.services.ports import ConcurrentWriteError
 from kefu.services.shop import Conflict
@@ -37,6 +38,7 @@ STATUS: dict[type[DomainError], int] = {
     NotSignedIn: 401,
     Forbidden: 403,
     Throttled: 429,
+    NoSecretKey: 503,
 }
 
 

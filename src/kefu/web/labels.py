@@ -14,6 +14,22 @@ def N_(message: str) -> str:
 
 
 LABELS: dict[str, dict[str, str]] = {
+    # A store mailbox's last error (domain.mail.MailError), in words (docs/mail.md).
+    "mail_error": {
+        "auth_failed": N_("The mail server refused the user name or password."),
+        "connect_failed": N_("The mail server could not be reached (host, port or network)."),
+        "tls_failed": N_("The secure connection failed (certificate or TLS setting)."),
+        "timeout": N_("The mail server did not answer in time."),
+        "folder_missing": N_("The folder to read does not exist on the mail server."),
+        "protocol_error": N_("The mail server answered something unexpected."),
+        "no_secret_key": N_("No secret key is set (KEFU_SECRET_KEY): passwords cannot be opened."),
+        "send_refused": N_("The mail server refused the sender or the recipient."),
+    },
+    "mail_security": {
+        "tls": N_("TLS (IMAPS 993 / SMTPS 465)"),
+        "starttls": N_("STARTTLS (143 / 587)"),
+        "plain": N_("None (this machine only)"),
+    },
     "intent": {
         "product_stock": N_("Stock"),
         "product_price": N_("Price"),

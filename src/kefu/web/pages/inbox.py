@@ -186,6 +186,15 @@ def close_action(conversation_id: Id, request: Request, kefu: KefuDep, who: Clos
     return _after_action(request, kefu, who, conversation_id)
 
 
+@router.post("/conversations/{conversation_id}/no-response-needed")
+def no_response_action(
+    conversation_id: Id, request: Request, kefu: KefuDep, who: Replier
+) -> Response:
+    """SPEC §13: what the buyer wrote needs no answer; it leaves the response-time KPIs."""
+    inbox.no_response_needed(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, who, conversation_id)
+
+
 @router.post("/conversations/{conversation_id}/reopen")
 def reopen_action(conversation_id: Id, request: Request, kefu: KefuDep, who: Closer) -> Response:
     inbox.reopen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)

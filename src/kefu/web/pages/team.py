@@ -16,10 +16,11 @@ from starlette.datastructures import FormData
 
 from kefu.domain.errors import DomainError, FieldError, InvalidInput, RowErrors
 from kefu.domain.geo import BUYER_LANGUAGES
+from kefu.domain.mail import MAX_PASSWORD, MailboxDraft
 from kefu.domain.permissions import Role
 from kefu.domain.routing import parse_shift
 from kefu.domain.stores import SITES, StoreDraft
-from kefu.services import shop
+from kefu.services import mail, shop
 from kefu.services.auth import AuditQuery, NewAccount
 from kefu.web.deps import KefuDep
 from kefu.web.errors import field_errors, status_for
@@ -235,6 +236,53 @@ async def shop_update(
     return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
 
 
+@router.post("/shop/{code}/mailbox")
+async def shop_mailbox(
+    request: Request, kefu: KefuDep, who: ShopManager, code: StoreCode
+) -> Response:
+    """Set or change the store's mailbox; empty password fields keep the stored ones."""
+    form = await request.form()
+    draft = MailboxDraft(
+        address=_text(form, "address", 300),
+        imap_host=_text(form, "imap_host", 300),
+        imap_port=_port(form, "imap_port"),
+        imap_security=_text(form, "imap_security", 16),
+        imap_user=_text(form, "imap_user", 400),
+        imap_password=_secret(form, "imap_password"),
+        folder=_text(form, "folder", 250) or "INBOX",
+        smtp_host=_text(form, "smtp_host", 300),
+        smtp_port=_port(form, "smtp_port"),
+        smtp_security=_text(form, "smtp_security", 16),
+        smtp_user=_text(form, "smtp_user", 400),
+        smtp_password=_secret(form, "smtp_password"),
+        amazon_relay=form.get("amazon_relay") == "on",
+        enabled=form.get("enabled") == "on",
+    )
+    try:
+        mail.set_mailbox(who, code, draft, secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock)
+    except (RowErrors, mail.NoSecretKey) as exc:
+        extra = {"errors": field_errors(exc), "editing": code, "mailbox_form": draft}
+        return _shop(request, kefu, who, extra, status_for(exc))
+    return RedirectResponse(f"/shop?saved=1#mailbox-{code}", status_code=303)
+
+
+@router.post("/shop/{code}/mailbox/remove")
+def shop_mailbox_remove(kefu: KefuDep, who: ShopManager, code: StoreCode) -> Response:
+    mail.remove_mailbox(who, code, uow=kefu.uow(), clock=kefu.clock)
+    return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
+
+
+def _port(form: FormData, name: str) -> int:
+    value = _text(form, name, 8)
+    return int(value) if value.isdigit() else 0
+
+
+def _secret(form: FormData, name: str) -> str:
+    """A password as typed (not trimmed), at most the domain's limit plus one."""
+    value = form.get(name)
+    return value[: MAX_PASSWORD + 1] if isinstance(value, str) else ""
+
+
 @router.post("/shop/{code}/archive")
 def shop_archive(kefu: KefuDep, who: ShopManager, code: StoreCode) -> Response:
     shop.archive_store(who, code, uow=kefu.uow(), clock=kefu.clock)
@@ -390,6 +438,8 @@ def _shop(
     context = {
         "nav": "shop",
         "stores": shop.shop_stores(who, uow=kefu.uow()),
+        # Each store's mailbox and its health (docs/mail.md), passwords masked.
+        "mailboxes": mail.mailboxes(who, uow=kefu.uow()),
         "sites": {p.value: list(sites) for p, sites in SITES.items()},
         "form": None,
         "editing": None,
