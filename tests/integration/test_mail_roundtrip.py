@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -14,6 +15,8 @@ from kefu.services import inbox, mail
 from kefu.services.access import Principal
 from kefu.services.readmodels import InboxFilters
 from tests.mail_servers import MailServers
+
+RECORDED = Path(__file__).parent.parent / "data" / "recorded" / "mail"
 
 
 def owner(kefu: Kefu) -> Principal:
@@ -203,3 +206,58 @@ def test_watch_pulls_as_soon_as_mail_arrives(mail_kefu: Kefu, mail_servers: Mail
     assert not watcher.is_alive()
     assert len(conversations(kefu, "ebay-uk")) == 1
     assert pulls[0] == 0 and sum(pulls) == 1
+
+
+def test_amazon_relay_mail_links_the_order_and_the_reply_goes_to_the_alias(
+    mail_kefu: Kefu, mail_servers: MailServers
+) -> None:
+    kefu, servers = mail_kefu, mail_servers
+    shop = servers.address("approved-sender")
+    alias = servers.address("h7kq2x9v", "marketplace.amazon.com")
+    connect(kefu, servers, "amazon-us", shop, amazon_relay=True)
+    with kefu.engine.begin() as conn:  # the store's order, as the lead's import brings it
+        conn.execute(
+            text(
+                "INSERT INTO orders (store_id, buyer_id, order_number, status, total_cents,"
+                " shipping_cents, is_wholesale, placed_at) SELECT s.id, b.id,"
+                " '112-4567890-1234567', 'shipped', 4599, 0, false, :t"
+                " FROM stores s, buyers b WHERE s.code = 'amazon-us'"
+                " ORDER BY b.id LIMIT 1"
+            ),
+            {"t": kefu.clock.now()},
+        )
+    raw = (RECORDED / "amazon_relay_us.eml").read_bytes()
+    raw = raw.replace(b"h7kq2x9vbn4mzw1@marketplace.amazon.com", alias.encode())
+    raw = raw.replace(b"sales@sunrise-home.example", shop.encode())
+    servers.send(raw, alias, shop)
+    servers.wait_for(shop)
+
+    assert kefu.pull_mail().pulled == 1
+
+    [conv_id] = conversations(kefu, "amazon-us")
+    with kefu.engine.connect() as conn:
+        order = conn.execute(
+            text(
+                "SELECT o.order_number FROM conversations c JOIN orders o ON o.id = c.order_id"
+                " WHERE c.id = :c"
+            ),
+            {"c": conv_id},
+        ).scalar_one()
+    assert order == "112-4567890-1234567"
+    assert thread_texts(kefu, conv_id) == [
+        ("buyer", "Hello, my kettle arrived with a dent on the lid. Can you send a replacement?")
+    ]
+    inbox.reply(
+        owner(kefu),
+        conv_id,
+        "We are sorry about the dent. A new kettle ships today.",
+        request_id="relay-1",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
+    )
+    assert kefu.deliver_outbox().delivered == 1
+    [answer] = servers.wait_for(alias)
+    assert (answer["From"], answer["To"]) == (shop, alias)
+    assert "112-4567890-1234567" in answer["Subject"]
+    assert answer.get_content_type() == "text/plain"

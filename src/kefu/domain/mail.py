@@ -295,3 +295,17 @@ def relay_conversation_key(alias: str, order_number: str | None) -> str:
     if len(key) <= MAX_KEY:
         return key
     return "amazon#" + hashlib.sha256(key.encode()).hexdigest()
+
+
+_RELAY_FRAME = re.compile(
+    r"-{3,}\s*Message:\s*-{3,}\s*\n(?P<body>.*?)\n\s*-{3,}\s*End message\s*-{3,}",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def relay_body(text: str) -> str:
+    """The buyer's words of a relayed message: Amazon frames them between
+    "------------- Message: -------------" and "------------- End message -------------",
+    followed by its own notice and the order lines; without the frame, the text as is."""
+    found = _RELAY_FRAME.search(text)
+    return found.group("body").strip() if found else text

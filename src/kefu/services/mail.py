@@ -28,6 +28,7 @@ from kefu.domain.mail import (
     mask,
     message_key,
     outgoing_message_id,
+    relay_body,
     relay_conversation_key,
     relay_facts,
     thread_key,
@@ -445,7 +446,7 @@ def _row(
         "conversation_id": key,
         "buyer_id": (relay.alias if relay else mail.sender) or "unknown-sender",
         "sent_at": sent_at.isoformat(),
-        "text": _text(mail),
+        "text": _text(replace(mail, text=relay_body(mail.text)) if relay else mail),
         "origin": "email",
     }
     # Amazon's relay names the buyer "Name - Amazon Marketplace".
