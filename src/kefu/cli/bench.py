@@ -22,6 +22,7 @@ import typer
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu, bootstrap
+from kefu.cli import bench_mail
 from kefu.cli.servers import ServerProcess, prepare_database, translation_sandbox
 from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
@@ -841,3 +842,6 @@ def _policy_case(rng: random.Random, pool: dict[str, list[tuple[str, str]]], fin
         next_opening="Monday 9:00",
     )
     return text, ctx, case
+
+
+app.command("mail")(bench_mail.mail_bench)
