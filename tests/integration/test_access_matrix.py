@@ -164,6 +164,7 @@ def concrete(path: str, team: dict[str, int]) -> str:
         "run_id": 1,
         "kind": "orders",
         "token": "0" * 32,
+        "digest": "0" * 64,
     }
     return re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(values[m[1]]), path)
 
