@@ -1,4 +1,7 @@
-"""Composition root: settings → engine → unit-of-work factory and clock. Nothing at import time."""
+"""Composition root: settings → engine → unit-of-work factory and clock. Nothing at import time.
+
+The intent model's libraries (scikit-learn, SciPy) load on first use only: an import or a
+worker that never classifies stays small (docs/benchmarks.md, `kefu bench import`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property, partial
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -18,13 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.adapters.channels.http import HttpChannel, NoChannel
 from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
-from kefu.adapters.classifier import IntentModel
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from kefu.adapters.evaluation import plot_confusion as plot_confusion
-from kefu.adapters.evaluation import scores
 from kefu.adapters.formatting import (
     BabelFormatter,
     country_codes,
@@ -47,7 +47,6 @@ from kefu.adapters.translators.registry import build_translator as build_transla
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
 )
-from kefu.adapters.triage_model import TriageModel, load_triage_model
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
 from kefu.services import mail
@@ -69,6 +68,10 @@ from kefu.services.replies import Replies
 from kefu.services.routing import route_new
 from kefu.services.shopdata import Reference, execute_run
 from kefu.services.translation import TranslationService
+
+if TYPE_CHECKING:
+    from kefu.adapters.classifier import IntentModel
+    from kefu.adapters.triage_model import TriageModel
 
 
 class SystemClock:
@@ -228,6 +231,8 @@ class Kefu:
 
     def classifier(self) -> TriageModel:
         """Language + intent model, loaded on first use (about a second), then shared."""
+        from kefu.adapters.triage_model import load_triage_model
+
         return load_triage_model(Path(self.settings.model_path))
 
     def ingest_classifier(self) -> TriageModel | None:
@@ -307,15 +312,27 @@ def downgrade_database(engine: Engine, revision: str) -> None:
 def train_intent_model(
     texts: list[str], labels: list[str], seed: int, report: dict[str, Any]
 ) -> IntentModel:
+    from kefu.adapters.classifier import IntentModel
+
     return IntentModel.train(texts, labels, seed=seed, report=report)
 
 
 def load_classifier(path: Path | None = None) -> TriageModel:
+    from kefu.adapters.triage_model import load_triage_model
+
     return load_triage_model(path)
+
+
+def plot_confusion(result: dict[str, Any], path: Path, title: str) -> None:
+    from kefu.adapters.evaluation import plot_confusion as plot
+
+    plot(result, path, title)
 
 
 def evaluate_model(model: IntentModel, texts: list[str], labels: list[str]) -> dict[str, Any]:
     """Scores with the unsure rule applied, as agents see the predictions."""
+    from kefu.adapters.evaluation import scores
+
     guesses = model.predict(texts)
     shown = [
         decide(g.intent, g.confidence, has_letters=letters(t) >= MIN_LETTERS_FOR_INTENT)

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -166,7 +167,11 @@ class CsvTable(Table):
                 yield TableRow(number, {}, "has more cells than the header")
                 continue
             cells = dict(zip(self.columns, record, strict=False))
-            bad = next((c for c, v in cells.items() if _undecodable(v)), None)
+            bad = (
+                next((c for c, v in cells.items() if _undecodable(v)), None)
+                if _undecodable("".join(record))
+                else None
+            )
             if bad is not None:
                 yield TableRow(number, {}, f"column {bad!r} is not valid {self.encoding}")
                 continue
@@ -176,9 +181,12 @@ class CsvTable(Table):
         self._text.close()
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
 def _undecodable(text: str) -> bool:
     """surrogateescape turns each undecodable byte into U+DC80..U+DCFF."""
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _ESCAPED.search(text) is not None
 
 
 class XlsxTable(Table):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -59,6 +59,11 @@ def _text(limit: int) -> Parser:
     return parse
 
 
+_SPACE = re.compile(r"\s")
+_SPACED_KEY = re.compile(r"[\w\- ./#]+")
+_PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
 def _key(limit: int = 64) -> Parser:
     """An id (SKU, order number, tracking number): no spaces inside, Excel's 1234.0 undone."""
 
@@ -70,7 +75,7 @@ def _key(limit: int = 64) -> Parser:
             raise CellError("is empty")
         if len(text) > limit:
             raise CellError(f"is longer than {limit} characters")
-        if any(ch.isspace() for ch in text) and not re.fullmatch(r"[\w\- ./#]+", text):
+        if _SPACE.search(text) and not _SPACED_KEY.fullmatch(text):
             raise CellError("holds spaces or control characters")
         return text
 
@@ -84,6 +89,8 @@ def parse_decimal(value: object) -> Decimal:
     if isinstance(value, int | float | Decimal):
         return Decimal(str(value))
     text = str(value).strip()
+    if _PLAIN_NUMBER.fullmatch(text):  # the usual case, quickly
+        return Decimal(text)
     text = re.sub(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$", "", text)  # "USD 12.50", "12.50 EUR"
     text = text.strip().lstrip("$€£¥￥₽₩₹").replace("\u00a0", "").replace(" ", "")
     text = text.replace("'", "")  # Swiss thousands
@@ -563,21 +570,28 @@ class ParsedRow:
 def parse_row(kind: Kind, cells: Mapping[str, object], ctx: Context) -> ParsedRow:
     """A row's fields by name (already mapped from columns): each present, non-empty cell
     parsed; an absent or empty cell is a field not given (an update leaves it alone)."""
+    row = parse_fields(FIELDS[kind], cells, ctx)
+    failed = {e[0] for e in row.errors}
+    row.errors.extend(
+        (f.name, "is required", "")
+        for f in FIELDS[kind]
+        if f.key and f.name not in row.values and f.name not in failed
+    )
+    return row
+
+
+def parse_fields(fields: Sequence[Field], cells: Mapping[str, object], ctx: Context) -> ParsedRow:
+    """Some fields of a row (an order's own, or one line's), without the key check."""
     values: dict[str, object] = {}
     errors: list[tuple[str, str, str]] = []
-    for f in FIELDS[kind]:
+    for f in fields:
         raw = cells.get(f.name)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None or raw == "" or (isinstance(raw, str) and raw.isspace()):
             continue
         try:
             values[f.name] = f.parse(raw, ctx)
         except CellError as exc:
             errors.append((f.name, str(exc), str(raw)[:300]))
-    errors += [
-        (f.name, "is required", "")
-        for f in FIELDS[kind]
-        if f.key and f.name not in values and not any(e[0] == f.name for e in errors)
-    ]
     return ParsedRow(values, errors)
 
 

@@ -1262,6 +1262,7 @@ class PendingParcelOut:
 class ImportRunView:
     id: int
     store_id: int | None
+    store_code: str | None
     kind: str
     filename: str
     status: str  # queued, running, done, failed

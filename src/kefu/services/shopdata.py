@@ -10,6 +10,7 @@ with row, field, reason and value; progress is reported by bytes read.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,10 @@ from kefu.domain.shopdata import (
     CellError,
     Context,
     Kind,
+    ParsedRow,
     mapping_problems,
     parse_decimal,
+    parse_fields,
     parse_row,
     suggest_mapping,
 )
@@ -43,6 +46,8 @@ from kefu.services.ports import (
     UnitOfWork,
 )
 from kefu.services.upserts import DETAIL_FIELDS, WRITERS, ImportReport, Rates, Unit
+
+log = logging.getLogger("kefu.imports")
 
 # Rows per transaction: big enough for few round trips, small enough that agents' writes
 # get the database between chunks.
@@ -254,6 +259,7 @@ def _units(
     order's lines as every ERP exports them), stored whole or not at all. A key seen
     again after other records is refused: its rows must be kept together."""
     key_names = [f.name for f in FIELDS[kind] if f.key]
+    parse = _RowParser(kind, ctx)
     seen: set[tuple[str, ...]] = set()
     current: Unit | None = None
     for raw in rows:
@@ -263,7 +269,7 @@ def _units(
             report.errors.append(FieldError("(row)", raw.problem, row=raw.number))
             continue
         for cells in _flatten(kind, raw.cells, mapping):
-            part = _parse(kind, raw.number, cells, ctx, key_names)
+            part = parse(raw.number, cells)
             if current is not None and part.key == current.key:
                 _join(current, part)
                 continue
@@ -284,25 +290,45 @@ def _units(
         yield current
 
 
-def _parse(
-    kind: Kind, number: int, cells: Mapping[str, Any], ctx: Context, key_names: list[str]
-) -> Unit:
-    """One row as a record of its own (with its detail, if it has one)."""
-    detail_names = DETAIL_FIELDS.get(kind, ())
-    parsed = parse_row(kind, cells, ctx)
-    errors = [FieldError(f, reason, row=number, value=v) for f, reason, v in parsed.errors]
-    failed = {e.field for e in errors}
-    detail = {n: parsed.values[n] for n in detail_names if n in parsed.values}
-    if detail or kind == Kind.TRACKING or failed & set(detail_names):
-        errors += _detail_problems(kind, detail, number, failed)
-    return Unit(
-        key=tuple(str(parsed.values.get(name, "")) for name in key_names),
-        rows=[number],
-        values={n: v for n, v in parsed.values.items() if n not in detail_names},
-        details=[detail] if detail else [],
-        has_details=bool(detail),
-        errors=errors,
-    )
+class _RowParser:
+    """Rows into one-row units. An order's own cells repeat on each of its lines, so they
+    are parsed once and reused while they stay the same (most of an import's work)."""
+
+    def __init__(self, kind: Kind, ctx: Context) -> None:
+        self.kind, self.ctx = kind, ctx
+        self.detail_names = DETAIL_FIELDS.get(kind, ())
+        self.head = tuple(f for f in FIELDS[kind] if f.name not in self.detail_names)
+        self.detail = tuple(f for f in FIELDS[kind] if f.name in self.detail_names)
+        self.keys = [f.name for f in FIELDS[kind] if f.key]
+        self._last: tuple[tuple[Any, ...], ParsedRow] | None = None
+
+    def __call__(self, number: int, cells: Mapping[str, Any]) -> Unit:
+        given = tuple(cells.get(f.name) for f in self.head)
+        if self._last is not None and self._last[0] == given:
+            head = self._last[1]
+        else:
+            head = parse_fields(self.head, cells, self.ctx)
+            self._last = (given, head)
+        line = parse_fields(self.detail, cells, self.ctx) if self.detail else ParsedRow({}, [])
+        detail = line.values
+        problems = [*head.errors, *line.errors]
+        errors = [FieldError(f, reason, row=number, value=v) for f, reason, v in problems]
+        failed = {e.field for e in errors}
+        errors += [
+            FieldError(name, "is required", row=number)
+            for name in self.keys
+            if name not in head.values and name not in failed
+        ]
+        if detail or self.kind == Kind.TRACKING or failed & set(self.detail_names):
+            errors += _detail_problems(self.kind, detail, number, failed)
+        return Unit(
+            key=tuple(str(head.values.get(name, "")) for name in self.keys),
+            rows=[number],
+            values=dict(head.values),
+            details=[detail] if detail else [],
+            has_details=bool(detail),
+            errors=errors,
+        )
 
 
 def _join(unit: Unit, row: Unit) -> None:
@@ -600,6 +626,9 @@ def execute_run(
                 close()
     except (TableError, InvalidInput, NotFound) as exc:
         failure = str(exc)
+    except Exception as exc:  # a run never stays "running": the owner sees it failed
+        log.exception("import run %s failed", run_id)
+        failure = f"the import stopped on an unexpected error ({exc.__class__.__name__})"
     with uow:
         uow.shopdata.update_run(
             run_id,

@@ -372,7 +372,9 @@ def _insert_orders(plan: _OrderPlan, store: StoreRef, uow: UnitOfWork, now: date
         )
         for u, _, _ in plan.new
     ]
-    buyers = uow.inbox.ensure_buyers(keys, now)
+    # A buyer with several new orders in the chunk is one buyer.
+    unique = {(k.store_id, k.platform_buyer_id): k for k in keys}
+    buyers = uow.inbox.ensure_buyers(list(unique.values()), now)
     ids = uow.shopdata.insert_orders(
         store.id,
         [

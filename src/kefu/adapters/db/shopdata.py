@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, case, delete, func, insert, select, tuple_, update
+from sqlalchemy import Table, and_, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -58,6 +58,11 @@ ORDER_COLUMNS = (
     "buyer_phone",
 )
 PARCEL_COLUMNS = ("carrier", "shipped_at", "is_reshipment")
+# Core tables for the bulk inserts: no ORM bookkeeping per row (most of an import's time).
+_ORDERS = cast(Table, t.Order.__table__)
+_LINES = cast(Table, t.OrderLine.__table__)
+_PARCELS = cast(Table, t.Parcel.__table__)
+_PRODUCTS = cast(Table, t.Product.__table__)
 _DELIVERABLE = ("paid", "allocated", "picked", "shipped")
 
 
@@ -89,7 +94,7 @@ class SqlShopDataRepository:
 
     def insert_products(self, store_id: int, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.session.execute(insert(t.Product), [{"store_id": store_id, **r} for r in rows])
+            self.session.execute(insert(_PRODUCTS), [{"store_id": store_id, **r} for r in rows])
 
     def update_products(self, changes: list[tuple[int, dict[str, Any]]]) -> None:
         for product_id, values in changes:
@@ -177,7 +182,7 @@ class SqlShopDataRepository:
         if not rows:
             return {}
         ids = self.session.execute(
-            insert(t.Order).returning(t.Order.id, sort_by_parameter_order=True),
+            insert(_ORDERS).returning(_ORDERS.c.id, sort_by_parameter_order=True),
             [{"store_id": store_id, **r} for r in rows],
         ).scalars()
         return dict(zip([r["order_number"] for r in rows], ids, strict=True))
@@ -191,7 +196,7 @@ class SqlShopDataRepository:
             self.session.execute(delete(t.OrderLine).where(t.OrderLine.order_id.in_(part)))
         rows = [{"order_id": oid, **line} for oid, items in lines.items() for line in items]
         if rows:
-            self.session.execute(insert(t.OrderLine), rows)
+            self.session.execute(insert(_LINES), rows)
 
     # parcels and tracking
 
@@ -228,7 +233,8 @@ class SqlShopDataRepository:
             return []
         return list(
             self.session.execute(
-                insert(t.Parcel).returning(t.Parcel.id, sort_by_parameter_order=True), rows
+                insert(_PARCELS).returning(_PARCELS.c.id, sort_by_parameter_order=True),
+                rows,
             ).scalars()
         )
 
@@ -493,6 +499,7 @@ class SqlShopDataRepository:
         return ImportRunView(
             id=row.id,
             store_id=row.store_id,
+            store_code=self.session.scalar(select(t.Store.code).where(t.Store.id == row.store_id)),
             kind=row.kind,
             filename=row.filename,
             status=row.status,
