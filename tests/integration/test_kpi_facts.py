@@ -213,7 +213,8 @@ def payments(kefu: Kefu, rng: random.Random, first: dict[str, tuple[str, str, da
                         "buyer_id": buyers[(stores[store], buyer)],
                         "order_number": f"P-{n}-{k}",
                         "status": "paid",
-                        "total_cents": rng.randrange(100, 9000),
+                        "total_cents": (cents := rng.randrange(100, 9000)),
+                        "total_usd_cents": cents,
                         "placed_at": paid,
                         "paid_at": paid,
                     }
@@ -249,7 +250,7 @@ def plain_rows(kefu: Kefu) -> tuple[list[MessageRow], list[PaymentRow], dict[int
             )
         ]
         paid = [
-            PaymentRow(r.store_id, r.buyer_id, r.paid_at, r.total_cents)
+            PaymentRow(r.store_id, r.buyer_id, r.paid_at, r.total_usd_cents)
             for r in s.execute(select(t.Order).where(t.Order.paid_at.is_not(None))).scalars()
             if r.paid_at is not None
         ]
@@ -402,6 +403,7 @@ def test_guided_gmv_counts_payments_within_48_hours_of_an_answered_first_inquiry
                     "order_number": number,
                     "status": "paid",
                     "total_cents": cents,
+                    "total_usd_cents": cents,
                     "placed_at": t0 + timedelta(hours=hours),
                     "paid_at": t0 + timedelta(hours=hours),
                 }

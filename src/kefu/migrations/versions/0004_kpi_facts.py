@@ -66,8 +66,11 @@ def upgrade() -> None:
         "ix_orders_buyer_paid", "orders", ["buyer_id", "store_id", "paid_at", "total_cents"]
     )
     # Backfill: the same code that writes the facts when messages arrive, over every
-    # conversation, in this migration's transaction (docs/kpis.md "Reporting facts").
-    rebuild_facts(op.get_bind())
+    # conversation, in this migration's transaction (docs/kpis.md "Reporting facts"). That
+    # code reads messages as the newest schema has them; until a later revision has added
+    # what it reads (0013: no_response_at), that revision backfills instead.
+    if "no_response_at" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("messages")}:
+        rebuild_facts(op.get_bind())
 
 
 def downgrade() -> None:

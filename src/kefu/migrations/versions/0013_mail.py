@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from kefu.adapters.db.kpifacts import rebuild_facts
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -95,6 +97,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("no_response_at", _TIME, nullable=True))
+    # The reporting facts read this column: written again here, which also completes an
+    # upgrade from before 0004 (whose backfill waits for the column; see there).
+    rebuild_facts(op.get_bind())
 
 
 def downgrade() -> None:
