@@ -261,3 +261,67 @@ def test_amazon_relay_mail_links_the_order_and_the_reply_goes_to_the_alias(
     assert (answer["From"], answer["To"]) == (shop, alias)
     assert "112-4567890-1234567" in answer["Subject"]
     assert answer.get_content_type() == "text/plain"
+
+
+def test_mail_about_an_imported_order_shows_that_order(
+    mail_kefu: Kefu, mail_servers: MailServers
+) -> None:
+    """The shop's imported orders carry the buyer's e-mail: a mail from that address, or one
+    naming an order of the store in its subject, is linked to the order."""
+    from kefu.services import shopdata
+
+    kefu, servers = mail_kefu, mail_servers
+    shop = servers.address("shop")
+    anna, stranger = servers.address("anna", "buyer.test"), servers.address("x", "buyer.test")
+    connect(kefu, servers, "ebay-uk", shop)
+    orders = [
+        {
+            "order_number": "E-100",
+            "buyer_id": "anna-1",
+            "buyer_email": anna.upper(),
+            "status": "paid",
+            "placed_at": "2026-11-01T10:00:00Z",
+            "total": "10",
+        },
+        {
+            "order_number": "E-200",
+            "buyer_id": "anna-1",
+            "buyer_email": anna,
+            "status": "shipped",
+            "placed_at": "2026-11-05T10:00:00Z",
+            "total": "20",
+        },
+        {
+            "order_number": "E-300",
+            "buyer_id": "bob-1",
+            "status": "paid",
+            "placed_at": "2026-11-05T10:00:00Z",
+            "total": "30",
+        },
+    ]
+    report = shopdata.upsert(
+        owner(kefu),
+        "ebay-uk",
+        "orders",
+        orders,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        ref=kefu.reference,
+    )
+    assert report.created == 3
+    servers.buyer_mail(anna, shop, "Where is it?", subject="My parcel")
+    servers.buyer_mail(stranger, shop, "Can I change the size?", subject="Order E-300 size")
+    servers.wait_for(shop, 2)
+    assert kefu.pull_mail().pulled == 2
+    with kefu.engine.connect() as conn:
+        linked = dict(
+            conn.execute(
+                text(
+                    "SELECT m.text, o.order_number FROM messages m "
+                    "JOIN conversations c ON c.id = m.conversation_id "
+                    "LEFT JOIN orders o ON o.id = c.order_id"
+                )
+            ).all()
+        )
+    # Anna's newest order; the stranger named Bob's order in the subject.
+    assert linked == {"Where is it?": "E-200", "Can I change the size?": "E-300"}

@@ -11,6 +11,7 @@ the others.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -382,8 +383,11 @@ def store_mails(
         threads: list[tuple[str, str]] = []
         subjects: dict[str, str] = {}
         references: dict[str, tuple[str, ...]] = {}
+        orders = _orders_named(uow, box.store_id, parsed)
         for mail in parsed:
             row, key = _row(box, mail, known, now)
+            if "order_number" not in row and mail.sender in orders:
+                row["order_number"] = orders[mail.sender]
             known.setdefault(mail.message_id, key)
             urls = [
                 deps.attachment_url(uow.mail.save_attachment(box.store_id, item, now))
@@ -410,6 +414,27 @@ def store_mails(
     for error in report.errors:
         log.warning("mail for %s not stored: %s", box.store_code, error.describe())
     return report
+
+
+# A word of a subject that may be an order number: letters, digits and dashes, a digit in it.
+_ORDER_WORD = re.compile(r"(?<![\w-])(?=[\w-]*\d)[A-Za-z0-9][\w-]{4,63}(?![\w-])")
+
+
+def _orders_named(uow: UnitOfWork, store_id: int, mails: Sequence[ParsedMail]) -> dict[str, str]:
+    """Sender → the order a mail is about, for mail that is not Amazon's relay: an order of
+    the store named in its subject, else the newest order bought with the sender's
+    address (the shop's imported orders carry the buyer's e-mail)."""
+    words = {m.sender: set(_ORDER_WORD.findall(m.subject)) for m in mails if m.sender}
+    named = uow.shopdata.order_ids(store_id, {w for ws in words.values() for w in ws})
+    by_email = uow.shopdata.latest_orders_by_email(store_id, list(words))
+    found: dict[str, str] = {}
+    for sender, ws in words.items():
+        hit = sorted(w for w in ws if w in named)
+        if hit:
+            found[sender] = hit[0]
+        elif sender in by_email:
+            found[sender] = by_email[sender]
+    return found
 
 
 def _parse(parser: MailParser, fetched: FetchedMail) -> ParsedMail:

@@ -1299,6 +1299,10 @@ class ShopDataRepository(Protocol):
 
     def order_ids(self, store_id: int, numbers: Collection[str]) -> dict[str, int]: ...
 
+    def latest_orders_by_email(self, store_id: int, emails: Collection[str]) -> dict[str, str]:
+        """Buyer e-mail (as given, matched without case) -> the newest order's number."""
+        ...
+
     def insert_orders(self, store_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
         """Order number -> id of the new orders."""
         ...

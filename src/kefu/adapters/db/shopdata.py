@@ -66,6 +66,15 @@ _PRODUCTS = cast(Table, t.Product.__table__)
 _DELIVERABLE = ("paid", "allocated", "picked", "shipped")
 
 
+def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every row with the same keys (a Core executemany binds one parameter set): a field
+    one row leaves out is None in it (columns with defaults are always given)."""
+    keys = {k for row in rows for k in row}
+    if all(len(row) == len(keys) for row in rows):
+        return rows
+    return [{k: row.get(k) for k in keys} for row in rows]
+
+
 def _parts(items: Collection[T]) -> Iterator[list[T]]:
     items = list(items)
     for start in range(0, len(items), PART):
@@ -94,7 +103,9 @@ class SqlShopDataRepository:
 
     def insert_products(self, store_id: int, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.session.execute(insert(_PRODUCTS), [{"store_id": store_id, **r} for r in rows])
+            self.session.execute(
+                insert(_PRODUCTS), _uniform([{"store_id": store_id, **r} for r in rows])
+            )
 
     def update_products(self, changes: list[tuple[int, dict[str, Any]]]) -> None:
         for product_id, values in changes:
@@ -178,12 +189,26 @@ class SqlShopDataRepository:
             )
         return found
 
+    def latest_orders_by_email(self, store_id: int, emails: Collection[str]) -> dict[str, str]:
+        wanted = {e.lower(): e for e in emails if e}
+        found: dict[str, tuple[datetime, str]] = {}
+        o = t.Order
+        for part in _parts(sorted(wanted)):
+            for email, number, placed in self.session.execute(
+                select(func.lower(o.buyer_email), o.order_number, o.placed_at).where(
+                    o.store_id == store_id, func.lower(o.buyer_email).in_(part)
+                )
+            ):
+                if email not in found or placed > found[email][0]:
+                    found[email] = (placed, number)
+        return {wanted[e]: number for e, (_, number) in found.items()}
+
     def insert_orders(self, store_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
         if not rows:
             return {}
         ids = self.session.execute(
             insert(_ORDERS).returning(_ORDERS.c.id, sort_by_parameter_order=True),
-            [{"store_id": store_id, **r} for r in rows],
+            _uniform([{"store_id": store_id, **r} for r in rows]),
         ).scalars()
         return dict(zip([r["order_number"] for r in rows], ids, strict=True))
 
@@ -234,7 +259,7 @@ class SqlShopDataRepository:
         return list(
             self.session.execute(
                 insert(_PARCELS).returning(_PARCELS.c.id, sort_by_parameter_order=True),
-                rows,
+                _uniform(rows),
             ).scalars()
         )
 
