@@ -17,7 +17,9 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def build(path: Path, scale: float, seed: int = 7) -> tuple[Kefu, DemoSummary]:
-    kefu = bootstrap(Settings(database_url=f"sqlite:///{path}"))
+    kefu = bootstrap(
+        Settings(database_url=f"sqlite:///{path}", import_dir=str(path.parent / "imports"))
+    )
     kefu.upgrade()
     return kefu, build_demo(kefu, seed=seed, now=NOW, size=DemoSize().scaled(scale))
 
@@ -62,4 +64,21 @@ def test_demo_covers_languages_intents_marks_and_the_damaged_garment_case(tmp_pa
     assert {"red", "green", "blue"} <= marks
     assert stages == {"pre_sale", "in_sale", "after_sale"}
     assert (case.colour_mark, case.stage, order.total_cents) == ("red", "after_sale", 1940)
+    kefu.close()
+
+
+def test_the_demo_shows_an_import_with_its_report(tmp_path: Path) -> None:
+    """The Imports page has history: the ERP's stock sheet, imported as an upload is."""
+    kefu, _ = build(tmp_path / "d.db", 0.05)
+    with kefu.session_factory() as s:
+        run = s.scalars(select(t.ImportRun)).one()
+        errors = s.scalars(select(t.ImportRowError).where(t.ImportRowError.run_id == run.id)).all()
+    assert (run.status, run.kind, run.path) == ("done", "products", None)
+    assert run.created == 0 and run.rejected == 2 and run.updated >= 1 and run.unchanged >= 1
+    # A stock sheet cannot make a product: a new SKU needs a title and a price.
+    assert sorted((e.field, e.reason) for e in errors) == [
+        ("stock", "must not be negative"),
+        ("title", "is required for a new product (title, price)"),
+    ]
+    assert list((tmp_path / "imports").iterdir()) == []  # the upload is gone once imported
     kefu.close()

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kefu.bootstrap import Kefu
 from kefu.demo.catalog import ACCOUNT_STORES, ACCOUNTS, DEMO_PASSWORD, build_catalog
@@ -19,7 +20,7 @@ from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import Term
 from kefu.domain.types import OrderStatus, TrackingStatus
-from kefu.services import inbox, ratings, replies, translation
+from kefu.services import inbox, ratings, replies, shopdata, translation
 from kefu.services.auth import principal_of
 from kefu.services.catalog import load_catalog
 from kefu.services.ports import (
@@ -118,6 +119,7 @@ def build_demo(
     _apply_team_actions(kefu, conversations, step)
     _rate(kefu, conversations, seed, now)
     _configure_replies(kefu, [(s.code, s.name, s.platform) for s in catalog.stores])
+    _import_stock_sync(kefu, catalog, rng)
     return DemoSummary(
         stores=len(catalog.stores),
         products=len(catalog.products),
@@ -127,6 +129,41 @@ def build_demo(
         messages=len(messages),
         languages=len({m["buyer_language"] for m in messages}),
     )
+
+
+def _import_stock_sync(kefu: Kefu, catalog: Catalog, rng: random.Random) -> None:
+    """The Imports page's history: the ERP's stock sheet for the first store (GBK, Chinese
+    headers), imported the way an owner's upload is — a few stocks changed, the rest
+    unchanged, and two rows refused with their reasons."""
+    store = catalog.stores[0].code
+    products = [p for p in catalog.products if p.store_code == store][:60]
+    lines = ["商品编码,库存"]
+    for n, p in enumerate(products):  # one product in five restocked
+        lines.append(f"{p.sku},{p.stock + (rng.randrange(1, 20) if n % 5 == 0 else 0)}")
+    lines += ["SKU-NEW-0001,12", f"{products[0].sku}x,-3"]
+    who = kefu.auth.operator(uow=kefu.uow())
+    folder = Path(kefu.settings.import_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    body = ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+    def place(run_id: int) -> str:
+        path = folder / f"run-{run_id}"
+        path.write_bytes(body)
+        return str(path)
+
+    run_id = shopdata.start_run(
+        who,
+        store,
+        "products",
+        filename="库存同步.csv",
+        path="",
+        size=len(body),
+        options={},
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        place=place,
+    )
+    kefu.run_import(run_id)
 
 
 # How buyers rate closed demo conversations: mostly satisfied, complaints lower.
