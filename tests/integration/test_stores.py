@@ -338,3 +338,13 @@ def test_reports_list_an_archived_store_only_while_it_has_history_in_the_range(
     found = reports.kpi_breakdowns(kefu.uow(), start=day, end=day, today=day)
     codes = [code for code, _ in found.by_store]
     assert "amazon-de" not in codes and "ali-global" in codes
+
+
+def test_the_team_page_offers_active_stores_and_keeps_an_agents_archived_one(kefu: Kefu) -> None:
+    owner = acting(kefu)
+    shop.archive_store(owner, "wish-global", uow=kefu.uow(), clock=kefu.clock)
+    offered = {s.code for s in kefu.auth.team(owner, uow=kefu.uow()).stores}
+    assert len(offered) == 3 and "wish-global" not in offered
+    lina = acting(kefu, "lina")  # every store was given to every account by the fixture
+    kept = {s.code for s in kefu.auth.agent(owner, lina.account_id, uow=kefu.uow()).stores}
+    assert "wish-global" in kept and len(kept) == 4

@@ -217,6 +217,7 @@ def fill(kefu: Kefu, plan: ShopPlan) -> Shop:
                 order_number=f"O-{i}",
                 status="paid",
                 total_cents=100 * len(lines),
+                total_usd_cents=100 * len(lines),
                 placed_at=NOW,
             )
             for i, (store, lines) in enumerate(plan.orders)

@@ -348,7 +348,8 @@ class Auth:
         require(by, Permission.MANAGE_ACCOUNTS)
         with uow:
             accounts = uow.auth.accounts()
-            stores = uow.queries.stores()
+            # A new account is given active stores only (an archived one takes no work).
+            stores = [s for s in uow.queries.stores() if s.archived_at is None]
         ready = frozenset(a.id for a in accounts if a.password_hash is not None)
         return TeamView([_public(a) for a in accounts], ready, stores)
 
@@ -362,7 +363,12 @@ class Auth:
                 _public(account),
                 uow.auth.products_of(account.store_ids),
                 {a.id: a.display_name for a in uow.auth.accounts()},
-                uow.queries.stores(),
+                # Archived stores only where the account has one already (its history).
+                [
+                    s
+                    for s in uow.queries.stores()
+                    if s.archived_at is None or s.id in account.store_ids
+                ],
             )
 
     def shift_agents(self, by: Principal, *, uow: UnitOfWork) -> list[AccountRecord]:
