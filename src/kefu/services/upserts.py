@@ -179,7 +179,7 @@ def _product_columns(
     if "owner" in v:
         owner = owners.get(str(v["owner"]))
         if owner is None:
-            raise _RowProblem("owner", "is not a kefu account's user name", v["owner"])
+            raise _RowProblem("owner", "is not the user name of an active kefu account", v["owner"])
         columns["owner_account_id"] = owner
     if "currency" in v or before is None:
         columns["currency"] = currency

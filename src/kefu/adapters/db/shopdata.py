@@ -112,26 +112,17 @@ class SqlShopDataRepository:
             self.session.execute(update(t.Product).where(t.Product.id == product_id).values(values))
 
     def product_ids(self, store_id: int, skus: Collection[str]) -> dict[str, int]:
+        return self._ids(t.Product.sku, t.Product.id, t.Product.store_id == store_id, skus)
+
+    def _ids(self, key: Any, ident: Any, scope: Any, values: Collection[str]) -> dict[str, int]:
+        """key -> id of the rows in `scope` whose key is one of `values`."""
         found: dict[str, int] = {}
-        for part in _parts(skus):
-            found.update(
-                self.session.execute(
-                    select(t.Product.sku, t.Product.id).where(
-                        t.Product.store_id == store_id, t.Product.sku.in_(part)
-                    )
-                ).all()
-            )
+        for part in _parts(values):
+            found.update(self.session.execute(select(key, ident).where(scope, key.in_(part))).all())
         return found
 
     def account_ids(self, usernames: Collection[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for part in _parts(usernames):
-            found.update(
-                self.session.execute(
-                    select(t.Account.username, t.Account.id).where(t.Account.username.in_(part))
-                ).all()
-            )
-        return found
+        return self._ids(t.Account.username, t.Account.id, t.Account.active.is_(True), usernames)
 
     # orders
 
@@ -178,16 +169,7 @@ class SqlShopDataRepository:
         }
 
     def order_ids(self, store_id: int, numbers: Collection[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for part in _parts(numbers):
-            found.update(
-                self.session.execute(
-                    select(t.Order.order_number, t.Order.id).where(
-                        t.Order.store_id == store_id, t.Order.order_number.in_(part)
-                    )
-                ).all()
-            )
-        return found
+        return self._ids(t.Order.order_number, t.Order.id, t.Order.store_id == store_id, numbers)
 
     def latest_orders_by_email(self, store_id: int, emails: Collection[str]) -> dict[str, str]:
         wanted = {e.lower(): e for e in emails if e}
