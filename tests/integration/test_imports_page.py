@@ -150,3 +150,34 @@ def test_rates_on_the_page(client: TestClient) -> None:
     )
     assert done.status_code == 200
     assert "3 rates added" in done.text
+
+
+def test_a_report_with_figures_in_its_reasons_reads_in_chinese(
+    kefu: Kefu, client: TestClient, uploads_dir: Path
+) -> None:
+    """A reason carrying a currency and a day (no rate for it) is translated, then filled."""
+    euros = (
+        "order_number,buyer_id,status,placed_at,currency,total\n"
+        "R-1,b1,paid,2026-11-03 10:00,EUR,10\n"
+        "R-2,b2,paid,2026-11-03 10:00,USD,10\n"
+    )
+    client.cookies.set("kefu_locale", "zh_CN")
+    shown = client.post(
+        "/imports/preview",
+        data={"store": "amazon-us", "kind": "orders"},
+        files={"file": ("eur.csv", euros.encode(), "text/csv")},
+    )
+    started = client.post(
+        f"/imports/staged/{_token(shown.text)}",
+        data={"store": "amazon-us", "kind": "orders", "filename": "eur.csv", "format": "csv",
+              "encoding": "", "action": "import",
+              **{f"map_{c}": c for c in euros.splitlines()[0].split(",")}},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert started.status_code == 303, started.text[-2000:]
+    run_url = started.headers["location"]
+    kefu.run_import(int(run_url.rsplit("/", 1)[1]))
+    report = client.get(f"{run_url}/progress").text
+    assert "2026-11-03 及之前 7 天没有 EUR 对美元的汇率" in report
+    client.cookies.set("kefu_locale", "en")
+    assert "no USD rate for EUR on 2026-11-03" in client.get(f"{run_url}/progress").text

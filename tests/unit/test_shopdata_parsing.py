@@ -142,10 +142,10 @@ def test_a_row_reports_every_bad_cell_and_skips_empty_ones() -> None:
         },
         LA,
     )
-    assert {f for f, _, _ in row.errors} == {"status", "buyer_country", "total"}
+    assert {e.field for e in row.errors} == {"status", "buyer_country", "total"}
     assert "note" not in row.values
     missing = parse_row(Kind.ORDERS, {"status": "paid"}, LA)
-    assert [(f, r) for f, r, _ in missing.errors] == [("order_number", "is required")]
+    assert [(e.field, e.reason) for e in missing.errors] == [("order_number", "is required")]
 
 
 def test_headers_map_to_fields_in_english_and_chinese() -> None:

@@ -30,12 +30,30 @@ class InvalidTransition(DomainError):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one field of one input row: what is wrong and where."""
+    """One problem with one field of one input row: what is wrong and where.
+
+    A reason with figures in it (a limit, a date) also keeps its `template` and `params`,
+    so a page can show it in the agent's language; `reason` is the English text."""
 
     field: str
     reason: str
     row: int | None = None
     value: str | None = None
+    template: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def about(
+        cls,
+        field: str,
+        template: str,
+        *,
+        row: int | None = None,
+        value: str | None = None,
+        **params: object,
+    ) -> FieldError:
+        words = {k: str(v) for k, v in params.items()}
+        return cls(field, template.format(**words), row, value, template, tuple(words.items()))
 
     def describe(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
+from kefu.domain.errors import FieldError
 from kefu.domain.types import OrderStatus, TrackingStatus
 
 
@@ -38,7 +39,17 @@ class Context:
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message says why, in words an owner understands."""
+    """A cell that cannot be read; the message says why, in words an owner understands
+    (a template and its figures, so it can be shown in the agent's language)."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template, self.params = template, {k: str(v) for k, v in params.items()}
+        super().__init__(template.format(**self.params))
+
+    def error(self, field: str, value: str | None = None) -> FieldError:
+        return FieldError(
+            field, str(self), value=value, template=self.template, params=tuple(self.params.items())
+        )
 
 
 Parser = Callable[[object, Context], object]
@@ -53,7 +64,7 @@ def _text(limit: int) -> Parser:
     def parse(value: object, ctx: Context) -> str:
         text = str(value).strip()
         if len(text) > limit:
-            raise CellError(f"is longer than {limit} characters")
+            raise CellError("is longer than {limit} characters", limit=limit)
         return text
 
     return parse
@@ -74,7 +85,7 @@ def _key(limit: int = 64) -> Parser:
         if not text:
             raise CellError("is empty")
         if len(text) > limit:
-            raise CellError(f"is longer than {limit} characters")
+            raise CellError("is longer than {limit} characters", limit=limit)
         if _SPACE.search(text) and not _SPACED_KEY.fullmatch(text):
             raise CellError("holds spaces or control characters")
         return text
@@ -118,7 +129,7 @@ def parse_decimal(value: object) -> Decimal:
 def minor_units(amount: Decimal, currency: str, ctx: Context) -> int:
     digits = ctx.currency_digits.get(currency)
     if digits is None:
-        raise CellError(f"has an unknown currency {currency}")
+        raise CellError("has an unknown currency {currency}", currency=currency)
     return int((amount * (10**digits)).to_integral_value(rounding=ROUND_HALF_UP))
 
 
@@ -564,16 +575,16 @@ def mapping_problems(kind: Kind, mapping: Mapping[str, str], columns: list[str])
 @dataclass(frozen=True)
 class ParsedRow:
     values: dict[str, object]
-    errors: list[tuple[str, str, str]]  # field, reason, value as given
+    errors: list[FieldError]  # without a row number: the caller knows it
 
 
 def parse_row(kind: Kind, cells: Mapping[str, object], ctx: Context) -> ParsedRow:
     """A row's fields by name (already mapped from columns): each present, non-empty cell
     parsed; an absent or empty cell is a field not given (an update leaves it alone)."""
     row = parse_fields(FIELDS[kind], cells, ctx)
-    failed = {e[0] for e in row.errors}
+    failed = {e.field for e in row.errors}
     row.errors.extend(
-        (f.name, "is required", "")
+        FieldError(f.name, "is required")
         for f in FIELDS[kind]
         if f.key and f.name not in row.values and f.name not in failed
     )
@@ -583,7 +594,7 @@ def parse_row(kind: Kind, cells: Mapping[str, object], ctx: Context) -> ParsedRo
 def parse_fields(fields: Sequence[Field], cells: Mapping[str, object], ctx: Context) -> ParsedRow:
     """Some fields of a row (an order's own, or one line's), without the key check."""
     values: dict[str, object] = {}
-    errors: list[tuple[str, str, str]] = []
+    errors: list[FieldError] = []
     for f in fields:
         raw = cells.get(f.name)
         if raw is None or raw == "" or (isinstance(raw, str) and raw.isspace()):
@@ -591,7 +602,7 @@ def parse_fields(fields: Sequence[Field], cells: Mapping[str, object], ctx: Cont
         try:
             values[f.name] = f.parse(raw, ctx)
         except CellError as exc:
-            errors.append((f.name, str(exc), str(raw)[:300]))
+            errors.append(exc.error(f.name, str(raw)[:300]))
     return ParsedRow(values, errors)
 
 

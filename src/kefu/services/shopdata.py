@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -180,10 +180,7 @@ def preview(
                         for name, value in cells.items()
                         if value not in (None, "")
                     },
-                    [
-                        FieldError(f, reason, row=raw.number, value=v)
-                        for f, reason, v in parsed.errors
-                    ],
+                    [replace(e, row=raw.number) for e in parsed.errors],
                 )
             )
     return Preview(
@@ -312,7 +309,7 @@ class _RowParser:
         line = parse_fields(self.detail, cells, self.ctx) if self.detail else ParsedRow({}, [])
         detail = line.values
         problems = [*head.errors, *line.errors]
-        errors = [FieldError(f, reason, row=number, value=v) for f, reason, v in problems]
+        errors = [replace(e, row=number) for e in problems]
         failed = {e.field for e in errors}
         errors += [
             FieldError(name, "is required", row=number)
@@ -693,9 +690,7 @@ def import_rates(
             batch += _ecb_row(cells, ref) if wide else [_long_row(cells, ref)]
         except _RateProblem as problem:
             report.rejected += 1
-            report.errors.append(
-                FieldError(problem.field_name, problem.reason, row=raw.number, value=problem.value)
-            )
+            report.errors.append(replace(problem.error, row=raw.number))
         if len(batch) >= CHUNK_ROWS:
             _save_rates(batch, uow, report, source)
     _save_rates(batch, uow, report, source)
@@ -705,8 +700,14 @@ def import_rates(
 class _RateProblem(Exception):
     def __init__(self, field_name: str, reason: str, value: object = None) -> None:
         super().__init__(reason)
-        self.field_name, self.reason = field_name, reason
-        self.value = None if value is None else str(value)[:100]
+        shown = None if value is None else str(value)[:100]
+        self.error = FieldError(field_name, reason, value=shown)
+
+    @classmethod
+    def of(cls, exc: CellError, column: str, value: object) -> _RateProblem:
+        problem = cls(column, str(exc), value)
+        problem.error = exc.error(column, problem.error.value)
+        return problem
 
 
 def _day(value: object) -> date:
@@ -727,7 +728,7 @@ def _positive(value: object, column: str) -> Decimal:
     try:
         rate = parse_decimal(value)
     except CellError as exc:
-        raise _RateProblem(column, str(exc), value) from None
+        raise _RateProblem.of(exc, column, value) from None
     if rate <= 0:
         raise _RateProblem(column, "must be above zero", value)
     return rate

@@ -9,7 +9,7 @@ row that changes nothing writes nothing — so importing the same file twice is 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -118,16 +118,17 @@ class Rates:
 Write = Callable[[list[Unit], StoreRef, Context, UnitOfWork, datetime, Rates, str], ImportReport]
 
 
-def _fail(
-    unit: Unit, report: ImportReport, field_name: str, reason: str, value: object = None
-) -> None:
+def _fail(unit: Unit, report: ImportReport, error: FieldError) -> None:
     """A record refused as a whole: the reason at its first row, a pointer at the others."""
-    shown = None if value is None else str(value)[:300]
-    report.errors.append(FieldError(field_name, reason, row=unit.first_row, value=shown))
-    report.errors += [
-        FieldError("(row)", f"not stored: row {unit.first_row} of the same record", row=row)
-        for row in unit.rows[1:]
-    ]
+    report.rejected += len(unit.rows)
+    report.errors.append(replace(error, row=unit.first_row))
+    report.errors += [_same_record(row, unit.first_row) for row in unit.rows[1:]]
+
+
+def _same_record(row: int, first: int | None) -> FieldError:
+    return FieldError.about(
+        "(row)", "not stored: row {first} of the same record", row=row, first=first
+    )
 
 
 def _good(units: list[Unit], report: ImportReport) -> list[Unit]:
@@ -145,11 +146,7 @@ def _reject(unit: Unit, report: ImportReport) -> None:
     bad = {e.row for e in unit.errors}
     for row in unit.rows:
         if row not in bad and unit.errors:
-            report.errors.append(
-                FieldError(
-                    "(row)", f"not stored: row {unit.errors[0].row} of the same record", row=row
-                )
-            )
+            report.errors.append(_same_record(row, unit.errors[0].row))
 
 
 # products
@@ -166,7 +163,11 @@ def _product_columns(
     owners: Mapping[str, int],
 ) -> dict[str, Any]:
     if before is None and (missing := missing_for_new(Kind.PRODUCTS, v)):
-        raise _RowProblem(missing[0], "is required for a new product (" + ", ".join(missing) + ")")
+        raise _RowProblem(
+            FieldError.about(
+                missing[0], "is required for a new product ({fields})", fields=", ".join(missing)
+            )
+        )
     currency = str(
         v.get("currency") or (before.values["currency"] if before else None) or store.currency
     )
@@ -175,11 +176,15 @@ def _product_columns(
         try:
             columns["price_cents"] = minor_units(v["price"], currency, ctx)
         except CellError as exc:
-            raise _RowProblem("currency", str(exc), currency) from None
+            raise _RowProblem(exc.error("currency", currency)) from None
     if "owner" in v:
         owner = owners.get(str(v["owner"]))
         if owner is None:
-            raise _RowProblem("owner", "is not the user name of an active kefu account", v["owner"])
+            raise _RowProblem(
+                FieldError(
+                    "owner", "is not the user name of an active kefu account", value=str(v["owner"])
+                )
+            )
         columns["owner_account_id"] = owner
     if "currency" in v or before is None:
         columns["currency"] = currency
@@ -210,8 +215,7 @@ def write_products(
         try:
             columns = _product_columns(v, before, store, ctx, owners)
         except _RowProblem as problem:
-            _fail(u, report, problem.field_name, problem.reason, problem.value)
-            report.rejected += len(u.rows)
+            _fail(u, report, problem.error)
             continue
         if before is None:
             new.append(
@@ -300,8 +304,7 @@ def write_orders(
         try:
             _plan_order(u, stored.get(u.key[0]), store, ctx, rates, product_ids, plan, report)
         except _RowProblem as problem:
-            _fail(u, report, problem.field_name, problem.reason, problem.value)
-            report.rejected += len(u.rows)
+            _fail(u, report, problem.error)
     if plan.new:
         _insert_orders(plan, store, uow, now)
     uow.shopdata.update_orders(plan.changes)
@@ -329,7 +332,11 @@ def _plan_order(
         report.stale += 1
         return
     if before is None and (missing := missing_for_new(Kind.ORDERS, v)):
-        raise _RowProblem(missing[0], "is required for a new order (" + ", ".join(missing) + ")")
+        raise _RowProblem(
+            FieldError.about(
+                missing[0], "is required for a new order ({fields})", fields=", ".join(missing)
+            )
+        )
     columns = _order_columns(u, before, _order_currency(v, before, store), ctx, rates, product_ids)
     lines = columns.pop("(lines)")
     if before is None:
@@ -401,18 +408,25 @@ def _per_usd(usd_rate: Decimal | None, currency: str, moment: datetime, rates: R
     found = rates.per_usd(currency, moment.date())
     if found is None:
         raise _RowProblem(
-            "currency",
-            f"no USD rate for {currency} on {moment.date().isoformat()} or the "
-            f"{RATE_VALID_DAYS} days before: import the rate table first, or give usd_rate",
-            currency,
+            FieldError.about(
+                "currency",
+                "no USD rate for {currency} on {day} or the {days} days before: import the "
+                "rate table first, or give usd_rate",
+                value=currency,
+                currency=currency,
+                day=moment.date().isoformat(),
+                days=RATE_VALID_DAYS,
+            )
         )
     return found
 
 
 class _RowProblem(Exception):
-    def __init__(self, field_name: str, reason: str, value: object = None) -> None:
-        super().__init__(reason)
-        self.field_name, self.reason, self.value = field_name, reason, value
+    """Why a record cannot be stored (the row is set by whoever reports it)."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.reason)
+        self.error = error
 
 
 def _order_columns(
@@ -445,9 +459,9 @@ def _order_columns(
                 sum(ln["quantity"] * ln["unit_price_cents"] for ln in lines) + shipping
             )
         elif before is None:
-            raise _RowProblem("total", "is required for a new order without lines")
+            raise _RowProblem(FieldError("total", "is required for a new order without lines"))
     except CellError as exc:
-        raise _RowProblem("currency", str(exc), currency) from None
+        raise _RowProblem(exc.error("currency", currency)) from None
     total = columns.get("total_cents", old.get("total_cents"))
     if total is not None and (
         "total_cents" in columns or "currency" in columns or "usd_rate" in v or before is None
@@ -548,8 +562,7 @@ def write_parcels(
             columns["is_reshipment"] = v["reshipment"]
         before = stored.get((u.key[0], u.key[1]))
         if before is None and "carrier" not in v:
-            _fail(u, report, "carrier", "is required for a new parcel")
-            report.rejected += len(u.rows)
+            _fail(u, report, FieldError("carrier", "is required for a new parcel"))
             continue
         if u.key[0] not in orders:
             aside.append(
@@ -633,11 +646,13 @@ def write_tracking(
             _fail(
                 u,
                 report,
-                "tracking_number",
-                f"no parcel of store {store.code} has this tracking number",
-                u.key[0],
+                FieldError.about(
+                    "tracking_number",
+                    "no parcel of store {store} has this tracking number",
+                    value=u.key[0],
+                    store=store.code,
+                ),
             )
-            report.rejected += len(u.rows)
             continue
         events += [(pid, e) for pid in ids for e in _events(u)]
     added = sum(uow.shopdata.add_events(events).values())

@@ -14,7 +14,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.responses import Response
 
 from kefu.domain.conversations import MARK_LEGEND
@@ -36,7 +37,22 @@ def make_templates() -> Jinja2Templates:
     env.filters["money"] = money
     env.filters["language_name"] = language_name
     env.filters["number"] = number
+    env.filters["reason"] = reason
     return Jinja2Templates(env=env)
+
+
+@pass_context
+def reason(context: Context, error: Any) -> str:
+    """A row error's reason in the page's language: its template translated, then filled
+    with its figures (a limit, a day, a currency); English when there is no translation."""
+    gettext = context["_"]
+    template = getattr(error, "template", None)
+    if template:
+        try:
+            return str(gettext(template)).format(**dict(error.params))
+        except (KeyError, IndexError, ValueError):
+            return str(error.reason)
+    return str(gettext(error.reason))
 
 
 @cache

@@ -542,6 +542,8 @@ class SqlShopDataRepository:
                         "field": e.field[:100],
                         "reason": e.reason[:500],
                         "value": None if e.value is None else e.value[:300],
+                        "template": e.template[:300] if e.template else None,
+                        "params": dict(e.params) if e.params else None,
                     }
                     for e in errors
                 ],
@@ -555,4 +557,11 @@ class SqlShopDataRepository:
             .execution_options(yield_per=2000)
         ).scalars()
         for r in rows:
-            yield FieldError(r.field, r.reason, row=r.row, value=r.value)
+            yield FieldError(
+                r.field,
+                r.reason,
+                row=r.row,
+                value=r.value,
+                template=r.template,
+                params=tuple((r.params or {}).items()),
+            )

@@ -629,6 +629,9 @@ class ImportRowError(Base):
     field: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(String(500))
     value: Mapped[str | None] = mapped_column(String(300))
+    # The reason's words with its figures apart, for the page to translate.
+    template: Mapped[str | None] = mapped_column(String(300))
+    params: Mapped[dict[str, Any] | None]
 
 
 class CurrencyRate(Base):

@@ -118,6 +118,8 @@ def upgrade() -> None:
         sa.Column("field", sa.String(length=100), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("value", sa.String(length=300), nullable=True),
+        sa.Column("template", sa.String(length=300), nullable=True),
+        sa.Column("params", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"], ["import_runs.id"], name="fk_import_row_errors_run_id_import_runs"
         ),

@@ -106,6 +106,28 @@ REASONS = (
     N_("is neither yes nor no"),
     N_("is required for a line"),
     N_("is required for an event"),
+    N_("is longer than {limit} characters"),
+    N_("has an unknown currency {currency}"),
+    N_("is required for a new product ({fields})"),
+    N_("is required for a new order ({fields})"),
+    N_("is required for a new order without lines"),
+    N_("is required for a new parcel"),
+    N_(
+        "no USD rate for {currency} on {day} or the {days} days before: import the rate table first, or give usd_rate"  # noqa: E501
+    ),
+    N_("not stored: row {first} of the same record"),
+    N_("no parcel of store {store} has this tracking number"),
+    N_("is not the user name of an active kefu account"),
+    N_("appears again after other records; keep a record's rows together"),
+    N_(
+        "is not an order status (received, confirmed, paid, allocated, picked, shipped, delivered, completed, cancelled)"  # noqa: E501
+    ),
+    N_("is not a tracking status (in_transit, delivered, exception…)"),
+    N_("is ambiguous (day/month or month/day?); write dates as 2026-05-03"),
+    N_("is not a date and time (write 2026-05-03 14:22)"),
+    N_("is not a plausible date"),
+    N_("is too large to be an amount"),
+    N_("must be above zero"),
 )
 ERRORS_SHOWN = 50
 
