@@ -353,6 +353,10 @@ def test_a_fresh_shop_from_the_owner_to_a_reply_in_the_buyers_mailbox(
     expect(order).to_contain_text("Silk scarf red 90x90")
     expect(order).to_contain_text("Wool beret M")
     expect(order).to_contain_text("£47.30")  # 2 × 12.90 + 18.50 + 3.00 shipping, in pounds
+    # The sender's address is on the buyer's orders: the Buyer panel is that buyer's.
+    buyer_panel = page.get_by_role("region", name="Buyer", exact=True)
+    expect(buyer_panel).to_contain_text(BUYER_NAME)
+    expect(buyer_panel).to_contain_text("Orders2 ·")  # her two orders of the file
     products = page.get_by_role("region", name="Products", exact=True)
     expect(products).to_contain_text("Wool beret M")
     expect(products).to_contain_text("Stock: 7")  # from the products file

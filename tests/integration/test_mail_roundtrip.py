@@ -325,3 +325,26 @@ def test_mail_about_an_imported_order_shows_that_order(
         )
     # Anna's newest order; the stranger named Bob's order in the subject.
     assert linked == {"Where is it?": "E-200", "Can I change the size?": "E-300"}
+    with kefu.engine.connect() as conn:
+        buyers = dict(
+            conn.execute(
+                text(
+                    "SELECT m.text, c.buyer_id = o.buyer_id FROM messages m "
+                    "JOIN conversations c ON c.id = m.conversation_id "
+                    "JOIN orders o ON o.id = c.order_id"
+                )
+            ).all()
+        )
+    # Anna writing from the address on her orders is their buyer (one buyer panel, her
+    # orders counted); a stranger naming an order is not made its buyer.
+    assert buyers == {"Where is it?": True, "Can I change the size?": False}
+    [conv_id] = [
+        c for c in conversations(kefu, "ebay-uk") if thread_texts(kefu, c)[0][1] == "Where is it?"
+    ]
+    inbox.reply(
+        owner(kefu), conv_id, "It is on its way, Anna.", request_id="anna-1",
+        uow=kefu.uow(), clock=kefu.clock, gate=kefu.gate,
+    )  # fmt: skip
+    assert kefu.deliver_outbox().delivered == 1
+    [answer] = servers.wait_for(anna)  # to her address, not to her ERP id
+    assert answer.get_content().strip() == "It is on its way, Anna."

@@ -423,10 +423,14 @@ _ORDER_WORD = re.compile(r"(?<![\w-])(?=[\w-]*\d)[A-Za-z0-9][\w-]{4,63}(?![\w-])
 def _orders_named(uow: UnitOfWork, store_id: int, mails: Sequence[ParsedMail]) -> dict[str, str]:
     """Sender → the order a mail is about, for mail that is not Amazon's relay: an order of
     the store named in its subject, else the newest order bought with the sender's
-    address (the shop's imported orders carry the buyer's e-mail)."""
+    address (the shop's imported orders carry the buyer's e-mail). A sender who is an
+    order's buyer by address becomes that buyer's identity on the store; one who only
+    names an order in a subject does not (anyone may write an order number)."""
     words = {m.sender: set(_ORDER_WORD.findall(m.subject)) for m in mails if m.sender}
     named = uow.shopdata.order_ids(store_id, {w for ws in words.values() for w in ws})
     by_email = uow.shopdata.latest_orders_by_email(store_id, list(words))
+    # The sender is the buyer of those orders: one buyer, whose panel shows them.
+    uow.shopdata.adopt_addresses(store_id, by_email)
     found: dict[str, str] = {}
     for sender, ws in words.items():
         hit = sorted(w for w in ws if w in named)

@@ -1303,6 +1303,11 @@ class ShopDataRepository(Protocol):
         """Buyer e-mail (as given, matched without case) -> the newest order's number."""
         ...
 
+    def adopt_addresses(self, store_id: int, orders: Mapping[str, str]) -> int:
+        """Each e-mail address (not yet a buyer id on the store) becomes an identity of
+        the buyer of its order (address -> order number); how many were added."""
+        ...
+
     def insert_orders(self, store_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
         """Order number -> id of the new orders."""
         ...

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -232,6 +232,8 @@ class SqlMailRepository:
             select(c.store_id, c.platform_conversation_id, i.platform_buyer_id)
             .join(i, (i.buyer_id == c.buyer_id) & (i.store_id == c.store_id))
             .where(c.id == conversation_id)
+            # A buyer may also be known by an ERP id; a reply goes to an address.
+            .order_by(case((i.platform_buyer_id.contains("@"), 0), else_=1), i.id.desc())
             .limit(1)
         ).first()
         if conv is None:

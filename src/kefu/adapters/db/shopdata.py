@@ -7,7 +7,7 @@ million-line order file imports at tens of thousands of rows a second.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
@@ -184,6 +184,33 @@ class SqlShopDataRepository:
                 if email not in found or placed > found[email][0]:
                     found[email] = (placed, number)
         return {wanted[e]: number for e, (_, number) in found.items()}
+
+    def adopt_addresses(self, store_id: int, orders: Mapping[str, str]) -> int:
+        if not orders:
+            return 0
+        i, o = t.BuyerIdentity, t.Order
+        known = set(
+            self.session.scalars(
+                select(i.platform_buyer_id).where(
+                    i.store_id == store_id, i.platform_buyer_id.in_(list(orders))
+                )
+            )
+        )
+        buyers = dict(
+            self.session.execute(
+                select(o.order_number, o.buyer_id).where(
+                    o.store_id == store_id, o.order_number.in_(list(orders.values()))
+                )
+            ).all()
+        )
+        rows = [
+            {"store_id": store_id, "buyer_id": buyers[number], "platform_buyer_id": address}
+            for address, number in orders.items()
+            if address not in known and number in buyers
+        ]
+        if rows:
+            self.session.execute(insert(i), rows)
+        return len(rows)
 
     def insert_orders(self, store_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
         if not rows:
