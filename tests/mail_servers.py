@@ -11,6 +11,7 @@ there; otherwise it is skipped with the reason.
 from __future__ import annotations
 
 import email
+import email.utils
 import os
 import smtplib
 import socket
