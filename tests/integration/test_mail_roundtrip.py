@@ -244,6 +244,15 @@ def test_amazon_relay_mail_links_the_order_and_the_reply_goes_to_the_alias(
             {"c": conv_id},
         ).scalar_one()
     assert order == "112-4567890-1234567"
+    with kefu.engine.connect() as conn:  # the alias is the order's buyer: one Buyer panel
+        same = conn.execute(
+            text(
+                "SELECT c.buyer_id = o.buyer_id FROM conversations c"
+                " JOIN orders o ON o.id = c.order_id WHERE c.id = :c"
+            ),
+            {"c": conv_id},
+        ).scalar_one()
+    assert same
     assert thread_texts(kefu, conv_id) == [
         ("buyer", "Hello, my kettle arrived with a dent on the lid. Can you send a replacement?")
     ]

@@ -384,10 +384,13 @@ def store_mails(
         subjects: dict[str, str] = {}
         references: dict[str, tuple[str, ...]] = {}
         orders = _orders_named(uow, box.store_id, parsed)
+        relayed: dict[str, str] = {}
         for mail in parsed:
             row, key = _row(box, mail, known, now)
             if "order_number" not in row and mail.sender in orders:
                 row["order_number"] = orders[mail.sender]
+            elif "order_number" in row and relay_facts(mail.sender, mail.subject, mail.text):
+                relayed[str(row["buyer_id"])] = str(row["order_number"])
             known.setdefault(mail.message_id, key)
             urls = [
                 deps.attachment_url(uow.mail.save_attachment(box.store_id, item, now))
@@ -399,6 +402,9 @@ def store_mails(
             threads.append((mail.message_id, key))
             subjects[mail.message_id] = mail.subject
             references[mail.message_id] = (*mail.references, *mail.in_reply_to)
+        # Amazon's relay names the order its buyer's alias writes about: the alias is that
+        # order's buyer on the store (the Buyer panel shows them, replies go to the alias).
+        uow.shopdata.adopt_addresses(box.store_id, relayed)
         uow.mail.remember_threads(
             box.store_id,
             threads,

@@ -37,6 +37,7 @@ from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.ports import (
     Clock,
+    ConcurrentWriteError,
     ImportRunView,
     PendingParcelOut,
     StoreRef,
@@ -52,6 +53,7 @@ log = logging.getLogger("kefu.imports")
 # Rows per transaction: big enough for few round trips, small enough that agents' writes
 # get the database between chunks.
 CHUNK_ROWS = 5000
+MAX_ATTEMPTS = 3  # a chunk that lost a race on a unique key is written again
 PREVIEW_ROWS = 10
 MAX_API_ITEMS = 5000
 MAX_ERRORS_KEPT = 100_000  # a file of nothing but errors still reports, within reason
@@ -422,19 +424,27 @@ def _write(
     loose: ImportReport,
     run_id: int | None,
 ) -> None:
-    with uow:
-        rates.uow = uow
-        part = WRITERS[kind](chunk, store, ctx, uow, clock.now(), rates, source)
-        part.add(loose)
-        if run_id is not None:
-            uow.shopdata.add_run_errors(run_id, part.errors)
-            counts = part.counts()
-            done = uow.shopdata.run(run_id)
-            if done is not None:
-                uow.shopdata.update_run(
-                    run_id, {name: getattr(done, name) + value for name, value in counts.items()}
-                )
-        uow.commit()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with uow:
+                rates.uow = uow
+                part = WRITERS[kind](chunk, store, ctx, uow, clock.now(), rates, source)
+                part.add(loose)
+                if run_id is not None:
+                    uow.shopdata.add_run_errors(run_id, part.errors)
+                    done = uow.shopdata.run(run_id)
+                    if done is not None:
+                        uow.shopdata.update_run(
+                            run_id,
+                            {k: getattr(done, k) + n for k, n in part.counts().items()},
+                        )
+                uow.commit()
+            break
+        except ConcurrentWriteError:
+            # Another import (or the API) wrote one of these keys first: the chunk is
+            # planned again against what is stored now, so it updates instead.
+            if attempt == MAX_ATTEMPTS:
+                raise
     if run_id is not None:
         part.errors = part.errors[: max(0, MAX_ERRORS_KEPT - len(report.errors))]
     report.add(part)
