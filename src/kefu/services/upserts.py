@@ -281,7 +281,8 @@ _ORDER_AS_GIVEN = (
 class _OrderPlan:
     new: list[tuple[Unit, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     changes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    lines: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    lines: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # replace these
+    new_lines: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # new orders'
 
 
 def write_orders(
@@ -309,6 +310,7 @@ def write_orders(
         _insert_orders(plan, store, uow, now)
     uow.shopdata.update_orders(plan.changes)
     uow.shopdata.replace_lines(plan.lines)
+    uow.shopdata.add_lines(plan.new_lines)
     return report
 
 
@@ -396,7 +398,7 @@ def _insert_orders(plan: _OrderPlan, store: StoreRef, uow: UnitOfWork, now: date
     )
     for u, _, lines in plan.new:
         if lines:
-            plan.lines[ids[u.key[0]]] = lines
+            plan.new_lines[ids[u.key[0]]] = lines
     _attach_pending(uow, store, ids, now)
 
 

@@ -228,6 +228,9 @@ class SqlShopDataRepository:
     def replace_lines(self, lines: dict[int, list[dict[str, Any]]]) -> None:
         for part in _parts(list(lines)):
             self.session.execute(delete(t.OrderLine).where(t.OrderLine.order_id.in_(part)))
+        self.add_lines(lines)
+
+    def add_lines(self, lines: dict[int, list[dict[str, Any]]]) -> None:
         rows = [{"order_id": oid, **line} for oid, items in lines.items() for line in items]
         if rows:
             self.session.execute(insert(_LINES), rows)
