@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -63,7 +64,11 @@ def make_client(http: TestClient, clock: Clock, **changes: Any) -> AliExpressCli
     values.update(changes)
     credentials = Credentials(seller_login_id="cn1000000001", **values)
     return AliExpressClient(
-        "ali-global", credentials, base_url="http://sandbox/aliexpress", client=http, clock=clock
+        "ali-global",
+        credentials,
+        base_url="http://sandbox/aliexpress",
+        client=cast(httpx.Client, http),
+        clock=clock,
     )
 
 
@@ -110,7 +115,9 @@ def reply(ref: str, text: str, attempts: int = 0) -> OutgoingReply:
     )
 
 
-def test_paging_past_a_hundred_pulls_every_conversation_once(face, http, clock):
+def test_paging_past_a_hundred_pulls_every_conversation_once(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     write(face, clock, buyers=250)
     stored, walked, pages, _ = pull_all(make_client(http, clock))
     assert len(stored) == 250
@@ -118,7 +125,9 @@ def test_paging_past_a_hundred_pulls_every_conversation_once(face, http, clock):
     assert pages == 3
 
 
-def test_more_than_five_thousand_conversations_are_all_reached(face, http, clock):
+def test_more_than_five_thousand_conversations_are_all_reached(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     write(face, clock, buyers=5050)
     client = make_client(http, clock)
     stored, walked, pages, _ = pull_all(client)
@@ -132,7 +141,9 @@ def test_more_than_five_thousand_conversations_are_all_reached(face, http, clock
     assert refused.value.retryable is False
 
 
-def test_conversations_sharing_a_millisecond_are_not_lost(face, http, clock):
+def test_conversations_sharing_a_millisecond_are_not_lost(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     write(face, clock, buyers=10)
     for n in range(230):  # 230 conversations in the same millisecond
         face.buyer_writes(face.open_channel(f"tie{n}"), f"same time {n}")
@@ -141,7 +152,9 @@ def test_conversations_sharing_a_millisecond_are_not_lost(face, http, clock):
     assert len(stored) == walked == 240
 
 
-def test_a_crash_between_pages_resumes_with_nothing_lost_or_twice(face, http, clock):
+def test_a_crash_between_pages_resumes_with_nothing_lost_or_twice(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     write(face, clock, buyers=320)
     client = make_client(http, clock)
     first = client.pull(None, START - timedelta(days=1))
@@ -165,7 +178,9 @@ def test_a_crash_between_pages_resumes_with_nothing_lost_or_twice(face, http, cl
     assert "one more" in {r["text"] for r in again.values()}
 
 
-def test_rows_map_buyer_shop_and_notice_messages(face, http, clock):
+def test_rows_map_buyer_shop_and_notice_messages(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     channel = face.open_channel("es1234", "Lucía", order_id=8012345678)
     face.buyer_writes(channel, "¿Dónde está mi pedido?")
     clock.tick()
@@ -186,7 +201,9 @@ def test_rows_map_buyer_shop_and_notice_messages(face, http, clock):
     assert page.states[0].read is False and page.states[0].handled is False
 
 
-def test_send_posts_once_and_a_retry_finds_the_first_post(face, http, clock):
+def test_send_posts_once_and_a_retry_finds_the_first_post(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     [channel] = write(face, clock, buyers=1)
     client = make_client(http, clock)
     first_id = client.send(reply(channel, "Your parcel left today"))
@@ -198,7 +215,9 @@ def test_send_posts_once_and_a_retry_finds_the_first_post(face, http, clock):
     assert len([m for m in face.channel(channel)["messages"] if m["own"]]) == 1
 
 
-def test_a_retry_after_the_buyer_wrote_again_posts(face, http, clock):
+def test_a_retry_after_the_buyer_wrote_again_posts(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     [channel] = write(face, clock, buyers=1)
     client = make_client(http, clock)
     client.send(reply(channel, "Thanks!"))
@@ -209,7 +228,9 @@ def test_a_retry_after_the_buyer_wrote_again_posts(face, http, clock):
     assert len([m for m in face.channel(channel)["messages"] if m["own"]]) == 2
 
 
-def test_push_read_handled_and_rank_are_read_back(face, http, clock):
+def test_push_read_handled_and_rank_are_read_back(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     [channel] = write(face, clock, buyers=1)
     client = make_client(http, clock)
     client.push(StateChange(ref=channel, read=True, handled=True, rank=4))
@@ -221,7 +242,9 @@ def test_push_read_handled_and_rank_are_read_back(face, http, clock):
     assert face.channel(channel)["handled"] is False
 
 
-def test_sending_to_an_unknown_channel_is_refused(face, http, clock):
+def test_sending_to_an_unknown_channel_is_refused(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     client = make_client(http, clock)
     with pytest.raises(ChannelError) as refused:
         client.send(reply("999", "hello"))
@@ -238,27 +261,31 @@ def test_sending_to_an_unknown_channel_is_refused(face, http, clock):
         ({"app_key": "123"}, "Invalid app Key"),
     ],
 )
-def test_refusals_are_not_retryable_and_say_why(face, http, clock, changes, words):
+def test_refusals_are_not_retryable_and_say_why(
+    face: AliExpressFace, http: TestClient, clock: Clock, changes: dict[str, str], words: str
+) -> None:
     with pytest.raises(ChannelError, match=words) as refused:
         make_client(http, clock, **changes).pull(None, START)
     assert refused.value.retryable is False
 
 
-def test_an_expired_token_is_refused(face, http, clock):
+def test_an_expired_token_is_refused(face: AliExpressFace, http: TestClient, clock: Clock) -> None:
     clock.tick(3601)
     with pytest.raises(ChannelError, match="expired") as refused:
         make_client(http, clock).pull(None, START)
     assert refused.value.retryable is False
 
 
-def test_a_clock_too_far_off_is_refused(face, http, clock):
+def test_a_clock_too_far_off_is_refused(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     client = make_client(http, clock)
     client.clock = lambda: clock() + 3600
     with pytest.raises(ChannelError, match="Invalid timestamp"):
         client.pull(None, START)
 
 
-def test_rate_limit_gives_retry_after(face, http, clock):
+def test_rate_limit_gives_retry_after(face: AliExpressFace, http: TestClient, clock: Clock) -> None:
     face.rate_limit = 3
     client = make_client(http, clock)
     for _ in range(3):
@@ -271,7 +298,9 @@ def test_rate_limit_gives_retry_after(face, http, clock):
     assert client.relations(start=None, end=None) == []
 
 
-def test_http_faults_are_retryable_with_retry_after(face, http, clock):
+def test_http_faults_are_retryable_with_retry_after(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     face.fail(503)
     face.fail(429, retry_after=7)
     client = make_client(http, clock)
@@ -293,13 +322,22 @@ def test_http_faults_are_retryable_with_retry_after(face, http, clock):
         ("aliexpress.message.redefining.versiontwo.nosuchthing", {}, "Invalid method"),
     ],
 )
-def test_the_sandbox_refuses_bad_arguments(face, http, clock, method, params, code):
+def test_the_sandbox_refuses_bad_arguments(
+    face: AliExpressFace,
+    http: TestClient,
+    clock: Clock,
+    method: str,
+    params: dict[str, Any],
+    code: str,
+) -> None:
     with pytest.raises(ChannelError, match=code) as refused:
         make_client(http, clock).call(method, params)
     assert refused.value.retryable is False
 
 
-def test_rank_outside_zero_to_five_is_refused(face, http, clock):
+def test_rank_outside_zero_to_five_is_refused(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
     [channel] = write(face, clock, buyers=1)
     client = make_client(http, clock)
     with pytest.raises(ChannelError, match="0-5"):

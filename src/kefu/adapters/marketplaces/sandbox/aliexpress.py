@@ -176,10 +176,11 @@ class AliExpressFace:
         *,
         order_id: int = 0,
         child: tuple[int, str] | None = None,
+        channel_id: str | None = None,
     ) -> str:
         with self.lock:
             number = next(self._channel_ids)
-            channel_id = str(order_id) if order_id else str(number)
+            channel_id = channel_id or (str(order_id) if order_id else str(number))
             self.channels[channel_id] = Channel(
                 channel_id=channel_id,
                 buyer_login_id=buyer_login_id,
