@@ -982,6 +982,9 @@ class UnitOfWork(Protocol):
     def shopdata(self) -> ShopDataRepository: ...
 
     @property
+    def connections(self) -> ConnectionRepository: ...
+
+    @property
     def mail(self) -> MailRepository: ...
 
     def __enter__(self) -> Self: ...
@@ -1106,6 +1109,10 @@ class JobContext(Protocol):
     def translation(self) -> BackgroundTranslation: ...
 
     def pull_mail(self) -> PullReport: ...
+
+    def sync_marketplaces(self) -> object:
+        """Sync the connected stores whose interval has passed (kefu.services.sync)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -1620,6 +1627,7 @@ class MailRepository(Protocol):
 
 
 PULL_MAIL = "pull_mail"
+SYNC_MARKETPLACES = "sync_marketplaces"
 
 
 @dataclass
@@ -1686,3 +1694,46 @@ class MarketplaceClient(Protocol):
         ...
 
     def push(self, change: StateChange) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    store_id: int
+    store_code: str
+    platform: str
+    base_url: str
+    credentials: str  # sealed
+    cursor: str | None
+    backfill_days: int
+    interval_minutes: int
+    enabled: bool
+    last_sync_at: datetime | None
+    last_success_at: datetime | None
+    last_pulled: int
+    total_pulled: int
+    error_code: str | None
+    error_detail: str | None
+    error_at: datetime | None
+    updated_at: datetime
+
+
+class ConnectionRepository(Protocol):
+    def connection(self, store_id: int) -> StoredConnection | None: ...
+
+    def connection_by_code(self, code: str) -> StoredConnection | None: ...
+
+    def connections(self, *, enabled_only: bool) -> list[StoredConnection]:
+        """Of stores not archived, by store code."""
+        ...
+
+    def save_connection(self, store_id: int, values: dict[str, Any], now: datetime) -> None: ...
+
+    def remove_connection(self, store_id: int) -> bool: ...
+
+    def record_sync(self, store_id: int, values: dict[str, Any]) -> None:
+        """Cursor, counts and health after a page or a failure."""
+        ...
+
+
+# Builds a store's client: (store code, platform, base URL, opened credentials).
+MarketplaceFactory = Callable[[str, str, str, Mapping[str, str]], MarketplaceClient]
