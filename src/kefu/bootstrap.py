@@ -37,6 +37,7 @@ from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
+from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
@@ -49,17 +50,19 @@ from kefu.adapters.translators.sandbox import (
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import mail
+from kefu.services import mail, sync
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
 from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
+    ChannelError,
     ChannelGateway,
     Clock,
     DeliveryReport,
     JobParam,
+    MarketplaceClient,
     PullReport,
     StoreChecks,
     TableSource,
@@ -146,11 +149,14 @@ class Kefu:
 
     @cached_property
     def channel(self) -> ChannelGateway:
-        """SMTP for the replies of stores with a mailbox (docs/mail.md), else the HTTP
-        channel (KEFU_CHANNEL_URL), else none (replies wait)."""
+        """SMTP for the replies of stores with a mailbox (docs/mail.md), a connected store's
+        marketplace API (docs/channels.md), else the HTTP channel (KEFU_CHANNEL_URL), else
+        none (replies wait)."""
         url = self.settings.channel_url
         other: ChannelGateway = HttpChannel(url) if url else NoChannel()
-        return MailChannel(SmtpTransport(self.settings.mail_ca_file), other)
+        # A connected store's replies go through its marketplace's API (docs/channels.md).
+        stores = sync.StoreChannels(self.uow, self.marketplaces, other)
+        return MailChannel(SmtpTransport(self.settings.mail_ca_file), stores)
 
     @cached_property
     def secrets(self) -> FernetBox:
@@ -179,6 +185,17 @@ class Kefu:
             "route": route_new,
             "translate": self.translation.translator is not None,
         }
+
+    @cached_property
+    def marketplaces(self) -> sync.SyncDeps:
+        """Connected stores' marketplace clients (docs/channels.md), live ingestion."""
+        return sync.SyncDeps(self.secrets, marketplace_client, self.live_ingest_options)
+
+    def sync_marketplaces(self, store: str | None = None) -> sync.SyncReport:
+        """Pull each connected store (every one when `store` is None, else only it)."""
+        return sync.sync_all(
+            self.uow, self.marketplaces, self.clock, store=store, due_only=store is None
+        )
 
     def pull_mail(self, store: str | None = None) -> PullReport:
         """Pull new mail of every enabled store mailbox (the pull_mail job)."""
@@ -266,7 +283,7 @@ class Kefu:
         if "jobs" in self.__dict__:
             self.jobs.close()
         channel = self.__dict__.get("channel")
-        if isinstance(channel, MailChannel) and isinstance(channel.other, HttpChannel):
+        if isinstance(channel, MailChannel) and isinstance(channel.other, sync.StoreChannels):
             channel.other.close()
         self.engine.dispose()
 
@@ -274,6 +291,15 @@ class Kefu:
 def new_secret_key() -> str:
     """A new Fernet key for KEFU_SECRET_KEY (`kefu secrets new-key`)."""
     return new_key()
+
+
+def marketplace_client(
+    store: str, platform: str, base_url: str, credentials: Mapping[str, str]
+) -> MarketplaceClient:
+    """A connected store's client for its platform (kefu.adapters.marketplaces)."""
+    if platform == "aliexpress":
+        return AliExpressClient.from_credentials(base_url, {**credentials, "store": store})
+    raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 
 @cache

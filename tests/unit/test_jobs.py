@@ -38,6 +38,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "routing_sweep": 1,
         "rebuild_kpi_facts": None,
         "data_import": None,
+        "sync_marketplaces": 1,
         "translate_incoming": 1,
         "pull_mail": 1,
     }

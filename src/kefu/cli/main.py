@@ -95,6 +95,25 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="info")
 
 
+@app.command("sync")
+def sync_command(
+    store: Annotated[str | None, typer.Option(help="only this store (default: all due)")] = None,
+    database_url: DbOption = None,
+) -> None:
+    """Pull what changed on the connected stores' marketplaces now (docs/channels.md)."""
+    with bootstrap(settings_for(database_url)) as kefu, _refusals():
+        kefu.upgrade()
+        report = kefu.sync_marketplaces(store)
+    for failure in report.failed:
+        console.print(f"[red]error[/red] {failure}", highlight=False)
+    console.print(
+        f"{report.stores} stores, {report.pages} pages, {report.pulled} messages pulled, "
+        f"{report.stored} new"
+    )
+    if report.failed:
+        raise typer.Exit(code=2)
+
+
 @app.command("import")
 def import_command(
     file: Annotated[

@@ -13,7 +13,7 @@ import typer
 from kefu.cli.team import Url, _kefu, _refusals
 from kefu.domain.mail import MailboxDraft
 from kefu.domain.stores import StoreDraft
-from kefu.services import mail, shop
+from kefu.services import mail, shop, sync
 
 app = typer.Typer(help="The shop's stores: add, list, archive.", no_args_is_help=True)
 
@@ -183,3 +183,60 @@ def mailbox_remove(code: str, database_url: Url = None) -> None:
         who = kefu.auth.operator(uow=kefu.uow())
         removed = mail.remove_mailbox(who, code, uow=kefu.uow(), clock=kefu.clock)
     typer.echo(f"mailbox of {code} removed" if removed else f"store {code} had no mailbox")
+
+
+# --- kefu store connect / disconnect (docs/channels.md) ---------------------------------------
+
+
+@app.command()
+def connect(
+    code: Annotated[str, typer.Argument(help="the store's code")],
+    base_url: Annotated[str, typer.Option(help="the platform's API address (or the sandbox's)")],
+    app_key: Annotated[str, typer.Option(help="the app key the platform issued")],
+    access_token: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, envvar="KEFU_ACCESS_TOKEN", help="the seller's token"
+        ),
+    ],
+    app_secret: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, envvar="KEFU_APP_SECRET", help="never shown"),
+    ],
+    seller_login_id: Annotated[
+        str, typer.Option(help="AliExpress: the seller's login id (cn…)")
+    ] = "",
+    interval: Annotated[int, typer.Option(help="minutes between syncs")] = 5,
+    backfill_days: Annotated[int, typer.Option(help="how far back the first sync reads")] = 30,
+    database_url: Url = None,
+) -> None:
+    """Connect a store to its marketplace's API; its messages then sync into the inbox."""
+    with _kefu(database_url) as kefu, _refusals():
+        kefu.upgrade()
+        who = kefu.auth.operator(uow=kefu.uow())
+        view = sync.connect_store(
+            who,
+            code,
+            base_url=base_url,
+            credentials={
+                "app_key": app_key,
+                "app_secret": app_secret,
+                "access_token": access_token,
+                "seller_login_id": seller_login_id,
+            },
+            interval_minutes=interval,
+            backfill_days=backfill_days,
+            secrets=kefu.secrets,
+            uow=kefu.uow(),
+            clock=kefu.clock,
+        )
+    typer.echo(f"store {view.store_code} connected to {view.platform} at {view.base_url}")
+
+
+@app.command()
+def disconnect(code: str, database_url: Url = None) -> None:
+    """Stop syncing a store with its marketplace (its history stays)."""
+    with _kefu(database_url) as kefu, _refusals():
+        who = kefu.auth.operator(uow=kefu.uow())
+        removed = sync.disconnect_store(who, code, uow=kefu.uow())
+    typer.echo(f"store {code} disconnected" if removed else f"store {code} was not connected")

@@ -28,6 +28,7 @@ from kefu.services.ports import (
     PULL_MAIL,
     REBUILD_KPI_FACTS,
     ROUTING_SWEEP,
+    SYNC_MARKETPLACES,
     TRANSLATE_INCOMING,
     DeliveryReport,
     DueReport,
@@ -110,3 +111,11 @@ def pull_mail(ctx: JobContext) -> PullReport:
     its own health, so one failing never stops the others. `kefu mail watch` pulls as
     soon as mail arrives (IMAP IDLE); this run is the catch-up."""
     return ctx.pull_mail()
+
+
+@JOBS.job(SYNC_MARKETPLACES, every_minutes=1)
+def sync_marketplaces(ctx: JobContext) -> object:
+    """Pull what changed on each connected store's marketplace whose interval has passed
+    (docs/channels.md); each store records its own health, one failing never stops the
+    others, and a run killed midway goes on from the last page stored."""
+    return ctx.sync_marketplaces()

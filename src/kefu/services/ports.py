@@ -982,6 +982,9 @@ class UnitOfWork(Protocol):
     def shopdata(self) -> ShopDataRepository: ...
 
     @property
+    def connections(self) -> ConnectionRepository: ...
+
+    @property
     def mail(self) -> MailRepository: ...
 
     def __enter__(self) -> Self: ...
@@ -1106,6 +1109,10 @@ class JobContext(Protocol):
     def translation(self) -> BackgroundTranslation: ...
 
     def pull_mail(self) -> PullReport: ...
+
+    def sync_marketplaces(self) -> object:
+        """Sync the connected stores whose interval has passed (kefu.services.sync)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -1624,6 +1631,7 @@ class MailRepository(Protocol):
 
 
 PULL_MAIL = "pull_mail"
+SYNC_MARKETPLACES = "sync_marketplaces"
 
 
 @dataclass
@@ -1635,3 +1643,101 @@ class PullReport:
     duplicates: int = 0
     refused: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (store code, error code)
+
+
+# Marketplace channels (issue 18; docs/channels.md): one client per connected store,
+# speaking its platform's documented API (kefu.adapters.marketplaces).
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """A conversation's state on the marketplace, in kefu's words."""
+
+    ref: str  # the platform's conversation id (AliExpress channel_id, eBay conversationId…)
+    read: bool | None = None
+    handled: bool | None = None
+    rank: int | None = None  # AliExpress's colour rank 0–5
+    owner: str | None = None  # the platform sub-account that holds it
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PulledPage:
+    """One page of what changed on the marketplace since the cursor."""
+
+    # Messages in kefu's message format (README "Message format"): store, message_id,
+    # conversation_id, buyer_id, sent_at, text, direction/kind/automatic, order_number…
+    rows: list[dict[str, object]]
+    states: list[ConversationState]
+    cursor: str | None  # opaque to kefu; handed back to the next pull
+    done: bool  # nothing more to pull now
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """What kefu changed on a conversation, to be pushed to the marketplace."""
+
+    ref: str
+    read: bool | None = None
+    handled: bool | None = None
+    rank: int | None = None
+
+
+class MarketplaceClient(Protocol):
+    """A store's connection to its marketplace. Raises ChannelError (retryable or not,
+    with retry_after on 429) for anything the platform refuses or cannot answer."""
+
+    def pull(self, cursor: str | None, since: datetime) -> PulledPage:
+        """The next page after `cursor` (None: the first sync, back to `since`)."""
+        ...
+
+    def send(self, reply: OutgoingReply) -> str:
+        """Deliver a reply; the platform's message id. Sending the same reply again (same
+        idempotency key) must not post it twice: a client reference where the platform
+        has one, else a look at the thread before a retry."""
+        ...
+
+    def push(self, change: StateChange) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    store_id: int
+    store_code: str
+    platform: str
+    base_url: str
+    credentials: str  # sealed
+    cursor: str | None
+    backfill_days: int
+    interval_minutes: int
+    enabled: bool
+    last_sync_at: datetime | None
+    last_success_at: datetime | None
+    last_pulled: int
+    total_pulled: int
+    error_code: str | None
+    error_detail: str | None
+    error_at: datetime | None
+    updated_at: datetime
+
+
+class ConnectionRepository(Protocol):
+    def connection(self, store_id: int) -> StoredConnection | None: ...
+
+    def connection_by_code(self, code: str) -> StoredConnection | None: ...
+
+    def connections(self, *, enabled_only: bool) -> list[StoredConnection]:
+        """Of stores not archived, by store code."""
+        ...
+
+    def save_connection(self, store_id: int, values: dict[str, Any], now: datetime) -> None: ...
+
+    def remove_connection(self, store_id: int) -> bool: ...
+
+    def record_sync(self, store_id: int, values: dict[str, Any]) -> None:
+        """Cursor, counts and health after a page or a failure."""
+        ...
+
+
+# Builds a store's client: (store code, platform, base URL, opened credentials).
+MarketplaceFactory = Callable[[str, str, str, Mapping[str, str]], MarketplaceClient]

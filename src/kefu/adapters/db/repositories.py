@@ -65,15 +65,18 @@ class SqlInboxRepository:
         return {r.code: store_ref(r) for r in rows}
 
     def known_message_ids(self, store_id: int, ids: Sequence[str]) -> set[str]:
+        """The ids stored already: as the platform's message id, or as the id the platform
+        gave one of our replies when it was delivered (pulled back, it is the same)."""
+        m = t.Message
         found: set[str] = set()
         for part in _chunks(sorted(set(ids))):
-            found.update(
-                self.session.scalars(
-                    select(t.Message.platform_message_id).where(
-                        t.Message.store_id == store_id, t.Message.platform_message_id.in_(part)
+            for column in (m.platform_message_id, m.external_id):
+                found.update(
+                    str(v)
+                    for v in self.session.scalars(
+                        select(column).where(m.store_id == store_id, column.in_(part))
                     )
                 )
-            )
         return found
 
     def ensure_buyers(self, keys: Sequence[BuyerKey], now: datetime) -> dict[tuple[int, str], int]:

@@ -328,6 +328,8 @@ class Message(Base):
         UniqueConstraint("store_id", "platform_message_id"),
         Index("ix_messages_conversation_sent", "conversation_id", "sent_at"),
         Index("ix_messages_delivery_due", "delivery_status", "next_attempt_at"),
+        # A reply the platform gave an id: pulled back from it, it is the same message.
+        Index("ix_messages_store_external", "store_id", "external_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
@@ -710,3 +712,26 @@ class MailAttachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class StoreConnection(Base):
+    """A store's connection to its marketplace's API (docs/channels.md): sealed
+    credentials, where the last sync stopped, and its health."""
+
+    __tablename__ = "store_connections"
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    base_url: Mapped[str] = mapped_column(String(300))
+    credentials: Mapped[str] = mapped_column(Text)  # sealed JSON (SecretBox)
+    cursor: Mapped[str | None] = mapped_column(Text)  # the client's own, opaque
+    backfill_days: Mapped[int] = mapped_column(Integer, default=30)
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_sync_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_pulled: Mapped[int] = mapped_column(Integer, default=0)
+    total_pulled: Mapped[int] = mapped_column(BigInteger, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_detail: Mapped[str | None] = mapped_column(String(500))
+    error_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

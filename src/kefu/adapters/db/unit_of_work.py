@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.adapters.db.auth import SqlAuthRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
+from kefu.adapters.db.connections import SqlConnectionRepository
 from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
@@ -47,6 +48,7 @@ class SqlAlchemyUnitOfWork:
         self.translations = SqlTranslationRepository(self._session)
         self.outgoing = SqlOutgoingRepository(self._session)
         self.shopdata = SqlShopDataRepository(self._session)
+        self.connections = SqlConnectionRepository(self._session)
         self.mail = SqlMailRepository(self._session)
         return self
 

@@ -1,0 +1,356 @@
+"""Marketplace channels (docs/channels.md): a store connected to its platform's API has
+what changed there pulled into the inbox — the same ingestion as files and mail — and its
+replies sent through that API.
+
+A sync reads pages from the store's cursor and stores each page's messages before the
+cursor moves on, so a sync killed at any point starts again from the last page stored and
+re-reads at most one page (ingestion is idempotent on the platform's message id).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from kefu.domain.errors import InvalidInput, NotFound
+from kefu.domain.permissions import Permission
+from kefu.services import access
+from kefu.services.access import Principal
+from kefu.services.inbox import ingest
+from kefu.services.ports import (
+    ChannelError,
+    ChannelGateway,
+    Clock,
+    MarketplaceClient,
+    MarketplaceFactory,
+    OutgoingReply,
+    SecretBox,
+    SecretsUnavailable,
+    StoredConnection,
+    UnitOfWork,
+)
+
+log = logging.getLogger(__name__)
+UowFactory = Callable[[], UnitOfWork]
+
+# The platforms whose adapter exists, and the credentials each needs (docs/channels.md).
+CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "aliexpress": ("app_key", "app_secret", "access_token"),
+}
+# Given when the platform wants them (AliExpress: the seller's login id for addmsg).
+OPTIONAL: dict[str, tuple[str, ...]] = {"aliexpress": ("seller_login_id",)}
+MAX_CREDENTIAL_CHARS = 2000
+# One run of a store's sync reads at most this many pages; the next run goes on.
+PAGES_PER_RUN = 50
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """A store's connection as the owner sees it: never a secret, only its last letters."""
+
+    store_code: str
+    platform: str
+    base_url: str
+    credentials: dict[str, str]  # name -> masked
+    enabled: bool
+    interval_minutes: int
+    backfill_days: int
+    last_sync_at: datetime | None
+    last_success_at: datetime | None
+    last_pulled: int
+    total_pulled: int
+    error_code: str | None
+    error_detail: str | None
+
+
+def _masked(value: str) -> str:
+    return "•" * 8 + value[-4:] if len(value) > 8 else "•" * 8
+
+
+def _view(
+    conn: StoredConnection, names: tuple[str, ...], opened: Mapping[str, str]
+) -> ConnectionView:
+    return ConnectionView(
+        store_code=conn.store_code,
+        platform=conn.platform,
+        base_url=conn.base_url,
+        credentials={n: _masked(opened.get(n, "")) for n in names},
+        enabled=conn.enabled,
+        interval_minutes=conn.interval_minutes,
+        backfill_days=conn.backfill_days,
+        last_sync_at=conn.last_sync_at,
+        last_success_at=conn.last_success_at,
+        last_pulled=conn.last_pulled,
+        total_pulled=conn.total_pulled,
+        error_code=conn.error_code,
+        error_detail=conn.error_detail,
+    )
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 300:
+        raise InvalidInput("base_url: is not an http(s) address", field="base_url")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
+        raise InvalidInput(
+            "base_url: must be https (plain http only to this machine)", field="base_url"
+        )
+    return url.strip().rstrip("/")
+
+
+def connect_store(
+    who: Principal,
+    code: str,
+    *,
+    base_url: str,
+    credentials: Mapping[str, str],
+    interval_minutes: int = 5,
+    backfill_days: int = 30,
+    secrets: SecretBox,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> ConnectionView:
+    """Connect a store to its marketplace's API with the keys the platform issued."""
+    access.require(who, Permission.MANAGE_SHOP)
+    with uow:
+        store = access.store(uow, who, code)
+    names = CREDENTIALS.get(store.platform)
+    if names is None:
+        raise InvalidInput(
+            f"kefu does not connect to {store.platform} yet: its messages come in by e-mail "
+            "or import",
+            field="platform",
+        )
+    missing = [n for n in names if not str(credentials.get(n, "")).strip()]
+    if missing:
+        raise InvalidInput(f"{missing[0]}: is required", field=missing[0])
+    too_long = [n for n in names if len(str(credentials[n])) > MAX_CREDENTIAL_CHARS]
+    if too_long:
+        raise InvalidInput(f"{too_long[0]}: is too long", field=too_long[0])
+    if not 1 <= interval_minutes <= 1440 or not 0 <= backfill_days <= 180:
+        raise InvalidInput("interval 1–1440 minutes, backfill 0–180 days", field="interval")
+    opened = {n: str(credentials[n]).strip() for n in names}
+    opened |= {
+        n: str(credentials[n]).strip()[:MAX_CREDENTIAL_CHARS]
+        for n in OPTIONAL.get(store.platform, ())
+        if str(credentials.get(n) or "").strip()
+    }
+    try:
+        sealed = secrets.seal(json.dumps(opened))
+    except SecretsUnavailable as exc:
+        raise InvalidInput(str(exc), field="credentials") from None
+    with uow:
+        uow.connections.save_connection(
+            store.id,
+            {
+                "platform": store.platform,
+                "base_url": _check_url(base_url),
+                "credentials": sealed,
+                "cursor": None,
+                "backfill_days": backfill_days,
+                "interval_minutes": interval_minutes,
+                "enabled": True,
+                "error_code": None,
+                "error_detail": None,
+                "error_at": None,
+            },
+            clock.now(),
+        )
+        saved = uow.connections.connection(store.id)
+        uow.commit()
+    assert saved is not None  # noqa: S101 — just written
+    return _view(saved, names, opened)
+
+
+def disconnect_store(who: Principal, code: str, *, uow: UnitOfWork) -> bool:
+    access.require(who, Permission.MANAGE_SHOP)
+    with uow:
+        store = access.store(uow, who, code, archived=True)
+        removed = uow.connections.remove_connection(store.id)
+        uow.commit()
+    return removed
+
+
+def connection(
+    who: Principal, code: str, *, secrets: SecretBox, uow: UnitOfWork
+) -> ConnectionView | None:
+    access.require(who, Permission.MANAGE_SHOP)
+    with uow:
+        store = access.store(uow, who, code, archived=True)
+        found = uow.connections.connection(store.id)
+    if found is None:
+        return None
+    try:
+        opened = json.loads(secrets.open(found.credentials))
+    except SecretsUnavailable:
+        opened = {}
+    return _view(found, CREDENTIALS.get(found.platform, ()), opened)
+
+
+# syncing
+
+
+@dataclass(frozen=True)
+class SyncDeps:
+    secrets: SecretBox
+    factory: MarketplaceFactory
+    ingest_options: Callable[[], Mapping[str, Any]]  # classifier, automatic replies, routing…
+
+
+@dataclass
+class SyncReport:
+    stores: int = 0
+    pages: int = 0
+    pulled: int = 0
+    stored: int = 0
+    failed: list[str] = field(default_factory=list)  # "store: reason"
+
+
+def sync_all(
+    uow_factory: UowFactory,
+    deps: SyncDeps,
+    clock: Clock,
+    *,
+    store: str | None = None,
+    due_only: bool = False,
+) -> SyncReport:
+    """Sync every enabled connection (of `store` only; or those whose interval has passed).
+    A store that fails records why and the next store syncs all the same."""
+    now = clock.now()
+    with uow_factory() as uow:
+        found = uow.connections.connections(enabled_only=True)
+    report = SyncReport()
+    for conn in found:
+        if store is not None and conn.store_code != store:
+            continue
+        due = conn.last_sync_at is None or now - conn.last_sync_at >= timedelta(
+            minutes=conn.interval_minutes
+        )
+        if due_only and not due:
+            continue
+        report.stores += 1
+        sync_store(uow_factory, deps, clock, conn, report)
+    if store is not None and report.stores == 0:
+        raise NotFound(f"store {store!r} has no enabled marketplace connection", store=store)
+    return report
+
+
+def sync_store(
+    uow_factory: UowFactory,
+    deps: SyncDeps,
+    clock: Clock,
+    conn: StoredConnection,
+    report: SyncReport,
+) -> None:
+    """Pull one store from its cursor, page by page; record its health either way."""
+    started = clock.now()
+    cursor, pulled = conn.cursor, 0
+    client: MarketplaceClient | None = None
+    try:
+        client = _client(deps, conn)
+        since = started - timedelta(days=conn.backfill_days)
+        for _ in range(PAGES_PER_RUN):
+            page = client.pull(cursor, since)
+            rows = [{**row, "store": conn.store_code} for row in page.rows]
+            if rows:
+                stored = ingest(rows, uow_factory(), clock, **deps.ingest_options())
+                for error in stored.errors:
+                    log.warning("%s: a message was not stored: %s", conn.store_code, error)
+                report.stored += stored.accepted
+            pulled += len(rows)
+            report.pages += 1
+            cursor = page.cursor
+            # Only after the page is stored: a crash re-reads this page, never skips it.
+            with uow_factory() as uow:
+                uow.connections.record_sync(conn.store_id, {"cursor": cursor})
+                uow.commit()
+            if page.done:
+                break
+    except (ChannelError, SecretsUnavailable) as exc:
+        code = "secrets" if isinstance(exc, SecretsUnavailable) else _code(exc)
+        report.failed.append(f"{conn.store_code}: {exc}")
+        _record(uow_factory, conn, clock, pulled, error=(code, str(exc)[:500]))
+        report.pulled += pulled
+        return
+    finally:
+        _close(client)
+    report.pulled += pulled
+    _record(uow_factory, conn, clock, pulled, error=None)
+
+
+def _code(exc: ChannelError) -> str:
+    if exc.retry_after is not None:
+        return "rate_limited"
+    return "unavailable" if exc.retryable else "refused"
+
+
+def _record(
+    uow_factory: UowFactory,
+    conn: StoredConnection,
+    clock: Clock,
+    pulled: int,
+    *,
+    error: tuple[str, str] | None,
+) -> None:
+    now = clock.now()
+    values: dict[str, Any] = {
+        "last_sync_at": now,
+        "last_pulled": pulled,
+        "total_pulled": conn.total_pulled + pulled,
+    }
+    if error is None:
+        values |= {"last_success_at": now, "error_code": None, "error_detail": None}
+    else:
+        values |= {"error_code": error[0], "error_detail": error[1], "error_at": now}
+    with uow_factory() as uow:
+        uow.connections.record_sync(conn.store_id, values)
+        uow.commit()
+
+
+def _close(client: object) -> None:
+    """Clients that hold connections (an httpx pool) have a close()."""
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
+
+
+def _client(deps: SyncDeps, conn: StoredConnection) -> MarketplaceClient:
+    opened = json.loads(deps.secrets.open(conn.credentials))
+    return deps.factory(conn.store_code, conn.platform, conn.base_url, opened)
+
+
+class StoreChannels:
+    """The outbox's gateway: a reply of a connected store goes through its marketplace's
+    API; any other (a mail conversation, a store not connected) through `fallback`."""
+
+    def __init__(self, uow_factory: UowFactory, deps: SyncDeps, fallback: ChannelGateway) -> None:
+        self.uow_factory, self.deps, self.fallback = uow_factory, deps, fallback
+        self._clients: dict[tuple[int, datetime], MarketplaceClient] = {}
+
+    def close(self) -> None:
+        """Close the clients and the fallback that hold connections (httpx pools)."""
+        for client in [*self._clients.values(), self.fallback]:
+            _close(client)
+        self._clients.clear()
+
+    def send(self, reply: OutgoingReply) -> str:
+        if reply.mail is not None:
+            return self.fallback.send(reply)
+        with self.uow_factory() as uow:
+            conn = uow.connections.connection_by_code(reply.store_code)
+        if conn is None or not conn.enabled:
+            return self.fallback.send(reply)
+        key = (conn.store_id, conn.updated_at)
+        client = self._clients.get(key)
+        if client is None:
+            try:
+                client = self._clients[key] = _client(self.deps, conn)
+            except SecretsUnavailable as exc:
+                raise ChannelError(str(exc), retryable=True) from exc
+        return client.send(reply)

@@ -1,0 +1,208 @@
+"""A store connected to AliExpress (docs/channels.md), against kefu's sandbox marketplace
+served over real HTTP: the buyer's messages sync into the inbox, the agent's reply goes
+out through the platform's API once, a refused token shows on its store while another
+store keeps syncing. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.bootstrap import Kefu
+from kefu.domain.errors import InvalidInput
+from kefu.domain.stores import StoreDraft
+from kefu.services import inbox, shop, sync
+from kefu.services.access import Forbidden
+from tests.factories import acting
+
+APP_KEY, SECRET, TOKEN = "500100", "sandbox-secret", "token-ali-global"
+
+
+@pytest.fixture
+def face(kefu: Kefu) -> AliExpressFace:
+    # kefu's test clock stands at NOW; the platform's runs in real time (its messages must
+    # not be "in the future" for kefu): the test clock is put at the real time.
+    kefu.clock._now = datetime.now(UTC)  # type: ignore[attr-defined]
+    face = AliExpressFace()
+    face.add_app(APP_KEY, SECRET)
+    face.grant(TOKEN, time.time() + 3600)
+    return face
+
+
+@pytest.fixture
+def sandbox_url(face: AliExpressFace) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_marketplace_sandbox(face), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the sandbox did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/aliexpress"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def connected(kefu: Kefu, sandbox_url: str) -> Kefu:
+    kefu.settings.secret_key = SecretStr(Fernet.generate_key().decode())
+    kefu.__dict__.pop("secrets", None)
+    kefu.__dict__.pop("marketplaces", None)
+    view = sync.connect_store(
+        acting(kefu),
+        "ali-global",
+        base_url=sandbox_url,
+        credentials={"app_key": APP_KEY, "app_secret": SECRET, "access_token": TOKEN},
+        secrets=kefu.secrets,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
+    assert view.credentials["app_secret"].endswith(SECRET[-4:])
+    assert SECRET not in str(view)
+    return kefu
+
+
+def thread(kefu: Kefu, ref: str) -> list[tuple[str, str]]:
+    with kefu.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT m.direction, m.text FROM messages m JOIN conversations c"
+                " ON c.id = m.conversation_id WHERE c.platform_conversation_id = :r ORDER BY m.id"
+            ),
+            {"r": ref},
+        ).all()
+    return [(r.direction, r.text) for r in rows]
+
+
+def conversation_id(kefu: Kefu, ref: str) -> int:
+    with kefu.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT id FROM conversations WHERE platform_conversation_id = :r"),
+                {"r": ref},
+            ).scalar_one()
+        )
+
+
+def test_a_buyer_writes_it_syncs_the_reply_goes_out_once(
+    connected: Kefu, face: AliExpressFace
+) -> None:
+    kefu = connected
+    channel = face.open_channel("es1234567abc", "Lucía")
+    face.buyer_writes(channel, "Hola, ¿dónde está mi pedido?")
+    face.notice(channel, "El comprador ha confirmado la recepción.")
+
+    report = kefu.sync_marketplaces("ali-global")
+    assert (report.stores, report.failed) == (1, [])
+    assert thread(kefu, channel) == [
+        ("buyer", "Hola, ¿dónde está mi pedido?"),
+        ("platform", "El comprador ha confirmado la recepción."),
+    ]
+    again = kefu.sync_marketplaces("ali-global")  # nothing new: nothing stored twice
+    assert again.stored == 0 and len(thread(kefu, channel)) == 2
+
+    conv = conversation_id(kefu, channel)
+    assert inbox.reply(
+        acting(kefu),
+        conv,
+        "Hola Lucía, tu pedido salió ayer; llega en 10 días.",
+        request_id="ali-1",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
+    )
+    assert kefu.deliver_outbox().delivered == 1
+    assert kefu.deliver_outbox().delivered == 0
+    sent = [m for m in face.channel(channel)["messages"] if m["own"]]
+    assert [m["content"] for m in sent] == ["Hola Lucía, tu pedido salió ayer; llega en 10 días."]
+
+    face.buyer_writes(channel, "¡Gracias!")
+    kefu.sync_marketplaces("ali-global")
+    texts = [t for _, t in thread(kefu, channel)]
+    # Our reply comes back from the platform as the same message, not a second one.
+    assert texts.count("Hola Lucía, tu pedido salió ayer; llega en 10 días.") == 1
+    assert texts[-1] == "¡Gracias!"
+    with kefu.uow() as uow:
+        health = uow.connections.connection_by_code("ali-global")
+    assert health is not None and health.error_code is None and health.total_pulled >= 3
+
+
+def test_a_refused_token_shows_on_its_store_and_the_others_keep_syncing(
+    connected: Kefu, face: AliExpressFace, sandbox_url: str
+) -> None:
+    kefu = connected
+    owner = acting(kefu)
+    shop.create_store(
+        owner,
+        StoreDraft(
+            "ali-second", "aliexpress", "aliexpress.com", "Second", "USD", "Asia/Shanghai", "CN"
+        ),
+        checks=kefu.store_checks,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
+    sync.connect_store(
+        owner,
+        "ali-second",
+        base_url=sandbox_url,
+        credentials={"app_key": APP_KEY, "app_secret": SECRET, "access_token": "revoked"},
+        secrets=kefu.secrets,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
+    channel = face.open_channel("us555", "Sam")
+    face.buyer_writes(channel, "Is this in stock?")
+
+    report = kefu.sync_marketplaces()
+    assert report.stores == 2
+    assert [f.split(":")[0] for f in report.failed] == ["ali-second"]
+    assert thread(kefu, channel) == [("buyer", "Is this in stock?")]
+    with kefu.uow() as uow:
+        second = uow.connections.connection_by_code("ali-second")
+        first = uow.connections.connection_by_code("ali-global")
+    assert second is not None and second.error_code == "refused" and second.error_detail
+    assert first is not None and first.error_code is None
+
+
+def test_who_may_connect_and_what(kefu: Kefu, sandbox_url: str) -> None:
+    kefu.settings.secret_key = SecretStr(Fernet.generate_key().decode())
+    kefu.__dict__.pop("secrets", None)
+    keys = {"app_key": APP_KEY, "app_secret": SECRET, "access_token": TOKEN}
+    with pytest.raises(Forbidden):
+        sync.connect_store(
+            acting(kefu, "lina"), "ali-global", base_url=sandbox_url, credentials=keys,
+            secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock,
+        )  # fmt: skip
+    with pytest.raises(InvalidInput, match="does not connect to ebay yet"):
+        sync.connect_store(
+            acting(kefu), "ebay-uk", base_url=sandbox_url, credentials=keys,
+            secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock,
+        )  # fmt: skip
+    with pytest.raises(InvalidInput, match="https"):
+        sync.connect_store(
+            acting(kefu), "ali-global", base_url="http://api.example.com", credentials=keys,
+            secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock,
+        )  # fmt: skip
+    no_token = {**keys, "access_token": ""}
+    with pytest.raises(InvalidInput, match="access_token"):
+        sync.connect_store(
+            acting(kefu), "ali-global", base_url=sandbox_url, credentials=no_token,
+            secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock,
+        )  # fmt: skip
