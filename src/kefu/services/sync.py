@@ -354,3 +354,13 @@ class StoreChannels:
             except SecretsUnavailable as exc:
                 raise ChannelError(str(exc), retryable=True) from exc
         return client.send(reply)
+
+
+def sync_now(
+    who: Principal, code: str, *, uow_factory: UowFactory, deps: SyncDeps, clock: Clock
+) -> SyncReport:
+    """The main account asks for a store's sync now (the Stores page, the API)."""
+    access.require(who, Permission.MANAGE_SHOP)
+    with uow_factory() as uow:
+        store = access.store(uow, who, code)
+    return sync_all(uow_factory, deps, clock, store=store.code)
