@@ -391,6 +391,10 @@ class WishClient:
                 f"Wish refused the token refresh: {refused.words}; reconnect needed",
                 retryable=False,
             ) from None
+        except ChannelError as exc:
+            if exc.retryable:
+                raise
+            raise ChannelError(f"{exc}; reconnect needed", retryable=False) from None
         except httpx.HTTPError as exc:
             raise ChannelError(f"Wish unreachable for the token refresh: {exc}") from exc
         if not isinstance(data, dict) or not data.get("access_token"):

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -59,25 +59,26 @@ def _invalid(message: str) -> Refused:
     return Refused(400, 1001, message)
 
 
-def _iso(epoch: float) -> str:
-    moment = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
-    return moment.replace("+00:00", "Z")
+def _iso(ms: int) -> str:
+    """Milliseconds since the epoch in Wish's format (integers: no float rounding)."""
+    moment = datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parse(name: str, value: str) -> float:
+def _parse(name: str, value: str) -> int:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise _invalid(f"{name} must be a date-time like 2020-04-08T23:59:59Z") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return _ms(moment.timestamp())
 
 
 @dataclass
 class Reply:
     message: str
-    replied_at: float
+    replied_at: int  # ms
     sender: str
     files: list[str] = field(default_factory=list)
 
@@ -99,15 +100,15 @@ class Ticket:
     type: str
     buyer_name: str
     locale: str
-    opened_at: float
-    updated_at: float
+    opened_at: int  # ms
+    updated_at: int
     state: str = "AWAITING_MERCHANT"
     sub_label: str = ""
     refund_reason: str | None = None
     orders: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
-    closed_at: float | None = None
+    closed_at: int | None = None
     closed_by: str | None = None
 
     def document(self, merchant_id: str) -> dict[str, object]:
@@ -161,6 +162,9 @@ class WishFace:
 
     # Seeding and reading back (test helpers)
 
+    def now_ms(self) -> int:
+        return _ms(self.clock())
+
     def grant(self, token: str, expires_at: float) -> None:
         self.tokens[token] = expires_at
 
@@ -184,7 +188,7 @@ class WishFace:
     ) -> str:
         """A buyer opens a ticket: it awaits the merchant."""
         with self.lock:
-            now = self.clock()
+            now = self.now_ms()
             ticket_id = ticket_id or f"5f{next(self._ticket_ids):022x}"
             orders = (
                 [order_id or f"5e{next(self._order_ids):022x}"] if ticket_type == "ORDER" else []
@@ -228,7 +232,7 @@ class WishFace:
     def close_permanently(self, ticket_id: str) -> None:
         with self.lock:
             ticket = self.tickets[ticket_id]
-            ticket.state, ticket.updated_at = "PERMANENTLY_CLOSED", self.clock()
+            ticket.state, ticket.updated_at = "PERMANENTLY_CLOSED", self.now_ms()
             ticket.closed_at, ticket.closed_by = ticket.updated_at, "WISH_SUPPORT"
 
     def ticket(self, ticket_id: str) -> dict[str, Any]:
@@ -241,7 +245,7 @@ class WishFace:
         self.faults.extend([(status, retry_after)] * count)
 
     def _reply(self, ticket: Ticket, text: str, sender: str, files: list[str]) -> Reply:
-        now = self.clock()
+        now = self.now_ms()
         reply = Reply(text, now, sender, files)
         ticket.replies.append(reply)
         ticket.updated_at = now
@@ -306,7 +310,7 @@ class WishFace:
         return {
             "access_token": token,
             "refresh_token": refresh,
-            "expiry_time": _iso(expiry),
+            "expiry_time": _iso(_ms(expiry)),
             "merchant_id": self.merchant_id,
             "scopes": ["tickets:read", "tickets:write"],
         }
@@ -323,7 +327,7 @@ class WishFace:
             raise _Limited(
                 {
                     "Retry-After": str(max(1, int(reset - self.clock()))),
-                    "Wish-Rate-Limit-Reset": _iso(reset),
+                    "Wish-Rate-Limit-Reset": _iso(reset * 1000),
                 }
             )
         return self.rate_limit - count
@@ -377,10 +381,10 @@ class WishFace:
             for t in self.tickets.values()
             if (not states or t.state in states)
             and (not types or t.type in types)
-            and (low is None or _ms(t.updated_at) >= _ms(low))
-            and (high is None or _ms(t.updated_at) <= _ms(high))
+            and (low is None or t.updated_at >= low)
+            and (high is None or t.updated_at <= high)
         ]
-        chosen.sort(key=lambda t: (_ms(t.updated_at), t.id), reverse=sort_by.endswith(".desc"))
+        chosen.sort(key=lambda t: (t.updated_at, t.id), reverse=sort_by.endswith(".desc"))
         return [t.document(self.merchant_id) for t in chosen[:limit]]
 
     def _reply_merchant(self, ticket: Ticket, body: Mapping[str, Any]) -> dict[str, object]:
@@ -406,7 +410,7 @@ class WishFace:
             raise _invalid("Tickets in PERMANENTLY_CLOSED state can never be re-opened")
         if state == "AWAITING_MERCHANT" and ticket.state != "CLOSED":
             raise _invalid("Only a CLOSED ticket can be re-opened")
-        now = self.clock()
+        now = self.now_ms()
         ticket.state, ticket.updated_at = str(state), now
         if state == "CLOSED":
             ticket.closed_at, ticket.closed_by = now, "MERCHANT"
