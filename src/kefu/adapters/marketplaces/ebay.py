@@ -224,7 +224,8 @@ class Cursor:
     lists it, reading its messages back to `floor` (the previous pass's `since`). Offset
     paging (`offset`) is used only inside one millisecond shared by more than a page, with
     `skip` holding those already taken at exactly `upper`. Then eBay's notices (FROM_EBAY,
-    which take no time filter) are paged by offset, newest first, down to `floor`.
+    which take no time filter) are paged by offset, newest first, down to `since`, each
+    read back to `floor`.
     """
 
     since: int
@@ -509,7 +510,7 @@ class EbayClient:
 
     def _pull_notices(self, position: Cursor) -> PulledPage:
         listed = self.conversations(EBAY, offset=position.offset)
-        recent = [c for c in listed if latest_at(c) >= position.floor]
+        recent = [c for c in listed if latest_at(c) >= position.since]
         rows: list[dict[str, object]] = []
         for conversation in recent:
             rows.extend(self._rows(conversation, EBAY, position.floor))
@@ -550,12 +551,12 @@ class EbayClient:
     def sent_already(self, conversation_id: str, text: str) -> str | None:
         """Our message with this text after the buyer's last message, if the thread has one."""
         seller = self.seller()
+        listed = self.messages(conversation_id, self._types.get(conversation_id, MEMBERS))
+        # Newest first; messages of the same millisecond keep the API's order, reversed.
         thread = sorted(
-            self.messages(conversation_id, self._types.get(conversation_id, MEMBERS)),
-            key=lambda m: millis(m.get("createdDate")) or 0,
-            reverse=True,
+            enumerate(listed), key=lambda n: (millis(n[1].get("createdDate")) or 0, n[0])
         )
-        for message in thread:
+        for _, message in reversed(thread):
             if str(message.get("senderUsername") or "") not in seller:
                 return None
             if str(message.get("messageBody") or "").strip() == text.strip():
@@ -712,7 +713,8 @@ def refusal(call: str, status: int, body: object, retry_after: str | None) -> Ch
     errors = body.get("errors") if isinstance(body, dict) else None
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     error_id = first.get("errorId")
-    words = str(first.get("longMessage") or first.get("message") or "no reason given")
+    parts = [str(first[k]) for k in ("message", "longMessage") if first.get(k)]
+    words = " ".join(dict.fromkeys(parts)) or "no reason given"
     detail = f"HTTP {status}" + (f", error {error_id}" if error_id is not None else "")
     if status == 429 or error_id == 2001:
         wait = _seconds(retry_after)

@@ -213,7 +213,7 @@ class EbayFace:
     # Seeding and reading back (test helpers)
 
     def now_ms(self) -> int:
-        return int(self.clock() * 1000)
+        return round(self.clock() * 1000)
 
     def grant(self, token: str, expires_at: float, refresh_token: str | None = None) -> None:
         self.tokens[token] = expires_at
