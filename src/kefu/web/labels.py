@@ -25,6 +25,20 @@ LABELS: dict[str, dict[str, str]] = {
         "no_secret_key": N_("No secret key is set (KEFU_SECRET_KEY): passwords cannot be opened."),
         "send_refused": N_("The mail server refused the sender or the recipient."),
     },
+    # A marketplace connection's last error (services/sync.py), in words (docs/channels.md).
+    "sync_error": {
+        "refused": N_("The platform refused the keys: reconnect the store with new ones."),
+        "unavailable": N_("The platform is unavailable; the next sync tries again."),
+        "rate_limited": N_("The platform limited the calls (rate limited); the next sync goes on."),
+        "secrets": N_("No secret key is set (KEFU_SECRET_KEY): the keys cannot be opened."),
+    },
+    # The keys a platform issues (services/sync.py CREDENTIALS).
+    "credential": {
+        "app_key": N_("App key"),
+        "app_secret": N_("App secret"),
+        "access_token": N_("Access token"),
+        "seller_login_id": N_("Seller login id (optional)"),
+    },
     "mail_security": {
         "tls": N_("TLS (IMAPS 993 / SMTPS 465)"),
         "starttls": N_("STARTTLS (143 / 587)"),

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from kefu.domain.errors import DomainError, FieldError, InvalidInput, RowErrors
@@ -20,8 +21,9 @@ from kefu.domain.mail import MAX_PASSWORD, MailboxDraft
 from kefu.domain.permissions import Role
 from kefu.domain.routing import parse_shift
 from kefu.domain.stores import SITES, StoreDraft
-from kefu.services import mail, shop
+from kefu.services import connections, mail, shop, sync
 from kefu.services.auth import AuditQuery, NewAccount
+from kefu.services.sync import MAX_CREDENTIAL_CHARS
 from kefu.web.deps import KefuDep
 from kefu.web.errors import field_errors, status_for
 from kefu.web.i18n import negotiate
@@ -272,15 +274,66 @@ def shop_mailbox_remove(kefu: KefuDep, who: ShopManager, code: StoreCode) -> Res
     return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
 
 
+@router.post("/shop/{code}/connection")
+async def shop_connection(
+    request: Request, kefu: KefuDep, who: ShopManager, code: StoreCode
+) -> Response:
+    """Connect the store to its marketplace's API with every key it needs (docs/channels.md)."""
+    form = await request.form()
+    echo = {
+        "base_url": _text(form, "base_url", 400),
+        "interval_minutes": _text(form, "interval_minutes", 8),
+        "backfill_days": _text(form, "backfill_days", 8),
+    }
+    keys = [k for k in form if k.startswith("credential_")][:10]
+    try:
+        connections.connect(
+            who,
+            code,
+            base_url=echo["base_url"],
+            credentials={k[11:75]: _secret(form, k, MAX_CREDENTIAL_CHARS) for k in keys},
+            interval_minutes=_number(echo["interval_minutes"], "interval_minutes"),
+            backfill_days=_number(echo["backfill_days"], "backfill_days"),
+            secrets=kefu.secrets,
+            uow=kefu.uow(),
+            clock=kefu.clock,
+        )
+    except DomainError as exc:
+        extra = {"errors": field_errors(exc), "editing": code, "connection_form": echo}
+        return _shop(request, kefu, who, extra, status_for(exc))
+    return RedirectResponse(f"/shop?saved=1#connection-{code}", status_code=303)
+
+
+@router.post("/shop/{code}/connection/remove")
+def shop_disconnect(kefu: KefuDep, who: ShopManager, code: StoreCode) -> Response:
+    sync.disconnect_store(who, code, uow=kefu.uow())
+    return RedirectResponse(f"/shop?saved=1#store-{code}", status_code=303)
+
+
+@router.post("/shop/{code}/sync")
+async def shop_sync(request: Request, kefu: KefuDep, who: ShopManager, code: StoreCode) -> Response:
+    """Sync the store now; the page shows the report and the store's health."""
+    report = await run_in_threadpool(
+        sync.sync_now, who, code, uow_factory=kefu.uow, deps=kefu.marketplaces, clock=kefu.clock
+    )
+    return _shop(request, kefu, who, {"synced": (code, report), "editing": code})
+
+
+def _number(value: str, name: str) -> int:
+    if not (value.isascii() and value.isdecimal() and len(value) < 8):
+        raise InvalidInput(f"{name}: is a whole number", field=name)
+    return int(value)
+
+
 def _port(form: FormData, name: str) -> int:
     value = _text(form, name, 8)
     return int(value) if value.isdigit() else 0
 
 
-def _secret(form: FormData, name: str) -> str:
+def _secret(form: FormData, name: str, limit: int = MAX_PASSWORD) -> str:
     """A password as typed (not trimmed), at most the domain's limit plus one."""
     value = form.get(name)
-    return value[: MAX_PASSWORD + 1] if isinstance(value, str) else ""
+    return value[: limit + 1] if isinstance(value, str) else ""
 
 
 @router.post("/shop/{code}/archive")
@@ -440,6 +493,9 @@ def _shop(
         "stores": shop.shop_stores(who, uow=kefu.uow()),
         # Each store's mailbox and its health (docs/mail.md), passwords masked.
         "mailboxes": mail.mailboxes(who, uow=kefu.uow()),
+        # Each store's marketplace connection and its health (docs/channels.md), keys masked.
+        "connections": connections.connections(who, secrets=kefu.secrets, uow=kefu.uow()),
+        "connection_fields": connections.fields(),
         "sites": {p.value: list(sites) for p, sites in SITES.items()},
         "form": None,
         "editing": None,
