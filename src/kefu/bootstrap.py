@@ -38,6 +38,8 @@ from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
+from kefu.adapters.marketplaces.ebay import EbayClient
+from kefu.adapters.marketplaces.wish import WishClient
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
@@ -297,8 +299,13 @@ def marketplace_client(
     store: str, platform: str, base_url: str, credentials: Mapping[str, str]
 ) -> MarketplaceClient:
     """A connected store's client for its platform (kefu.adapters.marketplaces)."""
+    values = {**credentials, "store": store}
     if platform == "aliexpress":
-        return AliExpressClient.from_credentials(base_url, {**credentials, "store": store})
+        return AliExpressClient.from_credentials(base_url, values)
+    if platform == "ebay":
+        return EbayClient.from_credentials(base_url, values)
+    if platform == "wish":
+        return WishClient.from_credentials(base_url, values)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 

@@ -1,8 +1,8 @@
 """kefu's sandbox marketplace: one Starlette server with a face per platform.
 
 Each face speaks its platform's documented format and refuses what the platform refuses
-(docs/channels.md). Only AliExpress so far, at `/aliexpress` (its gateway: `POST
-/aliexpress/sync`).
+(docs/channels.md): AliExpress at `/aliexpress` (its gateway: `POST /aliexpress/sync`),
+eBay at `/ebay` (`/ebay/commerce/message/v1/…`), Wish at `/wish` (`/wish/api/v3/…`).
 """
 
 from __future__ import annotations
@@ -11,14 +11,34 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from kefu.adapters.marketplaces.sandbox.aliexpress import AliExpressFace, create_aliexpress_app
+from kefu.adapters.marketplaces.sandbox.ebay import EbayFace, create_ebay_app
+from kefu.adapters.marketplaces.sandbox.wish import WishFace, create_wish_app
 
 
-def create_marketplace_sandbox(aliexpress: AliExpressFace | None = None) -> Starlette:
-    """The sandbox server; pass a face to seed it and to read it back in tests."""
-    face = aliexpress or AliExpressFace()
-    app = Starlette(routes=[Mount("/aliexpress", app=create_aliexpress_app(face))])
-    app.state.aliexpress = face
+def create_marketplace_sandbox(
+    aliexpress: AliExpressFace | None = None,
+    ebay: EbayFace | None = None,
+    wish: WishFace | None = None,
+) -> Starlette:
+    """The sandbox server; pass faces to seed them and to read them back in tests."""
+    faces = (aliexpress or AliExpressFace(), ebay or EbayFace(), wish or WishFace())
+    app = Starlette(
+        routes=[
+            Mount("/aliexpress", app=create_aliexpress_app(faces[0])),
+            Mount("/ebay", app=create_ebay_app(faces[1])),
+            Mount("/wish", app=create_wish_app(faces[2])),
+        ]
+    )
+    app.state.aliexpress, app.state.ebay, app.state.wish = faces
     return app
 
 
-__all__ = ["AliExpressFace", "create_aliexpress_app", "create_marketplace_sandbox"]
+__all__ = [
+    "AliExpressFace",
+    "EbayFace",
+    "WishFace",
+    "create_aliexpress_app",
+    "create_ebay_app",
+    "create_marketplace_sandbox",
+    "create_wish_app",
+]
