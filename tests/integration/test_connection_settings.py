@@ -137,6 +137,9 @@ def test_refusals(keyed: Kefu, sandbox_url: str, team: dict[str, int]) -> None:
             answer = client.put(f"{where}/connection", json=bad)
             assert answer.status_code == 422, answer.text
             assert answer.json()["field"] == field
+        for address in ("http://[::1", "https://x:99999", "https://a\x00b.example"):
+            answer = client.put(f"{STORE}/connection", json=body(address))
+            assert (answer.status_code, answer.json()["field"]) == (422, "base_url"), address
         # Sizes are limited before any use case runs.
         huge = body(sandbox_url, credentials={"app_key": "k" * 2001})
         assert client.put(f"{STORE}/connection", json=huge).status_code == 422

@@ -6,7 +6,9 @@ field to correct."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
+from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
 from kefu.services import access, sync
 from kefu.services.access import Principal
@@ -31,12 +33,22 @@ def connect(
     uow: UnitOfWork,
     clock: Clock,
 ) -> sync.ConnectionView:
-    """sync.connect_store, refused with NoSecretKey when nothing can be sealed."""
+    """sync.connect_store, refused with NoSecretKey when nothing can be sealed and with
+    InvalidInput for an address urllib cannot read or with control characters (PostgreSQL
+    stores no NUL)."""
     access.require(who, Permission.MANAGE_SHOP)
     try:
         secrets.seal("")
     except SecretsUnavailable:
         raise NoSecretKey(NO_KEY) from None
+    address = base_url.strip()
+    try:  # an address urllib cannot read ("http://[::1", port 99999) is named, never a 500
+        parts = urlsplit(address)
+        _ = (parts.hostname, parts.port)
+        if any(ch.isspace() or not ch.isprintable() for ch in address):
+            raise ValueError(address)
+    except ValueError:
+        raise InvalidInput("base_url: is not an http(s) address", field="base_url") from None
     return sync.connect_store(
         who,
         code,
