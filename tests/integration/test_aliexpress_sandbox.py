@@ -228,18 +228,40 @@ def test_a_retry_after_the_buyer_wrote_again_posts(
     assert len([m for m in face.channel(channel)["messages"] if m["own"]]) == 2
 
 
-def test_push_read_handled_and_rank_are_read_back(
+def test_push_read_handled_and_mark_are_read_back(
     face: AliExpressFace, http: TestClient, clock: Clock
 ) -> None:
     [channel] = write(face, clock, buyers=1)
     client = make_client(http, clock)
-    client.push(StateChange(ref=channel, read=True, handled=True, rank=4))
+    client.push(StateChange(ref=channel, read=True, handled=True, mark="blue", set_mark=True))
     state = face.channel(channel)
     assert (state["read"], state["handled"], state["rank"], state["unread"]) == (True, True, 4, 0)
     page = client.pull(None, START - timedelta(days=1))
-    assert (page.states[0].read, page.states[0].handled, page.states[0].rank) == (True, True, 4)
+    assert (page.states[0].read, page.states[0].handled, page.states[0].mark) == (
+        True,
+        True,
+        "blue",
+    )
     client.push(StateChange(ref=channel, handled=False))
     assert face.channel(channel)["handled"] is False
+    assert face.channel(channel)["rank"] == 4  # a mark not set is left alone
+    client.push(StateChange(ref=channel, mark="yellow", set_mark=True))  # no yellow: orange
+    assert face.channel(channel)["rank"] == 2
+    client.push(StateChange(ref=channel, mark=None, set_mark=True))
+    assert face.channel(channel)["rank"] == 0
+
+
+def test_a_rank_set_on_the_platform_shows_in_the_recent_states(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
+    first, second = write(face, clock, buyers=2)
+    client = make_client(http, clock)
+    face.seller_sets(first, rank=5, handled=True)
+    states = {s.ref: s for s in client.recent_states(200)}
+    assert (states[first].mark, states[first].handled) == ("purple", True)
+    assert (states[second].mark, states[second].mark_known) == (None, True)
+    with pytest.raises(ChannelError, match="unread"):
+        client.push(StateChange(ref=first, read=False))
 
 
 def test_sending_to_an_unknown_channel_is_refused(

@@ -76,9 +76,15 @@ def test_signature_ignores_order_and_changes_with_any_value(params: dict[str, st
 def test_recorded_relations_map_to_states() -> None:
     first, second = (state_of(r) for r in relations())
     assert first.ref == "33443344455"
-    assert (first.read, first.handled, first.rank, first.owner) == (False, False, 2, "jack.li")
+    assert (first.read, first.handled, first.mark, first.owner) == (
+        False,
+        False,
+        "yellow",
+        "jack.li",
+    )
+    assert first.mark_known and second.mark_known
     assert first.updated_at == datetime(2018, 8, 2, 9, 43, 31, tzinfo=UTC)
-    assert (second.read, second.handled, second.rank, second.owner) == (True, True, 0, None)
+    assert (second.read, second.handled, second.mark, second.owner) == (True, True, None, None)
 
 
 def test_recorded_details_map_to_rows_kefu_accepts() -> None:

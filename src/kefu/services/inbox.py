@@ -17,7 +17,7 @@ from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
 from kefu.domain.permissions import Permission, allowed
 from kefu.domain.policy import Severity
 from kefu.domain.triage import UNDETERMINED, Triage
-from kefu.domain.types import ColourMark, Direction
+from kefu.domain.types import ColourMark, Direction, Status
 from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
@@ -424,9 +424,11 @@ def reply(
             raise InvalidTransition("reopen the conversation before replying")
         facts = uow.outgoing.gate_facts([conversation_id])[conversation_id]
         cleared = gate.clear(facts, body, now=now, override_reason=override_reason)
+        state = platform_state(conv)
         conv.shop_replied(now, automatic=False)
         conv.add_message(now, body)
         uow.inbox.save_conversations([conv])
+        _note_state(uow, conv, state, now)
         uow.inbox.add_messages(
             [
                 NewMessage(
@@ -571,12 +573,14 @@ def no_response_needed(
 def mark_read(who: Principal, conversation_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
     """Opening a conversation reads it; not audited, it is not a change of substance."""
     access.require(who, Permission.VIEW_INBOX)
+    now = clock.now()
     with uow:
         access.conversation(uow, who, conversation_id)
         conv = _load(uow, conversation_id)
         if conv.unread:
             conv.mark_read()
             uow.inbox.save_conversations([conv])
+            uow.connections.agent_changed(conversation_id, conv.store_id, {"read": True}, now)
             uow.commit()
 
 
@@ -597,12 +601,13 @@ def _change(
     with uow:
         access.conversation(uow, who, conversation_id)
         conv = _load(uow, conversation_id)
-        before = _snapshot(conv)
+        before, state = _snapshot(conv), platform_state(conv)
         act(conv, now)
         after = _snapshot(conv)
         if before == after:
             return  # nothing changed: idempotent, nothing to audit
         uow.inbox.save_conversations([conv])
+        _note_state(uow, conv, state, now)
         changed = [k for k in _AUDITED if before[k] != after[k]]
         uow.inbox.audit(
             at=now,
@@ -614,6 +619,25 @@ def _change(
             after={k: after[k] for k in changed},
         )
         uow.commit()
+
+
+def platform_state(conv: Conversation) -> dict[str, object]:
+    """The fields a connected store's marketplace keeps too (kefu.services.sync)."""
+    return {
+        "mark": conv.colour_mark.value if conv.colour_mark else None,
+        "handled": conv.status != Status.OPEN,
+        "read": not conv.unread,
+    }
+
+
+def _note_state(
+    uow: UnitOfWork, conv: Conversation, before: dict[str, object], at: datetime
+) -> None:
+    """A person's change, for the sync to push to a connected store's marketplace."""
+    after = platform_state(conv)
+    changed = {name: value for name, value in after.items() if before[name] != value}
+    if changed and conv.id is not None:
+        uow.connections.agent_changed(conv.id, conv.store_id, changed, at)
 
 
 def _snapshot(conv: Conversation) -> dict[str, Any]:

@@ -1651,12 +1651,14 @@ class PullReport:
 
 @dataclass(frozen=True)
 class ConversationState:
-    """A conversation's state on the marketplace, in kefu's words."""
+    """A conversation's state on the marketplace, in kefu's words: the adapter maps its
+    platform's own (AliExpress's rank 0–5, dealStat, readStat) to these."""
 
     ref: str  # the platform's conversation id (AliExpress channel_id, eBay conversationId…)
-    read: bool | None = None
+    read: bool | None = None  # None: the platform did not say
     handled: bool | None = None
-    rank: int | None = None  # AliExpress's colour rank 0–5
+    mark: str | None = None  # kefu's colour mark (SPEC §7); None: no mark
+    mark_known: bool = False  # whether the platform said which mark (None is a value)
     owner: str | None = None  # the platform sub-account that holds it
     updated_at: datetime | None = None
 
@@ -1675,12 +1677,53 @@ class PulledPage:
 
 @dataclass(frozen=True)
 class StateChange:
-    """What kefu changed on a conversation, to be pushed to the marketplace."""
+    """What kefu changed on a conversation, to be pushed to the marketplace, in kefu's
+    words (the adapter maps a mark to its platform's label)."""
 
     ref: str
-    read: bool | None = None
+    read: bool | None = None  # None: unchanged
     handled: bool | None = None
-    rank: int | None = None
+    mark: str | None = None
+    set_mark: bool = False  # push `mark` (None clears it)
+
+
+# The conversation fields kept in step with a marketplace (docs/channels.md "State both
+# ways"): kefu's colour mark, handled (kefu: not open), read (kefu: not unread).
+STATE_FIELDS = ("mark", "handled", "read")
+
+
+@dataclass(frozen=True)
+class SyncedState:
+    """One conversation of a connected store: per field, what the platform last said
+    (pulled, or pushed by kefu) and since when, and kefu's own last change and when."""
+
+    conversation_id: int
+    store_id: int
+    ref: str
+    platform: dict[str, object]  # field -> value
+    platform_at: dict[str, datetime | None]
+    platform_by: dict[str, str | None]  # "platform" (pulled) or "kefu" (pushed)
+    kefu: dict[str, object]
+    kefu_at: dict[str, datetime | None]
+    push_error: str | None = None
+    push_refused_at: datetime | None = None
+
+    def pending(self) -> dict[str, object]:
+        """kefu's changes still to push: not older than what the platform last said (a tie
+        is kefu's), and not what the platform holds already; a change the platform refused
+        for good waits for the next change."""
+        due: dict[str, object] = {}
+        for name in STATE_FIELDS:
+            at = self.kefu_at.get(name)
+            if at is None or (self.push_refused_at is not None and at <= self.push_refused_at):
+                continue
+            seen = self.platform_at.get(name)
+            if seen is not None and seen > at:
+                continue  # the platform's change is newer: it won
+            if self.platform_by.get(name) is not None and self.platform[name] == self.kefu[name]:
+                continue  # the platform holds it already
+            due[name] = self.kefu[name]
+        return due
 
 
 class MarketplaceClient(Protocol):
@@ -1697,7 +1740,21 @@ class MarketplaceClient(Protocol):
         has one, else a look at the thread before a retry."""
         ...
 
-    def push(self, change: StateChange) -> None: ...
+    def push(self, change: StateChange) -> None:
+        """Set read/handled/mark on the platform; setting a value it holds is harmless.
+        A field the platform does not have (eBay's marks) is left alone."""
+        ...
+
+
+class StateSweep(Protocol):
+    """A client whose platform lists conversations by message time only (AliExpress) also
+    reads the latest conversations' states, so a change made on the platform shows."""
+
+    def recent_states(self, limit: int) -> list[ConversationState]:
+        """The states of the `limit` most recently active conversations: a platform that
+        lists state changes by time only when a message comes (AliExpress) shows a rank
+        set on the platform here."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -1736,6 +1793,27 @@ class ConnectionRepository(Protocol):
 
     def record_sync(self, store_id: int, values: dict[str, Any]) -> None:
         """Cursor, counts and health after a page or a failure."""
+        ...
+
+    def states(self, store_id: int, refs: Collection[str] | None = None) -> list[SyncedState]:
+        """The synced states of a store's conversations (of those refs only); a ref without
+        a conversation in kefu has none."""
+        ...
+
+    def pending_states(self, store_id: int) -> list[SyncedState]:
+        """Those with a change by kefu not yet pushed (SyncedState.pending)."""
+        ...
+
+    def save_state(self, conversation_id: int, store_id: int, values: dict[str, Any]) -> None:
+        """Create or update a conversation's synced state: `platform_<f>`, `platform_<f>_at`,
+        `platform_<f>_by`, `kefu_<f>`, `kefu_<f>_at`, `pushed_at`, `push_error`…"""
+        ...
+
+    def agent_changed(
+        self, conversation_id: int, store_id: int, changes: Mapping[str, object], at: datetime
+    ) -> None:
+        """A person changed these fields (STATE_FIELDS) of a conversation: recorded for the
+        push when its store is connected to a marketplace, else nothing."""
         ...
 
 

@@ -5,6 +5,13 @@ replies sent through that API.
 A sync reads pages from the store's cursor and stores each page's messages before the
 cursor moves on, so a sync killed at any point starts again from the last page stored and
 re-reads at most one page (ingestion is idempotent on the platform's message id).
+
+State both ways (docs/channels.md "State both ways"): after the pages, the sync reads the
+state of the conversations just pulled and of the latest ones (a rank set on the platform
+does not move a conversation in the platform's time-ordered listing), applies each
+platform change that is newer than kefu's own change of that field, and then pushes what
+people changed in kefu (marked, closed or reopened, read, replied) that the platform does
+not hold yet. Per conversation and field the table keeps both sides' last value and time.
 """
 
 from __future__ import annotations
@@ -17,21 +24,27 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from kefu.domain.conversations import Conversation
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.permissions import Permission
+from kefu.domain.types import ColourMark, Status
 from kefu.services import access
 from kefu.services.access import Principal
-from kefu.services.inbox import ingest
+from kefu.services.inbox import ingest, platform_state
 from kefu.services.ports import (
+    STATE_FIELDS,
     ChannelError,
     ChannelGateway,
     Clock,
+    ConversationState,
     MarketplaceClient,
     MarketplaceFactory,
     OutgoingReply,
     SecretBox,
     SecretsUnavailable,
+    StateChange,
     StoredConnection,
+    SyncedState,
     UnitOfWork,
 )
 
@@ -47,6 +60,14 @@ OPTIONAL: dict[str, tuple[str, ...]] = {"aliexpress": ("seller_login_id",)}
 MAX_CREDENTIAL_CHARS = 2000
 # One run of a store's sync reads at most this many pages; the next run goes on.
 PAGES_PER_RUN = 50
+# The platforms whose state is kept both ways (docs/channels.md "State both ways"): kefu's
+# "handled" (answered or closed) is AliExpress's dealStat; on Wish it would close the
+# ticket on a reply, so Wish and eBay join once their adapters say what handled means.
+STATE_PLATFORMS = frozenset({"aliexpress"})
+# Each run also reads the state of this many of the latest conversations (docs/channels.md).
+STATE_SWEEP = 200
+# Each run pushes at most this many conversations' changes; the next run goes on.
+PUSHES_PER_RUN = 500
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -209,7 +230,10 @@ class SyncReport:
     pages: int = 0
     pulled: int = 0
     stored: int = 0
+    applied: int = 0  # platform state changes applied to kefu's conversations
+    pushed: int = 0  # conversations whose kefu changes were pushed
     failed: list[str] = field(default_factory=list)  # "store: reason"
+    push_errors: list[str] = field(default_factory=list)  # "store ref: reason"
 
 
 def sync_all(
@@ -255,8 +279,10 @@ def sync_store(
     try:
         client = _client(deps, conn)
         since = started - timedelta(days=conn.backfill_days)
+        states: dict[str, ConversationState] = {}
         for _ in range(PAGES_PER_RUN):
             page = client.pull(cursor, since)
+            states |= {state.ref: state for state in page.states}
             rows = [{**row, "store": conn.store_code} for row in page.rows]
             if rows:
                 stored = ingest(rows, uow_factory(), clock, **deps.ingest_options())
@@ -272,6 +298,12 @@ def sync_store(
                 uow.commit()
             if page.done:
                 break
+        if conn.platform in STATE_PLATFORMS:
+            sweep = getattr(client, "recent_states", None)  # ports.StateSweep
+            if callable(sweep):
+                states |= {state.ref: state for state in sweep(STATE_SWEEP)}
+            report.applied += pull_states(uow_factory, clock, conn, list(states.values()))
+            push_states(uow_factory, clock, conn, client, report)
     except (ChannelError, SecretsUnavailable) as exc:
         code = "secrets" if isinstance(exc, SecretsUnavailable) else _code(exc)
         report.failed.append(f"{conn.store_code}: {exc}")
@@ -282,6 +314,185 @@ def sync_store(
         _close(client)
     report.pulled += pulled
     _record(uow_factory, conn, clock, pulled, error=None)
+
+
+# State both ways
+
+
+_MARKS = frozenset(mark.value for mark in ColourMark)
+
+
+def _said(state: ConversationState) -> dict[str, object]:
+    """What the platform said of each field; a field it did not say is left out."""
+    said: dict[str, object] = {}
+    if state.mark_known:
+        said["mark"] = state.mark if state.mark in _MARKS else None
+    if state.handled is not None:
+        said["handled"] = state.handled
+    if state.read is not None:
+        said["read"] = state.read
+    return said
+
+
+def _apply(conv: Conversation, name: str, value: object, now: datetime) -> None:
+    """Make kefu's conversation show the platform's value of one field."""
+    if name == "mark":
+        conv.set_mark(ColourMark(str(value)) if value else None)
+    elif name == "read":
+        if value:
+            conv.mark_read()
+        else:
+            conv.unread = True
+    elif value and conv.status == Status.OPEN:  # handled on the platform: done here too
+        conv.close(now)
+    elif not value and conv.status == Status.CLOSED:
+        conv.reopen()
+    elif not value and conv.status == Status.WAITING:
+        conv.status = Status.OPEN
+
+
+def pull_states(
+    uow_factory: UowFactory,
+    clock: Clock,
+    conn: StoredConnection,
+    states: list[ConversationState],
+) -> int:
+    """Apply what the platform says of its conversations; how many fields changed in kefu.
+
+    A field whose platform value differs from the last one kefu knew changed there; the
+    platform does not say when (AliExpress dates no state change, only the last message),
+    so it counts from now, the first time kefu sees it (or the platform's last message, if
+    later), and wins over kefu's own change of that field unless kefu's is as new (the next
+    push then sends kefu's). The first value kefu ever sees is
+    taken as it stands unless a person already changed that field in kefu.
+    """
+    if not states:
+        return 0
+    now = clock.now()
+    applied = 0
+    by_ref = {state.ref: state for state in states}
+    with uow_factory() as uow:
+        for synced in uow.connections.states(conn.store_id, list(by_ref)):
+            state = by_ref[synced.ref]
+            # A buyer's message dates the unread/unhandled it brings: the platform's time.
+            seen = max(now, state.updated_at) if state.updated_at else now
+            values: dict[str, Any] = {}
+            taken: dict[str, object] = {}
+            for name, value in _said(state).items():
+                known = synced.platform_by.get(name) is not None
+                if known and synced.platform.get(name) == value:
+                    continue  # nothing new there
+                kefu_at = synced.kefu_at.get(name)
+                newer = kefu_at is None or (known and kefu_at < seen)
+                values |= {
+                    f"platform_{name}": value,
+                    f"platform_{name}_at": seen if newer or known else None,
+                    f"platform_{name}_by": "platform",
+                }
+                if newer:
+                    taken[name] = value
+            if not values:
+                continue
+            if taken:
+                applied += _take(uow, synced, taken, now)
+            uow.connections.save_state(
+                synced.conversation_id, conn.store_id, {**values, "updated_at": now}
+            )
+        uow.commit()
+    return applied
+
+
+def _take(uow: UnitOfWork, synced: SyncedState, taken: dict[str, object], now: datetime) -> int:
+    """Apply the platform's values to the conversation, audited as the platform's change
+    (no account) with kefu's values before it."""
+    conv = uow.inbox.get_conversation(synced.conversation_id)
+    if conv is None:
+        return 0
+    before, was = platform_state(conv), _audited(conv)
+    for name, value in taken.items():
+        if before[name] != value:
+            _apply(conv, name, value, now)
+    after, now_is = platform_state(conv), _audited(conv)
+    changed = [name for name in was if was[name] != now_is[name]]
+    if not changed:
+        return 0
+    uow.inbox.save_conversations([conv])
+    uow.inbox.audit(
+        at=now,
+        account_id=None,
+        action="marketplace_state",
+        entity_type="conversation",
+        entity_id=synced.conversation_id,
+        before={name: was[name] for name in changed},
+        after={name: now_is[name] for name in changed},
+    )
+    return sum(before[name] != after[name] for name in STATE_FIELDS)
+
+
+def _audited(conv: Conversation) -> dict[str, object]:
+    """As the agent actions audit a conversation (kefu.services.inbox)."""
+    return {
+        "status": conv.status.value,
+        "colour_mark": conv.colour_mark.value if conv.colour_mark else None,
+        "unread": conv.unread,
+    }
+
+
+def push_states(
+    uow_factory: UowFactory,
+    clock: Clock,
+    conn: StoredConnection,
+    client: MarketplaceClient,
+    report: SyncReport,
+) -> None:
+    """Push what people changed in kefu that the platform does not hold yet. A value that
+    came from the platform is never pushed back (only a person's change is recorded for the
+    push). A platform that is unavailable stops this run's pushes, which the next run
+    retries; a change it refuses for good is recorded and not retried."""
+    with uow_factory() as uow:
+        pending = uow.connections.pending_states(conn.store_id)[:PUSHES_PER_RUN]
+    for synced in pending:
+        due = synced.pending()
+        change = StateChange(
+            ref=synced.ref,
+            read=_bool(due.get("read")),
+            handled=_bool(due.get("handled")),
+            mark=_text(due.get("mark")),
+            set_mark="mark" in due,
+        )
+        now = clock.now()
+        try:
+            client.push(change)
+        except ChannelError as exc:
+            report.push_errors.append(f"{conn.store_code} {synced.ref}: {exc}")
+            values: dict[str, Any] = {"push_error": str(exc)[:500], "updated_at": now}
+            if not exc.retryable:
+                values["push_refused_at"] = now
+            with uow_factory() as uow:
+                uow.connections.save_state(synced.conversation_id, conn.store_id, values)
+                uow.commit()
+            if exc.retryable:
+                raise
+            continue
+        values = {"pushed_at": now, "push_error": None, "updated_at": now}
+        for name, value in due.items():
+            values |= {
+                f"platform_{name}": value,
+                f"platform_{name}_at": now,
+                f"platform_{name}_by": "kefu",
+            }
+        with uow_factory() as uow:
+            uow.connections.save_state(synced.conversation_id, conn.store_id, values)
+            uow.commit()
+        report.pushed += 1
+
+
+def _bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _code(exc: ChannelError) -> str:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
-from kefu.services.ports import StoredConnection
+from kefu.services.ports import STATE_FIELDS, StoredConnection, SyncedState
 
 
 class SqlConnectionRepository:
@@ -87,3 +88,98 @@ class SqlConnectionRepository:
         self.session.execute(
             update(t.StoreConnection).where(t.StoreConnection.store_id == store_id).values(values)
         )
+
+    # State both ways (docs/channels.md)
+
+    def states(self, store_id: int, refs: Collection[str] | None = None) -> list[SyncedState]:
+        c, s = t.Conversation, t.MarketplaceState
+        query = (
+            select(c.id, c.platform_conversation_id, s)
+            .outerjoin(s, s.conversation_id == c.id)
+            .where(c.store_id == store_id)
+        )
+        found: list[SyncedState] = []
+        wanted = sorted(set(refs)) if refs is not None else None
+        chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)] if wanted else []
+        if wanted is None:
+            rows = list(self.session.execute(query.where(s.conversation_id.is_not(None))))
+        else:
+            rows = [
+                row
+                for chunk in chunks
+                for row in self.session.execute(query.where(c.platform_conversation_id.in_(chunk)))
+            ]
+        for conversation_id, ref, row in rows:
+            found.append(_synced(conversation_id, store_id, ref, row))
+        return found
+
+    def pending_states(self, store_id: int) -> list[SyncedState]:
+        s = t.MarketplaceState
+        changed = [
+            and_(
+                getattr(s, f"kefu_{name}_at").is_not(None),
+                or_(
+                    getattr(s, f"platform_{name}_at").is_(None),
+                    getattr(s, f"platform_{name}_at") <= getattr(s, f"kefu_{name}_at"),
+                ),
+            )
+            for name in STATE_FIELDS
+        ]
+        rows = self.session.scalars(
+            select(s).where(s.store_id == store_id, or_(*changed)).order_by(s.conversation_id)
+        )
+        synced = [_synced(r.conversation_id, store_id, r.ref, r) for r in rows]
+        return [state for state in synced if state.pending()]
+
+    def save_state(self, conversation_id: int, store_id: int, values: dict[str, Any]) -> None:
+        row = self.session.get(t.MarketplaceState, conversation_id)
+        now = values.pop("updated_at")
+        if row is None:
+            ref = self.session.scalar(
+                select(t.Conversation.platform_conversation_id).where(
+                    t.Conversation.id == conversation_id
+                )
+            )
+            row = t.MarketplaceState(conversation_id=conversation_id, store_id=store_id, ref=ref)
+            self.session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = now
+        self.session.flush()
+
+    def agent_changed(
+        self, conversation_id: int, store_id: int, changes: Mapping[str, object], at: datetime
+    ) -> None:
+        connected = self.session.scalar(
+            select(t.StoreConnection.store_id).where(t.StoreConnection.store_id == store_id)
+        )
+        if connected is None:
+            return
+        values: dict[str, Any] = {"updated_at": at}
+        for name, value in changes.items():
+            if name in STATE_FIELDS:
+                values |= {f"kefu_{name}": value, f"kefu_{name}_at": at}
+        self.save_state(conversation_id, store_id, values)
+
+
+def _synced(
+    conversation_id: int, store_id: int, ref: str, row: t.MarketplaceState | None
+) -> SyncedState:
+    def each(prefix: str, suffix: str = "") -> dict[str, Any]:
+        return {
+            name: getattr(row, f"{prefix}_{name}{suffix}") if row is not None else None
+            for name in STATE_FIELDS
+        }
+
+    return SyncedState(
+        conversation_id=conversation_id,
+        store_id=store_id,
+        ref=ref,
+        platform=each("platform"),
+        platform_at=each("platform", "_at"),
+        platform_by=each("platform", "_by"),
+        kefu=each("kefu"),
+        kefu_at=each("kefu", "_at"),
+        push_error=row.push_error if row is not None else None,
+        push_refused_at=row.push_refused_at if row is not None else None,
+    )

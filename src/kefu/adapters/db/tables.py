@@ -735,3 +735,34 @@ class StoreConnection(Base):
     error_detail: Mapped[str | None] = mapped_column(String(500))
     error_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class MarketplaceState(Base):
+    """A conversation of a connected store kept in step with its marketplace (docs/
+    channels.md "State both ways"): per field (mark, handled, read) what the platform last
+    said — pulled, or pushed by kefu (`_by`) — and since when, and kefu's own last change
+    of it by a person, and when. The newer of the two wins; both stay here."""
+
+    __tablename__ = "marketplace_states"
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    ref: Mapped[str] = mapped_column(String(128))
+    platform_mark: Mapped[str | None] = mapped_column(String(16))
+    platform_mark_at: Mapped[datetime | None]
+    platform_mark_by: Mapped[str | None] = mapped_column(String(8))
+    kefu_mark: Mapped[str | None] = mapped_column(String(16))
+    kefu_mark_at: Mapped[datetime | None]
+    platform_handled: Mapped[bool | None] = mapped_column(Boolean)
+    platform_handled_at: Mapped[datetime | None]
+    platform_handled_by: Mapped[str | None] = mapped_column(String(8))
+    kefu_handled: Mapped[bool | None] = mapped_column(Boolean)
+    kefu_handled_at: Mapped[datetime | None]
+    platform_read: Mapped[bool | None] = mapped_column(Boolean)
+    platform_read_at: Mapped[datetime | None]
+    platform_read_by: Mapped[str | None] = mapped_column(String(8))
+    kefu_read: Mapped[bool | None] = mapped_column(Boolean)
+    kefu_read_at: Mapped[datetime | None]
+    pushed_at: Mapped[datetime | None]
+    push_error: Mapped[str | None] = mapped_column(String(500))
+    push_refused_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -142,11 +142,13 @@ def state_of(relation: Mapping[str, Any]) -> ConversationState:
     """A relation record (RelationResultDomain) as kefu's conversation state."""
     when = _millis(relation.get("message_time"))
     owner = relation.get("child_name") or relation.get("child_id") or None
+    rank = _rank(relation.get("rank"))
     return ConversationState(
         ref=str(relation["channel_id"]),
         read=_flag(relation.get("read_stat")),
         handled=_flag(relation.get("deal_stat")),
-        rank=_rank(relation.get("rank")),
+        mark=mark_of_rank(rank),
+        mark_known=rank is not None,
         owner=str(owner) if owner not in (None, 0, "0") else None,
         updated_at=datetime.fromtimestamp(when / 1000, UTC) if when else None,
     )
@@ -475,18 +477,38 @@ class AliExpressClient:
     # Push
 
     def push(self, change: StateChange) -> None:
-        if change.read is True:
-            self.call(MARK_READ, {"channel_id": change.ref})
-        elif change.read is False:
+        """kefu's read/handled/mark as updatemsgread, updatemsgprocessed (dealStat) and
+        updatemsgrank (the mark's rank, RANK_COLOURS); each sets a value, so a retry is
+        harmless."""
+        if change.read is False:
             raise ChannelError(
                 "AliExpress cannot mark a conversation unread through its API", retryable=False
             )
+        if change.set_mark and change.mark is not None and change.mark not in MARK_RANKS:
+            raise ChannelError(
+                f"AliExpress has no rank for the mark {change.mark!r}", retryable=False
+            )
+        if change.read is True:
+            self.call(MARK_READ, {"channel_id": change.ref})
         if change.handled is not None:
             self.call(MARK_PROCESSED, {"channel_id": change.ref, "deal_stat": int(change.handled)})
-        if change.rank is not None:
-            if change.rank not in range(len(RANK_COLOURS)):
-                raise ChannelError(f"AliExpress ranks are 0–5, not {change.rank}", retryable=False)
-            self.call(MARK_RANK, {"channel_id": change.ref, "rank": change.rank})
+        if change.set_mark:
+            self.call(MARK_RANK, {"channel_id": change.ref, "rank": rank_of_mark(change.mark)})
+
+    def recent_states(self, limit: int) -> list[ConversationState]:
+        """The latest conversations' states, newest first (a rank or dealStat set on the
+        platform does not move a conversation's message_time, so the cursor's window
+        does not list it)."""
+        states: list[ConversationState] = []
+        pages = max(1, min(limit, REACHABLE_ROWS) // self.page_size)
+        for page in range(1, pages + 1):
+            batch = self.relations(start=None, end=None, page=page)
+            for relation in batch:
+                self._relations[str(relation["channel_id"])] = relation
+            states.extend(state_of(r) for r in batch)
+            if len(batch) < self.page_size:
+                break
+        return states[:limit]
 
 
 def _text(value: object) -> str:

@@ -16,8 +16,9 @@ request_id}}`, HTTP 200 either way) and refuses what the platform refuses:
 
 The error codes are those of the TOP gateway's public error table (docs/channels.md).
 The signature is checked by its own code here, not the client's, so a client bug shows.
-Test helpers make a buyer write, add a platform notice, read a channel back, and inject
-HTTP faults (5xx/429 with Retry-After). The clock is injectable; nothing is random.
+Test helpers make a buyer write, add a platform notice, set a rank or state as the seller
+would in the message centre, read a channel back, and inject HTTP faults (5xx/429 with
+Retry-After). The clock is injectable; nothing is random.
 """
 
 from __future__ import annotations
@@ -231,6 +232,28 @@ class AliExpressFace:
                     for m in channel.messages
                 ],
             }
+
+    def seller_sets(
+        self,
+        channel_id: str,
+        *,
+        rank: int | None = None,
+        handled: bool | None = None,
+        read: bool | None = None,
+    ) -> None:
+        """The seller changes a conversation in AliExpress's own message centre: as on
+        the platform, its message_time stays where it was."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            if rank is not None:
+                if rank not in RANKS:
+                    raise ValueError("rank must be 0-5")
+                channel.rank = rank
+            if handled is not None:
+                channel.handled = handled
+            if read is not None:
+                channel.read = read
+                channel.unread = 0 if read else channel.unread
 
     def fail(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         """The next `count` calls answer this HTTP status (with Retry-After when given)."""
