@@ -108,7 +108,8 @@ def sync_command(
         console.print(f"[red]error[/red] {failure}", highlight=False)
     console.print(
         f"{report.stores} stores, {report.pages} pages, {report.pulled} messages pulled, "
-        f"{report.stored} new"
+        f"{report.stored} new; {report.applied} platform changes applied, "
+        f"{report.pushed} pushed, {len(report.push_errors)} refused"
     )
     if report.failed:
         raise typer.Exit(code=2)

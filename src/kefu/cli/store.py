@@ -192,25 +192,45 @@ def mailbox_remove(code: str, database_url: Url = None) -> None:
 def connect(
     code: Annotated[str, typer.Argument(help="the store's code")],
     base_url: Annotated[str, typer.Option(help="the platform's API address (or the sandbox's)")],
-    app_key: Annotated[str, typer.Option(help="the app key the platform issued")],
     access_token: Annotated[
         str,
         typer.Option(
             prompt=True, hide_input=True, envvar="KEFU_ACCESS_TOKEN", help="the seller's token"
         ),
     ],
+    app_key: Annotated[str, typer.Option(help="AliExpress: the app key")] = "",
     app_secret: Annotated[
-        str,
-        typer.Option(prompt=True, hide_input=True, envvar="KEFU_APP_SECRET", help="never shown"),
-    ],
+        str, typer.Option(envvar="KEFU_APP_SECRET", help="AliExpress: the app secret")
+    ] = "",
     seller_login_id: Annotated[
         str, typer.Option(help="AliExpress: the seller's login id (cn…)")
     ] = "",
+    refresh_token: Annotated[
+        str, typer.Option(envvar="KEFU_REFRESH_TOKEN", help="eBay, Wish: renews the token")
+    ] = "",
+    client_id: Annotated[str, typer.Option(help="eBay, Wish: the app's client id")] = "",
+    client_secret: Annotated[
+        str, typer.Option(envvar="KEFU_CLIENT_SECRET", help="eBay, Wish: the app's secret")
+    ] = "",
+    marketplace_id: Annotated[str, typer.Option(help="eBay: EBAY_US, EBAY_GB…")] = "",
+    seller_username: Annotated[str, typer.Option(help="eBay: the seller's user name")] = "",
     interval: Annotated[int, typer.Option(help="minutes between syncs")] = 5,
     backfill_days: Annotated[int, typer.Option(help="how far back the first sync reads")] = 30,
     database_url: Url = None,
 ) -> None:
-    """Connect a store to its marketplace's API; its messages then sync into the inbox."""
+    """Connect a store to its marketplace's API (docs/channels.md: which keys each platform
+    needs); its messages then sync into the inbox. Secrets come from prompts or KEFU_* env."""
+    keys = {
+        "access_token": access_token,
+        "app_key": app_key,
+        "app_secret": app_secret,
+        "seller_login_id": seller_login_id,
+        "refresh_token": refresh_token,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "marketplace_id": marketplace_id,
+        "seller_username": seller_username,
+    }
     with _kefu(database_url) as kefu, _refusals():
         kefu.upgrade()
         who = kefu.auth.operator(uow=kefu.uow())
@@ -218,12 +238,7 @@ def connect(
             who,
             code,
             base_url=base_url,
-            credentials={
-                "app_key": app_key,
-                "app_secret": app_secret,
-                "access_token": access_token,
-                "seller_login_id": seller_login_id,
-            },
+            credentials={k: v for k, v in keys.items() if v},
             interval_minutes=interval,
             backfill_days=backfill_days,
             secrets=kefu.secrets,

@@ -54,9 +54,16 @@ UowFactory = Callable[[], UnitOfWork]
 # The platforms whose adapter exists, and the credentials each needs (docs/channels.md).
 CREDENTIALS: dict[str, tuple[str, ...]] = {
     "aliexpress": ("app_key", "app_secret", "access_token"),
+    "ebay": ("access_token",),
+    "wish": ("access_token",),
 }
-# Given when the platform wants them (AliExpress: the seller's login id for addmsg).
-OPTIONAL: dict[str, tuple[str, ...]] = {"aliexpress": ("seller_login_id",)}
+# Given when the platform wants them: AliExpress the seller's login id for addmsg; eBay
+# and Wish what renews an expired token, eBay the seller's user name (which side is ours).
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "aliexpress": ("seller_login_id",),
+    "ebay": ("refresh_token", "client_id", "client_secret", "marketplace_id", "seller_username"),
+    "wish": ("refresh_token", "client_id", "client_secret"),
+}
 MAX_CREDENTIAL_CHARS = 2000
 # One run of a store's sync reads at most this many pages; the next run goes on.
 PAGES_PER_RUN = 50

@@ -38,6 +38,11 @@ LABELS: dict[str, dict[str, str]] = {
         "app_secret": N_("App secret"),
         "access_token": N_("Access token"),
         "seller_login_id": N_("Seller login id (optional)"),
+        "refresh_token": N_("Refresh token (optional: renews the access token)"),
+        "client_id": N_("App client id (optional)"),
+        "client_secret": N_("App client secret (optional)"),
+        "marketplace_id": N_("Marketplace id (optional, e.g. EBAY_GB)"),
+        "seller_username": N_("Seller user name (optional)"),
     },
     "mail_security": {
         "tls": N_("TLS (IMAPS 993 / SMTPS 465)"),

@@ -246,6 +246,8 @@ class SqlTranslationRepository:
                 func.coalesce(t.Message.language, "") != language,
                 func.length(func.trim(t.Message.text)) > 0,
             )
+            # In the messages' order (oldest first), whatever plan the database picks.
+            chosen = chosen.order_by(t.Message.id)
             self._db.execute(
                 insert(t.MessageTranslation).from_select(
                     [
