@@ -13,24 +13,20 @@ HTTP by uvicorn in this process.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Page, expect
 from pydantic import SecretStr
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.adapters.marketplaces.sandbox import AliExpressFace
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.domain.stores import StoreDraft
@@ -38,6 +34,7 @@ from kefu.services import shop, sync
 from tests.e2e.conftest import _free_port, _kefu, _wait_until_up, sign_in
 from tests.e2e.pages import ConversationPage, InboxPage
 from tests.factories import acting
+from tests.sandbox_server import aliexpress_face, serve_sandbox
 
 pytestmark = pytest.mark.e2e
 
@@ -77,26 +74,9 @@ def database(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def sandbox() -> Iterator[tuple[str, AliExpressFace]]:
     """The sandbox marketplace over HTTP, on the real clock."""
-    face = AliExpressFace()
-    face.add_app(APP_KEY, SECRET)
-    face.grant(TOKEN, time.time() + 3600)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_marketplace_sandbox(face), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/aliexpress", face
-    server.should_exit = True
-    thread.join(5)
+    face = aliexpress_face(APP_KEY, SECRET, TOKEN)
+    with serve_sandbox(face) as url:
+        yield url, face
 
 
 @pytest.fixture

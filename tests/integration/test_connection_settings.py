@@ -6,21 +6,18 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import uvicorn
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.adapters.marketplaces.sandbox import AliExpressFace
 from kefu.bootstrap import Kefu
 from kefu.services import sync
+from tests.sandbox_server import aliexpress_face, serve_sandbox
 from tests.web import signed_in
 
 APP_KEY, SECRET, TOKEN = "500100", "sandbox-secret-Q7x9", "token-ali-global-Z3k8"
@@ -54,31 +51,13 @@ def face(kefu: Kefu) -> AliExpressFace:
     # The platform runs in real time: kefu's test clock is put at the real time, so the
     # platform's messages are not "in the future" (as tests/integration/test_marketplace_sync).
     kefu.clock._now = datetime.now(UTC)  # type: ignore[attr-defined]
-    face = AliExpressFace()
-    face.add_app(APP_KEY, SECRET)
-    face.grant(TOKEN, time.time() + 3600)
-    return face
+    return aliexpress_face(APP_KEY, SECRET, TOKEN)
 
 
 @pytest.fixture
 def sandbox_url(face: AliExpressFace) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_marketplace_sandbox(face), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/aliexpress"
-    server.should_exit = True
-    thread.join(5)
+    with serve_sandbox(face) as url:
+        yield url
 
 
 def test_connect_sync_and_see_the_message_in_the_inbox(

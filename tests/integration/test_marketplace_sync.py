@@ -5,27 +5,22 @@ store keeps syncing. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.adapters.marketplaces.sandbox import AliExpressFace
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
 from kefu.domain.stores import StoreDraft
 from kefu.services import inbox, shop, sync
 from kefu.services.access import Forbidden
 from tests.factories import acting
-
-APP_KEY, SECRET, TOKEN = "500100", "sandbox-secret", "token-ali-global"
+from tests.sandbox_server import APP_KEY, SECRET, TOKEN, aliexpress_face, serve_sandbox
 
 
 @pytest.fixture
@@ -33,31 +28,13 @@ def face(kefu: Kefu) -> AliExpressFace:
     # kefu's test clock stands at NOW; the platform's runs in real time (its messages must
     # not be "in the future" for kefu): the test clock is put at the real time.
     kefu.clock._now = datetime.now(UTC)  # type: ignore[attr-defined]
-    face = AliExpressFace()
-    face.add_app(APP_KEY, SECRET)
-    face.grant(TOKEN, time.time() + 3600)
-    return face
+    return aliexpress_face()
 
 
 @pytest.fixture
 def sandbox_url(face: AliExpressFace) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_marketplace_sandbox(face), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/aliexpress"
-    server.should_exit = True
-    thread.join(5)
+    with serve_sandbox(face) as url:
+        yield url
 
 
 @pytest.fixture
