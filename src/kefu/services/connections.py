@@ -37,10 +37,18 @@ def connect(
     InvalidInput for an address urllib cannot read or with control characters (PostgreSQL
     stores no NUL)."""
     access.require(who, Permission.MANAGE_SHOP)
-    try:
-        secrets.seal("")
-    except SecretsUnavailable:
-        raise NoSecretKey(NO_KEY) from None
+    with uow:  # an unknown store is 404 and bad input 422 before the key is asked for
+        store = access.store(uow, who, code)
+    names = sync.CREDENTIALS.get(store.platform)
+    if names is None:
+        raise InvalidInput(
+            f"kefu does not connect to {store.platform} yet: its messages come in by e-mail "
+            "or import",
+            field="platform",
+        )
+    missing = [n for n in names if not str(credentials.get(n, "")).strip()]
+    if missing:
+        raise InvalidInput(f"{missing[0]}: is required", field=missing[0])
     address = base_url.strip()
     try:  # an address urllib cannot read ("http://[::1", port 99999) is named, never a 500
         parts = urlsplit(address)
@@ -49,6 +57,10 @@ def connect(
             raise ValueError(address)
     except ValueError:
         raise InvalidInput("base_url: is not an http(s) address", field="base_url") from None
+    try:
+        secrets.seal("")
+    except SecretsUnavailable:
+        raise NoSecretKey(NO_KEY) from None
     return sync.connect_store(
         who,
         code,
