@@ -1819,3 +1819,58 @@ class ConnectionRepository(Protocol):
 
 # Builds a store's client: (store code, platform, base URL, opened credentials).
 MarketplaceFactory = Callable[[str, str, str, Mapping[str, str]], MarketplaceClient]
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """A platform's published call limit: `calls` per `seconds`, with up to `burst` at once
+    (Amazon Messaging 1/s burst 5; eBay Trading 75 per 60 s, then blocked 100 s)."""
+
+    calls: int
+    seconds: float
+    burst: int | None = None  # None: `calls`
+
+
+class CallLimiter(Protocol):
+    """Marketplace call budgets shared by every worker and process of one kefu (kept in
+    the database or Redis), keyed by platform, endpoint and seller."""
+
+    def acquire(self, key: str, budget: CallBudget, *, max_wait: float) -> None:
+        """Wait until one call under `budget` is allowed; ChannelError (retryable, with
+        retry_after) when that would take longer than `max_wait` seconds."""
+        ...
+
+    def pause(self, key: str, seconds: float) -> None:
+        """The platform said stop (429 Retry-After, eBay's 100 s block): no worker calls
+        under `key` for `seconds`."""
+        ...
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a platform's OAuth token endpoint gave (authorization code or refresh)."""
+
+    access_token: str
+    expires_at: datetime | None
+    refresh_token: str | None = None  # a new one when the platform rotates it
+    refresh_expires_at: datetime | None = None
+
+
+class OAuthApp(Protocol):
+    """A platform's OAuth2 authorization-code flow for one app (eBay, Wish v3, Amazon LWA)."""
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """Where the owner's browser goes to grant the app access to the seller account."""
+        ...
+
+    def exchange(self, code: str, redirect_uri: str) -> TokenGrant:
+        """The tokens for the code the platform sent back; ChannelError if refused."""
+        ...
+
+    def refresh(self, refresh_token: str) -> TokenGrant:
+        """A new access token; ChannelError (not retryable: reconnect needed) if refused."""
+        ...
+
+
+# A client that renewed its access token hands the grant here to be stored sealed.
+TokenSink = Callable[[TokenGrant], None]
