@@ -1673,6 +1673,11 @@ class PulledPage:
     states: list[ConversationState]
     cursor: str | None  # opaque to kefu; handed back to the next pull
     done: bool  # nothing more to pull now
+    # Shop data from the platform's order API, per kind ("products", "orders", "parcels",
+    # "tracking") in the import API's batch format (kefu.domain.shopdata FIELDS; an
+    # order's `lines` and a parcel's `events` nested), written like an import
+    # (docs/imports.md) before the page's messages.
+    records: Mapping[str, list[dict[str, object]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
