@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
 
@@ -29,22 +30,25 @@ def aliexpress_face(
 @contextmanager
 def serve_sandbox(face: AliExpressFace) -> Iterator[str]:
     """The sandbox on a free port until the block ends; yields the AliExpress base URL."""
+    with serve_app(create_marketplace_sandbox(face)) as url:
+        yield f"{url}/aliexpress"
+
+
+@contextmanager
+def serve_app(app: ASGIApp) -> Iterator[str]:
+    """An ASGI app on a free loopback port until the block ends; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_marketplace_sandbox(face), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        assert time.monotonic() < deadline, "the sandbox did not start"
+        assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/aliexpress"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from kefu.cli.progress import progress_bar
 from kefu.cli.team import _refusals
 from kefu.config import Settings
 from kefu.services.imports import FORMATS, import_file
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 app = typer.Typer(
     help="kefu: customer-service workbench for cross-border sellers.", no_args_is_help=True
@@ -76,23 +79,60 @@ def serve(
 ) -> None:
     """Serve the web workbench and the JSON API; on one machine the background jobs (sending
     replies, the routing sweep) run in this process too."""
+    _serve(
+        settings_for(database_url), host, port, upgrade=upgrade, sandbox=sandbox, run_jobs=run_jobs
+    )
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    upgrade: bool,
+    sandbox: bool,
+    run_jobs: bool | None,
+    live: bool = False,
+) -> None:
+    """`live`: the demo's live marketplace (kefu.demo.live) at /marketplace, its stores
+    connected to it, and buyers writing there."""
+    import threading
+
     import uvicorn
 
     from kefu.web.app import create_app
 
-    settings = settings_for(database_url)
     if sandbox:
         settings = settings.model_copy(update={"channel_url": f"http://{host}:{port}/sandbox"})
     with bootstrap(settings) as kefu:
         if upgrade:
             kefu.upgrade()
+        mounts: dict[str, ASGIApp] = {}
+        stop = threading.Event()
+        if live:
+            from kefu.demo.live import LIVE_STORES, MOUNT, LiveMarket, connect_live_stores
+
+            market = LiveMarket.create()
+            connect_live_stores(kefu, market, f"http://{host}:{port}{MOUNT}")
+            for _ in range(len(LIVE_STORES)):  # something for the first sync
+                market.buyer_writes()
+            market.start_buyers(LIVE_BUYER_SECONDS, stop)
+            mounts[MOUNT] = market.app()
+            console.print(
+                f"live marketplace sandbox: http://{host}:{port}{MOUNT} — buyers write to "
+                f"{', '.join(s.code for s in LIVE_STORES)} about every "
+                f"{LIVE_BUYER_SECONDS:.0f} s; the sync runs every minute"
+            )
         console.print(
             f"kefu workbench: [bold]http://{host}:{port}[/bold]  "
             f"(API docs: http://{host}:{port}/docs)"
         )
         in_process = kefu.runs_jobs_in_process() if run_jobs is None else run_jobs
-        app = create_app(kefu=kefu, worker=in_process, sandbox=sandbox)
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        app = create_app(kefu=kefu, worker=in_process, sandbox=sandbox, mounts=mounts)
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="info")
+        finally:
+            stop.set()
 
 
 @app.command("sync")
@@ -223,6 +263,26 @@ def _import_messages(file: Path, database_url: str | None, fmt: str | None, as_j
         raise typer.Exit(code=2)
 
 
+# The demo's live marketplace: one buyer message about this often (kefu.demo.live).
+LIVE_BUYER_SECONDS = 20.0
+
+
+def _demo_secret_key(path: Path) -> None:
+    """The demo seals its live stores' sandbox tokens like a shop's (docs/mail.md): with
+    KEFU_SECRET_KEY when set, else with a key of its own kept beside the database."""
+    import os
+
+    if os.environ.get("KEFU_SECRET_KEY"):
+        return
+    from kefu.bootstrap import new_secret_key
+
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_secret_key() + "\n", encoding="ascii")
+        path.chmod(0o600)
+    os.environ["KEFU_SECRET_KEY"] = path.read_text(encoding="ascii").strip()
+
+
 def _print_demo_accounts() -> None:
     from rich.table import Table
 
@@ -291,4 +351,6 @@ def demo(
     )
     _print_demo_accounts()
     if not build_only:
-        serve(database_url=url, host=host, port=port, upgrade=False, sandbox=True)
+        _demo_secret_key(Path(f"{db_path}.key"))
+        settings = settings_for(url)
+        _serve(settings, host, port, upgrade=False, sandbox=True, run_jobs=None, live=True)

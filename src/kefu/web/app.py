@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
 from html import escape
@@ -68,12 +68,14 @@ def create_app(
     *,
     worker: bool = False,
     sandbox: bool = False,
+    mounts: Mapping[str, ASGIApp] | None = None,
 ) -> FastAPI:
     """Build the web app around a Kefu container (made from settings unless given).
 
     `worker` runs the background jobs (sending replies, the routing sweep…) in threads
     of this process, the embedded default; `sandbox` serves kefu's marketplace sandbox
-    at /sandbox for the demo.
+    at /sandbox for the demo; `mounts` adds apps at their paths (the demo's live
+    marketplace, kefu.demo.live).
     """
     container = kefu or bootstrap(settings)
 
@@ -129,6 +131,8 @@ def create_app(
     app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
+    for path, mounted in (mounts or {}).items():
+        app.mount(path, mounted)
     app.mount(
         "/static", StaticFiles(directory=str(files("kefu") / "web" / "static")), name="static"
     )
