@@ -37,8 +37,15 @@ from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
+from kefu.adapters.marketplaces import aliexpress, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.ebay import EbayClient
+from kefu.adapters.marketplaces.sandbox import AliExpressFace as AliExpressFace
+from kefu.adapters.marketplaces.sandbox import EbayFace as EbayFace
+from kefu.adapters.marketplaces.sandbox import WishFace as WishFace
+from kefu.adapters.marketplaces.sandbox import (
+    create_marketplace_sandbox as create_marketplace_sandbox,
+)
 from kefu.adapters.marketplaces.wish import WishClient
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
@@ -128,7 +135,7 @@ class Kefu:
     @cached_property
     def gate(self) -> Gate:
         """The one check every outgoing text passes (services/outgoing.py)."""
-        return Gate(OutgoingLanguageDetector(), phone_finder())
+        return Gate(OutgoingLanguageDetector(), phone_finder(), CHANNEL_LIMITS)
 
     @cached_property
     def replies(self) -> Replies:
@@ -293,6 +300,14 @@ class Kefu:
 def new_secret_key() -> str:
     """A new Fernet key for KEFU_SECRET_KEY (`kefu secrets new-key`)."""
     return new_key()
+
+
+# What each platform's message API takes, declared beside its adapter: the gate checks it.
+CHANNEL_LIMITS = {
+    "aliexpress": aliexpress.CHANNEL_LIMITS,
+    "ebay": ebay.CHANNEL_LIMITS,
+    "wish": wish.CHANNEL_LIMITS,
+}
 
 
 def marketplace_client(

@@ -7,6 +7,7 @@ the client's real HTTP code (form body, signing, error parsing) is exercised.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -371,3 +372,17 @@ def test_rank_outside_zero_to_five_is_refused(
             },
         )
     assert face.channel(channel)["rank"] == 0
+
+
+def test_an_image_goes_as_the_one_image_addmsg_carries(
+    face: AliExpressFace, http: TestClient, clock: Clock
+) -> None:
+    [channel] = write(face, clock, buyers=1)
+    image = "https://img.example.com/dress.png"
+    sent = replace(reply(channel, ""), attachments=(image,))
+    make_client(http, clock).send(sent)
+    [own] = [m for m in face.channels[channel].messages if m.sender_ali_id == face.seller[1]]
+    assert (own.content, own.images) == ("", [image])
+    # The sandbox refuses what is no image address, as a bad argument.
+    with pytest.raises(ChannelError, match="img_path"):
+        make_client(http, clock).send(replace(reply(channel, "x"), attachments=("dress.png",)))

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
-from kefu.adapters.marketplaces.sandbox import (
+from kefu.bootstrap import (
     AliExpressFace,
     EbayFace,
+    Kefu,
     WishFace,
     create_marketplace_sandbox,
 )
-from kefu.bootstrap import Kefu
 from kefu.demo.conversations import SIZES, Corpus, load_corpus
 from kefu.domain.stores import StoreDraft
 from kefu.services import shop, sync

@@ -38,6 +38,9 @@ class Rule(StrEnum):
     CONTACT_WINDOW = "contact_window"
     OUT_OF_OFFICE = "out_of_office"
     LANGUAGE = "language_mismatch"
+    # What the platform's message API refuses (kefu.domain.channel_limits): always blocks.
+    TEXT_TOO_LONG = "text_too_long"
+    ATTACHMENT_REFUSED = "attachment_refused"
 
 
 class MessageKind(StrEnum):

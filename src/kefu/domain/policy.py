@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from kefu.domain import policy_wording as w
+from kefu.domain.channel_limits import ChannelLimits, overflow, refused_attachments
 from kefu.domain.entities import extract as extract_entities
 from kefu.domain.platform_rules import PLATFORM_RULES, PlatformRules, rules_for
 from kefu.domain.platform_rules import MessageKind as MessageKind
@@ -67,6 +68,10 @@ class Message:
         "Automatic replies must not say the shop is closed or away; say when a person will answer."
     )
     LANGUAGE = "The text is not in the buyer's language."
+    TEXT_TOO_LONG = "The text is longer than the platform accepts: shorten it."
+    ATTACHMENT_REFUSED = (
+        "The platform does not accept this attachment: too many files, or a kind it does not take."
+    )
 
     @classmethod
     def all(cls) -> list[str]:
@@ -107,6 +112,10 @@ class PolicyContext:
     # When a person answers next, as the buyer reads it ("Monday 9:00"): the out-of-office
     # fix says it; without it the fix says "as soon as possible".
     next_opening: str | None = None
+    # What the platform's message API accepts (declared beside its adapter), and the files
+    # going with the text.
+    limits: ChannelLimits | None = None
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,8 +251,7 @@ def check(text: str, ctx: PolicyContext) -> PolicyResult:
     """Every finding on the text for the platform and kind of message, in text order."""
     rules = rules_for(ctx.platform)
     if not text.strip():
-        severity = rules.severity(Rule.EMPTY, ctx.kind) or Severity.BLOCK
-        return PolicyResult(text, (Finding(Rule.EMPTY, severity, 0, 0, "", Message.EMPTY),))
+        return _without_words(text, ctx, rules)
     low = fold(text)
     c = _Checker(text, low, ctx, rules)
     for s, e, _ in unfilled_markers(text):
@@ -268,7 +276,50 @@ def check(text: str, ctx: PolicyContext) -> PolicyResult:
         _check_out_of_office(c)
     if _language_mismatch(text, ctx):
         c.whole(Rule.LANGUAGE, Message.LANGUAGE)
+    c.found.extend(limit_findings(text, ctx))
     return PolicyResult(text, tuple(sorted(c.found, key=lambda f: (f.start, f.end))))
+
+
+def _without_words(text: str, ctx: PolicyContext, rules: PlatformRules) -> PolicyResult:
+    """Files alone have no words to check, only what the API takes; nothing at all is
+    empty."""
+    if ctx.attachments:
+        return PolicyResult(text, tuple(limit_findings(text, ctx)))
+    severity = rules.severity(Rule.EMPTY, ctx.kind) or Severity.BLOCK
+    return PolicyResult(text, (Finding(Rule.EMPTY, severity, 0, 0, "", Message.EMPTY),))
+
+
+def limit_findings(text: str, ctx: PolicyContext) -> list[Finding]:
+    """What the platform's API would refuse outright: the text past its length (the part
+    marked) and each attachment it does not take. Blocks on every platform that states
+    the limit, for every kind of message."""
+    if ctx.limits is None:
+        return []
+    found = []
+    cut = overflow(text, ctx.limits)
+    if cut is not None:
+        found.append(
+            Finding(
+                Rule.TEXT_TOO_LONG,
+                Severity.BLOCK,
+                cut,
+                len(text),
+                text[cut:][:200],
+                Message.TEXT_TOO_LONG,
+            )
+        )
+    for link in refused_attachments(ctx.attachments, ctx.limits):
+        found.append(
+            Finding(
+                Rule.ATTACHMENT_REFUSED,
+                Severity.BLOCK,
+                0,
+                0,
+                link[:200],
+                Message.ATTACHMENT_REFUSED,
+            )
+        )
+    return found
 
 
 def _emails(text: str, low: str) -> list[tuple[int, int]]:

@@ -11,9 +11,11 @@ automatic texts, so problems show where they can still be fixed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from kefu.domain.channel_limits import ChannelLimits
 from kefu.domain.errors import DomainError
 from kefu.domain.policy import (
     MessageKind,
@@ -29,7 +31,10 @@ from kefu.services.ports import Clearance, GateFacts, LanguageDetector, StoreRef
 
 MIN_OVERRIDE_REASON = 10
 # No reason sends an empty text or one with a placeholder left in it.
-NEVER_OVERRIDDEN = frozenset({Rule.EMPTY, Rule.PLACEHOLDER})
+# A person may not override what the platform's API would refuse anyway.
+NEVER_OVERRIDDEN = frozenset(
+    {Rule.EMPTY, Rule.PLACEHOLDER, Rule.TEXT_TOO_LONG, Rule.ATTACHMENT_REFUSED}
+)
 
 
 class PolicyBlocked(DomainError):
@@ -54,6 +59,8 @@ class Gate:
 
     detector: LanguageDetector
     phones: PhoneFinder | None = None
+    # Per platform, what its message API takes (declared beside each adapter).
+    limits: Mapping[str, ChannelLimits] = field(default_factory=dict)
 
     def check(
         self,
@@ -63,6 +70,7 @@ class Gate:
         now: datetime,
         kind: MessageKind | None = None,
         next_opening: str | None = None,
+        attachments: tuple[str, ...] = (),
     ) -> PolicyResult:
         """Every finding on `text` for this buyer. Without a kind, a text answering the
         buyer's waiting message is a reply, anything else is proactive. `next_opening`, as
@@ -81,6 +89,8 @@ class Gate:
             regions=facts.regions,
             phones=self.phones,
             next_opening=next_opening,
+            limits=self.limits.get(facts.platform),
+            attachments=attachments,
         )
         return check(text, ctx)
 
@@ -98,9 +108,9 @@ class Gate:
         """The clearance to write `text` to the outbox, or PolicyBlocked. A blocking
         finding passes only with a reason of at least MIN_OVERRIDE_REASON characters; the
         caller checks that the person may give one, and logs it."""
-        if not text.strip() and attachments:
-            return Clearance(text)  # an image alone: no words to check
-        result = self.check(facts, text, now=now, kind=kind, next_opening=next_opening)
+        result = self.check(
+            facts, text, now=now, kind=kind, next_opening=next_opening, attachments=attachments
+        )
         if not result.blocked:
             return Clearance(text, result.findings)
         reason = (override_reason or "").strip()

@@ -102,6 +102,8 @@ LABELS: dict[str, dict[str, str]] = {
         "contact_window": N_("Too long after the order to write first"),
         "out_of_office": N_("Out-of-office wording"),
         "language_mismatch": N_("Not in the buyer's language"),
+        "text_too_long": N_("Longer than the platform accepts"),
+        "attachment_refused": N_("An attachment the platform does not accept"),
     },
     "mood": {
         "upset": N_("Upset"),

@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from kefu.domain.channel_limits import ChannelLimits
 from kefu.services.ports import (
     ChannelError,
     ConversationState,
@@ -62,8 +63,16 @@ LIMITS: Mapping[str, object] = {
     "reachable_rows": REACHABLE_ROWS,
     "ranks": (0, 1, 2, 3, 4, 5),
     "plain_text": True,
-    "attachments": "image URL only (create_param.img_path); kefu sends text",
+    "attachments": "one image by URL (create_param.img_path)",
 }
+# What the policy gate checks before a reply is written (kefu.domain.channel_limits): the
+# SDKs state no length for addmsg's content (⚠ none checked) and one image by URL
+# (create_param.img_path; ⚠ the image kinds are ours).
+CHANNEL_LIMITS = ChannelLimits(
+    text_chars=None,
+    attachments=1,
+    attachment_types=frozenset({"jpg", "jpeg", "png", "gif", "webp"}),
+)
 
 # Colour label 0–5 = white, red, orange, green, blue, purple (RelationResult.rank).
 RANK_COLOURS = ("white", "red", "orange", "green", "blue", "purple")
@@ -461,6 +470,8 @@ class AliExpressClient:
             "content": reply.text,
             "message_type": "order" if order else "member",
             "extern_id": order or 0,  # "member时请输入0"
+            # One image a message, by URL; the gate refuses more (CHANNEL_LIMITS).
+            "img_path": reply.attachments[0] if reply.attachments else None,
         }
         answer = self.call(
             ADD_MESSAGE, {"create_param": {k: v for k, v in create.items() if v is not None}}

@@ -51,6 +51,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from kefu.domain.channel_limits import ChannelLimits
 from kefu.services.ports import (
     ChannelError,
     ConversationState,
@@ -98,6 +99,13 @@ MEDIA_TYPES: Mapping[str, str] = {
     "docx": "DOC",
     "txt": "TXT",
 }
+# What the policy gate checks before a reply is written (kefu.domain.channel_limits).
+CHANNEL_LIMITS = ChannelLimits(
+    text_chars=TEXT_MAX,
+    attachments=MEDIA_MAX,
+    attachment_types=frozenset(MEDIA_TYPES),
+    https_only=True,
+)
 _HTML = re.compile(
     r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>|&(#\d+|#x[0-9a-f]+|[a-z]+);", re.I
 )

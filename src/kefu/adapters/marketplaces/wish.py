@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from kefu.domain.channel_limits import ChannelLimits
 from kefu.services.ports import (
     ChannelError,
     ConversationState,
@@ -66,6 +67,9 @@ LIMITS: Mapping[str, object] = {
     "reply_only_when": "AWAITING_MERCHANT",
     "supporting_file_links_expire_minutes": 60,
 }
+# What the policy gate checks before a reply is written (kefu.domain.channel_limits): a
+# reply is only a message.
+CHANNEL_LIMITS = ChannelLimits(text_chars=MAX_REPLY_CHARS, attachments=0)
 
 
 def iso(moment: datetime) -> str:

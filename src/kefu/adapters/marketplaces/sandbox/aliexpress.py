@@ -207,10 +207,11 @@ class AliExpressFace:
             channel.unread += 1
             return message.id
 
-    def shop_writes(self, channel_id: str, text: str) -> int:
+    def shop_writes(self, channel_id: str, text: str, *, images: tuple[str, ...] = ()) -> int:
         with self.lock:
             login, ali_id, name = self.seller
-            return self._append(self.channels[channel_id], text, sender=(ali_id, name, login)).id
+            channel = self.channels[channel_id]
+            return self._append(channel, text, sender=(ali_id, name, login), images=list(images)).id
 
     def notice(self, channel_id: str, text: str) -> int:
         """A system message of the platform (sender id 0, type "system")."""
@@ -433,7 +434,11 @@ class AliExpressFace:
         buyer, content = create.get("buyer_id"), create.get("content")
         if not buyer:
             raise _missing("create_param.buyer_id")
-        if not isinstance(content, str) or not content.strip():
+        image = create.get("img_path")
+        if image is not None and (not isinstance(image, str) or not image.startswith("http")):
+            raise _invalid("create_param.img_path", "img_path: the image's URL")
+        # ⚠ Assumed: an image may go without words (the SDKs mark neither field required).
+        if not isinstance(content, str) or not (content.strip() or image):
             raise _missing("create_param.content")
         if create.get("message_type") not in ("product", "member", "order"):
             raise _invalid("create_param.message_type", "message_type: product, member or order")
@@ -451,7 +456,7 @@ class AliExpressFace:
                 "isv.invalid-parameter:buyer_id",
                 "no such buyer or order",
             )
-        self.shop_writes(matches[0].channel_id, content)
+        self.shop_writes(matches[0].channel_id, content, images=(image,) if image else ())
         return {}
 
 
