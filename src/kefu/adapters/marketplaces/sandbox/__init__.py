@@ -2,7 +2,8 @@
 
 Each face speaks its platform's documented format and refuses what the platform refuses
 (docs/channels.md): AliExpress at `/aliexpress` (its gateway: `POST /aliexpress/sync`),
-eBay at `/ebay` (`/ebay/commerce/message/v1/…`), Wish at `/wish` (`/wish/api/v3/…`).
+eBay at `/ebay` (`/ebay/commerce/message/v1/…`; the Trading API at `/ebay/ws/api.dll`),
+Wish at `/wish` (`/wish/api/v3/…`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from starlette.routing import Mount
 
 from kefu.adapters.marketplaces.sandbox.aliexpress import AliExpressFace, create_aliexpress_app
 from kefu.adapters.marketplaces.sandbox.ebay import EbayFace, create_ebay_app
+from kefu.adapters.marketplaces.sandbox.ebay_trading import TradingFace, create_trading_app
 from kefu.adapters.marketplaces.sandbox.wish import WishFace, create_wish_app
 
 
@@ -19,26 +21,32 @@ def create_marketplace_sandbox(
     aliexpress: AliExpressFace | None = None,
     ebay: EbayFace | None = None,
     wish: WishFace | None = None,
+    ebay_trading: TradingFace | None = None,
 ) -> Starlette:
     """The sandbox server; pass faces to seed them and to read them back in tests."""
     faces = (aliexpress or AliExpressFace(), ebay or EbayFace(), wish or WishFace())
+    trading = ebay_trading or TradingFace(faces[1])
     app = Starlette(
         routes=[
             Mount("/aliexpress", app=create_aliexpress_app(faces[0])),
+            Mount("/ebay/ws", app=create_trading_app(trading)),  # before /ebay: it is inside
             Mount("/ebay", app=create_ebay_app(faces[1])),
             Mount("/wish", app=create_wish_app(faces[2])),
         ]
     )
     app.state.aliexpress, app.state.ebay, app.state.wish = faces
+    app.state.ebay_trading = trading
     return app
 
 
 __all__ = [
     "AliExpressFace",
     "EbayFace",
+    "TradingFace",
     "WishFace",
     "create_aliexpress_app",
     "create_ebay_app",
     "create_marketplace_sandbox",
+    "create_trading_app",
     "create_wish_app",
 ]
