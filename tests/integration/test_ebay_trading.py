@@ -25,6 +25,7 @@ from kefu.adapters.marketplaces.ebay_trading import (
     rows_of,
 )
 from kefu.adapters.marketplaces.sandbox import EbayFace, TradingFace, create_marketplace_sandbox
+from kefu.domain.messages import parse_incoming
 from kefu.services.ports import ChannelError
 
 RECORDED = Path(__file__).parents[1] / "data" / "recorded" / "ebay" / "trading"
@@ -95,7 +96,7 @@ def test_the_recorded_answer_maps_to_questions_and_kefu_rows() -> None:
     assert first is not None and second is not None
     assert (first.item_id, first.sender, first.answered) == ("110552301234", "olivia_b_uk", False)
     assert first.created == datetime(2026, 11, 28, 9, 14, 3, tzinfo=UTC)
-    rows = rows_of(second, "ebay-uk", "sunrise-outlet")
+    rows = rows_of(second, "ebay-uk")
     assert [(r["message_id"], r.get("direction", "buyer")) for r in rows] == [
         ("asq-1981440539999", "buyer"),
         ("asq-1981440539999-r1", "shop"),
@@ -103,6 +104,10 @@ def test_the_recorded_answer_maps_to_questions_and_kefu_rows() -> None:
     assert {r["conversation_id"] for r in rows} == {ask_ref("110552305678", "mh_2020")}
     assert parse_ref(str(rows[0]["conversation_id"])) == ("110552305678", "mh_2020")
     assert parse_ref("c000000001") is None
+    # Each row is one kefu's ingestion takes as it is.
+    for row in rows_of(first, "ebay-uk") + rows:
+        parsed = parse_incoming(row, now=datetime(2026, 12, 1, tzinfo=UTC))  # RowErrors if not
+        assert (parsed.message_id, parsed.text) == (row["message_id"], row["text"])
 
 
 def test_the_sandbox_takes_the_recorded_requests(http: TestClient, trading: TradingFace) -> None:

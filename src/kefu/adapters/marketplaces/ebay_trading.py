@@ -104,7 +104,7 @@ def parse_ref(ref: str) -> tuple[str, str] | None:
     return (item, sender) if item and sender else None
 
 
-def rows_of(question: Question, store: str, seller: str) -> list[dict[str, object]]:
+def rows_of(question: Question, store: str) -> list[dict[str, object]]:
     """kefu's message rows (README "Message format") of one exchange: the question, then
     each answer given on eBay (the Response strings carry no id or time of their own: they
     are numbered after the question and dated at its last change)."""
@@ -118,9 +118,7 @@ def rows_of(question: Question, store: str, seller: str) -> list[dict[str, objec
             "buyer_name": question.sender,
             "sent_at": question.created.isoformat(),
             "text": question.body,
-            "origin": "product_detail",
-            "listing": question.item_id,
-            "subject": question.subject or question.item_title,
+            "origin": "product_page",
         }
     ]
     for n, text in enumerate(question.responses, 1):
@@ -133,7 +131,6 @@ def rows_of(question: Question, store: str, seller: str) -> list[dict[str, objec
                 "sent_at": question.modified.isoformat(),
                 "text": text,
                 "direction": "shop",
-                "sender": seller,
             }
         )
     return rows
