@@ -80,7 +80,7 @@ class EbayOAuth:
         self.client_id, self.client_secret, self.ru_name = client_id, client_secret, ru_name
         self.base_url = base_url.rstrip("/")
         self.scopes = scopes
-        self.client = client or httpx.Client(timeout=TIMEOUT)
+        self.client = client  # a store's client lends its own; else one per call
         self.clock = clock
 
     @classmethod
@@ -96,9 +96,6 @@ class EbayOAuth:
             base_url=base_url or API,
             **options,
         )
-
-    def close(self) -> None:
-        self.client.close()
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         query = urlencode(
@@ -136,10 +133,16 @@ class EbayOAuth:
         # eBay keeps the refresh token it gave with the code: the grant keeps it too.
         return TokenGrant(grant.access_token, grant.expires_at, refresh_token, None)
 
+    def _post(self, url: str, **request: Any) -> httpx.Response:
+        if self.client is not None:
+            return self.client.post(url, **request)
+        with httpx.Client(timeout=TIMEOUT) as http:
+            return http.post(url, **request)
+
     def _token(self, form: Mapping[str, str], what: str) -> TokenGrant:
         basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         try:
-            response = self.client.post(
+            response = self._post(
                 self.base_url + TOKEN_PATH,
                 data=dict(form),
                 headers={"Authorization": f"Basic {basic}"},

@@ -56,7 +56,7 @@ class WishOAuth:
     ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.Client(timeout=TIMEOUT)
+        self.client = client  # a store's client lends its own; else one per call
 
     @classmethod
     def from_keys(cls, base_url: str, keys: Mapping[str, str], **options: Any) -> WishOAuth:
@@ -65,9 +65,6 @@ class WishOAuth:
         if missing:
             raise ChannelError(f"the Wish app lacks {', '.join(missing)}", retryable=False)
         return cls(keys["client_id"], keys["client_secret"], base_url=base_url or API, **options)
-
-    def close(self) -> None:
-        self.client.close()
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         # The redirect URI is the one set on the app at Wish; the exchange repeats it.
@@ -102,9 +99,15 @@ class WishOAuth:
                 raise
             raise TokenRefused(f"{exc}; reconnect needed") from None
 
+    def _request(self, method: str, url: str, **request: Any) -> httpx.Response:
+        if self.client is not None:
+            return self.client.request(method, url, **request)
+        with httpx.Client(timeout=TIMEOUT) as http:
+            return http.request(method, url, **request)
+
     def _grant(self, method: str, path: str, what: str, **request: Any) -> TokenGrant:
         try:
-            response = self.client.request(method, self.base_url + path, **request)
+            response = self._request(method, self.base_url + path, **request)
         except httpx.TimeoutException as exc:
             raise ChannelError(f"Wish did not answer {what} in time") from exc
         except httpx.HTTPError as exc:
