@@ -6,7 +6,9 @@ code is good once."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -28,6 +30,7 @@ from kefu.services.access import Forbidden, Principal
 from kefu.services.ports import RECONNECT
 from tests.factories import acting
 from tests.sandbox_server import serve_faces
+from tests.web import signed_in
 
 RU_NAME = "kefu_shop-kefu-PRD-1234-abcd"
 WISH_APP, WISH_SECRET = "5f0a1b2c3d4e5f6a7b8c9d0e", "wish-app-secret"
@@ -352,3 +355,72 @@ def test_who_may_start_and_what(keyed: Kefu, faces: tuple[EbayFace, WishFace]) -
         assert bad.value.params.get("field") == field, (store, field)
     with kefu.uow() as uow:  # nothing was kept for any of them
         assert uow.oauth_states.purge(kefu.clock.now() + timedelta(days=2)) == 0
+
+
+def test_the_stores_page_and_the_api(
+    keyed: Kefu, faces: tuple[EbayFace, WishFace], root: str
+) -> None:
+    kefu, face = keyed, faces[0]
+    face.consent = "approve"
+    fields = {f"app_{k}": v for k, v in ebay_keys(face).items()} | {"base_url": f"{root}/ebay"}
+    with signed_in(kefu, locale="en") as client:
+        page = client.get("/shop").text
+        assert 'data-testid="connect-oauth"' in page and "Connect with eBay" in page
+        assert kefu.oauth.callback_url in page  # where the RuName's accept URL must point
+        started = client.post("/shop/ebay-uk/connection/authorize", data=fields)
+        assert started.status_code == 200 and face.app[1] not in started.text
+        link = html.unescape(
+            re.search(r'href="([^"]+)" data-testid="oauth-continue"', started.text)[1]  # type: ignore[index]
+        )
+        answer = consent(link)
+        back = client.get("/stores/oauth/callback", params=answer, follow_redirects=False)
+        assert back.status_code == 303
+        assert back.headers["location"] == "/shop?oauth=connected&store=ebay-uk#connection-ebay-uk"
+        shown = client.get(back.headers["location"]).text
+        assert "Connected: the platform granted kefu access to the store." in shown
+        assert 'data-testid="token-expires"' in shown
+        # The same callback again (the back button): said in words, nothing connects twice.
+        again = client.get("/stores/oauth/callback", params=answer, follow_redirects=False)
+        assert "oauth=state_used&store=ebay-uk" in again.headers["location"]
+        assert "this answer was used already" in client.get(again.headers["location"]).text
+        made_up = client.get("/stores/oauth/callback", params={"state": "x", "code": "y"})
+        assert "this answer did not start here" in made_up.text  # no store to name
+        missing = client.post(
+            "/shop/ebay-uk/connection/authorize", data={**fields, "app_ru_name": ""}
+        )
+        assert missing.status_code == 422 and "ru_name: is required" in missing.text
+
+        # The API: the URL to open, then what the platform sent back.
+        body = {"app": ebay_keys(face), "base_url": f"{root}/ebay"}
+        opened_url = client.post("/api/v1/stores/ebay-uk/connection/authorize", json=body)
+        assert opened_url.status_code == 200
+        answer = consent(opened_url.json()["url"])
+        done = client.post("/api/v1/stores/oauth/callback", json=answer)
+        assert done.status_code == 200 and done.json()["store"] == "ebay-uk"
+        replayed = client.post("/api/v1/stores/oauth/callback", json=answer)
+        assert replayed.status_code == 422 and "already used" in replayed.text
+        conn = client.get("/api/v1/stores/ebay-uk/connection").json()
+        assert conn["token_expires_at"] and conn["refresh_expires_at"]
+        assert all(face.app[1] not in v for v in conn["credentials"].values())
+        paths = client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/api/v1/stores/{code}/connection/authorize"]
+    assert "post" in paths["/api/v1/stores/oauth/callback"]
+    assert "/stores/oauth/callback" not in paths  # a page, not the API
+
+    with signed_in(kefu, "lina") as client:  # a sub-account may not connect stores
+        refused = client.post("/api/v1/stores/ebay-uk/connection/authorize", json=body)
+        assert refused.status_code == 403
+
+
+def test_the_result_in_chinese(keyed: Kefu, faces: tuple[EbayFace, WishFace], root: str) -> None:
+    face = faces[0]
+    face.consent = "deny"
+    with signed_in(keyed, locale="zh_CN") as client:
+        url = client.post(
+            "/api/v1/stores/ebay-uk/connection/authorize",
+            json={"app": ebay_keys(face), "base_url": f"{root}/ebay"},
+        ).json()["url"]
+        back = client.get("/stores/oauth/callback", params=consent(url), follow_redirects=False)
+        page = client.get(back.headers["location"]).text
+    assert "未连接：卖家没有在平台页面上同意授权。" in page
+    assert "通过 eBay 授权连接" in page

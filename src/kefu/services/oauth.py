@@ -212,10 +212,12 @@ def finish(
         account_matches=found is not None and found.account_id == who.account_id,
         now=now,
     )
-    if problem is not None or found is None:
-        raise ConnectRefused(problem or StateProblem.UNKNOWN, _STATE_WORDS[problem])
+    if found is None:
+        raise ConnectRefused(StateProblem.UNKNOWN, _STATE_WORDS[StateProblem.UNKNOWN])
     with uow_factory() as uow:
         store = access.store_by_id(uow, who, found.store_id)
+    if problem is not None:  # the store is named: its panel says what happened
+        raise ConnectRefused(problem, _STATE_WORDS[problem], store.code)
     if error:
         reason = "denied" if error.strip() == "access_denied" else "platform_error"
         words = (description or error).strip()[:MAX_ERROR_CHARS]
@@ -238,12 +240,11 @@ def finish(
     return Connected(store.code, found.platform, grant.expires_at)
 
 
-_STATE_WORDS: dict[StateProblem | None, str] = {
+_STATE_WORDS: dict[StateProblem, str] = {
     StateProblem.UNKNOWN: "state: not one kefu gave",
     StateProblem.USED: "state: already used",
     StateProblem.EXPIRED: "state: expired; start the connection again",
     StateProblem.OTHER_ACCOUNT: "state: started by another account",
-    None: "state: not one kefu gave",
 }
 
 

@@ -18,7 +18,7 @@ from kefu.web.errors import field_errors, status_for
 from kefu.web.pages.team import StoreCode, _shop
 from kefu.web.security import ShopManager
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 QueryText = Annotated[str, Query(max_length=oauth.MAX_CODE_CHARS)]
 
