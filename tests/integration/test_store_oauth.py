@@ -13,16 +13,18 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.sandbox import EbayFace, WishFace
 from kefu.bootstrap import Kefu
+from kefu.cli.main import app as cli
 from kefu.domain.errors import InvalidInput
 from kefu.domain.stores import StoreDraft
 from kefu.services import oauth, shop, sync
@@ -424,3 +426,43 @@ def test_the_result_in_chinese(keyed: Kefu, faces: tuple[EbayFace, WishFace], ro
         page = client.get(back.headers["location"]).text
     assert "未连接：卖家没有在平台页面上同意授权。" in page
     assert "通过 eBay 授权连接" in page
+
+
+def test_kefu_store_authorize_from_a_shell(
+    keyed: Kefu, faces: tuple[EbayFace, WishFace], root: str
+) -> None:
+    kefu, face = keyed, faces[0]
+    face.consent = "approve"
+    assert kefu.settings.secret_key is not None
+    env = {
+        "KEFU_SECRET_KEY": kefu.settings.secret_key.get_secret_value(),
+        "KEFU_CLIENT_SECRET": face.app[1],
+    }
+    url = kefu.engine.url.render_as_string(hide_password=False)
+    args = ["store", "authorize", "ebay-uk", "--client-id", face.app[0], "--ru-name", RU_NAME]
+    args += ["--base-url", f"{root}/ebay", "--database-url", url]
+
+    def a_code() -> str:  # the seller agreed in a browser; the code is in its address bar
+        return consent(start(kefu, "ebay-uk", ebay_keys(face), f"{root}/ebay"))["code"]
+
+    pasted = f"{kefu.oauth.callback_url}?code={quote(a_code())}&expires_in=299"
+    runner = CliRunner()
+    done = runner.invoke(cli, args, input=pasted + "\n", env=env)
+    assert done.exit_code == 0, done.output
+    assert f"{root}/ebay/oauth2/authorize?client_id=" in done.output  # the page to open
+    assert "store ebay-uk connected to ebay; the access token ends" in done.output
+    assert face.app[1] not in done.output
+
+    again = runner.invoke(cli, [*args, "--code", a_code()], env=env)
+    assert again.exit_code == 0 and "connected to ebay" in again.output
+    used = runner.invoke(cli, [*args, "--code", "not-a-code"], env=env)
+    assert used.exit_code == 2 and "invalid_grant" in used.output
+
+    with kefu.uow() as uow:  # as a refused renewal leaves it
+        conn = uow.connections.connection_by_code("ebay-uk")
+        assert conn is not None
+        uow.connections.record_sync(conn.store_id, {"error_code": RECONNECT, "error_detail": "x"})
+        uow.commit()
+    shown = runner.invoke(cli, ["store", "connection", "ebay-uk", "--database-url", url], env=env)
+    assert shown.exit_code == 0 and "access token ends:" in shown.output
+    assert "reconnect needed: the platform refused the token" in shown.output
