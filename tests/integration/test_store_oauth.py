@@ -351,6 +351,8 @@ def test_who_may_start_and_what(keyed: Kefu, faces: tuple[EbayFace, WishFace]) -
         ("ebay-uk", {**ebay_keys(face), "client_id": "x" * 2001}, "", "client_id"),
         ("ebay-uk", ebay_keys(face), "http://api.example.com", "base_url"),
         ("ebay-uk", ebay_keys(face), "ftp://127.0.0.1", "base_url"),
+        ("ebay-uk", ebay_keys(face), "http://[::1", "base_url"),
+        ("ebay-uk", ebay_keys(face), "http://127.0.0.1:99999", "base_url"),
     ):
         with pytest.raises(InvalidInput) as bad:
             start(kefu, store, keys, base)

@@ -108,12 +108,12 @@ def _digest(state: str) -> str:
 
 def _address(url: str, default: str) -> str:
     address = (url or default).strip().rstrip("/")
-    try:
+    try:  # an address urllib cannot read ("http://[::1", port 99999) is named, never a 500
         parts = urlsplit(address)
         host = parts.hostname
         _ = parts.port
     except ValueError:
-        host = None
+        raise InvalidInput("base_url: is not an http(s) address", field="base_url") from None
     if (
         parts.scheme not in ("https", "http")
         or not host

@@ -598,6 +598,9 @@ class StoreChannels:
         key = (conn.store_id, conn.updated_at)
         client = self._clients.get(key)
         if client is None:
+            # A renewed token or a new connection: the store's older client goes.
+            for old in [k for k in self._clients if k[0] == conn.store_id]:
+                _close(self._clients.pop(old))
             try:
                 client = self._clients[key] = _client(self.deps, conn)
             except SecretsUnavailable as exc:
