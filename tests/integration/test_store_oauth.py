@@ -271,6 +271,7 @@ def test_wish_connect_refresh_rotates_and_is_stored(
     assert now["refresh_token"] != first["refresh_token"]
     assert now["refresh_token"] in face.refresh_tokens
     assert first["refresh_token"] not in face.refresh_tokens  # used up at Wish
+    assert first["access_token"] not in face.tokens  # Wish revokes the old access token
 
     # A wrong app secret at Wish (the app's secret was reset): reconnect needed.
     face.apps[WISH_APP] = "reset"
@@ -468,3 +469,25 @@ def test_kefu_store_authorize_from_a_shell(
     shown = runner.invoke(cli, ["store", "connection", "ebay-uk", "--database-url", url], env=env)
     assert shown.exit_code == 0 and "access token ends:" in shown.output
     assert "reconnect needed: the platform refused the token" in shown.output
+
+
+def test_an_aliexpress_token_shows_the_expiry_the_owner_entered(keyed: Kefu) -> None:
+    keys = {"app_key": "500100", "app_secret": "s3cret-key", "access_token": "tok-ali-1"}
+
+    def connect(expires: str) -> sync.ConnectionView:
+        return sync.connect_store(
+            acting(keyed),
+            "ali-global",
+            base_url="http://127.0.0.1:9/aliexpress",
+            credentials={**keys, "expires_at": expires},
+            secrets=keyed.secrets,
+            uow=keyed.uow(),
+            clock=keyed.clock,
+        )
+
+    assert connect("2027-06-30").token_expires_at == datetime(2027, 6, 30, tzinfo=UTC)
+    shown = connect("2027-06-30T12:00:00+08:00").token_expires_at
+    assert shown == datetime(2027, 6, 30, 4, tzinfo=UTC)
+    with pytest.raises(InvalidInput) as bad:
+        connect("in a year")
+    assert bad.value.params.get("field") == "expires_at"

@@ -169,6 +169,7 @@ class WishFace:
         self._order_ids = itertools.count(1)
         self._tokens = itertools.count(1)
         self.redirect_uris: dict[str, str] = {}  # client id -> the app's redirect URI
+        self.issued: dict[str, str] = {}  # access token -> the client it was granted to
         self.codes: dict[str, Grant] = {}  # authorization codes given
         self.consent: str | None = None  # None: the consent page; "approve" / "deny"
 
@@ -319,6 +320,7 @@ class WishFace:
         token, refresh = f"wish-token-{number}", f"wish-refresh-{number}"
         expiry = self.clock() + self.token_seconds
         self.tokens[token] = expiry
+        self.issued[token] = client
         self.refresh_tokens[refresh] = client
         return {
             "access_token": token,
@@ -383,7 +385,12 @@ class WishFace:
         number = next(self._tokens)
         token, refresh = f"wish-token-{number}", f"wish-refresh-{number}"
         expiry = self.clock() + self.token_seconds
+        # "Existing access tokens will be revoked after calling this API."
+        for old in [t for t, app in self.issued.items() if app == client]:
+            self.tokens.pop(old, None)
+            del self.issued[old]
         self.tokens[token] = expiry
+        self.issued[token] = client
         del self.refresh_tokens[params["refresh_token"]]
         self.refresh_tokens[refresh] = client
         return {
