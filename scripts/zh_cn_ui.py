@@ -757,4 +757,42 @@ ZH_CN = {
     "Save the connection": "保存连接",
     "Sync now": "立即同步",
     "Disconnect": "断开连接",
+    # Connecting a store by OAuth (docs/channels.md "Connecting a store")
+    "Reconnect needed: the platform refused the store's token. Connect the store again.": (
+        "需要重新连接：平台拒绝了店铺的令牌。请重新连接店铺。"
+    ),
+    "Connected: the platform granted kefu access to the store.": "已连接：平台已授权 kefu 访问该店铺。",
+    "Not connected: the seller did not agree on the platform's page.": (
+        "未连接：卖家没有在平台页面上同意授权。"
+    ),
+    "Not connected: the platform answered with an error.": "未连接：平台返回了错误。",
+    "Not connected: the platform refused the authorization code.": "未连接：平台拒绝了授权码。",
+    "Not connected: this answer did not start here. Start again.": (
+        "未连接：这次返回不是从这里发起的。请重新开始。"
+    ),
+    "Not connected: this answer was used already. Start again.": (
+        "未连接：这次返回已经用过了。请重新开始。"
+    ),
+    "Not connected: the link expired (15 minutes). Start again.": (
+        "未连接：链接已过期（15 分钟）。请重新开始。"
+    ),
+    "Not connected: another account started this connection.": "未连接：此连接由另一个账号发起。",
+    "App client id": "应用 Client ID",
+    "App client secret": "应用 Client Secret",
+    "RuName (eBay redirect URL name)": "RuName（eBay 重定向 URL 名称）",
+    "Token expires (optional, e.g. 2027-06-30)": "令牌到期（可选，例如 2027-06-30）",
+    "Access token expires": "访问令牌到期",
+    "Refresh token expires": "刷新令牌到期",
+    "Connect with %(platform)s": "通过 %(platform)s 授权连接",
+    "Give your app's keys; kefu opens the platform's page, where the seller agrees, and keeps "
+    "the tokens sealed and renewed. The app's redirect URL at the platform must be %(url)s.": (
+        "填写应用的密钥；kefu 打开平台页面，由卖家在那里同意授权，令牌加密保存并自动续期。"
+        "应用在平台上设置的回调地址必须是 %(url)s。"
+    ),
+    "the platform's own": "平台默认地址",
+    "Or give the tokens yourself:": "或者自行填写令牌：",
+    "Open the platform's page and agree there; it sends you back here.": (
+        "打开平台页面并在那里同意授权；完成后会回到这里。"
+    ),
+    "Continue to %(platform)s": "前往 %(platform)s",
 }

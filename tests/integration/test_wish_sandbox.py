@@ -20,7 +20,7 @@ from kefu.adapters.marketplaces.sandbox.wish import WishFace, create_wish_app
 from kefu.adapters.marketplaces.wish import Credentials, WishClient
 from kefu.domain.messages import parse_incoming
 from kefu.domain.types import MessageKind
-from kefu.services.ports import ChannelError, OutgoingReply, StateChange
+from kefu.services.ports import ChannelError, OutgoingReply, StateChange, TokenGrant
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TOKEN = "wish-token-main"
@@ -273,12 +273,13 @@ def test_an_expired_token_is_refreshed_when_kefu_holds_a_refresh_token(
     face.add_app("app-1", "app-secret", "refresh-1")
     open_tickets(face, clock, 2)
     clock.tick(3601)  # the token has expired
-    told: list[dict[str, Any]] = []
+    told: list[TokenGrant] = []
     credentials = Credentials(TOKEN, "refresh-1", "app-1", "app-secret")
-    client = make_client(http, clock, credentials=credentials, on_token=told.append)
+    client = make_client(http, clock, credentials=credentials, on_tokens=told.append)
     _, walked, _, _ = pull_all(client)
     assert walked == 4
-    assert credentials.access_token == told[0]["access_token"] != TOKEN
+    assert credentials.access_token == told[0].access_token != TOKEN
+    assert told[0].refresh_token == "wish-refresh-1" and told[0].expires_at is not None
     assert credentials.refresh_token == "wish-refresh-1"
     # A wrong app secret: the refresh is refused, and the store must be reconnected.
     clock.tick(31 * 86400)

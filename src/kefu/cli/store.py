@@ -7,13 +7,15 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
 
 import typer
 
 from kefu.cli.team import Url, _kefu, _refusals
 from kefu.domain.mail import MailboxDraft
 from kefu.domain.stores import StoreDraft
-from kefu.services import mail, shop, sync
+from kefu.services import mail, oauth, shop, sync
+from kefu.services.ports import RECONNECT
 
 app = typer.Typer(help="The shop's stores: add, list, archive.", no_args_is_help=True)
 
@@ -255,3 +257,98 @@ def disconnect(code: str, database_url: Url = None) -> None:
         who = kefu.auth.operator(uow=kefu.uow())
         removed = sync.disconnect_store(who, code, uow=kefu.uow())
     typer.echo(f"store {code} disconnected" if removed else f"store {code} was not connected")
+
+
+# --- kefu store authorize / connection (docs/channels.md "Connecting a store") ----------------
+
+
+def _answer(pasted: str) -> dict[str, str]:
+    """What the owner pasted: the whole address the platform sent the browser to (its
+    query holds code and state, or error), or only the code."""
+    text = pasted.strip()
+    if "?" not in text and "=" not in text:
+        return {"code": text}
+    query = parse_qs(urlsplit(text).query or text)
+    return {k: v[0] for k, v in query.items() if v and k in ("code", "state", "error")}
+
+
+@app.command()
+def authorize(
+    code: Annotated[str, typer.Argument(help="the store's code")],
+    client_id: Annotated[str, typer.Option(help="the app's client id (eBay App ID)")],
+    client_secret: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, envvar="KEFU_CLIENT_SECRET", help="the app's secret"
+        ),
+    ],
+    ru_name: Annotated[str, typer.Option(help="eBay: the app's RuName")] = "",
+    base_url: Annotated[
+        str, typer.Option(help="the platform's API address; default: the platform's own")
+    ] = "",
+    auth_code: Annotated[
+        str,
+        typer.Option(
+            "--code", help="the code (or the address) the platform sent back, if you have it"
+        ),
+    ] = "",
+    database_url: Url = None,
+) -> None:
+    """Connect a store by OAuth (eBay, Wish) from a shell: prints the platform's page to
+    open; after you agree there, paste the address your browser was sent to (or only the
+    code). The tokens are kept sealed and renewed."""
+    keys = {"client_id": client_id, "client_secret": client_secret, "ru_name": ru_name}
+    with _kefu(database_url) as kefu, _refusals():
+        kefu.upgrade()
+        who = kefu.auth.operator(uow=kefu.uow())
+        url = oauth.start(
+            who,
+            code,
+            app_keys={k: v for k, v in keys.items() if v},
+            base_url=base_url,
+            deps=kefu.oauth,
+            uow=kefu.uow(),
+            clock=kefu.clock,
+        )
+        if not auth_code:
+            typer.echo(f"Open this page, sign in as the seller and agree:\n\n  {url}\n")
+            auth_code = typer.prompt("Then paste the address you were sent to (or the code)")
+        answer = _answer(auth_code[: oauth.MAX_CODE_CHARS * 3])
+        state = answer.get("state") or parse_qs(urlsplit(url).query)["state"][0]
+        done = oauth.finish(
+            who,
+            state=state,
+            code=answer.get("code"),
+            error=answer.get("error"),
+            deps=kefu.oauth,
+            uow_factory=kefu.uow,
+            clock=kefu.clock,
+        )
+    ends = (
+        f"; the access token ends {done.expires_at:%Y-%m-%d %H:%M} UTC" if done.expires_at else ""
+    )
+    typer.echo(f"store {done.store_code} connected to {done.platform}{ends}")
+
+
+@app.command("connection")
+def connection_show(code: str, database_url: Url = None) -> None:
+    """A store's marketplace connection: address, token expiry, last sync and error, in
+    words ("reconnect needed" when the platform refused the token)."""
+    with _kefu(database_url) as kefu, _refusals():
+        who = kefu.auth.operator(uow=kefu.uow())
+        view = sync.connection(who, code, secrets=kefu.secrets, uow=kefu.uow())
+    if view is None:
+        typer.echo(f"store {code} is not connected")
+        raise typer.Exit(1)
+    typer.echo(f"{view.store_code}\t{view.platform}\t{view.base_url}")
+    for name, masked in view.credentials.items():
+        typer.echo(f"  {name}: {masked}")
+    if view.token_expires_at:
+        typer.echo(f"  access token ends: {view.token_expires_at:%Y-%m-%d %H:%M %Z}")
+    if view.refresh_expires_at:
+        typer.echo(f"  refresh token ends: {view.refresh_expires_at:%Y-%m-%d %H:%M %Z}")
+    typer.echo(f"  last sync: {view.last_sync_at or 'not yet'}; pulled {view.total_pulled}")
+    if view.error_code == RECONNECT:
+        typer.echo(f"  reconnect needed: the platform refused the token ({view.error_detail})")
+    elif view.error_code:
+        typer.echo(f"  last error: {view.error_code}: {view.error_detail}")

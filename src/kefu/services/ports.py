@@ -987,6 +987,9 @@ class UnitOfWork(Protocol):
     @property
     def mail(self) -> MailRepository: ...
 
+    @property
+    def oauth_states(self) -> OAuthStateRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -1822,8 +1825,19 @@ class ConnectionRepository(Protocol):
         ...
 
 
-# Builds a store's client: (store code, platform, base URL, opened credentials).
-MarketplaceFactory = Callable[[str, str, str, Mapping[str, str]], MarketplaceClient]
+class MarketplaceFactory(Protocol):
+    """Builds a store's client: (store code, platform, base URL, opened credentials); a
+    client that renews its token hands the grant to `on_tokens` (docs/channels.md)."""
+
+    def __call__(
+        self,
+        store: str,
+        platform: str,
+        base_url: str,
+        credentials: Mapping[str, str],
+        /,
+        on_tokens: TokenSink | None = None,
+    ) -> MarketplaceClient: ...
 
 
 @dataclass(frozen=True)
@@ -1879,3 +1893,45 @@ class OAuthApp(Protocol):
 
 # A client that renewed its access token hands the grant here to be stored sealed.
 TokenSink = Callable[[TokenGrant], None]
+
+
+class TokenRefused(ChannelError):
+    """The platform refused the store's token for good (invalid_grant on a refresh, 401
+    after a refresh, AliExpress session errors 26/27): only the owner connecting the store
+    again helps, so the connection's error is RECONNECT, never retried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+# A connection's error code when its token is refused: "reconnect needed" in words.
+RECONNECT = "reconnect"
+
+
+@dataclass(frozen=True)
+class OAuthState:
+    """A pending "Connect with …" (services/oauth.py): one-time, bound to the store and
+    the account that started it, short-lived; the app keys ride along sealed."""
+
+    digest: str  # sha256 of the state the browser carries; the state itself is not stored
+    store_id: int
+    account_id: int
+    platform: str
+    redirect_uri: str
+    app: str  # sealed JSON: base_url and the app's keys
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class OAuthStateRepository(Protocol):
+    def add(self, state: OAuthState) -> None: ...
+
+    def take(self, digest: str, now: datetime) -> OAuthState | None:
+        """The state, marked used in this transaction (None: unknown). A state already
+        used comes back with its `used_at` and is not marked again."""
+        ...
+
+    def purge(self, before: datetime) -> int:
+        """Forget states that expired before `before`."""
+        ...

@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +32,7 @@ from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.inbox import ingest, platform_state
 from kefu.services.ports import (
+    RECONNECT,
     STATE_FIELDS,
     ChannelError,
     ChannelGateway,
@@ -45,6 +46,8 @@ from kefu.services.ports import (
     StateChange,
     StoredConnection,
     SyncedState,
+    TokenRefused,
+    TokenSink,
     UnitOfWork,
 )
 
@@ -60,7 +63,7 @@ CREDENTIALS: dict[str, tuple[str, ...]] = {
 # Given when the platform wants them: AliExpress the seller's login id for addmsg; eBay
 # and Wish what renews an expired token, eBay the seller's user name (which side is ours).
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "aliexpress": ("seller_login_id",),
+    "aliexpress": ("seller_login_id", "expires_at"),
     "ebay": ("refresh_token", "client_id", "client_secret", "marketplace_id", "seller_username"),
     "wish": ("refresh_token", "client_id", "client_secret"),
 }
@@ -95,6 +98,22 @@ class ConnectionView:
     total_pulled: int
     error_code: str | None
     error_detail: str | None
+    # The access token's expiry as kefu knows it (OAuth grants, renewals, or as the owner
+    # entered it for AliExpress), and the refresh token's; None when not known.
+    token_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+
+
+def _moment(value: object) -> datetime | None:
+    """A stored expiry (ISO 8601 with a zone, or a date: its end of day is not assumed,
+    its start in UTC is); None when absent or unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _masked(value: str) -> str:
@@ -118,6 +137,8 @@ def _view(
         total_pulled=conn.total_pulled,
         error_code=conn.error_code,
         error_detail=conn.error_detail,
+        token_expires_at=_moment(opened.get("expires_at")),
+        refresh_expires_at=_moment(opened.get("refresh_expires_at")),
     )
 
 
@@ -169,6 +190,11 @@ def connect_store(
         for n in OPTIONAL.get(store.platform, ())
         if str(credentials.get(n) or "").strip()
     }
+    if opened.get("expires_at") and _moment(opened["expires_at"]) is None:
+        raise InvalidInput(
+            "expires_at: is not a date (2027-06-30, or 2027-06-30T12:00:00+08:00)",
+            field="expires_at",
+        )
     try:
         sealed = secrets.seal(json.dumps(opened))
     except SecretsUnavailable as exc:
@@ -229,6 +255,8 @@ class SyncDeps:
     secrets: SecretBox
     factory: MarketplaceFactory
     ingest_options: Callable[[], Mapping[str, Any]]  # classifier, automatic replies, routing…
+    # Where a store's client hands a renewed token to be stored (services/oauth.py).
+    token_sink: Callable[[StoredConnection], TokenSink] | None = None
 
 
 @dataclass
@@ -503,6 +531,8 @@ def _text(value: object) -> str | None:
 
 
 def _code(exc: ChannelError) -> str:
+    if isinstance(exc, TokenRefused):
+        return RECONNECT
     if exc.retry_after is not None:
         return "rate_limited"
     return "unavailable" if exc.retryable else "refused"
@@ -540,7 +570,8 @@ def _close(client: object) -> None:
 
 def _client(deps: SyncDeps, conn: StoredConnection) -> MarketplaceClient:
     opened = json.loads(deps.secrets.open(conn.credentials))
-    return deps.factory(conn.store_code, conn.platform, conn.base_url, opened)
+    sink = deps.token_sink(conn) if deps.token_sink is not None else None
+    return deps.factory(conn.store_code, conn.platform, conn.base_url, opened, on_tokens=sink)
 
 
 class StoreChannels:
@@ -567,6 +598,9 @@ class StoreChannels:
         key = (conn.store_id, conn.updated_at)
         client = self._clients.get(key)
         if client is None:
+            # A renewed token or a new connection: the store's older client goes.
+            for old in [k for k in self._clients if k[0] == conn.store_id]:
+                _close(self._clients.pop(old))
             try:
                 client = self._clients[key] = _client(self.deps, conn)
             except SecretsUnavailable as exc:

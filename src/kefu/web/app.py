@@ -27,6 +27,7 @@ from kefu.web.api import (
     imports,
     mail,
     messages,
+    oauth,
     ratings,
     replies,
     reports,
@@ -39,6 +40,7 @@ from kefu.web.pages import account as account_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import mail as mail_pages
+from kefu.web.pages import oauth as oauth_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
@@ -116,6 +118,7 @@ def create_app(
     app.include_router(stores.router)
     app.include_router(mail.router)
     app.include_router(connections.router)
+    app.include_router(oauth.router)
     app.include_router(translation.router)
     app.include_router(ratings.router, max_body_size=limits.max_import_body_bytes)
     app.include_router(imports.router, max_body_size=limits.max_import_body_bytes)
@@ -127,6 +130,7 @@ def create_app(
     app.include_router(translation_pages.router)
     app.include_router(account_pages.router)
     app.include_router(team_pages.router)
+    app.include_router(oauth_pages.router)
     app.include_router(mail_pages.router)
     app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
     if sandbox:

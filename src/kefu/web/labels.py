@@ -31,6 +31,26 @@ LABELS: dict[str, dict[str, str]] = {
         "unavailable": N_("The platform is unavailable; the next sync tries again."),
         "rate_limited": N_("The platform limited the calls (rate limited); the next sync goes on."),
         "secrets": N_("No secret key is set (KEFU_SECRET_KEY): the keys cannot be opened."),
+        "reconnect": N_(
+            "Reconnect needed: the platform refused the store's token. Connect the store again."
+        ),
+    },
+    # What connecting a store by OAuth did (services/oauth.py RESULTS), in words.
+    "oauth_result": {
+        "connected": N_("Connected: the platform granted kefu access to the store."),
+        "denied": N_("Not connected: the seller did not agree on the platform's page."),
+        "platform_error": N_("Not connected: the platform answered with an error."),
+        "exchange_failed": N_("Not connected: the platform refused the authorization code."),
+        "state_unknown": N_("Not connected: this answer did not start here. Start again."),
+        "state_used": N_("Not connected: this answer was used already. Start again."),
+        "state_expired": N_("Not connected: the link expired (15 minutes). Start again."),
+        "state_other_account": N_("Not connected: another account started this connection."),
+    },
+    # The keys of an app that connects stores by OAuth (services/oauth.py).
+    "app_key": {
+        "client_id": N_("App client id"),
+        "client_secret": N_("App client secret"),
+        "ru_name": N_("RuName (eBay redirect URL name)"),
     },
     # The keys a platform issues (services/sync.py CREDENTIALS).
     "credential": {
@@ -43,6 +63,7 @@ LABELS: dict[str, dict[str, str]] = {
         "client_secret": N_("App client secret (optional)"),
         "marketplace_id": N_("Marketplace id (optional, e.g. EBAY_GB)"),
         "seller_username": N_("Seller user name (optional)"),
+        "expires_at": N_("Token expires (optional, e.g. 2027-06-30)"),
     },
     "mail_security": {
         "tls": N_("TLS (IMAPS 993 / SMTPS 465)"),

@@ -766,3 +766,19 @@ class MarketplaceState(Base):
     push_error: Mapped[str | None] = mapped_column(String(500))
     push_refused_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class OAuthStateRow(Base):
+    """A pending "Connect with eBay/Wish" (services/oauth.py): the state's digest, who
+    asked for which store, until when, and when it was used (once)."""
+
+    __tablename__ = "oauth_states"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    redirect_uri: Mapped[str] = mapped_column(String(300))
+    app: Mapped[str] = mapped_column(Text)  # sealed JSON (SecretBox)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

@@ -40,6 +40,7 @@ from kefu.services.ports import (
     OutgoingReply,
     PulledPage,
     StateChange,
+    TokenRefused,
 )
 
 GATEWAY = "https://api-sg.aliexpress.com"
@@ -85,6 +86,8 @@ RANK_MARKS: Mapping[int, str] = {rank: mark for mark, rank in MARK_RANKS.items()
 # sub-code = the service provider failed); everything else (signature, session,
 # permissions, arguments, isv.* sub-codes) is ours to fix.
 RETRYABLE_CODES = frozenset({"7", "10"})
+# The session (access token) is missing (26) or invalid / expired (27): reconnect.
+SESSION_CODES = frozenset({"26", "27"})
 _BAN = re.compile(r"(\d+)\s*more\s*second", re.IGNORECASE)
 
 
@@ -586,6 +589,8 @@ def _refusal(method: str, error: object) -> ChannelError:
         "; ".join(str(part) for part in (fields.get("msg"), fields.get("sub_msg")) if part)
         or "no reason given"
     )
+    if code in SESSION_CODES:
+        return TokenRefused(f"AliExpress refused {method}: {words} (code {code}); reconnect needed")
     retryable = code in RETRYABLE_CODES or sub_code.startswith("isp.")
     ban = _BAN.search(str(fields.get("sub_msg") or ""))
     detail = f"code {code}" + (f", {sub_code}" if sub_code else "")

@@ -40,10 +40,10 @@ are the older route to the same messages; kefu does not build both (docs/channel
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,20 +51,22 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.domain.channel_limits import ChannelLimits
+from kefu.domain.oauth import needs_renewal
 from kefu.services.ports import (
     ChannelError,
     ConversationState,
     OutgoingReply,
     PulledPage,
     StateChange,
+    TokenRefused,
+    TokenSink,
 )
 
 API = "https://api.ebay.com"
 MESSAGE_PATH = "/commerce/message/v1"
 IDENTITY_PATH = "/commerce/identity/v1/user/"
-TOKEN_PATH = "/identity/v1/oauth2/token"  # noqa: S105 - a path, not a secret
-SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.message"
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 PLATFORM = "ebay"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -317,6 +319,9 @@ class EbayClient:
         client: httpx.Client | None = None,
         page_size: int = PAGE_SIZE,
         archive_when_handled: bool = False,
+        expires_at: datetime | None = None,
+        on_tokens: TokenSink | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.credentials = credentials
@@ -325,6 +330,9 @@ class EbayClient:
         self.page_size = page_size
         self.archive_when_handled = archive_when_handled
         self.access_token = credentials.access_token
+        self.expires_at = expires_at  # renewed ahead of time when known
+        self.on_tokens = on_tokens  # told each renewed grant, to store it sealed
+        self.clock = clock
         self.calls = 0
         self._seller: frozenset[str] | None = (
             frozenset({credentials.seller_username}) if credentials.seller_username else None
@@ -336,8 +344,8 @@ class EbayClient:
         cls, base_url: str, values: Mapping[str, str], **options: Any
     ) -> EbayClient:
         """From a store connection's opened credentials (kefu.services.ports
-        MarketplaceFactory): store, access_token; refresh_token, client_id, client_secret
-        (to renew the token), marketplace_id, seller_username."""
+        MarketplaceFactory): store, access_token, expires_at (ISO 8601); refresh_token,
+        client_id, client_secret (to renew the token), marketplace_id, seller_username."""
         missing = [k for k in ("store", "access_token") if not values.get(k)]
         if missing:
             raise ChannelError(f"the eBay connection lacks {', '.join(missing)}", retryable=False)
@@ -349,7 +357,13 @@ class EbayClient:
             marketplace_id=values.get("marketplace_id", ""),
             seller_username=values.get("seller_username", ""),
         )
-        return cls(values["store"], credentials, base_url=base_url or API, **options)
+        return cls(
+            values["store"],
+            credentials,
+            base_url=base_url or API,
+            expires_at=_moment(values.get("expires_at")),
+            **options,
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -368,11 +382,18 @@ class EbayClient:
         """One call with the bearer token (renewed once on 401 when a refresh token is
         held); the answer's JSON object ({} for 204)."""
         url = (base or self.base_url + MESSAGE_PATH) + path
+        renewed = False
+        if self._can_refresh() and needs_renewal(self.expires_at, self._now()):
+            self.refresh()
+            renewed = True
         response = self._send(method, url, params, body)
-        if response.status_code == 401 and self._can_refresh():
+        if response.status_code == 401 and self._can_refresh() and not renewed:
             self.refresh()
             response = self._send(method, url, params, body)
         return _answer(f"{method} {path}", response)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def _send(
         self, method: str, url: str, params: Mapping[str, object] | None, body: object
@@ -394,35 +415,21 @@ class EbayClient:
         return bool(c.refresh_token and c.client_id and c.client_secret)
 
     def refresh(self) -> None:
-        """A new user access token from the refresh token (kept for this client's life)."""
+        """A new user access token from the refresh token (eBay's OAuth, ebay_oauth.py),
+        used by this client and handed to `on_tokens` to be stored for the next run."""
         c = self.credentials
-        basic = base64.b64encode(f"{c.client_id}:{c.client_secret}".encode()).decode()
-        try:
-            response = self.client.post(
-                self.base_url + TOKEN_PATH,
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": c.refresh_token,
-                    "scope": SCOPE,
-                },
-                headers={"Authorization": f"Basic {basic}"},
-            )
-        except httpx.HTTPError as exc:
-            raise ChannelError(f"eBay unreachable: {exc.__class__.__name__}") from exc
+        oauth = EbayOAuth(
+            c.client_id,
+            c.client_secret,
+            base_url=self.base_url,
+            client=self.client,
+            clock=self.clock,
+        )
         self.calls += 1
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        token = answer.get("access_token") if isinstance(answer, dict) else None
-        if response.status_code != 200 or not isinstance(token, str) or not token:
-            why = answer.get("error_description") or answer.get("error") if answer else None
-            raise ChannelError(
-                f"eBay refused to renew the access token ({why or response.status_code}): "
-                "reconnect needed",
-                retryable=response.status_code >= 500,
-            )
-        self.access_token = token
+        grant = oauth.refresh(c.refresh_token)
+        self.access_token, self.expires_at = grant.access_token, grant.expires_at
+        if self.on_tokens is not None:
+            self.on_tokens(grant)
 
     # The seller
 
@@ -731,15 +738,13 @@ def refusal(call: str, status: int, body: object, retry_after: str | None) -> Ch
             retry_after=wait if wait is not None else RATE_LIMIT_WAIT,
         )
     if status == 401:
-        return ChannelError(
-            f"eBay refused the access token on {call}: {words} ({detail}); reconnect needed",
-            retryable=False,
+        return TokenRefused(
+            f"eBay refused the access token on {call}: {words} ({detail}); reconnect needed"
         )
     if status == 403:
-        return ChannelError(
+        return TokenRefused(
             f"eBay forbade {call}: {words} ({detail}); the token may lack the "
-            "commerce.message scope: reconnect needed",
-            retryable=False,
+            "commerce.message scope: reconnect needed"
         )
     retryable = status >= 500 or error_id in RETRYABLE_IDS
     return ChannelError(f"eBay refused {call}: {words} ({detail})", retryable=retryable)
@@ -750,3 +755,14 @@ def _seconds(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def _moment(value: str | None) -> datetime | None:
+    """A stored token expiry (ISO 8601 with a zone); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

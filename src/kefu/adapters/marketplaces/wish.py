@@ -34,13 +34,17 @@ from typing import Any
 
 import httpx
 
+from kefu.adapters.marketplaces.wish_oauth import WishOAuth
 from kefu.domain.channel_limits import ChannelLimits
+from kefu.domain.oauth import needs_renewal
 from kefu.services.ports import (
     ChannelError,
     ConversationState,
     OutgoingReply,
     PulledPage,
     StateChange,
+    TokenRefused,
+    TokenSink,
 )
 
 API = "https://merchant.wish.com"
@@ -304,7 +308,8 @@ class WishClient:
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
         page_size: int = PAGE_SIZE,
-        on_token: Callable[[Mapping[str, Any]], None] | None = None,
+        expires_at: datetime | None = None,
+        on_tokens: TokenSink | None = None,
     ) -> None:
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError("a Wish page holds 1–500 tickets")
@@ -314,7 +319,8 @@ class WishClient:
         self.client = client or httpx.Client(timeout=TIMEOUT)
         self.clock = clock
         self.page_size = page_size
-        self.on_token = on_token  # told the new tokens after a refresh, to store them
+        self.expires_at = expires_at  # renewed ahead of time when known
+        self.on_tokens = on_tokens  # told each renewed grant, to store it sealed
         self.calls = 0
 
     @classmethod
@@ -322,8 +328,8 @@ class WishClient:
         cls, base_url: str, values: Mapping[str, str], **options: Any
     ) -> WishClient:
         """From a store connection's opened credentials (kefu.services.ports
-        MarketplaceFactory): store, access_token; optional refresh_token, client_id,
-        client_secret (all three to refresh an expired token)."""
+        MarketplaceFactory): store, access_token; optional expires_at (ISO 8601),
+        refresh_token, client_id, client_secret (all three to refresh an expired token)."""
         missing = [k for k in ("store", "access_token") if not values.get(k)]
         if missing:
             raise ChannelError(f"the Wish connection lacks {', '.join(missing)}", retryable=False)
@@ -333,7 +339,10 @@ class WishClient:
             values.get("client_id", ""),
             values.get("client_secret", ""),
         )
-        return cls(values["store"], credentials, base_url=base_url or API, **options)
+        expires = parse_time(values.get("expires_at"))
+        return cls(
+            values["store"], credentials, base_url=base_url or API, expires_at=expires, **options
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -351,6 +360,13 @@ class WishClient:
     ) -> Any:
         """One API call; its `data`. A refused token is refreshed once when kefu holds a
         refresh token and the app's keys."""
+        if (
+            not refreshed
+            and self.credentials.can_refresh()
+            and needs_renewal(self.expires_at, datetime.fromtimestamp(self.clock(), UTC))
+        ):
+            self.refresh()
+            refreshed = True
         self.calls += 1
         what = f"{method} {path}"
         try:
@@ -371,42 +387,24 @@ class WishClient:
             if refused.code == 1007 and not refreshed and self.credentials.can_refresh():
                 self.refresh()
                 return self.call(method, path, params=params, body=body, refreshed=True)
-            raise ChannelError(
+            raise TokenRefused(
                 f"Wish refused the access token for {what}: {refused.words} (code "
-                f"{refused.code}); reconnect needed",
-                retryable=False,
+                f"{refused.code}); reconnect needed"
             ) from None
 
     def refresh(self) -> None:
-        """`GET /api/v3/oauth/refresh_token`: new tokens, kept for this client and told to
-        `on_token` so the connection can store them."""
+        """`GET /api/v3/oauth/refresh_token` (wish_oauth.py): new tokens — Wish revokes the
+        old access token and may rotate the refresh token —, used by this client and handed
+        to `on_tokens` to be stored for the next run."""
         c = self.credentials
-        params = {
-            "client_id": c.client_id,
-            "client_secret": c.client_secret,
-            "refresh_token": c.refresh_token,
-            "grant_type": "refresh_token",
-        }
-        try:
-            response = self.client.get(f"{self.base_url}/api/v3/oauth/refresh_token", params=params)
-            data = _data("token refresh", response, self.clock)
-        except _TokenRefused as refused:
-            raise ChannelError(
-                f"Wish refused the token refresh: {refused.words}; reconnect needed",
-                retryable=False,
-            ) from None
-        except ChannelError as exc:
-            if exc.retryable:
-                raise
-            raise ChannelError(f"{exc}; reconnect needed", retryable=False) from None
-        except httpx.HTTPError as exc:
-            raise ChannelError(f"Wish unreachable for the token refresh: {exc}") from exc
-        if not isinstance(data, dict) or not data.get("access_token"):
-            raise ChannelError("Wish's token refresh gave no access token; reconnect needed")
-        c.access_token = str(data["access_token"])
-        c.refresh_token = str(data.get("refresh_token") or c.refresh_token)
-        if self.on_token is not None:
-            self.on_token(dict(data))
+        self.calls += 1
+        oauth = WishOAuth(c.client_id, c.client_secret, base_url=self.base_url, client=self.client)
+        grant = oauth.refresh(c.refresh_token)
+        c.access_token = grant.access_token
+        c.refresh_token = grant.refresh_token or c.refresh_token
+        self.expires_at = grant.expires_at
+        if self.on_tokens is not None:
+            self.on_tokens(grant)
 
     # Tickets
 

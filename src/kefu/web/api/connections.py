@@ -55,8 +55,8 @@ class SyncHealthOut(BaseModel):
     last_pulled: int = Field(description="messages pulled by the last sync")
     total_pulled: int
     error_code: str | None = Field(
-        description="refused (keys or permission: reconnect), unavailable, rate_limited, "
-        "secrets (no KEFU_SECRET_KEY)"
+        description="reconnect (the platform refused the token: connect the store again), "
+        "refused (keys or permission), unavailable, rate_limited, secrets (no KEFU_SECRET_KEY)"
     )
     error_detail: str | None = Field(description="the platform's words")
 
@@ -69,6 +69,10 @@ class ConnectionOut(BaseModel):
     enabled: bool
     interval_minutes: int
     backfill_days: int
+    token_expires_at: datetime | None = Field(
+        None, description="when the access token ends, when known (OAuth, or as entered)"
+    )
+    refresh_expires_at: datetime | None = Field(None, description="when the refresh token ends")
     health: SyncHealthOut
 
 
@@ -88,6 +92,8 @@ def _out(view: sync.ConnectionView) -> ConnectionOut:
         enabled=view.enabled,
         interval_minutes=view.interval_minutes,
         backfill_days=view.backfill_days,
+        token_expires_at=view.token_expires_at,
+        refresh_expires_at=view.refresh_expires_at,
         health=SyncHealthOut(
             last_sync_at=view.last_sync_at,
             last_success_at=view.last_success_at,

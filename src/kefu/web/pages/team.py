@@ -21,7 +21,7 @@ from kefu.domain.mail import MAX_PASSWORD, MailboxDraft
 from kefu.domain.permissions import Role
 from kefu.domain.routing import parse_shift
 from kefu.domain.stores import SITES, StoreDraft
-from kefu.services import connections, mail, shop, sync
+from kefu.services import connections, mail, oauth, shop, sync
 from kefu.services.auth import AuditQuery, NewAccount
 from kefu.services.sync import MAX_CREDENTIAL_CHARS
 from kefu.web.deps import KefuDep
@@ -496,6 +496,10 @@ def _shop(
         # Each store's marketplace connection and its health (docs/channels.md), keys masked.
         "connections": connections.connections(who, secrets=kefu.secrets, uow=kefu.uow()),
         "connection_fields": connections.fields(),
+        # "Connect with eBay/Wish" and what the platform's answer did (services/oauth.py).
+        "oauth_platforms": oauth.platforms(kefu.oauth),
+        "oauth_results": oauth.RESULTS,
+        "oauth_callback": kefu.oauth.callback_url,
         "sites": {p.value: list(sites) for p, sites in SITES.items()},
         "form": None,
         "editing": None,

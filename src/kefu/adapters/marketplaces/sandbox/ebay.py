@@ -33,7 +33,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +43,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from kefu.adapters.marketplaces.sandbox.consent import (
+    CODE_SECONDS,
+    Grant,
+    back_to,
+    new_code,
+    page,
+    refusal_page,
+)
 
 LIMIT_MAX = 50
 BULK_MAX = 10
@@ -209,6 +218,9 @@ class EbayFace:
         self._conversation_ids = itertools.count(1)
         self._user_ids = itertools.count(1)
         self._tokens = itertools.count(1)
+        self.ru_names: dict[str, str] = {}  # RuName -> its accept URL (consent, OAuth)
+        self.codes: dict[str, Grant] = {}  # authorization codes given
+        self.consent: str | None = None  # None: the consent page; "approve" / "deny"
 
     # Seeding and reading back (test helpers)
 
@@ -319,6 +331,78 @@ class EbayFace:
         conversation.messages.append(message)
         return message
 
+    # OAuth: the consent page and the authorization-code grant (kefu.adapters.marketplaces
+    # .ebay_oauth names eBay's pages)
+
+    def add_ru_name(self, ru_name: str, accept_url: str) -> None:
+        """Register the app's RuName and the accept URL eBay sends the browser to."""
+        self.ru_names[ru_name] = accept_url
+
+    def authorize(self, query: Mapping[str, str], decision: str | None) -> Response:
+        """`GET /oauth2/authorize`: a wrong app, RuName or response_type is an error page;
+        then the consent page, or with a decision the browser goes back to the accept URL
+        with `code` (single use, 299 s) and `state`, or `error=access_denied` (⚠ eBay's
+        decline goes to the RuName's decline URL; kefu's callback takes both)."""
+        with self.lock:
+            self.calls.append("GET /oauth2/authorize")
+            ru_name = query.get("redirect_uri", "")
+            if query.get("client_id") != self.app[0]:
+                return refusal_page("eBay", "unauthorized_client: unknown client_id")
+            if ru_name not in self.ru_names:
+                return refusal_page("eBay", "invalid_request: unknown redirect_uri (RuName)")
+            if query.get("response_type") != "code" or not query.get("scope", "").strip():
+                return refusal_page("eBay", "invalid_request: response_type=code and a scope")
+            decision = decision or self.consent
+            if decision is None:
+                return page("eBay", self.app[0], "authorize", query)
+            state = {"state": query["state"]} if query.get("state") else {}
+            if decision != "approve":
+                return back_to(self.ru_names[ru_name], {**state, "error": "access_denied"})
+            code = new_code("v^1.1#i^1#sbx#")
+            self.codes[code] = Grant(self.app[0], ru_name, self.clock() + CODE_SECONDS)
+            answer = {**state, "code": code, "expires_in": str(CODE_SECONDS)}
+            return back_to(self.ru_names[ru_name], answer)
+
+    def _token(self, headers: Mapping[str, str], body: object) -> dict[str, Any]:
+        form = body if isinstance(body, dict) else {}
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange(headers, form)
+        return self._refresh(headers, body)
+
+    def _exchange(self, headers: Mapping[str, str], form: Mapping[str, Any]) -> dict[str, Any]:
+        """The code for a user token (2 h) and a refresh token (18 months): refused with
+        eBay's OAuth errors for a wrong client, and for a code unknown, used, expired or
+        given for another RuName (invalid_grant)."""
+        scheme, _, encoded = headers.get("authorization", "").partition(" ")
+        try:
+            pair = base64.b64decode(encoded).decode() if scheme.lower() == "basic" else ""
+        except ValueError:
+            pair = ""
+        if pair != f"{self.app[0]}:{self.app[1]}":
+            raise _OAuthRefused("invalid_client", "client authentication failed")
+        grant = self.codes.get(str(form.get("code", "")))
+        if grant is None or grant.used or grant.expires_at <= self.clock():
+            raise _OAuthRefused(
+                "invalid_grant",
+                "the provided authorization grant code is invalid or was issued to another client",
+            )
+        grant.used = True  # one use, even when the rest of the request is wrong
+        if form.get("redirect_uri") != grant.redirect_uri:
+            raise _OAuthRefused(
+                "invalid_grant", "the redirect_uri does not match the one of the authorization"
+            )
+        number = next(self._tokens)
+        token, refresh = f"v^1.1#sbx#{number:06d}", f"v^1.1#r^1#sbx#{number:06d}"
+        self.tokens[token] = self.clock() + 7200
+        self.refresh_tokens[refresh] = self.clock() + 47304000
+        return {
+            "access_token": token,
+            "expires_in": 7200,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": 47304000,
+            "token_type": "User Access Token",
+        }
+
     # The API
 
     def handle(
@@ -335,7 +419,7 @@ class EbayFace:
             try:
                 self._throttle()
                 if path == "/identity/v1/oauth2/token":
-                    return 200, self._refresh(headers, body), {}
+                    return 200, self._token(headers, body), {}
                 self._authenticate(headers)
                 status, answer = self._dispatch(method, path, query, body)
                 return status, answer, {}
@@ -764,4 +848,23 @@ def create_ebay_app(face: EbayFace) -> Starlette:
             return Response(status_code=status)
         return JSONResponse(answer, status, headers=headers)
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
+    return Starlette(
+        routes=[
+            Route("/oauth2/authorize", consent_endpoint(face), methods=["GET", "POST"]),
+            Route("/{path:path}", endpoint, methods=["GET", "POST"]),
+        ]
+    )
+
+
+def consent_endpoint(face: EbayFace) -> Callable[[Request], Awaitable[Response]]:
+    """`/oauth2/authorize`: GET shows the consent page (or answers at once with
+    `face.consent`); the page's buttons POST the decision with the same query."""
+
+    async def consent(request: Request) -> Response:
+        if request.method == "POST":
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            decision = form.pop("decision", "deny")
+            return face.authorize(form, "approve" if decision == "approve" else "deny")
+        return face.authorize(dict(request.query_params), None)
+
+    return consent

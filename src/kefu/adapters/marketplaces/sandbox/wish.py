@@ -26,15 +26,24 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from kefu.adapters.marketplaces.sandbox.consent import (
+    CODE_SECONDS,
+    Grant,
+    back_to,
+    new_code,
+    page,
+    refusal_page,
+)
 
 LIMIT_MAX = 500
 LIMIT_DEFAULT = 50
@@ -159,6 +168,10 @@ class WishFace:
         self._ticket_ids = itertools.count(1)
         self._order_ids = itertools.count(1)
         self._tokens = itertools.count(1)
+        self.redirect_uris: dict[str, str] = {}  # client id -> the app's redirect URI
+        self.issued: dict[str, str] = {}  # access token -> the client it was granted to
+        self.codes: dict[str, Grant] = {}  # authorization codes given
+        self.consent: str | None = None  # None: the consent page; "approve" / "deny"
 
     # Seeding and reading back (test helpers)
 
@@ -251,6 +264,72 @@ class WishFace:
         ticket.updated_at = now
         return reply
 
+    # OAuth: the consent page and the authorization-code grant (kefu.adapters.marketplaces
+    # .wish_oauth names Wish's documents)
+
+    def set_redirect(self, client_id: str, redirect_uri: str) -> None:
+        """The redirect URI set on the app at Wish (the exchange must repeat it)."""
+        self.redirect_uris[client_id] = redirect_uri
+
+    def authorize(self, query: Mapping[str, str], decision: str | None) -> Response:
+        """`GET /v3/oauth/authorize?client_id&state`: an unknown app is an error page; then
+        the consent page, or with a decision the browser goes to the app's redirect URI
+        with `code` (single use, minutes) and `state`, or `error=access_denied` (⚠)."""
+        with self.lock:
+            self.calls.append("GET /v3/oauth/authorize")
+            client_id = query.get("client_id", "")
+            redirect = self.redirect_uris.get(client_id)
+            if client_id not in self.apps or redirect is None:
+                return refusal_page("Wish", "No app with this client_id and a redirect URI")
+            decision = decision or self.consent
+            if decision is None:
+                return page("Wish", client_id, "authorize", query)
+            state = {"state": query["state"]} if query.get("state") else {}
+            if decision != "approve":
+                return back_to(redirect, {**state, "error": "access_denied"})
+            code = new_code("")
+            self.codes[code] = Grant(client_id, redirect, self.clock() + CODE_SECONDS)
+            return back_to(redirect, {**state, "code": code})
+
+    def _exchange(self, params: Mapping[str, Any]) -> dict[str, object]:
+        """`/api/v3/oauth/access_token`: Wish's published refusals (1001 grant_type, 10001
+        credentials or redirect_url, 10008 unknown code, 10002 redeemed, 10004 expired)."""
+        if params.get("grant_type") != "authorization_code":
+            raise _invalid("grant_type must be set to 'authorization_code'")
+        client = str(params.get("client_id", ""))
+        grant = self.codes.get(str(params.get("code", "")))
+        if (
+            self.apps.get(client) is None
+            or self.apps[client] != params.get("client_secret")
+            or self.redirect_uris.get(client) != params.get("redirect_uri")
+        ):
+            raise Refused(
+                400,
+                10001,
+                "Incorrect credentials. One of client_id, client_secret, or redirect_url does "
+                "not match our records",
+            )
+        if grant is None or grant.client_id != client:
+            raise Refused(400, 10008, "Incorrect authorization code provided")
+        if grant.used:
+            raise Refused(400, 10002, "The authorization code has already been redeemed")
+        if grant.expires_at <= self.clock():
+            raise Refused(400, 10004, "The authorization code has expired")
+        grant.used = True
+        number = next(self._tokens)
+        token, refresh = f"wish-token-{number}", f"wish-refresh-{number}"
+        expiry = self.clock() + self.token_seconds
+        self.tokens[token] = expiry
+        self.issued[token] = client
+        self.refresh_tokens[refresh] = client
+        return {
+            "access_token": token,
+            "refresh_token": refresh,
+            "expiry_time": _iso(_ms(expiry)),
+            "merchant_id": self.merchant_id,
+            "scopes": ["tickets:read", "tickets:write"],
+        }
+
     # The API
 
     def handle(
@@ -268,6 +347,8 @@ class WishFace:
             try:
                 if path == "/api/v3/oauth/refresh_token" and method == "GET":
                     return 200, _ok(self._refresh(params)), headers
+                if path == "/api/v3/oauth/access_token":
+                    return 200, _ok(self._exchange({**params, **(body or {})})), headers
                 self._authenticate(authorization)
                 remaining = self._throttle()
                 if remaining is not None:
@@ -304,7 +385,12 @@ class WishFace:
         number = next(self._tokens)
         token, refresh = f"wish-token-{number}", f"wish-refresh-{number}"
         expiry = self.clock() + self.token_seconds
+        # "Existing access tokens will be revoked after calling this API."
+        for old in [t for t, app in self.issued.items() if app == client]:
+            self.tokens.pop(old, None)
+            del self.issued[old]
         self.tokens[token] = expiry
+        self.issued[token] = client
         del self.refresh_tokens[params["refresh_token"]]
         self.refresh_tokens[refresh] = client
         return {
@@ -484,7 +570,23 @@ def create_wish_app(face: WishFace) -> Starlette:
     return Starlette(
         routes=[
             Route("/api/v3/oauth/refresh_token", endpoint, methods=["GET"]),
+            Route("/api/v3/oauth/access_token", endpoint, methods=["GET", "POST"]),
+            Route("/v3/oauth/authorize", consent_endpoint(face), methods=["GET", "POST"]),
             Route("/api/v3/tickets", endpoint, methods=methods),
             Route("/api/v3/tickets/{rest:path}", endpoint, methods=methods),
         ]
     )
+
+
+def consent_endpoint(face: WishFace) -> Callable[[Request], Awaitable[Response]]:
+    """`/v3/oauth/authorize`: GET shows the consent page (or answers at once with
+    `face.consent`); the page's buttons POST the decision with the same query."""
+
+    async def consent(request: Request) -> Response:
+        if request.method == "POST":
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            decision = form.pop("decision", "deny")
+            return face.authorize(form, "approve" if decision == "approve" else "deny")
+        return face.authorize(dict(request.query_params), None)
+
+    return consent
