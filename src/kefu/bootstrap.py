@@ -191,7 +191,9 @@ class Kefu:
     @cached_property
     def marketplaces(self) -> sync.SyncDeps:
         """Connected stores' marketplace clients (docs/channels.md), live ingestion."""
-        return sync.SyncDeps(self.secrets, marketplace_client, self.live_ingest_options)
+        return sync.SyncDeps(
+            self.secrets, marketplace_client, self.live_ingest_options, self.reference
+        )
 
     def sync_marketplaces(self, store: str | None = None) -> sync.SyncReport:
         """Pull each connected store (every one when `store` is None, else only it)."""
