@@ -38,8 +38,12 @@ from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
+from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
 from kefu.adapters.marketplaces.ebay import EbayClient
+from kefu.adapters.marketplaces.ebay_orders import EbayOrders
+from kefu.adapters.marketplaces.orders import WithOrders
 from kefu.adapters.marketplaces.wish import WishClient
+from kefu.adapters.marketplaces.wish_orders import WishOrders
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
@@ -302,12 +306,17 @@ def marketplace_client(
 ) -> MarketplaceClient:
     """A connected store's client for its platform (kefu.adapters.marketplaces)."""
     values = {**credentials, "store": store}
+    # Each pass reads the store's orders first, then its messages (docs/channels.md
+    # "Orders from the platforms").
     if platform == "aliexpress":
-        return AliExpressClient.from_credentials(base_url, values)
+        ali = AliExpressClient.from_credentials(base_url, values)
+        return WithOrders(ali, AliExpressOrders(ali))
     if platform == "ebay":
-        return EbayClient.from_credentials(base_url, values)
+        ebay = EbayClient.from_credentials(base_url, values)
+        return WithOrders(ebay, EbayOrders(ebay))
     if platform == "wish":
-        return WishClient.from_credentials(base_url, values)
+        wish = WishClient.from_credentials(base_url, values)
+        return WithOrders(wish, WishOrders(wish))
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 

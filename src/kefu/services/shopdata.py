@@ -521,13 +521,15 @@ def write_records(
         target = next((s for s in uow.queries.stores() if s.id == store_id), None)
         if target is None or target.archived_at is not None:
             raise InvalidInput(f"store {store_id} is archived or gone; nothing is written")
+        known: Collection[str] = ()
         if k == Kind.PRODUCTS:
             known = uow.shopdata.products(target.id, [str(i.get("sku")) for i in items])
-            items = [i for i in items if str(i.get("sku")) not in known]
+    numbers = [n for n, i in enumerate(items, start=1) if str(i.get("sku")) not in known]
+    kept = [items[n - 1] for n in numbers]
     names = [f.name for f in FIELDS[k]]
-    return _import_rows(
+    report = _import_rows(
         k,
-        _ItemsTable(items, names),
+        _ItemsTable(kept, names),
         {n: n for n in names},
         target,
         uow,
@@ -537,6 +539,10 @@ def write_records(
         None,
         None,
     )
+    report.unchanged += len(items) - len(kept)  # products kefu knows: left as they are
+    # Each error names its item's place in the batch given, not in the part written.
+    report.errors = [replace(e, row=numbers[e.row - 1]) if e.row else e for e in report.errors]
+    return report
 
 
 class _ItemsTable:

@@ -209,6 +209,10 @@ class EbayFace:
         self._conversation_ids = itertools.count(1)
         self._user_ids = itertools.count(1)
         self._tokens = itertools.count(1)
+        # Its orders (ebay_orders imports this module's refusals, hence here).
+        from kefu.adapters.marketplaces.sandbox.ebay_orders import OrderBook
+
+        self.orders = OrderBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -397,6 +401,8 @@ class EbayFace:
                 "registrationMarketplaceId": "EBAY_US",
                 "status": "CONFIRMED",
             }
+        if path.startswith("/sell/fulfillment/v1/"):
+            return self.orders.dispatch(method, path, query)
         prefix = "/commerce/message/v1"
         if not path.startswith(prefix):
             raise Refused(404, 2002, "Resource not found", domain="API_MESSAGE")

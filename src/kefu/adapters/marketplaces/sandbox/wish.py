@@ -159,6 +159,10 @@ class WishFace:
         self._ticket_ids = itertools.count(1)
         self._order_ids = itertools.count(1)
         self._tokens = itertools.count(1)
+        # Its orders (wish_orders imports this module's refusals, hence here).
+        from kefu.adapters.marketplaces.sandbox.wish_orders import OrderBook
+
+        self.orders = OrderBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -336,6 +340,8 @@ class WishFace:
         self, method: str, path: str, params: Mapping[str, str], body: Mapping[str, Any]
     ) -> object:
         parts = path.strip("/").split("/")
+        if parts[:3] == ["api", "v3", "orders"]:
+            return self.orders.dispatch(method, path, params)
         if parts[:3] != ["api", "v3", "tickets"]:
             raise Refused(404, 1004, f"No such endpoint: {method} {path}")
         if len(parts) == 3 and method == "GET":
@@ -485,6 +491,7 @@ def create_wish_app(face: WishFace) -> Starlette:
         routes=[
             Route("/api/v3/oauth/refresh_token", endpoint, methods=["GET"]),
             Route("/api/v3/tickets", endpoint, methods=methods),
+            Route("/api/v3/orders", endpoint, methods=["GET"]),
             Route("/api/v3/tickets/{rest:path}", endpoint, methods=methods),
         ]
     )
