@@ -30,6 +30,7 @@ from kefu.bootstrap import Kefu
 from kefu.services import sync
 from tests.factories import acting
 from tests.sandbox_server import APP_KEY, SECRET, TOKEN
+from tests.web import signed_in
 
 EBAY_TOKEN, WISH_TOKEN = "ebay-token-uk", "wish-token-global"
 
@@ -305,3 +306,30 @@ def test_wish_orders_and_a_ticket_about_one(kefu: Kefu, sandbox: Sandbox) -> Non
         c=ticket,
     )
     assert linked == [(placed,)]
+
+
+def test_the_api_and_the_stores_page_tell_what_came_in_and_what_was_refused(
+    kefu: Kefu, sandbox: Sandbox
+) -> None:
+    connect(kefu, "ebay-uk", f"{sandbox.url}/ebay", {"access_token": EBAY_TOKEN})
+    placed = sandbox.ebay.orders.place("ana_uk", "Ana", [("EB-BAG", "Bag", 1, "20.00")])
+    with signed_in(kefu, locale="en") as client:
+        answer = client.post("/api/v1/stores/ebay-uk/sync")
+        assert answer.status_code == 200, answer.text
+        report = answer.json()
+        assert report["failed"] == [] and report["records"]["created"] == 1  # the product
+        [refused] = report["record_errors"]
+        assert refused.startswith(f"ebay-uk orders #1 ({placed}) currency: no USD rate for GBP")
+        page = client.post(
+            "/shop/ebay-uk/sync", data={"csrf_token": client.headers["X-CSRF-Token"]}
+        ).text
+        assert "Orders, products and parcels: 0 new, 0 updated, 1 unchanged" in page
+        assert "1 refused." in page and f"ebay-uk orders #1 ({placed})" in page
+        assert "Some orders, products or parcels from the platform were refused." in page
+    with signed_in(kefu, locale="zh_CN") as client:
+        page = client.get("/shop").text
+        assert "平台的部分订单、商品或包裹未能写入。" in page
+        synced = client.post(
+            "/shop/ebay-uk/sync", data={"csrf_token": client.headers["X-CSRF-Token"]}
+        ).text
+        assert "订单、商品和包裹：新增 0，更新 0，未变 1" in synced
