@@ -333,3 +333,35 @@ def test_the_api_and_the_stores_page_tell_what_came_in_and_what_was_refused(
             "/shop/ebay-uk/sync", data={"csrf_token": client.headers["X-CSRF-Token"]}
         ).text
         assert "订单、商品和包裹：新增 0，更新 0，未变 1" in synced
+
+
+def test_a_record_refused_is_named_and_the_rest_of_the_page_is_written(
+    kefu: Kefu, sandbox: Sandbox
+) -> None:
+    aliexpress(kefu, sandbox)
+    with kefu.uow() as uow:
+        conn = uow.connections.connection_by_code("ali-global")
+    assert conn is not None
+    line = {"sku": "SKU-TENT", "title": "Tent", "quantity": 1, "price": "69.99"}
+    good: dict[str, object] = {
+        "order_number": "AE-GOOD-1",
+        "buyer_id": "us42",
+        "status": "paid",
+        "placed_at": "2026-12-01T10:00:00+00:00",
+        "currency": "USD",
+        "lines": [line],
+    }
+    bad = {**good, "order_number": "AE-BAD-2", "lines": [{**line, "quantity": 0}]}
+    report = sync.SyncReport()
+    records: dict[str, list[dict[str, object]]] = {
+        "orders": [bad, good],
+        "widgets": [{"id": 1}],
+    }
+    sync.take_records(kefu.uow, kefu.marketplaces, kefu.clock, conn, records, report)
+    assert report.record_errors == [
+        "ali-global widgets: is not a kind of shop data",
+        "ali-global orders #1 (AE-BAD-2) line_quantity: must be at least 1 (got '0')",
+    ]
+    assert (report.records["created"], report.records["rejected"]) == (1, 1)
+    assert order(kefu, "AE-GOOD-1")[0] == "paid"
+    assert rows(kefu, "SELECT id FROM orders WHERE order_number = 'AE-BAD-2'") == []

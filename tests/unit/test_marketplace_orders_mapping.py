@@ -430,6 +430,20 @@ def test_more_than_a_page_inside_one_grain_is_paged() -> None:
     assert sorted(seen) == list(range(25))
 
 
+def test_a_pass_that_would_end_before_it_starts_asks_nothing() -> None:
+    calls: list[object] = []
+
+    def listing(low: datetime, high: datetime, page: int) -> tuple[list[dict[str, Any]], int]:
+        calls.append((low, high))
+        return [], 0
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    found, position, done = next_window(
+        Windows(since=start), start - timedelta(seconds=5), 10, timedelta(seconds=1), listing
+    )
+    assert (found, position.since, done, calls) == ([], start, True, [])
+
+
 def test_a_stored_cursor_survives_a_round_trip() -> None:
     position = Windows(
         since=datetime(2026, 1, 1, tzinfo=UTC),

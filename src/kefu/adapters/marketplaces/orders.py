@@ -179,6 +179,8 @@ def next_window(
     the pass is over (the next pass then starts `OVERLAP` before this one's end)."""
     end = position.end or now
     since = position.since
+    if since >= end:  # nothing can have changed yet (or our clock is behind the cursor)
+        return [], Windows(since), True
     width = position.width or max(end - since, grain)
     for _ in range(HALVINGS):
         upper = min(since + width, end)
