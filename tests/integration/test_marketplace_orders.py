@@ -365,3 +365,23 @@ def test_a_record_refused_is_named_and_the_rest_of_the_page_is_written(
     assert (report.records["created"], report.records["rejected"]) == (1, 1)
     assert order(kefu, "AE-GOOD-1")[0] == "paid"
     assert rows(kefu, "SELECT id FROM orders WHERE order_number = 'AE-BAD-2'") == []
+
+
+def test_an_order_api_refused_for_good_is_told_and_the_messages_still_sync(
+    kefu: Kefu, sandbox: Sandbox
+) -> None:
+    connect(kefu, "ebay-uk", f"{sandbox.url}/ebay", {"access_token": EBAY_TOKEN})
+    conversation = sandbox.ebay.open_conversation("sam_uk")
+    sandbox.ebay.buyer_writes(conversation, "Has my scarf shipped?")
+    sandbox.ebay.fail(403)  # the order list: a token without the sell.fulfillment scope
+
+    report = kefu.sync_marketplaces("ebay-uk")
+
+    assert report.failed == [] and report.stored == 1
+    [refused] = report.record_errors
+    assert refused.startswith("ebay-uk orders: ") and "403" in refused
+    with kefu.uow() as uow:
+        health = uow.connections.connection_by_code("ebay-uk")
+    assert health is not None and health.error_code == "records"
+    again = kefu.sync_marketplaces("ebay-uk")  # the next pass asks for the orders again
+    assert again.record_errors == [] and again.failed == []

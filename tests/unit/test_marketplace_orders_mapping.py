@@ -28,7 +28,7 @@ from kefu.adapters.marketplaces.orders import (
 )
 from kefu.adapters.marketplaces.sandbox import AliExpressFace, EbayFace, WishFace
 from kefu.domain.shopdata import FIELDS, Context, Kind, parse_row
-from kefu.services.ports import OutgoingReply, PulledPage, StateChange
+from kefu.services.ports import ChannelError, OutgoingReply, PulledPage, StateChange
 
 RECORDED = Path(__file__).parent.parent / "data" / "recorded"
 
@@ -512,3 +512,23 @@ def test_each_pass_reads_the_orders_then_the_messages_and_keeps_both_cursors() -
     page = client.pull(cursor, since)  # the next pass starts with the orders again
     assert page.records and orders.cursors[-1] == "o2"
     assert client.recent_states(5) == []  # the rest is the message client's
+
+
+class RefusedOrders:
+    def __init__(self, error: ChannelError) -> None:
+        self.error = error
+
+    def pull_orders(self, cursor: str | None, since: datetime) -> OrderPage:
+        raise self.error
+
+
+def test_an_order_api_refused_for_good_is_a_problem_of_the_page_not_of_the_sync() -> None:
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    client = WithOrders(Messages(), RefusedOrders(ChannelError("no scope", retryable=False)))
+    page = client.pull(None, since)
+    assert (page.problems, page.rows, page.done) == (["orders: no scope"], [], False)
+    following = client.pull(page.cursor, since)  # on to the messages
+    assert [r["message_id"] for r in following.rows] == ["m0"]
+    passing = WithOrders(Messages(), RefusedOrders(ChannelError("busy", retryable=True)))
+    with pytest.raises(ChannelError, match="busy"):
+        passing.pull(None, since)

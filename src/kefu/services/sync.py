@@ -300,6 +300,8 @@ def sync_store(
             states |= {state.ref: state for state in page.states}
             # Before the messages, so a message's order is there when the message is.
             take_records(uow_factory, deps, clock, conn, page.records, report)
+            for words in page.problems:
+                _refuse(report, f"{conn.store_code} {words}")
             rows = [{**row, "store": conn.store_code} for row in page.rows]
             if rows:
                 stored = ingest(rows, uow_factory(), clock, **deps.ingest_options())

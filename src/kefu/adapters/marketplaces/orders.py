@@ -63,7 +63,15 @@ class WithOrders:
     def pull(self, cursor: str | None, since: datetime) -> PulledPage:
         phase, orders, messages = _load(cursor)
         if phase == "orders":
-            page = self.orders.pull_orders(orders, since)
+            try:
+                page = self.orders.pull_orders(orders, since)
+            except ChannelError as exc:
+                if exc.retryable:
+                    raise
+                # Refused for good (a token without the order scope): said in the sync
+                # report, and the messages still sync; the next pass asks again.
+                following = _dump("messages", orders, messages)
+                return PulledPage([], [], following, done=False, problems=[f"orders: {exc}"])
             following = _dump("messages" if page.done else "orders", page.cursor, messages)
             return PulledPage(
                 rows=[], states=[], cursor=following, done=False, records=page.records
@@ -76,6 +84,7 @@ class WithOrders:
             cursor=following,
             done=pulled.done,
             records=pulled.records,
+            problems=pulled.problems,
         )
 
     def send(self, reply: OutgoingReply) -> str:
