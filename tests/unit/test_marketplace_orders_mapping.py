@@ -18,6 +18,7 @@ from kefu.adapters.marketplaces import ebay_orders as ebay
 from kefu.adapters.marketplaces import wish_orders as wish
 from kefu.adapters.marketplaces.aliexpress import sign
 from kefu.adapters.marketplaces.orders import (
+    ORDER_PAGES_PER_PASS,
     OVERLAP,
     OrderPage,
     Windows,
@@ -532,3 +533,31 @@ def test_an_order_api_refused_for_good_is_a_problem_of_the_page_not_of_the_sync(
     passing = WithOrders(Messages(), RefusedOrders(ChannelError("busy", retryable=True)))
     with pytest.raises(ChannelError, match="busy"):
         passing.pull(None, since)
+
+
+class Backlog:
+    """An order API with more pages than a pass reads."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+
+    def pull_orders(self, cursor: str | None, since: datetime) -> OrderPage:
+        self.pages += 1
+        return OrderPage({"orders": [{"order_number": str(self.pages)}]}, str(self.pages), False)
+
+
+def test_a_backlog_of_orders_gives_way_to_the_messages_and_goes_on_next_pass() -> None:
+    orders = Backlog()
+    client = WithOrders(Messages(), orders)
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    cursor: str | None = None
+    kinds = []
+    for _ in range(ORDER_PAGES_PER_PASS + 2):
+        page = client.pull(cursor, since)
+        kinds.append("orders" if page.records else "messages")
+        cursor = page.cursor
+        if page.done:
+            break
+    assert kinds == ["orders"] * ORDER_PAGES_PER_PASS + ["messages", "messages"]
+    client.pull(cursor, since)  # the next pass: the orders from where they stopped
+    assert orders.pages == ORDER_PAGES_PER_PASS + 1

@@ -7,7 +7,7 @@ message client always did. kefu writes a page's records before its messages, and
 orders first means a message's order is there when the message is stored.
 
 The cursor kefu keeps stays opaque JSON: `{"v": "orders/1", "phase", "orders",
-"messages"}` holding each side's own cursor. A message cursor stored before orders were
+"messages", "taken"}` holding each side's own cursor. A message cursor stored before orders were
 pulled is read as the messages' cursor, and the next pass starts with the orders.
 """
 
@@ -33,6 +33,8 @@ VERSION = "orders/1"
 # before the last one ended (the upserts are idempotent, so a record read twice is
 # unchanged).
 OVERLAP = timedelta(minutes=2)
+# Order pages a pass reads before its messages; a longer backlog goes on the next pass.
+ORDER_PAGES_PER_PASS = 10
 
 Records = dict[str, list[dict[str, object]]]
 
@@ -61,27 +63,33 @@ class WithOrders:
         self.orders = orders
 
     def pull(self, cursor: str | None, since: datetime) -> PulledPage:
-        phase, orders, messages = _load(cursor)
-        if phase == "orders":
+        at = _Position.load(cursor)
+        if at.phase == "orders":
             try:
-                page = self.orders.pull_orders(orders, since)
+                page = self.orders.pull_orders(at.orders, since)
             except ChannelError as exc:
                 if exc.retryable:
                     raise
                 # Refused for good (a token without the order scope): said in the sync
                 # report, and the messages still sync; the next pass asks again.
-                following = _dump("messages", orders, messages)
+                following = _Position("messages", at.orders, at.messages).dump()
                 return PulledPage([], [], following, done=False, problems=[f"orders: {exc}"])
-            following = _dump("messages" if page.done else "orders", page.cursor, messages)
+            # A long backlog of orders (the first sync) gives way to the messages after
+            # ORDER_PAGES_PER_PASS pages; the next pass goes on where it stopped.
+            taken = at.taken + 1
+            enough = page.done or taken >= ORDER_PAGES_PER_PASS
+            following = _Position(
+                "messages" if enough else "orders", page.cursor, at.messages, 0 if enough else taken
+            ).dump()
             return PulledPage(
                 rows=[], states=[], cursor=following, done=False, records=page.records
             )
-        pulled = self.messages.pull(messages, since)
-        following = _dump("orders" if pulled.done else "messages", orders, pulled.cursor)
+        pulled = self.messages.pull(at.messages, since)
+        phase = "orders" if pulled.done else "messages"
         return PulledPage(
             rows=pulled.rows,
             states=pulled.states,
-            cursor=following,
+            cursor=_Position(phase, at.orders, pulled.cursor).dump(),
             done=pulled.done,
             records=pulled.records,
             problems=pulled.problems,
@@ -98,26 +106,42 @@ class WithOrders:
         return getattr(self.messages, name)
 
 
-def _load(cursor: str | None) -> tuple[str, str | None, str | None]:
-    if not cursor:
-        return "orders", None, None
-    try:
-        data = json.loads(cursor)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or data.get("v") != VERSION:
-        return "orders", None, cursor  # a message cursor kept before orders were pulled
-    phase = data.get("phase")
-    return (
-        phase if phase in ("orders", "messages") else "orders",
-        data.get("orders") if isinstance(data.get("orders"), str) else None,
-        data.get("messages") if isinstance(data.get("messages"), str) else None,
-    )
+@dataclass(frozen=True)
+class _Position:
+    """The store's cursor: which side a pass is on, each side's own cursor, and how many
+    order pages this pass has read."""
 
+    phase: str
+    orders: str | None
+    messages: str | None
+    taken: int = 0
 
-def _dump(phase: str, orders: str | None, messages: str | None) -> str:
-    body = {"v": VERSION, "phase": phase, "orders": orders, "messages": messages}
-    return json.dumps(body, separators=(",", ":"))
+    @classmethod
+    def load(cls, cursor: str | None) -> _Position:
+        try:
+            data = json.loads(cursor) if cursor else {"v": VERSION}
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or data.get("v") != VERSION:
+            return cls("orders", None, cursor)  # a message cursor kept before orders came
+        phase, orders, messages = data.get("phase"), data.get("orders"), data.get("messages")
+        taken = data.get("taken")
+        return cls(
+            phase if phase in ("orders", "messages") else "orders",
+            orders if isinstance(orders, str) else None,
+            messages if isinstance(messages, str) else None,
+            taken if isinstance(taken, int) else 0,
+        )
+
+    def dump(self) -> str:
+        body = {
+            "v": VERSION,
+            "phase": self.phase,
+            "orders": self.orders,
+            "messages": self.messages,
+            "taken": self.taken,
+        }
+        return json.dumps(body, separators=(",", ":"))
 
 
 # Time windows: for order lists that page by number or offset and tell the total.
