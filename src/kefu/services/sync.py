@@ -294,14 +294,14 @@ def sync_store(
         client = _client(deps, conn)
         since = started - timedelta(days=conn.backfill_days)
         states: dict[str, ConversationState] = {}
-        refused_before = len(report.record_errors)
+        refused: list[str] = []  # this store's records not stored, for its health
         for _ in range(PAGES_PER_RUN):
             page = client.pull(cursor, since)
             states |= {state.ref: state for state in page.states}
             # Before the messages, so a message's order is there when the message is.
-            take_records(uow_factory, deps, clock, conn, page.records, report)
+            refused += take_records(uow_factory, deps, clock, conn, page.records, report)
             for words in page.problems:
-                _refuse(report, f"{conn.store_code} {words}")
+                refused.append(_refuse(report, f"{conn.store_code} {words}"))
             rows = [{**row, "store": conn.store_code} for row in page.rows]
             if rows:
                 stored = ingest(rows, uow_factory(), clock, **deps.ingest_options())
@@ -332,7 +332,6 @@ def sync_store(
     finally:
         _close(client)
     report.pulled += pulled
-    refused = report.record_errors[refused_before:]
     _record(
         uow_factory,
         conn,
@@ -356,14 +355,16 @@ def take_records(
     conn: StoredConnection,
     records: Mapping[str, list[dict[str, object]]],
     report: SyncReport,
-) -> None:
+) -> list[str]:
     """A page's shop data written as the system, by the rules of an import (docs/imports.md):
     upserts by key, never older over newer, idempotent, so a page read again after a crash
     changes nothing. A record refused is told in the report (store, kind, record, field,
-    reason) and never stops the page; a kind kefu does not know is one such refusal."""
-    unknown = sorted(set(records) - set(RECORD_KINDS))
-    for kind in unknown:
+    reason) and never stops the page; a kind kefu does not know is one such refusal.
+    Returns what was refused, in those words."""
+    refused = [
         _refuse(report, f"{conn.store_code} {kind}: is not a kind of shop data")
+        for kind in sorted(set(records) - set(RECORD_KINDS))
+    ]
     for kind in RECORD_KINDS:
         items = list(records.get(kind) or [])
         for start in range(0, len(items), MAX_API_ITEMS):
@@ -379,7 +380,7 @@ def take_records(
                     source=f"{conn.platform}_api",
                 )
             except InvalidInput as exc:
-                _refuse(report, f"{conn.store_code} {kind}: {exc}")
+                refused.append(_refuse(report, f"{conn.store_code} {kind}: {exc}"))
                 continue
             for name, count in done.counts().items():
                 if name != "rows":
@@ -387,11 +388,10 @@ def take_records(
             for error in done.errors:
                 number = start + (error.row or 0)
                 record = _record_name(batch[number - start - 1] if error.row else None, kind)
-                _refuse(
-                    report,
-                    f"{conn.store_code} {kind} #{number}{record} {error.field}: {error.reason}"
-                    + (f" (got {error.value!r})" if error.value is not None else ""),
-                )
+                words = f"{conn.store_code} {kind} #{number}{record} {error.field}: {error.reason}"
+                got = f" (got {error.value!r})" if error.value is not None else ""
+                refused.append(_refuse(report, words + got))
+    return refused
 
 
 def _record_name(item: object, kind: str) -> str:
@@ -402,10 +402,11 @@ def _record_name(item: object, kind: str) -> str:
     return f" ({item.get(key)})" if item.get(key) else ""
 
 
-def _refuse(report: SyncReport, words: str) -> None:
+def _refuse(report: SyncReport, words: str) -> str:
     log.warning("a record from a marketplace was not stored: %s", words)
     if len(report.record_errors) < RECORD_ERRORS_KEPT:
         report.record_errors.append(words)
+    return words
 
 
 # State both ways
