@@ -795,4 +795,7 @@ ZH_CN = {
         "打开平台页面并在那里同意授权；完成后会回到这里。"
     ),
     "Continue to %(platform)s": "前往 %(platform)s",
+    # Orders from the platforms (docs/channels.md)
+    "Some orders, products or parcels from the platform were refused.": "平台的部分订单、商品或包裹未能写入。",
+    "Orders, products and parcels: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, %(stale)s older than stored, %(set_aside)s waiting for their order, %(rejected)s refused.": "订单、商品和包裹：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s，早于已存 %(stale)s，等待订单 %(set_aside)s，拒绝 %(rejected)s。",
 }

@@ -39,8 +39,11 @@ from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces import aliexpress, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
+from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
+from kefu.adapters.marketplaces.ebay_orders import EbayOrders
+from kefu.adapters.marketplaces.orders import WithOrders
 from kefu.adapters.marketplaces.sandbox import AliExpressFace as AliExpressFace
 from kefu.adapters.marketplaces.sandbox import EbayFace as EbayFace
 from kefu.adapters.marketplaces.sandbox import WishFace as WishFace
@@ -49,6 +52,7 @@ from kefu.adapters.marketplaces.sandbox import (
 )
 from kefu.adapters.marketplaces.wish import WishClient
 from kefu.adapters.marketplaces.wish_oauth import WishOAuth
+from kefu.adapters.marketplaces.wish_orders import WishOrders
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
 from kefu.adapters.reply_catalogue import packaged_catalogue
@@ -205,6 +209,7 @@ class Kefu:
             self.secrets,
             marketplace_client,
             self.live_ingest_options,
+            self.reference,
             token_sink=partial(oauth.token_sink, self.uow, self.secrets, self.clock),
         )
 
@@ -336,12 +341,17 @@ def marketplace_client(
     """A connected store's client for its platform (kefu.adapters.marketplaces); eBay and
     Wish hand a renewed token to `on_tokens` (AliExpress tokens are renewed by the owner)."""
     values = {**credentials, "store": store}
+    # Each pass reads the store's orders first, then its messages (docs/channels.md
+    # "Orders from the platforms").
     if platform == "aliexpress":
-        return AliExpressClient.from_credentials(base_url, values)
+        ali = AliExpressClient.from_credentials(base_url, values)
+        return WithOrders(ali, AliExpressOrders(ali))
     if platform == "ebay":
-        return EbayClient.from_credentials(base_url, values, on_tokens=on_tokens)
+        ebay = EbayClient.from_credentials(base_url, values, on_tokens=on_tokens)
+        return WithOrders(ebay, EbayOrders(ebay))
     if platform == "wish":
-        return WishClient.from_credentials(base_url, values, on_tokens=on_tokens)
+        wish = WishClient.from_credentials(base_url, values, on_tokens=on_tokens)
+        return WithOrders(wish, WishOrders(wish))
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 

@@ -151,6 +151,11 @@ def sync_command(
         f"{report.stored} new; {report.applied} platform changes applied, "
         f"{report.pushed} pushed, {len(report.push_errors)} refused"
     )
+    for refused in report.record_errors:
+        console.print(f"[yellow]not stored[/yellow] {refused}", highlight=False)
+    if report.records or report.record_errors:
+        counts = ", ".join(f"{n} {name}" for name, n in report.records.items())
+        console.print(f"orders, products and parcels: {counts or 'none'}", highlight=False)
     if report.failed:
         raise typer.Exit(code=2)
 

@@ -1681,6 +1681,9 @@ class PulledPage:
     # order's `lines` and a parcel's `events` nested), written like an import
     # (docs/imports.md) before the page's messages.
     records: Mapping[str, list[dict[str, object]]] = field(default_factory=dict)
+    # What the platform refused that did not stop the page (its order API, when the token
+    # lacks the scope: the messages still sync), in words; the sync report tells them.
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -390,6 +390,23 @@ def import_table(
         if remember and mapping is not None:
             uow.shopdata.save_mapping(target.id, k.value, chosen, who.account_id, clock.now())
             uow.commit()
+    return _import_rows(k, table, chosen, target, uow, clock, ref, source, progress, run_id)
+
+
+def _import_rows(
+    k: Kind,
+    table: TableSource,
+    chosen: Mapping[str, str],
+    target: StoreRef,
+    uow: UnitOfWork,
+    clock: Clock,
+    ref: Reference,
+    source: str,
+    progress: ProgressFn | None,
+    run_id: int | None,
+) -> ImportReport:
+    """The rows written into a store already checked: by a person (import_table) or by
+    the system (write_records)."""
     ctx = _context(target, ref)
     report = ImportReport()
     loose = ImportReport()  # rows refused before they became records
@@ -479,6 +496,53 @@ def upsert(
         mapping={n: n for n in names},
         source="api",
     )
+
+
+def write_records(
+    store_id: int,
+    kind: str,
+    items: list[dict[str, Any]],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    ref: Reference,
+    source: str,
+) -> ImportReport:
+    """The system's own batch (a marketplace's order API, services/sync.py): no person
+    acts, so there is no access check, but every rule of an import holds (docs/imports.md).
+
+    Products are created, never changed: a platform's order lines name a product with the
+    price one buyer paid, not the shop's price, so a product kefu knows is left to imports.
+    An archived store takes nothing (as an import refuses it)."""
+    k = _kind(kind)
+    if len(items) > MAX_API_ITEMS:
+        raise InvalidInput(f"at most {MAX_API_ITEMS} items per batch; send the rest in another")
+    with uow:
+        target = next((s for s in uow.queries.stores() if s.id == store_id), None)
+        if target is None or target.archived_at is not None:
+            raise InvalidInput(f"store {store_id} is archived or gone; nothing is written")
+        known: Collection[str] = ()
+        if k == Kind.PRODUCTS:
+            known = uow.shopdata.products(target.id, [str(i.get("sku")) for i in items])
+    numbers = [n for n, i in enumerate(items, start=1) if str(i.get("sku")) not in known]
+    kept = [items[n - 1] for n in numbers]
+    names = [f.name for f in FIELDS[k]]
+    report = _import_rows(
+        k,
+        _ItemsTable(kept, names),
+        {n: n for n in names},
+        target,
+        uow,
+        clock,
+        ref,
+        source,
+        None,
+        None,
+    )
+    report.unchanged += len(items) - len(kept)  # products kefu knows: left as they are
+    # Each error names its item's place in the batch given, not in the part written.
+    report.errors = [replace(e, row=numbers[e.row - 1]) if e.row else e for e in report.errors]
+    return report
 
 
 class _ItemsTable:

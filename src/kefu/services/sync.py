@@ -50,6 +50,7 @@ from kefu.services.ports import (
     TokenSink,
     UnitOfWork,
 )
+from kefu.services.shopdata import MAX_API_ITEMS, Reference, write_records
 
 log = logging.getLogger(__name__)
 UowFactory = Callable[[], UnitOfWork]
@@ -255,6 +256,7 @@ class SyncDeps:
     secrets: SecretBox
     factory: MarketplaceFactory
     ingest_options: Callable[[], Mapping[str, Any]]  # classifier, automatic replies, routing…
+    reference: Reference  # currencies and countries, for the shop data of the order APIs
     # Where a store's client hands a renewed token to be stored (services/oauth.py).
     token_sink: Callable[[StoredConnection], TokenSink] | None = None
 
@@ -269,6 +271,11 @@ class SyncReport:
     pushed: int = 0  # conversations whose kefu changes were pushed
     failed: list[str] = field(default_factory=list)  # "store: reason"
     push_errors: list[str] = field(default_factory=list)  # "store ref: reason"
+    # Shop data from the order APIs (docs/channels.md "Orders from the platforms"), in
+    # records as an import counts them: created, updated, unchanged, stale (older than
+    # stored), set_aside (parcels before their order), rejected.
+    records: dict[str, int] = field(default_factory=dict)
+    record_errors: list[str] = field(default_factory=list)  # "store kind #n field: reason"
 
 
 def sync_all(
@@ -315,9 +322,14 @@ def sync_store(
         client = _client(deps, conn)
         since = started - timedelta(days=conn.backfill_days)
         states: dict[str, ConversationState] = {}
+        refused: list[str] = []  # this store's records not stored, for its health
         for _ in range(PAGES_PER_RUN):
             page = client.pull(cursor, since)
             states |= {state.ref: state for state in page.states}
+            # Before the messages, so a message's order is there when the message is.
+            refused += take_records(uow_factory, deps, clock, conn, page.records, report)
+            for words in page.problems:
+                refused.append(_refuse(report, f"{conn.store_code} {words}"))
             rows = [{**row, "store": conn.store_code} for row in page.rows]
             if rows:
                 stored = ingest(rows, uow_factory(), clock, **deps.ingest_options())
@@ -348,7 +360,81 @@ def sync_store(
     finally:
         _close(client)
     report.pulled += pulled
-    _record(uow_factory, conn, clock, pulled, error=None)
+    _record(
+        uow_factory,
+        conn,
+        clock,
+        pulled,
+        error=("records", "; ".join(refused[:5])[:500]) if refused else None,
+    )
+
+
+# Orders, products and parcels from the platforms' order APIs
+
+# Written in this order: an order's lines find their products, a parcel its order.
+RECORD_KINDS = ("products", "orders", "parcels", "tracking")
+RECORD_ERRORS_KEPT = 200  # per run: the health shows the first, the report the rest
+
+
+def take_records(
+    uow_factory: UowFactory,
+    deps: SyncDeps,
+    clock: Clock,
+    conn: StoredConnection,
+    records: Mapping[str, list[dict[str, object]]],
+    report: SyncReport,
+) -> list[str]:
+    """A page's shop data written as the system, by the rules of an import (docs/imports.md):
+    upserts by key, never older over newer, idempotent, so a page read again after a crash
+    changes nothing. A record refused is told in the report (store, kind, record, field,
+    reason) and never stops the page; a kind kefu does not know is one such refusal.
+    Returns what was refused, in those words."""
+    refused = [
+        _refuse(report, f"{conn.store_code} {kind}: is not a kind of shop data")
+        for kind in sorted(set(records) - set(RECORD_KINDS))
+    ]
+    for kind in RECORD_KINDS:
+        items = list(records.get(kind) or [])
+        for start in range(0, len(items), MAX_API_ITEMS):
+            batch = items[start : start + MAX_API_ITEMS]
+            try:
+                done = write_records(
+                    conn.store_id,
+                    kind,
+                    batch,
+                    uow=uow_factory(),
+                    clock=clock,
+                    ref=deps.reference,
+                    source=f"{conn.platform}_api",
+                )
+            except InvalidInput as exc:
+                refused.append(_refuse(report, f"{conn.store_code} {kind}: {exc}"))
+                continue
+            for name, count in done.counts().items():
+                if name != "rows":
+                    report.records[name] = report.records.get(name, 0) + count
+            for error in done.errors:
+                number = start + (error.row or 0)
+                record = _record_name(batch[number - start - 1] if error.row else None, kind)
+                words = f"{conn.store_code} {kind} #{number}{record} {error.field}: {error.reason}"
+                got = f" (got {error.value!r})" if error.value is not None else ""
+                refused.append(_refuse(report, words + got))
+    return refused
+
+
+def _record_name(item: object, kind: str) -> str:
+    """The record's own key (an order number, a SKU), so the owner can find it."""
+    if not isinstance(item, dict):
+        return ""
+    key = {"products": "sku", "tracking": "tracking_number"}.get(kind, "order_number")
+    return f" ({item.get(key)})" if item.get(key) else ""
+
+
+def _refuse(report: SyncReport, words: str) -> str:
+    log.warning("a record from a marketplace was not stored: %s", words)
+    if len(report.record_errors) < RECORD_ERRORS_KEPT:
+        report.record_errors.append(words)
+    return words
 
 
 # State both ways
@@ -556,6 +642,8 @@ def _record(
         values |= {"last_success_at": now, "error_code": None, "error_detail": None}
     else:
         values |= {"error_code": error[0], "error_detail": error[1], "error_at": now}
+        if error[0] == "records":  # the sync went through; some records were refused
+            values["last_success_at"] = now
     with uow_factory() as uow:
         uow.connections.record_sync(conn.store_id, values)
         uow.commit()

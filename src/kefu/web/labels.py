@@ -31,6 +31,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unavailable": N_("The platform is unavailable; the next sync tries again."),
         "rate_limited": N_("The platform limited the calls (rate limited); the next sync goes on."),
         "secrets": N_("No secret key is set (KEFU_SECRET_KEY): the keys cannot be opened."),
+        "records": N_("Some orders, products or parcels from the platform were refused."),
         "reconnect": N_(
             "Reconnect needed: the platform refused the store's token. Connect the store again."
         ),

@@ -81,6 +81,15 @@ class SyncOut(BaseModel):
     pulled: int = Field(description="messages read")
     stored: int = Field(description="messages new to kefu")
     failed: list[str] = Field(description="'store: what went wrong', in words; empty: all well")
+    records: dict[str, int] = Field(
+        default_factory=dict,
+        description="orders, products and parcels from the platform's order API, counted as "
+        "an import counts them: created, updated, unchanged, stale, set_aside, rejected",
+    )
+    record_errors: list[str] = Field(
+        default_factory=list,
+        description="each refused record in words: store, kind, #place (key), field, reason",
+    )
 
 
 def _out(view: sync.ConnectionView) -> ConnectionOut:
@@ -172,5 +181,10 @@ async def post_sync(code: Code, kefu: KefuDep, who: ShopManager) -> SyncOut:
         sync.sync_now, who, code, uow_factory=kefu.uow, deps=kefu.marketplaces, clock=kefu.clock
     )
     return SyncOut(
-        pages=report.pages, pulled=report.pulled, stored=report.stored, failed=report.failed
+        pages=report.pages,
+        pulled=report.pulled,
+        stored=report.stored,
+        failed=report.failed,
+        records=report.records,
+        record_errors=report.record_errors,
     )

@@ -158,6 +158,10 @@ class AliExpressFace:
         self._ids = itertools.count(30_000_000_001)
         self._channel_ids = itertools.count(1_000_001)
         self._request_ids = itertools.count(1)
+        # Its orders (aliexpress_orders imports this module's refusals, hence here).
+        from kefu.adapters.marketplaces.sandbox.aliexpress_orders import OrderBook
+
+        self.orders = OrderBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -369,6 +373,8 @@ class AliExpressFace:
             "addmsg": self._add,
         }
         handler = handlers.get(method.removeprefix(PREFIX)) if method.startswith(PREFIX) else None
+        if handler is None and (answer := self.orders.dispatch(method, params)) is not None:
+            return answer
         if handler is None:
             raise Refused(22, "Invalid method", sub_msg=f"unknown method {method}")
         return handler(params)

@@ -221,6 +221,10 @@ class EbayFace:
         self.ru_names: dict[str, str] = {}  # RuName -> its accept URL (consent, OAuth)
         self.codes: dict[str, Grant] = {}  # authorization codes given
         self.consent: str | None = None  # None: the consent page; "approve" / "deny"
+        # Its orders (ebay_orders imports this module's refusals, hence here).
+        from kefu.adapters.marketplaces.sandbox.ebay_orders import OrderBook
+
+        self.orders = OrderBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -481,6 +485,8 @@ class EbayFace:
                 "registrationMarketplaceId": "EBAY_US",
                 "status": "CONFIRMED",
             }
+        if path.startswith("/sell/fulfillment/v1/"):
+            return self.orders.dispatch(method, path, query)
         prefix = "/commerce/message/v1"
         if not path.startswith(prefix):
             raise Refused(404, 2002, "Resource not found", domain="API_MESSAGE")

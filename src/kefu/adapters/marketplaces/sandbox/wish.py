@@ -172,6 +172,10 @@ class WishFace:
         self.issued: dict[str, str] = {}  # access token -> the client it was granted to
         self.codes: dict[str, Grant] = {}  # authorization codes given
         self.consent: str | None = None  # None: the consent page; "approve" / "deny"
+        # Its orders (wish_orders imports this module's refusals, hence here).
+        from kefu.adapters.marketplaces.sandbox.wish_orders import OrderBook
+
+        self.orders = OrderBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -422,6 +426,8 @@ class WishFace:
         self, method: str, path: str, params: Mapping[str, str], body: Mapping[str, Any]
     ) -> object:
         parts = path.strip("/").split("/")
+        if parts[:3] == ["api", "v3", "orders"]:
+            return self.orders.dispatch(method, path, params)
         if parts[:3] != ["api", "v3", "tickets"]:
             raise Refused(404, 1004, f"No such endpoint: {method} {path}")
         if len(parts) == 3 and method == "GET":
@@ -573,6 +579,7 @@ def create_wish_app(face: WishFace) -> Starlette:
             Route("/api/v3/oauth/access_token", endpoint, methods=["GET", "POST"]),
             Route("/v3/oauth/authorize", consent_endpoint(face), methods=["GET", "POST"]),
             Route("/api/v3/tickets", endpoint, methods=methods),
+            Route("/api/v3/orders", endpoint, methods=["GET"]),
             Route("/api/v3/tickets/{rest:path}", endpoint, methods=methods),
         ]
     )
