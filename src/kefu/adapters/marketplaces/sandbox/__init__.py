@@ -2,7 +2,9 @@
 
 Each face speaks its platform's documented format and refuses what the platform refuses
 (docs/channels.md): AliExpress at `/aliexpress` (its gateway: `POST /aliexpress/sync`),
-eBay at `/ebay` (`/ebay/commerce/message/v1/…`), Wish at `/wish` (`/wish/api/v3/…`).
+eBay at `/ebay` (`/ebay/commerce/message/v1/…`), Wish at `/wish` (`/wish/api/v3/…`),
+Amazon at `/amazon` (SP-API `/amazon/orders/v0/…`, `/amazon/messaging/v1/…`; LWA
+`/amazon/auth/o2/token`; consent `/amazon/apps/authorize/consent`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from kefu.adapters.marketplaces.sandbox.aliexpress import AliExpressFace, create_aliexpress_app
+from kefu.adapters.marketplaces.sandbox.amazon import AmazonFace, create_amazon_app
 from kefu.adapters.marketplaces.sandbox.ebay import EbayFace, create_ebay_app
 from kefu.adapters.marketplaces.sandbox.wish import WishFace, create_wish_app
 
@@ -19,25 +22,31 @@ def create_marketplace_sandbox(
     aliexpress: AliExpressFace | None = None,
     ebay: EbayFace | None = None,
     wish: WishFace | None = None,
+    amazon: AmazonFace | None = None,
 ) -> Starlette:
     """The sandbox server; pass faces to seed them and to read them back in tests."""
+    amazon_face = amazon or AmazonFace()
     faces = (aliexpress or AliExpressFace(), ebay or EbayFace(), wish or WishFace())
     app = Starlette(
         routes=[
             Mount("/aliexpress", app=create_aliexpress_app(faces[0])),
             Mount("/ebay", app=create_ebay_app(faces[1])),
             Mount("/wish", app=create_wish_app(faces[2])),
+            Mount("/amazon", app=create_amazon_app(amazon_face)),
         ]
     )
     app.state.aliexpress, app.state.ebay, app.state.wish = faces
+    app.state.amazon = amazon_face
     return app
 
 
 __all__ = [
     "AliExpressFace",
+    "AmazonFace",
     "EbayFace",
     "WishFace",
     "create_aliexpress_app",
+    "create_amazon_app",
     "create_ebay_app",
     "create_marketplace_sandbox",
     "create_wish_app",
