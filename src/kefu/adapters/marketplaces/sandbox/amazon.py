@@ -328,7 +328,10 @@ class AmazonFace:
                 if parts[:3] == ["messaging", "v1", "orders"] and len(parts) >= 4:
                     headers["x-amzn-RateLimit-Limit"] = str(RATE)
                     self._throttle()
-                    return self._messaging(method, parts[3], parts[4:], params, body)
+                    status, document, more = self._messaging(
+                        method, parts[3], parts[4:], params, body
+                    )
+                    return status, document, headers | more
                 raise Refused(404, "NotFound", "Resource not found", f"{method} {path}")
             except Refused as refusal:
                 return refusal.status, refusal.body(), headers
