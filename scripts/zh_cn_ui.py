@@ -753,4 +753,11 @@ ZH_CN = {
     "Save the connection": "保存连接",
     "Sync now": "立即同步",
     "Disconnect": "断开连接",
+    # Amazon SP-API (docs/channels.md "Amazon")
+    "LWA refresh token (from the app's authorization)": "LWA 刷新令牌（来自应用授权）",
+    "LWA client id of the app": "应用的 LWA 客户端 ID",
+    "LWA client secret of the app": "应用的 LWA 客户端密钥",
+    "Marketplace id (optional, e.g. ATVPDKIKX0DER)": "站点 ID（可选，如 ATVPDKIKX0DER）",
+    "Selling partner id (optional)": "卖家伙伴 ID（可选）",
+    "SP-API region (optional: na, eu or fe)": "SP-API 区域（可选：na、eu 或 fe）",
 }

@@ -38,6 +38,7 @@ from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
+from kefu.adapters.marketplaces.amazon import AmazonClient
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.wish import WishClient
 from kefu.adapters.passwords import Argon2Hasher
@@ -306,6 +307,8 @@ def marketplace_client(
         return EbayClient.from_credentials(base_url, values)
     if platform == "wish":
         return WishClient.from_credentials(base_url, values)
+    if platform == "amazon":
+        return AmazonClient.from_credentials(base_url, values)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 
