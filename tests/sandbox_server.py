@@ -11,7 +11,11 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.adapters.marketplaces.sandbox import (
+    AliExpressFace,
+    AmazonFace,
+    create_marketplace_sandbox,
+)
 
 APP_KEY, SECRET, TOKEN = "500100", "sandbox-secret", "token-ali-global"
 
@@ -27,14 +31,18 @@ def aliexpress_face(
 
 
 @contextmanager
-def serve_sandbox(face: AliExpressFace) -> Iterator[str]:
-    """The sandbox on a free port until the block ends; yields the AliExpress base URL."""
+def serve_sandbox(face: AliExpressFace, *, amazon: AmazonFace | None = None) -> Iterator[str]:
+    """The sandbox on a free port until the block ends; yields the AliExpress base URL (the
+    other faces sit beside it: `/amazon`…)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
-            create_marketplace_sandbox(face), host="127.0.0.1", port=port, log_level="warning"
+            create_marketplace_sandbox(face, amazon=amazon),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

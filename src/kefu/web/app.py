@@ -22,6 +22,7 @@ from kefu.bootstrap import Kefu, bootstrap, create_sandbox
 from kefu.config import Settings
 from kefu.web import errors
 from kefu.web.api import (
+    amazon,
     connections,
     conversations,
     imports,
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(stores.router)
     app.include_router(mail.router)
     app.include_router(connections.router)
+    app.include_router(amazon.router)
     app.include_router(translation.router)
     app.include_router(ratings.router, max_body_size=limits.max_import_body_bytes)
     app.include_router(imports.router, max_body_size=limits.max_import_body_bytes)
