@@ -266,7 +266,7 @@ def test_server_faults_are_retryable_and_refusals_are_not(
         client.pull(None, START)
     assert down.value.retryable and "InternalFailure" in str(down.value)
     with pytest.raises(ChannelError, match="NotFound") as unknown:
-        client.get("/orders/v0/orders/111-9999999-9999999", {}, "order_items")
+        client.get("/orders/v0/orders/111-9999999-9999999", {}, "orderItems")
     assert unknown.value.retryable is False
 
 
@@ -308,3 +308,20 @@ def test_every_action_rule_the_client_knows_the_sandbox_knows(
     client = make_client(http, clock)
     assert sorted(client.actions(order)) == sorted(ACTIONS)
     assert len(ACTIONS) == 11
+
+
+def test_a_pull_asks_the_limiter_for_each_operations_own_budget(
+    http: TestClient, face: AmazonFace, clock: Clock
+) -> None:
+    place(face, clock, 2)
+    limiter = Limiter()
+    make_client(http, clock, limiter=limiter).pull(None, START - timedelta(days=1))
+    asked = [key for key, _ in limiter.acquired]
+    assert asked == [
+        "amazon:orders:A2SELLER",
+        "amazon:buyerInfo:A2SELLER",
+        "amazon:orderItems:A2SELLER",
+        "amazon:buyerInfo:A2SELLER",
+        "amazon:orderItems:A2SELLER",
+    ]
+    assert limiter.acquired[0][1] == CallBudget(1, 60.0, burst=20)

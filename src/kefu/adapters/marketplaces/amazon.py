@@ -64,12 +64,17 @@ PAGE_SIZE = 100  # MaxResultsPerPage: "Value must be 1 - 100. Default 100."
 TOKEN_MARGIN = 300.0  # renew this many seconds before the hour is up
 ORDER_ID = re.compile(r"\b(\d{3}-\d{7}-\d{7})\b")  # "in 3-7-7 format"
 
-# Usage plans as data (the models' "Usage Plan" tables).
+# Usage plans as data (the models' "Usage Plan" tables), by operation.
 BUDGETS: Mapping[str, CallBudget] = {
     "messaging": CallBudget(1, 1.0, burst=5),
-    "orders": CallBudget(1, 60.0, burst=20),  # 0.0167/s
-    "order_items": CallBudget(1, 2.0, burst=30),  # 0.5/s
+    "orders": CallBudget(1, 60.0, burst=20),  # getOrders: 0.0167/s
+    "orderItems": CallBudget(1, 2.0, burst=30),  # 0.5/s
+    "buyerInfo": CallBudget(1, 2.0, burst=30),
+    "address": CallBudget(1, 2.0, burst=30),
 }
+# Orders a page by default: each order costs an orderItems (and maybe a buyerInfo) call,
+# whose burst is 30, so a page of 25 fits in one burst; a run goes on at the next page.
+DEFAULT_PAGE = 25
 
 # Amazon's OrderStatus → kefu's OrderStatus (docs/channels.md "Amazon").
 ORDER_STATUSES: Mapping[str, str] = {
@@ -434,7 +439,7 @@ class AmazonClient:
         token_url: str | None = None,
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
-        page_size: int = PAGE_SIZE,
+        page_size: int = DEFAULT_PAGE,
         on_tokens: TokenSink | None = None,
         limiter: CallLimiter | None = None,
         max_wait: float = 10.0,
@@ -599,7 +604,7 @@ class AmazonClient:
         token: str | None = None
         for _ in range(100):  # an order of more than 100 pages of items is not an order
             params: dict[str, str | int] = {"NextToken": token} if token else {}
-            payload = self.get(f"/orders/v0/orders/{order_id}/orderItems", params, "order_items")
+            payload = self.get(f"/orders/v0/orders/{order_id}/orderItems", params, "orderItems")
             page = payload.get("payload") or {}
             items.extend(i for i in page.get("OrderItems") or [] if isinstance(i, dict))
             token = _text(page.get("NextToken")) or None
@@ -613,7 +618,7 @@ class AmazonClient:
         if part in self.denied:
             return None
         try:
-            payload = self.get(f"/orders/v0/orders/{order_id}/{part}", {}, "order_items")
+            payload = self.get(f"/orders/v0/orders/{order_id}/{part}", {}, part)
         except ChannelError as exc:
             if exc.retryable or "HTTP 403" not in str(exc):
                 raise
