@@ -760,4 +760,13 @@ ZH_CN = {
     "Marketplace id (optional, e.g. ATVPDKIKX0DER)": "站点 ID（可选，如 ATVPDKIKX0DER）",
     "Selling partner id (optional)": "卖家伙伴 ID（可选）",
     "SP-API region (optional: na, eu or fe)": "SP-API 区域（可选：na、eu 或 fe）",
+    "Amazon messages": "亚马逊消息",
+    "Sent to Amazon: %(action)s": "已发送给亚马逊：%(action)s",
+    "Not sent:": "未发送：",
+    "Amazon allows these messages for this order now; each is sent once.": "亚马逊目前允许为此订单发送以下消息；每条只发送一次。",
+    "Text for %(action)s (in the buyer's language)": "%(action)s 的文字（用买家的语言）",
+    "Send %(action)s": "发送 %(action)s",
+    "Amazon allows no message for this order now.": "亚马逊目前不允许为此订单发送消息。",
+    "Asking Amazon which messages it allows for this order…": "正在询问亚马逊此订单允许哪些消息…",
+    "Amazon's messages for this order cannot be listed:": "无法列出此订单的亚马逊消息：",
 }

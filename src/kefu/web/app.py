@@ -37,6 +37,7 @@ from kefu.web.api import (
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
+from kefu.web.pages import amazon as amazon_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import mail as mail_pages
@@ -122,6 +123,7 @@ def create_app(
     # A file and a few form fields: the file is held to max_upload_bytes as it is copied.
     app.include_router(imports.upload_router, max_body_size=limits.max_upload_bytes + 65536)
     app.include_router(inbox_pages.router)
+    app.include_router(amazon_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(translation_pages.router)
