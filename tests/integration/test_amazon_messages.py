@@ -5,6 +5,7 @@ and CLI), a text the policy check blocks never leaves. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -200,3 +201,18 @@ def test_the_cli_lists_and_sends(
     refused = runner.invoke(cli, ["amazon", "send", STORE, number, "legalDisclosure", *url])
     assert refused.exit_code == 2 and "does not offer the legalDisclosure" in refused.output
     assert len(face.messages(number)) == 1
+
+
+def test_the_stores_page_names_amazons_keys_in_english_and_chinese(kefu: Kefu) -> None:
+    for locale, words in (
+        ("en", ("LWA refresh token (from the app's authorization)", "Selling partner id")),
+        ("zh_CN", ("LWA 刷新令牌（来自应用授权）", "卖家伙伴 ID（可选）")),
+    ):
+        with signed_in(kefu, locale=locale) as client:
+            page = html.unescape(client.get("/shop").text)
+        panel = page[page.index('data-testid="connection-amazon-us"') :]
+        panel = panel[: panel.index("</details>")]
+        assert all(w in panel for w in words), locale
+        assert 'name="credential_refresh_token" type="password"' in panel
+        # eBay's wording of the same key stays eBay's.
+        assert "Refresh token (optional: renews the access token)" not in panel
