@@ -325,3 +325,17 @@ def test_a_pull_asks_the_limiter_for_each_operations_own_budget(
         "amazon:orderItems:A2SELLER",
     ]
     assert limiter.acquired[0][1] == CallBudget(1, 60.0, burst=20)
+
+
+def test_a_token_refused_even_when_new_says_reconnect_needed(
+    http: TestClient, face: AmazonFace, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kefu.adapters.marketplaces.sandbox.amazon.TOKEN_SECONDS", 0)
+    client = make_client(http, clock)
+    client.credentials.access_token, client.credentials.expires_at = "Atza|stale", clock() + 3600
+    face.grant("Atza|stale", clock() - 1)
+    place(face, clock, 1)
+    with pytest.raises(ChannelError, match="reconnect needed") as refused:
+        client.pull(None, START - timedelta(days=1))
+    assert refused.value.retryable is False
+    assert sum("/auth/o2/token" in c for c in face.calls) == 1  # renewed once, not in a loop

@@ -299,17 +299,39 @@ def retry_after(response: httpx.Response) -> float:
     return 1.0
 
 
-def refused(what: str, response: httpx.Response) -> ChannelError:
+class Refusal(ChannelError):
+    """A ChannelError that keeps the HTTP status (a 403 on buyerInfo is a role, not a fault)."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        reconnect: bool = False,
+    ) -> None:
+        super().__init__(message, retryable=retryable, retry_after=retry_after)
+        self.status = status
+        self.reconnect = reconnect  # the token itself is refused
+
+
+def refused(what: str, response: httpx.Response) -> Refusal:
     """A non-2xx answer as a ChannelError: retryable for 429 and 5xx only."""
     status = response.status_code
     words = errors_of(response)
     if status == 429:
-        return ChannelError(
-            f"Amazon rate limit reached for {what}: {words}", retry_after=retry_after(response)
+        return Refusal(
+            f"Amazon rate limit reached for {what}: {words}",
+            status,
+            retryable=True,
+            retry_after=retry_after(response),
         )
     if status >= 500:
-        return ChannelError(f"Amazon could not answer {what} (HTTP {status}): {words}")
-    return ChannelError(f"Amazon refused {what} (HTTP {status}): {words}", retryable=False)
+        return Refusal(
+            f"Amazon could not answer {what} (HTTP {status}): {words}", status, retryable=True
+        )
+    return Refusal(f"Amazon refused {what} (HTTP {status}): {words}", status, retryable=False)
 
 
 def lwa_token(
@@ -570,7 +592,7 @@ class AmazonClient:
             if response.status_code == 429 and self.limiter is not None and budget is not None:
                 self.limiter.pause(key, error.retry_after or 1.0)
             if response.status_code == 403 and _token_refused(response):
-                error = ChannelError(f"{error}; reconnect needed", retryable=False)
+                error = Refusal(f"{error}; reconnect needed", 403, retryable=False, reconnect=True)
             raise error
         return response
 
@@ -619,8 +641,8 @@ class AmazonClient:
             return None
         try:
             payload = self.get(f"/orders/v0/orders/{order_id}/{part}", {}, part)
-        except ChannelError as exc:
-            if exc.retryable or "HTTP 403" not in str(exc):
+        except Refusal as exc:
+            if exc.status != 403 or exc.reconnect:
                 raise
             self.denied.add(part)
             return None
