@@ -798,4 +798,20 @@ ZH_CN = {
     # Orders from the platforms (docs/channels.md)
     "Some orders, products or parcels from the platform were refused.": "平台的部分订单、商品或包裹未能写入。",
     "Orders, products and parcels: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, %(stale)s older than stored, %(set_aside)s waiting for their order, %(rejected)s refused.": "订单、商品和包裹：新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s，早于已存 %(stale)s，等待订单 %(set_aside)s，拒绝 %(rejected)s。",
+    # Amazon SP-API (docs/channels.md "Amazon")
+    "LWA refresh token (from the app's authorization)": "LWA 刷新令牌（来自应用授权）",
+    "LWA client id of the app": "应用的 LWA 客户端 ID",
+    "LWA client secret of the app": "应用的 LWA 客户端密钥",
+    "Marketplace id (optional, e.g. ATVPDKIKX0DER)": "站点 ID（可选，如 ATVPDKIKX0DER）",
+    "Selling partner id (optional)": "卖家伙伴 ID（可选）",
+    "SP-API region (optional: na, eu or fe)": "SP-API 区域（可选：na、eu 或 fe）",
+    "Amazon messages": "亚马逊消息",
+    "Sent to Amazon: %(action)s": "已发送给亚马逊：%(action)s",
+    "Not sent:": "未发送：",
+    "Amazon allows these messages for this order now; each is sent once.": "亚马逊目前允许为此订单发送以下消息；每条只发送一次。",
+    "Text for %(action)s (in the buyer's language)": "%(action)s 的文字（用买家的语言）",
+    "Send %(action)s": "发送 %(action)s",
+    "Amazon allows no message for this order now.": "亚马逊目前不允许为此订单发送消息。",
+    "Asking Amazon which messages it allows for this order…": "正在询问亚马逊此订单允许哪些消息…",
+    "Amazon's messages for this order cannot be listed:": "无法列出此订单的亚马逊消息：",
 }

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from kefu.adapters.marketplaces.sandbox import (
     AliExpressFace,
+    AmazonFace,
     EbayFace,
     WishFace,
     create_marketplace_sandbox,
@@ -33,9 +34,10 @@ def aliexpress_face(
 
 
 @contextmanager
-def serve_sandbox(face: AliExpressFace) -> Iterator[str]:
-    """The sandbox on a free port until the block ends; yields the AliExpress base URL."""
-    with serve_app(create_marketplace_sandbox(face)) as url:
+def serve_sandbox(face: AliExpressFace, *, amazon: AmazonFace | None = None) -> Iterator[str]:
+    """The sandbox on a free port until the block ends; yields the AliExpress base URL (the
+    other faces sit beside it: `/amazon`…)."""
+    with serve_app(create_marketplace_sandbox(face, amazon=amazon)) as url:
         yield f"{url}/aliexpress"
 
 
@@ -68,19 +70,5 @@ def serve_faces(
 ) -> Iterator[str]:
     """The sandbox with the given faces on a free port; yields its root URL (the faces
     are at /aliexpress, /ebay, /wish)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_marketplace_sandbox(aliexpress, ebay, wish)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
+    with serve_app(create_marketplace_sandbox(aliexpress, ebay, wish)) as url:
+        yield url

@@ -37,9 +37,10 @@ from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
-from kefu.adapters.marketplaces import aliexpress, ebay, wish
+from kefu.adapters.marketplaces import aliexpress, amazon, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
+from kefu.adapters.marketplaces.amazon import AmazonClient
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.adapters.marketplaces.ebay_orders import EbayOrders
@@ -327,6 +328,7 @@ CHANNEL_LIMITS = {
     "aliexpress": aliexpress.CHANNEL_LIMITS,
     "ebay": ebay.CHANNEL_LIMITS,
     "wish": wish.CHANNEL_LIMITS,
+    "amazon": amazon.CHANNEL_LIMITS,
 }
 
 
@@ -352,6 +354,8 @@ def marketplace_client(
     if platform == "wish":
         wish = WishClient.from_credentials(base_url, values, on_tokens=on_tokens)
         return WithOrders(wish, WishOrders(wish))
+    if platform == "amazon":
+        return AmazonClient.from_credentials(base_url, values, on_tokens=on_tokens)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 

@@ -165,6 +165,8 @@ def concrete(path: str, team: dict[str, int]) -> str:
         "kind": "orders",
         "token": "0" * 32,
         "digest": "0" * 64,
+        "number": "123-1234567-1234567",  # an Amazon order number
+        "action": "unexpectedProblem",  # an Amazon Messaging action
     }
     return re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(values[m[1]]), path)
 

@@ -197,9 +197,12 @@ def connect(
     access_token: Annotated[
         str,
         typer.Option(
-            prompt=True, hide_input=True, envvar="KEFU_ACCESS_TOKEN", help="the seller's token"
+            prompt=True,
+            hide_input=True,
+            envvar="KEFU_ACCESS_TOKEN",
+            help="the seller's token (Amazon: none, Enter; LWA renews it)",
         ),
-    ],
+    ] = "",
     app_key: Annotated[str, typer.Option(help="AliExpress: the app key")] = "",
     app_secret: Annotated[
         str, typer.Option(envvar="KEFU_APP_SECRET", help="AliExpress: the app secret")
@@ -208,13 +211,19 @@ def connect(
         str, typer.Option(help="AliExpress: the seller's login id (cn…)")
     ] = "",
     refresh_token: Annotated[
-        str, typer.Option(envvar="KEFU_REFRESH_TOKEN", help="eBay, Wish: renews the token")
+        str,
+        typer.Option(envvar="KEFU_REFRESH_TOKEN", help="eBay, Wish, Amazon: renews the token"),
     ] = "",
-    client_id: Annotated[str, typer.Option(help="eBay, Wish: the app's client id")] = "",
+    client_id: Annotated[str, typer.Option(help="eBay, Wish, Amazon: the app's client id")] = "",
     client_secret: Annotated[
-        str, typer.Option(envvar="KEFU_CLIENT_SECRET", help="eBay, Wish: the app's secret")
+        str,
+        typer.Option(envvar="KEFU_CLIENT_SECRET", help="eBay, Wish, Amazon: the app's secret"),
     ] = "",
-    marketplace_id: Annotated[str, typer.Option(help="eBay: EBAY_US, EBAY_GB…")] = "",
+    marketplace_id: Annotated[
+        str, typer.Option(help="eBay: EBAY_US, EBAY_GB…; Amazon: ATVPDKIKX0DER…")
+    ] = "",
+    selling_partner_id: Annotated[str, typer.Option(help="Amazon: the seller's id")] = "",
+    region: Annotated[str, typer.Option(help="Amazon: the SP-API region, na, eu or fe")] = "",
     seller_username: Annotated[str, typer.Option(help="eBay: the seller's user name")] = "",
     interval: Annotated[int, typer.Option(help="minutes between syncs")] = 5,
     backfill_days: Annotated[int, typer.Option(help="how far back the first sync reads")] = 30,
@@ -232,6 +241,8 @@ def connect(
         "client_secret": client_secret,
         "marketplace_id": marketplace_id,
         "seller_username": seller_username,
+        "selling_partner_id": selling_partner_id,
+        "region": region,
     }
     with _kefu(database_url) as kefu, _refusals():
         kefu.upgrade()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, TypeVar
+from typing import Any, Literal, Protocol, Self, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from kefu.domain.autoreply import AutoReplySettings
@@ -990,6 +990,9 @@ class UnitOfWork(Protocol):
     @property
     def oauth_states(self) -> OAuthStateRepository: ...
 
+    @property
+    def amazon_messages(self) -> AmazonMessageRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -1938,3 +1941,51 @@ class OAuthStateRepository(Protocol):
     def purge(self, before: datetime) -> int:
         """Forget states that expired before `before`."""
         ...
+
+
+@runtime_checkable
+class OrderMessaging(Protocol):
+    """A marketplace client that sends messages about an order of the kinds the platform
+    offers for it (Amazon's Messaging API: never a fixed list)."""
+
+    def actions(self, order_id: str) -> list[str]:
+        """The message kinds the platform allows for this order now."""
+        ...
+
+    def send_action(self, order_id: str, action: str, body: Mapping[str, object]) -> str:
+        """Send one; a reference for it. ChannelError when refused (an action not offered,
+        a body its schema refuses) or not answered."""
+        ...
+
+
+@dataclass(frozen=True)
+class OrderMessage:
+    """A message sent (or being sent) through a platform's order messaging: once per store
+    and client key."""
+
+    id: int
+    store_id: int
+    client_key: str
+    order_number: str
+    action: str
+    text: str | None
+    state: str  # pending, sent, failed (may be tried again), refused
+    platform_ref: str | None
+    error: str | None
+    account_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AmazonMessageRepository(Protocol):
+    def message(self, store_id: int, client_key: str) -> OrderMessage | None: ...
+
+    def messages(self, store_id: int, order_number: str) -> list[OrderMessage]:
+        """Those of an order, oldest first."""
+        ...
+
+    def add_message(self, values: Mapping[str, Any]) -> int:
+        """A new pending message; ConcurrentWriteError when its client key is taken."""
+        ...
+
+    def update_message(self, message_id: int, values: Mapping[str, Any]) -> None: ...

@@ -60,6 +60,8 @@ CREDENTIALS: dict[str, tuple[str, ...]] = {
     "aliexpress": ("app_key", "app_secret", "access_token"),
     "ebay": ("access_token",),
     "wish": ("access_token",),
+    # Amazon's SP-API: LWA renews the access token from these (docs/channels.md "Amazon").
+    "amazon": ("refresh_token", "client_id", "client_secret"),
 }
 # Given when the platform wants them: AliExpress the seller's login id for addmsg; eBay
 # and Wish what renews an expired token, eBay the seller's user name (which side is ours).
@@ -67,6 +69,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "aliexpress": ("seller_login_id", "expires_at"),
     "ebay": ("refresh_token", "client_id", "client_secret", "marketplace_id", "seller_username"),
     "wish": ("refresh_token", "client_id", "client_secret"),
+    "amazon": ("marketplace_id", "selling_partner_id", "region"),
 }
 MAX_CREDENTIAL_CHARS = 2000
 # One run of a store's sync reads at most this many pages; the next run goes on.

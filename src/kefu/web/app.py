@@ -22,6 +22,7 @@ from kefu.bootstrap import Kefu, bootstrap, create_sandbox
 from kefu.config import Settings
 from kefu.web import errors
 from kefu.web.api import (
+    amazon,
     connections,
     conversations,
     imports,
@@ -37,6 +38,7 @@ from kefu.web.api import (
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
+from kefu.web.pages import amazon as amazon_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import mail as mail_pages
@@ -119,12 +121,14 @@ def create_app(
     app.include_router(mail.router)
     app.include_router(connections.router)
     app.include_router(oauth.router)
+    app.include_router(amazon.router)
     app.include_router(translation.router)
     app.include_router(ratings.router, max_body_size=limits.max_import_body_bytes)
     app.include_router(imports.router, max_body_size=limits.max_import_body_bytes)
     # A file and a few form fields: the file is held to max_upload_bytes as it is copied.
     app.include_router(imports.upload_router, max_body_size=limits.max_upload_bytes + 65536)
     app.include_router(inbox_pages.router)
+    app.include_router(amazon_pages.router)
     app.include_router(report_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(translation_pages.router)

@@ -19,6 +19,7 @@ from kefu.domain.errors import (
     RowErrors,
 )
 from kefu.services.access import Forbidden, NotSignedIn
+from kefu.services.amazon_messages import MarketplaceRefused
 from kefu.services.auth import SignInFailed, Throttled
 from kefu.services.mail import NoSecretKey
 from kefu.services.outgoing import PolicyBlocked
@@ -39,6 +40,7 @@ STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     Throttled: 429,
     NoSecretKey: 503,
+    MarketplaceRefused: 502,
 }
 
 

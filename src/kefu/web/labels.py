@@ -65,6 +65,13 @@ LABELS: dict[str, dict[str, str]] = {
         "marketplace_id": N_("Marketplace id (optional, e.g. EBAY_GB)"),
         "seller_username": N_("Seller user name (optional)"),
         "expires_at": N_("Token expires (optional, e.g. 2027-06-30)"),
+        # A platform's own wording for a key goes under "<platform>:<key>".
+        "amazon:refresh_token": N_("LWA refresh token (from the app's authorization)"),
+        "amazon:client_id": N_("LWA client id of the app"),
+        "amazon:client_secret": N_("LWA client secret of the app"),
+        "amazon:marketplace_id": N_("Marketplace id (optional, e.g. ATVPDKIKX0DER)"),
+        "selling_partner_id": N_("Selling partner id (optional)"),
+        "region": N_("SP-API region (optional: na, eu or fe)"),
     },
     "mail_security": {
         "tls": N_("TLS (IMAPS 993 / SMTPS 465)"),
@@ -317,6 +324,9 @@ def labeller(gettext: Callable[[str], str]) -> Callable[[str, str | None], str]:
         if value is None:
             return "—"
         text = LABELS[kind].get(value)
+        if text is None and ":" in value:  # "<platform>:<key>" falls back to the key's
+            value = value.split(":", 1)[1]
+            text = LABELS[kind].get(value)
         return gettext(text) if text else value
 
     return label

@@ -782,3 +782,24 @@ class OAuthStateRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+
+
+class AmazonMessage(Base):
+    """A message sent through Amazon's Messaging API for an order (docs/channels.md
+    "Amazon"): one per store and client key, so asking twice sends once; its state says
+    whether Amazon took it."""
+
+    __tablename__ = "amazon_messages"
+    __table_args__ = (UniqueConstraint("store_id", "client_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    client_key: Mapped[str] = mapped_column(String(128))
+    order_number: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # pending, sent, failed, refused
+    platform_ref: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(String(500))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

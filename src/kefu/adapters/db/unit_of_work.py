@@ -11,6 +11,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.adapters.db.amazon import SqlAmazonMessageRepository
 from kefu.adapters.db.auth import SqlAuthRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
@@ -52,6 +53,7 @@ class SqlAlchemyUnitOfWork:
         self.connections = SqlConnectionRepository(self._session)
         self.mail = SqlMailRepository(self._session)
         self.oauth_states = SqlOAuthStateRepository(self._session)
+        self.amazon_messages = SqlAmazonMessageRepository(self._session)
         return self
 
     def __exit__(

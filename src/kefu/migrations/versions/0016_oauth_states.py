@@ -1,7 +1,7 @@
 """connecting a store by OAuth: one-time states bound to the store and the account that
 started the connection (docs/channels.md "Connecting a store")
 
-Revision ID: 0016b
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-06 12:00:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016b"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
