@@ -40,7 +40,7 @@ from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces import aliexpress, amazon, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
-from kefu.adapters.marketplaces.amazon import AmazonClient
+from kefu.adapters.marketplaces.amazon import AmazonClient, AmazonOAuth
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.adapters.marketplaces.ebay_orders import EbayOrders
@@ -364,6 +364,9 @@ def marketplace_client(
 OAUTH_APPS: Mapping[str, oauth.OAuthPlatform] = {
     "ebay": oauth.OAuthPlatform(EbayOAuth.KEYS, "https://api.ebay.com", EbayOAuth.from_keys),
     "wish": oauth.OAuthPlatform(WishOAuth.KEYS, "https://merchant.wish.com", WishOAuth.from_keys),
+    "amazon": oauth.OAuthPlatform(
+        AmazonOAuth.KEYS, "https://sellingpartnerapi-na.amazon.com", AmazonOAuth.from_keys
+    ),
 }
 
 

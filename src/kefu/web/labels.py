@@ -52,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "client_id": N_("App client id"),
         "client_secret": N_("App client secret"),
         "ru_name": N_("RuName (eBay redirect URL name)"),
+        "application_id": N_("Application id (Amazon, amzn1.sp.solution…)"),
     },
     # The keys a platform issues (services/sync.py CREDENTIALS).
     "credential": {

@@ -407,8 +407,29 @@ class AmazonOAuth:
         self.consent_base = consent_base.rstrip("/")
         self.token_url = token_url
         self.draft = draft  # an app not yet published consents with version=beta
-        self.client = client or httpx.Client(timeout=TIMEOUT)
+        self.client = client  # lent by the caller; else one per call, closed after it
         self.clock = clock
+
+    KEYS = ("client_id", "client_secret", "application_id")
+
+    @classmethod
+    def from_keys(cls, base_url: str, keys: Mapping[str, str], **options: Any) -> AmazonOAuth:
+        """From the app keys the owner gave (KEYS) and the store's SP-API address: Seller
+        Central's consent page and LWA for Amazon's own endpoints, the sandbox's beside its
+        SP-API otherwise."""
+        missing = [k for k in cls.KEYS if not keys.get(k)]
+        if missing:
+            raise ChannelError(f"the Amazon app lacks {', '.join(missing)}", retryable=False)
+        host = urlsplit(base_url).hostname or ""
+        own = host.endswith(".amazon.com") or not host
+        return cls(
+            keys["client_id"],
+            keys["client_secret"],
+            keys["application_id"],
+            consent_base=SELLER_CENTRAL if own else base_url,
+            token_url=token_url_for(base_url),
+            **options,
+        )
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         params = {"application_id": self.application_id, "state": state}
@@ -425,7 +446,7 @@ class AmazonOAuth:
             "client_id": self.client_id,
             "client_secret": self.client_secret,
         }
-        return lwa_token(self.client, self.token_url, form, self.clock(), "authorization code")
+        return self._token(form, "authorization code")
 
     def refresh(self, refresh_token: str) -> TokenGrant:
         form = {
@@ -434,7 +455,13 @@ class AmazonOAuth:
             "client_id": self.client_id,
             "client_secret": self.client_secret,
         }
-        return lwa_token(self.client, self.token_url, form, self.clock(), "token refresh")
+        return self._token(form, "token refresh")
+
+    def _token(self, form: Mapping[str, str], what: str) -> TokenGrant:
+        if self.client is not None:
+            return lwa_token(self.client, self.token_url, form, self.clock(), what)
+        with httpx.Client(timeout=TIMEOUT) as http:
+            return lwa_token(http, self.token_url, form, self.clock(), what)
 
 
 @dataclass

@@ -59,16 +59,18 @@ def oauth_callback(
     who: ShopManager,
     state: QueryText = "",
     code: QueryText = "",
+    spapi_oauth_code: QueryText = "",
     error: QueryText = "",
     error_description: QueryText = "",
 ) -> Response:
-    """Where eBay and Wish send the owner back: the store is connected (or not) and the
-    Stores page says which, in words."""
+    """Where eBay, Wish and Amazon send the owner back (Amazon names its code
+    `spapi_oauth_code`): the store is connected (or not) and the Stores page says which,
+    in words."""
     try:
         done = oauth.finish(
             who,
             state=state,
-            code=code or None,
+            code=code or spapi_oauth_code or None,
             error=error or None,
             description=error_description or None,
             deps=kefu.oauth,
