@@ -11,7 +11,12 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from kefu.adapters.marketplaces.sandbox import AliExpressFace, create_marketplace_sandbox
+from kefu.adapters.marketplaces.sandbox import (
+    AliExpressFace,
+    EbayFace,
+    WishFace,
+    create_marketplace_sandbox,
+)
 
 APP_KEY, SECRET, TOKEN = "500100", "sandbox-secret", "token-ali-global"
 
@@ -45,6 +50,32 @@ def serve_sandbox(face: AliExpressFace) -> Iterator[str]:
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}/aliexpress"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@contextmanager
+def serve_marketplace(
+    aliexpress: AliExpressFace | None = None,
+    ebay: EbayFace | None = None,
+    wish: WishFace | None = None,
+) -> Iterator[str]:
+    """The sandbox with every face on a free port until the block ends; yields its root
+    (`{root}/aliexpress`, `{root}/ebay`, `{root}/wish`)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_marketplace_sandbox(aliexpress, ebay, wish)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the sandbox did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(5)

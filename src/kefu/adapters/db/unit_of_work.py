@@ -16,6 +16,7 @@ from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
 from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.mail import SqlMailRepository
+from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
@@ -50,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self.shopdata = SqlShopDataRepository(self._session)
         self.connections = SqlConnectionRepository(self._session)
         self.mail = SqlMailRepository(self._session)
+        self.notices = SqlNoticeRepository(self._session)
         return self
 
     def __exit__(

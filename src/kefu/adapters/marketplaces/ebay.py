@@ -323,13 +323,19 @@ class EbayClient:
         )
         self._types: dict[str, str] = {}  # conversation id -> FROM_MEMBERS | FROM_EBAY
 
+    @property
+    def state_fields(self) -> frozenset[str]:
+        """Read state both ways; closed (pushed only) when closing archives (StateFields)."""
+        return frozenset({"read", "closed"} if self.archive_when_handled else {"read"})
+
     @classmethod
     def from_credentials(
         cls, base_url: str, values: Mapping[str, str], **options: Any
     ) -> EbayClient:
         """From a store connection's opened credentials (kefu.services.ports
         MarketplaceFactory): store, access_token; refresh_token, client_id, client_secret
-        (to renew the token), marketplace_id, seller_username."""
+        (to renew the token), marketplace_id, seller_username; archive_when_handled
+        ("true": a conversation closed in kefu is archived on eBay)."""
         missing = [k for k in ("store", "access_token") if not values.get(k)]
         if missing:
             raise ChannelError(f"the eBay connection lacks {', '.join(missing)}", retryable=False)
@@ -341,6 +347,9 @@ class EbayClient:
             marketplace_id=values.get("marketplace_id", ""),
             seller_username=values.get("seller_username", ""),
         )
+        # The owner's choice, kept with the connection: closing in kefu archives on eBay.
+        archive = values.get("archive_when_handled", "").strip().lower() in ("1", "true", "yes")
+        options.setdefault("archive_when_handled", archive)
         return cls(values["store"], credentials, base_url=base_url or API, **options)
 
     def close(self) -> None:
@@ -584,24 +593,27 @@ class EbayClient:
 
     # Push
 
-    def _kind(self, ref: str) -> str:
-        return self._types.get(ref, MEMBERS)
+    def _kind(self, change: StateChange) -> str:
+        """eBay wants the conversation's type with every update: a notice's is FROM_EBAY."""
+        return EBAY if change.notice else self._types.get(change.ref, MEMBERS)
 
     def push(self, change: StateChange) -> None:
-        """Read/unread with updateConversation; `handled` archives (ARCHIVE / ACTIVE) only
-        when `archive_when_handled`; eBay has no colour marks (a mark is not pushed)."""
+        """Read/unread with updateConversation. A person's close archives (ARCHIVE; ACTIVE
+        again when reopened), only with `archive_when_handled`: an answer alone (`handled`)
+        never archives (an archived conversation leaves the seller's eBay inbox while the
+        buyer may still write). eBay has no colour marks (not pushed)."""
         if change.read is not None:
             body = {
                 "conversationId": change.ref,
-                "conversationType": self._kind(change.ref),
+                "conversationType": self._kind(change),
                 "read": change.read,
             }
             self.request("POST", "/update_conversation", body=body)
-        if change.handled is not None and self.archive_when_handled:
-            status = "ARCHIVE" if change.handled else "ACTIVE"
+        if self.archive_when_handled and change.closed is not None:
+            status = "ARCHIVE" if change.closed else "ACTIVE"
             body = {
                 "conversationId": change.ref,
-                "conversationType": self._kind(change.ref),
+                "conversationType": self._kind(change),
                 "conversationStatus": status,
             }
             self.request("POST", "/update_conversation", body=body)
@@ -617,7 +629,7 @@ class EbayClient:
                 "conversations": [
                     {
                         "conversationId": c.ref,
-                        "conversationType": self._kind(c.ref),
+                        "conversationType": self._kind(c),
                         "conversationStatus": "READ" if c.read else "UNREAD",
                     }
                     for c in chunk

@@ -294,6 +294,11 @@ class EbayFace:
                 ],
             }
 
+    def seller_reads(self, ref: str, read: bool = True) -> None:
+        """The seller marks a conversation read (or unread) on eBay's own site."""
+        with self.lock:
+            _set_read(self.conversations[ref], read, self.seller[0])
+
     def fail(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         """The next `count` calls answer this HTTP status (with Retry-After when given)."""
         self.faults.extend([(status, retry_after)] * count)
