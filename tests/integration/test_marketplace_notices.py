@@ -214,9 +214,7 @@ def test_the_api_and_the_page(connected: Kefu, faces: tuple[AliExpressFace, Ebay
         assert page.text.count('data-testid="notice"') == 2
         assert page.text.count('data-unread="true"') == 1
         assert 'data-testid="notices-unread"' in page.text  # the nav counts the one left
-        done = client.post(
-            "/notices/read", data={"store": "ali-global"}, follow_redirects=False
-        )
+        done = client.post("/notices/read", data={"store": "ali-global"}, follow_redirects=False)
         assert done.status_code == 303
         page = client.get("/notices")
         assert page.text.count('data-unread="true"') == 0
