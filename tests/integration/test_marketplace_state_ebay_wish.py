@@ -205,8 +205,13 @@ def test_a_wish_reply_never_closes_the_ticket_closing_in_kefu_does(
         owner, conv, "It is on its way; tracking LP00123.", request_id="w-1",
         uow=kefu.uow(), clock=kefu.clock, gate=kefu.gate,
     )  # fmt: skip
-    assert kefu.deliver_outbox().delivered == 1
     puts = wish.calls.count(f"PUT /api/v3/tickets/{ticket}")
+    for _ in range(2):  # syncs before the reply is delivered: Wish still awaits the merchant
+        later(kefu)
+        synced(kefu, "wish-global")
+        assert kefu_side(kefu, conv)[1] == "waiting"  # not reopened by Wish's unchanged state
+    assert wish.ticket(ticket)["state"] == "AWAITING_MERCHANT"
+    assert kefu.deliver_outbox().delivered == 1
     synced(kefu, "wish-global")
     assert wish.ticket(ticket)["state"] == "AWAITING_USER"  # moved on by Wish, not closed
     assert wish.calls.count(f"PUT /api/v3/tickets/{ticket}") == puts

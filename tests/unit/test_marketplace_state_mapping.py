@@ -66,6 +66,8 @@ def test_each_adapter_says_which_fields_its_platform_has() -> None:
         for client in (plain, archiving, by_setting):
             client.close()
     assert wish.WishClient.state_fields == {"handled", "closed"}
+    assert sync.pushed_fields(wish.WishClient) == {"closed"}  # handled: pulled only
+    assert sync.pushed_fields(AliExpressClient) == {"mark", "handled", "read"}
     assert AliExpressClient.state_fields == {"mark", "handled", "read"}
     for fields in (wish.WishClient.state_fields, AliExpressClient.state_fields):
         assert fields <= set(STATE_FIELDS)

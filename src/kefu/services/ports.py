@@ -1899,8 +1899,10 @@ TokenSink = Callable[[TokenGrant], None]
 
 class StateFields(Protocol):
     """A client that keeps conversation state both ways says which of STATE_FIELDS its
-    platform has (AliExpress all three; eBay read, and handled only when it archives;
-    Wish handled); a client without `state_fields` syncs no state."""
+    platform has (AliExpress mark, handled, read; eBay read, and closed when it archives;
+    Wish handled and closed); a client without `state_fields` syncs no state. It may
+    also say which of them it pushes (`pushed_fields`, else all): Wish's handled is only
+    pulled (a reply moves the ticket on Wish's side; nothing sets it)."""
 
     @property
     def state_fields(self) -> frozenset[str]: ...

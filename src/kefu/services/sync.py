@@ -338,13 +338,23 @@ def sync_store(
 _MARKS = frozenset(mark.value for mark in ColourMark)
 
 
-def state_fields(client: object) -> frozenset[str]:
-    """The fields the client's platform keeps both ways (ports.StateFields); none when the
-    client does not say, so a new adapter syncs no state until it maps it."""
-    said = getattr(client, "state_fields", None)
+def state_fields(client: object, attribute: str = "state_fields") -> frozenset[str]:
+    """The fields the client's platform keeps (ports.StateFields); none when the client
+    does not say, so a new adapter syncs no state until it maps it."""
+    said = getattr(client, attribute, None)
     if not isinstance(said, frozenset | set):
         return frozenset()
     return frozenset(name for name in said if name in STATE_FIELDS)
+
+
+def pushed_fields(client: object) -> frozenset[str]:
+    """Those the client also pushes: all, unless it names fewer (Wish: not handled, which
+    a push could not set — recording it as pushed would read the platform's unchanged
+    value as a change made there)."""
+    kept = state_fields(client)
+    return (
+        kept & state_fields(client, "pushed_fields") if hasattr(client, "pushed_fields") else kept
+    )
 
 
 def _said(state: ConversationState) -> dict[str, object]:
@@ -486,7 +496,7 @@ def push_states(
     push). A platform that is unavailable stops this run's pushes, which the next run
     retries; a change it refuses for good is recorded and not retried. Read states alone go
     by the platform's bulk update where it has one (eBay, 10 a call)."""
-    fields = state_fields(client)
+    fields = pushed_fields(client)
     with uow_factory() as uow:
         pending = uow.connections.pending_states(conn.store_id, fields)[:PUSHES_PER_RUN]
         changes = [_change(uow, synced, synced.pending(fields)) for synced in pending]

@@ -293,7 +293,9 @@ class WishClient:
     """A store's Wish connection (kefu.services.ports.MarketplaceClient)."""
 
     # A ticket's state is kefu's handled and closed; Wish has no read state nor marks.
+    # Handled is only pulled: Wish moves the ticket itself when a reply posts.
     state_fields = frozenset({"handled", "closed"})
+    pushed_fields = frozenset({"closed"})
 
     def __init__(
         self,
@@ -518,9 +520,9 @@ class WishClient:
     def push(self, change: StateChange) -> None:
         """A person closed it → close the ticket; reopened it → re-open a CLOSED ticket,
         refused in words if PERMANENTLY_CLOSED (an open ticket that awaits the buyer or Wish
-        stays as Wish has it). `handled` alone (an answer) is not pushed: Wish moves the
-        ticket on when the reply posts, and closing it there would end the buyer's ticket on
-        every answer. Wish has no read state, colour marks or owners: not pushed."""
+        stays as Wish has it). `handled` alone (an answer) is not pushed (`pushed_fields`):
+        Wish moves the ticket on when the reply posts, and closing it there would end the
+        buyer's ticket on every answer. Wish has no read state, colour marks or owners."""
         if change.closed is None:
             return
         ticket = self.ticket(change.ref)
