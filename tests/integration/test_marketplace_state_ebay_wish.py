@@ -26,6 +26,7 @@ from tests.factories import acting
 from tests.integration.test_marketplace_state import audit, kefu_side, state_row
 from tests.integration.test_marketplace_sync import conversation_id
 from tests.sandbox_server import serve_marketplace
+from tests.web import signed_in
 
 EBAY_TOKEN, WISH_TOKEN = "v^1.1#ebay-uk", "wish-global-token"
 SELLER = "kefu-demo-shop"
@@ -308,3 +309,25 @@ def test_appeal_to_wish_support_is_a_person_s_audited_action(
         appeals.appeal_to_support(
             owner, ebay_conv, uow_factory=kefu.uow, deps=kefu.marketplaces, clock=kefu.clock
         )
+
+
+def test_the_appeal_through_the_api_and_the_conversation_page(
+    connected: Kefu, faces: tuple[EbayFace, WishFace]
+) -> None:
+    kefu, (ebay, wish) = connected, faces
+    ticket = wish.buyer_opens("Zoe", "Wrong colour", order_id="W-4")
+    ref = ebay.open_conversation("leo")
+    ebay.buyer_writes(ref, "hello")
+    synced(kefu, "wish-global")
+    synced(kefu, "ebay-uk")
+    conv, ebay_conv = conversation_id(kefu, ticket), conversation_id(kefu, ref)
+    with signed_in(kefu) as client:
+        assert 'data-testid="appeal-to-wish"' in client.get(f"/conversations/{conv}").text
+        assert 'data-testid="appeal-to-wish"' not in client.get(f"/conversations/{ebay_conv}").text
+        refused = client.post(f"/api/v1/conversations/{ebay_conv}/appeal")
+        assert refused.status_code == 409 and refused.json()["error"] == "appeal_refused"
+        assert client.post(f"/api/v1/conversations/{conv}/appeal").status_code == 204
+        assert wish.ticket(ticket)["state"] == "AWAITING_WISH"
+        again = client.post(f"/conversations/{conv}/appeal", headers={"HX-Request": "true"})
+        assert again.status_code == 200  # Wish takes a second appeal; the page swaps in
+        assert client.post("/api/v1/conversations/999999/appeal").status_code == 404
