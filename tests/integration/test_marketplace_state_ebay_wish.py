@@ -187,6 +187,27 @@ def test_ebay_archives_only_what_a_person_closed_and_reads_ten_at_a_time(
     synced(kefu, "ebay-uk")
     assert ebay.conversation(refs[1])["status"] == "ACTIVE"
 
+    later(kefu)
+    inbox.close(owner, convs[2], uow=kefu.uow(), clock=kefu.clock)
+    synced(kefu, "ebay-uk")
+    later(kefu)
+    ebay.buyer_writes(refs[2], "One more question")  # ACTIVE again on eBay, open in kefu
+    synced(kefu, "ebay-uk")
+    assert (ebay.conversation(refs[2])["status"], kefu_side(kefu, convs[2])[1]) == (
+        "ACTIVE",
+        "open",
+    )
+    later(kefu)
+    inbox.close(owner, convs[2], uow=kefu.uow(), clock=kefu.clock)
+    synced(kefu, "ebay-uk")
+    assert ebay.conversation(refs[2])["status"] == "ARCHIVE"  # the second close archives too
+
+    later(kefu)
+    ebay.seller_archives(refs[3])  # archived on eBay's own site: closed in kefu, audited
+    synced(kefu, "ebay-uk")
+    assert kefu_side(kefu, convs[3])[1] == "closed"
+    assert audit(kefu, convs[3], "marketplace_state")[-1][1]["status"] == "closed"
+
 
 # Wish
 

@@ -47,8 +47,16 @@ def test_an_ebay_conversation_is_read_when_nothing_is_unread(
 ) -> None:
     found = ebay.state_of({"conversationId": "c1", "unreadCount": unread})
     assert found.read is read
-    # eBay has no handled flag nor marks, and its listing does not say ARCHIVE.
-    assert (found.handled, found.closed, found.mark_known) == (None, None, False)
+    assert (found.handled, found.mark_known) == (None, False)  # eBay has neither
+
+
+@pytest.mark.parametrize(
+    ("status", "closed"),
+    [("ARCHIVE", True), ("ACTIVE", False), ("DELETE", None), ("READ", None), (None, None)],
+)
+def test_an_archived_ebay_conversation_is_closed(status: str | None, closed: bool | None) -> None:
+    found = ebay.state_of({"conversationId": "c1", "conversationStatus": status})
+    assert found.closed is closed
 
 
 def test_each_adapter_says_which_fields_its_platform_has() -> None:

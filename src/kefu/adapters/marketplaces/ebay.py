@@ -145,14 +145,18 @@ def latest_at(conversation: Mapping[str, Any]) -> int:
 
 
 def state_of(conversation: Mapping[str, Any]) -> ConversationState:
-    """A ConversationDetail as kefu's conversation state (eBay knows read/unread only)."""
+    """A ConversationDetail as kefu's conversation state: read from unreadCount, closed
+    from conversationStatus ARCHIVE / ACTIVE (kept only where the owner lets a close
+    archive: `EbayClient.state_fields`); eBay has no handled flag nor marks."""
     unread = conversation.get("unreadCount")
+    status = conversation.get("conversationStatus")
     when = latest_at(conversation)
     return ConversationState(
         ref=str(conversation["conversationId"]),
         read=(int(unread) == 0)
         if isinstance(unread, int | str) and str(unread).isdigit()
         else None,
+        closed={"ARCHIVE": True, "ACTIVE": False}.get(str(status)),
         updated_at=datetime.fromtimestamp(when / 1000, UTC) if when else None,
     )
 
@@ -325,7 +329,8 @@ class EbayClient:
 
     @property
     def state_fields(self) -> frozenset[str]:
-        """Read state both ways; closed (pushed only) when closing archives (StateFields)."""
+        """Read state both ways; closed ↔ ARCHIVE too when the owner lets a close archive
+        (ports.StateFields)."""
         return frozenset({"read", "closed"} if self.archive_when_handled else {"read"})
 
     @classmethod

@@ -294,6 +294,11 @@ class EbayFace:
                 ],
             }
 
+    def seller_archives(self, ref: str, archived: bool = True) -> None:
+        """The seller archives a conversation (or makes it active) on eBay's own site."""
+        with self.lock:
+            self.conversations[ref].status = "ARCHIVE" if archived else "ACTIVE"
+
     def seller_reads(self, ref: str, read: bool = True) -> None:
         """The seller marks a conversation read (or unread) on eBay's own site."""
         with self.lock:
