@@ -769,4 +769,5 @@ ZH_CN = {
     "only a Wish ticket of a store connected to Wish can be appealed to Wish support": "只有已连接 Wish 的店铺的 Wish 工单才能申请 Wish 客服介入",
     "Wish did not take the appeal": "Wish 未接受介入申请",
     "give either ids or store": "请给出通知编号或店铺（二选一）",
+    "The platform refused kefu's last change of this conversation:": "平台拒绝了 kefu 对此会话的最近一次更改：",
 }

@@ -288,6 +288,9 @@ def test_a_permanently_closed_ticket_reopens_in_kefu_only_and_says_why(
     assert "permanently closed" in (state_row(kefu, conv).push_error or "")
     again = kefu.sync_marketplaces("wish-global")
     assert again.push_errors == []  # refused for good: not asked again
+    with signed_in(kefu) as client:  # the person reads why on the conversation
+        page = client.get(f"/conversations/{conv}").text
+        assert 'data-testid="platform-refusal"' in page and "permanently closed" in page
 
     with pytest.raises(appeals.AppealRefused) as refused:
         appeals.appeal_to_support(

@@ -309,7 +309,14 @@ class SqlInboxQueries:
             messages=self._messages(conv.id),
             store_timezone=store.timezone,
             product_id=conv.product_id,
+            platform_refusal=self._refusal(conv.id),
         )
+
+    def _refusal(self, conversation_id: int) -> str | None:
+        state = self.session.get(t.MarketplaceState, conversation_id)
+        if state is None or state.push_refused_at is None:
+            return None
+        return state.push_error
 
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
         b = self.session.get_one(t.Buyer, buyer_id)
