@@ -243,3 +243,44 @@ class ConversationPage(Screen):
 
     def assign(self, account_label: str) -> None:
         self.assignee_select.select_option(label=account_label)
+
+
+NOTICE_WORDS: dict[Locale, dict[str, str]] = {
+    "zh_CN": {"mark_read": "标为已读", "filter": "筛选"},
+    "en": {"mark_read": "Mark read", "filter": "Filter"},
+}
+
+
+class NoticesPage(Screen):
+    """The Notices screen (docs/channels.md "Notices"); Chinese labels unless told."""
+
+    def open(self) -> NoticesPage:
+        self.page.goto("/notices")
+        return self
+
+    @property
+    def nav_link(self) -> Locator:
+        return self.page.get_by_test_id("nav-notices")
+
+    @property
+    def nav_count(self) -> Locator:
+        """The unread count beside "Notices" in the nav; absent when none is unread."""
+        return self.page.get_by_test_id("notices-unread")
+
+    @property
+    def notices(self) -> Locator:
+        return self.page.get_by_test_id("notice")
+
+    @property
+    def unread_badges(self) -> Locator:
+        return self.page.get_by_test_id("notice-unread")
+
+    def mark_read(self, notice: Locator) -> None:
+        notice.get_by_role("button", name=NOTICE_WORDS[self.locale]["mark_read"]).click()
+
+    def mark_store_read(self, store: str) -> None:
+        """Filter by the store, then "Mark all read"."""
+        self.page.get_by_label(self.t["store"]).select_option(store)
+        words = NOTICE_WORDS[self.locale]
+        self.page.get_by_role("button", name=words["filter"], exact=True).click()
+        self.page.get_by_test_id("mark-all-read").click()

@@ -249,12 +249,18 @@ def test_read_state_is_pushed_one_and_ten_at_a_time(
     assert failed == []
     assert all(face.conversation(r)["read"] for r in refs)
     assert face.calls.count("POST /commerce/message/v1/bulk_update_conversation") == 2  # 10 + 2
-    # handled archives only when asked to; a mark is not an eBay state.
-    client.push(StateChange(ref=refs[1], handled=True))
+    # handled archives only when asked to, and only when a person closed it (an answer
+    # alone never archives); reopening makes it ACTIVE again; a mark is not an eBay state.
+    client.push(StateChange(ref=refs[1], handled=True, closed=True))
     assert face.conversation(refs[1])["status"] == "ACTIVE"
     client.archive_when_handled = True
+    assert client.state_fields == {"read", "closed"}
     client.push(StateChange(ref=refs[1], handled=True))
+    assert face.conversation(refs[1])["status"] == "ACTIVE"
+    client.push(StateChange(ref=refs[1], handled=True, closed=True))
     assert face.conversation(refs[1])["status"] == "ARCHIVE"
+    client.push(StateChange(ref=refs[1], handled=False, closed=False))
+    assert face.conversation(refs[1])["status"] == "ACTIVE"
     states = client.recent_states(5)
     assert len(states) == 5 and all(s.read for s in states)
 

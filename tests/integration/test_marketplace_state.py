@@ -236,6 +236,8 @@ def test_conflicts_the_newer_change_wins_and_both_are_recorded(
 class Flaky:
     """A client whose pushes fail `failures` times (retryable or not), then go through."""
 
+    state_fields = frozenset({"mark", "handled", "read"})
+
     def __init__(self, failures: int, *, retryable: bool) -> None:
         self.failures, self.retryable = failures, retryable
         self.pushed: list[StateChange] = []

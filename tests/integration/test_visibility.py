@@ -253,6 +253,7 @@ def fill(kefu: Kefu, plan: ShopPlan) -> Shop:
                 sort_key=c.sort_key,
                 created_at=NOW,
                 last_message_at=NOW,
+                last_buyer_message_at=NOW,  # a buyer's thread: notices are not the inbox's
             )
             for i, c in enumerate(plan.conversations)
         ]

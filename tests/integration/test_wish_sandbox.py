@@ -212,18 +212,21 @@ def test_a_reply_to_a_ticket_not_awaiting_the_merchant_is_refused(
         client.send(reply(ticket, "see photo", attachments=("https://x.test/a.jpg",)))
 
 
-def test_handled_closes_the_ticket_and_unhandled_reopens_it(
+def test_closing_closes_the_ticket_an_answer_does_not_and_reopening_reopens_it(
     face: WishFace, http: TestClient, clock: Clock
 ) -> None:
     (ticket,) = open_tickets(face, clock, 1)
     client = make_client(http, clock)
-    client.push(StateChange(ref=ticket, handled=True))
+    calls = len(face.calls)
+    client.push(StateChange(ref=ticket, handled=True))  # answered only
+    assert face.ticket(ticket)["state"] == "AWAITING_MERCHANT" and len(face.calls) == calls
+    client.push(StateChange(ref=ticket, handled=True, closed=True))
     assert face.ticket(ticket)["state"] == "CLOSED"
     calls = len(face.calls)
-    client.push(StateChange(ref=ticket, handled=True))  # already closed: harmless
+    client.push(StateChange(ref=ticket, handled=True, closed=True))  # already closed: harmless
     assert face.ticket(ticket)["state"] == "CLOSED"
     assert face.calls[calls:] == [f"GET /api/v3/tickets/{ticket}"]
-    client.push(StateChange(ref=ticket, handled=False))
+    client.push(StateChange(ref=ticket, handled=False, closed=False))
     assert face.ticket(ticket)["state"] == "AWAITING_MERCHANT"
     client.push(StateChange(ref=ticket, read=True))  # Wish has no read state: nothing sent
     assert face.calls[-1] == f"PUT /api/v3/tickets/{ticket}"
@@ -240,7 +243,7 @@ def test_a_permanently_closed_ticket_cannot_be_reopened(
     face.close_permanently(ticket)
     client = make_client(http, clock)
     with pytest.raises(ChannelError, match="permanently closed") as refused:
-        client.push(StateChange(ref=ticket, handled=False))
+        client.push(StateChange(ref=ticket, handled=False, closed=False))
     assert refused.value.retryable is False
     # The client's own check aside, Wish itself refuses it too.
     with pytest.raises(ChannelError, match="never be re-opened"):

@@ -139,6 +139,13 @@ class Conversation:
     def priority(self) -> int:
         return len(self.priority_reasons)
 
+    @property
+    def notices_only(self) -> bool:
+        """Only the platform writes here (eBay's FROM_EBAY conversations, AliExpress system
+        channels): its lines are the Notices list's, never a buyer's thread to answer, route
+        or count (issue 18 "State both ways")."""
+        return self.last_buyer_message_at is None and self.last_shop_message_at is None
+
     def add_message(self, at: datetime, text: str) -> None:
         """Keep the counters the inbox list shows without reading the messages."""
         self.message_count += 1

@@ -627,6 +627,7 @@ def platform_state(conv: Conversation) -> dict[str, object]:
         "mark": conv.colour_mark.value if conv.colour_mark else None,
         "handled": conv.status != Status.OPEN,
         "read": not conv.unread,
+        "closed": conv.status == Status.CLOSED,
     }
 
 

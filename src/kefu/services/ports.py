@@ -993,6 +993,9 @@ class UnitOfWork(Protocol):
     @property
     def amazon_messages(self) -> AmazonMessageRepository: ...
 
+    @property
+    def notices(self) -> NoticeRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -1667,6 +1670,7 @@ class ConversationState:
     mark_known: bool = False  # whether the platform said which mark (None is a value)
     owner: str | None = None  # the platform sub-account that holds it
     updated_at: datetime | None = None
+    closed: bool | None = None  # the platform closed it (a Wish ticket); None: not said
 
 
 @dataclass(frozen=True)
@@ -1699,11 +1703,14 @@ class StateChange:
     handled: bool | None = None
     mark: str | None = None
     set_mark: bool = False  # push `mark` (None clears it)
+    closed: bool | None = None  # closed (True) or reopened (False) by a person; None: unchanged
+    notice: bool = False  # the platform's own conversation (eBay FROM_EBAY): the Notices list
 
 
 # The conversation fields kept in step with a marketplace (docs/channels.md "State both
-# ways"): kefu's colour mark, handled (kefu: not open), read (kefu: not unread).
-STATE_FIELDS = ("mark", "handled", "read")
+# ways"): kefu's colour mark, handled (kefu: not open), read (kefu: not unread), closed
+# (kefu: closed by a person, not only answered; a Wish ticket's close, an eBay archive).
+STATE_FIELDS = ("mark", "handled", "read", "closed")
 
 
 @dataclass(frozen=True)
@@ -1722,12 +1729,15 @@ class SyncedState:
     push_error: str | None = None
     push_refused_at: datetime | None = None
 
-    def pending(self) -> dict[str, object]:
+    def pending(self, fields: Collection[str] = STATE_FIELDS) -> dict[str, object]:
         """kefu's changes still to push: not older than what the platform last said (a tie
         is kefu's), and not what the platform holds already; a change the platform refused
-        for good waits for the next change."""
+        for good waits for the next change. Only `fields`: what the store's platform has
+        (a mark on eBay is kefu's alone, never due)."""
         due: dict[str, object] = {}
         for name in STATE_FIELDS:
+            if name not in fields:
+                continue
             at = self.kefu_at.get(name)
             if at is None or (self.push_refused_at is not None and at <= self.push_refused_at):
                 continue
@@ -1814,8 +1824,10 @@ class ConnectionRepository(Protocol):
         a conversation in kefu has none."""
         ...
 
-    def pending_states(self, store_id: int) -> list[SyncedState]:
-        """Those with a change by kefu not yet pushed (SyncedState.pending)."""
+    def pending_states(
+        self, store_id: int, fields: Collection[str] = STATE_FIELDS
+    ) -> list[SyncedState]:
+        """Those with a change by kefu of `fields` not yet pushed (SyncedState.pending)."""
         ...
 
     def save_state(self, conversation_id: int, store_id: int, values: dict[str, Any]) -> None:
@@ -1989,3 +2001,88 @@ class AmazonMessageRepository(Protocol):
         ...
 
     def update_message(self, message_id: int, values: Mapping[str, Any]) -> None: ...
+
+
+# State both ways per platform and the Notices list (issue 18 "State both ways";
+# docs/channels.md "State both ways", "Notices").
+
+
+class StateFields(Protocol):
+    """A client that keeps conversation state both ways says which of STATE_FIELDS its
+    platform has (AliExpress mark, handled, read; eBay read, and closed when it archives;
+    Wish handled and closed); a client without `state_fields` syncs no state. It may
+    also say which of them it pushes (`pushed_fields`, else all): Wish's handled is only
+    pulled (a reply moves the ticket on Wish's side; nothing sets it)."""
+
+    @property
+    def state_fields(self) -> frozenset[str]: ...
+
+
+class StatePushMany(Protocol):
+    """A platform with a bulk update (eBay bulkUpdateConversation, 10 a call)."""
+
+    def push_many(self, changes: Sequence[StateChange]) -> list[str]:
+        """Push the read state of many conversations; the refs the platform did not update."""
+        ...
+
+
+class TicketAppeal(Protocol):
+    """A platform where the seller can ask the platform's support to step in (Wish)."""
+
+    def appeal(self, ticket_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One platform notice: a line of a conversation only the platform writes in (eBay's
+    FROM_EBAY conversations, AliExpress system channels)."""
+
+    id: int  # the message id
+    conversation_id: int
+    store_code: str
+    store_name: str
+    platform: str
+    sent_at: datetime
+    text: str
+    translation: str | None  # into the reader's language, when one is stored
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    rows: list[NoticeRow]
+    total: int
+    unread: int  # of the whole filter, not only this page
+    page: int
+    page_size: int
+
+
+class NoticeRepository(Protocol):
+    def notices(
+        self,
+        store_ids: Collection[int],
+        *,
+        unread_only: bool,
+        language: str | None,
+        page: int,
+        page_size: int,
+    ) -> NoticePage:
+        """Newest first, of those stores."""
+        ...
+
+    def unread_count(self, store_ids: Collection[int]) -> int: ...
+
+    def notice_conversations(
+        self, store_ids: Collection[int], message_ids: Collection[int] | None
+    ) -> dict[int, int]:
+        """The notices among `message_ids`, read or not (every unread one when None), of
+        those stores: message id -> conversation id."""
+        ...
+
+    def mark_read(self, message_ids: Collection[int], account_id: int, at: datetime) -> int:
+        """Record them read (a notice read already stays as it was); how many were new."""
+        ...
+
+    def unread_left(self, conversation_ids: Collection[int]) -> set[int]:
+        """Of these notice conversations, those still with an unread notice."""
+        ...

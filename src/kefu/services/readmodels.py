@@ -201,3 +201,6 @@ class ConversationDetail:
     messages: list[MessageView]
     store_timezone: str = "UTC"  # the store's zone: its local days (promised delivery, …)
     product_id: int | None = None  # the product page the buyer wrote from, if any
+    # The marketplace refused kefu's last state change for good, in its words (a Wish
+    # ticket permanently closed cannot reopen; docs/channels.md "State both ways").
+    platform_refusal: str | None = None

@@ -47,7 +47,9 @@ def agents_of(accounts: Iterable[AccountRecord], open_counts: dict[int, int]) ->
 def route_new(uow: UnitOfWork, conversations: Sequence[Conversation], now: datetime) -> int:
     """Give an owner to the new, unowned conversations of an ingest; the manager of the
     conversation's products first when on shift; returns how many."""
-    new = [c for c in conversations if c.id is None and c.assignee_id is None]
+    new = [
+        c for c in conversations if c.id is None and c.assignee_id is None and not c.notices_only
+    ]
     if not new:
         return 0
     pool = agents_of(uow.auth.accounts(), uow.auth.open_counts())

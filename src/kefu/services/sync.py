@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -67,17 +67,25 @@ CREDENTIALS: dict[str, tuple[str, ...]] = {
 # and Wish what renews an expired token, eBay the seller's user name (which side is ours).
 OPTIONAL: dict[str, tuple[str, ...]] = {
     "aliexpress": ("seller_login_id", "expires_at"),
-    "ebay": ("refresh_token", "client_id", "client_secret", "marketplace_id", "seller_username"),
+    "ebay": (
+        "refresh_token",
+        "client_id",
+        "client_secret",
+        "marketplace_id",
+        "seller_username",
+        "archive_when_handled",  # "true": closing in kefu archives on eBay (docs/channels.md)
+    ),
     "wish": ("refresh_token", "client_id", "client_secret"),
     "amazon": ("marketplace_id", "selling_partner_id", "region"),
 }
 MAX_CREDENTIAL_CHARS = 2000
 # One run of a store's sync reads at most this many pages; the next run goes on.
 PAGES_PER_RUN = 50
-# The platforms whose state is kept both ways (docs/channels.md "State both ways"): kefu's
-# "handled" (answered or closed) is AliExpress's dealStat; on Wish it would close the
-# ticket on a reply, so Wish and eBay join once their adapters say what handled means.
-STATE_PLATFORMS = frozenset({"aliexpress"})
+# The platforms whose state is kept both ways (docs/channels.md "State both ways"); which
+# fields, each adapter says (`state_fields`): AliExpress mark, handled and read; eBay read
+# (and closed when it archives); Wish handled and closed. A person's close is its own field
+# apart from handled (answered or closed), so a reply never closes a Wish ticket.
+STATE_PLATFORMS = frozenset({"aliexpress", "ebay", "wish"})
 # Each run also reads the state of this many of the latest conversations (docs/channels.md).
 STATE_SWEEP = 200
 # Each run pushes at most this many conversations' changes; the next run goes on.
@@ -348,11 +356,12 @@ def sync_store(
                 uow.commit()
             if page.done:
                 break
-        if conn.platform in STATE_PLATFORMS:
+        fields = state_fields(client)
+        if conn.platform in STATE_PLATFORMS and fields:
             sweep = getattr(client, "recent_states", None)  # ports.StateSweep
             if callable(sweep):
                 states |= {state.ref: state for state in sweep(STATE_SWEEP)}
-            report.applied += pull_states(uow_factory, clock, conn, list(states.values()))
+            report.applied += pull_states(uow_factory, clock, conn, list(states.values()), fields)
             push_states(uow_factory, clock, conn, client, report)
     except (ChannelError, SecretsUnavailable) as exc:
         code = "secrets" if isinstance(exc, SecretsUnavailable) else _code(exc)
@@ -446,6 +455,25 @@ def _refuse(report: SyncReport, words: str) -> str:
 _MARKS = frozenset(mark.value for mark in ColourMark)
 
 
+def state_fields(client: object, attribute: str = "state_fields") -> frozenset[str]:
+    """The fields the client's platform keeps (ports.StateFields); none when the client
+    does not say, so a new adapter syncs no state until it maps it."""
+    said = getattr(client, attribute, None)
+    if not isinstance(said, frozenset | set):
+        return frozenset()
+    return frozenset(name for name in said if name in STATE_FIELDS)
+
+
+def pushed_fields(client: object) -> frozenset[str]:
+    """Those the client also pushes: all, unless it names fewer (Wish: not handled, which
+    a push could not set — recording it as pushed would read the platform's unchanged
+    value as a change made there)."""
+    kept = state_fields(client)
+    return (
+        kept & state_fields(client, "pushed_fields") if hasattr(client, "pushed_fields") else kept
+    )
+
+
 def _said(state: ConversationState) -> dict[str, object]:
     """What the platform said of each field; a field it did not say is left out."""
     said: dict[str, object] = {}
@@ -455,6 +483,8 @@ def _said(state: ConversationState) -> dict[str, object]:
         said["handled"] = state.handled
     if state.read is not None:
         said["read"] = state.read
+    if state.closed is not None:
+        said["closed"] = state.closed
     return said
 
 
@@ -467,6 +497,11 @@ def _apply(conv: Conversation, name: str, value: object, now: datetime) -> None:
             conv.mark_read()
         else:
             conv.unread = True
+    elif name == "closed":
+        if value and conv.status != Status.CLOSED:
+            conv.close(now)
+        elif not value and conv.status == Status.CLOSED:
+            conv.reopen()
     elif value and conv.status == Status.OPEN:  # handled on the platform: done here too
         conv.close(now)
     elif not value and conv.status == Status.CLOSED:
@@ -480,8 +515,10 @@ def pull_states(
     clock: Clock,
     conn: StoredConnection,
     states: list[ConversationState],
+    fields: Collection[str] = STATE_FIELDS,
 ) -> int:
-    """Apply what the platform says of its conversations; how many fields changed in kefu.
+    """Apply what the platform says of its conversations (of `fields`, those its platform
+    has); how many fields changed in kefu.
 
     A field whose platform value differs from the last one kefu knew changed there; the
     platform does not say when (AliExpress dates no state change, only the last message),
@@ -503,6 +540,8 @@ def pull_states(
             values: dict[str, Any] = {}
             taken: dict[str, object] = {}
             for name, value in _said(state).items():
+                if name not in fields:
+                    continue
                 known = synced.platform_by.get(name) is not None
                 if known and synced.platform.get(name) == value:
                     continue  # nothing new there
@@ -572,43 +611,118 @@ def push_states(
     """Push what people changed in kefu that the platform does not hold yet. A value that
     came from the platform is never pushed back (only a person's change is recorded for the
     push). A platform that is unavailable stops this run's pushes, which the next run
-    retries; a change it refuses for good is recorded and not retried."""
+    retries; a change it refuses for good is recorded and not retried. Read states alone go
+    by the platform's bulk update where it has one (eBay, 10 a call)."""
+    fields = pushed_fields(client)
     with uow_factory() as uow:
-        pending = uow.connections.pending_states(conn.store_id)[:PUSHES_PER_RUN]
-    for synced in pending:
-        due = synced.pending()
-        change = StateChange(
-            ref=synced.ref,
-            read=_bool(due.get("read")),
-            handled=_bool(due.get("handled")),
-            mark=_text(due.get("mark")),
-            set_mark="mark" in due,
-        )
-        now = clock.now()
+        pending = uow.connections.pending_states(conn.store_id, fields)[:PUSHES_PER_RUN]
+        changes = [_change(uow, synced, synced.pending(fields)) for synced in pending]
+    many = getattr(client, "push_many", None)  # ports.StatePushMany
+    batch = [(s, c) for s, c in zip(pending, changes, strict=True) if _read_only(c)]
+    if callable(many) and len(batch) > 1:
+        _push_batch(uow_factory, clock, conn, many, batch, report)
+        batched = {s.conversation_id for s, _ in batch}
+    else:
+        batched = set()
+    for synced, change in zip(pending, changes, strict=True):
+        if synced.conversation_id in batched:
+            continue
         try:
             client.push(change)
         except ChannelError as exc:
-            report.push_errors.append(f"{conn.store_code} {synced.ref}: {exc}")
-            values: dict[str, Any] = {"push_error": str(exc)[:500], "updated_at": now}
-            if not exc.retryable:
-                values["push_refused_at"] = now
-            with uow_factory() as uow:
-                uow.connections.save_state(synced.conversation_id, conn.store_id, values)
-                uow.commit()
+            _push_failed(uow_factory, clock, conn, synced, exc, report)
             if exc.retryable:
                 raise
             continue
-        values = {"pushed_at": now, "push_error": None, "updated_at": now}
-        for name, value in due.items():
-            values |= {
-                f"platform_{name}": value,
-                f"platform_{name}_at": now,
-                f"platform_{name}_by": "kefu",
-            }
-        with uow_factory() as uow:
-            uow.connections.save_state(synced.conversation_id, conn.store_id, values)
-            uow.commit()
-        report.pushed += 1
+        _pushed(uow_factory, clock, conn, synced, synced.pending(fields), report)
+
+
+def _change(uow: UnitOfWork, synced: SyncedState, due: Mapping[str, object]) -> StateChange:
+    """kefu's change in kefu's words, and whether the conversation is the platform's own
+    (a notice: eBay wants FROM_EBAY with its update)."""
+    conv = uow.inbox.get_conversation(synced.conversation_id)
+    return StateChange(
+        ref=synced.ref,
+        read=_bool(due.get("read")),
+        handled=_bool(due.get("handled")),
+        mark=_text(due.get("mark")),
+        set_mark="mark" in due,
+        closed=_bool(due.get("closed")),
+        notice=conv is not None and conv.notices_only,
+    )
+
+
+def _read_only(change: StateChange) -> bool:
+    return (
+        change.read is not None
+        and change.handled is None
+        and change.closed is None
+        and not change.set_mark
+    )
+
+
+def _push_batch(
+    uow_factory: UowFactory,
+    clock: Clock,
+    conn: StoredConnection,
+    many: Callable[[list[StateChange]], list[str]],
+    batch: list[tuple[SyncedState, StateChange]],
+    report: SyncReport,
+) -> None:
+    try:
+        failed = set(many([change for _, change in batch]))
+    except ChannelError as exc:
+        for synced, _ in batch:
+            _push_failed(uow_factory, clock, conn, synced, exc, report)
+        if exc.retryable:
+            raise
+        return
+    for synced, change in batch:
+        if change.ref in failed:
+            refused = ChannelError(f"{conn.platform} did not update it", retryable=False)
+            _push_failed(uow_factory, clock, conn, synced, refused, report)
+        else:
+            _pushed(uow_factory, clock, conn, synced, {"read": change.read}, report)
+
+
+def _push_failed(
+    uow_factory: UowFactory,
+    clock: Clock,
+    conn: StoredConnection,
+    synced: SyncedState,
+    exc: ChannelError,
+    report: SyncReport,
+) -> None:
+    now = clock.now()
+    report.push_errors.append(f"{conn.store_code} {synced.ref}: {exc}")
+    values: dict[str, Any] = {"push_error": str(exc)[:500], "updated_at": now}
+    if not exc.retryable:
+        values["push_refused_at"] = now
+    with uow_factory() as uow:
+        uow.connections.save_state(synced.conversation_id, conn.store_id, values)
+        uow.commit()
+
+
+def _pushed(
+    uow_factory: UowFactory,
+    clock: Clock,
+    conn: StoredConnection,
+    synced: SyncedState,
+    due: Mapping[str, object],
+    report: SyncReport,
+) -> None:
+    now = clock.now()
+    values: dict[str, Any] = {"pushed_at": now, "push_error": None, "updated_at": now}
+    for name, value in due.items():
+        values |= {
+            f"platform_{name}": value,
+            f"platform_{name}_at": now,
+            f"platform_{name}_by": "kefu",
+        }
+    with uow_factory() as uow:
+        uow.connections.save_state(synced.conversation_id, conn.store_id, values)
+        uow.commit()
+    report.pushed += 1
 
 
 def _bool(value: object) -> bool | None:
@@ -663,6 +777,15 @@ def _client(deps: SyncDeps, conn: StoredConnection) -> MarketplaceClient:
     opened = json.loads(deps.secrets.open(conn.credentials))
     sink = deps.token_sink(conn) if deps.token_sink is not None else None
     return deps.factory(conn.store_code, conn.platform, conn.base_url, opened, on_tokens=sink)
+
+
+def open_client(deps: SyncDeps, conn: StoredConnection) -> MarketplaceClient:
+    """A store's client for a person's action on the platform (services/appeals.py);
+    ChannelError (retryable) when its keys cannot be opened now."""
+    try:
+        return _client(deps, conn)
+    except SecretsUnavailable as exc:
+        raise ChannelError(str(exc), retryable=True) from exc
 
 
 class StoreChannels:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
+from kefu.services import notices
 from kefu.web.i18n import LOCALES, negotiate, translations
 from kefu.web.labels import labeller
 
@@ -137,5 +138,9 @@ def render(
         "me": me,
         "can": lambda name: me is not None and me.can(Permission(name)),
         "csrf_token": (me.csrf if me is not None else None) or "",
+        # Asked only by the nav (base.html), so partials cost no query.
+        "notices_unread": lambda: (
+            notices.unread_count(me, uow=request.app.state.kefu.uow()) if me is not None else 0
+        ),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.kpifacts import set_agent
+from kefu.adapters.db.notices import buyer_thread
 from kefu.adapters.db.visibility import visible_to
 from kefu.services.ports import (
     AccountRecord,
@@ -364,7 +365,7 @@ class SqlAuthRepository:
         c = t.Conversation
         rows = self.db.execute(
             select(c.assignee_id, func.count())
-            .where(c.status != "closed", c.assignee_id.is_not(None))
+            .where(c.status != "closed", c.assignee_id.is_not(None), buyer_thread())
             .group_by(c.assignee_id)
         )
         return {a: int(n) for a, n in rows if a is not None}
@@ -522,8 +523,11 @@ def _token(row: t.ApiToken) -> TokenRecord:
 
 
 def _live_store(c: type[t.Conversation]) -> Any:
-    """Routing leaves an archived store's conversations where they are."""
-    return c.store_id.in_(select(t.Store.id).where(t.Store.archived_at.is_(None)))
+    """Routing leaves an archived store's conversations where they are, and never routes
+    the platform's own notices (docs/channels.md "Notices")."""
+    return and_(
+        c.store_id.in_(select(t.Store.id).where(t.Store.archived_at.is_(None))), buyer_thread()
+    )
 
 
 STORE_FIELDS = frozenset({"name", "timezone", "site", "currency"})

@@ -113,7 +113,9 @@ class SqlConnectionRepository:
             found.append(_synced(conversation_id, store_id, ref, row))
         return found
 
-    def pending_states(self, store_id: int) -> list[SyncedState]:
+    def pending_states(
+        self, store_id: int, fields: Collection[str] = STATE_FIELDS
+    ) -> list[SyncedState]:
         s = t.MarketplaceState
         changed = [
             and_(
@@ -124,12 +126,15 @@ class SqlConnectionRepository:
                 ),
             )
             for name in STATE_FIELDS
+            if name in fields
         ]
+        if not changed:
+            return []
         rows = self.session.scalars(
             select(s).where(s.store_id == store_id, or_(*changed)).order_by(s.conversation_id)
         )
         synced = [_synced(r.conversation_id, store_id, r.ref, r) for r in rows]
-        return [state for state in synced if state.pending()]
+        return [state for state in synced if state.pending(fields)]
 
     def save_state(self, conversation_id: int, store_id: int, values: dict[str, Any]) -> None:
         row = self.session.get(t.MarketplaceState, conversation_id)

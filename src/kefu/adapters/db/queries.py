@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.auth import store_ref
+from kefu.adapters.db.notices import buyer_thread
 from kefu.adapters.db.visibility import visible_to
 from kefu.domain.buyers import buyer_kind
 from kefu.domain.conversations import STATE_RANKS
@@ -308,7 +309,14 @@ class SqlInboxQueries:
             messages=self._messages(conv.id),
             store_timezone=store.timezone,
             product_id=conv.product_id,
+            platform_refusal=self._refusal(conv.id),
         )
+
+    def _refusal(self, conversation_id: int) -> str | None:
+        state = self.session.get(t.MarketplaceState, conversation_id)
+        if state is None or state.push_refused_at is None:
+            return None
+        return state.push_error
 
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
         b = self.session.get_one(t.Buyer, buyer_id)
@@ -600,6 +608,7 @@ def _conditions(f: InboxFilters) -> list[Any]:
     out: list[Any] = [column == value for column, value in equal if value is not None]
     # An archived store's conversations keep their history but leave the inbox.
     out.append(c.store_id.in_(select(t.Store.id).where(t.Store.archived_at.is_(None))))
+    out.append(buyer_thread())  # the platform's own notices are the Notices list's
     if f.visible_store_ids is not None and f.viewer_id is not None:
         out.append(visible_to(f.viewer_id, f.visible_store_ids))
     elif f.visible_store_ids is not None:

@@ -762,6 +762,13 @@ class MarketplaceState(Base):
     platform_read_by: Mapped[str | None] = mapped_column(String(8))
     kefu_read: Mapped[bool | None] = mapped_column(Boolean)
     kefu_read_at: Mapped[datetime | None]
+    # Closed by a person, apart from answered (migration 0018): a Wish ticket closes, an
+    # eBay conversation archives, only then.
+    platform_closed: Mapped[bool | None] = mapped_column(Boolean)
+    platform_closed_at: Mapped[datetime | None]
+    platform_closed_by: Mapped[str | None] = mapped_column(String(8))
+    kefu_closed: Mapped[bool | None] = mapped_column(Boolean)
+    kefu_closed_at: Mapped[datetime | None]
     pushed_at: Mapped[datetime | None]
     push_error: Mapped[str | None] = mapped_column(String(500))
     push_refused_at: Mapped[datetime | None]
@@ -803,3 +810,13 @@ class AmazonMessage(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class NoticeRead(Base):
+    """A platform notice someone read (docs/channels.md "Notices"): one row per notice, so
+    marking it read twice changes nothing; no row is an unread notice."""
+
+    __tablename__ = "notice_reads"
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    read_at: Mapped[datetime]

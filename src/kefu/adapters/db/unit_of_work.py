@@ -17,6 +17,7 @@ from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
 from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.mail import SqlMailRepository
+from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.oauth_states import SqlOAuthStateRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
@@ -54,6 +55,7 @@ class SqlAlchemyUnitOfWork:
         self.mail = SqlMailRepository(self._session)
         self.oauth_states = SqlOAuthStateRepository(self._session)
         self.amazon_messages = SqlAmazonMessageRepository(self._session)
+        self.notices = SqlNoticeRepository(self._session)
         return self
 
     def __exit__(

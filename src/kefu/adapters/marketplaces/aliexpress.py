@@ -293,6 +293,9 @@ class Credentials:
 class AliExpressClient:
     """A store's AliExpress connection (kefu.services.ports.MarketplaceClient)."""
 
+    # rank, dealStat and readStat: all of kefu's state both ways (ports.StateFields).
+    state_fields = frozenset({"mark", "handled", "read"})
+
     def __init__(
         self,
         store: str,

@@ -155,14 +155,18 @@ def latest_at(conversation: Mapping[str, Any]) -> int:
 
 
 def state_of(conversation: Mapping[str, Any]) -> ConversationState:
-    """A ConversationDetail as kefu's conversation state (eBay knows read/unread only)."""
+    """A ConversationDetail as kefu's conversation state: read from unreadCount, closed
+    from conversationStatus ARCHIVE / ACTIVE (kept only where the owner lets a close
+    archive: `EbayClient.state_fields`); eBay has no handled flag nor marks."""
     unread = conversation.get("unreadCount")
+    status = conversation.get("conversationStatus")
     when = latest_at(conversation)
     return ConversationState(
         ref=str(conversation["conversationId"]),
         read=(int(unread) == 0)
         if isinstance(unread, int | str) and str(unread).isdigit()
         else None,
+        closed={"ARCHIVE": True, "ACTIVE": False}.get(str(status)),
         updated_at=datetime.fromtimestamp(when / 1000, UTC) if when else None,
     )
 
@@ -339,13 +343,20 @@ class EbayClient:
         )
         self._types: dict[str, str] = {}  # conversation id -> FROM_MEMBERS | FROM_EBAY
 
+    @property
+    def state_fields(self) -> frozenset[str]:
+        """Read state both ways; closed ↔ ARCHIVE too when the owner lets a close archive
+        (ports.StateFields)."""
+        return frozenset({"read", "closed"} if self.archive_when_handled else {"read"})
+
     @classmethod
     def from_credentials(
         cls, base_url: str, values: Mapping[str, str], **options: Any
     ) -> EbayClient:
         """From a store connection's opened credentials (kefu.services.ports
         MarketplaceFactory): store, access_token, expires_at (ISO 8601); refresh_token,
-        client_id, client_secret (to renew the token), marketplace_id, seller_username."""
+        client_id, client_secret (to renew the token), marketplace_id, seller_username;
+        archive_when_handled ("true": a conversation closed in kefu is archived on eBay)."""
         missing = [k for k in ("store", "access_token") if not values.get(k)]
         if missing:
             raise ChannelError(f"the eBay connection lacks {', '.join(missing)}", retryable=False)
@@ -357,6 +368,9 @@ class EbayClient:
             marketplace_id=values.get("marketplace_id", ""),
             seller_username=values.get("seller_username", ""),
         )
+        # The owner's choice, kept with the connection: closing in kefu archives on eBay.
+        archive = values.get("archive_when_handled", "").strip().lower() in ("1", "true", "yes")
+        options.setdefault("archive_when_handled", archive)
         return cls(
             values["store"],
             credentials,
@@ -599,24 +613,27 @@ class EbayClient:
 
     # Push
 
-    def _kind(self, ref: str) -> str:
-        return self._types.get(ref, MEMBERS)
+    def _kind(self, change: StateChange) -> str:
+        """eBay wants the conversation's type with every update: a notice's is FROM_EBAY."""
+        return EBAY if change.notice else self._types.get(change.ref, MEMBERS)
 
     def push(self, change: StateChange) -> None:
-        """Read/unread with updateConversation; `handled` archives (ARCHIVE / ACTIVE) only
-        when `archive_when_handled`; eBay has no colour marks (a mark is not pushed)."""
+        """Read/unread with updateConversation. A person's close archives (ARCHIVE; ACTIVE
+        again when reopened), only with `archive_when_handled`: an answer alone (`handled`)
+        never archives (an archived conversation leaves the seller's eBay inbox while the
+        buyer may still write). eBay has no colour marks (not pushed)."""
         if change.read is not None:
             body = {
                 "conversationId": change.ref,
-                "conversationType": self._kind(change.ref),
+                "conversationType": self._kind(change),
                 "read": change.read,
             }
             self.request("POST", "/update_conversation", body=body)
-        if change.handled is not None and self.archive_when_handled:
-            status = "ARCHIVE" if change.handled else "ACTIVE"
+        if self.archive_when_handled and change.closed is not None:
+            status = "ARCHIVE" if change.closed else "ACTIVE"
             body = {
                 "conversationId": change.ref,
-                "conversationType": self._kind(change.ref),
+                "conversationType": self._kind(change),
                 "conversationStatus": status,
             }
             self.request("POST", "/update_conversation", body=body)
@@ -632,7 +649,7 @@ class EbayClient:
                 "conversations": [
                     {
                         "conversationId": c.ref,
-                        "conversationType": self._kind(c.ref),
+                        "conversationType": self._kind(c),
                         "conversationStatus": "READ" if c.read else "UNREAD",
                     }
                     for c in chunk

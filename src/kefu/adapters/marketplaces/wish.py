@@ -157,6 +157,7 @@ def state_of(ticket: Mapping[str, Any]) -> ConversationState:
     return ConversationState(
         ref=_text(ticket["id"]),
         handled=handled(_text(ticket.get("state"))),
+        closed=_text(ticket.get("state")) in CLOSED_STATES,
         updated_at=parse_time(ticket.get("updated_at")),
     )
 
@@ -298,6 +299,11 @@ class Credentials:
 
 class WishClient:
     """A store's Wish connection (kefu.services.ports.MarketplaceClient)."""
+
+    # A ticket's state is kefu's handled and closed; Wish has no read state nor marks.
+    # Handled is only pulled: Wish moves the ticket itself when a reply posts.
+    state_fields = frozenset({"handled", "closed"})
+    pushed_fields = frozenset({"closed"})
 
     def __init__(
         self,
@@ -514,21 +520,23 @@ class WishClient:
         return posted
 
     def push(self, change: StateChange) -> None:
-        """Handled → close the ticket; unhandled → re-open it if CLOSED (an open ticket
-        that does not await the merchant stays as Wish has it). Wish has no read state,
-        colour marks or owners: those stay in kefu and are not pushed."""
-        if change.handled is None:
+        """A person closed it → close the ticket; reopened it → re-open a CLOSED ticket,
+        refused in words if PERMANENTLY_CLOSED (an open ticket that awaits the buyer or Wish
+        stays as Wish has it). `handled` alone (an answer) is not pushed (`pushed_fields`):
+        Wish moves the ticket on when the reply posts, and closing it there would end the
+        buyer's ticket on every answer. Wish has no read state, colour marks or owners."""
+        if change.closed is None:
             return
         ticket = self.ticket(change.ref)
         state = _text(ticket.get("state"))
-        if change.handled and state not in CLOSED_STATES:
+        if change.closed and state not in CLOSED_STATES:
             self.update(change.ref, "CLOSED")
-        elif not change.handled and state == "PERMANENTLY_CLOSED":
+        elif not change.closed and state == "PERMANENTLY_CLOSED":
             raise ChannelError(
                 f"Wish ticket {change.ref} is permanently closed and cannot be re-opened",
                 retryable=False,
             )
-        elif not change.handled and state == "CLOSED":
+        elif not change.closed and state == "CLOSED":
             self.update(change.ref, "AWAITING_MERCHANT")
 
 

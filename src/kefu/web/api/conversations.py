@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.intents import INTENTS, group_of
-from kefu.services import inbox, views
+from kefu.services import appeals, inbox, views
 from kefu.services.readmodels import ConversationDetail, InboxPage
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import translations
@@ -69,6 +69,17 @@ def post_close(conversation_id: Id, kefu: KefuDep, who: Closer) -> None:
 @router.post("/conversations/{conversation_id}/reopen", status_code=204)
 def post_reopen(conversation_id: Id, kefu: KefuDep, who: Closer) -> None:
     inbox.reopen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
+
+
+@router.post(
+    "/conversations/{conversation_id}/appeal",
+    status_code=204,
+    summary="Ask Wish support to step in on this Wish ticket (409 in words if it cannot)",
+)
+def post_appeal(conversation_id: Id, kefu: KefuDep, who: Closer) -> None:
+    appeals.appeal_to_support(
+        who, conversation_id, uow_factory=kefu.uow, deps=kefu.marketplaces, clock=kefu.clock
+    )
 
 
 @router.post("/conversations/{conversation_id}/read", status_code=204)

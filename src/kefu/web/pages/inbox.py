@@ -14,7 +14,7 @@ from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.domain.termbase import WordsDisagree
-from kefu.services import inbox, views
+from kefu.services import appeals, inbox, views
 from kefu.services.access import Principal
 from kefu.services.outgoing import PolicyBlocked
 from kefu.web.deps import KefuDep
@@ -198,6 +198,15 @@ def no_response_action(
 @router.post("/conversations/{conversation_id}/reopen")
 def reopen_action(conversation_id: Id, request: Request, kefu: KefuDep, who: Closer) -> Response:
     inbox.reopen(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
+    return _after_action(request, kefu, who, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/appeal")
+def appeal_action(conversation_id: Id, request: Request, kefu: KefuDep, who: Closer) -> Response:
+    """Ask Wish support to step in on the ticket (services/appeals.py); the page confirms."""
+    appeals.appeal_to_support(
+        who, conversation_id, uow_factory=kefu.uow, deps=kefu.marketplaces, clock=kefu.clock
+    )
     return _after_action(request, kefu, who, conversation_id)
 
 

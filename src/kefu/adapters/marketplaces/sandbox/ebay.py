@@ -310,6 +310,16 @@ class EbayFace:
                 ],
             }
 
+    def seller_archives(self, ref: str, archived: bool = True) -> None:
+        """The seller archives a conversation (or makes it active) on eBay's own site."""
+        with self.lock:
+            self.conversations[ref].status = "ARCHIVE" if archived else "ACTIVE"
+
+    def seller_reads(self, ref: str, read: bool = True) -> None:
+        """The seller marks a conversation read (or unread) on eBay's own site."""
+        with self.lock:
+            _set_read(self.conversations[ref], read, self.seller[0])
+
     def fail(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         """The next `count` calls answer this HTTP status (with Retry-After when given)."""
         self.faults.extend([(status, retry_after)] * count)
