@@ -44,6 +44,7 @@ from kefu.adapters.marketplaces.amazon import AmazonClient, AmazonOAuth
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.adapters.marketplaces.ebay_orders import EbayOrders
+from kefu.adapters.marketplaces.ebay_questions import EbayWithQuestions
 from kefu.adapters.marketplaces.orders import WithOrders
 from kefu.adapters.marketplaces.sandbox import AliExpressFace as AliExpressFace
 from kefu.adapters.marketplaces.sandbox import EbayFace as EbayFace
@@ -350,7 +351,7 @@ def marketplace_client(
         return WithOrders(ali, AliExpressOrders(ali))
     if platform == "ebay":
         ebay = EbayClient.from_credentials(base_url, values, on_tokens=on_tokens)
-        return WithOrders(ebay, EbayOrders(ebay))
+        return WithOrders(EbayWithQuestions(ebay), EbayOrders(ebay))
     if platform == "wish":
         wish = WishClient.from_credentials(base_url, values, on_tokens=on_tokens)
         return WithOrders(wish, WishOrders(wish))

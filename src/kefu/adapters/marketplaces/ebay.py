@@ -396,15 +396,20 @@ class EbayClient:
         """One call with the bearer token (renewed once on 401 when a refresh token is
         held); the answer's JSON object ({} for 204)."""
         url = (base or self.base_url + MESSAGE_PATH) + path
-        renewed = False
-        if self._can_refresh() and needs_renewal(self.expires_at, self._now()):
-            self.refresh()
-            renewed = True
+        renewed = self.fresh_token()
         response = self._send(method, url, params, body)
         if response.status_code == 401 and self._can_refresh() and not renewed:
             self.refresh()
             response = self._send(method, url, params, body)
         return _answer(f"{method} {path}", response)
+
+    def fresh_token(self) -> bool:
+        """Renew the access token first when it is near its end (and a refresh token is
+        held); whether it was renewed. The Trading API's calls take the same token."""
+        if self._can_refresh() and needs_renewal(self.expires_at, self._now()):
+            self.refresh()
+            return True
+        return False
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

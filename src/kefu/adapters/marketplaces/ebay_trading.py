@@ -46,6 +46,7 @@ PATH = "/ws/api.dll"
 COMPATIBILITY_LEVEL = "1423"
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE_SIZE = 200
+MAX_PAGES = 100  # a listing's questions read back for an answer: at most 20,000
 TEXT_MAX = 2000
 CONTACT_DAYS = 90  # AddMemberMessageAAQToPartner: within 90 days of the order line
 # "no more than 75 … calls … within any 60-second interval"; then blocked for 100 s.
@@ -213,13 +214,22 @@ class TradingClient:
         )
 
     def questions(
-        self, start: datetime, end: datetime, page: int = 1, size: int = PAGE_SIZE
+        self,
+        start: datetime,
+        end: datetime,
+        page: int = 1,
+        size: int = PAGE_SIZE,
+        *,
+        item_id: str | None = None,
     ) -> tuple[list[Question], bool]:
-        """Buyers' questions created in [start, end], one page; whether more pages follow."""
+        """Buyers' questions created in [start, end] (about one listing, if given), one
+        page; whether more pages follow."""
         if size not in PAGE_SIZES:
             raise ValueError(f"GetMemberMessages pages hold {PAGE_SIZES}, not {size}")
         request = _request("GetMemberMessages")
         _add(request, "MailMessageType", "AskSellerQuestion")
+        if item_id:
+            _add(request, "ItemID", item_id)
         _add(request, "StartCreationTime", iso(start))
         _add(request, "EndCreationTime", iso(end))
         pagination = _add(request, "Pagination")
@@ -228,6 +238,16 @@ class TradingClient:
         root = self.call("GetMemberMessages", request)
         found = [question_of(e) for e in _all(root, "MemberMessageExchange")]
         return [q for q in found if q is not None], child_text(root, "HasMoreItems") == "true"
+
+    def questions_about(self, item_id: str, start: datetime, end: datetime) -> list[Question]:
+        """Every question about one listing created in [start, end], all pages."""
+        found: list[Question] = []
+        for page in range(1, MAX_PAGES + 1):
+            questions, more = self.questions(start, end, page, item_id=item_id)
+            found += questions
+            if not more:
+                break
+        return found
 
     def answer(self, item_id: str, parent_message_id: str, recipient: str, body: str) -> None:
         """Answer a buyer's question about a listing, privately (AddMemberMessageRTQ)."""
