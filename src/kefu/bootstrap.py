@@ -18,6 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.adapters.call_limits import make_call_limiter
 from kefu.adapters.channels.http import HttpChannel, NoChannel
 from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
@@ -59,6 +60,7 @@ from kefu.services.jobs import JOBS
 from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
+    CallLimiter,
     ChannelError,
     ChannelGateway,
     Clock,
@@ -191,7 +193,16 @@ class Kefu:
     @cached_property
     def marketplaces(self) -> sync.SyncDeps:
         """Connected stores' marketplace clients (docs/channels.md), live ingestion."""
-        return sync.SyncDeps(self.secrets, marketplace_client, self.live_ingest_options)
+        factory = partial(marketplace_client, limiter=self.call_limiter)
+        return sync.SyncDeps(self.secrets, factory, self.live_ingest_options)
+
+    @cached_property
+    def call_limiter(self) -> CallLimiter:
+        """Marketplace call budgets shared by every worker (docs/channels.md "Rate
+        limits"): KEFU_CALL_BUDGET_URL, else Redis when the job queue is there, else the
+        database."""
+        url = self.settings.call_budget_url or self.settings.queue_url
+        return make_call_limiter(url, self.engine)
 
     def sync_marketplaces(self, store: str | None = None) -> sync.SyncReport:
         """Pull each connected store (every one when `store` is None, else only it)."""
@@ -296,16 +307,22 @@ def new_secret_key() -> str:
 
 
 def marketplace_client(
-    store: str, platform: str, base_url: str, credentials: Mapping[str, str]
+    store: str,
+    platform: str,
+    base_url: str,
+    credentials: Mapping[str, str],
+    *,
+    limiter: CallLimiter | None = None,
 ) -> MarketplaceClient:
-    """A connected store's client for its platform (kefu.adapters.marketplaces)."""
+    """A connected store's client for its platform (kefu.adapters.marketplaces), keeping
+    the platform's call budgets in `limiter` (none: it calls at once)."""
     values = {**credentials, "store": store}
     if platform == "aliexpress":
-        return AliExpressClient.from_credentials(base_url, values)
+        return AliExpressClient.from_credentials(base_url, values, limiter=limiter)
     if platform == "ebay":
-        return EbayClient.from_credentials(base_url, values)
+        return EbayClient.from_credentials(base_url, values, limiter=limiter)
     if platform == "wish":
-        return WishClient.from_credentials(base_url, values)
+        return WishClient.from_credentials(base_url, values, limiter=limiter)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 

@@ -34,7 +34,10 @@ from typing import Any
 
 import httpx
 
+from kefu.adapters.marketplaces.metering import Meter
 from kefu.services.ports import (
+    CallBudget,
+    CallLimiter,
     ChannelError,
     ConversationState,
     OutgoingReply,
@@ -56,6 +59,18 @@ WISH_SENDERS = frozenset({"WISH_SUPPORT", "WISH_AUTOMATED_SUPPORT", "LIVE_CHAT"}
 CLOSED_STATES = frozenset({"CLOSED", "PERMANENTLY_CLOSED"})
 # The token is refused: kefu cannot go on without the owner connecting the store again.
 TOKEN_CODES = frozenset({1002, 1006, 1007, 1008, 1012})
+
+# Call budgets as data (docs/channels.md "Rate limits"), shared by every worker through
+# kefu.services.ports.CallLimiter. The V3 spec's "Rate-Limiting" says only that a client
+# over its limit gets 429 with `Wish-Rate-Limit-Reset`, not the figure: 5 calls a second
+# per merchant, evenly spaced, is kefu's own ⚠; a 429 pauses the key until the reset.
+BUDGETS: Mapping[str, CallBudget] = {"merchant": CallBudget(calls=5, seconds=1.0, burst=1)}
+
+
+def budget_key(store: str) -> str:
+    """Wish counts per merchant account: a store is one."""
+    return f"{PLATFORM}:merchant:{store}"
+
 
 # Channel limits as data (issue 18 "Sync"): what a ticket reply takes.
 LIMITS: Mapping[str, object] = {
@@ -301,6 +316,7 @@ class WishClient:
         clock: Callable[[], float] = time.time,
         page_size: int = PAGE_SIZE,
         on_token: Callable[[Mapping[str, Any]], None] | None = None,
+        limiter: CallLimiter | None = None,
     ) -> None:
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError("a Wish page holds 1–500 tickets")
@@ -311,6 +327,7 @@ class WishClient:
         self.clock = clock
         self.page_size = page_size
         self.on_token = on_token  # told the new tokens after a refresh, to store them
+        self.meter = Meter(limiter)
         self.calls = 0
 
     @classmethod
@@ -349,6 +366,8 @@ class WishClient:
         refresh token and the app's keys."""
         self.calls += 1
         what = f"{method} {path}"
+        key = budget_key(self.store)
+        self.meter.take(key, BUDGETS["merchant"])
         try:
             response = self.client.request(
                 method,
@@ -363,6 +382,9 @@ class WishClient:
             raise ChannelError(f"Wish unreachable: {exc.__class__.__name__}") from exc
         try:
             return _data(what, response, self.clock)
+        except ChannelError as exc:
+            self.meter.refused(key, exc)
+            raise
         except _TokenRefused as refused:
             if refused.code == 1007 and not refreshed and self.credentials.can_refresh():
                 self.refresh()
