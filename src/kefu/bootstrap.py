@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
@@ -40,6 +41,12 @@ from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.ebay import EbayClient
+from kefu.adapters.marketplaces.sandbox import AliExpressFace as AliExpressFace
+from kefu.adapters.marketplaces.sandbox import EbayFace as EbayFace
+from kefu.adapters.marketplaces.sandbox import WishFace as WishFace
+from kefu.adapters.marketplaces.sandbox import (
+    create_marketplace_sandbox as create_marketplace_sandbox,
+)
 from kefu.adapters.marketplaces.wish import WishClient
 from kefu.adapters.passwords import Argon2Hasher
 from kefu.adapters.phones import PhoneNumberFinder
@@ -313,16 +320,19 @@ def marketplace_client(
     credentials: Mapping[str, str],
     *,
     limiter: CallLimiter | None = None,
+    http: httpx.Client | None = None,
 ) -> MarketplaceClient:
     """A connected store's client for its platform (kefu.adapters.marketplaces), keeping
-    the platform's call budgets in `limiter` (none: it calls at once)."""
+    the platform's call budgets in `limiter` (none: it calls at once); `http` for a
+    transport of one's own (`kefu bench sync` serves the sandbox in-process)."""
     values = {**credentials, "store": store}
+    options: dict[str, Any] = {"limiter": limiter} | ({"client": http} if http else {})
     if platform == "aliexpress":
-        return AliExpressClient.from_credentials(base_url, values, limiter=limiter)
+        return AliExpressClient.from_credentials(base_url, values, **options)
     if platform == "ebay":
-        return EbayClient.from_credentials(base_url, values, limiter=limiter)
+        return EbayClient.from_credentials(base_url, values, **options)
     if platform == "wish":
-        return WishClient.from_credentials(base_url, values, limiter=limiter)
+        return WishClient.from_credentials(base_url, values, **options)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 
