@@ -389,6 +389,7 @@ class EbayClient:
         response = self._send(method, url, params, body)
         if response.status_code == 401 and self._can_refresh():
             self.refresh()
+            self.meter.take(key, BUDGETS["message"])
             response = self._send(method, url, params, body)
         try:
             return _answer(f"{method} {path}", response)
