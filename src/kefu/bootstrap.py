@@ -13,11 +13,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kefu.adapters.call_limits import make_call_limiter
 from kefu.adapters.channels.http import HttpChannel, NoChannel
 from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
@@ -74,6 +76,7 @@ from kefu.services.jobs import JOBS
 from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
+    CallLimiter,
     ChannelError,
     ChannelGateway,
     Clock,
@@ -207,9 +210,10 @@ class Kefu:
     @cached_property
     def marketplaces(self) -> sync.SyncDeps:
         """Connected stores' marketplace clients (docs/channels.md), live ingestion."""
+        factory = partial(marketplace_client, limiter=self.call_limiter)
         return sync.SyncDeps(
             self.secrets,
-            marketplace_client,
+            factory,
             self.live_ingest_options,
             self.reference,
             token_sink=partial(oauth.token_sink, self.uow, self.secrets, self.clock),
@@ -221,6 +225,14 @@ class Kefu:
         the platforms send the owner's browser back (KEFU_PUBLIC_URL)."""
         callback = self.settings.public_url.rstrip("/") + oauth.CALLBACK_PATH
         return oauth.OAuthDeps(OAUTH_APPS, self.secrets, callback)
+
+    @cached_property
+    def call_limiter(self) -> CallLimiter:
+        """Marketplace call budgets shared by every worker (docs/channels.md "Rate
+        limits"): KEFU_CALL_BUDGET_URL, else Redis when the job queue is there, else the
+        database."""
+        url = self.settings.call_budget_url or self.settings.queue_url
+        return make_call_limiter(url, self.engine)
 
     def sync_marketplaces(self, store: str | None = None) -> sync.SyncReport:
         """Pull each connected store (every one when `store` is None, else only it)."""
@@ -340,23 +352,29 @@ def marketplace_client(
     credentials: Mapping[str, str],
     /,
     on_tokens: TokenSink | None = None,
+    *,
+    limiter: CallLimiter | None = None,
+    http: httpx.Client | None = None,
 ) -> MarketplaceClient:
-    """A connected store's client for its platform (kefu.adapters.marketplaces); eBay and
-    Wish hand a renewed token to `on_tokens` (AliExpress tokens are renewed by the owner)."""
+    """A connected store's client for its platform (kefu.adapters.marketplaces): eBay, Wish
+    and Amazon hand a renewed token to `on_tokens` (AliExpress tokens are renewed by the
+    owner); the platform's call budgets are kept in `limiter` (none: it calls at once);
+    `http` is a transport of one's own (`kefu bench sync` serves the sandbox in-process)."""
     values = {**credentials, "store": store}
+    options: dict[str, Any] = {"limiter": limiter} | ({"client": http} if http else {})
     # Each pass reads the store's orders first, then its messages (docs/channels.md
     # "Orders from the platforms").
     if platform == "aliexpress":
-        ali = AliExpressClient.from_credentials(base_url, values)
+        ali = AliExpressClient.from_credentials(base_url, values, **options)
         return WithOrders(ali, AliExpressOrders(ali))
     if platform == "ebay":
-        ebay = EbayClient.from_credentials(base_url, values, on_tokens=on_tokens)
-        return WithOrders(EbayWithQuestions(ebay), EbayOrders(ebay))
+        ebay = EbayClient.from_credentials(base_url, values, on_tokens=on_tokens, **options)
+        return WithOrders(EbayWithQuestions(ebay, limiter=limiter), EbayOrders(ebay))
     if platform == "wish":
-        wish = WishClient.from_credentials(base_url, values, on_tokens=on_tokens)
+        wish = WishClient.from_credentials(base_url, values, on_tokens=on_tokens, **options)
         return WithOrders(wish, WishOrders(wish))
     if platform == "amazon":
-        return AmazonClient.from_credentials(base_url, values, on_tokens=on_tokens)
+        return AmazonClient.from_credentials(base_url, values, on_tokens=on_tokens, **options)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
 
 

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Where the counters live: unset, in Redis when KEFU_QUEUE_URL is redis:// (shared by
     # several web processes), else in this process; or a `limits` URI ("redis://h:6379/1").
     rate_limit_storage: str | None = None
+    # Marketplace call budgets shared by every worker (docs/channels.md "Rate limits"):
+    # unset, in Redis when KEFU_QUEUE_URL is redis://, else in kefu's database; or a
+    # redis:// URL of their own.
+    call_budget_url: str | None = None
 
     @field_validator("rate_limit_per_token", "rate_limit_per_address")
     @classmethod

@@ -1800,6 +1800,8 @@ class StoredConnection:
     error_detail: str | None
     error_at: datetime | None
     updated_at: datetime
+    failures: int = 0  # failed runs in a row (busy or down): the back-off's exponent
+    retry_at: datetime | None = None  # backing off: no scheduled run before this
 
 
 class ConnectionRepository(Protocol):

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from kefu.domain.callbudgets import backoff_seconds
 from kefu.domain.conversations import Conversation
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.permissions import Permission
@@ -270,6 +272,7 @@ class SyncDeps:
     reference: Reference  # currencies and countries, for the shop data of the order APIs
     # Where a store's client hands a renewed token to be stored (services/oauth.py).
     token_sink: Callable[[StoredConnection], TokenSink] | None = None
+    jitter: Callable[[], float] = random.random  # the back-off's random part, in [0, 1)
 
 
 @dataclass
@@ -309,7 +312,8 @@ def sync_all(
         due = conn.last_sync_at is None or now - conn.last_sync_at >= timedelta(
             minutes=conn.interval_minutes
         )
-        if due_only and not due:
+        backing_off = conn.retry_at is not None and now < conn.retry_at
+        if due_only and (not due or backing_off):
             continue
         report.stores += 1
         sync_store(uow_factory, deps, clock, conn, report)
@@ -366,7 +370,15 @@ def sync_store(
     except (ChannelError, SecretsUnavailable) as exc:
         code = "secrets" if isinstance(exc, SecretsUnavailable) else _code(exc)
         report.failed.append(f"{conn.store_code}: {exc}")
-        _record(uow_factory, conn, clock, pulled, error=(code, str(exc)[:500]))
+        wait = exc.retry_after if isinstance(exc, ChannelError) else None
+        _record(
+            uow_factory,
+            conn,
+            clock,
+            pulled,
+            error=(code, str(exc)[:500]),
+            backoff=_backoff(conn, code, wait, deps.jitter()),
+        )
         report.pulled += pulled
         return
     finally:
@@ -741,6 +753,20 @@ def _code(exc: ChannelError) -> str:
     return "unavailable" if exc.retryable else "refused"
 
 
+# A run that failed because the platform was busy or down makes the store wait before its
+# next scheduled run (docs/channels.md "Back-off"); a refusal waits for a person instead.
+BACKOFF_CODES = frozenset({"rate_limited", "unavailable"})
+
+
+def _backoff(
+    conn: StoredConnection, code: str, retry_after: float | None, jitter: float
+) -> float | None:
+    """Seconds the store waits before its next scheduled run, None for no back-off."""
+    if code not in BACKOFF_CODES:
+        return None
+    return backoff_seconds(conn.failures + 1, jitter, retry_after)
+
+
 def _record(
     uow_factory: UowFactory,
     conn: StoredConnection,
@@ -748,12 +774,15 @@ def _record(
     pulled: int,
     *,
     error: tuple[str, str] | None,
+    backoff: float | None = None,
 ) -> None:
     now = clock.now()
     values: dict[str, Any] = {
         "last_sync_at": now,
         "last_pulled": pulled,
         "total_pulled": conn.total_pulled + pulled,
+        "failures": 0,
+        "retry_at": None,
     }
     if error is None:
         values |= {"last_success_at": now, "error_code": None, "error_detail": None}
@@ -761,6 +790,8 @@ def _record(
         values |= {"error_code": error[0], "error_detail": error[1], "error_at": now}
         if error[0] == "records":  # the sync went through; some records were refused
             values["last_success_at"] = now
+    if error is not None and backoff is not None:
+        values |= {"failures": conn.failures + 1, "retry_at": now + timedelta(seconds=backoff)}
     with uow_factory() as uow:
         uow.connections.record_sync(conn.store_id, values)
         uow.commit()

@@ -42,6 +42,8 @@ class SqlConnectionRepository:
             error_detail=c.error_detail,
             error_at=c.error_at,
             updated_at=c.updated_at,
+            failures=c.failures or 0,
+            retry_at=c.retry_at,
         )
 
     def connection(self, store_id: int) -> StoredConnection | None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Double,
     Float,
     ForeignKey,
     Index,
@@ -735,6 +736,9 @@ class StoreConnection(Base):
     error_detail: Mapped[str | None] = mapped_column(String(500))
     error_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # Back-off (docs/channels.md): failed runs in a row (busy or down), and no run before.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None]
 
 
 class MarketplaceState(Base):
@@ -820,3 +824,14 @@ class NoticeRead(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     read_at: Mapped[datetime]
+
+
+class CallBudgetRow(Base):
+    """A marketplace call budget shared by every worker (docs/channels.md "Rate limits"):
+    the theoretical arrival time of its next call and the end of a pause the platform
+    asked for, in epoch seconds of the database's clock (kefu.domain.callbudgets)."""
+
+    __tablename__ = "call_budgets"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tat: Mapped[float] = mapped_column(Double)
+    paused_until: Mapped[float] = mapped_column(Double)

@@ -33,8 +33,11 @@ from typing import Any
 
 import httpx
 
+from kefu.adapters.marketplaces.metering import Meter
 from kefu.domain.channel_limits import ChannelLimits
 from kefu.services.ports import (
+    CallBudget,
+    CallLimiter,
     ChannelError,
     ConversationState,
     OutgoingReply,
@@ -88,6 +91,23 @@ RANK_MARKS: Mapping[int, str] = {rank: mark for mark, rank in MARK_RANKS.items()
 RETRYABLE_CODES = frozenset({"7", "10"})
 # The session (access token) is missing (26) or invalid / expired (27): reconnect.
 SESSION_CODES = frozenset({"26", "27"})
+
+# Call budgets as data (docs/channels.md "Rate limits"), shared by every worker through
+# kefu.services.ports.CallLimiter. The gateway limits calls per app key ("API access count
+# limitation": per app per day, set in the console; per API per second or per day, when
+# exceeded "all applications will be banned for a second"), answering code 7 "App Call
+# Limited … This ban will last for N more seconds". The per-second figure is not
+# published: 15 a second, evenly spaced, is kefu's own ⚠ — below the 20 kefu's sandbox
+# bans at, since calls let go on time reach the gateway with the network's jitter; a ban
+# pauses the key for as long as it lasts.
+BUDGETS: Mapping[str, CallBudget] = {"gateway": CallBudget(calls=15, seconds=1.0, burst=1)}
+
+
+def budget_key(app_key: str) -> str:
+    """The gateway counts per app key: every store of one app shares its budget."""
+    return f"{PLATFORM}:gateway:{app_key}"
+
+
 _BAN = re.compile(r"(\d+)\s*more\s*second", re.IGNORECASE)
 
 
@@ -305,6 +325,7 @@ class AliExpressClient:
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
         page_size: int = PAGE_SIZE,
+        limiter: CallLimiter | None = None,
     ) -> None:
         self.store = store
         self.credentials = credentials
@@ -312,6 +333,7 @@ class AliExpressClient:
         self.client = client or httpx.Client(timeout=TIMEOUT)
         self.clock = clock
         self.page_size = page_size
+        self.meter = Meter(limiter)
         self.calls = 0
         self._relations: dict[str, dict[str, Any]] = {}
 
@@ -359,7 +381,17 @@ class AliExpressClient:
         return values
 
     def call(self, method: str, params: Mapping[str, object]) -> dict[str, Any]:
-        """POST one method to `/sync`; its answer (what sits under `<method>_response`)."""
+        """POST one method to `/sync`; its answer (what sits under `<method>_response`),
+        within the app's call budget."""
+        key = budget_key(self.credentials.app_key)
+        self.meter.take(key, BUDGETS["gateway"])
+        try:
+            return self._call(method, params)
+        except ChannelError as exc:
+            self.meter.refused(key, exc)
+            raise
+
+    def _call(self, method: str, params: Mapping[str, object]) -> dict[str, Any]:
         self.calls += 1
         try:
             response = self.client.post(f"{self.base_url}/sync", data=self.signed(method, params))

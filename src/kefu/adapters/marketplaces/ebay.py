@@ -52,9 +52,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
+from kefu.adapters.marketplaces.metering import Meter
 from kefu.domain.channel_limits import ChannelLimits
 from kefu.domain.oauth import needs_renewal
 from kefu.services.ports import (
+    CallBudget,
+    CallLimiter,
     ChannelError,
     ConversationState,
     OutgoingReply,
@@ -78,6 +81,25 @@ MEDIA_MAX = 5  # sendMessage: "Up to five individual forms of media"
 TEXT_MAX = 2000  # messageText: "Max length: 2000 characters"
 MESSAGE_PAGES = 40  # at most 2,000 messages of one conversation are read back
 RATE_LIMIT_WAIT = 60.0  # seconds, when a 429 carries no Retry-After
+
+# Call budgets as data (docs/channels.md "Rate limits"), shared by every worker through
+# kefu.services.ports.CallLimiter. eBay's "API Call Limits" page gives REST APIs a daily
+# quota per application (the Message API's default: 5,000 a day ⚠ recalled, raised by the
+# Application Growth Check; the day starts at midnight Pacific time): a bucket of 5,000
+# a day, at most 250 at once. The Trading API's AddMemberMessageAAQToPartner allows a
+# seller 75 calls in 60 s, then blocks the seller for 100 s: evenly spaced, never more
+# than 75 in any 60 s (kefu does not call it yet; the budget is here for when it does).
+BUDGETS: Mapping[str, CallBudget] = {
+    "message": CallBudget(calls=5000, seconds=86_400.0, burst=250),
+    "trading_aaq": CallBudget(calls=75, seconds=60.0, burst=1),
+}
+TRADING_BLOCK_SECONDS = 100.0  # AAQ over budget: the seller is blocked this long
+
+
+def budget_key(credentials: Credentials, store: str) -> str:
+    """REST quotas count per application (client id); without one, per store."""
+    return f"{PLATFORM}:message:{credentials.client_id or store}"
+
 
 # Channel limits as data (issue 18 "Sync"); the policy gate reads them.
 LIMITS: Mapping[str, object] = {
@@ -326,6 +348,7 @@ class EbayClient:
         expires_at: datetime | None = None,
         on_tokens: TokenSink | None = None,
         clock: Callable[[], float] = time.time,
+        limiter: CallLimiter | None = None,
     ) -> None:
         self.store = store
         self.credentials = credentials
@@ -333,6 +356,7 @@ class EbayClient:
         self.client = client or httpx.Client(timeout=TIMEOUT)
         self.page_size = page_size
         self.archive_when_handled = archive_when_handled
+        self.meter = Meter(limiter)
         self.access_token = credentials.access_token
         self.expires_at = expires_at  # renewed ahead of time when known
         self.on_tokens = on_tokens  # told each renewed grant, to store it sealed
@@ -396,12 +420,19 @@ class EbayClient:
         """One call with the bearer token (renewed once on 401 when a refresh token is
         held); the answer's JSON object ({} for 204)."""
         url = (base or self.base_url + MESSAGE_PATH) + path
+        key = budget_key(self.credentials, self.store)
+        self.meter.take(key, BUDGETS["message"])
         renewed = self.fresh_token()
         response = self._send(method, url, params, body)
         if response.status_code == 401 and self._can_refresh() and not renewed:
             self.refresh()
+            self.meter.take(key, BUDGETS["message"])
             response = self._send(method, url, params, body)
-        return _answer(f"{method} {path}", response)
+        try:
+            return _answer(f"{method} {path}", response)
+        except ChannelError as exc:
+            self.meter.refused(key, exc)
+            raise
 
     def fresh_token(self) -> bool:
         """Renew the access token first when it is near its end (and a refresh token is

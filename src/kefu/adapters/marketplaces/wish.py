@@ -34,10 +34,13 @@ from typing import Any
 
 import httpx
 
+from kefu.adapters.marketplaces.metering import Meter
 from kefu.adapters.marketplaces.wish_oauth import WishOAuth
 from kefu.domain.channel_limits import ChannelLimits
 from kefu.domain.oauth import needs_renewal
 from kefu.services.ports import (
+    CallBudget,
+    CallLimiter,
     ChannelError,
     ConversationState,
     OutgoingReply,
@@ -61,6 +64,18 @@ WISH_SENDERS = frozenset({"WISH_SUPPORT", "WISH_AUTOMATED_SUPPORT", "LIVE_CHAT"}
 CLOSED_STATES = frozenset({"CLOSED", "PERMANENTLY_CLOSED"})
 # The token is refused: kefu cannot go on without the owner connecting the store again.
 TOKEN_CODES = frozenset({1002, 1006, 1007, 1008, 1012})
+
+# Call budgets as data (docs/channels.md "Rate limits"), shared by every worker through
+# kefu.services.ports.CallLimiter. The V3 spec's "Rate-Limiting" says only that a client
+# over its limit gets 429 with `Wish-Rate-Limit-Reset`, not the figure: 5 calls a second
+# per merchant, evenly spaced, is kefu's own ⚠; a 429 pauses the key until the reset.
+BUDGETS: Mapping[str, CallBudget] = {"merchant": CallBudget(calls=5, seconds=1.0, burst=1)}
+
+
+def budget_key(store: str) -> str:
+    """Wish counts per merchant account: a store is one."""
+    return f"{PLATFORM}:merchant:{store}"
+
 
 # Channel limits as data (issue 18 "Sync"): what a ticket reply takes.
 LIMITS: Mapping[str, object] = {
@@ -316,6 +331,7 @@ class WishClient:
         page_size: int = PAGE_SIZE,
         expires_at: datetime | None = None,
         on_tokens: TokenSink | None = None,
+        limiter: CallLimiter | None = None,
     ) -> None:
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError("a Wish page holds 1–500 tickets")
@@ -327,6 +343,7 @@ class WishClient:
         self.page_size = page_size
         self.expires_at = expires_at  # renewed ahead of time when known
         self.on_tokens = on_tokens  # told each renewed grant, to store it sealed
+        self.meter = Meter(limiter)
         self.calls = 0
 
     @classmethod
@@ -375,6 +392,8 @@ class WishClient:
             refreshed = True
         self.calls += 1
         what = f"{method} {path}"
+        key = budget_key(self.store)
+        self.meter.take(key, BUDGETS["merchant"])
         try:
             response = self.client.request(
                 method,
@@ -389,6 +408,9 @@ class WishClient:
             raise ChannelError(f"Wish unreachable: {exc.__class__.__name__}") from exc
         try:
             return _data(what, response, self.clock)
+        except ChannelError as exc:
+            self.meter.refused(key, exc)
+            raise
         except _TokenRefused as refused:
             if refused.code == 1007 and not refreshed and self.credentials.can_refresh():
                 self.refresh()
