@@ -234,10 +234,18 @@ class Kefu:
         url = self.settings.call_budget_url or self.settings.queue_url
         return make_call_limiter(url, self.engine)
 
-    def sync_marketplaces(self, store: str | None = None) -> sync.SyncReport:
-        """Pull each connected store (every one when `store` is None, else only it)."""
+    def sync_marketplaces(
+        self, store: str | None = None, *, since: datetime | None = None
+    ) -> sync.SyncReport:
+        """Pull each connected store (every one when `store` is None, else only it; from
+        `since` instead of its cursor, when given)."""
         return sync.sync_all(
-            self.uow, self.marketplaces, self.clock, store=store, due_only=store is None
+            self.uow,
+            self.marketplaces,
+            self.clock,
+            store=store,
+            due_only=store is None,
+            since=since,
         )
 
     def pull_mail(self, store: str | None = None) -> PullReport:

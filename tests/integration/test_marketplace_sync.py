@@ -6,7 +6,7 @@ store keeps syncing. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -185,3 +185,21 @@ def test_who_may_connect_and_what(kefu: Kefu, sandbox_url: str) -> None:
             acting(kefu), "ali-global", base_url=sandbox_url, credentials=no_token,
             secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock,
         )  # fmt: skip
+
+
+def test_a_store_is_read_again_from_a_date_and_nothing_is_stored_twice(
+    connected: Kefu, face: AliExpressFace
+) -> None:
+    kefu = connected
+    channel = face.open_channel("fr5550001xyz", "Camille")
+    face.buyer_writes(channel, "Bonjour, le colis est-il parti ?")
+    first = kefu.sync_marketplaces("ali-global")
+    assert first.stored == 1
+    again = kefu.sync_marketplaces("ali-global")
+    assert again.stored == 0  # from the cursor: nothing new
+    since = kefu.clock.now() - timedelta(days=1)
+    reread = kefu.sync_marketplaces("ali-global", since=since)
+    assert (reread.failed, reread.stored) == ([], 0) and reread.pulled >= 1
+    assert thread(kefu, channel) == [("buyer", "Bonjour, le colis est-il parti ?")]
+    with pytest.raises(InvalidInput, match="--since needs --store"):
+        sync.sync_all(kefu.uow, kefu.marketplaces, kefu.clock, since=since)

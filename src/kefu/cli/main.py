@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -139,12 +140,21 @@ def _serve(
 @app.command("sync")
 def sync_command(
     store: Annotated[str | None, typer.Option(help="only this store (default: all due)")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            help="read the store again from this date (ISO 8601, UTC when no zone), not "
+            "from where its last sync stopped; needs --store",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"],
+        ),
+    ] = None,
     database_url: DbOption = None,
 ) -> None:
     """Pull what changed on the connected stores' marketplaces now (docs/channels.md)."""
     with bootstrap(settings_for(database_url)) as kefu, _refusals():
         kefu.upgrade()
-        report = kefu.sync_marketplaces(store)
+        moment = since if since is None or since.tzinfo else since.replace(tzinfo=UTC)
+        report = kefu.sync_marketplaces(store, since=moment)
     for failure in report.failed:
         console.print(f"[red]error[/red] {failure}", highlight=False)
     console.print(

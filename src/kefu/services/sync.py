@@ -299,9 +299,14 @@ def sync_all(
     *,
     store: str | None = None,
     due_only: bool = False,
+    since: datetime | None = None,
 ) -> SyncReport:
     """Sync every enabled connection (of `store` only; or those whose interval has passed).
-    A store that fails records why and the next store syncs all the same."""
+    A store that fails records why and the next store syncs all the same. `since` reads a
+    store again from that moment instead of its cursor (`kefu sync --store S --since D`):
+    what is there already is stored once, as ingestion is idempotent."""
+    if since is not None and store is None:
+        raise InvalidInput("--since needs --store: one store is read again", field="since")
     now = clock.now()
     with uow_factory() as uow:
         found = uow.connections.connections(enabled_only=True)
@@ -316,7 +321,7 @@ def sync_all(
         if due_only and (not due or backing_off):
             continue
         report.stores += 1
-        sync_store(uow_factory, deps, clock, conn, report)
+        sync_store(uow_factory, deps, clock, conn, report, since=since)
     if store is not None and report.stores == 0:
         raise NotFound(f"store {store!r} has no enabled marketplace connection", store=store)
     return report
@@ -328,14 +333,17 @@ def sync_store(
     clock: Clock,
     conn: StoredConnection,
     report: SyncReport,
+    *,
+    since: datetime | None = None,
 ) -> None:
-    """Pull one store from its cursor, page by page; record its health either way."""
+    """Pull one store from its cursor (from `since` with no cursor, when given), page by
+    page; record its health either way."""
     started = clock.now()
-    cursor, pulled = conn.cursor, 0
+    cursor, pulled = (None if since is not None else conn.cursor), 0
     client: MarketplaceClient | None = None
     try:
         client = _client(deps, conn)
-        since = started - timedelta(days=conn.backfill_days)
+        since = since or started - timedelta(days=conn.backfill_days)
         states: dict[str, ConversationState] = {}
         refused: list[str] = []  # this store's records not stored, for its health
         for _ in range(PAGES_PER_RUN):
