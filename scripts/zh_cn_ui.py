@@ -781,6 +781,7 @@ ZH_CN = {
     "App client secret": "应用 Client Secret",
     "RuName (eBay redirect URL name)": "RuName（eBay 重定向 URL 名称）",
     "Application id (Amazon, amzn1.sp.solution…)": "应用 ID（亚马逊，amzn1.sp.solution…）",
+    "On the platform, held by the sub-account %(name)s": "平台上由子账号 %(name)s 负责",
     "Token expires (optional, e.g. 2027-06-30)": "令牌到期（可选，例如 2027-06-30）",
     "Access token expires": "访问令牌到期",
     "Refresh token expires": "刷新令牌到期",

@@ -21,6 +21,7 @@ from kefu.services import inbox, shop, sync
 from kefu.services.access import Forbidden
 from tests.factories import acting
 from tests.sandbox_server import APP_KEY, SECRET, TOKEN, aliexpress_face, serve_sandbox
+from tests.web import signed_in
 
 
 @pytest.fixture
@@ -203,3 +204,18 @@ def test_a_store_is_read_again_from_a_date_and_nothing_is_stored_twice(
     assert thread(kefu, channel) == [("buyer", "Bonjour, le colis est-il parti ?")]
     with pytest.raises(InvalidInput, match="--since needs --store"):
         sync.sync_all(kefu.uow, kefu.marketplaces, kefu.clock, since=since)
+
+
+def test_the_sub_account_holding_a_conversation_on_the_platform_is_shown(
+    connected: Kefu, face: AliExpressFace
+) -> None:
+    kefu = connected
+    channel = face.open_channel("de7770001abc", "Jonas", child=(30001, "cn1000000001:lina"))
+    face.buyer_writes(channel, "Hallo, wann kommt mein Paket?")
+    assert kefu.sync_marketplaces("ali-global").failed == []
+    conv = conversation_id(kefu, channel)
+    with signed_in(kefu, locale="en") as client:
+        page = client.get(f"/conversations/{conv}").text
+    assert "held by the sub-account cn1000000001:lina" in page
+    with signed_in(kefu) as client:  # the screen's own language
+        assert "平台上由子账号 cn1000000001:lina 负责" in client.get(f"/conversations/{conv}").text

@@ -1728,6 +1728,7 @@ class SyncedState:
     kefu_at: dict[str, datetime | None]
     push_error: str | None = None
     push_refused_at: datetime | None = None
+    owner: str | None = None  # the platform sub-account holding it, as last pulled
 
     def pending(self, fields: Collection[str] = STATE_FIELDS) -> dict[str, object]:
         """kefu's changes still to push: not older than what the platform last said (a tie

@@ -204,3 +204,5 @@ class ConversationDetail:
     # The marketplace refused kefu's last state change for good, in its words (a Wish
     # ticket permanently closed cannot reopen; docs/channels.md "State both ways").
     platform_refusal: str | None = None
+    # The platform sub-account holding the conversation there (AliExpress), when known.
+    platform_owner: str | None = None

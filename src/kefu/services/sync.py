@@ -574,6 +574,8 @@ def pull_states(
                 }
                 if newer:
                     taken[name] = value
+            if state.owner is not None and state.owner != synced.owner:
+                values["platform_owner"] = state.owner[:128]  # shown; never pushed
             if not values:
                 continue
             if taken:

@@ -189,4 +189,5 @@ def _synced(
         kefu_at=each("kefu", "_at"),
         push_error=row.push_error if row is not None else None,
         push_refused_at=row.push_refused_at if row is not None else None,
+        owner=row.platform_owner if row is not None else None,
     )

@@ -310,6 +310,7 @@ class SqlInboxQueries:
             store_timezone=store.timezone,
             product_id=conv.product_id,
             platform_refusal=self._refusal(conv.id),
+            platform_owner=self._platform_owner(conv.id),
         )
 
     def _refusal(self, conversation_id: int) -> str | None:
@@ -317,6 +318,10 @@ class SqlInboxQueries:
         if state is None or state.push_refused_at is None:
             return None
         return state.push_error
+
+    def _platform_owner(self, conversation_id: int) -> str | None:
+        state = self.session.get(t.MarketplaceState, conversation_id)
+        return state.platform_owner if state is not None else None
 
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
         b = self.session.get_one(t.Buyer, buyer_id)

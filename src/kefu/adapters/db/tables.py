@@ -773,6 +773,9 @@ class MarketplaceState(Base):
     platform_closed_by: Mapped[str | None] = mapped_column(String(8))
     kefu_closed: Mapped[bool | None] = mapped_column(Boolean)
     kefu_closed_at: Mapped[datetime | None]
+    # The platform sub-account that holds it (AliExpress child account), as last pulled:
+    # shown to agents; no platform API assigns it, so kefu never pushes it.
+    platform_owner: Mapped[str | None] = mapped_column(String(128))
     pushed_at: Mapped[datetime | None]
     push_error: Mapped[str | None] = mapped_column(String(500))
     push_refused_at: Mapped[datetime | None]
