@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, Page, Playwright, sync_playwright
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 
 from kefu.cli import servers
 from kefu.demo.catalog import DEMO_PASSWORD
@@ -158,6 +159,27 @@ def server_url(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[str]:
+    """A fresh database for a shop of one test: a SQLite file; on PostgreSQL a schema of
+    this test alone, dropped at the end."""
+    url = os.environ.get("KEFU_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'shop.db'}"
+        return
+    schema = f"kefu_e2e_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

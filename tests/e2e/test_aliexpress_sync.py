@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,6 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Page, expect
 from pydantic import SecretStr
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from kefu.adapters.marketplaces.sandbox import AliExpressFace
 from kefu.bootstrap import Kefu, bootstrap
@@ -49,26 +46,6 @@ class Shop:
     url: str
     kefu: Kefu
     face: AliExpressFace
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
-    """A fresh SQLite file; on PostgreSQL a schema of this run alone, dropped at the end."""
-    url = os.environ.get("KEFU_TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'shop.db'}"
-        return
-    schema = f"kefu_ali_sync_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,8 +29,6 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Locator, Page, expect
 from pydantic import SecretStr
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
@@ -57,28 +54,6 @@ class FreshShop:
     url: str
     kefu: Kefu
     servers: MailServers
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
-    """A fresh SQLite file; on PostgreSQL a schema of this run alone (other runs of this
-    test, and the demo shop of the other browser tests, use the same database), dropped
-    at the end."""
-    url = os.environ.get("KEFU_TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'shop.db'}"
-        return
-    schema = f"kefu_fresh_shop_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
 
 
 def _wait_for_first_run(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -21,13 +21,14 @@ import logging
 import random
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from kefu.domain.callbudgets import backoff_seconds
 from kefu.domain.conversations import Conversation
 from kefu.domain.errors import InvalidInput, NotFound
+from kefu.domain.moments import parse_moment
 from kefu.domain.permissions import Permission
 from kefu.domain.types import ColourMark, Status
 from kefu.services import access
@@ -118,18 +119,6 @@ class ConnectionView:
     refresh_expires_at: datetime | None = None
 
 
-def _moment(value: object) -> datetime | None:
-    """A stored expiry (ISO 8601 with a zone, or a date: its end of day is not assumed,
-    its start in UTC is); None when absent or unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _masked(value: str) -> str:
     return "•" * 8 + value[-4:] if len(value) > 8 else "•" * 8
 
@@ -151,8 +140,8 @@ def _view(
         total_pulled=conn.total_pulled,
         error_code=conn.error_code,
         error_detail=conn.error_detail,
-        token_expires_at=_moment(opened.get("expires_at")),
-        refresh_expires_at=_moment(opened.get("refresh_expires_at")),
+        token_expires_at=parse_moment(opened.get("expires_at")),
+        refresh_expires_at=parse_moment(opened.get("refresh_expires_at")),
     )
 
 
@@ -204,7 +193,7 @@ def connect_store(
         for n in OPTIONAL.get(store.platform, ())
         if str(credentials.get(n) or "").strip()
     }
-    if opened.get("expires_at") and _moment(opened["expires_at"]) is None:
+    if opened.get("expires_at") and parse_moment(opened["expires_at"]) is None:
         raise InvalidInput(
             "expires_at: is not a date (2027-06-30, or 2027-06-30T12:00:00+08:00)",
             field="expires_at",

@@ -39,6 +39,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from kefu.domain.channel_limits import ChannelLimits
+from kefu.domain.moments import parse_moment
 from kefu.services.ports import (
     CallBudget,
     CallLimiter,
@@ -146,16 +147,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _text(value: object) -> str:
     return str(value).strip() if value is not None else ""
 
@@ -258,7 +249,7 @@ class Cursor:
             data = json.loads(text)
             after = str(data["after"])
             newest = data.get("newest")
-            if parse_time(after) is None or (newest is not None and parse_time(newest) is None):
+            if parse_moment(after) is None or (newest is not None and parse_moment(newest) is None):
                 raise ValueError(after)
             token = data.get("next")
             return cls(after, str(token) if token else None, str(newest) if newest else None)
@@ -269,8 +260,8 @@ class Cursor:
             ) from exc
 
     def advance(self, orders: list[dict[str, Any]], next_token: str | None) -> Cursor:
-        seen = [parse_time(o.get("LastUpdateDate")) for o in orders]
-        newest = max((t for t in (*seen, parse_time(self.newest)) if t is not None), default=None)
+        seen = [parse_moment(o.get("LastUpdateDate")) for o in orders]
+        newest = max((t for t in (*seen, parse_moment(self.newest)) if t is not None), default=None)
         if next_token:
             return Cursor(self.after, next_token, iso(newest) if newest else self.newest)
         return Cursor(iso(newest) if newest else self.after)
@@ -817,7 +808,7 @@ def body_problem(action: str, body: Mapping[str, object]) -> str | None:
     if extra:
         return f"{action} takes no {extra[0]}"
     for name in rule.dates:
-        if name in body and parse_time(body[name]) is None:
+        if name in body and parse_moment(body[name]) is None:
             return f"{action}: {name} must be a date-time"
     return _text_problem(action, rule, body.get("text")) or _files_problem(
         action, rule, body.get("attachments", [])

@@ -54,6 +54,7 @@ import httpx
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.adapters.marketplaces.metering import Meter
 from kefu.domain.channel_limits import ChannelLimits
+from kefu.domain.moments import parse_moment
 from kefu.domain.oauth import needs_renewal
 from kefu.services.ports import (
     CallBudget,
@@ -399,7 +400,7 @@ class EbayClient:
             values["store"],
             credentials,
             base_url=base_url or API,
-            expires_at=_moment(values.get("expires_at")),
+            expires_at=parse_moment(values.get("expires_at")),
             **options,
         )
 
@@ -808,14 +809,3 @@ def _seconds(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
-
-
-def _moment(value: str | None) -> datetime | None:
-    """A stored token expiry (ISO 8601 with a zone); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None

@@ -26,6 +26,7 @@ from kefu.adapters.marketplaces.ebay_trading import (
     parse_ref,
     rows_of,
 )
+from kefu.domain.moments import parse_moment
 from kefu.services.ports import (
     CallLimiter,
     ChannelError,
@@ -60,8 +61,8 @@ class _Position:
         return cls(
             "questions" if data.get("phase") == "questions" else "messages",
             data.get("messages") if isinstance(data.get("messages"), str) else None,
-            _moment(data.get("since")),
-            _moment(data.get("end")),
+            parse_moment(data.get("since")),
+            parse_moment(data.get("end")),
             data["page"] if isinstance(data.get("page"), int) else 1,
         )
 
@@ -174,12 +175,3 @@ class EbayWithQuestions:
 def _answer_id(question: Question, n: int) -> str:
     """The id kefu gives the n-th answer of a question when it pulls it back (rows_of)."""
     return f"asq-{question.message_id}-r{n}"
-
-
-def _moment(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

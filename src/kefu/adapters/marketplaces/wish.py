@@ -37,6 +37,7 @@ import httpx
 from kefu.adapters.marketplaces.metering import Meter
 from kefu.adapters.marketplaces.wish_oauth import WishOAuth
 from kefu.domain.channel_limits import ChannelLimits
+from kefu.domain.moments import parse_moment
 from kefu.domain.oauth import needs_renewal
 from kefu.services.ports import (
     CallBudget,
@@ -97,16 +98,6 @@ def iso(moment: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _text(value: object) -> str:
     return str(value).strip() if value is not None else ""
 
@@ -114,7 +105,7 @@ def _text(value: object) -> str:
 def reply_id(ticket_id: str, reply: Mapping[str, Any]) -> str:
     """Replies carry no id: ours is the ticket id and a digest of when, who and what, so
     the answer to our POST and the reply read back later give the same id."""
-    when = parse_time(reply.get("replied_at"))
+    when = parse_moment(reply.get("replied_at"))
     key = "|".join(
         (iso(when) if when else "", _text(reply.get("sender")), _text(reply.get("message")))
     )
@@ -173,7 +164,7 @@ def state_of(ticket: Mapping[str, Any]) -> ConversationState:
         ref=_text(ticket["id"]),
         handled=handled(_text(ticket.get("state"))),
         closed=_text(ticket.get("state")) in CLOSED_STATES,
-        updated_at=parse_time(ticket.get("updated_at")),
+        updated_at=parse_moment(ticket.get("updated_at")),
     )
 
 
@@ -221,7 +212,7 @@ def rows_of(store: str, ticket: Mapping[str, Any]) -> list[dict[str, Any]]:
     order = order_number(ticket)
     if order:
         base["order_number"] = order
-    opened = parse_time(ticket.get("opened_at") or ticket.get("open_date"))
+    opened = parse_moment(ticket.get("opened_at") or ticket.get("open_date"))
     rows: list[dict[str, Any]] = []
     if opened is not None:
         rows.append(
@@ -236,7 +227,7 @@ def rows_of(store: str, ticket: Mapping[str, Any]) -> list[dict[str, Any]]:
     for reply in ticket.get("replies") or []:
         if not isinstance(reply, dict):
             continue
-        sent = parse_time(reply.get("replied_at"))
+        sent = parse_moment(reply.get("replied_at"))
         row = {
             **base,
             "message_id": reply_id(ticket_id, reply),
@@ -287,7 +278,7 @@ class Cursor:
         try:
             data = json.loads(text)
             start = str(data["since"])
-            if parse_time(start) is None:
+            if parse_moment(start) is None:
                 raise ValueError(start)
             return cls(
                 since=start,
@@ -362,7 +353,7 @@ class WishClient:
             values.get("client_id", ""),
             values.get("client_secret", ""),
         )
-        expires = parse_time(values.get("expires_at"))
+        expires = parse_moment(values.get("expires_at"))
         return cls(
             values["store"], credentials, base_url=base_url or API, expires_at=expires, **options
         )
@@ -567,17 +558,17 @@ def _taken(ticket: Mapping[str, Any], position: Cursor) -> bool:
 
 
 def _same(value: object, moment: str) -> bool:
-    return parse_time(value) == parse_time(moment)
+    return parse_moment(value) == parse_moment(moment)
 
 
 def _advance(position: Cursor, listed: list[dict[str, Any]], limit: int) -> Cursor:
     if not listed:
         return Cursor(position.since, position.skip)
-    times = [parse_time(t.get("updated_at")) for t in listed]
-    newest = max((t for t in times if t is not None), default=parse_time(position.since))
+    times = [parse_moment(t.get("updated_at")) for t in listed]
+    newest = max((t for t in times if t is not None), default=parse_moment(position.since))
     assert newest is not None  # noqa: S101 - since is checked when loaded
     at_newest = [_text(t["id"]) for t, w in zip(listed, times, strict=True) if w == newest]
-    if newest == parse_time(position.since):
+    if newest == parse_moment(position.since):
         skip = sorted(set(position.skip) | set(at_newest))
         if len(listed) >= limit and len(skip) >= PAGE_SIZE:
             # ⚠ 500 tickets changed in one millisecond: the API cannot page within it.
@@ -648,7 +639,7 @@ def _retry_after(headers: httpx.Headers, clock: Callable[[], float]) -> float | 
         if number is not None:
             seconds = number - clock() if number > 1e9 else number
             return max(seconds, 0.0)
-        moment = parse_time(value)
+        moment = parse_moment(value)
         if moment is None:
             try:
                 moment = parsedate_to_datetime(value)

@@ -25,12 +25,12 @@ Every answer is `{"message", "code", "data"}`, code 0 on success.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from kefu.domain.moments import parse_moment
 from kefu.services.ports import ChannelError, TokenGrant, TokenRefused
 
 API = "https://merchant.wish.com"
@@ -119,7 +119,7 @@ class WishOAuth:
         refresh = data.get("refresh_token")
         return TokenGrant(
             access_token=token,
-            expires_at=parse_time(data.get("expiry_time")),
+            expires_at=parse_moment(data.get("expiry_time")),
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
         )
 
@@ -151,14 +151,3 @@ def _data(what: str, response: httpx.Response) -> Any:
             f"Wish refused {what}: {words} (HTTP {status}, code {code})", retryable=False
         )
     return fields.get("data")
-
-
-def parse_time(value: object) -> datetime | None:
-    """Wish's `expiry_time` (ISO 8601, `Z` or an offset); None when absent or unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
