@@ -37,6 +37,7 @@ from kefu.adapters.marketplaces.orders import (
     records,
     unit_price,
 )
+from kefu.domain.moments import iso_millis, parse_moment
 
 FULFILLMENT_PATH = "/sell/fulfillment/v1"
 PAGE_SIZE = 200  # "Maximum: 200"
@@ -57,23 +58,6 @@ class Api(Protocol):
         body: object = None,
         base: str | None = None,
     ) -> dict[str, Any]: ...
-
-
-def ebay_time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def filter_time(moment: datetime) -> str:
-    """eBay's filter dates: ISO 8601 in UTC with milliseconds and Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 def status_of(order: Mapping[str, Any]) -> str:
@@ -122,9 +106,9 @@ def order_of(order: Mapping[str, Any]) -> dict[str, object]:
             or dig(ship_to, "contactAddress", "countryCode"),
             "ship_to_country": dig(ship_to, "contactAddress", "countryCode"),
             "status": status_of(order),
-            "placed_at": iso(ebay_time(order.get("creationDate"))),
-            "paid_at": iso(ebay_time(paid[0])) if paid and paid[0] else None,
-            "updated_at": iso(ebay_time(order.get("lastModifiedDate"))),
+            "placed_at": iso(parse_moment(order.get("creationDate"))),
+            "paid_at": iso(parse_moment(paid[0])) if paid and paid[0] else None,
+            "updated_at": iso(parse_moment(order.get("lastModifiedDate"))),
             "currency": dig(order, "pricingSummary", "total", "currency"),
             "total": amount(dig(order, "pricingSummary", "total", "value")),
             "shipping": amount(dig(order, "pricingSummary", "deliveryCost", "value")),
@@ -148,7 +132,7 @@ def parcels_of(order_id: str, answer: Mapping[str, Any]) -> list[dict[str, objec
                         "order_number": order_id,
                         "tracking_number": number,
                         "carrier": item.get("shippingCarrierCode"),
-                        "shipped_at": iso(ebay_time(item.get("shippedDate"))),
+                        "shipped_at": iso(parse_moment(item.get("shippedDate"))),
                     }
                 )
             )
@@ -177,7 +161,7 @@ class EbayOrders:
         answer = self.call(
             "/order",
             {
-                "filter": f"lastmodifieddate:[{filter_time(since)}..{filter_time(until)}]",
+                "filter": f"lastmodifieddate:[{iso_millis(since)}..{iso_millis(until)}]",
                 "limit": self.page_size,
                 "offset": (page - 1) * self.page_size,
             },

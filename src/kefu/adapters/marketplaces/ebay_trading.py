@@ -39,6 +39,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import httpx
 from defusedxml.ElementTree import ParseError, fromstring
 
+from kefu.domain.moments import iso_millis
 from kefu.services.ports import CallBudget, CallLimiter, ChannelError
 
 NS = "urn:ebay:apis:eBLBaseComponents"
@@ -230,8 +231,8 @@ class TradingClient:
         _add(request, "MailMessageType", "AskSellerQuestion")
         if item_id:
             _add(request, "ItemID", item_id)
-        _add(request, "StartCreationTime", iso(start))
-        _add(request, "EndCreationTime", iso(end))
+        _add(request, "StartCreationTime", iso_millis(start))
+        _add(request, "EndCreationTime", iso_millis(end))
         pagination = _add(request, "Pagination")
         _add(pagination, "EntriesPerPage", str(size))
         _add(pagination, "PageNumber", str(page))
@@ -350,12 +351,6 @@ def _all(node: Element, tag: str) -> list[Element]:
 def child_text(node: Element | None, tag: str) -> str:
     found = child(node, tag) if node is not None else None
     return (found.text or "").strip() if found is not None else ""
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 def _date(text: str) -> datetime | None:

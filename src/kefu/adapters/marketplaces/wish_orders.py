@@ -34,6 +34,7 @@ from kefu.adapters.marketplaces.orders import (
     iso,
     records,
 )
+from kefu.domain.moments import parse_moment
 from kefu.services.ports import ChannelError
 
 PAGE_SIZE = 500  # "maximum: 500"
@@ -64,21 +65,11 @@ class Api(Protocol):
     ) -> Any: ...
 
 
-def wish_time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _event(order: Mapping[str, Any], kind: str) -> datetime | None:
     """The latest time of a fulfillment milestone (MARK_SHIPPED, CONFIRMED_DELIVERED…)."""
     found = order.get("fulfillment_records")
     times = [
-        wish_time(r.get("event_time"))
+        parse_moment(r.get("event_time"))
         for r in (found if isinstance(found, list) else [])
         if isinstance(r, dict) and r.get("event_type") == kind
     ]
@@ -125,8 +116,8 @@ def order_of(order: Mapping[str, Any]) -> dict[str, object]:
             "buyer_country": shipping_detail.get("country_code"),
             "ship_to_country": shipping_detail.get("country_code"),
             "status": status_of(order),
-            "placed_at": iso(wish_time(order.get("released_at"))),
-            "updated_at": iso(wish_time(order.get("updated_at"))),
+            "placed_at": iso(parse_moment(order.get("released_at"))),
+            "updated_at": iso(parse_moment(order.get("updated_at"))),
             "delivered_at": iso(delivered),
             "currency": dig(details, "product_price", "currency_code"),
             "shipping": _times(shipping, quantity) if shipping is not None else None,
@@ -210,11 +201,11 @@ class WishOrders:
         orders = [order_of(o) for o in fresh]
         parcels = [p for o in fresh for p in parcels_of(o)]
         if len(found) < limit or not found:  # the pass is over: overlap into the next
-            newest = max((wish_time(o.get("updated_at")) for o in found), default=None, key=_key)
+            newest = max((parse_moment(o.get("updated_at")) for o in found), default=None, key=_key)
             start = max(position.since, (newest or position.since) - OVERLAP)
             return OrderPage(records(orders, parcels), Position(start).dump(), True)
-        last = wish_time(found[-1].get("updated_at")) or position.since
-        at_last = [str(o.get("id")) for o in found if wish_time(o.get("updated_at")) == last]
+        last = parse_moment(found[-1].get("updated_at")) or position.since
+        at_last = [str(o.get("id")) for o in found if parse_moment(o.get("updated_at")) == last]
         skip = sorted(set(at_last) | (set(position.skip) if last == position.since else set()))
         if last == position.since and len(skip) >= PAGE_SIZE:
             last, skip = last + timedelta(milliseconds=1), []  # ⚠ docs/channels.md

@@ -19,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kefu.adapters.marketplaces.ebay_trading import child, child_text, iso, local_name
+from kefu.adapters.marketplaces.ebay_trading import child, child_text, local_name
 from kefu.adapters.marketplaces.sandbox.ebay import EbayFace
+from kefu.domain.moments import iso_millis
 
 NS = "urn:ebay:apis:eBLBaseComponents"
 CALLS = ("GetMemberMessages", "AddMemberMessageRTQ", "AddMemberMessageAAQToPartner")
@@ -318,4 +319,4 @@ def _date(text: str) -> datetime | None:
 
 
 def _iso(epoch: float) -> str:
-    return iso(datetime.fromtimestamp(epoch, UTC))
+    return iso_millis(datetime.fromtimestamp(epoch, UTC))
