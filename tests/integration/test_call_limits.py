@@ -151,12 +151,14 @@ def test_two_worker_processes_keep_one_budget_and_are_never_refused(
     assert [outcome for _, outcome in calls] == ["ok"] * (2 * PER_WORKER)
     assert len(face.arrivals) == 2 * PER_WORKER
     assert [refused for _, refused in face.arrivals].count(True) == 0
-    # Let go at the budget's pace, evenly spaced: never more than its calls in its seconds
-    # (less a sleep's few milliseconds of lateness).
+    # Let go at the budget's pace, evenly spaced: never more than its calls in its seconds,
+    # less one slot: these are the times the workers woke, and a process the OS wakes late
+    # (two workers and a server on two cores; 36 ms seen) makes the next gap that much
+    # shorter. Two workers not sharing the budget would put twice its calls in a window.
     granted = [at for at, _ in calls]
     pace = BUDGET.seconds / BUDGET.calls
     assert max(granted) - min(granted) >= (len(granted) - 1) * pace - 0.05
-    assert most_in_window(granted, BUDGET.seconds - 0.02) <= BUDGET.calls
+    assert most_in_window(granted, BUDGET.seconds - pace) <= BUDGET.calls
 
 
 def test_without_the_limiter_the_same_two_workers_are_banned(

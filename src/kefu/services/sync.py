@@ -94,6 +94,9 @@ STATE_SWEEP = 200
 # Each run pushes at most this many conversations' changes; the next run goes on.
 PUSHES_PER_RUN = 500
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# The job ticks once a minute and a run takes some seconds: a store synced a little less
+# than its interval ago is due, or a 1-minute store would sync every other minute.
+DUE_SLACK = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -305,7 +308,7 @@ def sync_all(
             continue
         due = conn.last_sync_at is None or now - conn.last_sync_at >= timedelta(
             minutes=conn.interval_minutes
-        )
+        ) - DUE_SLACK
         backing_off = conn.retry_at is not None and now < conn.retry_at
         if due_only and (not due or backing_off):
             continue
