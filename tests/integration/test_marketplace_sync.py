@@ -219,3 +219,14 @@ def test_the_sub_account_holding_a_conversation_on_the_platform_is_shown(
     assert "held by the sub-account cn1000000001:lina" in page
     with signed_in(kefu) as client:  # the screen's own language
         assert "平台上由子账号 cn1000000001:lina 负责" in client.get(f"/conversations/{conv}").text
+
+
+def test_a_store_is_due_a_little_before_its_interval_has_passed(connected: Kefu) -> None:
+    """The job ticks once a minute and a run takes some seconds: a store synced at one
+    tick must be due at the tick its interval (5 minutes here) brings, not the one after."""
+    kefu = connected
+    assert kefu.sync_marketplaces().stores == 1  # never synced: due
+    kefu.clock.advance(seconds=4 * 60 + 40)  # type: ignore[attr-defined]
+    assert kefu.sync_marketplaces().stores == 0
+    kefu.clock.advance(seconds=10)  # type: ignore[attr-defined]
+    assert kefu.sync_marketplaces().stores == 1

@@ -306,9 +306,10 @@ def sync_all(
     for conn in found:
         if store is not None and conn.store_code != store:
             continue
-        due = conn.last_sync_at is None or now - conn.last_sync_at >= timedelta(
-            minutes=conn.interval_minutes
-        ) - DUE_SLACK
+        due = (
+            conn.last_sync_at is None
+            or now - conn.last_sync_at >= timedelta(minutes=conn.interval_minutes) - DUE_SLACK
+        )
         backing_off = conn.retry_at is not None and now < conn.retry_at
         if due_only and (not due or backing_off):
             continue
