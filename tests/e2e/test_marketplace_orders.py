@@ -16,7 +16,6 @@ from tests.e2e.test_aliexpress_sync import (  # noqa: F401 - pytest fixtures
     STORE,
     Shop,
     ali_shop,
-    database,
     page,
     sandbox,
 )

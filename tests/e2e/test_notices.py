@@ -18,7 +18,6 @@ from tests.e2e.test_aliexpress_sync import (  # noqa: F401 - fixtures, by name
     STORE,
     Shop,
     ali_shop,
-    database,
     page,
     sandbox,
 )

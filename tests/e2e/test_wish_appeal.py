@@ -29,7 +29,6 @@ from kefu.domain.stores import StoreDraft
 from kefu.services import shop, sync
 from tests.e2e.conftest import _free_port, _kefu, _wait_until_up, sign_in
 from tests.e2e.pages import InboxPage
-from tests.e2e.test_aliexpress_sync import database  # noqa: F401 - a fixture, by name
 from tests.factories import acting
 from tests.sandbox_server import serve_faces
 
@@ -48,7 +47,7 @@ class Shop:
 
 
 @pytest.fixture
-def wish_shop(database: str, tmp_path: Path) -> Iterator[Shop]:  # noqa: F811 - the fixture
+def wish_shop(database: str, tmp_path: Path) -> Iterator[Shop]:
     """An owner, a Wish store connected to the sandbox, then `kefu serve`."""
     face = WishFace()
     face.grant(TOKEN, time.time() + 3600)
