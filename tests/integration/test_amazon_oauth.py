@@ -78,3 +78,13 @@ def test_an_amazon_store_connects_by_lwa_and_syncs(
     assert (credentials["client_id"], credentials["client_secret"]) == (CLIENT_ID, CLIENT_SECRET)
     report = kefu.sync_marketplaces("amazon-us")
     assert (report.stores, report.failed) == (1, [])
+
+
+def test_the_shell_takes_amazons_redirect_as_it_comes() -> None:
+    """`kefu store authorize` takes the address the owner's browser was sent to; Amazon
+    names its code `spapi_oauth_code`."""
+    from kefu.cli.store import _answer
+
+    sent = "http://127.0.0.1:8000/stores/oauth/callback?spapi_oauth_code=ANx1&state=s-1&selling_partner_id=A2"
+    assert _answer(sent) == {"code": "ANx1", "state": "s-1"}
+    assert _answer("ANx1") == {"code": "ANx1"}

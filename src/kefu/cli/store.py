@@ -280,6 +280,8 @@ def _answer(pasted: str) -> dict[str, str]:
     if "?" not in text and "=" not in text:
         return {"code": text}
     query = parse_qs(urlsplit(text).query or text)
+    if "spapi_oauth_code" in query:  # Amazon names its code so
+        query["code"] = query.pop("spapi_oauth_code")
     return {k: v[0] for k, v in query.items() if v and k in ("code", "state", "error")}
 
 
@@ -294,6 +296,9 @@ def authorize(
         ),
     ],
     ru_name: Annotated[str, typer.Option(help="eBay: the app's RuName")] = "",
+    application_id: Annotated[
+        str, typer.Option(help="Amazon: the app's application id (amzn1.sp.solution…)")
+    ] = "",
     base_url: Annotated[
         str, typer.Option(help="the platform's API address; default: the platform's own")
     ] = "",
@@ -305,10 +310,15 @@ def authorize(
     ] = "",
     database_url: Url = None,
 ) -> None:
-    """Connect a store by OAuth (eBay, Wish) from a shell: prints the platform's page to
-    open; after you agree there, paste the address your browser was sent to (or only the
-    code). The tokens are kept sealed and renewed."""
-    keys = {"client_id": client_id, "client_secret": client_secret, "ru_name": ru_name}
+    """Connect a store by OAuth (eBay, Wish, Amazon) from a shell: prints the platform's
+    page to open; after you agree there, paste the address your browser was sent to (or
+    only the code). The tokens are kept sealed and renewed."""
+    keys = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "ru_name": ru_name,
+        "application_id": application_id,
+    }
     with _kefu(database_url) as kefu, _refusals():
         kefu.upgrade()
         who = kefu.auth.operator(uow=kefu.uow())
