@@ -56,33 +56,41 @@ PROBE = "lag probe "
 
 
 class InProcess(httpx.BaseTransport):
-    """An httpx transport that serves each request with an ASGI app in this thread and
-    counts the time the app took (the sandbox's own time, not kefu's)."""
+    """An httpx transport that serves each request with an ASGI app on an event loop of
+    its own thread (the caller's thread may run a loop of its own already) and counts the
+    time the app took (the sandbox's own time, not kefu's)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.asgi = httpx.ASGITransport(app=app)
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
         self.seconds = 0.0
         self.requests = 0
         self.lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
-            started = time.perf_counter()
-            response = self.loop.run_until_complete(self._serve(request))
-            self.seconds += time.perf_counter() - started
+            response, took = asyncio.run_coroutine_threadsafe(
+                self._serve(request), self.loop
+            ).result()
+            self.seconds += took
             self.requests += 1
         return response
 
-    async def _serve(self, request: httpx.Request) -> httpx.Response:
+    async def _serve(self, request: httpx.Request) -> tuple[httpx.Response, float]:
+        started = time.perf_counter()
         answer = await self.asgi.handle_async_request(request)
         body = await answer.aread()
-        return httpx.Response(answer.status_code, headers=answer.headers, content=body)
+        took = time.perf_counter() - started
+        return httpx.Response(answer.status_code, headers=answer.headers, content=body), took
 
     def close(self) -> None:
         """Each store's client closes it after its run; the loop lives for the bench."""
 
     def shutdown(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
         self.loop.close()
 
 
