@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,39 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
             pass
         time.sleep(0.1)
     pytest.fail(f"kefu serve did not answer within {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def serving(database: str, log: Path, **settings: str) -> Iterator[str]:
+    """`kefu serve` on a free port with this database and these settings (KEFU_…) until
+    the block ends; its URL, also its KEFU_PUBLIC_URL. The jobs run when a test runs
+    them (no worker in the process), and nothing is translated."""
+    url = f"http://127.0.0.1:{_free_port()}"
+    env = {
+        **os.environ,
+        "KEFU_WORKER_IN_PROCESS": "false",
+        "KEFU_TRANSLATOR": "none",
+        "KEFU_PUBLIC_URL": url,
+        **settings,
+    }
+    command = _kefu("serve", "--database-url", database, "--host", "127.0.0.1")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--port", url.rsplit(":", 1)[1]],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        _wait_until_up(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,6 @@ HTTP by uvicorn in this process.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.domain.stores import StoreDraft
 from kefu.services import shop, sync
-from tests.e2e.conftest import _free_port, _kefu, _wait_until_up, sign_in
+from tests.e2e.conftest import serving, sign_in
 from tests.e2e.pages import ConversationPage, InboxPage
 from tests.factories import acting
 from tests.sandbox_server import aliexpress_face, serve_sandbox
@@ -63,7 +61,6 @@ def ali_shop(database: str, tmp_path: Path, sandbox: tuple[str, AliExpressFace])
     key = Fernet.generate_key().decode()
     queue = f"sqlite:///{tmp_path / 'jobs.db'}"
     kefu = bootstrap(Settings(database_url=database, queue_url=queue, secret_key=SecretStr(key)))
-    process = None
     try:
         kefu.upgrade()
         kefu.auth.set_up_owner(OWNER, "店长", OWNER_PASSWORD, uow=kefu.uow(), clock=kefu.clock)
@@ -81,33 +78,12 @@ def ali_shop(database: str, tmp_path: Path, sandbox: tuple[str, AliExpressFace])
             uow=kefu.uow(),
             clock=kefu.clock,
         )
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "KEFU_SECRET_KEY": key,
-            "KEFU_QUEUE_URL": queue,
-            "KEFU_WORKER_IN_PROCESS": "false",  # the test runs the jobs, when it wants
-            "KEFU_TRANSLATOR": "none",
-            "KEFU_PUBLIC_URL": url,
-        }
-        command = _kefu("serve", "--database-url", database, "--host", "127.0.0.1")
-        log = tmp_path / "serve.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [*command, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
-            )
-        _wait_until_up(url, process, log)
-        yield Shop(url, kefu, face)
+        with serving(
+            database, tmp_path / "serve.log", KEFU_SECRET_KEY=key, KEFU_QUEUE_URL=queue
+        ) as url:
+            yield Shop(url, kefu, face)
     finally:
         kefu.close()
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ process.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,7 @@ from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.domain.stores import StoreDraft
 from kefu.services import shop
-from tests.e2e.conftest import _free_port, _kefu, _wait_until_up, sign_in
+from tests.e2e.conftest import serving, sign_in
 from tests.factories import acting
 from tests.sandbox_server import serve_faces
 
@@ -53,42 +51,22 @@ def ebay_shop(database: str, tmp_path: Path) -> Iterator[Shop]:
     queue = f"sqlite:///{tmp_path / 'jobs.db'}"
     kefu = bootstrap(Settings(database_url=database, queue_url=queue, secret_key=SecretStr(key)))
     face = EbayFace()
-    process = None
     try:
         kefu.upgrade()
         kefu.auth.set_up_owner(OWNER, "店长", OWNER_PASSWORD, uow=kefu.uow(), clock=kefu.clock)
         draft = StoreDraft(STORE, "ebay", "ebay.co.uk", "eBay OAuth", "GBP", "Europe/London", "GB")
         owner = acting(kefu, OWNER)
         shop.create_store(owner, draft, checks=kefu.store_checks, uow=kefu.uow(), clock=kefu.clock)
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        face.add_ru_name(RU_NAME, f"{url}/stores/oauth/callback")  # the RuName's accept URL
-        env = {
-            **os.environ,
-            "KEFU_SECRET_KEY": key,
-            "KEFU_QUEUE_URL": queue,
-            "KEFU_WORKER_IN_PROCESS": "false",
-            "KEFU_TRANSLATOR": "none",
-            "KEFU_PUBLIC_URL": url,
-        }
-        command = _kefu("serve", "--database-url", database, "--host", "127.0.0.1")
-        log = tmp_path / "serve.log"
-        with serve_faces(ebay=face) as root:
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [*command, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
-                )
-            _wait_until_up(url, process, log)
+        with (
+            serve_faces(ebay=face) as root,
+            serving(
+                database, tmp_path / "serve.log", KEFU_SECRET_KEY=key, KEFU_QUEUE_URL=queue
+            ) as url,
+        ):
+            face.add_ru_name(RU_NAME, f"{url}/stores/oauth/callback")  # the RuName's accept URL
             yield Shop(url, kefu, face, f"{root}/ebay")
     finally:
         kefu.close()
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ Its own `kefu serve` on a fresh database, like tests/e2e/test_aliexpress_sync.py
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from kefu.bootstrap import Kefu, bootstrap
 from kefu.config import Settings
 from kefu.domain.stores import StoreDraft
 from kefu.services import shop, sync
-from tests.e2e.conftest import _free_port, _kefu, _wait_until_up, sign_in
+from tests.e2e.conftest import serving, sign_in
 from tests.e2e.pages import InboxPage
 from tests.factories import acting
 from tests.sandbox_server import serve_faces
@@ -54,7 +52,6 @@ def wish_shop(database: str, tmp_path: Path) -> Iterator[Shop]:
     key = Fernet.generate_key().decode()
     queue = f"sqlite:///{tmp_path / 'jobs.db'}"
     kefu = bootstrap(Settings(database_url=database, queue_url=queue, secret_key=SecretStr(key)))
-    process = None
     with serve_faces(wish=face) as root:
         try:
             kefu.upgrade()
@@ -68,33 +65,12 @@ def wish_shop(database: str, tmp_path: Path) -> Iterator[Shop]:
                 owner, STORE, base_url=f"{root}/wish", credentials={"access_token": TOKEN},
                 secrets=kefu.secrets, uow=kefu.uow(), clock=kefu.clock,
             )  # fmt: skip
-            port = _free_port()
-            url = f"http://127.0.0.1:{port}"
-            env = {
-                **os.environ,
-                "KEFU_SECRET_KEY": key,
-                "KEFU_QUEUE_URL": queue,
-                "KEFU_WORKER_IN_PROCESS": "false",
-                "KEFU_TRANSLATOR": "none",
-                "KEFU_PUBLIC_URL": url,
-            }
-            command = _kefu("serve", "--database-url", database, "--host", "127.0.0.1")
-            log = tmp_path / "serve.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [*command, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
-                )
-            _wait_until_up(url, process, log)
-            yield Shop(url, kefu, face)
+            with serving(
+                database, tmp_path / "serve.log", KEFU_SECRET_KEY=key, KEFU_QUEUE_URL=queue
+            ) as url:
+                yield Shop(url, kefu, face)
         finally:
             kefu.close()
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
 
 
 @pytest.fixture
