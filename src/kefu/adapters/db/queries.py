@@ -284,6 +284,7 @@ class SqlInboxQueries:
         store = self.session.get_one(t.Store, conv.store_id)
         assignee = self.session.get(t.Account, conv.assignee_id) if conv.assignee_id else None
         order = self._order(conv.order_id, now, store.currency) if conv.order_id else None
+        refusal, owner = self._platform_side(conv.id)
         return ConversationDetail(
             id=conv.id,
             store_id=store.id,
@@ -309,19 +310,18 @@ class SqlInboxQueries:
             messages=self._messages(conv.id),
             store_timezone=store.timezone,
             product_id=conv.product_id,
-            platform_refusal=self._refusal(conv.id),
-            platform_owner=self._platform_owner(conv.id),
+            platform_refusal=refusal,
+            platform_owner=owner,
         )
 
-    def _refusal(self, conversation_id: int) -> str | None:
+    def _platform_side(self, conversation_id: int) -> tuple[str | None, str | None]:
+        """What the platform refused of kefu's last change, and the sub-account holding
+        the conversation there (a connected store's conversation; else neither)."""
         state = self.session.get(t.MarketplaceState, conversation_id)
-        if state is None or state.push_refused_at is None:
-            return None
-        return state.push_error
-
-    def _platform_owner(self, conversation_id: int) -> str | None:
-        state = self.session.get(t.MarketplaceState, conversation_id)
-        return state.platform_owner if state is not None else None
+        if state is None:
+            return None, None
+        refusal = state.push_error if state.push_refused_at is not None else None
+        return refusal, state.platform_owner
 
     def _buyer(self, buyer_id: int, store_id: int, now: datetime) -> BuyerView:
         b = self.session.get_one(t.Buyer, buyer_id)
