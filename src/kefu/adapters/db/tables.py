@@ -838,3 +838,49 @@ class CallBudgetRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tat: Mapped[float] = mapped_column(Double)
     paused_until: Mapped[float] = mapped_column(Double)
+
+
+# --- team: internal notes, notifications, presence (docs/team.md "Working together") ---
+
+
+class ConversationNote(Base):
+    """An agent's internal note on a conversation: a table of its own, so nothing that
+    reads messages (KPIs, outbox, sync, previews, unread) can ever take it for one."""
+
+    __tablename__ = "conversation_notes"
+    __table_args__ = (Index("ix_conversation_notes_thread", "conversation_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]] = mapped_column(default=list)  # account ids
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """Something for one person: a mention in a note, or a conversation handed to them."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_account_read", "account_id", "read_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # mention, handover, assigned_message
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_notes.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class ConversationPresence(Base):
+    """Who has a conversation open, and whether they type: one row per person and
+    conversation, refreshed by a heartbeat; rows older than a few seconds mean nothing."""
+
+    __tablename__ = "conversation_presence"
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(8))  # viewing, typing
+    seen_at: Mapped[datetime]
