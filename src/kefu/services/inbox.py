@@ -16,19 +16,22 @@ from kefu.domain.intents import INTENTS
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
 from kefu.domain.permissions import Permission, allowed
 from kefu.domain.policy import Severity
+from kefu.domain.teamwork import ReplyCollision
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction, Status
 from kefu.services import access
-from kefu.services.access import Principal
+from kefu.services.access import Forbidden, Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
+    AccountRecord,
     BuyerKey,
     Classifier,
     Clock,
     ConcurrentWriteError,
     InboxRepository,
     NewMessage,
+    NewNotification,
     OrderFacts,
     StoreRef,
     UnitOfWork,
@@ -394,6 +397,8 @@ def reply(
     template_key: str | None = None,
     override_reason: str | None = None,
     agent_words: tuple[str, str] | None = None,
+    answering_message_id: int | None = None,
+    send_anyway: bool = False,
 ) -> bool:
     """Store an agent's reply in the outbox; the same request id never stores it twice.
 
@@ -401,6 +406,10 @@ def reply(
     only with a reason from a person allowed to send past the check, and that is logged.
     `agent_words` (language, text) is what the agent wrote when the reply was translated
     for the buyer: stored beside the message, which holds the text the buyer gets.
+
+    `answering_message_id` is the latest buyer message the agent saw: when someone else's
+    reply was recorded after it, the reply is refused (ReplyCollision) unless the agent
+    chose `send_anyway` — race-safe, the check is the transaction's first write.
 
     Returns False when the request id was already used (the earlier reply stands).
     """
@@ -422,6 +431,8 @@ def reply(
             return False
         if conv.status.value == "closed":
             raise InvalidTransition("reopen the conversation before replying")
+        if answering_message_id is not None and not send_anyway:
+            _claim_answer(uow, who, conversation_id, answering_message_id)
         facts = uow.outgoing.gate_facts([conversation_id])[conversation_id]
         cleared = gate.clear(facts, body, now=now, override_reason=override_reason)
         state = platform_state(conv)
@@ -459,7 +470,8 @@ def reply(
             entity_type="conversation",
             entity_id=conversation_id,
             before=None,
-            after={"request_id": request_id, "template": template_key},
+            after={"request_id": request_id, "template": template_key}
+            | ({"sent_anyway": True} if send_anyway and answering_message_id else {}),
         )
         if cleared.override_reason is not None:
             blocked = {f.rule.value for f in cleared.findings if f.severity is Severity.BLOCK}
@@ -478,6 +490,20 @@ def reply(
             )
         uow.commit()
     return True
+
+
+def _claim_answer(
+    uow: UnitOfWork, who: Principal, conversation_id: int, answering_message_id: int
+) -> None:
+    seen = uow.team.buyer_message_at(conversation_id, answering_message_id)
+    if seen is None:
+        raise InvalidInput(
+            "answering_message_id is not a buyer message of this conversation",
+            field="answering_message_id",
+        )
+    earlier = uow.team.claim_answer(conversation_id, seen, who.account_id)
+    if earlier is not None:
+        raise ReplyCollision(earlier.author_name, earlier.sent_at)
 
 
 def set_mark(
@@ -509,15 +535,61 @@ def assign(
     clock: Clock,
 ) -> None:
     """Give the conversation to a person who works the inbox and has its store; only the
-    main account gives work to itself (a lead cannot hand the owner work)."""
+    main account gives work to itself (a lead cannot hand the owner work). Without the
+    right to assign, an agent may still hand over a conversation they hold to such a
+    teammate (docs/team.md "Working together"). The new holder is notified."""
+    leads = who.can(Permission.ASSIGN)
 
     def act(conv: Conversation, now: datetime) -> None:
+        if not leads:
+            _check_handover(who, conv, assignee_id)
         if assignee_id is not None:
             _check_assignee(uow, who, conv, assignee_id)
+        previous = conv.assignee_id
         conv.assign(assignee_id)
         uow.inbox.set_kpi_agent(conversation_id, assignee_id)
+        if assignee_id is not None and assignee_id not in (previous, who.account_id):
+            uow.team.notify(
+                [
+                    NewNotification(
+                        assignee_id, "handover", conversation_id, None, who.account_id, now
+                    )
+                ]
+            )
 
-    _change(who, Permission.ASSIGN, conversation_id, "assign", uow, clock, act)
+    permission = Permission.ASSIGN if leads else Permission.REPLY
+    _change(who, permission, conversation_id, "assign", uow, clock, act)
+
+
+def assignees(who: Principal, conversation_id: int, *, uow: UnitOfWork) -> list[AccountRecord]:
+    """Who the person may give this conversation to: anyone eligible for a lead; the
+    teammates eligible for its holder (a hand-over); no one for another agent."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        access.conversation(uow, who, conversation_id)
+        conv = _load(uow, conversation_id)
+        leads = who.can(Permission.ASSIGN)
+        if not leads and (not who.can(Permission.REPLY) or conv.assignee_id != who.account_id):
+            return []
+        found = []
+        for account in uow.auth.accounts():
+            if not leads and account.id == who.account_id:
+                continue
+            try:
+                _check_assignee(uow, who, conv, account.id)
+            except InvalidInput:
+                continue
+            found.append(account)
+        return found
+
+
+def _check_handover(who: Principal, conv: Conversation, assignee_id: int | None) -> None:
+    if conv.assignee_id != who.account_id:
+        raise Forbidden(
+            "you can pass on only a conversation assigned to you; ask a lead to reassign it"
+        )
+    if assignee_id is None:
+        raise Forbidden("only a lead can leave a conversation unassigned: pass it to a teammate")
 
 
 def _check_assignee(uow: UnitOfWork, who: Principal, conv: Conversation, assignee_id: int) -> None:

@@ -996,6 +996,9 @@ class UnitOfWork(Protocol):
     @property
     def notices(self) -> NoticeRepository: ...
 
+    @property
+    def team(self) -> TeamRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2088,4 +2091,129 @@ class NoticeRepository(Protocol):
 
     def unread_left(self, conversation_ids: Collection[int]) -> set[int]:
         """Of these notice conversations, those still with an unread notice."""
+        ...
+
+
+# --- team work: notes, notifications, presence (docs/team.md "Working together") -------
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    conversation_id: int
+    author_id: int
+    author_name: str
+    text: str
+    mentions: tuple[str, ...]  # display names of the people mentioned
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    account_id: int
+    kind: str  # mention, handover
+    conversation_id: int
+    note_id: int | None
+    actor_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    conversation_id: int
+    buyer_name: str | None
+    actor_name: str | None
+    excerpt: str | None  # the note's first words, for a mention
+    created_at: datetime
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewBuyerMessage:
+    """A buyer wrote in a conversation assigned to the person (read, not stored)."""
+
+    conversation_id: int
+    buyer_name: str | None
+    preview: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Presence:
+    account_id: int
+    name: str
+    state: str  # viewing, typing
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class EarlierAnswer:
+    """A shop reply recorded after the buyer message an agent was answering."""
+
+    author_name: str | None  # None: sent on the platform, outside kefu
+    sent_at: datetime
+
+
+class TeamRepository(Protocol):
+    def add_note(
+        self,
+        conversation_id: int,
+        store_id: int,
+        author_id: int,
+        text: str,
+        mentions: Sequence[int],
+        at: datetime,
+    ) -> int: ...
+
+    def notes(self, conversation_id: int) -> list[NoteView]:
+        """Oldest first."""
+        ...
+
+    def notify(self, rows: Sequence[NewNotification]) -> None: ...
+
+    def notifications(
+        self, account_id: int, *, unread_only: bool, limit: int
+    ) -> list[NotificationView]:
+        """Newest first."""
+        ...
+
+    def mark_read(self, account_id: int, ids: Collection[int] | None, at: datetime) -> int:
+        """Those of the person's notifications (all when None) not read yet; how many."""
+        ...
+
+    def unread_notifications(self, account_id: int) -> int: ...
+
+    def unread_assigned(self, account_id: int) -> int:
+        """Open conversations assigned to the person with something unread."""
+        ...
+
+    def new_buyer_messages(
+        self, account_id: int, since: datetime, limit: int
+    ) -> list[NewBuyerMessage]:
+        """Conversations assigned to the person whose buyer wrote after `since`."""
+        ...
+
+    def live_version(self) -> tuple[int, int, int]:
+        """Changes anywhere (messages, audited actions, notifications): three primary-key
+        maxima, cheap on every database, read by every open event stream."""
+        ...
+
+    def touch_presence(
+        self, conversation_id: int, account_id: int, state: str, at: datetime
+    ) -> None: ...
+
+    def presence(self, conversation_id: int, since: datetime) -> list[Presence]: ...
+
+    def buyer_message_at(self, conversation_id: int, message_id: int) -> datetime | None:
+        """When that buyer message of this conversation was sent (None: not one)."""
+        ...
+
+    def claim_answer(
+        self, conversation_id: int, after: datetime, account_id: int
+    ) -> EarlierAnswer | None:
+        """None, and the conversation's row held for this transaction, when no one else's
+        reply was recorded after `after`; else that reply. A conditional write, so two
+        agents sending at once take turns and the second sees the first's reply."""
         ...

@@ -223,6 +223,8 @@ class Replies:
         override_reason: str | None = None,
         agent_words: tuple[str, str] | None = None,
         template_text: str = "",
+        answering_message_id: int | None = None,
+        send_anyway: bool = False,
     ) -> bool:
         """Check, then store in the outbox; a blocked text needs a lead's logged reason.
 
@@ -230,6 +232,9 @@ class Replies:
         own words (`agent_words`, stored beside it). Those must carry the same numbers,
         links and placeholders as `text` (apart from the template `text` started from):
         a translation not redone after an edit is refused, not sent.
+
+        `answering_message_id` (the latest buyer message the agent saw) refuses the reply
+        when a teammate answered after it (`ReplyCollision`), unless `send_anyway`.
 
         Returns False when this request id was already used (nothing stored twice).
         """
@@ -253,6 +258,8 @@ class Replies:
             template_key=template_key if template_key in self.catalogue else None,
             override_reason=override_reason,
             agent_words=agent_words,
+            answering_message_id=answering_message_id,
+            send_anyway=send_anyway,
         )
 
     # --- the store's settings ----------------------------------------------------------

@@ -878,9 +878,7 @@ class ConversationPresence(Base):
     conversation, refreshed by a heartbeat; rows older than a few seconds mean nothing."""
 
     __tablename__ = "conversation_presence"
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id"), primary_key=True
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     state: Mapped[str] = mapped_column(String(8))  # viewing, typing
     seen_at: Mapped[datetime]

@@ -24,6 +24,7 @@ from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.adapters.db.shopdata import SqlShopDataRepository
+from kefu.adapters.db.team import SqlTeamRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError, JobParam
 
@@ -56,6 +57,7 @@ class SqlAlchemyUnitOfWork:
         self.oauth_states = SqlOAuthStateRepository(self._session)
         self.amazon_messages = SqlAmazonMessageRepository(self._session)
         self.notices = SqlNoticeRepository(self._session)
+        self.team = SqlTeamRepository(self._session)
         return self
 
     def __exit__(

@@ -20,9 +20,7 @@ _TIME = sa.DateTime(timezone=True)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}"
-    )
+    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}")
 
 
 def upgrade() -> None:
@@ -70,9 +68,7 @@ def upgrade() -> None:
         sa.Column("seen_at", _TIME, nullable=False),
         _fk("conversation_presence", "conversation_id", "conversations"),
         _fk("conversation_presence", "account_id", "accounts"),
-        sa.PrimaryKeyConstraint(
-            "conversation_id", "account_id", name="pk_conversation_presence"
-        ),
+        sa.PrimaryKeyConstraint("conversation_id", "account_id", name="pk_conversation_presence"),
     )
 
 
