@@ -64,10 +64,15 @@ class SqlTeamRepository:
             .order_by(n.created_at, n.id)
         ).all()
         ids = {i for row in rows for i in row[0].mentions}
-        names = dict(
-            self.session.execute(select(a.id, a.display_name).where(a.id.in_(ids))).tuples().all()
+        names: dict[int, str] = (
+            {
+                i: name
+                for i, name in self.session.execute(
+                    select(a.id, a.display_name).where(a.id.in_(ids))
+                )
+            }
             if ids
-            else []
+            else {}
         )
         return [
             NoteView(
