@@ -4,6 +4,7 @@ mentions, notifications, presence, two replies to one buyer message, hand-over."
 from __future__ import annotations
 
 import threading
+
 import pytest
 
 from kefu.bootstrap import Kefu
@@ -213,26 +214,31 @@ def test_two_agents_sending_at_once_one_is_refused(
         )
         clock.advance(seconds=1)
         seen = _buyer_message(kefu, conv)
-        start = threading.Barrier(2)
-        results: dict[str, object] = {}
-
-        def send(who: str, seen: int = seen, start: threading.Barrier = start) -> None:
-            start.wait()
-            try:
-                results[who] = _reply(kefu, who, conv, f"{who}-{round_}", answering_message_id=seen)
-            except ReplyCollision as exc:
-                results[who] = exc
-
-        threads = [threading.Thread(target=send, args=(w,)) for w in ("wangwei", "zhangmin")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = _race(kefu, conv, seen, str(round_))
         assert sorted(type(r).__name__ for r in results.values()) == ["ReplyCollision", "bool"]
     with kefu.uow() as uow:
         detail = uow.queries.conversation_detail(conv, clock.now())
     assert detail is not None
     assert sum(1 for m in detail.messages if m.direction == "shop") == rounds
+
+
+def _race(kefu: Kefu, conv: int, seen: int, tag: str) -> dict[str, object]:
+    start = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def send(who: str) -> None:
+        start.wait()
+        try:
+            results[who] = _reply(kefu, who, conv, f"{who}-{tag}", answering_message_id=seen)
+        except ReplyCollision as exc:
+            results[who] = exc
+
+    threads = [threading.Thread(target=send, args=(w,)) for w in ("wangwei", "zhangmin")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
 
 
 # --- hand-over ------------------------------------------------------------------------------
