@@ -9,9 +9,8 @@ import pytest
 
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
-from kefu.domain.teamwork import MentionRefused, ReplyCollision
+from kefu.domain.teamwork import HandoverRefused, MentionRefused, ReplyCollision
 from kefu.services import inbox, notes, notifications, presence
-from kefu.services.access import Forbidden
 from tests.factories import acting, make_message
 from tests.fakes import FixedClock
 
@@ -249,14 +248,14 @@ def test_an_agent_hands_their_conversation_to_a_teammate_on_the_store(
 ) -> None:
     conv = team["ali"]
     wang, zhang, lina = (acting(kefu, n) for n in ("wangwei", "zhangmin", "lina"))
-    with pytest.raises(Forbidden, match="only a conversation assigned to you"):
+    with pytest.raises(HandoverRefused, match="only a conversation assigned to you"):
         inbox.assign(wang, conv, zhang.account_id, uow=kefu.uow(), clock=clock)
     assert inbox.assignees(wang, conv, uow=kefu.uow()) == []
     inbox.assign(acting(kefu, "owner"), conv, wang.account_id, uow=kefu.uow(), clock=clock)
     choices = {a.username for a in inbox.assignees(wang, conv, uow=kefu.uow())}
     assert "wangwei" not in choices and "owner" not in choices and "ana" not in choices
     assert {"lina", "zhangmin", "chenjie", "lena"} <= choices
-    with pytest.raises(Forbidden, match="only a lead can leave"):
+    with pytest.raises(HandoverRefused, match="only a lead can leave"):
         inbox.assign(wang, conv, None, uow=kefu.uow(), clock=clock)
     inbox.assign(wang, conv, lina.account_id, uow=kefu.uow(), clock=clock)
     with kefu.uow() as uow:
@@ -264,7 +263,7 @@ def test_an_agent_hands_their_conversation_to_a_teammate_on_the_store(
     handed = notifications.listed(lina, uow=kefu.uow())
     assert [(n.kind, n.actor_name) for n in handed] == [("handover", "王伟 Wang Wei")]
     # lina holds it now; wangwei no longer may pass it on
-    with pytest.raises(Forbidden):
+    with pytest.raises(HandoverRefused):
         inbox.assign(wang, conv, zhang.account_id, uow=kefu.uow(), clock=clock)
     # lina cannot pass an ebay conversation: she does not see it at all
     ebay = team["ebay"]

@@ -62,6 +62,13 @@ class MentionRefused(InvalidInput):
     code = "mention_refused"
 
 
+class HandoverRefused(InvalidTransition):
+    """An agent without the right to assign may pass on only a conversation they hold,
+    and only to a teammate (409: the conversation's state, not the role, refuses it)."""
+
+    code = "handover_refused"
+
+
 class ReplyCollision(InvalidTransition):
     """Someone else answered the buyer message this reply answers, after the agent read
     it: sending now would answer twice (409; the agent may choose to send anyway)."""

@@ -16,11 +16,11 @@ from kefu.domain.intents import INTENTS
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
 from kefu.domain.permissions import Permission, allowed
 from kefu.domain.policy import Severity
-from kefu.domain.teamwork import ReplyCollision
+from kefu.domain.teamwork import HandoverRefused, ReplyCollision
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction, Status
 from kefu.services import access
-from kefu.services.access import Forbidden, Principal
+from kefu.services.access import Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
@@ -585,11 +585,13 @@ def assignees(who: Principal, conversation_id: int, *, uow: UnitOfWork) -> list[
 
 def _check_handover(who: Principal, conv: Conversation, assignee_id: int | None) -> None:
     if conv.assignee_id != who.account_id:
-        raise Forbidden(
+        raise HandoverRefused(
             "you can pass on only a conversation assigned to you; ask a lead to reassign it"
         )
     if assignee_id is None:
-        raise Forbidden("only a lead can leave a conversation unassigned: pass it to a teammate")
+        raise HandoverRefused(
+            "only a lead can leave a conversation unassigned: pass it to a teammate"
+        )
 
 
 def _check_assignee(uow: UnitOfWork, who: Principal, conv: Conversation, assignee_id: int) -> None:

@@ -35,13 +35,16 @@ from kefu.web.api import (
     stores,
     translation,
 )
+from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
+from kefu.web.api import notifications as notification_api
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import amazon as amazon_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
+from kefu.web.pages import live as live_pages
 from kefu.web.pages import mail as mail_pages
 from kefu.web.pages import notices as notice_pages
 from kefu.web.pages import oauth as oauth_pages
@@ -141,6 +144,9 @@ def create_app(
     app.include_router(notice_api.router)
     app.include_router(notice_pages.router)
     app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
+    app.include_router(note_api.router)
+    app.include_router(notification_api.router)
+    app.include_router(live_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

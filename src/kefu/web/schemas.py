@@ -230,6 +230,14 @@ class ReplyWithPolicyIn(ReplyIn):
         description="the filled template `text` starts with, if any: its numbers and links "
         "need not be in agent_text",
     )
+    answering_message_id: IdValue | None = Field(
+        default=None,
+        description="the latest buyer message the agent read: the reply is refused (409 "
+        "reply_collision) when someone else answered after it",
+    )
+    send_anyway: bool = Field(
+        default=False, description="send even though someone else answered first"
+    )
 
 
 class TranslationOut(BaseModel):

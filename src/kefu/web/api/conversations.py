@@ -23,11 +23,11 @@ from kefu.web.schemas import (
     MarkMeaningOut,
 )
 from kefu.web.security import (
-    Assigner,
     Closer,
     InboxViewer,
     IntentCorrector,
     Marker,
+    Replier,
     SignedIn,
 )
 
@@ -57,7 +57,8 @@ def put_mark(conversation_id: Id, body: MarkIn, kefu: KefuDep, who: Marker) -> N
 
 
 @router.put("/conversations/{conversation_id}/assignee", status_code=204)
-def put_assignee(conversation_id: Id, body: AssigneeIn, kefu: KefuDep, who: Assigner) -> None:
+def put_assignee(conversation_id: Id, body: AssigneeIn, kefu: KefuDep, who: Replier) -> None:
+    """A lead assigns; an agent may hand over a conversation they hold (services/inbox)."""
     inbox.assign(who, conversation_id, body.assignee_id, uow=kefu.uow(), clock=kefu.clock)
 
 

@@ -123,6 +123,8 @@ def post_reply(
         override_reason=body.override_reason,
         agent_words=(body.agent_language, body.agent_text) if body.agent_text else None,
         template_text=body.template_text,
+        answering_message_id=body.answering_message_id,
+        send_anyway=body.send_anyway,
     )
     if not created:
         response.status_code = 200

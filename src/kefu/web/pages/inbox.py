@@ -13,18 +13,19 @@ from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
+from kefu.domain.teamwork import ReplyCollision
 from kefu.domain.termbase import WordsDisagree
 from kefu.services import appeals, inbox, views
 from kefu.services.access import Principal
 from kefu.services.outgoing import PolicyBlocked
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import COOKIE, LOCALES
+from kefu.web.pages.teamwork import thread_extras
 from kefu.web.pages.translation import agent_language, translations_by_language
 from kefu.web.params import MAX_ID, Id
 from kefu.web.schemas import InboxQuery
 from kefu.web.security import (
     Anyone,
-    Assigner,
     Closer,
     InboxViewer,
     IntentCorrector,
@@ -84,8 +85,11 @@ def reply_action(
     override_reason: Annotated[str, Form(max_length=500)] = "",
     agent_text: Annotated[str, Form(max_length=64 * 1024)] = "",
     template_part: Annotated[str, Form(max_length=64 * 1024)] = "",
+    answering_message_id: Annotated[str, Form(max_length=19)] = "",
+    send_anyway: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     words = (agent_language(request, kefu), agent_text) if agent_text.strip() else None
+    answering = int(answering_message_id) if answering_message_id.isdigit() else None
     try:
         kefu.replies.send(
             who,
@@ -98,6 +102,26 @@ def reply_action(
             override_reason=override_reason or None,
             agent_words=words,
             template_text=template_part,
+            answering_message_id=answering if answering and answering <= MAX_ID else None,
+            send_anyway=send_anyway == "on",
+        )
+    except ReplyCollision as collision:  # someone answered first: read it, then decide
+        return render_page(
+            request,
+            "partials/conversation_body.html"
+            if request.headers.get("HX-Request") == "true"
+            else "pages/conversation.html",
+            _conversation_context(
+                request,
+                kefu,
+                who,
+                conversation_id,
+                draft=text,
+                template_key=template_key,
+                agent_text=agent_text,
+                template_part=template_part,
+            )
+            | {"collision": collision, "answering_message_id": answering},
         )
     except WordsDisagree as stale:
         return render_page(
@@ -170,7 +194,7 @@ def assign_action(
     conversation_id: Id,
     request: Request,
     kefu: KefuDep,
-    who: Assigner,
+    who: Replier,  # a hand-over needs no right to assign: services/inbox.assign decides
     assignee_id: Annotated[str, Form(max_length=19)] = "",
 ) -> Response:
     target = int(assignee_id) if assignee_id.isascii() and assignee_id.isdigit() else None
@@ -289,6 +313,7 @@ def _conversation_context(
         "template_key": template_key,
         "policy": policy,
         "segments": segments(policy) if policy else [],
+        **thread_extras(kefu, who, screen.detail),
     }
 
 
