@@ -147,8 +147,8 @@ def test_new_buyer_messages_in_my_conversations_are_counted_and_listed(
     found = notifications.new_buyer_messages(zhang, mark, uow=kefu.uow())
     assert [m.conversation_id for m in found] == [team["ali"]]
     assert notifications.counts(zhang, uow=kefu.uow()).conversations == 1
-    # the hand-over to zhangmin was notified too
-    assert [n.kind for n in notifications.listed(zhang, uow=kefu.uow())] == ["handover"]
+    # the owner's assignment is counted as unread work, not notified
+    assert notifications.listed(zhang, uow=kefu.uow()) == []
 
 
 # --- presence -------------------------------------------------------------------------------

@@ -109,8 +109,8 @@ def test_the_event_stream_needs_a_session_and_sends_the_unread_count(
             assert response.headers["content-type"].startswith("text/event-stream")
             body = "".join(response.iter_text())
         assert body.startswith("retry: ")
-        # one unread conversation assigned to zhangmin, one hand-over notification
-        assert _events(body) == [("unread", {"count": 2, "notifications": 1, "conversations": 1})]
+        # one unread conversation assigned to zhangmin (a lead's assignment is no notification)
+        assert _events(body) == [("unread", {"count": 1, "notifications": 0, "conversations": 1})]
         with_presence = client.get(
             f"/events?once=true&conversation={team['ali']}", headers=STREAM
         ).text

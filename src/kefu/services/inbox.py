@@ -537,7 +537,7 @@ def assign(
     """Give the conversation to a person who works the inbox and has its store; only the
     main account gives work to itself (a lead cannot hand the owner work). Without the
     right to assign, an agent may still hand over a conversation they hold to such a
-    teammate (docs/team.md "Working together"). The new holder is notified."""
+    teammate (docs/team.md "Working together"), who is notified."""
     leads = who.can(Permission.ASSIGN)
 
     def act(conv: Conversation, now: datetime) -> None:
@@ -548,7 +548,9 @@ def assign(
         previous = conv.assignee_id
         conv.assign(assignee_id)
         uow.inbox.set_kpi_agent(conversation_id, assignee_id)
-        if assignee_id is not None and assignee_id not in (previous, who.account_id):
+        # A lead's assignment shows in the person's count of unread work; a hand-over
+        # between agents is news worth a notification.
+        if not leads and assignee_id is not None and assignee_id != previous:
             uow.team.notify(
                 [
                     NewNotification(
