@@ -142,13 +142,17 @@ def test_the_stream_ends_when_the_browser_leaves_or_the_server_stops(
         return [c async for c in live._stream(request, streams, feed, False)]  # type: ignore[arg-type]
 
     streams = live.Streams()
-    assert streams.enter(who.account_id)
     chunks = asyncio.run(drain(streams, _Request(alive=3)))
     assert chunks[0].startswith("retry: ") and streams.open == {}
     stopping = live.Streams(stopping=True)
-    assert stopping.enter(who.account_id)
     assert len(asyncio.run(drain(stopping, _Request(alive=10**6)))) == 2  # retry, unread
     assert stopping.open == {}
+    full = live.Streams()
+    for _ in range(live.MAX_STREAMS_PER_ACCOUNT):
+        assert full.enter(who.account_id)
+    busy = asyncio.run(drain(full, _Request(alive=10**6)))
+    assert len(busy) == 1 and "event: busy" in busy[0]
+    assert full.open == {who.account_id: live.MAX_STREAMS_PER_ACCOUNT}
 
 
 def test_an_account_opens_at_most_five_streams() -> None:

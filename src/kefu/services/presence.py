@@ -10,7 +10,7 @@ from kefu.domain.permissions import Permission
 from kefu.domain.teamwork import PRESENCE_FRESH_SECONDS, presence_state
 from kefu.services import access
 from kefu.services.access import Principal
-from kefu.services.ports import Clock, Presence, UnitOfWork
+from kefu.services.ports import Clock, ConcurrentWriteError, Presence, UnitOfWork
 
 
 def heartbeat(
@@ -21,10 +21,13 @@ def heartbeat(
     access.require(who, Permission.VIEW_INBOX)
     kind = presence_state(state)
     now = clock.now()
-    with uow:
-        access.conversation(uow, who, conversation_id)
-        uow.team.touch_presence(conversation_id, who.account_id, kind.value, now)
-        uow.commit()
+    try:
+        with uow:
+            access.conversation(uow, who, conversation_id)
+            uow.team.touch_presence(conversation_id, who.account_id, kind.value, now)
+            uow.commit()
+    except ConcurrentWriteError:
+        pass  # the person's other tab beat at the same moment: its row says the same
     return others(who, conversation_id, uow=uow, clock=clock)
 
 

@@ -43,6 +43,7 @@ TICK_SECONDS = 0.25
 STREAM_SECONDS = 300.0
 RETRY_MS = 3000
 MAX_STREAMS_PER_ACCOUNT = 5
+BUSY_RETRY_MS = 60000  # a tab over the limit tries again a minute later
 
 
 @dataclass
@@ -106,7 +107,8 @@ async def events(
     """Server-sent events: `unread` (the count for the tab title), `inbox` (the list
     changed), `notification` (for a desktop notification and a sound) and, with
     `conversation`, `presence` (who else has it open). `once` sends the current state and
-    ends (for a client that cannot keep a stream open)."""
+    ends (for a client that cannot keep a stream open). Over MAX_STREAMS_PER_ACCOUNT in
+    this process, the stream says `busy` and ends; the browser retries a minute later."""
     if "text/event-stream" not in request.headers.get("accept", ""):
         return Response("this is an event stream: ask with Accept: text/event-stream", 406)
     if conversation is not None:  # a conversation the person may not see is refused now
@@ -114,10 +116,6 @@ async def events(
             presence.others, who, conversation, uow=kefu.uow(), clock=kefu.clock
         )
     streams = streams_of(request.app)
-    if not streams.enter(who.account_id):
-        return Response(
-            "too many open event streams for this account", 429, headers={"Retry-After": "30"}
-        )
     _watch_shutdown(streams)
     locale = negotiate(request, kefu.settings.default_locale)
     feed = Feed(kefu, who, conversation, translations(locale).gettext)
@@ -129,6 +127,10 @@ async def events(
 
 
 async def _stream(request: Request, streams: Streams, feed: Feed, once: bool) -> AsyncIterator[str]:
+    # Counted here, not in the handler: a stream that never starts is never counted.
+    if not streams.enter(feed.who.account_id):
+        yield f"retry: {BUSY_RETRY_MS}\n\n" + sse("busy", {"limit": MAX_STREAMS_PER_ACCOUNT})
+        return
     try:
         yield f"retry: {RETRY_MS}\n\n"
         for name, data in await asyncio.to_thread(feed.first):
