@@ -292,6 +292,8 @@ class Conversation(Base):
         Index("ix_conversations_mark_queue", "colour_mark", "queue_rank", "sort_key"),
         Index("ix_conversations_unread_queue", "unread", "queue_rank", "sort_key"),
         Index("ix_conversations_intent_queue", "intent", "queue_rank", "sort_key"),
+        # The live updates' count of a person's unread work (docs/team.md "Working together").
+        Index("ix_conversations_assignee_unread", "assignee_id", "unread", "last_buyer_message_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))

@@ -1,5 +1,6 @@
-"""team work: internal notes, notifications (mentions, hand-overs) and who has a
-conversation open (docs/team.md "Working together")
+"""team work: internal notes, notifications (mentions, hand-overs), who has a
+conversation open, and an index for a person's unread work (docs/team.md "Working
+together")
 
 Revision ID: 0022
 Revises: 0020
@@ -24,6 +25,11 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_conversations_assignee_unread",
+        "conversations",
+        ["assignee_id", "unread", "last_buyer_message_at"],
+    )
     op.create_table(
         "conversation_notes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,3 +84,4 @@ def downgrade() -> None:
     op.drop_table("notifications")
     op.drop_index("ix_conversation_notes_thread", table_name="conversation_notes")
     op.drop_table("conversation_notes")
+    op.drop_index("ix_conversations_assignee_unread", table_name="conversations")
