@@ -95,6 +95,8 @@ def test_two_agents_see_each_other_and_the_second_reply_is_refused(
     first.reply_box.fill("Thank you, we are checking your order now.")
     first.send_button.click()
     expect(first.messages).to_have_count(before + 1)
+    # the conversation was swapped in place: the warning is back at once
+    expect(owner.get_by_test_id("presence")).to_contain_text("王伟 Wang Wei", timeout=5_000)
 
     second.reply_box.fill("Hello, thanks for waiting, we are on it.")
     second.send_button.click()

@@ -196,6 +196,7 @@
   document.addEventListener("htmx:afterSwap", function () {
     connect();
     wirePrefs();
+    refreshPresence(); // a swapped conversation comes with an empty warning
   });
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.body.dataset.live) return;
