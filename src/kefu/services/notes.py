@@ -4,6 +4,7 @@ sync, preview or unread count sees one), audited; `@name` notifies that teammate
 
 from __future__ import annotations
 
+from kefu.domain.errors import NotFound
 from kefu.domain.permissions import Permission, allowed
 from kefu.domain.teamwork import MentionRefused, mentions, note_text
 from kefu.services import access
@@ -23,8 +24,8 @@ def add_note(
     with uow:
         access.conversation(uow, who, conversation_id)
         conv = uow.inbox.get_conversation(conversation_id)
-        if conv is None:  # visible a moment ago: removed meanwhile
-            return 0
+        if conv is None:
+            raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
         people = [_mentionable(uow, conversation_id, name) for name in names]
         note_id = uow.team.add_note(
             conversation_id, conv.store_id, who.account_id, body, [p.id for p in people], now
