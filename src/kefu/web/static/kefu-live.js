@@ -8,6 +8,7 @@
   "use strict";
   const HEARTBEAT_MS = 10000;
   const TYPING_MS = 3000;
+  const INBOX_MS = 5000;
   const PREFS = "kefu.live.";
   let source = null;
   let sourceConversation = null;
@@ -110,6 +111,20 @@
       .catch(function () {});
   }
 
+  let inboxTimer = null;
+  let inboxAt = 0;
+
+  function refreshInbox() {
+    // A busy shop changes every poll: reload the list at most every INBOX_MS.
+    if (inboxTimer) return;
+    const wait = Math.max(0, inboxAt + INBOX_MS - Date.now());
+    inboxTimer = setTimeout(function () {
+      inboxTimer = null;
+      inboxAt = Date.now();
+      document.body.dispatchEvent(new CustomEvent("kefu:inbox"));
+    }, wait);
+  }
+
   function connect() {
     const conversation = openConversation();
     if (source && sourceConversation === conversation) return;
@@ -117,9 +132,7 @@
     sourceConversation = conversation;
     source = new EventSource("/events" + (conversation ? "?conversation=" + conversation : ""));
     source.addEventListener("unread", function (e) { setUnread(JSON.parse(e.data).count); });
-    source.addEventListener("inbox", function () {
-      document.body.dispatchEvent(new CustomEvent("kefu:inbox"));
-    });
+    source.addEventListener("inbox", refreshInbox);
     source.addEventListener("notification", function (e) { notify(JSON.parse(e.data)); });
     source.addEventListener("presence", refreshPresence);
   }
