@@ -4,6 +4,7 @@ mentions, notifications, presence, two replies to one buyer message, hand-over."
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -138,14 +139,17 @@ def test_new_buyer_messages_in_my_conversations_are_counted_and_listed(
         owner, team["ali"], acting(kefu, "zhangmin").account_id, uow=kefu.uow(), clock=clock
     )
     zhang = acting(kefu, "zhangmin")
-    mark = clock.now()
     version = notifications.version(uow=kefu.uow())
+    mark = version[0]
     assert notifications.new_buyer_messages(zhang, mark, uow=kefu.uow()) == []
     clock.advance(minutes=1)
-    inbox.ingest([make_message(50, sent_at=clock.now().isoformat())], kefu.uow(), clock)
+    # pulled late: sent an hour ago, stored now — still new
+    late = (clock.now() - timedelta(hours=1)).isoformat()
+    inbox.ingest([make_message(50, sent_at=late, text="¿dónde está?")], kefu.uow(), clock)
+    inbox.ingest([make_message(51, store="ebay-uk", buyer_id="b-9")], kefu.uow(), clock)
     assert notifications.version(uow=kefu.uow()) > version
     found = notifications.new_buyer_messages(zhang, mark, uow=kefu.uow())
-    assert [m.conversation_id for m in found] == [team["ali"]]
+    assert [(m.conversation_id, m.preview) for m in found] == [(team["ali"], "¿dónde está?")]
     assert notifications.counts(zhang, uow=kefu.uow()).conversations == 1
     # the owner's assignment is counted as unread work, not notified
     assert notifications.listed(zhang, uow=kefu.uow()) == []

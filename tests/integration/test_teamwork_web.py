@@ -10,10 +10,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu
-from kefu.services import inbox
+from kefu.services import inbox, notes
 from kefu.web.app import create_app
 from kefu.web.pages import live
-from tests.factories import acting
+from tests.factories import acting, make_message
 from tests.web import sign_in, signed_in
 
 STREAM = {"Accept": "text/event-stream"}
@@ -193,3 +193,29 @@ def test_the_conversation_page_shows_notes_presence_and_refusals_in_words(
         page = client.get("/notifications").text
         assert "王伟 Wang Wei 提到了你" in page
         sign_in(client, kefu, "zhangmin")
+
+
+def test_the_stream_tells_of_a_new_message_and_a_mention_once(
+    kefu: Kefu, team: dict[str, int]
+) -> None:
+    zhang = acting(kefu, "zhangmin")
+    inbox.assign(
+        acting(kefu, "owner"), team["ali"], zhang.account_id, uow=kefu.uow(), clock=kefu.clock
+    )
+    feed = live.Feed(kefu, zhang, None, str)
+    feed.first()
+    assert feed.changes() == []  # nothing moved
+    inbox.ingest([make_message(70, text="where is it?")], kefu.uow(), kefu.clock)
+    notes.add_note(
+        acting(kefu, "wangwei"), team["ali"], "@zhangmin", uow=kefu.uow(), clock=kefu.clock
+    )
+    events = feed.changes()
+    told = [(name, data.get("kind"), data.get("url")) for name, data in events]
+    assert told == [
+        ("inbox", None, None),
+        ("unread", None, None),
+        ("notification", "mention", f"/conversations/{team['ali']}"),
+        ("notification", "assigned_message", f"/conversations/{team['ali']}"),
+    ]
+    assert events[-1][1]["body"] == "where is it?"
+    assert feed.changes() == []  # each told once

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
@@ -64,14 +63,15 @@ def version(*, uow: UnitOfWork) -> tuple[int, int, int]:
 
 
 def new_buyer_messages(
-    who: Principal, since: datetime, *, uow: UnitOfWork
+    who: Principal, after_message_id: int, *, uow: UnitOfWork
 ) -> list[NewBuyerMessage]:
-    """Buyers who wrote after `since` in conversations assigned to the person (for the
-    desktop notification); the person still sees each of these conversations."""
+    """Buyer messages stored after `after_message_id` (the change marker's first figure
+    at the last look) in conversations assigned to the person, for the desktop
+    notification; only those the person still sees."""
     if not who.can(Permission.VIEW_INBOX):
         return []
     with uow:
-        found = uow.team.new_buyer_messages(who.account_id, since, NEW_MESSAGES)
+        found = uow.team.new_buyer_messages(who.account_id, after_message_id, NEW_MESSAGES)
         return [
             m
             for m in found

@@ -2134,6 +2134,7 @@ class NotificationView:
 class NewBuyerMessage:
     """A buyer wrote in a conversation assigned to the person (read, not stored)."""
 
+    message_id: int
     conversation_id: int
     buyer_name: str | None
     preview: str
@@ -2190,9 +2191,10 @@ class TeamRepository(Protocol):
         ...
 
     def new_buyer_messages(
-        self, account_id: int, since: datetime, limit: int
+        self, account_id: int, after_message_id: int, limit: int
     ) -> list[NewBuyerMessage]:
-        """Conversations assigned to the person whose buyer wrote after `since`."""
+        """Buyer messages stored after that message id in conversations assigned to the
+        person, newest first."""
         ...
 
     def live_version(self) -> tuple[int, int, int]:

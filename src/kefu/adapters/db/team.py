@@ -160,24 +160,26 @@ class SqlTeamRepository:
         )
 
     def new_buyer_messages(
-        self, account_id: int, since: datetime, limit: int
+        self, account_id: int, after_message_id: int, limit: int
     ) -> list[NewBuyerMessage]:
-        c, b = t.Conversation, t.Buyer
+        # By message id, not by sent_at: a sync brings in messages sent minutes ago. The
+        # primary-key range holds only what arrived since the last look.
+        m, c, b = t.Message, t.Conversation, t.Buyer
         rows = self.session.execute(
-            select(c.id, b.name, c.last_message_preview, c.last_buyer_message_at)
+            select(m.id, m.conversation_id, b.name, m.text, m.sent_at)
+            .join(c, c.id == m.conversation_id)
             .join(b, b.id == c.buyer_id)
             .where(
+                m.id > after_message_id,
+                m.direction == Direction.BUYER.value,
                 c.assignee_id == account_id,
-                c.unread.is_(True),
-                c.last_buyer_message_at > since,
             )
-            .order_by(c.last_buyer_message_at.desc())
+            .order_by(m.id.desc())
             .limit(limit)
         ).all()
         return [
-            NewBuyerMessage(cid, name, preview, at)
-            for cid, name, preview, at in rows
-            if at is not None
+            NewBuyerMessage(mid, cid, name, (text or "")[:EXCERPT], at)
+            for mid, cid, name, text, at in rows
         ]
 
     def live_version(self) -> tuple[int, int, int]:

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from types import FrameType
 from typing import Annotated, Any
 
@@ -167,12 +166,13 @@ class Feed:
         self.kefu, self.who, self.conversation, self._ = kefu, who, conversation, gettext
         self.version: tuple[int, int, int] = (0, 0, 0)
         self.count = -1
-        self.since: datetime = kefu.clock.now()
+        self.last_message = 0  # the largest message id at the last look
         self.last_notification = 0
         self.people: list[tuple[str, str]] | None = None
 
     def first(self) -> list[Event]:
         self.version = notifications.version(uow=self.kefu.uow())
+        self.last_message = self.version[0]
         seen = notifications.listed(self.who, uow=self.kefu.uow(), limit=1)
         self.last_notification = seen[0].id if seen else 0
         return self._unread() + self._presence()
@@ -212,8 +212,8 @@ class Feed:
         if fresh:
             self.last_notification = max(n.id for n in fresh)
         out = [("notification", self._describe(n)) for n in reversed(fresh)]
-        now = self.kefu.clock.now()
-        for m in notifications.new_buyer_messages(self.who, self.since, uow=self.kefu.uow()):
+        after, self.last_message = self.last_message, self.version[0]
+        for m in notifications.new_buyer_messages(self.who, after, uow=self.kefu.uow()):
             out.append(
                 (
                     "notification",
@@ -223,11 +223,10 @@ class Feed:
                         % {"name": m.buyer_name or _("Buyer")},
                         "body": m.preview,
                         "url": f"/conversations/{m.conversation_id}",
-                        "tag": f"conversation-{m.conversation_id}",
+                        "tag": f"message-{m.message_id}",
                     },
                 )
             )
-        self.since = now
         return out
 
     def _describe(self, n: NotificationView) -> dict[str, Any]:
