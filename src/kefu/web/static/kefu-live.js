@@ -216,7 +216,11 @@
     connect();
     wirePrefs();
     presence("viewing");
-    setInterval(function () { presence("viewing"); }, HEARTBEAT_MS);
+    // A tab in the background is not someone looking: its row goes stale after 30 s.
+    setInterval(function () { if (!document.hidden) presence("viewing"); }, HEARTBEAT_MS);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) presence("viewing");
+    });
   });
   window.addEventListener("pagehide", function () { if (source) source.close(); });
 })();
