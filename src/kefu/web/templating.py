@@ -11,7 +11,12 @@ from zoneinfo import ZoneInfo
 
 from babel.core import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+)
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -23,7 +28,7 @@ from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
 from kefu.services import notices
 from kefu.web.i18n import LOCALES, negotiate, translations
-from kefu.web.labels import labeller
+from kefu.web.labels import LABELS, labeller
 
 
 def make_templates() -> Jinja2Templates:
@@ -39,6 +44,9 @@ def make_templates() -> Jinja2Templates:
     env.filters["language_name"] = language_name
     env.filters["number"] = number
     env.filters["reason"] = reason
+    env.filters["problem"] = problem
+    env.filters["percent"] = percent
+    env.filters["metric"] = metric
     return Jinja2Templates(env=env)
 
 
@@ -54,6 +62,35 @@ def reason(context: Context, error: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return str(error.reason)
     return str(gettext(error.reason))
+
+
+@pass_context
+def problem(context: Context, error: Any) -> str:
+    """A form problem as "Field: what is wrong" in the page's language (row first, when it
+    has one); a reason without a translation falls back to its error code's wording."""
+    gettext = context["_"]
+    field = str(error.field)
+    base, _, rest = field.partition(".")
+    label = LABELS["field"].get(base)
+    where = f"{gettext(label)}{' ' + rest if rest else ''}" if label else field
+    what = reason(context, error)
+    code = dict(error.params).get("code")
+    if context.get("locale") != "en" and what == error.reason and code in LABELS["error"]:
+        what = str(gettext(LABELS["error"][code])).format_map(_Blank(dict(error.params)))
+    if error.row is not None:
+        return str(gettext("Row %(row)s, %(field)s: %(reason)s")) % {
+            "row": error.row,
+            "field": where,
+            "reason": what,
+        }
+    return f"{where}: {what}"
+
+
+class _Blank(dict[str, str]):
+    """Parameters for a wording; one that is missing is left empty rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 @cache
@@ -73,6 +110,30 @@ def language_name(tag: str | None, locale: str = "en") -> str:
 def number(value: float | None, locale: str = "en") -> str:
     """A count with the locale's grouping (12,345)."""
     return "" if value is None else format_decimal(value, locale=cldr(locale))
+
+
+def percent(share: float | None, locale: str = "en", digits: int = 1) -> str:
+    """A rate (0.834) as the locale writes a percentage: "83.4%"; None is a dash."""
+    if share is None:
+        return "—"
+    return format_percent(share, f"#,##0.{'0' * digits}%", locale=cldr(locale))
+
+
+RATES = frozenset({"reply_rate_24h", "inquiry_conversion", "satisfied_share", "automatic_share"})
+
+
+def metric(value: float | None, name: str, locale: str = "en") -> str:
+    """A report figure as the locale writes it: rates as percentages, money in USD, hours
+    and scores with two decimals, counts grouped; a dash when there is nothing to show."""
+    if value is None:
+        return "—"
+    if name in RATES:
+        return percent(value, locale)
+    if name == "guided_gmv_usd":
+        return usd(round(value * 100), locale)
+    if name == "satisfaction_mean" or name.endswith("_hours"):
+        return format_decimal(value, "#,##0.00", locale=cldr(locale))
+    return number(int(value), locale)
 
 
 def usd(cents: int | None, locale: str = "en") -> str:

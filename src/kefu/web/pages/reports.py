@@ -78,6 +78,8 @@ def reports_page(
             "query": query,
             "usernames": choices.usernames,
             "store_codes": choices.store_codes or [""],
+            "store_names": choices.store_names,
+            "agent_names": choices.agent_names,
             "trend_json": json.dumps(trend),
             "breakdown_json": _breakdown_json,
         },
