@@ -49,7 +49,7 @@ def test_a_conversation_that_is_not_there_and_a_page_not_allowed_say_so_in_chine
     with signed_in(kefu, "lina", locale="zh_CN") as lina:
         refused = lina.get("/team", headers=BROWSER)
         assert refused.status_code == 403
-        assert "不允许：您的角色无权打开此页面。" in refused.text
+        assert "不允许：您的角色无权执行此操作。" in refused.text
         assert "your role may not" not in refused.text
 
 

@@ -75,7 +75,7 @@ async def domain_error(request: Request, exc: DomainError) -> Response:
     text = in_words(exc, _locale(request))
     if request.method == "GET" and request.headers.get("HX-Request") != "true":
         # A page opened by URL keeps the layout, so the agent can navigate on.
-        return _error_page(request, status, [text], headers)
+        return _error_page(request, status, [], headers, headline=text)
     return _fragment([text], status, headers)
 
 
@@ -171,16 +171,21 @@ def _wants_page(request: Request) -> bool:
 
 
 def _error_page(
-    request: Request, status: int, problems: list[str], headers: dict[str, str]
+    request: Request,
+    status: int,
+    problems: list[str],
+    headers: dict[str, str],
+    headline: str | None = None,
 ) -> Response:
-    """The status in words and what went wrong, inside the layout, in the agent's language."""
+    """What went wrong (the error's own words, else its status's) inside the layout, in the
+    agent's language, with the problems listed beneath."""
     response = render(
         request.app.state.templates,
         request,
         "pages/error.html",
         {
             "status": status,
-            "headline": LABELS["http_status"].get(str(status)),
+            "headline": headline or LABELS["http_status"].get(str(status)),
             "problems": problems,
         },
         status_code=status,

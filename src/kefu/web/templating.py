@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -93,6 +93,17 @@ class _Blank(dict[str, str]):
         return ""
 
 
+def day(value: date | None, locale: str = "en") -> str:
+    """A calendar day as the locale writes it: "2026年11月1日", "1 Nov 2026"."""
+    return "" if value is None else format_date(value, "medium", locale=cldr(locale))
+
+
+def moment(value: datetime, zone: ZoneInfo, locale: str = "en") -> str:
+    """A moment: its day as `day` writes it, then the hour and minute in `zone`."""
+    local = value.astimezone(zone)
+    return f"{day(local.date(), locale)} {format_time(local.time(), 'short', locale=cldr(locale))}"
+
+
 @cache
 def cldr(locale: str) -> Locale:
     """Babel's locale data, parsed once: parsing it per value costs more than a page query."""
@@ -171,16 +182,18 @@ def render(
 
     zone = ZoneInfo(request.app.state.kefu.settings.agent_timezone)
 
-    def when(value: datetime | None, fmt: str = "short") -> str:
+    def when(value: datetime | None) -> str:
+        """A moment in the agent's time zone, as the locale writes it (one format per
+        locale everywhere: "2026年11月1日 03:39", "1 Nov 2026 03:39")."""
         if value is None:
             return ""
-        return format_datetime(value, fmt, tzinfo=zone, locale=cldr(locale))
+        return moment(value, zone, locale)
 
     def store_day(value: datetime | None, timezone: str) -> str:
         """A day as the store (and its replies to buyers) count it, not the agent's."""
         if value is None:
             return ""
-        return format_date(value.astimezone(ZoneInfo(timezone)).date(), "medium", cldr(locale))
+        return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
 
     me = getattr(request.state, "principal", None)
     base = {
@@ -194,6 +207,7 @@ def render(
         "locales": LOCALES,
         "when": when,
         "store_day": store_day,
+        "day": lambda value: day(value, locale),
         "legend": MARK_LEGEND,
         "htmx": request.headers.get("HX-Request") == "true",
         "me": me,
