@@ -14,6 +14,7 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.domain.errors import (
@@ -33,6 +34,7 @@ from kefu.services.ports import ConcurrentWriteError
 from kefu.services.shop import Conflict
 from kefu.web.i18n import negotiate, translations
 from kefu.web.labels import LABELS
+from kefu.web.security import resolve
 from kefu.web.templating import render
 
 STATUS: dict[type[DomainError], int] = {
@@ -96,6 +98,8 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     browser, FastAPI's JSON for the API and for clients that do not ask for HTML."""
     if not _wants_page(request):
         return await http_exception_handler(request, exc)
+    # No route ran, so no one resolved the session: do it, so the page keeps the person's nav.
+    await run_in_threadpool(resolve, request, request.app.state.kefu)
     return _error_page(request, exc.status_code, [], dict(exc.headers or {}))
 
 
