@@ -843,6 +843,7 @@ ZH_CN = {
     "Repeated password": "再次输入的密码",
     "Store name": "店铺名称",
     "Row %(row)s, %(field)s: %(reason)s": "第 %(row)s 行，%(field)s：%(reason)s",
+    "%(reason)s (typed: “%(value)s”)": "%(reason)s（输入的是：“%(value)s”）",
     "yes": "是",
     "no": "否",
     "This cannot be done.": "无法执行此操作。",

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from kefu.domain.errors import InvalidInput, NotFound
+from kefu.domain.errors import FieldError, InvalidInput, NotFound
 from kefu.services.auth import SignInFailed, Throttled
 from kefu.services.ports import AuditRow
 from kefu.web.audit_view import AuditWords
-from kefu.web.errors import in_words, invalid_field
+from kefu.web.errors import field_errors, in_words, invalid_field
 from kefu.web.i18n import translations
 from kefu.web.labels import LABELS
-from kefu.web.templating import metric, percent
+from kefu.web.templating import make_templates, metric, percent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import i18n_gaps
@@ -130,3 +130,20 @@ def test_an_audit_row_reads_as_a_sentence_with_names_not_codes() -> None:
     )
     assert en.action("close") == "closed …"
     assert zh.action("set_mark") == "修改了 … 的颜色标记"
+
+
+def test_a_form_problem_names_its_field_row_and_value_in_the_agents_language() -> None:
+    env = make_templates().env
+    shown = env.from_string("{{ e | problem }}")
+    row = FieldError("role", "the two passwords differ", row=3, value="boss")
+    zh = translations("zh_CN").gettext
+    assert shown.render(e=row, _=zh, locale="zh_CN") == (
+        "第 3 行，角色：两次输入的密码不一致（输入的是：“boss”）"
+    )
+    en = translations("en").gettext
+    assert shown.render(e=row, _=en, locale="en") == (
+        "Row 3, Role: the two passwords differ (typed: “boss”)"
+    )
+    coded = field_errors(NotFound("no store 'x'", field="store"))[0]
+    assert shown.render(e=coded, _=zh, locale="zh_CN") == ("店铺: 未找到：它不存在，或您无权查看。")
+    assert shown.render(e=coded, _=en, locale="en") == "Store: no store &#39;x&#39;"  # escaped

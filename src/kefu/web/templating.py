@@ -77,6 +77,11 @@ def problem(context: Context, error: Any) -> str:
     code = dict(error.params).get("code")
     if context.get("locale") != "en" and what == error.reason and code in LABELS["error"]:
         what = str(gettext(LABELS["error"][code])).format_map(_Blank(dict(error.params)))
+    if error.value is not None:
+        what = str(gettext("%(reason)s (typed: “%(value)s”)")) % {
+            "reason": what,
+            "value": error.value,
+        }
     if error.row is not None:
         return str(gettext("Row %(row)s, %(field)s: %(reason)s")) % {
             "row": error.row,
