@@ -173,7 +173,7 @@ def _bad_dates(request: Request, kefu: KefuDep, exc: ValidationError) -> Respons
         )
         for e in exc.errors()
     )
-    context = {"message": message, "status": 422}
+    context = {"headline": message, "problems": [], "status": 422}
     return render(request.app.state.templates, request, "pages/error.html", context, 422)
 
 
