@@ -988,4 +988,11 @@ ZH_CN = {
     "Budgets": "预算",
     "Ticket": "工单",
     "Ticket state": "工单状态",
+    # Template wording problems, said by pattern (web/i18n.py PATTERNS)
+    "{where} is empty": "{where} 为空",
+    "{where} leaves out {lost}, which the English text uses": "{where} 缺少英文原文使用的 {lost}",
+    "{where} still holds the unfinished marker {marker}": "{where} 仍含有未完成的标记 {marker}",
+    "{where} uses variables that are not declared: {names} (declared: {known})": "{where} 使用了未声明的变量：{names}（已声明：{known}）",
+    "{where}: a brace is not closed (write a literal brace as {{{{ or }}}})": "{where}：花括号未闭合（字面花括号请写成 {{{{ 或 }}}}）",
+    "{where}: the placeholder {shown} must be a lowercase name, like {{buyer_name}}": "{where}：占位符 {shown} 必须是小写名称，如 {{buyer_name}}",
 }

@@ -15,7 +15,7 @@ from kefu.services.auth import SignInFailed, Throttled
 from kefu.services.ports import AuditRow
 from kefu.web.audit_view import AuditWords
 from kefu.web.errors import field_errors, in_words, invalid_field
-from kefu.web.i18n import translations
+from kefu.web.i18n import message_in_words, translations
 from kefu.web.labels import LABELS
 from kefu.web.templating import make_templates, metric, percent
 
@@ -147,3 +147,17 @@ def test_a_form_problem_names_its_field_row_and_value_in_the_agents_language() -
     coded = field_errors(NotFound("no store 'x'", field="store"))[0]
     assert shown.render(e=coded, _=zh, locale="zh_CN") == ("店铺: 未找到：它不存在，或您无权查看。")
     assert shown.render(e=coded, _=en, locale="en") == "Store: no store &#39;x&#39;"  # escaped
+
+
+def test_a_template_preview_problem_is_said_in_chinese_by_its_pattern() -> None:
+    unknown = "welcome: text.en uses unknown variable(s) nick; declared: buyer_name, store_name"
+    assert message_in_words(unknown, "zh_CN") == (
+        "welcome: text.en 使用了未声明的变量：nick（已声明：buyer_name, store_name）"
+    )
+    assert message_in_words("welcome: text.fr is empty", "zh_CN") == "welcome: text.fr 为空"
+    brace = "welcome: text.en: Single '}' encountered (write a literal brace as {{ or }})"
+    assert message_in_words(brace, "zh_CN") == (
+        "welcome: text.en：花括号未闭合（字面花括号请写成 {{ 或 }}）"
+    )
+    assert message_in_words(unknown, "en") == unknown
+    assert message_in_words("something nobody wrote down", "zh_CN") is None

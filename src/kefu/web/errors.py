@@ -32,7 +32,7 @@ from kefu.services.mail import NoSecretKey
 from kefu.services.outgoing import PolicyBlocked
 from kefu.services.ports import ConcurrentWriteError
 from kefu.services.shop import Conflict
-from kefu.web.i18n import negotiate, translations
+from kefu.web.i18n import message_in_words, negotiate, translations
 from kefu.web.labels import LABELS
 from kefu.web.security import resolve
 from kefu.web.templating import render
@@ -131,10 +131,11 @@ def _locale(request: Request) -> str:
 
 def in_words(exc: DomainError, locale: str) -> str:
     """A domain error as a person reads it: its own message when the catalog translates it
-    (or in English), else the wording of its code, filled from its parameters."""
+    (or in English, or by its pattern), else the wording of its code, filled from its
+    parameters."""
     gettext = translations(locale).gettext
-    own = gettext(exc.message)
-    if own != exc.message or locale == "en":
+    own = message_in_words(exc.message, locale)
+    if own is not None:
         return own
     wording = gettext(LABELS["error"].get(exc.code, LABELS["error"]["domain_error"]))
     try:

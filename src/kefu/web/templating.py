@@ -27,7 +27,7 @@ from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
 from kefu.services import notices
-from kefu.web.i18n import LOCALES, negotiate, translations
+from kefu.web.i18n import LOCALES, message_in_words, negotiate, translations
 from kefu.web.labels import LABELS, labeller
 
 
@@ -47,6 +47,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["problem"] = problem
     env.filters["percent"] = percent
     env.filters["metric"] = metric
+    env.filters["message"] = message
     return Jinja2Templates(env=env)
 
 
@@ -62,6 +63,15 @@ def reason(context: Context, error: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return str(error.reason)
     return str(gettext(error.reason))
+
+
+@pass_context
+def message(context: Context, text: str | None) -> str:
+    """An English message of the services (a preview's problem) in the page's language,
+    when the catalog or a pattern knows it; as it is otherwise."""
+    if not text:
+        return ""
+    return message_in_words(text, str(context.get("locale", "en"))) or text
 
 
 @pass_context
