@@ -4,6 +4,7 @@ account forms (shift hours, token rights) — and the API keeps its JSON."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -140,3 +141,17 @@ def test_reports_show_rates_as_percentages_and_stores_by_name(kefu: Kefu) -> Non
     with kefu.uow() as uow:
         names = {s.code: s.name for s in uow.queries.stores()}
     assert all(f">{name}</option>" in page for name in names.values() if name)
+
+
+def test_the_report_charts_draw_rates_as_percentages_by_name(kefu: Kefu) -> None:
+    inbox.ingest([make_message(1)], kefu.uow(), kefu.clock)
+    with signed_in(kefu, "owner", locale="en") as client:
+        page = client.get("/reports", params={"from": "2026-11-01", "to": "2026-11-30"}).text
+    found = re.search(r'id="by-store-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data = json.loads(found[1])
+    with kefu.uow() as uow:
+        names = [s.name for s in uow.queries.stores()]
+    assert set(data["labels"]) <= set(names) and len(data["labels"]) == len(names)
+    rates = [r for r in data["reply_rate_24h"] if r is not None]
+    assert all(0 <= r <= 100 for r in rates)
