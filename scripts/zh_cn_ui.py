@@ -988,6 +988,7 @@ ZH_CN = {
     "Budgets": "预算",
     "Ticket": "工单",
     "Ticket state": "工单状态",
+    "Set colour marks": "设置颜色标记",
     # Template wording problems, said by pattern (web/i18n.py PATTERNS)
     "{where} is empty": "{where} 为空",
     "{where} leaves out {lost}, which the English text uses": "{where} 缺少英文原文使用的 {lost}",

@@ -280,7 +280,7 @@ LABELS: dict[str, dict[str, str]] = {
     "permission": {
         "view_inbox": N_("Read the inbox"),
         "reply": N_("Reply to buyers"),
-        "mark": N_("Colour marks"),
+        "mark": N_("Set colour marks"),
         "assign": N_("Assign conversations"),
         "close": N_("Close and reopen"),
         "correct_intent": N_("Correct intents"),
