@@ -12,6 +12,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from i18n_gaps import enum_labels, template_words
 from zh_cn_ui import ZH_CN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +65,13 @@ def main() -> int:
     catalog.obsolete.clear()
     with PO.open("wb") as f:
         write_po(f, catalog, omit_header=False, no_location=True, sort_output=True, width=100)
+    gaps = [f"{name}: {words}" for name, words in template_words()]
+    gaps += [f"labels {kind!r} lack {sorted(lost)}" for kind, lost in enum_labels().items() if lost]
     if missing:
         print("UI strings without Chinese wording:", *missing, sep="\n  ")
+    if gaps:
+        print("Words outside _() or values without a label:", *gaps, sep="\n  ")
+    if missing or gaps:
         return 1
     print(f"{PO.relative_to(ROOT)}: {len(catalog)} messages")
     return 0

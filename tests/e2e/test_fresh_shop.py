@@ -190,7 +190,7 @@ def _add_store(page: Page) -> None:
     expect(page.get_by_test_id("stores")).to_contain_text("No store yet")
     form = page.get_by_test_id("new-store-form")  # open: there is no store yet
     form.get_by_label("Code (a-z, 0-9 and -; imports name the store by it)").fill(STORE)
-    form.get_by_label("Name", exact=True).fill("Willow Home · eBay UK")
+    form.get_by_label("Store name", exact=True).fill("Willow Home · eBay UK")
     form.get_by_label("Platform").select_option("ebay")
     form.get_by_label("Marketplace site").select_option("ebay.co.uk")
     form.get_by_label("Currency (ISO 4217, e.g. USD)").fill("GBP")

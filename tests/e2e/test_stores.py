@@ -15,7 +15,7 @@ def test_owner_adds_a_store_and_sees_it_listed(page: Page, server_url: str) -> N
     page.get_by_text("Add a store").click()
     form = page.get_by_test_id("new-store-form")
     form.get_by_label("Code (a-z, 0-9 and -; imports name the store by it)").fill("amazon-de-e2e")
-    form.get_by_label("Name", exact=True).fill("Sunrise Home · Amazon DE")
+    form.get_by_label("Store name", exact=True).fill("Sunrise Home · Amazon DE")
     form.get_by_label("Platform").select_option("amazon")
     form.get_by_label("Marketplace site").select_option("amazon.de")
     form.get_by_label("Currency (ISO 4217, e.g. USD)").fill("EUR")

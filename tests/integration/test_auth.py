@@ -70,7 +70,9 @@ def test_unknown_account_and_wrong_password_get_the_same_answer_after_the_same_w
     wrong = _post_sign_in(client, "lina", "not-her-password")
     unknown = _post_sign_in(client, "nobody", "not-her-password")
     assert wrong.status_code == unknown.status_code == 401
-    assert _error(wrong.text) == _error(unknown.text) == "wrong user name or password"
+    assert (
+        _error(wrong.text) == _error(unknown.text) == "用户名或密码错误"
+    )  # zh-CN, the default UI language
     assert counting.verified == 2  # one argon2 verification each, known account or not
 
 
@@ -292,7 +294,12 @@ def test_deactivating_an_agent_signs_them_out(
         sign_in(lina, kefu, "lina")
         client.post(
             f"/team/{team['lina']}",
-            data={"display_name": "Li Na", "role": "pre_sale", "timezone": "Asia/Shanghai"},
+            data={
+                "display_name": "Li Na",
+                "role": "pre_sale",
+                "timezone": "Asia/Shanghai",
+                "always_on": "on",
+            },
         )
         assert lina.get("/api/v1/conversations").status_code == 401
 

@@ -83,8 +83,8 @@ def test_bad_facts_name_each_field_and_line_and_save_nothing(client: TestClient)
     )
     response = client.post(f"{PAGE}/{STORE}/facts", data=bad)
     assert response.status_code == 422
-    assert "field &#39;opens&#39;" in response.text  # the form's own problems come first
-    assert "row 2, field &#39;transit_days&#39;" in response.text
+    assert 'data-field="opens"' in response.text  # the form's own problems come first
+    assert 'data-field="transit_days" data-row="2"' in response.text
     assert "nowhere" in response.text  # the lead's input is kept in the form
     assert client.get(f"/api/v1/stores/{STORE}/reply-settings").json()["facts"] == before
 
@@ -123,7 +123,7 @@ def test_keyword_replies_save_and_errors_point_at_the_form_row(client: TestClien
     assert response.status_code == 422 and "3 to 9 keywords" in response.text
     bad_coupon = client.post(url, data=auto_form(content_4="50% off!"))
     assert bad_coupon.status_code == 422
-    assert "row 4, field &#39;content&#39;" in bad_coupon.text  # the row the lead sees
+    assert 'data-field="content" data-row="4"' in bad_coupon.text  # the row the lead sees
     too_long = client.post(url, data=auto_form(keyword_1="x" * 301))
     assert too_long.status_code == 422 and "at most 300" in too_long.text
     after = client.get(f"/api/v1/stores/{STORE}/reply-settings").json()["auto_replies"]

@@ -323,7 +323,12 @@ def test_an_unknown_store_id_in_the_team_forms_is_a_field_error(
     client: TestClient, kefu: Kefu, shop: dict[str, int]
 ) -> None:
     sign_in(client, kefu, "owner")
-    form = {"display_name": "Mei", "role": "after_sale", "timezone": "Europe/Madrid"}
+    form = {
+        "display_name": "Mei",
+        "role": "after_sale",
+        "timezone": "Europe/Madrid",
+        "always_on": "on",
+    }
     created = client.post(
         "/team", data={**form, "username": "mei", "password": NEW_PASSWORD, "stores": ["999999"]}
     )

@@ -153,7 +153,9 @@ def test_the_term_base_is_saved_whole_or_not_at_all(kefu: Kefu, client: TestClie
         data={"terms": "zh=真丝 | en=mulberry silk\nzh=丝绸", "keep": "Sunrise"},
     )
     assert bad.status_code == 422
-    assert "row 2" in bad.text and "zh=丝绸" in bad.text  # the lead's input stays
+    assert (
+        'data-row="2"' in bad.text and "第 2 行" in bad.text and "zh=丝绸" in bad.text
+    )  # input stays
     good = client.post(
         "/settings/terms/ali-global",
         data={"terms": "zh=真丝 | en=mulberry silk | es=seda de morera", "keep": "Sunrise"},

@@ -131,6 +131,9 @@ class AuditPage:
     more: bool
     people: list[tuple[int, str]]  # the filter's choices: who acted in the readable rows
     actions: list[str]
+    # Every account's display name, so a change of assignee reads as names, not ids.
+    names: dict[int, str] = field(default_factory=dict)
+    stores: dict[int, str] = field(default_factory=dict)  # store names, likewise
 
 
 @dataclass(frozen=True)
@@ -388,7 +391,8 @@ class Auth:
         sign-ins, passwords or tokens, nor anything of another store."""
         require(by, Permission.VIEW_AUDIT)
         with uow:
-            scope = _audit_scope(by, uow.auth.accounts())
+            accounts = uow.auth.accounts()
+            scope = _audit_scope(by, accounts)
             rows = uow.auth.audit_page(
                 scope=scope,
                 account_id=query.account_id,
@@ -403,6 +407,8 @@ class Auth:
                 len(rows) > AUDIT_PAGE,
                 uow.auth.audit_people(scope),
                 uow.auth.audit_actions(scope),
+                {a.id: a.display_name for a in accounts},
+                {s.id: s.name for s in uow.queries.stores()},
             )
 
     def my_account(self, by: Principal, *, uow: UnitOfWork) -> MyAccount:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kefu.domain.errors import InvalidInput
@@ -255,13 +255,20 @@ class ReportChoices:
 
     store_codes: list[str]
     usernames: list[str]
+    # Names to show for them: a store's name by code, an agent's display name by user name.
+    store_names: dict[str, str] = field(default_factory=dict)
+    agent_names: dict[str, str] = field(default_factory=dict)
 
 
 def report_choices(who: Principal, *, uow: UnitOfWork) -> ReportChoices:
     access.require(who, Permission.VIEW_REPORTS)
     with uow:
+        stores = access.stores(uow, who)
         return ReportChoices(
-            [s.code for s in access.stores(uow, who)], sorted(uow.queries.account_ids())
+            [s.code for s in stores],
+            sorted(uow.queries.account_ids()),
+            {s.code: s.name or s.code for s in stores},
+            {a.username: a.display_name for a in uow.auth.accounts()},
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
@@ -10,8 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.dates import format_date, format_time
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+)
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -22,8 +27,8 @@ from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
 from kefu.services import notices
-from kefu.web.i18n import LOCALES, negotiate, translations
-from kefu.web.labels import labeller
+from kefu.web.i18n import LOCALES, message_in_words, negotiate, translations
+from kefu.web.labels import LABELS, labeller
 
 
 def make_templates() -> Jinja2Templates:
@@ -39,6 +44,10 @@ def make_templates() -> Jinja2Templates:
     env.filters["language_name"] = language_name
     env.filters["number"] = number
     env.filters["reason"] = reason
+    env.filters["problem"] = problem
+    env.filters["percent"] = percent
+    env.filters["metric"] = metric
+    env.filters["message"] = message
     return Jinja2Templates(env=env)
 
 
@@ -54,6 +63,60 @@ def reason(context: Context, error: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return str(error.reason)
     return str(gettext(error.reason))
+
+
+@pass_context
+def message(context: Context, text: str | None) -> str:
+    """An English message of the services (a preview's problem) in the page's language,
+    when the catalog or a pattern knows it; as it is otherwise."""
+    if not text:
+        return ""
+    return message_in_words(text, str(context.get("locale", "en"))) or text
+
+
+@pass_context
+def problem(context: Context, error: Any) -> str:
+    """A form problem as "Field: what is wrong" in the page's language (row first, when it
+    has one); a reason without a translation falls back to its error code's wording."""
+    gettext = context["_"]
+    field = str(error.field)
+    base, _, rest = field.partition(".")
+    label = LABELS["field"].get(base)
+    where = f"{gettext(label)}{' ' + rest if rest else ''}" if label else field
+    what = reason(context, error)
+    code = dict(error.params).get("code")
+    if context.get("locale") != "en" and what == error.reason and code in LABELS["error"]:
+        what = str(gettext(LABELS["error"][code])).format_map(_Blank(dict(error.params)))
+    if error.value is not None:
+        what = str(gettext("%(reason)s (typed: “%(value)s”)")) % {
+            "reason": what,
+            "value": error.value,
+        }
+    if error.row is not None:
+        return str(gettext("Row %(row)s, %(field)s: %(reason)s")) % {
+            "row": error.row,
+            "field": where,
+            "reason": what,
+        }
+    return f"{where}: {what}"
+
+
+class _Blank(dict[str, str]):
+    """Parameters for a wording; one that is missing is left empty rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def day(value: date | None, locale: str = "en") -> str:
+    """A calendar day as the locale writes it: "2026年11月1日", "1 Nov 2026"."""
+    return "" if value is None else format_date(value, "medium", locale=cldr(locale))
+
+
+def moment(value: datetime, zone: ZoneInfo, locale: str = "en") -> str:
+    """A moment: its day as `day` writes it, then the hour and minute in `zone`."""
+    local = value.astimezone(zone)
+    return f"{day(local.date(), locale)} {format_time(local.time(), 'short', locale=cldr(locale))}"
 
 
 @cache
@@ -73,6 +136,30 @@ def language_name(tag: str | None, locale: str = "en") -> str:
 def number(value: float | None, locale: str = "en") -> str:
     """A count with the locale's grouping (12,345)."""
     return "" if value is None else format_decimal(value, locale=cldr(locale))
+
+
+def percent(share: float | None, locale: str = "en", digits: int = 1) -> str:
+    """A rate (0.834) as the locale writes a percentage: "83.4%"; None is a dash."""
+    if share is None:
+        return "—"
+    return format_percent(share, f"#,##0.{'0' * digits}%", locale=cldr(locale))
+
+
+RATES = frozenset({"reply_rate_24h", "inquiry_conversion", "satisfied_share", "automatic_share"})
+
+
+def metric(value: float | None, name: str, locale: str = "en") -> str:
+    """A report figure as the locale writes it: rates as percentages, money in USD, hours
+    and scores with two decimals, counts grouped; a dash when there is nothing to show."""
+    if value is None:
+        return "—"
+    if name in RATES:
+        return percent(value, locale)
+    if name == "guided_gmv_usd":
+        return usd(round(value * 100), locale)
+    if name == "satisfaction_mean" or name.endswith("_hours"):
+        return format_decimal(value, "#,##0.00", locale=cldr(locale))
+    return number(int(value), locale)
 
 
 def usd(cents: int | None, locale: str = "en") -> str:
@@ -110,16 +197,18 @@ def render(
 
     zone = ZoneInfo(request.app.state.kefu.settings.agent_timezone)
 
-    def when(value: datetime | None, fmt: str = "short") -> str:
+    def when(value: datetime | None) -> str:
+        """A moment in the agent's time zone, as the locale writes it (one format per
+        locale everywhere: "2026年11月1日 03:39", "1 Nov 2026 03:39")."""
         if value is None:
             return ""
-        return format_datetime(value, fmt, tzinfo=zone, locale=cldr(locale))
+        return moment(value, zone, locale)
 
     def store_day(value: datetime | None, timezone: str) -> str:
         """A day as the store (and its replies to buyers) count it, not the agent's."""
         if value is None:
             return ""
-        return format_date(value.astimezone(ZoneInfo(timezone)).date(), "medium", cldr(locale))
+        return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
 
     me = getattr(request.state, "principal", None)
     base = {
@@ -133,6 +222,7 @@ def render(
         "locales": LOCALES,
         "when": when,
         "store_day": store_day,
+        "day": lambda value: day(value, locale),
         "legend": MARK_LEGEND,
         "htmx": request.headers.get("HX-Request") == "true",
         "me": me,

@@ -13,7 +13,9 @@ from kefu.domain.errors import DomainError, FieldError, RowErrors
 from kefu.domain.permissions import Permission, permissions_of
 from kefu.services.auth import SESSION_MAX, SignInFailed, Throttled
 from kefu.web.deps import KefuDep
-from kefu.web.errors import field_errors
+from kefu.web.errors import field_errors, in_words
+from kefu.web.i18n import negotiate
+from kefu.web.labels import N_
 from kefu.web.params import Id
 from kefu.web.security import SESSION_COOKIE, Anyone, SignedIn, TokenManager
 from kefu.web.templating import render
@@ -23,6 +25,12 @@ router = APIRouter(include_in_schema=False)
 # Sign-in and set-up forms are posted before there is a session: a cookie set with the
 # form must come back with it (double submit), so another site cannot post them.
 FORM_COOKIE = "kefu_form"
+
+# Rights the marketplaces know but kefu never exercises (SPEC §7): a token form offering
+# them would promise something kefu cannot do, so only kefu's own rights are offered.
+NOT_KEFU_RIGHTS = frozenset(
+    {Permission.COLLECT_PAYMENTS, Permission.WITHDRAW_MONEY, Permission.ENROL_MARKETING}
+)
 
 
 def _safe_next(target: str) -> str:
@@ -80,7 +88,7 @@ def sign_in_action(
 ) -> Response:
     context: dict[str, object] = {"next": _safe_next(next), "username": username}
     if not _form_ok(request, form_token):
-        context["error"] = "The sign-in form expired; please try again."
+        context["error"] = N_("The sign-in form expired; please try again.")
         return _form_page(request, "pages/sign_in.html", context, 400)
     try:
         token, _ = kefu.auth.sign_in(
@@ -92,7 +100,7 @@ def sign_in_action(
             clock=kefu.clock,
         )
     except (SignInFailed, Throttled) as exc:
-        context["error"] = exc.message
+        context["error"] = in_words(exc, negotiate(request, kefu.settings.default_locale))
         status = 429 if isinstance(exc, Throttled) else 401
         response = _form_page(request, "pages/sign_in.html", context, status)
         if isinstance(exc, Throttled):
@@ -145,9 +153,9 @@ def setup_action(
     context: dict[str, object] = {"username": username, "display_name": display_name}
     try:
         if not _form_ok(request, form_token):
-            raise RowErrors([FieldError("form", "the form expired; please try again")])
+            raise RowErrors([FieldError("form", N_("the form expired; please try again"))])
         if password != repeat:
-            raise RowErrors([FieldError("repeat", "the two passwords differ")])
+            raise RowErrors([FieldError("repeat", N_("the two passwords differ"))])
         kefu.auth.set_up_owner(username, display_name, password, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
         context["errors"] = field_errors(exc)
@@ -173,7 +181,7 @@ def change_password(
     passwords are throttled like sign-ins (429 with Retry-After)."""
     try:
         if new != repeat:
-            raise RowErrors([FieldError("repeat", "the two new passwords differ")])
+            raise RowErrors([FieldError("repeat", N_("the two new passwords differ"))])
         kefu.auth.change_password(
             who, current, new, address=_address(request), uow=kefu.uow(), clock=kefu.clock
         )
@@ -227,7 +235,11 @@ def _account(
             "tokens": mine.tokens,
             "owners": mine.owners,
             "manages_tokens": who.can(Permission.MANAGE_TOKENS),
-            "grantable": sorted(p.value for p in permissions_of(who.role, is_main=who.is_main)),
+            "grantable": sorted(
+                p.value
+                for p in permissions_of(who.role, is_main=who.is_main)
+                if p not in NOT_KEFU_RIGHTS
+            ),
         },
         status,
     )

@@ -67,7 +67,7 @@ def reports_page(
     trend = {
         "days": [day.isoformat() for day, _ in result.daily],
         "messages_received": [k.messages_received for _, k in result.daily],
-        "reply_rate_24h": [k.reply_rate_24h for _, k in result.daily],
+        "reply_rate_24h": [_percent(k.reply_rate_24h) for _, k in result.daily],
     }
     return render_page(
         request,
@@ -78,6 +78,8 @@ def reports_page(
             "query": query,
             "usernames": choices.usernames,
             "store_codes": choices.store_codes or [""],
+            "store_names": choices.store_names,
+            "agent_names": choices.agent_names,
             "trend_json": json.dumps(trend),
             "breakdown_json": _breakdown_json,
         },
@@ -171,19 +173,28 @@ def _bad_dates(request: Request, kefu: KefuDep, exc: ValidationError) -> Respons
         )
         for e in exc.errors()
     )
-    context = {"message": message, "status": 422}
+    context = {"headline": message, "problems": [], "status": 422}
     return render(request.app.state.templates, request, "pages/error.html", context, 422)
 
 
-def _breakdown_json(rows: list[tuple[str, Kpis]], kind: str) -> str:
-    """One bar per store, platform or agent: the 24 h reply rate (none: no messages)."""
+def _breakdown_json(
+    rows: list[tuple[str, Kpis]], kind: str, names: dict[str, str] | None = None
+) -> str:
+    """One bar per store, platform or agent, shown by name: the 24 h reply rate as a
+    percentage (none: no messages)."""
+    shown = names or {}
     return json.dumps(
         {
             "labels": [
-                PLATFORM_NAMES.get(name, name) if kind == "by-platform" else name
+                PLATFORM_NAMES.get(name, name) if kind == "by-platform" else shown.get(name, name)
                 for name, _ in rows
             ],
-            "reply_rate_24h": [k.reply_rate_24h for _, k in rows],
+            "reply_rate_24h": [_percent(k.reply_rate_24h) for _, k in rows],
         },
         ensure_ascii=False,
     ).replace("</", "<\\/")
+
+
+def _percent(rate: float | None) -> float | None:
+    """A rate as the charts draw it: a percentage with one decimal."""
+    return None if rate is None else round(rate * 100, 1)

@@ -4,7 +4,6 @@ use case (which decides what the person may do and see) and renders."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -24,9 +23,11 @@ from kefu.domain.stores import SITES, StoreDraft
 from kefu.services import connections, mail, oauth, shop, sync
 from kefu.services.auth import AuditQuery, NewAccount
 from kefu.services.sync import MAX_CREDENTIAL_CHARS
+from kefu.web.audit_view import AuditWords
 from kefu.web.deps import KefuDep
 from kefu.web.errors import field_errors, status_for
-from kefu.web.i18n import negotiate
+from kefu.web.i18n import negotiate, translations
+from kefu.web.labels import N_
 from kefu.web.params import MAX_ID, Id
 from kefu.web.security import AccountManager, AuditViewer, RoutingManager, ShopManager
 from kefu.web.templating import cldr, render
@@ -36,6 +37,10 @@ router = APIRouter(include_in_schema=False)
 StoreCode = Annotated[str, Path(min_length=1, max_length=64)]
 ROLES = [r.value for r in Role if r is not Role.OWNER]
 LANGUAGES = ("zh", *BUYER_LANGUAGES)
+# A new sub-account's form starts with real hours (Monday to Friday, 09:00–18:00), not
+# placeholders that look like values but save nothing.
+DEFAULT_SHIFT = {str(day): ["09:00", "18:00"] for day in range(5)}
+NO_SHIFT_HOURS = N_("give the hours of at least one day, or tick “No shift: always available”")
 
 
 @router.get("/team")
@@ -170,19 +175,20 @@ def audit_page(
         page=page,
     )
     found = kefu.auth.audit_page(who, query, uow=kefu.uow())
+    locale = negotiate(request, kefu.settings.default_locale)
+    words = AuditWords(translations(locale).gettext, found.names, found.stores)
     return render(
         request.app.state.templates,
         request,
         "pages/audit.html",
         {
             "nav": "audit",
-            "rows": found.rows,
+            "lines": [words.line(r) for r in found.rows],
             "more": found.more,
             "page": page,
-            "actions": found.actions,
+            "actions": [(a, words.action(a)) for a in found.actions],
             "people": found.people,
             "chosen": {"account": person, "action": action, "from": first, "to": last},
-            "as_json": lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str),
             "page_query": lambda n: urlencode({**request.query_params, "page": n}),
         },
     )
@@ -407,6 +413,9 @@ def _shift_fields(form: FormData) -> tuple[dict[str, Any] | None, list[FieldErro
         start, end = str(form.get(f"start_{day}", "")), str(form.get(f"end_{day}", ""))
         if start or end:
             shift[str(day)] = [start[:10], end[:10]]
+    if not shift:
+        # Seven empty days would save an agent who is never on shift, so routing skips them.
+        return shift, [FieldError.about("shift", NO_SHIFT_HOURS)]
     try:
         parse_shift(shift)
     except RowErrors as exc:
@@ -425,6 +434,7 @@ def _echo(form: FormData) -> dict[str, Any]:
             int(str(s)) for s in form.getlist("stores") if str(s).isascii() and str(s).isdecimal()
         },
         "languages": set(map(str, form.getlist("languages"))),
+        "shift": _shift_fields(form)[0],
     }
 
 
@@ -454,7 +464,7 @@ def _team(
         "accounts": view.accounts,
         "with_password": view.with_password,
         "stores": view.stores,
-        "form": {},
+        "form": {"shift": DEFAULT_SHIFT},
     }
     return _render(request, kefu, "pages/team.html", {**context, **extra}, status)
 

@@ -1,4 +1,7 @@
-// Draws the KPI trend from the JSON the page embeds (no inline script needed).
+// Draws the KPI trend from the JSON the page embeds (no inline script needed). Rates come
+// as percentages (0–100) and their axes say so.
+function percentTicks(value) { return value + "%"; }
+
 document.addEventListener("DOMContentLoaded", function () {
   var canvas = document.getElementById("trend");
   var source = document.getElementById("trend-data");
@@ -19,7 +22,8 @@ document.addEventListener("DOMContentLoaded", function () {
       animation: false,
       scales: {
         count: {position: "left", beginAtZero: true},
-        rate: {position: "right", min: 0, max: 1, grid: {drawOnChartArea: false}}
+        rate: {position: "right", min: 0, max: 100, grid: {drawOnChartArea: false},
+               ticks: {callback: percentTicks}}
       }
     }
   });
@@ -40,7 +44,8 @@ document.addEventListener("DOMContentLoaded", function () {
         datasets: [{label: canvas.dataset.rateLabel, data: data.reply_rate_24h,
                     backgroundColor: "rgba(23,105,224,0.55)"}]
       },
-      options: {animation: false, indexAxis: "y", scales: {x: {min: 0, max: 1}}}
+      options: {animation: false, indexAxis: "y",
+                scales: {x: {min: 0, max: 100, ticks: {callback: percentTicks}}}}
     });
     canvas.dataset.drawn = String(chart.data.labels.length);
   });
