@@ -306,7 +306,6 @@ def test_every_route_is_in_the_table() -> None:
     assert missing == [], f"routes without an accessibility case in ROUTES: {missing}"
     gone = sorted(set(ROUTES) - set(served))
     assert gone == [], f"ROUTES names routes the app no longer serves: {gone}"
-    assert len(served) == len(ROUTES) == 23
 
 
 def test_no_page_has_a_serious_or_critical_violation(
