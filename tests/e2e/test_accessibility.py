@@ -7,8 +7,10 @@ that loads it). A new route missing from the table fails the test, so a new page
 go unchecked. Each page is opened as the owner and as an agent (a page an agent may not
 see shows the "not allowed" page, which is checked too), in Chinese and in English, plus
 key states: the conversation with its side panel, an Amazon order's actions loaded into
-the panel, the sign-in page and its error, a "not found" page, the first-run page of an
-empty shop. The number of pages walked is derived from the table and asserted.
+the panel, the composer showing policy findings, the import preview, a form's errors, the
+sign-in page and its error, a "not found" page, the first-run page of an empty shop. Every
+<details> is opened first, so forms behind a summary are checked too. The number of pages
+walked is derived from the table and asserted.
 
 axe-core is the axe.min.js shipped in the axe-playwright-python wheel (the `test` extra),
 injected into the page; nothing is loaded from outside. The context bypasses the page's
@@ -30,6 +32,7 @@ import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kefu.config import Settings
 from kefu.web.app import create_app
@@ -181,13 +184,14 @@ def page_routes() -> list[str]:
 class Findings:
     walked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)  # route walk: label → HTTP status
 
 
 def check(page: Page, label: str, locale: str, findings: Findings) -> None:
     """Run axe on the page as it is; record serious and critical violations."""
     try:
         page.wait_for_load_state("networkidle", timeout=5_000)
-    except Exception:  # a page that polls never idles; it has loaded by now
+    except PlaywrightTimeout:  # a page that polls never idles; it has loaded by now
         page.wait_for_load_state("load")
     findings.walked.append(label)
     lang = page.evaluate("() => document.documentElement.lang")
@@ -319,14 +323,24 @@ def test_no_page_has_a_serious_or_critical_violation(
             page = context.new_page()
             for path, route in ROUTES.items():
                 if isinstance(route, PageRoute) and role in route.roles:
-                    page.goto(route.fill(demo))
-                    check(page, f"{path} as {role}, {locale}", locale, findings)
+                    label = f"{path} as {role}, {locale}"
+                    response = page.goto(route.fill(demo))
+                    assert response is not None, label
+                    findings.statuses[label] = response.status
+                    check(page, label, locale, findings)
             for name, state in STATES.items():
                 if state.role == role:
                     page.goto(state.start(demo))
                     state.act(page, demo)
                     check(page, f"state {name} as {role}, {locale}", locale, findings)
             context.close()
-    print(f"axe-core checked {len(findings.walked)} pages")
+    refused = {label: status for label, status in findings.statuses.items() if status != 200}
+    print(f"axe-core checked {len(findings.walked)} pages, {len(refused)} of them refusals")
     assert findings.problems == [], "\n".join(findings.problems)
     assert len(findings.walked) == expected_walk() == 76
+    # The owner sees every page itself; the agent the inbox and the conversation (the
+    # pages only a manager may open show the agent the "not allowed" page, checked too).
+    assert all(" as agent, " in label and status == 403 for label, status in refused.items())
+    for locale in LOCALES:
+        for path in ("/", "/conversations/{conversation_id}", "/notices", "/account"):
+            assert findings.statuses[f"{path} as agent, {locale}"] == 200
