@@ -36,6 +36,7 @@ from kefu.web.api import (
     translation,
 )
 from kefu.web.api import notices as notice_api
+from kefu.web.api import views as view_api
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(notice_api.router)
     app.include_router(notice_pages.router)
     app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
+    app.include_router(view_api.router)  # saved views, bulk actions (docs/inbox.md)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

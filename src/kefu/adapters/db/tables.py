@@ -838,3 +838,17 @@ class CallBudgetRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tat: Mapped[float] = mapped_column(Double)
     paused_until: Mapped[float] = mapped_column(Double)
+
+
+class SavedView(Base):
+    """A person's saved inbox filters (docs/inbox.md "Saved views"): a name and the query
+    string of the list, shown as tabs above it in `position` order."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(1000))
+    position: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
