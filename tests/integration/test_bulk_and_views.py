@@ -15,15 +15,11 @@ from tests.web import signed_in
 
 def _closes(kefu: Kefu) -> list[int]:
     with kefu.session_factory() as session:
-        rows = session.scalars(
-            select(t.AuditEntry.entity_id).where(t.AuditEntry.action == "close")
-        )
+        rows = session.scalars(select(t.AuditEntry.entity_id).where(t.AuditEntry.action == "close"))
         return [int(r) for r in rows]
 
 
-def test_bulk_close_twice_changes_each_conversation_once(
-    kefu: Kefu, team: dict[str, int]
-) -> None:
+def test_bulk_close_twice_changes_each_conversation_once(kefu: Kefu, team: dict[str, int]) -> None:
     ids = (team["ali"], team["ebay"])
     request = BulkRequest(BulkAction.CLOSE, ids)
     first = bulk_actions.run(acting(kefu), request, uow_factory=kefu.uow, clock=kefu.clock)

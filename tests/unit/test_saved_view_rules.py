@@ -37,3 +37,7 @@ def test_an_unknown_filter_or_a_long_query_is_refused() -> None:
 )
 def test_agents_start_on_their_own_open_conversations(role: str, query: str) -> None:
     assert default_query(role) == query
+
+
+def test_the_default_views_are_already_clean_so_their_tabs_match() -> None:
+    assert clean_query(MINE) == MINE and clean_query(ACTIVE) == ACTIVE

@@ -29,7 +29,7 @@ FILTER_KEYS = (
     "mood",
 )
 ACTIVE = "state=active"
-MINE = "assignee=me&state=active"
+MINE = "state=active&assignee=me"  # in clean_query order
 
 
 @dataclass(frozen=True)
