@@ -135,3 +135,71 @@ def test_the_list_hides_closed_and_an_agent_starts_on_their_own(
         assert f'data-conversation-id="{team["ali"]}"' in mine
         own = client.get("/api/v1/conversations?assignee=me&state=active").json()
         assert [r["id"] for r in own["rows"]] == [team["ali"]]
+
+
+def test_the_bulk_bar_sums_up_in_english_and_the_list_reloads(
+    kefu: Kefu, team: dict[str, int]
+) -> None:
+    inbox.close(acting(kefu), team["ebay"], uow=kefu.uow(), clock=kefu.clock)
+    with signed_in(kefu, locale="en") as client:
+        answer = client.post(
+            "/conversations/bulk",
+            data={"action": "close", "ids": [str(team["ali"]), str(team["ebay"]), "999"]},
+            headers={"HX-Request": "true"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["HX-Trigger"] == "kefu-changed"
+        summary = " ".join(answer.text.split())
+        assert "1 closed, 1 already so, 1 not allowed:" in summary
+        assert 'data-conversation-id="999">#999: not found, or not in your stores' in summary
+        plain = client.post("/conversations/bulk", data={"action": "reopen", "ids": ["999"]})
+        assert plain.status_code == 200 and 'data-testid="split"' in plain.text
+
+
+def test_the_bulk_bar_in_chinese(kefu: Kefu, team: dict[str, int]) -> None:
+    with signed_in(kefu, locale="zh_CN") as client:
+        answer = client.post(
+            "/conversations/bulk",
+            data={"action": "mark", "colour_mark": "green", "ids": [str(team["ali"])]},
+            headers={"HX-Request": "true"},
+        )
+        assert "已标记 1 个" in answer.text
+
+
+def test_views_are_saved_and_deleted_from_the_page(kefu: Kefu, team: dict[str, int]) -> None:
+    with signed_in(kefu, "lina") as client:
+        saved = client.post(
+            "/views",
+            data={"name": "Red", "query": "colour_mark=red&page=3"},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+        assert saved.headers["location"] == "/?colour_mark=red"
+        page = client.get("/?colour_mark=red").text
+        assert 'data-testid="saved-view"' in page
+        view_id = client.get("/api/v1/views").json()[0]["id"]
+        gone = client.post(f"/views/{view_id}/delete", follow_redirects=False)
+        assert gone.status_code == 303 and client.get("/api/v1/views").json() == []
+
+
+def test_a_row_loads_the_conversation_alone_and_a_send_is_confirmed(
+    kefu: Kefu, team: dict[str, int]
+) -> None:
+    with signed_in(kefu, locale="en") as client:
+        pane = client.get(
+            f"/conversations/{team['ali']}",
+            headers={"HX-Request": "true", "HX-Target": "conversation"},
+        ).text
+        assert pane.lstrip().startswith('<div class="conversation"')
+        assert 'id="inbox-list"' not in pane
+        full = client.get(f"/conversations/{team['ali']}").text
+        assert 'id="inbox-list"' in full and 'class="conversation"' in full
+        sent = client.post(
+            f"/conversations/{team['ali']}/reply",
+            data={"text": "Hola Ana, ya está en camino.", "request_id": "bulk-test-1"},
+            headers={"HX-Request": "true"},
+        )
+        assert sent.status_code == 200, sent.text
+        assert 'data-testid="sent-confirmation"' in sent.text
+        assert "Hola Ana, ya está en camino." in sent.text
+        assert sent.headers["HX-Trigger"] == "kefu-changed"
