@@ -888,10 +888,7 @@ ZH_CN = {
     "a view's filters have at most 1000 characters": "视图的筛选条件最多 1000 个字符",
     "at most 30 saved views per person": "每人最多保存 30 个视图",
     # the single actions' refusals, as the bulk summary lists them
-    "no active account with this id": "没有此编号的有效账号",
     "this account does not work the inbox": "此账号不处理收件箱",
     "only the main account gives itself work": "只有主账号可以给自己分配工作",
     "this agent is not given the conversation's store": "此客服未被分配该会话所在的店铺",
-    "the conversation is already closed": "会话已经关闭",
-    "only a closed conversation can be reopened": "只有已关闭的会话才能重新打开",
 }
