@@ -48,7 +48,7 @@ ACTIVE_STATE = "active"
 @router.get("/")
 def inbox_page(request: Request, kefu: KefuDep, who: InboxViewer) -> Response:
     """The split inbox with no conversation open; HTMX asks for the list alone."""
-    listing = _list_context(request, kefu, who, request.query_params)
+    listing = _list_context(kefu, who, request.query_params)
     if request.headers.get("HX-Target") == "inbox-list":
         return render_page(request, "partials/inbox_list.html", listing)
     return render_page(request, "pages/inbox.html", {**listing, "c": None})
@@ -311,13 +311,11 @@ def _body_or_page(
 
 def _split_page(request: Request, kefu: Kefu, who: Principal, extra: dict[str, object]) -> Response:
     """The list (the person's default view) on the left, `extra` (a conversation) right."""
-    listing = _list_context(request, kefu, who, {})
+    listing = _list_context(kefu, who, {})
     return render_page(request, "pages/inbox.html", {**listing, **extra})
 
 
-def _list_context(
-    request: Request, kefu: Kefu, who: Principal, params: Mapping[str, str]
-) -> dict[str, object]:
+def _list_context(kefu: Kefu, who: Principal, params: Mapping[str, str]) -> dict[str, object]:
     """The list's page, filters and view tabs. With no filters at all, the person's
     default view; without a state, closed conversations are hidden."""
     given = {k: v for k, v in params.items() if v}
