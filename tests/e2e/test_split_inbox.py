@@ -99,11 +99,12 @@ def test_an_agent_works_the_list_by_keyboard_alone(
     screen_en: Page, api: APIRequestContext, conversations: Conversations
 ) -> None:
     page = screen_en
-    rows = [r["id"] for r in _rows(api, language="en", state="active")]
-    assert len(rows) >= 3, "the demo has fewer than three open English conversations"
+    # eBay's English buyers: away from the demo's fixed AliExpress case other tests read.
+    rows = [r["id"] for r in _rows(api, language="en", platform="ebay", state="active")]
+    assert len(rows) >= 3, "the demo has fewer than three open English eBay conversations"
     first = rows[0]
-    conversations.claimed.update(rows)
-    inbox = InboxPage(page, "en").open("language=en")
+    conversations.claimed.add(first)
+    inbox = InboxPage(page, "en").open("language=en&platform=ebay")
     expect(inbox.row_for(first)).to_be_visible()
 
     page.keyboard.press("j")  # the first row
