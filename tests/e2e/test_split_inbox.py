@@ -181,7 +181,8 @@ def test_bulk_assign_reports_each_conversation_and_refuses_one(
     screen: Page, api: APIRequestContext, conversations: Conversations
 ) -> None:
     """Li Na works ali-global but not ebay-uk: that one is refused, the others assigned."""
-    rows = [r for r in _rows(api, state="active") if r["id"] not in conversations.claimed]
+    avoid = conversations.claimed | {conversations.damaged_garment_id()}
+    rows = [r for r in _rows(api, state="active") if r["id"] not in avoid]
     ali = [r["id"] for r in rows if r["store_code"] == "ali-global"][:2]
     ebay = [r["id"] for r in rows if r["store_code"] == "ebay-uk"][:1]
     assert len(ali) == 2 and len(ebay) == 1, "the first page lacks ali-global/ebay-uk rows"
