@@ -90,7 +90,14 @@ def test_twenty_rows_and_the_composer_fit_one_screen_beside_each_other(
     assert box is not None and box["y"] + box["height"] <= HEIGHT, box
     expect(conversation.panel("order")).to_be_visible()
 
-    screen.reload()  # a full load of /conversations/ID is the split view too
+    second = inbox.rows.nth(1)
+    second_id = int(second.get_attribute("data-conversation-id") or 0)
+    second.get_by_role("cell").nth(4).click()  # anywhere on a row opens it
+    expect(screen).to_have_url(re.compile(rf"/conversations/{second_id}$"))
+    expect(inbox.row_for(second_id)).to_have_attribute("aria-current", "true")
+    assert screen.evaluate("() => window.__listKept") is True
+
+    screen.goto(f"/conversations/{conversation_id}")  # opened by URL: the split view too
     expect(conversation.thread).to_be_visible()
     expect(inbox.row_for(conversation_id)).to_have_attribute("aria-current", "true")
 

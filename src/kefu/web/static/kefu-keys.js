@@ -155,6 +155,11 @@
 
   document.addEventListener("click", (event) => {
     if (event.target.closest(".close-shortcuts")) toggleShortcuts(false);
+    // A click anywhere on a row opens it, as its link does (not on its box or a link).
+    const row = event.target.closest("#list-body .row[data-conversation-id]");
+    if (!row || event.target.closest("a, input, button, label, select")) return;
+    const link = row.querySelector("a[href^='/conversations/']");
+    if (link) link.click();
   });
 
   // Selections survive the list's refresh; the bar counts them and is idle at zero.
