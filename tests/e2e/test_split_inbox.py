@@ -132,6 +132,11 @@ def test_an_agent_works_the_list_by_keyboard_alone(
     page.keyboard.press("Escape")  # out of the composer (HTMX keeps the focus there)
     page.keyboard.press("2")  # blue
     expect(conversation.current_mark).to_have_text("Blue")
+    # The header badge is readable: white on dark blue (it was white on light grey).
+    colours = conversation.current_mark.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+    assert colours == ["rgb(255, 255, 255)", "rgb(29, 78, 216)"], colours
     # The answered conversation now waits, lower in the list: j goes to the row after it.
     expect(inbox.row_for(first)).to_have_attribute("aria-current", "true")
     second = int(
