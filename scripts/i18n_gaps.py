@@ -74,12 +74,12 @@ class _Text(HTMLParser):
         self.skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "kbd"):  # a key's name is the key, in every language
             self.skip += 1
         self.found += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "kbd"):
             self.skip = max(0, self.skip - 1)
 
     def handle_data(self, data: str) -> None:

@@ -37,8 +37,6 @@ class Settings(BaseSettings):
     worker_threads: int = 2
     # How long a worker holds a reply it is sending before another worker may take it.
     outbox_lease_seconds: float = 60.0
-    # Seconds between refreshes of the inbox list in the browser (HTMX polling).
-    inbox_refresh_seconds: int = 30
     # Machine translation (docs/translation-providers.md): which provider, and its
     # credentials. Keys come from the environment only, never the repository or logs.
     translator: Literal["none", "deepl", "google", "baidu", "libretranslate", "sandbox"] = "none"

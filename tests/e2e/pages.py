@@ -156,6 +156,12 @@ class InboxPage(Screen):
 
 
 class ConversationPage(Screen):
+    """The open conversation: the right pane of the split inbox (the list is beside it)."""
+
+    @property
+    def root(self) -> Locator:
+        return self.page.locator("#conversation")
+
     def open(self, conversation_id: int) -> ConversationPage:
         self.page.goto(f"/conversations/{conversation_id}")
         expect(self.thread).to_be_visible()
@@ -163,11 +169,11 @@ class ConversationPage(Screen):
 
     @property
     def heading(self) -> Locator:
-        return self.page.get_by_role("heading", level=1)
+        return self.root.get_by_role("heading", level=1)
 
     @property
     def thread(self) -> Locator:
-        return self.page.get_by_role("list", name=self.t["messages"], exact=True)
+        return self.root.get_by_role("list", name=self.t["messages"], exact=True)
 
     @property
     def messages(self) -> Locator:
@@ -175,40 +181,40 @@ class ConversationPage(Screen):
 
     @property
     def reply_box(self) -> Locator:
-        return self.page.get_by_label(self.t["reply_to"])
+        return self.root.get_by_label(self.t["reply_to"])
 
     @property
     def agent_box(self) -> Locator:
         """Where the agent writes in their own language (buyers writing another one)."""
-        return self.page.get_by_label(self.t["agent_text"])
+        return self.root.get_by_label(self.t["agent_text"])
 
     @property
     def send_button(self) -> Locator:
-        return self.page.get_by_role("button", name=self.t["send_reply"], exact=True)
+        return self.root.get_by_role("button", name=self.t["send_reply"], exact=True)
 
     @property
     def close_button(self) -> Locator:
-        return self.page.get_by_role("button", name=self.t["close"], exact=True)
+        return self.root.get_by_role("button", name=self.t["close"], exact=True)
 
     @property
     def reopen_button(self) -> Locator:
-        return self.page.get_by_role("button", name=self.t["reopen"], exact=True)
+        return self.root.get_by_role("button", name=self.t["reopen"], exact=True)
 
     @property
     def closed_note(self) -> Locator:
-        return self.page.get_by_text(self.t["closed_note"])
+        return self.root.get_by_text(self.t["closed_note"])
 
     @property
     def assignee_select(self) -> Locator:
-        return self.page.get_by_label(self.t["assignee"])
+        return self.root.get_by_label(self.t["assignee"])
 
     @property
     def status(self) -> Locator:
-        return self.page.get_by_test_id("status")
+        return self.root.get_by_test_id("status")
 
     @property
     def stage(self) -> Locator:
-        return self.page.get_by_test_id("stage")
+        return self.root.get_by_test_id("stage")
 
     @property
     def buyer_local_time(self) -> Locator:
@@ -216,14 +222,14 @@ class ConversationPage(Screen):
 
     @property
     def current_mark(self) -> Locator:
-        return self.page.get_by_test_id("current-mark")
+        return self.root.get_by_test_id("current-mark")
 
     def mark_button(self, colour_label: str) -> Locator:
-        return self.page.get_by_role("button", name=colour_label, exact=True)
+        return self.root.get_by_role("button", name=colour_label, exact=True)
 
     def panel(self, key: str) -> Locator:
         """A side panel (buyer, order, products, parcels), a region named by its heading."""
-        return self.page.get_by_role("region", name=self.t[key], exact=True)
+        return self.root.get_by_role("region", name=self.t[key], exact=True)
 
     @property
     def order_number(self) -> Locator:

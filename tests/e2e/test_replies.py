@@ -30,6 +30,7 @@ def test_pick_a_suggestion_see_it_filled_and_send_it(
     cards = page.get_by_test_id("suggestion")
     expect(cards.first).to_be_visible()
     assert cards.count() <= 3
+    cards.first.locator("summary").click()  # a card is one line until opened
     text = cards.first.locator(".text").inner_text()
     assert "{" not in text and "XXXX" not in text
 

@@ -39,6 +39,10 @@ def test_owner_creates_an_agent_who_sees_only_their_store(
     expect(mei.get_by_test_id("me")).to_have_text("Mei <b>Chen</b>")  # escaped, not bold
 
     inbox = InboxPage(mei, "en")
+    # An agent starts on their own conversations (none yet); all open ones are a tab away.
+    expect(mei.get_by_test_id("view-mine")).to_have_attribute("aria-current", "page")
+    mei.get_by_test_id("view-open").click()
+    expect(mei.get_by_test_id("view-open")).to_have_attribute("aria-current", "page")
     expect(inbox.rows.first).to_be_visible()
     stores = {inbox.rows.nth(i).get_attribute("data-store") for i in range(inbox.rows.count())}
     assert stores == {"ebay-uk"}

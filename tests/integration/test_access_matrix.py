@@ -167,6 +167,7 @@ def concrete(path: str, team: dict[str, int]) -> str:
         "digest": "0" * 64,
         "number": "123-1234567-1234567",  # an Amazon order number
         "action": "unexpectedProblem",  # an Amazon Messaging action
+        "view_id": 1,  # a saved inbox view
     }
     return re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(values[m[1]]), path)
 

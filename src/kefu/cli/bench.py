@@ -265,6 +265,9 @@ def inbox(
             "unread": "/?state=unread",
             "mark+assignee": "/?colour_mark=red&assignee=2",
         }
+        with kefu.uow() as uow:  # the split view: the list beside the first conversation
+            first = uow.queries.inbox_page(InboxFilters(page_size=1)).rows[0].id
+        cases["split view"] = f"/conversations/{first}"
         figures: dict[str, dict[str, float]] = {}
         with TestClient(create_app(kefu=kefu), headers=_owner_token(kefu)) as client:
             for name, url in cases.items():

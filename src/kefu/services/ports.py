@@ -15,6 +15,7 @@ from kefu.domain.entities import Entity
 from kefu.domain.errors import FieldError
 from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.policy import Finding
+from kefu.domain.saved_views import SavedView
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import TermBase
 from kefu.domain.triage import Triage
@@ -998,6 +999,7 @@ class UnitOfWork(Protocol):
 
     @property
     def team(self) -> TeamRepository: ...
+    def saved_views(self) -> SavedViewRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -2218,4 +2220,17 @@ class TeamRepository(Protocol):
         """None, and the conversation's row held for this transaction, when no one else's
         reply was recorded after `after`; else that reply. A conditional write, so two
         agents sending at once take turns and the second sees the first's reply."""
+class SavedViewRepository(Protocol):
+    """A person's saved inbox views (docs/inbox.md "Saved views")."""
+
+    def of_account(self, account_id: int) -> list[SavedView]:
+        """In tab order."""
+        ...
+
+    def save(self, account_id: int, name: str, query: str, at: datetime) -> SavedView:
+        """Add it last, or give an existing view of that name these filters."""
+        ...
+
+    def delete(self, account_id: int, view_id: int) -> bool:
+        """False when the person has no view with this id."""
         ...

@@ -16,7 +16,7 @@ class InboxFilters:
     store_id: int | None = None
     platform: str | None = None
     stage: str | None = None
-    state: str | None = None  # unread · open · waiting · closed
+    state: str | None = None  # unread · open · waiting · closed · active (not closed) · all
     colour_mark: str | None = None
     assignee_id: int | None = None
     unassigned: bool = False

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from kefu.domain.autoreply import AutoReplySettings
-from kefu.domain.errors import NotFound
+from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.permissions import Permission
+from kefu.domain.saved_views import MAX_VIEWS, SavedView, clean_name, clean_query, default_query
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import TermBase
 from kefu.services import access
@@ -186,3 +187,38 @@ def usage(who: Principal, since: date, *, uow: UnitOfWork) -> list[UsageDay]:
     access.require(who, Permission.MANAGE_SHOP)
     with uow:
         return uow.translations.usage(since)
+
+
+def saved_views(who: Principal, *, uow: UnitOfWork) -> list[SavedView]:
+    """The person's own saved inbox views, in tab order."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        return uow.saved_views.of_account(who.account_id)
+
+
+def save_view(who: Principal, name: str, query: str, *, uow: UnitOfWork, clock: Clock) -> SavedView:
+    """Save the list's filters under a name; saving a name again replaces its filters
+    (idempotent), so a retried request never makes two tabs."""
+    access.require(who, Permission.VIEW_INBOX)
+    shown, filters = clean_name(name), clean_query(query)
+    with uow:
+        mine = uow.saved_views.of_account(who.account_id)
+        if len(mine) >= MAX_VIEWS and all(v.name != shown for v in mine):
+            raise InvalidInput(f"at most {MAX_VIEWS} saved views per person", field="name")
+        view = uow.saved_views.save(who.account_id, shown, filters, clock.now())
+        uow.commit()
+        return view
+
+
+def delete_view(who: Principal, view_id: int, *, uow: UnitOfWork) -> None:
+    """Delete one of the person's views; another person's is, for them, not there."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        if not uow.saved_views.delete(who.account_id, view_id):
+            raise NotFound(f"no saved view {view_id}", id=view_id)
+        uow.commit()
+
+
+def default_view(who: Principal) -> str:
+    """The list a person starts on: an agent's own open conversations, else all open."""
+    return default_query(who.role)

@@ -38,6 +38,7 @@ from kefu.web.api import (
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
+from kefu.web.api import views as view_api
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
@@ -147,6 +148,7 @@ def create_app(
     app.include_router(note_api.router)
     app.include_router(notification_api.router)
     app.include_router(live_pages.router)
+    app.include_router(view_api.router)  # saved views, bulk actions (docs/inbox.md)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

@@ -155,9 +155,13 @@ class InboxQuery(BaseModel):
     store_id: IdValue | None = None
     platform: Literal["aliexpress", "amazon", "ebay", "wish"] | None = None
     stage: Literal["pre_sale", "in_sale", "after_sale"] | None = None
-    state: Literal["unread", "open", "waiting", "closed"] | None = None
+    state: Literal["unread", "open", "waiting", "closed", "active", "all"] | None = Field(
+        None, description="'active': every state but closed; 'all' or empty: any state"
+    )
     colour_mark: Literal["yellow", "blue", "green", "red", "purple"] | None = None
-    assignee: str | None = Field(None, description="account id, or 'none' for unassigned")
+    assignee: str | None = Field(
+        None, max_length=19, description="account id, 'me', or 'none' for unassigned"
+    )
     language: str | None = Field(None, max_length=16)
     intent: Intent | None = None
     intent_group: IntentGroup | None = None
@@ -170,17 +174,19 @@ class InboxQuery(BaseModel):
     def empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    def filters(self) -> InboxFilters:
+    def filters(self, me: int | None = None) -> InboxFilters:
+        """The filters; 'me' as the assignee is the acting person `me`."""
         unassigned = self.assignee == "none"
-        if self.assignee and not unassigned and not _an_id(self.assignee):
-            raise InvalidInput("assignee must be an account id or 'none'", field="assignee")
+        assignee = str(me) if self.assignee == "me" and me is not None else self.assignee
+        if assignee and not unassigned and not _an_id(assignee):
+            raise InvalidInput("assignee must be an account id, 'me' or 'none'", field="assignee")
         return InboxFilters(
             store_id=self.store_id,
             platform=self.platform,
             stage=self.stage,
             state=self.state,
             colour_mark=self.colour_mark,
-            assignee_id=int(self.assignee) if self.assignee and not unassigned else None,
+            assignee_id=int(assignee) if assignee and not unassigned else None,
             unassigned=unassigned,
             language=self.language,
             intent=self.intent,

@@ -24,6 +24,7 @@ from jinja2.runtime import Context
 from starlette.responses import Response
 
 from kefu.domain.conversations import MARK_LEGEND
+from kefu.domain.elapsed import waited
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
 from kefu.services import notices
@@ -204,6 +205,10 @@ def render(
             return ""
         return moment(value, zone, locale)
 
+    def elapsed(since: datetime) -> str:
+        """How long it has waited, "3 h 12 min" (the exact time goes in a title)."""
+        return waited(since, request.app.state.kefu.clock.now(), locale)
+
     def store_day(value: datetime | None, timezone: str) -> str:
         """A day as the store (and its replies to buyers) count it, not the agent's."""
         if value is None:
@@ -223,6 +228,7 @@ def render(
         "when": when,
         "store_day": store_day,
         "day": lambda value: day(value, locale),
+        "elapsed": elapsed,
         "legend": MARK_LEGEND,
         "htmx": request.headers.get("HX-Request") == "true",
         "me": me,

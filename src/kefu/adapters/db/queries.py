@@ -637,7 +637,9 @@ def _state_conditions(state: str | None) -> list[Any]:
     if state == "unread":
         low, high = STATE_RANKS[Status.OPEN][0], STATE_RANKS[Status.WAITING][1]
         return [c.unread.is_(True), c.queue_rank.between(low, high)]
-    if state:
+    if state == "active":  # closed hidden: the ranks below the closed range
+        return [c.queue_rank < STATE_RANKS[Status.CLOSED][0]]
+    if state and state != "all":
         low, high = STATE_RANKS[Status(state)]
         return [c.queue_rank.between(low, high)]
     return []

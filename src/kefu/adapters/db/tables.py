@@ -884,3 +884,15 @@ class ConversationPresence(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     state: Mapped[str] = mapped_column(String(8))  # viewing, typing
     seen_at: Mapped[datetime]
+class SavedView(Base):
+    """A person's saved inbox filters (docs/inbox.md "Saved views"): a name and the query
+    string of the list, shown as tabs above it in `position` order."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(1000))
+    position: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]

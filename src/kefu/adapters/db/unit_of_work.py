@@ -23,6 +23,7 @@ from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
+from kefu.adapters.db.saved_views import SqlSavedViewRepository
 from kefu.adapters.db.shopdata import SqlShopDataRepository
 from kefu.adapters.db.team import SqlTeamRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
@@ -58,6 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.amazon_messages = SqlAmazonMessageRepository(self._session)
         self.notices = SqlNoticeRepository(self._session)
         self.team = SqlTeamRepository(self._session)
+        self.saved_views = SqlSavedViewRepository(self._session)
         return self
 
     def __exit__(

@@ -42,7 +42,7 @@ router = APIRouter(prefix="/api/v1", tags=["conversations"])
 def list_conversations(
     kefu: KefuDep, who: InboxViewer, query: Annotated[InboxQuery, Query()]
 ) -> InboxPage:
-    return views.inbox_page(who, query.filters(), uow=kefu.uow())
+    return views.inbox_page(who, query.filters(me=who.account_id), uow=kefu.uow())
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)

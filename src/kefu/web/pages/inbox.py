@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
-from urllib.parse import urlencode
+from collections.abc import Mapping
+from typing import Annotated, Literal
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from kefu.bootstrap import Kefu
+from kefu.domain.bulk import MAX_BULK, BulkAction
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.domain.teamwork import ReplyCollision
+from kefu.domain.saved_views import ACTIVE, MAX_QUERY, MINE, clean_query
 from kefu.domain.termbase import WordsDisagree
-from kefu.services import appeals, inbox, views
+from kefu.services import appeals, bulk_actions, inbox, views
 from kefu.services.access import Principal
+from kefu.services.bulk_actions import BulkRequest
 from kefu.services.outgoing import PolicyBlocked
+from kefu.web.api.views import bulk_out
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import COOKIE, LOCALES
 from kefu.web.pages.teamwork import thread_extras
 from kefu.web.pages.translation import agent_language, translations_by_language
-from kefu.web.params import MAX_ID, Id
+from kefu.web.params import MAX_ID, Id, IdValue
 from kefu.web.schemas import InboxQuery
 from kefu.web.security import (
     Anyone,
@@ -35,42 +41,82 @@ from kefu.web.security import (
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
+# Sent with every change made from the page: the list pane (hx-trigger) reloads itself.
+CHANGED = "kefu-changed"
+ACTIVE_STATE = "active"
 
 
 @router.get("/")
-def inbox_page(
-    request: Request, kefu: KefuDep, who: InboxViewer, query: Annotated[InboxQuery, Query()]
-) -> Response:
-    result, options = views.inbox_screen(who, query.filters(), uow=kefu.uow())
-    selected = {k: v for k, v in request.query_params.items() if v and k != "page"}
-    name = (
-        "partials/inbox_list.html"
-        if request.headers.get("HX-Target") == "inbox-list"
-        else "pages/inbox.html"
-    )
-    return render_page(
-        request,
-        name,
-        {
-            "page": result,
-            "options": options,
-            "selected": selected,
-            "query_without_page": urlencode(selected),
-            "refresh": kefu.settings.inbox_refresh_seconds,
-        },
-    )
+def inbox_page(request: Request, kefu: KefuDep, who: InboxViewer) -> Response:
+    """The split inbox with no conversation open; HTMX asks for the list alone."""
+    listing = _list_context(kefu, who, request.query_params)
+    if request.headers.get("HX-Target") == "inbox-list":
+        return render_page(request, "partials/inbox_list.html", listing)
+    return render_page(request, "pages/inbox.html", {**listing, "c": None})
 
 
 @router.get("/conversations/{conversation_id}")
 def conversation_page(
     conversation_id: Id, request: Request, kefu: KefuDep, who: InboxViewer
 ) -> Response:
+    """A row's click loads the conversation into the right pane (HTMX); opened by URL,
+    the same conversation comes with the person's list beside it."""
     inbox.mark_read(who, conversation_id, uow=kefu.uow(), clock=kefu.clock)
-    return render_page(
-        request,
-        "pages/conversation.html",
-        _conversation_context(request, kefu, who, conversation_id),
+    if request.headers.get("HX-Target") == "conversation":
+        return render_page(
+            request,
+            "partials/conversation_body.html",
+            _conversation_context(request, kefu, who, conversation_id),
+        )
+    return _split_page(
+        request, kefu, who, _conversation_context(request, kefu, who, conversation_id)
     )
+
+
+@router.post("/conversations/bulk")
+def bulk_action(
+    request: Request,
+    kefu: KefuDep,
+    who: InboxViewer,
+    action: Annotated[Literal["assign", "mark", "close", "reopen"], Form()],
+    ids: Annotated[list[IdValue], Form(max_length=MAX_BULK)] = [],  # noqa: B006
+    colour_mark: Annotated[str, Form(max_length=20)] = "",
+    assignee_id: Annotated[str, Form(max_length=19)] = "",
+) -> Response:
+    """The list's bulk bar: a summary of what became of each selected conversation."""
+    target = int(assignee_id) if assignee_id.isascii() and assignee_id.isdigit() else None
+    if target is not None and not 1 <= target <= MAX_ID:
+        raise InvalidInput("no active account with this id", field="assignee_id")
+    report = bulk_actions.run(
+        who,
+        BulkRequest(BulkAction(action), tuple(ids), colour_mark or None, target),
+        uow_factory=kefu.uow,
+        clock=kefu.clock,
+    )
+    context = {"bulk_report": bulk_out(report)}
+    if request.headers.get("HX-Request") != "true":
+        return _split_page(request, kefu, who, {**context, "c": None})
+    response = render_page(request, "partials/bulk_result.html", context)
+    response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+@router.post("/views")
+def save_view_action(
+    kefu: KefuDep,
+    who: InboxViewer,
+    name: Annotated[str, Form(max_length=200)],
+    query: Annotated[str, Form(max_length=MAX_QUERY)] = "",
+) -> Response:
+    """Save the list's filters as a tab; the list opens on the new view."""
+    view = views.save_view(who, name, query, uow=kefu.uow(), clock=kefu.clock)
+    return RedirectResponse(f"/?{view.query}", status_code=303)
+
+
+@router.post("/views/{view_id}/delete")
+def delete_view_action(view_id: Id, kefu: KefuDep, who: InboxViewer) -> Response:
+    views.delete_view(who, view_id, uow=kefu.uow())
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post("/conversations/{conversation_id}/reply")
@@ -124,11 +170,10 @@ def reply_action(
             | {"collision": collision, "answering_message_id": answering},
         )
     except WordsDisagree as stale:
-        return render_page(
+        return _body_or_page(
             request,
-            "partials/conversation_body.html"
-            if request.headers.get("HX-Request") == "true"
-            else "pages/conversation.html",
+            kefu,
+            who,
             _conversation_context(
                 request,
                 kefu,
@@ -143,10 +188,10 @@ def reply_action(
         )
     except PolicyBlocked as blocked:
         # The draft stays in the composer with each problem marked where it is.
-        htmx = request.headers.get("HX-Request") == "true"
-        return render_page(
+        return _body_or_page(
             request,
-            "partials/conversation_body.html" if htmx else "pages/conversation.html",
+            kefu,
+            who,
             _conversation_context(
                 request,
                 kefu,
@@ -159,7 +204,7 @@ def reply_action(
                 template_part=template_part,
             ),
         )
-    return _after_action(request, kefu, who, conversation_id)
+    return _after_action(request, kefu, who, conversation_id, sent=True)
 
 
 @router.post("/conversations/{conversation_id}/policy-check")
@@ -264,16 +309,63 @@ def set_locale(
 
 
 def _after_action(
-    request: Request, kefu: KefuDep, who: Principal, conversation_id: int
+    request: Request, kefu: KefuDep, who: Principal, conversation_id: int, *, sent: bool = False
 ) -> Response:
-    """HTMX swaps the conversation body in place; a plain form post goes back to the page."""
+    """HTMX swaps the conversation body in place and tells the list to refresh; a plain
+    form post goes back to the page."""
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(f"/conversations/{conversation_id}", status_code=303)
-    return render_page(
+    response = render_page(
         request,
         "partials/conversation_body.html",
-        _conversation_context(request, kefu, who, conversation_id),
+        {**_conversation_context(request, kefu, who, conversation_id), "sent": sent},
     )
+    response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+def _body_or_page(
+    request: Request, kefu: Kefu, who: Principal, conversation: dict[str, object]
+) -> Response:
+    """A refused send: the conversation body for HTMX, the whole split page otherwise."""
+    if request.headers.get("HX-Request") == "true":
+        return render_page(request, "partials/conversation_body.html", conversation)
+    return _split_page(request, kefu, who, conversation)
+
+
+def _split_page(request: Request, kefu: Kefu, who: Principal, extra: dict[str, object]) -> Response:
+    """The list (the person's default view) on the left, `extra` (a conversation) right."""
+    listing = _list_context(kefu, who, {})
+    return render_page(request, "pages/inbox.html", {**listing, **extra})
+
+
+def _list_context(kefu: Kefu, who: Principal, params: Mapping[str, str]) -> dict[str, object]:
+    """The list's page, filters and view tabs. With no filters at all, the person's
+    default view; without a state, closed conversations are hidden."""
+    given = {k: v for k, v in params.items() if v}
+    if not given:
+        given = dict(parse_qsl(views.default_view(who)))
+    given.setdefault("state", ACTIVE_STATE)
+    try:
+        query = InboxQuery.model_validate(given)
+    except ValidationError as bad:
+        first = bad.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "query"
+        raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
+    result, options = views.inbox_screen(who, query.filters(me=who.account_id), uow=kefu.uow())
+    selected = {k: v for k, v in given.items() if k != "page"}
+    current = clean_query(urlencode(selected))
+    return {
+        "page": result,
+        "options": options,
+        "selected": selected,
+        "state": selected["state"],
+        "query_without_page": urlencode(selected),
+        "saved_views": views.saved_views(who, uow=kefu.uow()),
+        "mine_query": MINE,
+        "open_query": ACTIVE,
+        "current_view": current,
+    }
 
 
 def _conversation_context(
