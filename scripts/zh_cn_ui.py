@@ -1069,7 +1069,6 @@ ZH_CN = {
     "Reply sent: it is in the thread above, and the suggestions are for what the buyer is waiting on now.": "回复已发送：已显示在上方对话中，推荐回复已按买家当前等待的内容更新。",
     "Reply: go to the composer (Ctrl+Enter sends, Esc leaves it)": "回复：转到输入框（Ctrl+Enter 发送，Esc 离开）",
     "Save view": "保存视图",
-    "Search": "搜索",
     "Search conversations": "搜索会话",
     "Search: order, tracking, buyer, words… (press /)": "搜索：订单号、运单号、买家、关键词…（按 /）",
     "Select": "选择",
@@ -1090,7 +1089,4 @@ ZH_CN = {
     "a view's filters have at most 1000 characters": "视图的筛选条件最多 1000 个字符",
     "at most 30 saved views per person": "每人最多保存 30 个视图",
     # the single actions' refusals, as the bulk summary lists them
-    "this account does not work the inbox": "此账号不处理收件箱",
-    "only the main account gives itself work": "只有主账号可以给自己分配工作",
-    "this agent is not given the conversation's store": "此客服未被分配该会话所在的店铺",
 }

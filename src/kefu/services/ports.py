@@ -2220,6 +2220,8 @@ class TeamRepository(Protocol):
         """None, and the conversation's row held for this transaction, when no one else's
         reply was recorded after `after`; else that reply. A conditional write, so two
         agents sending at once take turns and the second sees the first's reply."""
+
+
 class SavedViewRepository(Protocol):
     """A person's saved inbox views (docs/inbox.md "Saved views")."""
 

@@ -884,6 +884,8 @@ class ConversationPresence(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     state: Mapped[str] = mapped_column(String(8))  # viewing, typing
     seen_at: Mapped[datetime]
+
+
 class SavedView(Base):
     """A person's saved inbox filters (docs/inbox.md "Saved views"): a name and the query
     string of the list, shown as tabs above it in `position` order."""

@@ -16,8 +16,8 @@ from kefu.domain.bulk import MAX_BULK, BulkAction
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
-from kefu.domain.teamwork import ReplyCollision
 from kefu.domain.saved_views import ACTIVE, MAX_QUERY, MINE, clean_query
+from kefu.domain.teamwork import ReplyCollision
 from kefu.domain.termbase import WordsDisagree
 from kefu.services import appeals, bulk_actions, inbox, views
 from kefu.services.access import Principal
