@@ -38,6 +38,12 @@ def test_migrations_build_exactly_the_schema_the_tables_describe(tmp_path: Path)
     kefu = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}"))
     kefu.upgrade()
     with kefu.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # The search index is the engine's own (an FTS5 table and its shadow tables).
+        def ours(name: str | None, kind: str, _parent: object) -> bool:
+            return not (kind == "table" and (name or "").startswith("message_search"))
+
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": ours}
+        )
         assert compare_metadata(context, Base.metadata) == []
     kefu.close()

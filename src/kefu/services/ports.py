@@ -15,6 +15,9 @@ from kefu.domain.entities import Entity
 from kefu.domain.errors import FieldError
 from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.policy import Finding
+from kefu.domain.search import Query as SearchQuery
+from kefu.domain.search import Scope as SearchScope
+from kefu.domain.search import TextHit
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import TermBase
 from kefu.domain.triage import Triage
@@ -995,6 +998,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notices(self) -> NoticeRepository: ...
+
+    @property
+    def search(self) -> SearchRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -2089,3 +2095,20 @@ class NoticeRepository(Protocol):
     def unread_left(self, conversation_ids: Collection[int]) -> set[int]:
         """Of these notice conversations, those still with an unread notice."""
         ...
+
+
+# search (docs/search.md)
+class SearchRepository(Protocol):
+    """The search index's reads (adapters/db/search.py)."""
+
+    def catch_up(self) -> None: ...
+
+    def text_hits(self, query: SearchQuery, scope: SearchScope) -> list[TextHit]: ...
+
+    def key_hits(self, keys: Sequence[str], scope: SearchScope) -> list[int]: ...
+
+    def name_hits(self, words: str, scope: SearchScope) -> list[int]: ...
+
+    def rows(self, conversation_ids: Sequence[int]) -> list[dict[str, Any]]: ...
+
+    def texts(self, message_ids: Sequence[int]) -> dict[int, list[tuple[str | None, str]]]: ...

@@ -23,6 +23,7 @@ from kefu.adapters.db.outgoing import SqlOutgoingRepository
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
+from kefu.adapters.db.search import SqlSearchRepository, flush_queue
 from kefu.adapters.db.shopdata import SqlShopDataRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError, JobParam
@@ -56,6 +57,7 @@ class SqlAlchemyUnitOfWork:
         self.oauth_states = SqlOAuthStateRepository(self._session)
         self.amazon_messages = SqlAmazonMessageRepository(self._session)
         self.notices = SqlNoticeRepository(self._session)
+        self.search = SqlSearchRepository(self._session)
         return self
 
     def __exit__(
@@ -76,6 +78,8 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         assert self._session is not None  # noqa: S101
         try:
+            # The messages and translations written are indexed in this same transaction.
+            flush_queue(self._session)
             self._session.commit()
         except (IntegrityError, OperationalError) as exc:
             self._session.rollback()
