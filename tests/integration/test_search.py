@@ -212,3 +212,36 @@ def test_reindex_rebuilds_the_same_index(shop: Kefu) -> None:
         assert reindex(conn) == 5
     assert _ids(_find(shop, "возврат")) == ["Ana García"]
     assert {*_ids(_find(shop, "退款"))} == {"王伟", "Ana García"}
+
+
+def test_the_api_answers_with_highlights_and_clear_errors(shop: Kefu) -> None:
+    from tests.web import signed_in
+
+    with signed_in(shop) as client:
+        found = client.get("/api/v1/search", params={"q": "退款", "page_size": 5}).json()
+        assert found["total"] == 2 and found["page"] == 1 and found["pages"] == 1
+        ana = next(r for r in found["results"] if r["buyer_name"] == "Ana García")
+        start, end = ana["snippet"]["highlights"][0]
+        assert ana["snippet"]["text"][start:end] == "退款"
+        assert ana["snippet"]["language"] == "zh"
+        too_long = client.get("/api/v1/search", params={"q": "x" * 201})
+        assert too_long.status_code == 422 and "q" in too_long.text
+        assert client.get("/api/v1/search", params={"q": "x", "page_size": 51}).status_code == 422
+        assert client.get("/api/v1/search", params={"q": ""}).json()["total"] == 0
+        ghost = client.get("/api/v1/search", params={"q": "x", "store": "ghost"})
+        assert ghost.status_code == 404
+
+
+def test_the_page_and_its_htmx_partial(shop: Kefu) -> None:
+    from tests.web import signed_in
+
+    with signed_in(shop, locale="zh_CN") as client:
+        page = client.get("/search", params={"q": "<b>возврат</b>"})
+        assert page.status_code == 200
+        assert "<mark>возврат</mark>" in page.text and "&lt;b&gt;" in page.text
+        assert 'class="row" data-conversation-id=' in page.text
+        assert "<html" in page.text and "搜索" in page.text
+        partial = client.get("/search", params={"q": "A-PAID"}, headers={"HX-Request": "true"})
+        assert "<html" not in partial.text and partial.text.count('data-testid="search-result"') == 1
+        too_long = client.get("/search", params={"q": "x" * 300})
+        assert too_long.status_code == 200 and "最多 200 个字符" in too_long.text

@@ -140,6 +140,8 @@ class Query:
 
 
 _QUOTED = re.compile(r'"([^"]*)"?')
+# Markup pasted from a page or an e-mail (<b>, </p>) is not what a person looks for.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 # What may be an identifier (looked up exactly): letters, digits and - _ . @ + / #.
 _KEY = re.compile(r"^[\w.@+/#-]{3,64}$")
 
@@ -197,7 +199,7 @@ def _phrase_of(run: list[Term]) -> Phrase:
 
 def parse(q: str) -> Query:
     """Quoted parts are phrases; other words are each required; identifiers are kept raw."""
-    text = q.strip()
+    text = _MARKUP.sub(" ", q).strip()
     phrases: list[Phrase] = []
     rest: list[str] = []
     last = 0

@@ -36,6 +36,7 @@ from kefu.web.api import (
     translation,
 )
 from kefu.web.api import notices as notice_api
+from kefu.web.api import search as search_api
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
@@ -44,6 +45,7 @@ from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import mail as mail_pages
 from kefu.web.pages import notices as notice_pages
+from kefu.web.pages import search as search_pages
 from kefu.web.pages import oauth as oauth_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import settings as settings_pages
@@ -141,6 +143,8 @@ def create_app(
     app.include_router(notice_api.router)
     app.include_router(notice_pages.router)
     app.include_router(import_pages.router, max_body_size=limits.max_upload_bytes + 65536)
+    app.include_router(search_api.router)
+    app.include_router(search_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():
