@@ -311,3 +311,5 @@ class TextHit:
     conversation_id: int
     message_id: int
     score: float
+    # The conversation's last message time as the engine returns it: only compared.
+    recency: object

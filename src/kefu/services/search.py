@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kefu.domain import search as rules
 from kefu.domain.errors import InvalidInput
@@ -88,23 +89,26 @@ def search(
         index = uow.search
         index.catch_up()
         best: dict[int, tuple[int, float, int | None]] = {}  # id → (tier, -score, message)
-        for cid in index.key_hits(query.keys, scope):
+        recency: dict[int, Any] = {}
+        for cid, when in index.key_hits(query.keys, scope):
             best.setdefault(cid, (_TIER[KEY], 0.0, None))
+            recency[cid] = when
         words = query.text.replace('"', " ").strip()
         if len(words) >= 2:
-            for cid in index.name_hits(words, scope):
+            for cid, when in index.name_hits(words, scope):
                 best.setdefault(cid, (_TIER[NAME], 0.0, None))
-        hits = index.text_hits(query, scope)
-        for hit in hits:
+                recency[cid] = when
+        for hit in index.text_hits(query, scope):
             tier, score, message = best.get(hit.conversation_id, (_TIER[TEXT], 0.0, None))
             if message is None or -hit.score < score:
                 best[hit.conversation_id] = (tier, -hit.score, hit.message_id)
-        rows = {r["id"]: r for r in index.rows(list(best))}
-        ordered = sorted(
-            (cid for cid in best if cid in rows),
-            key=lambda cid: (best[cid][0], best[cid][1], -rows[cid]["last_message_at"].timestamp()),
-        )
+            recency[hit.conversation_id] = hit.recency
+        # Most recent first among equals: sorted by time, then (stably) by tier and score.
+        ordered = sorted(best, key=lambda cid: recency[cid], reverse=True)
+        ordered.sort(key=lambda cid: best[cid][:2])
         shown = ordered[(page - 1) * page_size : page * page_size]
+        rows = {r["id"]: r for r in index.rows(shown)}
+        shown = [cid for cid in shown if cid in rows]
         texts = index.texts([m for cid in shown if (m := best[cid][2]) is not None])
         results = [_result(rows[cid], best[cid], texts, query) for cid in shown]
         # The index caught up with what others wrote; keep it for the next search.
@@ -124,13 +128,11 @@ def _result(
     snippet = rules.Snippet(str(row["last_message_preview"] or ""), ())
     if message_id is not None:
         versions = texts.get(message_id, [])
-        for lang, words in versions:
-            if rules.highlights(words, query):
-                snippet, language = rules.snippet(words, query), lang
-                break
-        else:
-            if versions:
-                snippet = rules.snippet(versions[0][1], query)
+        pieces = [(lang, rules.snippet(words, query)) for lang, words in versions]
+        marked = [(lang, piece) for lang, piece in pieces if piece.marks]
+        if marked or pieces:
+            language, snippet = (marked or pieces)[0]
+            language = language if marked else None
     elif row["last_message_preview"]:
         snippet = rules.snippet(str(row["last_message_preview"]), query)
     last = row["last_message_at"]

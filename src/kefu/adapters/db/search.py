@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    String,
     Connection,
     and_,
     bindparam,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,7 @@ from kefu.domain.search import Phrase, Query, Scope, TextHit, index_text
 
 # The most recent matching messages that are ranked: enough for any page a person reads,
 # and a common word does not make a search read every message.
-TEXT_CANDIDATES = 2000
+TEXT_CANDIDATES = 1000
 # Conversations kept per kind of match (identifier, buyer name).
 KEY_CANDIDATES = 1000
 FLUSH_BATCH = 2000
@@ -195,6 +197,12 @@ def reindex(db: Connection, progress: Callable[[int, int], None] | None = None) 
     return done
 
 
+def _recency() -> Any:
+    """A conversation's last message time as the engine returns it (comparable within
+    one engine), without turning thousands of candidates into datetimes."""
+    return type_coerce(t.Conversation.last_message_at, String)
+
+
 def _scoped(scope: Scope) -> list[Any]:
     c = t.Conversation
     out: list[Any] = []
@@ -249,15 +257,15 @@ class SqlSearchRepository:
             score = -func.bm25(literal_column("message_search"))
             where = literal_column("message_search").op("MATCH")(_fts5(query.phrases))
         stmt = (
-            select(_index_conversation, message_id, score)
+            select(_index_conversation, message_id, score, _recency())
             .select_from(_index.join(c, c.id == _index_conversation))
             .where(where, *_scoped(scope))
             .order_by(message_id.desc())
             .limit(TEXT_CANDIDATES)
         )
-        return [TextHit(int(a), int(b), float(s)) for a, b, s in self._db.execute(stmt)]
+        return [TextHit(int(a), int(b), float(s), r) for a, b, s, r in self._db.execute(stmt)]
 
-    def key_hits(self, keys: Sequence[str], scope: Scope) -> list[int]:
+    def key_hits(self, keys: Sequence[str], scope: Scope) -> list[tuple[int, Any]]:
         """Conversations whose order, parcel, buyer or product carries one of `keys`
         exactly (e-mails in any case), most recent first."""
         if not keys:
@@ -276,24 +284,24 @@ class SqlSearchRepository:
         if emails:
             matched = or_(matched, c.order_id.in_(select(o.id).where(o.buyer_email.in_(emails))))
         stmt = (
-            select(c.id)
+            select(c.id, _recency())
             .where(matched, *_scoped(scope))
             .order_by(c.last_message_at.desc())
             .limit(KEY_CANDIDATES)
         )
-        return list(self._db.scalars(stmt))
+        return [(int(cid), recency) for cid, recency in self._db.execute(stmt)]
 
-    def name_hits(self, words: str, scope: Scope) -> list[int]:
+    def name_hits(self, words: str, scope: Scope) -> list[tuple[int, Any]]:
         """Conversations with buyers whose name holds `words` (any case), most recent first."""
         c, b = t.Conversation, t.Buyer
         named = select(b.id).where(func.lower(b.name).contains(words.lower(), autoescape=True))
         stmt = (
-            select(c.id)
+            select(c.id, _recency())
             .where(c.buyer_id.in_(named), *_scoped(scope))
             .order_by(c.last_message_at.desc())
             .limit(KEY_CANDIDATES)
         )
-        return list(self._db.scalars(stmt))
+        return [(int(cid), recency) for cid, recency in self._db.execute(stmt)]
 
     def rows(self, conversation_ids: Sequence[int]) -> list[dict[str, Any]]:
         """What a result row shows of each conversation."""
