@@ -844,7 +844,6 @@ ZH_CN = {
     "Nothing found for “%(q)s”.": "没有找到与“%(q)s”相关的内容。",
     "%(total)s conversations found for “%(q)s”": "找到 %(total)s 个与“%(q)s”相关的会话",
     "Search results": "搜索结果",
-    "Unknown buyer": "未知买家",
     "Exact match": "完全匹配",
     "Translation (%(lang)s)": "译文（%(lang)s）",
     "Page %(page)s of %(pages)s": "第 %(page)s 页，共 %(pages)s 页",

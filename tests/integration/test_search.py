@@ -171,7 +171,18 @@ def test_paging(kefu: Kefu) -> None:
 
 @pytest.mark.parametrize(
     "q",
-    ['"', "AND OR NOT", "*", "'; DROP TABLE messages; --", "a:b", "NEAR(a b)", "(", "^x", "%_", ":*"],
+    [
+        '"',
+        "AND OR NOT",
+        "*",
+        "'; DROP TABLE messages; --",
+        "a:b",
+        "NEAR(a b)",
+        "(",
+        "^x",
+        "%_",
+        ":*",
+    ],
 )
 def test_query_syntax_in_q_never_errors(shop: Kefu, q: str) -> None:
     page = _find(shop, q)
@@ -242,6 +253,8 @@ def test_the_page_and_its_htmx_partial(shop: Kefu) -> None:
         assert 'class="row" data-conversation-id=' in page.text
         assert "<html" in page.text and "搜索" in page.text
         partial = client.get("/search", params={"q": "A-PAID"}, headers={"HX-Request": "true"})
-        assert "<html" not in partial.text and partial.text.count('data-testid="search-result"') == 1
+        assert (
+            "<html" not in partial.text and partial.text.count('data-testid="search-result"') == 1
+        )
         too_long = client.get("/search", params={"q": "x" * 300})
         assert too_long.status_code == 200 and "最多 200 个字符" in too_long.text

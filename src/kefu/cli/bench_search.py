@@ -75,7 +75,7 @@ def search_bench(
 
     rng = random.Random(19)  # noqa: S311 - benchmark data
     with tempfile.TemporaryDirectory() as tmp:
-        kefu = common._fresh(Path(tmp), "search.db", database_url=database_url)  # noqa: SLF001
+        kefu = common._fresh(Path(tmp), "search.db", database_url=database_url)
         typer.echo(f"filling {messages} messages…", err=True)
         started = time.perf_counter()
         filled = fill_search_corpus(
@@ -83,9 +83,11 @@ def search_bench(
             messages,
             per_conversation=per_conversation,
             now=kefu.clock.now(),
-            progress=lambda done, total: typer.echo(f"  {done}/{total}", err=True)
-            if done % 100_000 < 5_000 * per_conversation
-            else None,
+            progress=lambda done, total: (
+                typer.echo(f"  {done}/{total}", err=True)
+                if done % 100_000 < 5_000 * per_conversation
+                else None
+            ),
         )
         fill_seconds = time.perf_counter() - started
         queries = _queries(filled, rng)
@@ -100,19 +102,19 @@ def search_bench(
         owner: list[float] = []
         by_kind: dict[str, list[float]] = {}
         found_first = 0
-        with TestClient(create_app(kefu=kefu), headers=common._owner_token(kefu)) as client:  # noqa: SLF001
+        with TestClient(create_app(kefu=kefu), headers=common._owner_token(kefu)) as client:
             client.get("/api/v1/search", params={"q": "warm up"})
             for kind, q in queries:
                 t0 = time.perf_counter()
                 response = client.get("/api/v1/search", params={"q": q})
                 took = (time.perf_counter() - t0) * 1000
                 if response.status_code != 200:
-                    common._fail(f"{q!r}: {response.status_code} {response.text[:200]}")  # noqa: SLF001
+                    common._fail(f"{q!r}: {response.status_code} {response.text[:200]}")
                 body = response.json()
                 if kind in ("order", "tracking") and body["results"]:
                     found_first += body["results"][0]["matched"] == "key"
                 elif body["total"] == 0:
-                    common._fail(f"{kind} {q!r} found nothing")  # noqa: SLF001
+                    common._fail(f"{kind} {q!r} found nothing")
                 owner.append(took)
                 by_kind.setdefault(kind.split("-")[0], []).append(took)
         agent_times: list[float] = []
@@ -124,7 +126,7 @@ def search_bench(
         kefu.close()
     identifiers = sum(1 for k, _ in queries if k in ("order", "tracking"))
     if found_first != identifiers:
-        common._fail(f"only {found_first} of {identifiers} identifiers came first")  # noqa: SLF001
+        common._fail(f"only {found_first} of {identifiers} identifiers came first")
     cases = {
         kind: {"p50_ms": round(statistics.median(v), 1), "p95_ms": _p(v, 0.95)}
         for kind, v in sorted(by_kind.items())
@@ -142,9 +144,9 @@ def search_bench(
         "p50_ms": round(statistics.median(owner), 1),
         "p95_ms": _p(owner, 0.95),
         "cases": cases,
-        "machine": common._machine(),  # noqa: SLF001
+        "machine": common._machine(),
     }
-    common._finish(  # noqa: SLF001
+    common._finish(
         "search",
         as_json,
         figures,

@@ -71,9 +71,7 @@ def search(
             limit=rules.MAX_QUERY_CHARS,
         )
     if not 1 <= page_size <= rules.MAX_PAGE_SIZE:
-        raise InvalidInput(
-            f"page_size is between 1 and {rules.MAX_PAGE_SIZE}", field="page_size"
-        )
+        raise InvalidInput(f"page_size is between 1 and {rules.MAX_PAGE_SIZE}", field="page_size")
     if page < 1:
         raise InvalidInput("page starts at 1", field="page")
     query = rules.parse(q)

@@ -45,9 +45,9 @@ from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import mail as mail_pages
 from kefu.web.pages import notices as notice_pages
-from kefu.web.pages import search as search_pages
 from kefu.web.pages import oauth as oauth_pages
 from kefu.web.pages import reports as report_pages
+from kefu.web.pages import search as search_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
 from kefu.web.pages import translation as translation_pages

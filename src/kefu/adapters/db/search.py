@@ -18,8 +18,8 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    String,
     Connection,
+    String,
     and_,
     bindparam,
     column,
@@ -95,7 +95,7 @@ POSTGRES_DROP = (
 )
 
 _index = table("message_search", column("rowid"), column("message_id"), column("terms"))
-_index_conversation = literal_column("message_search.conversation_id")
+_index_conversation: Any = literal_column("message_search.conversation_id")
 
 Db = Session | Connection
 
@@ -124,7 +124,7 @@ def index_messages(db: Db, message_ids: Collection[int]) -> int:
         .where(tr.message_id.in_(ids), tr.status == "done", tr.text.is_not(None))
         .order_by(tr.message_id, tr.language)
     ):
-        extra.setdefault(message_id, []).append(words)
+        extra.setdefault(message_id, []).append(words or "")
     docs = [
         {"id": mid, "conv": conv, "terms": index_text(body, *extra.get(mid, ()))}
         for mid, conv, body in rows
@@ -246,6 +246,9 @@ class SqlSearchRepository:
         if not query.phrases:
             return []
         c = t.Conversation
+        terms: Any
+        message_id: Any
+        score: Any
         if self._db.get_bind().dialect.name == "postgresql":
             ts = func.to_tsquery("simple", _tsquery(query.phrases))
             terms = literal_column("message_search.terms")
@@ -342,7 +345,7 @@ class SqlSearchRepository:
             .where(tr.text.is_not(None))
             .order_by(tr.language)
         ):
-            out.setdefault(mid, []).append((language, words))
+            out.setdefault(mid, []).append((language, words or ""))
         return out
 
 
@@ -355,4 +358,3 @@ def create(db: Connection) -> None:
 def drop(db: Connection) -> None:
     for statement in POSTGRES_DROP if db.dialect.name == "postgresql" else SQLITE_DROP:
         db.exec_driver_sql(statement)
-

@@ -36,13 +36,16 @@ class SearchQuery(BaseModel):
 
 
 class SnippetOut(BaseModel):
-    text: str = Field(description="a piece of the matching text (its translation when that "
-                      "is where the words are)")
+    text: str = Field(
+        description="a piece of the matching text (its translation when that "
+        "is where the words are)"
+    )
     highlights: list[tuple[int, int]] = Field(
         description="[start, end) character offsets of the matches within `text`"
     )
-    language: str | None = Field(description="the stored translation's language; null: "
-                                 "the message as the buyer wrote it")
+    language: str | None = Field(
+        description="the stored translation's language; null: the message as the buyer wrote it"
+    )
 
 
 class SearchHitOut(BaseModel):
