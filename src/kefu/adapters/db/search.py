@@ -135,7 +135,9 @@ def index_messages(db: Db, message_ids: Collection[int]) -> int:
             db.execute(
                 text(
                     "INSERT INTO message_search (message_id, conversation_id, terms) "
-                    "VALUES (:id, :conv, CAST(:terms AS tsvector))"
+                    "VALUES (:id, :conv, CAST(:terms AS tsvector)) "
+                    # Two searches catching up on the same queued message: the last wins.
+                    "ON CONFLICT (message_id) DO UPDATE SET terms = EXCLUDED.terms"
                 ),
                 [{**d, "terms": _tsvector(str(d["terms"]))} for d in docs],
             )
