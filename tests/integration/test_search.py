@@ -258,3 +258,9 @@ def test_the_page_and_its_htmx_partial(shop: Kefu) -> None:
         )
         too_long = client.get("/search", params={"q": "x" * 300})
         assert too_long.status_code == 200 and "最多 200 个字符" in too_long.text
+
+
+def test_a_very_long_word_is_stored_and_found(kefu: Kefu) -> None:
+    word = "x1" * 2000
+    inbox.ingest([make_message(1, text=f"see {word} please")], kefu.uow(), kefu.clock)
+    assert _find(kefu, word[:150]).total == 1

@@ -114,3 +114,10 @@ def test_a_text_finds_itself(text: str) -> None:
     q = parse(text)
     if q.phrases:
         assert highlights(text, q)
+
+
+def test_a_very_long_word_is_indexed_by_its_start() -> None:
+    word = "abc" * 1000
+    (term,) = terms(f" {word} ")
+    assert len(term.text) == 64 and (term.start, term.end) == (1, 3001)
+    assert highlights(word, parse(word[:100])) == [(0, 3000)]

@@ -22,6 +22,9 @@ MAX_PAGE_SIZE = 50
 # At most this many terms of a query are searched (the rest are ignored, not an error).
 MAX_QUERY_TERMS = 12
 SNIPPET_CHARS = 160
+# A longer "word" (a pasted link or code) is indexed by its start: PostgreSQL refuses
+# terms over 2 KiB, and nobody types more.
+MAX_TERM_CHARS = 64
 
 Kind = Literal["word", "cjk", "sep"]
 
@@ -102,7 +105,8 @@ def terms(text: str) -> list[Term]:
             j += 1
         run = chars[i:j]
         if kind == "word":
-            out.append(Term("".join(c for c, _, _ in run), run[0][1], run[-1][2]))
+            word = "".join(c for c, _, _ in run[:MAX_TERM_CHARS])
+            out.append(Term(word, run[0][1], run[-1][2]))
         elif kind == "cjk":
             for k in range(len(run) - 1):
                 out.append(Term(run[k][0] + run[k + 1][0], run[k][1], run[k + 1][2]))
