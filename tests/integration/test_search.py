@@ -3,7 +3,12 @@ identifiers, words in any language and in stored translations, scope, paging, od
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from kefu.adapters.db import tables as t
@@ -13,6 +18,7 @@ from kefu.services import inbox
 from kefu.services.auth import principal_of
 from kefu.services.search import SearchPage, search
 from tests.factories import NOW, make_message
+from tests.web import signed_in
 
 
 def _owner(kefu: Kefu):  # type: ignore[no-untyped-def]
@@ -226,8 +232,6 @@ def test_reindex_rebuilds_the_same_index(shop: Kefu) -> None:
 
 
 def test_the_api_answers_with_highlights_and_clear_errors(shop: Kefu) -> None:
-    from tests.web import signed_in
-
     with signed_in(shop) as client:
         found = client.get("/api/v1/search", params={"q": "退款", "page_size": 5}).json()
         assert found["total"] == 2 and found["page"] == 1 and found["pages"] == 1
@@ -244,8 +248,6 @@ def test_the_api_answers_with_highlights_and_clear_errors(shop: Kefu) -> None:
 
 
 def test_the_page_and_its_htmx_partial(shop: Kefu) -> None:
-    from tests.web import signed_in
-
     with signed_in(shop, locale="zh_CN") as client:
         page = client.get("/search", params={"q": "<b>возврат</b>"})
         assert page.status_code == 200
@@ -264,3 +266,20 @@ def test_a_very_long_word_is_stored_and_found(kefu: Kefu) -> None:
     word = "x1" * 2000
     inbox.ingest([make_message(1, text=f"see {word} please")], kefu.uow(), kefu.clock)
     assert _find(kefu, word[:150]).total == 1
+
+
+@pytest.fixture
+def api(shop: Kefu) -> Iterator[TestClient]:
+    with signed_in(shop) as client:
+        yield client
+
+
+# The examples share one shop: searching writes nothing a later example would see.
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=200), page=st.integers(1, 3))
+def test_any_text_gets_an_answer_never_a_server_error(api: TestClient, q: str, page: int) -> None:
+    answer = api.get("/api/v1/search", params={"q": q, "page": page})
+    assert answer.status_code == 200, (q, answer.text)
+    for result in answer.json()["results"]:
+        text = result["snippet"]["text"]
+        assert all(0 <= s < e <= len(text) for s, e in result["snippet"]["highlights"])
