@@ -122,17 +122,11 @@ def _result(
 ) -> SearchResult:
     tier, _, message_id = best
     matched = next(name for name, n in _TIER.items() if n == tier)
-    language: str | None = None
-    snippet = rules.Snippet(str(row["last_message_preview"] or ""), ())
-    if message_id is not None:
-        versions = texts.get(message_id, [])
-        pieces = [(lang, rules.snippet(words, query)) for lang, words in versions]
-        marked = [(lang, piece) for lang, piece in pieces if piece.marks]
-        if marked or pieces:
-            language, snippet = (marked or pieces)[0]
-            language = language if marked else None
-    elif row["last_message_preview"]:
-        snippet = rules.snippet(str(row["last_message_preview"]), query)
+    # The message as written first, then its translations: the first with a hit shows.
+    versions = texts.get(message_id, []) if message_id is not None else []
+    versions = versions or [(None, str(row["last_message_preview"] or ""))]
+    pieces = [(lang, rules.snippet(words, query)) for lang, words in versions]
+    language, snippet = next(((lang, p) for lang, p in pieces if p.marks), pieces[0])
     last = row["last_message_at"]
     assert isinstance(last, datetime)  # noqa: S101
     return SearchResult(

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Integer,
     String,
     and_,
     bindparam,
@@ -41,6 +42,8 @@ from kefu.domain.search import Phrase, Query, Scope, TextHit, index_text
 # The most recent matching messages that are ranked: enough for any page a person reads,
 # and a common word does not make a search read every message.
 TEXT_CANDIDATES = 1000
+# A person who sees few stores gets more rounds of candidates (never more than this).
+TEXT_ROUNDS = 4
 # Conversations kept per kind of match (identifier, buyer name).
 KEY_CANDIDATES = 1000
 FLUSH_BATCH = 2000
@@ -56,8 +59,25 @@ SQLITE_DDL = (
     """CREATE TRIGGER search_queue_translation_done AFTER UPDATE OF status, text
         ON message_translations BEGIN
         INSERT OR IGNORE INTO search_queue (message_id) VALUES (NEW.message_id); END""",
+    # Buyer names by any three characters or more: an FTS5 trigram index over `buyers`.
+    """CREATE VIRTUAL TABLE buyer_names USING fts5(
+        name, content = 'buyers', content_rowid = 'id', tokenize = 'trigram')""",
+    """CREATE TRIGGER buyer_names_insert AFTER INSERT ON buyers BEGIN
+        INSERT INTO buyer_names (rowid, name) VALUES (NEW.id, NEW.name); END""",
+    """CREATE TRIGGER buyer_names_delete AFTER DELETE ON buyers BEGIN
+        INSERT INTO buyer_names (buyer_names, rowid, name)
+        VALUES ('delete', OLD.id, OLD.name); END""",
+    """CREATE TRIGGER buyer_names_update AFTER UPDATE OF name ON buyers BEGIN
+        INSERT INTO buyer_names (buyer_names, rowid, name)
+        VALUES ('delete', OLD.id, OLD.name);
+        INSERT INTO buyer_names (rowid, name) VALUES (NEW.id, NEW.name); END""",
+    "INSERT INTO buyer_names (buyer_names) VALUES ('rebuild')",
 )
 SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS buyer_names_update",
+    "DROP TRIGGER IF EXISTS buyer_names_delete",
+    "DROP TRIGGER IF EXISTS buyer_names_insert",
+    "DROP TABLE IF EXISTS buyer_names",
     "DROP TRIGGER IF EXISTS search_queue_translation_done",
     "DROP TRIGGER IF EXISTS search_queue_translation",
     "DROP TRIGGER IF EXISTS search_queue_message",
@@ -244,7 +264,11 @@ class SqlSearchRepository:
         flush_queue(self._db)
 
     def text_hits(self, query: Query, scope: Scope) -> list[TextHit]:
-        """The most recent matching messages the person may see, with their relevance."""
+        """The most recent matching messages the person may see, with their relevance.
+
+        The index is read newest first in rounds of `TEXT_CANDIDATES` messages, and each
+        round's conversations are then held to the person's scope: the engine never ranks
+        or joins every match of a common word."""
         if not query.phrases:
             return []
         c = t.Conversation
@@ -261,14 +285,32 @@ class SqlSearchRepository:
             message_id = literal_column("message_search.rowid")
             score = -func.bm25(literal_column("message_search"))
             where = literal_column("message_search").op("MATCH")(_fts5(query.phrases))
-        stmt = (
-            select(_index_conversation, message_id, score, _recency())
-            .select_from(_index.join(c, c.id == _index_conversation))
-            .where(where, *_scoped(scope))
-            .order_by(message_id.desc())
-            .limit(TEXT_CANDIDATES)
-        )
-        return [TextHit(int(a), int(b), float(s), r) for a, b, s, r in self._db.execute(stmt)]
+        scoped = _scoped(scope)
+        hits: list[TextHit] = []
+        before: int | None = None
+        for _ in range(TEXT_ROUNDS):
+            stmt = (
+                select(_index_conversation, message_id, score)
+                .select_from(_index)
+                .where(where, *([] if before is None else [message_id < before]))
+                .order_by(message_id.desc())
+                .limit(TEXT_CANDIDATES)
+            )
+            found = [(int(a), int(b), float(s)) for a, b, s in self._db.execute(stmt)]
+            if not found:
+                break
+            seen: dict[int, Any] = dict(
+                self._db.execute(
+                    select(c.id, _recency()).where(
+                        c.id.in_({conv for conv, _, _ in found}), *scoped
+                    )
+                ).all()
+            )
+            hits += [TextHit(a, b, s, seen[a]) for a, b, s in found if a in seen]
+            before = found[-1][1]
+            if len(found) < TEXT_CANDIDATES or len(hits) >= TEXT_CANDIDATES or not scoped:
+                break
+        return hits
 
     def key_hits(self, keys: Sequence[str], scope: Scope) -> list[tuple[int, Any]]:
         """Conversations whose order, parcel, buyer or product carries one of `keys`
@@ -299,7 +341,12 @@ class SqlSearchRepository:
     def name_hits(self, words: str, scope: Scope) -> list[tuple[int, Any]]:
         """Conversations with buyers whose name holds `words` (any case), most recent first."""
         c, b = t.Conversation, t.Buyer
-        named = select(b.id).where(func.lower(b.name).contains(words.lower(), autoescape=True))
+        named: Any = select(b.id).where(func.lower(b.name).contains(words.lower(), autoescape=True))
+        if len(words) >= 3 and self._db.get_bind().dialect.name == "sqlite":
+            # The trigram index finds any piece of three characters or more, any case.
+            phrase = '"' + words.replace('"', '""') + '"'
+            named = text("SELECT rowid FROM buyer_names WHERE buyer_names MATCH :phrase")
+            named = named.bindparams(phrase=phrase).columns(column("rowid", Integer))
         stmt = (
             select(c.id, _recency())
             .where(c.buyer_id.in_(named), *_scoped(scope))
