@@ -187,6 +187,8 @@ def test_paging(kefu: Kefu) -> None:
         "(",
         "^x",
         "%_",
+        "00\x00",
+        "\\",
         ":*",
     ],
 )

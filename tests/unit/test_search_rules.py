@@ -121,3 +121,8 @@ def test_a_very_long_word_is_indexed_by_its_start() -> None:
     (term,) = terms(f" {word} ")
     assert len(term.text) == 64 and (term.start, term.end) == (1, 3001)
     assert highlights(word, parse(word[:100])) == [(0, 3000)]
+
+
+def test_control_characters_separate_words() -> None:
+    q = parse("ab\x00cd\ud800ef\u200b")
+    assert q.text == "ab cd ef" and q.keys == ()

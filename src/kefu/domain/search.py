@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 MAX_QUERY_CHARS = 200
@@ -43,6 +44,7 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def _kind(ch: str) -> Kind:
     if _is_cjk(ch):
         return "cjk"
@@ -52,6 +54,7 @@ def _kind(ch: str) -> Kind:
     return "sep"
 
 
+@lru_cache(maxsize=8192)
 def _fold(cluster: str) -> str:
     """One character with its combining marks, as it is indexed."""
     folded = unicodedata.normalize("NFKC", cluster).casefold()
@@ -203,7 +206,10 @@ def _phrase_of(run: list[Term]) -> Phrase:
 
 def parse(q: str) -> Query:
     """Quoted parts are phrases; other words are each required; identifiers are kept raw."""
-    text = _MARKUP.sub(" ", q).strip()
+    # Control characters, lone surrogates and NUL are never what a person looks for (and
+    # PostgreSQL refuses NUL in text): they separate words like spaces.
+    visible = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in q)
+    text = _MARKUP.sub(" ", visible).strip()
     phrases: list[Phrase] = []
     rest: list[str] = []
     last = 0

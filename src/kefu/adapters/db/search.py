@@ -21,7 +21,6 @@ from sqlalchemy import (
     Connection,
     Integer,
     String,
-    and_,
     bindparam,
     column,
     delete,
@@ -139,12 +138,15 @@ def index_messages(db: Db, message_ids: Collection[int]) -> int:
     m, tr = t.Message, t.MessageTranslation
     rows = db.execute(select(m.id, m.conversation_id, m.text).where(m.id.in_(ids))).all()
     extra: dict[int, list[str]] = {}
-    for message_id, words in db.execute(
-        select(tr.message_id, tr.text)
-        .where(tr.message_id.in_(ids), tr.status == "done", tr.text.is_not(None))
+    # The status is checked here, not in SQL: SQLite would otherwise walk the index of
+    # due translations (status first) over every finished translation of the shop.
+    for message_id, status, words in db.execute(
+        select(tr.message_id, tr.status, tr.text)
+        .where(tr.message_id.in_(ids))
         .order_by(tr.message_id, tr.language)
     ):
-        extra.setdefault(message_id, []).append(words or "")
+        if status == "done" and words:
+            extra.setdefault(message_id, []).append(words)
     docs = [
         {"id": mid, "conv": conv, "terms": index_text(body, *extra.get(mid, ()))}
         for mid, conv, body in rows
@@ -339,10 +341,14 @@ class SqlSearchRepository:
         return [(int(cid), recency) for cid, recency in self._db.execute(stmt)]
 
     def name_hits(self, words: str, scope: Scope) -> list[tuple[int, Any]]:
-        """Conversations with buyers whose name holds `words` (any case), most recent first."""
+        """Conversations with buyers whose name holds `words` (any case; a name that starts
+        with it when shorter than three characters), most recent first."""
         c, b = t.Conversation, t.Buyer
         named: Any = select(b.id).where(func.lower(b.name).contains(words.lower(), autoescape=True))
-        if len(words) >= 3 and self._db.get_bind().dialect.name == "sqlite":
+        if len(words) < 3:
+            # Too short for trigrams (王伟): names that start with it, on the name's index.
+            named = select(b.id).where(b.name >= words, b.name < words + "\uffff")
+        elif self._db.get_bind().dialect.name == "sqlite":
             # The trigram index finds any piece of three characters or more, any case.
             phrase = '"' + words.replace('"', '""') + '"'
             named = text("SELECT rowid FROM buyer_names WHERE buyer_names MATCH :phrase")
@@ -388,13 +394,13 @@ class SqlSearchRepository:
         out: dict[int, list[tuple[str | None, str]]] = {}
         for mid, body in self._db.execute(select(m.id, m.text).where(m.id.in_(message_ids))):
             out.setdefault(mid, []).insert(0, (None, body))
-        for mid, language, words in self._db.execute(
-            select(tr.message_id, tr.language, tr.text)
-            .where(and_(tr.message_id.in_(message_ids), tr.status == "done"))
-            .where(tr.text.is_not(None))
+        for mid, language, status, words in self._db.execute(
+            select(tr.message_id, tr.language, tr.status, tr.text)
+            .where(tr.message_id.in_(message_ids))
             .order_by(tr.language)
         ):
-            out.setdefault(mid, []).append((language, words or ""))
+            if status == "done" and words:  # checked here: see index_messages
+                out.setdefault(mid, []).append((language, words))
         return out
 
 

@@ -27,6 +27,7 @@ LOOKUPS = (
     ("ix_search_buyer_identities_platform", "buyer_identities", "platform_buyer_id"),
     ("ix_search_conversations_product", "conversations", "product_id"),
     ("ix_search_conversations_platform", "conversations", "platform_conversation_id"),
+    ("ix_search_buyers_name", "buyers", "name"),
 )
 
 
