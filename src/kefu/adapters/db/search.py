@@ -18,9 +18,12 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     Connection,
     Integer,
     String,
+    any_,
     bindparam,
     column,
     delete,
@@ -31,6 +34,7 @@ from sqlalchemy import (
     table,
     text,
     type_coerce,
+    union,
 )
 from sqlalchemy.orm import Session
 
@@ -40,11 +44,13 @@ from kefu.domain.search import Phrase, Query, Scope, TextHit, index_text
 
 # The most recent matching messages that are ranked: enough for any page a person reads,
 # and a common word does not make a search read every message.
-TEXT_CANDIDATES = 1000
+TEXT_CANDIDATES = 500
 # A person who sees few stores gets more rounds of candidates (never more than this).
 TEXT_ROUNDS = 4
 # Conversations kept per kind of match (identifier, buyer name).
 KEY_CANDIDATES = 1000
+# Orders, products or buyers one identifier may name (a SKU in many orders).
+KEY_IDS = 5000
 FLUSH_BATCH = 2000
 
 SQLITE_DDL = (
@@ -301,18 +307,20 @@ class SqlSearchRepository:
             found = [(int(a), int(b), float(s)) for a, b, s in self._db.execute(stmt)]
             if not found:
                 break
-            seen: dict[int, Any] = dict(
-                self._db.execute(
-                    select(c.id, _recency()).where(
-                        c.id.in_({conv for conv, _, _ in found}), *scoped
-                    )
-                ).all()
-            )
+            ids = sorted({conv for conv, _, _ in found})
+            visible = select(c.id, _recency()).where(self._among(c.id, ids), *scoped)
+            seen: dict[int, Any] = {cid: at for cid, at in self._db.execute(visible)}
             hits += [TextHit(a, b, s, seen[a]) for a, b, s in found if a in seen]
             before = found[-1][1]
             if len(found) < TEXT_CANDIDATES or len(hits) >= TEXT_CANDIDATES or not scoped:
                 break
         return hits
+
+    def _among(self, column: Any, ids: Sequence[int]) -> Any:
+        """`column IN ids`; on PostgreSQL one array parameter instead of hundreds."""
+        if self._db.get_bind().dialect.name == "postgresql":
+            return column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))
+        return column.in_(ids)
 
     def key_hits(self, keys: Sequence[str], scope: Scope) -> list[tuple[int, Any]]:
         """Conversations whose order, parcel, buyer or product carries one of `keys`
@@ -322,16 +330,29 @@ class SqlSearchRepository:
         c, o, p, line, bi = t.Conversation, t.Order, t.Parcel, t.OrderLine, t.BuyerIdentity
         plain = sorted({*keys, *(k.upper() for k in keys)})
         emails = sorted({k.lower() for k in keys if "@" in k} | {k for k in keys if "@" in k})
-        matched = or_(
-            c.order_id.in_(select(o.id).where(o.order_number.in_(plain))),
-            c.order_id.in_(select(p.order_id).where(p.tracking_number.in_(plain))),
-            c.order_id.in_(select(line.order_id).where(line.sku.in_(plain))),
-            c.product_id.in_(select(t.Product.id).where(t.Product.sku.in_(plain))),
-            c.buyer_id.in_(select(bi.buyer_id).where(bi.platform_buyer_id.in_(keys))),
-            c.platform_conversation_id.in_(keys),
+        # The ids first, each on its own index, then the conversations by plain id lists:
+        # PostgreSQL scans every conversation for an OR of IN-subqueries.
+        orders = union(
+            select(o.id).where(o.order_number.in_(plain)),
+            select(p.order_id).where(p.tracking_number.in_(plain)),
+            select(line.order_id).where(line.sku.in_(plain)),
+            select(o.id).where(o.buyer_email.in_(emails or [""])),
         )
-        if emails:
-            matched = or_(matched, c.order_id.in_(select(o.id).where(o.buyer_email.in_(emails))))
+        order_ids = list(self._db.scalars(select(orders.subquery().c[0]).limit(KEY_IDS)))
+        product_ids = list(
+            self._db.scalars(select(t.Product.id).where(t.Product.sku.in_(plain)).limit(KEY_IDS))
+        )
+        buyer_ids = list(
+            self._db.scalars(
+                select(bi.buyer_id).where(bi.platform_buyer_id.in_(keys)).limit(KEY_IDS)
+            )
+        )
+        matched = or_(
+            c.platform_conversation_id.in_(keys),
+            *([c.order_id.in_(order_ids)] if order_ids else []),
+            *([c.product_id.in_(product_ids)] if product_ids else []),
+            *([c.buyer_id.in_(buyer_ids)] if buyer_ids else []),
+        )
         stmt = (
             select(c.id, _recency())
             .where(matched, *_scoped(scope))
