@@ -234,7 +234,7 @@ def fill_search_corpus(
             k: [] for k in ("buyers", "orders", "parcels", "convs", "messages", "translations")
         }
         for i in range(start, min(conversations, start + CHUNK)):
-            store = stores[i % len(stores)]
+            store = rng.choice(stores)
             language = languages[i % len(languages)]
             buyer_id, order_id, conv_id = first["buyer"] + i, first["order"] + i, first["conv"] + i
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"

@@ -55,7 +55,8 @@ FLUSH_BATCH = 2000
 
 SQLITE_DDL = (
     """CREATE VIRTUAL TABLE message_search USING fts5(
-        terms, conversation_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 0')""",
+        terms, conversation_id UNINDEXED, store_id UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 0')""",
     """CREATE TRIGGER search_queue_message AFTER INSERT ON messages BEGIN
         INSERT OR IGNORE INTO search_queue (message_id) VALUES (NEW.id); END""",
     """CREATE TRIGGER search_queue_translation AFTER INSERT ON message_translations
@@ -93,6 +94,7 @@ POSTGRES_DDL = (
     """CREATE TABLE message_search (
         message_id BIGINT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
         conversation_id BIGINT NOT NULL,
+        store_id BIGINT NOT NULL,
         terms TSVECTOR NOT NULL)""",
     "CREATE INDEX ix_message_search_terms ON message_search USING GIN (terms)",
     "CREATE INDEX ix_search_buyers_name_trgm ON buyers USING GIN (lower(name) gin_trgm_ops)",
@@ -121,6 +123,7 @@ POSTGRES_DROP = (
 
 _index = table("message_search", column("rowid"), column("message_id"), column("terms"))
 _index_conversation: Any = literal_column("message_search.conversation_id")
+_index_store: Any = literal_column("message_search.store_id")
 
 Db = Session | Connection
 
@@ -142,7 +145,9 @@ def index_messages(db: Db, message_ids: Collection[int]) -> int:
     if not ids:
         return 0
     m, tr = t.Message, t.MessageTranslation
-    rows = db.execute(select(m.id, m.conversation_id, m.text).where(m.id.in_(ids))).all()
+    rows = db.execute(
+        select(m.id, m.conversation_id, m.store_id, m.text).where(m.id.in_(ids))
+    ).all()
     extra: dict[int, list[str]] = {}
     # The status is checked here, not in SQL: SQLite would otherwise walk the index of
     # due translations (status first) over every finished translation of the shop.
@@ -154,16 +159,16 @@ def index_messages(db: Db, message_ids: Collection[int]) -> int:
         if status == "done" and words:
             extra.setdefault(message_id, []).append(words)
     docs = [
-        {"id": mid, "conv": conv, "terms": index_text(body, *extra.get(mid, ()))}
-        for mid, conv, body in rows
+        {"id": mid, "conv": conv, "store": store, "terms": index_text(body, *extra.get(mid, ()))}
+        for mid, conv, store, body in rows
     ]
     if _dialect(db) == "postgresql":
         db.execute(text("DELETE FROM message_search WHERE message_id = ANY(:ids)"), {"ids": ids})
         if docs:
             db.execute(
                 text(
-                    "INSERT INTO message_search (message_id, conversation_id, terms) "
-                    "VALUES (:id, :conv, CAST(:terms AS tsvector)) "
+                    "INSERT INTO message_search (message_id, conversation_id, store_id, terms) "
+                    "VALUES (:id, :conv, :store, CAST(:terms AS tsvector)) "
                     # Two searches catching up on the same queued message: the last wins.
                     "ON CONFLICT (message_id) DO UPDATE SET terms = EXCLUDED.terms"
                 ),
@@ -179,8 +184,8 @@ def index_messages(db: Db, message_ids: Collection[int]) -> int:
         if docs:
             db.execute(
                 text(
-                    "INSERT INTO message_search (rowid, conversation_id, terms) "
-                    "VALUES (:id, :conv, :terms)"
+                    "INSERT INTO message_search (rowid, conversation_id, store_id, terms) "
+                    "VALUES (:id, :conv, :store, :terms)"
                 ),
                 docs,
             )
@@ -294,13 +299,23 @@ class SqlSearchRepository:
             score = -func.bm25(literal_column("message_search"))
             where = literal_column("message_search").op("MATCH")(_fts5(query.phrases))
         scoped = _scoped(scope)
+        # The stores are checked in the index itself, so a person who sees one store of
+        # many reads that store's matches only; the rest of the rule after.
+        stores = (
+            [scope.store_id]
+            if scope.store_id is not None
+            else None
+            if scope.store_ids is None
+            else sorted(scope.store_ids)
+        )
+        in_stores = [] if stores is None else [self._among(_index_store, stores, "stores")]
         hits: list[TextHit] = []
         before: int | None = None
         for _ in range(TEXT_ROUNDS):
             stmt = (
                 select(_index_conversation, message_id, score)
                 .select_from(_index)
-                .where(where, *([] if before is None else [message_id < before]))
+                .where(where, *in_stores, *([] if before is None else [message_id < before]))
                 .order_by(message_id.desc())
                 .limit(TEXT_CANDIDATES)
             )
@@ -316,10 +331,10 @@ class SqlSearchRepository:
                 break
         return hits
 
-    def _among(self, column: Any, ids: Sequence[int]) -> Any:
+    def _among(self, column: Any, ids: Sequence[int], name: str = "ids") -> Any:
         """`column IN ids`; on PostgreSQL one array parameter instead of hundreds."""
         if self._db.get_bind().dialect.name == "postgresql":
-            return column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))
+            return column == any_(bindparam(name, list(ids), type_=ARRAY(BigInteger)))
         return column.in_(ids)
 
     def key_hits(self, keys: Sequence[str], scope: Scope) -> list[tuple[int, Any]]:
