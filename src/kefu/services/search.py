@@ -77,7 +77,7 @@ def search(
     query = rules.parse(q)
     with uow:
         store_id = access.store(uow, who, store, archived=True).id if store else None
-        if query.empty:
+        if query.empty or who.store_ids == frozenset():  # nothing to find, or nowhere
             return SearchPage(query.text, [], 0, page, page_size)
         scope = rules.Scope(
             viewer_id=None if who.store_ids is None else who.account_id,

@@ -21,7 +21,6 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Connection,
-    Integer,
     String,
     any_,
     bindparam,
@@ -387,11 +386,19 @@ class SqlSearchRepository:
         elif self._db.get_bind().dialect.name == "sqlite":
             # The trigram index finds any piece of three characters or more, any case.
             phrase = '"' + words.replace('"', '""') + '"'
-            named = text("SELECT rowid FROM buyer_names WHERE buyer_names MATCH :phrase")
-            named = named.bindparams(phrase=phrase).columns(column("rowid", Integer))
+            named = text(
+                "SELECT rowid FROM buyer_names WHERE buyer_names MATCH :phrase LIMIT :most"
+            ).bindparams(phrase=phrase, most=KEY_IDS)
+        else:
+            named = named.limit(KEY_IDS)
+        # The buyers first, then their conversations by id: with the visibility rule in
+        # the same query, SQLite would walk the store's conversations instead.
+        buyer_ids = [int(b) for b in self._db.scalars(named)]
+        if not buyer_ids:
+            return []
         stmt = (
             select(c.id, _recency())
-            .where(c.buyer_id.in_(named), *_scoped(scope))
+            .where(self._among(c.buyer_id, buyer_ids), *_scoped(scope))
             .order_by(c.last_message_at.desc())
             .limit(KEY_CANDIDATES)
         )
