@@ -65,7 +65,8 @@ def search_bench(
         bool, typer.Option("--json", help="print the figures as one JSON object")
     ] = False,
 ) -> None:
-    """Fill a shop, then time 200 mixed searches as the owner (API) and as an agent."""
+    """Fill a shop, then time 200 mixed searches as the owner (API: one untimed pass over
+    them first, its figures given as the first pass's) and as an agent (the use case)."""
     from fastapi.testclient import TestClient
 
     from kefu.cli import bench as common
@@ -100,23 +101,29 @@ def search_bench(
         assert refreshed is not None  # noqa: S101
         who = principal_of(refreshed)
         owner: list[float] = []
+        cold: list[float] = []
         by_kind: dict[str, list[float]] = {}
         found_first = 0
         with TestClient(create_app(kefu=kefu), headers=common._owner_token(kefu)) as client:
-            client.get("/api/v1/search", params={"q": "warm up"})
-            for kind, q in queries:
-                t0 = time.perf_counter()
-                response = client.get("/api/v1/search", params={"q": q})
-                took = (time.perf_counter() - t0) * 1000
-                if response.status_code != 200:
-                    common._fail(f"{q!r}: {response.status_code} {response.text[:200]}")
-                body = response.json()
-                if kind in ("order", "tracking") and body["results"]:
-                    found_first += body["results"][0]["matched"] == "key"
-                elif body["total"] == 0:
-                    common._fail(f"{kind} {q!r} found nothing")
-                owner.append(took)
-                by_kind.setdefault(kind.split("-")[0], []).append(took)
+            # Two passes over the same 200 queries: the first right after the fill, with
+            # the index pages still on disk (reported as "cold"), then the timed one.
+            for warm in (False, True):
+                for kind, q in queries:
+                    t0 = time.perf_counter()
+                    response = client.get("/api/v1/search", params={"q": q})
+                    took = (time.perf_counter() - t0) * 1000
+                    if response.status_code != 200:
+                        common._fail(f"{q!r}: {response.status_code} {response.text[:200]}")
+                    if not warm:
+                        cold.append(took)
+                        continue
+                    body = response.json()
+                    if kind in ("order", "tracking") and body["results"]:
+                        found_first += body["results"][0]["matched"] == "key"
+                    elif body["total"] == 0:
+                        common._fail(f"{kind} {q!r} found nothing")
+                    owner.append(took)
+                    by_kind.setdefault(kind.split("-")[0], []).append(took)
         agent_times: list[float] = []
         for _, q in queries:
             t0 = time.perf_counter()
@@ -143,6 +150,8 @@ def search_bench(
         "queries": len(queries),
         "p50_ms": round(statistics.median(owner), 1),
         "p95_ms": _p(owner, 0.95),
+        "cold_p50_ms": round(statistics.median(cold), 1),
+        "cold_p95_ms": _p(cold, 0.95),
         "cases": cases,
         "machine": common._machine(),
     }
@@ -151,6 +160,7 @@ def search_bench(
         as_json,
         figures,
         f"{engine}, {filled.messages} messages, {len(queries)} mixed queries: "
-        f"p50 {figures['p50_ms']} ms p95 {figures['p95_ms']} ms (target p95 < 50 ms); "
+        f"p50 {figures['p50_ms']} ms p95 {figures['p95_ms']} ms (target p95 < 50 ms; "
+        f"first pass p95 {figures['cold_p95_ms']} ms); "
         f"agent p95 {cases['agent (2 stores)']['p95_ms']} ms",
     )
