@@ -1089,4 +1089,17 @@ ZH_CN = {
     "a view's filters have at most 1000 characters": "视图的筛选条件最多 1000 个字符",
     "at most 30 saved views per person": "每人最多保存 30 个视图",
     # the single actions' refusals, as the bulk summary lists them
+    # search (issue 19)
+    "Order or tracking number, buyer, e-mail, SKU or words in any language": "订单号、运单号、买家、邮箱、SKU 或任何语言的词语",
+    "Words are also found in the stored translations of the messages: a Chinese word finds a Russian message translated into Chinese. Put words in quotes to find them together.": "也会搜索消息已保存的译文：用中文词语可以找到已译成中文的俄语消息。用引号括起的词语会作为整体查找。",
+    "A search is at most %(n)s characters.": "搜索内容最多 %(n)s 个字符。",
+    "This search could not be run; check the page number.": "无法执行此搜索，请检查页码。",
+    "Type an order number, a tracking number, a buyer's name or words from a message.": "输入订单号、运单号、买家姓名或消息中的词语。",
+    "Nothing found for “%(q)s”.": "没有找到与“%(q)s”相关的内容。",
+    "%(total)s conversations found for “%(q)s”": "找到 %(total)s 个与“%(q)s”相关的会话",
+    "Search results": "搜索结果",
+    "Exact match": "完全匹配",
+    "Translation (%(lang)s)": "译文（%(lang)s）",
+    "Page %(page)s of %(pages)s": "第 %(page)s 页，共 %(pages)s 页",
+    "The search is too long: at most 200 characters.": "搜索内容过长：最多 200 个字符。",
 }

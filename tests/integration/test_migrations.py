@@ -38,6 +38,13 @@ def test_migrations_build_exactly_the_schema_the_tables_describe(tmp_path: Path)
     kefu = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}"))
     kefu.upgrade()
     with kefu.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # The search indexes are the engine's own (FTS5 tables and their shadow tables).
+        def ours(name: str | None, kind: str, _parent: object) -> bool:
+            engine_owned = (name or "").startswith(("message_search", "buyer_names"))
+            return not (kind == "table" and engine_owned)
+
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": ours}
+        )
         assert compare_metadata(context, Base.metadata) == []
     kefu.close()

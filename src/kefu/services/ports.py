@@ -16,6 +16,9 @@ from kefu.domain.errors import FieldError
 from kefu.domain.kpis import ClosedRow, Kpis
 from kefu.domain.policy import Finding
 from kefu.domain.saved_views import SavedView
+from kefu.domain.search import Query as SearchQuery
+from kefu.domain.search import Scope as SearchScope
+from kefu.domain.search import TextHit
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import TermBase
 from kefu.domain.triage import Triage
@@ -1002,6 +1005,9 @@ class UnitOfWork(Protocol):
 
     @property
     def saved_views(self) -> SavedViewRepository: ...
+
+    @property
+    def search(self) -> SearchRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -2238,3 +2244,20 @@ class SavedViewRepository(Protocol):
     def delete(self, account_id: int, view_id: int) -> bool:
         """False when the person has no view with this id."""
         ...
+
+
+# search (docs/search.md)
+class SearchRepository(Protocol):
+    """The search index's reads (adapters/db/search.py)."""
+
+    def catch_up(self) -> None: ...
+
+    def text_hits(self, query: SearchQuery, scope: SearchScope) -> list[TextHit]: ...
+
+    def key_hits(self, keys: Sequence[str], scope: SearchScope) -> list[tuple[int, Any]]: ...
+
+    def name_hits(self, words: str, scope: SearchScope) -> list[tuple[int, Any]]: ...
+
+    def rows(self, conversation_ids: Sequence[int]) -> list[dict[str, Any]]: ...
+
+    def texts(self, message_ids: Sequence[int]) -> dict[int, list[tuple[str | None, str]]]: ...

@@ -341,6 +341,7 @@ LABELS: dict[str, dict[str, str]] = {
         "busy": N_("Someone else changed the same data at the same moment; try again."),
         "handover_refused": N_("This conversation cannot be passed to that teammate."),
         "mention_refused": N_("A person mentioned in the note cannot see this conversation."),
+        "search_query_too_long": N_("The search is too long: at most 200 characters."),
         "reply_collision": N_("A teammate already answered this message: read it before sending."),
     },
     # The HTTP statuses a person may meet as a page (web/errors.py).

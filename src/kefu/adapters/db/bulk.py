@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.kpifacts import record_facts
 from kefu.adapters.db.repositories import conversation_row
+from kefu.adapters.db.search import flush_queue
 from kefu.domain.conversations import Conversation
 from kefu.domain.types import ColourMark, Origin, Stage, Status
 
@@ -80,6 +81,7 @@ def fill_synthetic_inbox(
             conn.execute(insert(t.Conversation), convs)
             conn.execute(insert(t.Message), messages)
             record_facts(conn, [row["id"] for row in convs])
+            flush_queue(conn)
         written += len(messages)
     return written
 

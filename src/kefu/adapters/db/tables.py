@@ -898,3 +898,24 @@ class SavedView(Base):
     query: Mapped[str] = mapped_column(String(1000))
     position: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+
+
+# search (docs/search.md): the engine's own index table (FTS5 or tsvector) is made by
+# migration 0021 from adapters/db/search.py; these are what both engines share.
+class SearchQueue(Base):
+    """Messages whose index row is due: filled by database triggers in the writing
+    transaction, emptied by adapters/db/search.flush_queue before it commits."""
+
+    __tablename__ = "search_queue"
+    message_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+# Exact look-ups of what a person pastes into the search box.
+Index("ix_search_orders_number", Order.order_number)
+Index("ix_search_parcels_tracking", Parcel.tracking_number)
+Index("ix_search_order_lines_sku", OrderLine.sku)
+Index("ix_search_products_sku", Product.sku)
+Index("ix_search_buyer_identities_platform", BuyerIdentity.platform_buyer_id)
+Index("ix_search_conversations_product", Conversation.product_id)
+Index("ix_search_conversations_platform", Conversation.platform_conversation_id)
+Index("ix_search_buyers_name", Buyer.name)

@@ -24,6 +24,7 @@ from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.adapters.db.saved_views import SqlSavedViewRepository
+from kefu.adapters.db.search import SqlSearchRepository, flush_queue
 from kefu.adapters.db.shopdata import SqlShopDataRepository
 from kefu.adapters.db.team import SqlTeamRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
@@ -60,6 +61,7 @@ class SqlAlchemyUnitOfWork:
         self.notices = SqlNoticeRepository(self._session)
         self.team = SqlTeamRepository(self._session)
         self.saved_views = SqlSavedViewRepository(self._session)
+        self.search = SqlSearchRepository(self._session)
         return self
 
     def __exit__(
@@ -80,6 +82,8 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         assert self._session is not None  # noqa: S101
         try:
+            # The messages and translations written are indexed in this same transaction.
+            flush_queue(self._session)
             self._session.commit()
         except (IntegrityError, OperationalError) as exc:
             self._session.rollback()

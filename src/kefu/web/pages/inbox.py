@@ -41,6 +41,8 @@ from kefu.web.security import (
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
+# A search longer than the Search page takes is cut there and refused in words.
+MAX_SEARCH_URL = 1000
 # Sent with every change made from the page: the list pane (hx-trigger) reloads itself.
 CHANGED = "kefu-changed"
 ACTIVE_STATE = "active"
@@ -48,8 +50,12 @@ ACTIVE_STATE = "active"
 
 @router.get("/")
 def inbox_page(request: Request, kefu: KefuDep, who: InboxViewer) -> Response:
-    """The split inbox with no conversation open; HTMX asks for the list alone."""
-    listing = _list_context(kefu, who, request.query_params)
+    """The split inbox with no conversation open; HTMX asks for the list alone. A search
+    typed into the address (`/?q=…`) is the Search page's."""
+    if q := request.query_params.get("q", "").strip():
+        return RedirectResponse("/search?" + urlencode({"q": q[:MAX_SEARCH_URL]}), status_code=303)
+    params = {k: v for k, v in request.query_params.items() if k != "q"}
+    listing = _list_context(kefu, who, params)
     if request.headers.get("HX-Target") == "inbox-list":
         return render_page(request, "partials/inbox_list.html", listing)
     return render_page(request, "pages/inbox.html", {**listing, "c": None})

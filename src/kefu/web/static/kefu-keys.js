@@ -162,6 +162,17 @@
     if (link) link.click();
   });
 
+  // A search result shown in the list pane opens in the right pane, as a row does, so
+  // the results stay beside it (on the Search page itself it is a plain link).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("#list-body .search-results a[href^='/conversations/']");
+    if (!link || !document.getElementById("conversation") || !window.htmx) return;
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", link.getAttribute("href"), { target: "#conversation", swap: "innerHTML" })
+      .then(() => history.pushState({}, "", link.getAttribute("href")));
+  });
+
   // Selections survive the list's refresh; the bar counts them and is idle at zero.
   const selected = new Set();
 
