@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -355,9 +356,10 @@ def _list_context(kefu: Kefu, who: Principal, params: Mapping[str, str]) -> dict
     try:
         query = InboxQuery.model_validate(given)
     except ValidationError as bad:
-        first = bad.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "query"
-        raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
+        # Said like any bad query parameter: "where: what", in the agent's language.
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in bad.errors()]
+        ) from None
     result, options = views.inbox_screen(who, query.filters(me=who.account_id), uow=kefu.uow())
     selected = {k: v for k, v in given.items() if k != "page"}
     current = clean_query(urlencode(selected))
