@@ -164,9 +164,14 @@ def test_an_agent_hands_their_conversation_to_a_teammate(
     agent: Agent, conversations: Conversations, api: APIRequestContext
 ) -> None:
     wangwei = agent("wangwei")
-    row = conversations.claim(_seen_by(wangwei), state="open", platform="aliexpress")
-    other = conversations.claim(_seen_by(wangwei), state="open", platform="aliexpress")
     me, teammate = _account_id(api, "王伟 Wang Wei"), _account_id(api, "张敏 Zhang Min")
+    row = conversations.claim(_seen_by(wangwei), state="open", platform="aliexpress")
+
+    def seen_when_not_his(found: dict[str, object]) -> bool:
+        # Seen while someone else holds it, so still seen once the teammate holds it.
+        return found.get("assignee_id") != me and _seen_by(wangwei)(found)
+
+    other = conversations.claim(seen_when_not_his, state="open", platform="aliexpress")
     for conversation_id, holder in ((row["id"], me), (other["id"], teammate)):
         assert api.put(
             f"/api/v1/conversations/{conversation_id}/assignee", data={"assignee_id": holder}
@@ -175,13 +180,13 @@ def test_an_agent_hands_their_conversation_to_a_teammate(
     # not theirs: the menu says why, and a try is refused in words, not in silence
     ConversationPage(wangwei).open(other["id"])
     expect(wangwei.get_by_test_id("handover-hint")).to_contain_text("只有主管或负责此会话的客服")
-    wangwei.get_by_label("负责人").select_option("")
+    wangwei.locator("#conversation").get_by_label("负责人").select_option("")
     expect(wangwei.get_by_test_id("refusal")).to_contain_text("你只能转交分配给你的会话")
 
     # theirs: the menu offers teammates who have the store; the choice is notified
     ConversationPage(wangwei).open(row["id"])
     expect(wangwei.get_by_test_id("handover-hint")).to_contain_text("你可以转交给")
-    wangwei.get_by_label("负责人").select_option(str(teammate))
+    wangwei.locator("#conversation").get_by_label("负责人").select_option(str(teammate))
     expect(wangwei.get_by_test_id("handover-hint")).to_contain_text("只有主管或负责此会话的客服")
     zhangmin = agent("zhangmin")
     zhangmin.goto("/notifications")
