@@ -5,7 +5,7 @@ worker that never classifies stays small (docs/benchmarks.md, `kefu bench import
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property, partial
@@ -24,8 +24,10 @@ from kefu.adapters.channels.http import HttpChannel, NoChannel
 from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.db.bulk import fill_synthetic_inbox
+from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
+from kefu.adapters.db.search import reindex as reindex_messages
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.adapters.formatting import (
     BabelFormatter,
@@ -101,6 +103,11 @@ if TYPE_CHECKING:
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+# `kefu bench search` asks about the sentences its shop was filled with.
+SEARCH_TEXTS = TEXTS
+SearchCorpus = Filled
 
 
 @dataclass
@@ -317,6 +324,27 @@ class Kefu:
         return fill_synthetic_inbox(
             self.engine, conversations, per_conversation, seed, self.clock.now(), orders
         )
+
+    def fill_search_corpus(
+        self,
+        messages: int,
+        per_conversation: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Filled:
+        """`kefu bench search`'s shop in 14 languages, straight into the tables (see
+        kefu.adapters.db.bulk_search)."""
+        return fill_search_corpus(
+            self.engine,
+            messages,
+            per_conversation=per_conversation,
+            now=self.clock.now(),
+            progress=progress,
+        )
+
+    def reindex_search(self, progress: Callable[[int, int], None]) -> int:
+        """Index every stored message again (docs/search.md); returns how many."""
+        with self.engine.connect() as conn:
+            return reindex_messages(conn, progress)
 
     def rebuild_kpi_facts(self, store: str | None = None) -> int:
         """Write the reporting facts of every conversation (of one store) again, in one

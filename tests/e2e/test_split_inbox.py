@@ -150,7 +150,9 @@ def test_an_agent_works_the_list_by_keyboard_alone(
     expect(inbox.row_for(second)).to_have_attribute("aria-current", "true")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/conversations/{second}$"))
-    expect(conversation.root.locator(f'.conversation[data-conversation-id="{second}"]')).to_be_visible()
+    expect(
+        conversation.root.locator(f'.conversation[data-conversation-id="{second}"]')
+    ).to_be_visible()
     page.keyboard.press("e")
     expect(conversation.status).to_have_text("Closed")
 

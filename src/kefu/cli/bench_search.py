@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
+from kefu.bootstrap import SEARCH_TEXTS as TEXTS
+from kefu.bootstrap import SearchCorpus as Filled
 from kefu.domain.search import terms
 
 QUERIES = 200
@@ -79,11 +80,9 @@ def search_bench(
         kefu = common._fresh(Path(tmp), "search.db", database_url=database_url)
         typer.echo(f"filling {messages} messages…", err=True)
         started = time.perf_counter()
-        filled = fill_search_corpus(
-            kefu.engine,
+        filled = kefu.fill_search_corpus(
             messages,
-            per_conversation=per_conversation,
-            now=kefu.clock.now(),
+            per_conversation,
             progress=lambda done, total: (
                 typer.echo(f"  {done}/{total}", err=True)
                 if done % 100_000 < 5_000 * per_conversation

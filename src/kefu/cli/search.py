@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from kefu.adapters.db.search import reindex as rebuild
 from kefu.bootstrap import bootstrap
 from kefu.cli.progress import progress_bar
 from kefu.config import Settings
@@ -21,7 +20,7 @@ def reindex(database_url: Url = None) -> None:
     """Index every message again, in batches, with progress; searches keep working (they
     find fewer messages until it is done)."""
     settings = Settings(database_url=database_url) if database_url else Settings()
-    with bootstrap(settings) as kefu, progress_bar() as bar, kefu.engine.connect() as conn:
+    with bootstrap(settings) as kefu, progress_bar() as bar:
         task = bar.add_task("indexing messages", total=None)
-        done = rebuild(conn, lambda n, total: bar.update(task, completed=n, total=total))
+        done = kefu.reindex_search(lambda n, total: bar.update(task, completed=n, total=total))
     typer.echo(f"search index rebuilt: {done} messages")
