@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -333,6 +334,14 @@ class Message(Base):
         Index("ix_messages_delivery_due", "delivery_status", "next_attempt_at"),
         # A reply the platform gave an id: pulled back from it, it is the same message.
         Index("ix_messages_store_external", "store_id", "external_id"),
+        # The marketplace's own lines (Notices): few among a million messages, so the nav's
+        # unread count reads them alone; a buyer's or the shop's message costs it nothing.
+        Index(
+            "ix_messages_platform",
+            "conversation_id",
+            sqlite_where=text("direction = 'platform'"),
+            postgresql_where=text("direction = 'platform'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
