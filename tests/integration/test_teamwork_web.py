@@ -91,6 +91,35 @@ def test_the_reply_api_refuses_a_second_answer_to_one_buyer_message(
         assert anyway.status_code == 201
 
 
+def test_the_reply_form_says_who_answered_first_with_and_without_htmx(
+    kefu: Kefu, team: dict[str, int]
+) -> None:
+    conv = team["ali"]
+    with kefu.uow() as uow:
+        detail = uow.queries.conversation_detail(conv, kefu.clock.now())
+    assert detail is not None
+    seen = str(max(m.id for m in detail.messages if m.direction == "buyer"))
+    with signed_in(kefu, "wangwei") as client:
+        assert (
+            client.post(
+                f"/api/v1/conversations/{conv}/replies",
+                json={"text": "Hola Ana", "request_id": "first"},
+            ).status_code
+            == 201
+        )
+    form = {"text": "Hola otra vez", "answering_message_id": seen}
+    with signed_in(kefu, "zhangmin", locale="zh_CN") as client:
+        for n, headers in enumerate(({"HX-Request": "true"}, {})):
+            shown = client.post(
+                f"/conversations/{conv}/reply",
+                data=form | {"request_id": f"late-{n}"},
+                headers=headers,
+            )
+            assert shown.status_code == 200, shown.text[:300]
+            assert "王伟 Wang Wei" in shown.text and "Hola otra vez" in shown.text
+            assert ("<html" in shown.text) == (not headers)
+
+
 def test_the_event_stream_needs_a_session_and_sends_the_unread_count(
     kefu: Kefu, team: dict[str, int]
 ) -> None:

@@ -158,41 +158,23 @@ def reply_action(
             answering_message_id=answering if answering and answering <= MAX_ID else None,
             send_anyway=send_anyway == "on",
         )
-    except ReplyCollision as collision:  # someone answered first: read it, then decide
-        return render_page(
-            request,
-            "partials/conversation_body.html"
-            if request.headers.get("HX-Request") == "true"
-            else "pages/conversation.html",
-            _conversation_context(
-                request,
-                kefu,
-                who,
-                conversation_id,
-                draft=text,
-                template_key=template_key,
-                agent_text=agent_text,
-                template_part=template_part,
-            )
-            | {"collision": collision, "answering_message_id": answering},
-        )
-    except WordsDisagree as stale:
-        return _body_or_page(
+    except (ReplyCollision, WordsDisagree) as refused:
+        # Someone answered first (read it, then decide), or the term base moved: the
+        # draft comes back with the reason.
+        draft = _conversation_context(
             request,
             kefu,
             who,
-            _conversation_context(
-                request,
-                kefu,
-                who,
-                conversation_id,
-                draft=text,
-                template_key=template_key,
-                agent_text=agent_text,
-                template_part=template_part,
-                problem=stale.message,
-            ),
+            conversation_id,
+            draft=text,
+            template_key=template_key,
+            agent_text=agent_text,
+            template_part=template_part,
+            problem=refused.message if isinstance(refused, WordsDisagree) else None,
         )
+        if isinstance(refused, ReplyCollision):
+            draft |= {"collision": refused, "answering_message_id": answering}
+        return _body_or_page(request, kefu, who, draft)
     except PolicyBlocked as blocked:
         # The draft stays in the composer with each problem marked where it is.
         return _body_or_page(
