@@ -61,14 +61,18 @@ def test_notes_and_notifications_through_the_api(kefu: Kefu, team: dict[str, int
         assert client.get("/api/v1/notifications").json()["unread"] == 0
 
 
+def _last_buyer_message(kefu: Kefu, conversation_id: int) -> int:
+    with kefu.uow() as uow:
+        detail = uow.queries.conversation_detail(conversation_id, kefu.clock.now())
+    assert detail is not None
+    return max(m.id for m in detail.messages if m.direction == "buyer")
+
+
 def test_the_reply_api_refuses_a_second_answer_to_one_buyer_message(
     kefu: Kefu, team: dict[str, int]
 ) -> None:
     conv = team["ali"]
-    with kefu.uow() as uow:
-        detail = uow.queries.conversation_detail(conv, kefu.clock.now())
-    assert detail is not None
-    seen = max(m.id for m in detail.messages if m.direction == "buyer")
+    seen = _last_buyer_message(kefu, conv)
     body = {"text": "Hola Ana", "answering_message_id": seen}
     with signed_in(kefu, "wangwei") as client:
         assert (
@@ -95,10 +99,7 @@ def test_the_reply_form_says_who_answered_first_with_and_without_htmx(
     kefu: Kefu, team: dict[str, int]
 ) -> None:
     conv = team["ali"]
-    with kefu.uow() as uow:
-        detail = uow.queries.conversation_detail(conv, kefu.clock.now())
-    assert detail is not None
-    seen = str(max(m.id for m in detail.messages if m.direction == "buyer"))
+    seen = str(_last_buyer_message(kefu, conv))
     with signed_in(kefu, "wangwei") as client:
         assert (
             client.post(
