@@ -206,6 +206,8 @@ def database(tmp_path: Path) -> Iterator[str]:
     schema = f"kefu_e2e_{uuid.uuid4().hex[:12]}"
     engine = create_engine(url)
     with engine.begin() as conn:
+        # A database has pg_trgm once: in public, not in a schema this test drops.
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     try:
         scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})

@@ -96,7 +96,9 @@ POSTGRES_DDL = (
         store_id BIGINT NOT NULL,
         terms TSVECTOR NOT NULL)""",
     "CREATE INDEX ix_message_search_terms ON message_search USING GIN (terms)",
-    "CREATE INDEX ix_search_buyers_name_trgm ON buyers USING GIN (lower(name) gin_trgm_ops)",
+    # The operator class named in the extension's own schema: a database has the extension
+    # once, and the schema kefu's tables live in may not be on the path to it.
+    "CREATE INDEX ix_search_buyers_name_trgm ON buyers USING GIN (lower(name) {trgm}.gin_trgm_ops)",
     """CREATE FUNCTION search_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_TABLE_NAME = 'messages' THEN
@@ -449,8 +451,18 @@ class SqlSearchRepository:
 
 def create(db: Connection) -> None:
     """The engine's index, triggers and queue set-up (migration 0021)."""
-    for statement in POSTGRES_DDL if db.dialect.name == "postgresql" else SQLITE_DDL:
-        db.exec_driver_sql(statement)
+    if db.dialect.name != "postgresql":
+        for statement in SQLITE_DDL:
+            db.exec_driver_sql(statement)
+        return
+    trgm = ""
+    for statement in POSTGRES_DDL:
+        db.exec_driver_sql(statement.replace("{trgm}", trgm))
+        if not trgm and statement.startswith("CREATE EXTENSION"):
+            trgm = db.exec_driver_sql(
+                "SELECT quote_ident(n.nspname) FROM pg_extension e"
+                " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+            ).scalar_one()
 
 
 def drop(db: Connection) -> None:
