@@ -168,8 +168,10 @@ def test_an_agent_hands_their_conversation_to_a_teammate(
     row = conversations.claim(_seen_by(wangwei), state="open", platform="aliexpress")
 
     def seen_when_not_his(found: dict[str, object]) -> bool:
-        # Seen while someone else holds it, so still seen once the teammate holds it.
-        return found.get("assignee_id") != me and _seen_by(wangwei)(found)
+        # Seen while someone else holds it (asked now: earlier tests reassign), so still
+        # seen once the teammate holds it.
+        now = api.get(f"/api/v1/conversations/{found['id']}").json()
+        return bool(now["assignee_id"] != me and _seen_by(wangwei)(found))
 
     other = conversations.claim(seen_when_not_his, state="open", platform="aliexpress")
     for conversation_id, holder in ((row["id"], me), (other["id"], teammate)):
