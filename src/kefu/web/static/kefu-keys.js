@@ -49,7 +49,7 @@
     const row = list[currentIndex()];
     if (!row) return;
     const link = row.querySelector("a[href^='/conversations/']");
-    if (link) link.click();
+    if (link) press(link);
   }
 
   // Which row is the open conversation's, after a swap of the list or the conversation.
@@ -60,9 +60,16 @@
     if (index >= 0) choose(index);
   }
 
+  // A key may come within htmx's settle time after a swap: process the element first so
+  // its form goes by htmx (a native submit would reload the page with the default list).
+  function press(element) {
+    if (window.htmx) window.htmx.process(element.closest("form") || element);
+    element.click();
+  }
+
   function clickIn(selector) {
     const target = pane() && pane().querySelector(selector);
-    if (target) target.click();
+    if (target) press(target);
     return Boolean(target);
   }
 
@@ -73,7 +80,7 @@
     if (button.getAttribute("aria-pressed") === "true") {
       clickIn('form.marks button[value=""]');
     } else {
-      button.click();
+      press(button);
     }
   }
 
