@@ -165,14 +165,14 @@ def test_an_agent_hands_their_conversation_to_a_teammate(
 ) -> None:
     wangwei = agent("wangwei")
     me, teammate = _account_id(api, "王伟 Wang Wei"), _account_id(api, "张敏 Zhang Min")
-    row = conversations.claim(_seen_by(wangwei), state="open", platform="aliexpress")
 
     def seen_when_not_his(found: dict[str, object]) -> bool:
         # Seen while someone else holds it (asked now: earlier tests reassign), so still
-        # seen once the teammate holds it.
+        # seen once the teammate holds it: both conversations stay on his screen.
         now = api.get(f"/api/v1/conversations/{found['id']}").json()
         return bool(now["assignee_id"] != me and _seen_by(wangwei)(found))
 
+    row = conversations.claim(seen_when_not_his, state="open", platform="aliexpress")
     other = conversations.claim(seen_when_not_his, state="open", platform="aliexpress")
     for conversation_id, holder in ((row["id"], me), (other["id"], teammate)):
         assert api.put(
@@ -188,7 +188,12 @@ def test_an_agent_hands_their_conversation_to_a_teammate(
     # theirs: the menu offers teammates who have the store; the choice is notified
     ConversationPage(wangwei).open(row["id"])
     expect(wangwei.get_by_test_id("handover-hint")).to_contain_text("你可以转交给")
-    wangwei.locator("#conversation").get_by_label("负责人").select_option(str(teammate))
+    # Asked through htmx (processed first: the body may have been swapped a moment ago),
+    # and the answer waited for, so a refusal would show here and not as a stale hint.
+    with wangwei.expect_response(lambda r: r.url.endswith(f"/{row['id']}/assign")) as handed:
+        wangwei.evaluate("htmx.process(document.getElementById('conversation'))")
+        wangwei.locator("#conversation").get_by_label("负责人").select_option(str(teammate))
+    assert handed.value.status == 200, handed.value.text()
     expect(wangwei.get_by_test_id("handover-hint")).to_contain_text("只有主管或负责此会话的客服")
     zhangmin = agent("zhangmin")
     zhangmin.goto("/notifications")

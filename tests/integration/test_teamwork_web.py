@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -160,6 +162,13 @@ class _Request:
         return self.alive < 0
 
 
+def _run_apart(work: Coroutine[Any, Any, list[str]]) -> list[str]:
+    """Run a coroutine on a loop of its own thread: in one pytest process the browser
+    tests keep an event loop running in the main thread, where asyncio.run refuses."""
+    with ThreadPoolExecutor(max_workers=1) as apart:
+        return apart.submit(asyncio.run, work).result()
+
+
 def test_the_stream_ends_when_the_browser_leaves_or_the_server_stops(
     kefu: Kefu, team: dict[str, int], monkeypatch: Any
 ) -> None:
@@ -172,15 +181,15 @@ def test_the_stream_ends_when_the_browser_leaves_or_the_server_stops(
         return [c async for c in live._stream(request, streams, feed, False)]  # type: ignore[arg-type]
 
     streams = live.Streams()
-    chunks = asyncio.run(drain(streams, _Request(alive=3)))
+    chunks = _run_apart(drain(streams, _Request(alive=3)))
     assert chunks[0].startswith("retry: ") and streams.open == {}
     stopping = live.Streams(stopping=True)
-    assert len(asyncio.run(drain(stopping, _Request(alive=10**6)))) == 2  # retry, unread
+    assert len(_run_apart(drain(stopping, _Request(alive=10**6)))) == 2  # retry, unread
     assert stopping.open == {}
     full = live.Streams()
     for _ in range(live.MAX_STREAMS_PER_ACCOUNT):
         assert full.enter(who.account_id)
-    busy = asyncio.run(drain(full, _Request(alive=10**6)))
+    busy = _run_apart(drain(full, _Request(alive=10**6)))
     assert len(busy) == 1 and "event: busy" in busy[0]
     assert full.open == {who.account_id: live.MAX_STREAMS_PER_ACCOUNT}
 
