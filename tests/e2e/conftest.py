@@ -108,12 +108,23 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
         if process.poll() is not None:
             pytest.fail(f"kefu serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(f"{url}/sign-in", timeout=2).status_code == 200:
+            # Any answer will do: an empty database sends /sign-in on to its first-run page.
+            if httpx.get(f"{url}/sign-in", timeout=2).status_code < 500:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
     pytest.fail(f"kefu serve did not answer within {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a `kefu serve`; one that waits on open event streams past 10 s is killed."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @contextmanager
@@ -141,12 +152,7 @@ def serving(database: str, log: Path, **settings: str) -> Iterator[str]:
         _wait_until_up(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -187,12 +193,7 @@ def server_url(
             _wait_until_up(url, process, log)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            _stop(process)
 
 
 @pytest.fixture

@@ -19,16 +19,12 @@ Content-Security-Policy only so that the injected script may run.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
@@ -36,7 +32,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kefu.config import Settings
 from kefu.web.app import create_app
-from tests.e2e.conftest import STARTUP_SECONDS, Conversations, _free_port, _kefu, sign_in
+from tests.e2e.conftest import Conversations, serving, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -272,34 +268,8 @@ def demo(api: APIRequestContext, conversations: Conversations) -> Demo:
 def fresh_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kefu serve` on an empty SQLite database: its first-run page."""
     folder = tmp_path_factory.mktemp("a11y-fresh")
-    url = f"http://127.0.0.1:{_free_port()}"
-    command = _kefu("serve", "--database-url", f"sqlite:///{folder / 'fresh.db'}")
-    env = {**os.environ, "KEFU_WORKER_IN_PROCESS": "false", "KEFU_TRANSLATOR": "none"}
-    log = folder / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _answers(f"{url}/setup"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"kefu serve did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+    with serving(f"sqlite:///{folder / 'fresh.db'}", folder / "serve.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def expected_walk() -> int:
