@@ -98,6 +98,19 @@ def conversation_cases(
         return uow.cases.cases_of_conversation(conversation_id)
 
 
+def conversation_order(
+    who: Principal, conversation_id: int, *, uow: UnitOfWork
+) -> CaseOrder | None:
+    """The conversation's order with its lines: what "Open a case" offers to pick from."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        access.conversation(uow, who, conversation_id)
+        conv = uow.inbox.get_conversation(conversation_id)
+        if conv is None or conv.order_id is None:
+            return None
+        return uow.cases.order(conv.store_id, conv.order_id, None)
+
+
 def list_cases(
     who: Principal,
     *,

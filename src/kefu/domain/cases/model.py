@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from kefu.domain.errors import DomainError
+from kefu.domain.errors import InvalidInput, InvalidTransition
 
 
 class CaseKind(StrEnum):
@@ -118,14 +118,14 @@ class DueSource(StrEnum):
     COMPUTED = "computed"  # kefu computed it from the rule named beside it
 
 
-class CaseStepRefused(DomainError):
+class CaseStepRefused(InvalidTransition):
     """A step this kind of case does not allow from its state (refunding a cancelled
     refund, closing a dispute twice, shipping an exchange before the return was inspected)."""
 
     code = "case_step_refused"
 
 
-class CaseInputError(DomainError):
+class CaseInputError(InvalidInput):
     """Case data that cannot be right: a refund above what was paid, a date before the
     order, a line of another order."""
 
