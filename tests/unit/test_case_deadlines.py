@@ -5,6 +5,7 @@ time zones."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -377,3 +378,15 @@ def test_business_days_land_on_a_business_day_after_the_start(
 
 def test_every_unit_is_used_by_some_rule() -> None:
     assert {rule.unit for rule in RULES} == set(Unit)
+
+
+def test_docs_cases_lists_every_rule_with_its_source() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "cases.md").read_text(encoding="utf-8")
+    walked = 0
+    for rule in RULES:
+        walked += 1
+        assert f"`{rule.id}`" in page, rule.id
+        assert rule.source.url in page, rule.id
+    assert walked == 10
+    for kind in CaseKind:
+        assert f"### {kind.value}\n" in page, kind
