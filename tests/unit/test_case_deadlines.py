@@ -390,3 +390,23 @@ def test_docs_cases_lists_every_rule_with_its_source() -> None:
     assert walked == 10
     for kind in CaseKind:
         assert f"### {kind.value}\n" in page, kind
+
+
+@pytest.mark.parametrize("field", ["since", "platform_given", "opened_at"])
+def test_a_time_without_a_zone_is_refused_by_name(field: str) -> None:
+    aware = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    times = {"since": aware, "platform_given": aware, "opened_at": aware}
+    times[field] = datetime(2026, 12, 4, 10, 0)
+    with pytest.raises(CaseInputError) as refused:
+        CaseClock(Marketplace.EBAY, "ebay.com", K.RETURN, S.OPEN, R.OTHER, **times)
+    assert refused.value.params["field"] == field
+    with pytest.raises(ValueError, match="time zone"):
+        add_business_days(datetime(2026, 12, 4), 1, SiteCalendar(LA, None), ())
+
+
+def test_holidays_between_spans_every_year_of_the_window() -> None:
+    found = holidays_between("GB", date(2026, 12, 20), date(2027, 1, 10))
+    assert {date(2026, 12, 25), date(2027, 1, 1), date(2028, 1, 3)} <= found  # and the next year
+    assert holidays_between(None, date(2026, 1, 1), date(2026, 1, 2)) == frozenset()
+    with pytest.raises(ValueError, match="ends before"):
+        holidays_between("GB", date(2027, 1, 1), date(2026, 1, 1))

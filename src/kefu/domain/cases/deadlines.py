@@ -319,6 +319,8 @@ def add_business_days(
     """
     if days < 1:
         raise ValueError("business days to add must be at least 1")
+    if start.utcoffset() is None:
+        raise ValueError("the start of a business-day count needs a time zone")
     day = start.astimezone(calendar.zone).date()
     counted = closed = 0
     while counted < days:
@@ -357,6 +359,13 @@ class CaseClock:
     paid: bool = True
     online_shipping: bool = False  # shipped through the platform's own online shipping
     opened_at: datetime | None = None  # when the case was opened; None: `since`
+
+    def __post_init__(self) -> None:
+        # A time without a zone would be read in the server's zone: a deadline hours off.
+        for name in ("since", "platform_given", "opened_at"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise CaseInputError(f"{name} has no time zone", field=name, value=str(value))
 
 
 def _due(
