@@ -37,8 +37,11 @@ def test_an_exchange_or_repair_turns_yellow_when_the_new_item_ships(kind: CaseKi
     assert suggest_mark(kind, S.SHIPPED, R.SIZE_FIT, Solution.EXCHANGE) is ColourMark.YELLOW
 
 
-def test_an_agreed_reshipment_of_a_dispute_is_yellow_once_shipped() -> None:
+def test_a_dispute_or_inquiry_answered_by_shipping_again_is_yellow_once_shipped() -> None:
+    assert suggest_mark(K.DISPUTE, S.AGREED, R.WRONG_ITEM, Solution.RESHIP) is None
     assert suggest_mark(K.DISPUTE, S.SHIPPED, R.WRONG_ITEM, Solution.RESHIP) is ColourMark.YELLOW
+    assert suggest_mark(K.NOT_RECEIVED, S.SHIPPED, R.OTHER, None) is ColourMark.YELLOW
+    assert suggest_mark(K.RETURN, S.RETURN_SHIPPED, R.SIZE_FIT, None) is None  # the buyer's parcel
 
 
 @pytest.mark.parametrize(

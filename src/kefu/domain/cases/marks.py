@@ -29,7 +29,6 @@ from kefu.domain.types import ColourMark
 K, S = CaseKind, CaseState
 
 REFUND_SOLUTIONS = frozenset({Solution.FULL_REFUND, Solution.PARTIAL_REFUND, Solution.RETURN})
-NEW_ITEM_SOLUTIONS = frozenset({Solution.RESHIP, Solution.EXCHANGE, Solution.REPAIR})
 # Kinds whose case may end with a new (or repaired) item shipping to the buyer.
 NEW_ITEM_KINDS = frozenset({K.RESHIPMENT, K.EXCHANGE, K.REPAIR, K.DISPUTE, K.NOT_RECEIVED})
 # Before the new item ships (a reshipment is decided when opened) and while it travels.
@@ -39,14 +38,13 @@ SEND_NEW_TRACKING = "send_new_tracking"
 ASK_PAYMENT_AFTER_ARRIVAL = "ask_payment_after_arrival"
 
 
-def ships_new_item(kind: CaseKind, state: CaseState, solution: Solution | None) -> bool:
-    """A reshipment (open or shipped), or an exchange, repair or agreed reshipment whose
-    new item is on its way."""
+def ships_new_item(kind: CaseKind, state: CaseState) -> bool:
+    """A reshipment (decided when opened, then shipped), or a case whose SHIP step sent a
+    new item: an exchange or repair, an agreed dispute, an item-not-received report
+    answered by shipping again (workflows: SHIP always sends a new or repaired item)."""
     if kind is K.RESHIPMENT:
         return state in _RESHIP_STATES
-    if state is not S.SHIPPED:
-        return False
-    return kind in (K.EXCHANGE, K.REPAIR) or solution in NEW_ITEM_SOLUTIONS
+    return state is S.SHIPPED and kind in NEW_ITEM_KINDS
 
 
 def is_refund(kind: CaseKind, state: CaseState, solution: Solution | None) -> bool:
@@ -74,7 +72,7 @@ def suggest_mark(
         return ColourMark.RED
     if logistics_refund or (refund and reason in LOGISTICS_REASONS):
         return ColourMark.PURPLE
-    if ships_new_item(kind, state, solution) and not tracking_sent:
+    if ships_new_item(kind, state) and not tracking_sent:
         return ColourMark.YELLOW
     if refund:
         return ColourMark.GREEN
