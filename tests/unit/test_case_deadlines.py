@@ -66,10 +66,12 @@ def test_every_rule_is_complete_and_named_once() -> None:
         walked += 1
         assert rule.id.count(".") == 2, rule.id
         assert rule.kinds and rule.states and rule.amount > 0
-        assert rule.source.title and rule.source.url.startswith("https://"), rule.id
+        # A platform's published page, kefu's own SPEC (from the seeds), or marked ⚠.
+        title, url = rule.source.title, rule.source.url
+        assert url.startswith("https://") or "SPEC" in title or "⚠" in title, rule.id
         assert rule.what.endswith("."), rule.id
         assert not rule.states & {S.CLOSED, S.CANCELLED, S.TIMED_OUT}, rule.id
-    assert walked == len(RULES) == 10
+    assert walked == len(RULES) == 11
     assert len({rule.id for rule in RULES}) == len(RULES)
 
 
@@ -260,6 +262,15 @@ def test_an_amazon_return_is_48_real_hours_across_the_clock_change() -> None:
     assert (found.rule, found.on_breach) == ("amazon.return.answer", OnBreach.ESCALATES)
 
 
+def test_an_amazon_return_received_is_refunded_within_two_business_days() -> None:
+    # Friday 3 July 2026 is the observed Independence Day: Monday 6 (1), Tuesday 7 (2).
+    since = datetime(2026, 7, 2, 15, 0, tzinfo=LA)
+    clock = CaseClock(Marketplace.AMAZON, "amazon.com", K.RETURN, S.RETURN_RECEIVED, R.OTHER, since)
+    found = computed(clock, store_zone=LA)
+    assert (found.due_at, found.rule) == (end_of(date(2026, 7, 7), LA), "amazon.return.refund")
+    assert found.on_breach is OnBreach.ESCALATES
+
+
 def test_a_wish_ticket_is_kefus_reading_of_a_few_business_days_in_the_store_zone() -> None:
     since = datetime(2026, 12, 4, 17, 0, tzinfo=SHANGHAI)  # Friday
     clock = CaseClock(Marketplace.WISH, "wish.com", K.REFUND, S.OPEN, R.QUALITY, since)
@@ -387,7 +398,7 @@ def test_docs_cases_lists_every_rule_with_its_source() -> None:
         walked += 1
         assert f"`{rule.id}`" in page, rule.id
         assert rule.source.url in page, rule.id
-    assert walked == 10
+    assert walked == 11
     for kind in CaseKind:
         assert f"### {kind.value}\n" in page, kind
 

@@ -92,9 +92,10 @@ def is_online_logistics(clock: CaseClock) -> bool:
 # --- the documents -------------------------------------------------------------------------
 
 EBAY_CANCEL = Source(
-    "kefu SPEC §2 (seed 003); eBay Help: Cancelling an order as a seller — 3 business days "
-    "to accept or decline, refund within 10 business days, no answer = declined",
-    "https://www.ebay.com/help/selling/managing-returns-refunds/cancelling-order-seller?id=4136",
+    "kefu SPEC §2 (seed 003): eBay cancellation requests — 3 business days to accept or "
+    "decline, no answer = declined; accepted and paid: refund within 10 business days "
+    "(eBay UK Help, Cancel a sale: refund within 10 days)",
+    "https://ocsnext.ebay.co.uk/ocs/sr?query=1622&topicName=Cancel+a+sale&st=6&levelHierarchy=3a3a3",
 )
 EBAY_RETURNS = Source(
     "kefu SPEC §13; eBay UK Seller Centre: response time for returns and item-not-received "
@@ -102,23 +103,26 @@ EBAY_RETURNS = Source(
     "https://www.ebay.co.uk/sellercentre/news/february-2020-index/changes-return-window",
 )
 EBAY_RETURN_REFUND = Source(
-    "eBay Help: Returns — once the item is back, 2 business days to refund or ask eBay to "
-    "step in (⚠ read from eBay's seller pages through a third party; check before relying)",
-    "https://www.ebay.com/help/selling/managing-returns-refunds/managing-returns-sellers?id=4115",
+    "eBay seller returns help: once the item is back, 2 business days to refund or ask eBay "
+    "to step in (⚠ read on third-party copies of eBay's page; check before relying)"
 )
 EBAY_NO_ACTIVITY = Source(
-    "kefu SPEC §13: eBay requests with no activity close after 21 business days",
-    "https://www.ebay.com/help/policies/ebay-money-back-guarantee-policy/ebay-money-back-guarantee-policy?id=4210",
+    "kefu SPEC §13: eBay requests with no activity close after 21 business days"
 )
 ALI_DISPUTES = Source(
     "kefu SPEC §8 (seed 003) and §13: AliExpress disputes — respond within 5 days, the "
     "platform steps in at 7; a logistics dispute with online shipping needs no response",
-    "https://sell.aliexpress.com/",
 )
 AMAZON_RETURNS = Source(
-    "kefu PLATFORMS.md: Amazon return requests — answer within 48 hours or risk an A-to-z "
-    "claim (⚠ calendar hours; check Seller Central before relying)",
-    "https://sellercentral.amazon.com/help/hub/reference/external/G201724560",
+    "kefu PLATFORMS.md: Amazon return requests — 48 hours or A-to-z risk (⚠ third-party "
+    "figure; Seller Central recommends answering within 24 hours and auto-authorizes US "
+    "in-policy returns)",
+    "https://sellercentral.amazon.com/gp/help/external/help.html?itemID=69126&language=en_US",
+)
+AMAZON_RETURN_REFUND = Source(
+    "Amazon Seller Central, Returns, refunds, cancellations, and claims: refund within two "
+    "business days of receiving a return, or Amazon may refund and charge the seller",
+    "https://sellercentral.amazon.com/gp/help/external/help.html?itemID=69126&language=en_US",
 )
 WISH_TICKETS = Source(
     "Wish Merchant Policies, Customer Service: respond 'within a few business days' — the 3 "
@@ -149,9 +153,10 @@ RULES: tuple[DeadlineRule, ...] = (
         frozenset({S.APPROVED}),
         10,
         Unit.BUSINESS_DAYS,
-        OnBreach.NOTIFY,
+        OnBreach.ESCALATES,
         EBAY_CANCEL,
-        "Refund the buyer of a paid order whose cancellation was accepted.",
+        "Refund the buyer of a paid order whose cancellation was accepted; after that the "
+        "buyer may report the item not received.",
         paid_only=True,
     ),
     DeadlineRule(
@@ -234,6 +239,17 @@ RULES: tuple[DeadlineRule, ...] = (
         OnBreach.ESCALATES,
         AMAZON_RETURNS,
         "Answer the return request; after that the buyer may file an A-to-z claim.",
+    ),
+    DeadlineRule(
+        "amazon.return.refund",
+        Marketplace.AMAZON,
+        frozenset({K.RETURN}),
+        frozenset({S.RETURN_RECEIVED, S.INSPECTED}),
+        2,
+        Unit.BUSINESS_DAYS,
+        OnBreach.ESCALATES,
+        AMAZON_RETURN_REFUND,
+        "Refund the returned item; after that Amazon may refund the buyer and charge the shop.",
     ),
     DeadlineRule(
         "wish.ticket.answer",
