@@ -421,3 +421,49 @@ def test_holidays_between_spans_every_year_of_the_window() -> None:
     assert holidays_between(None, date(2026, 1, 1), date(2026, 1, 2)) == frozenset()
     with pytest.raises(ValueError, match="ends before"):
         holidays_between("GB", date(2027, 1, 1), date(2026, 1, 1))
+
+
+SITE_OF = {
+    Marketplace.EBAY: ["ebay.com", "ebay.co.uk", "ebay.de", "ebay.com.au"],
+    Marketplace.AMAZON: ["amazon.com", "amazon.co.uk"],
+    Marketplace.ALIEXPRESS: ["aliexpress.com"],
+    Marketplace.WISH: ["wish.com"],
+}
+ANY_HOLIDAYS = holidays_between("US", date(2026, 1, 1), date(2028, 12, 31)) | holidays_between(
+    "GB", date(2026, 1, 1), date(2028, 12, 31)
+)
+
+
+@given(
+    platform=st.sampled_from(Marketplace),
+    pick=st.integers(0, 3),
+    kind=st.sampled_from(CaseKind),
+    state=st.sampled_from(CaseState),
+    reason=st.sampled_from(CaseReason),
+    since=st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31), timezones=st.just(UTC)),
+    paid=st.booleans(),
+    online=st.booleans(),
+)
+def test_a_computed_deadline_is_after_the_start_and_named_by_a_matching_rule(
+    platform: Marketplace,
+    pick: int,
+    kind: CaseKind,
+    state: CaseState,
+    reason: CaseReason,
+    since: datetime,
+    paid: bool,
+    online: bool,
+) -> None:
+    site = SITE_OF[platform][pick % len(SITE_OF[platform])]
+    clock = CaseClock(platform, site, kind, state, reason, since, paid=paid, online_shipping=online)
+    calendar = site_calendar(platform, site, SHANGHAI)
+    found = platform_deadline(clock, calendar=calendar, holidays=ANY_HOLIDAYS)
+    matching = [rule for rule in RULES if rule.applies(clock)]
+    if found is None:
+        assert matching == []
+        return
+    rule = next(rule for rule in matching if rule.id == found.rule)
+    assert found.on_breach is rule.on_breach
+    assert found.due_at > since
+    assert found.due_at - since >= timedelta(hours=min(24, rule.amount))
+    assert state not in {S.CLOSED, S.CANCELLED, S.TIMED_OUT}
