@@ -226,6 +226,11 @@ class Kefu:
             token_sink=partial(oauth.token_sink, self.uow, self.secrets, self.clock),
         )
 
+    @cached_property
+    def case_deps(self) -> cases.CaseDeps:
+        """Holidays for the cases' clocks and the way their steps reach the platforms."""
+        return cases.CaseDeps(holidays=public_holidays, push_for=self.case_push_for)
+
     def case_push_for(self, store_id: int, action: str) -> cases.Push | None:
         """How a case step reaches the store's platform; None: it has no connection that
         takes this step, and the step stays kefu's own (docs/cases.md)."""

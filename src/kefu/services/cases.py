@@ -10,7 +10,8 @@ sync retries it too. The local state is never silently different from the platfo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from kefu.domain.cases.model import (
@@ -25,8 +26,10 @@ from kefu.domain.cases.model import (
 from kefu.domain.cases.workflows import is_final, next_state
 from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
 from kefu.domain.permissions import Permission
+from kefu.domain.types import ColourMark
 from kefu.services import access
 from kefu.services.access import Principal
+from kefu.services.case_clocks import CaseFacts, Holidays, clock_columns, mark_of
 from kefu.services.ports import (
     CaseFilters,
     CaseOrder,
@@ -42,6 +45,15 @@ UowFactory = Callable[[], UnitOfWork]
 # ChannelError. None: the store has no connection that takes this step (the step stays local).
 Push = Callable[[PendingPush], str]
 PushFor = Callable[[int, str], Push | None]  # (store id, action) → a push, if the platform takes it
+
+
+@dataclass(frozen=True)
+class CaseDeps:
+    """What the case use cases need beyond the database (kefu.bootstrap builds it)."""
+
+    holidays: Holidays
+    push_for: PushFor | None = None
+
 
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000
@@ -161,7 +173,13 @@ def _visible(uow: UnitOfWork, who: Principal, case_id: int) -> CaseRecord:
 
 
 def open_case(
-    who: Principal, conversation_id: int, new: NewCase, *, uow: UnitOfWork, clock: Clock
+    who: Principal,
+    conversation_id: int,
+    new: NewCase,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    deps: CaseDeps,
 ) -> int:
     """Open a case from a conversation; the same `request_key` again returns the same case."""
     access.require(who, Permission.REPLY)
@@ -200,7 +218,24 @@ def open_case(
             "opened_at": now,
             "updated_at": now,
         }
+        platform, site, zone = uow.cases.store_of(conv.store_id)
+        facts = CaseFacts(
+            platform=platform,
+            site=site,
+            store_zone=zone,
+            kind=kind,
+            state=CaseState.OPEN,
+            reason=reason,
+            solution=solution,
+            opened_at=now,
+            since=now,
+            paid=order is None or order.paid_at is not None,
+            returning_buyer=uow.cases.returning_buyer(conv.buyer_id),
+        )
+        shop, _ = uow.replies.settings(conv.store_id)
+        values.update(clock_columns(facts, shop, deps.holidays))
         case_id = uow.cases.add_case(values, lines)
+        follow_mark(uow, conversation_id, None, mark_of(facts), who.account_id, now)
         uow.cases.add_step(
             {
                 "case_id": case_id,
@@ -315,7 +350,7 @@ def take_step(
     *,
     uow_factory: UowFactory,
     clock: Clock,
-    push_for: PushFor | None = None,
+    deps: CaseDeps,
 ) -> CaseRecord:
     """Move the case one step; the same `request_key` again changes nothing. A step the
     platform takes is sent at once; its failure is kept on the step, not raised."""
@@ -331,19 +366,24 @@ def take_step(
     now = clock.now()
     with uow_factory() as uow:
         record = _visible(uow, who, case_id)
-        if key is not None and uow.cases.step_by_key(case_id, key) is not None:
+        if _already(uow, record, key, request.version):
             return record
-        if request.version is not None and request.version != record.version:
-            raise CaseConflict(
-                "someone else changed this case since you opened it: read it again",
-                version=record.version,
-            )
         kind, state = CaseKind(record.kind), CaseState(record.state)
         following = next_state(kind, state, action)
         details, changes = _step_changes(uow, record, action, request)
         changes.update(state=following.value, updated_at=now)
         if is_final(kind, following):
             changes.update(is_open=False, closed_at=now)
+        before = facts_of(uow, record, record.updated_at)
+        after = replace(
+            before,
+            state=following,
+            since=now,
+            tracking_sent=before.tracking_sent and action is not CaseAction.SHIP,
+        )
+        shop, _ = uow.replies.settings(record.store_id)
+        changes.update(clock_columns(after, shop, deps.holidays))
+        push_for = deps.push_for
         push = push_for(record.store_id, action.value) if push_for and record.platform_ref else None
         step_id = uow.cases.add_step(
             {
@@ -365,6 +405,10 @@ def take_step(
             raise CaseConflict("someone else changed this case at the same moment: try again")
         if push is not None:
             uow.cases.set_push(step_id, PushState.PENDING.value, None, None)
+        if record.conversation_id is not None:
+            follow_mark(
+                uow, record.conversation_id, mark_of(before), mark_of(after), who.account_id, now
+            )
         uow.inbox.audit(
             at=now,
             account_id=who.account_id,
@@ -379,6 +423,92 @@ def take_step(
         _push_due(uow_factory, clock, case_id, push_for)
     with uow_factory() as uow:
         return _visible(uow, who, case_id)
+
+
+def note_reply(
+    uow: UnitOfWork, conversation_id: int, text: str, actor_id: int | None, at: datetime
+) -> None:
+    """A reply that gives the buyer a case's new tracking number ends the yellow mark's
+    reminder (SPEC §7: "send the buyer the new tracking number"). Inside the reply's unit
+    of work."""
+    for record in uow.cases.cases_of_conversation(conversation_id):
+        number = record.tracking_number
+        if not record.is_open or not number or record.tracking_sent_at or number not in text:
+            continue
+        before = facts_of(uow, record, record.updated_at)
+        uow.cases.update_case(record.id, record.version, {"tracking_sent_at": at})
+        after = replace(before, tracking_sent=True)
+        follow_mark(uow, conversation_id, mark_of(before), mark_of(after), actor_id, at)
+
+
+def _already(uow: UnitOfWork, record: CaseRecord, key: str | None, version: int | None) -> bool:
+    """True when this very request was taken before; refuses one made on an old version."""
+    if key is not None and uow.cases.step_by_key(record.id, key) is not None:
+        return True
+    if version is not None and version != record.version:
+        raise CaseConflict(
+            "someone else changed this case since you opened it: read it again",
+            version=record.version,
+        )
+    return False
+
+
+def facts_of(uow: UnitOfWork, record: CaseRecord, since: datetime) -> CaseFacts:
+    """The clocks' and the mark's view of a stored case, as if it entered its state at
+    `since`."""
+    order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+    return CaseFacts(
+        platform=record.platform,
+        site=record.site,
+        store_zone=record.store_zone,
+        kind=CaseKind(record.kind),
+        state=CaseState(record.state),
+        reason=CaseReason(record.reason),
+        solution=Solution(record.solution) if record.solution else None,
+        opened_at=record.opened_at,
+        since=since,
+        paid=order is None or order.paid_at is not None,
+        online_shipping=record.online_shipping,
+        paused_since=record.paused_since,
+        paused_seconds=record.paused_seconds,
+        tracking_sent=record.tracking_sent_at is not None,
+        returning_buyer=record.buyer_id is not None and uow.cases.returning_buyer(record.buyer_id),
+    )
+
+
+def follow_mark(
+    uow: UnitOfWork,
+    conversation_id: int,
+    was: ColourMark | None,
+    now_suggested: ColourMark | None,
+    actor_id: int | None,
+    at: datetime,
+) -> None:
+    """The conversation's colour mark follows its case (SPEC §7): when the case's
+    suggestion changes, the mark becomes the new one. A mark the agent chose differently
+    stays until the suggestion changes again; a suggestion that goes away clears only
+    the mark it had set."""
+    if was == now_suggested:
+        return
+    conv = uow.inbox.get_conversation(conversation_id)
+    if conv is None:
+        return
+    current = conv.colour_mark
+    if now_suggested is None and current != was:
+        return
+    if current == now_suggested:
+        return
+    conv.set_mark(now_suggested)
+    uow.inbox.save_conversations([conv])
+    uow.inbox.audit(
+        at=at,
+        account_id=actor_id,
+        action="set_mark",
+        entity_type="conversation",
+        entity_id=conversation_id,
+        before={"colour_mark": current.value if current else None},
+        after={"colour_mark": now_suggested.value if now_suggested else None, "by": "case"},
+    )
 
 
 def _step_changes(
@@ -412,13 +542,13 @@ def _step_changes(
 
 
 def retry_push(
-    who: Principal, case_id: int, *, uow_factory: UowFactory, clock: Clock, push_for: PushFor
+    who: Principal, case_id: int, *, uow_factory: UowFactory, clock: Clock, deps: CaseDeps
 ) -> CaseRecord:
     """Send the case's steps the platform has not taken yet again (the "retry" button)."""
     access.require(who, Permission.REPLY)
     with uow_factory() as uow:
         _visible(uow, who, case_id)
-    _push_due(uow_factory, clock, case_id, push_for)
+    _push_due(uow_factory, clock, case_id, deps.push_for)
     with uow_factory() as uow:
         return _visible(uow, who, case_id)
 

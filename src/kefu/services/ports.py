@@ -2393,6 +2393,14 @@ class CaseRepository(Protocol):
 
     def order_of_other_store(self, store_id: int, number: str) -> bool: ...
 
+    def store_of(self, store_id: int) -> tuple[str, str, str]:
+        """(platform, site, time zone) of a store: what its cases' clocks are counted in."""
+        ...
+
+    def returning_buyer(self, buyer_id: int) -> bool:
+        """A buyer with more than one order, or a wholesale one (SPEC §7 blue mark)."""
+        ...
+
     def refunded_cents(self, order_id: int) -> int:
         """Money already given back on the order's cases (refund steps), in its currency."""
         ...

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -79,6 +79,21 @@ class SqlCaseRepository:
         o = t.Order
         query = select(o.id).where(o.order_number == number, o.store_id != store_id).limit(1)
         return self.db.scalar(query) is not None
+
+    def store_of(self, store_id: int) -> tuple[str, str, str]:
+        row = self.db.execute(
+            select(t.Store.platform, t.Store.site, t.Store.timezone).where(t.Store.id == store_id)
+        ).one()
+        return (row[0], row[1], row[2])
+
+    def returning_buyer(self, buyer_id: int) -> bool:
+        o = t.Order
+        orders, wholesale = self.db.execute(
+            select(func.count(o.id), func.max(case((o.is_wholesale, 1), else_=0))).where(
+                o.buyer_id == buyer_id
+            )
+        ).one()
+        return bool(orders and orders > 1) or bool(wholesale)
 
     def refunded_cents(self, order_id: int) -> int:
         s, c = t.CaseStep, t.Case

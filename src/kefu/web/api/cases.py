@@ -230,7 +230,9 @@ def post_case(conversation_id: Id, body: CaseIn, kefu: KefuDep, who: Replier) ->
         request_key=body.request_key,
     )
     return CaseCreated(
-        id=cases.open_case(who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock)
+        id=cases.open_case(
+            who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock, deps=kefu.case_deps
+        )
     )
 
 
@@ -251,7 +253,7 @@ def post_step(case_id: Id, body: StepIn, kefu: KefuDep, who: Replier) -> CaseOut
         request_key=body.request_key,
     )
     record = cases.take_step(
-        who, case_id, request, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
+        who, case_id, request, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps
     )
     return case_out(record)
 
@@ -264,6 +266,6 @@ def post_step(case_id: Id, body: StepIn, kefu: KefuDep, who: Replier) -> CaseOut
 )
 def post_retry(case_id: Id, kefu: KefuDep, who: Replier) -> CaseOut:
     record = cases.retry_push(
-        who, case_id, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
+        who, case_id, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps
     )
     return case_out(record)

@@ -112,7 +112,7 @@ def step_action(
             request_key=request_key or None,
         )
         cases.take_step(
-            who, case_id, step, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
+            who, case_id, step, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps
         )
     except DomainError as exc:
         record = cases.case_detail(who, case_id, uow=kefu.uow())
@@ -123,9 +123,7 @@ def step_action(
 
 @router.post("/cases/{case_id}/retry")
 def retry_action(case_id: Id, kefu: KefuDep, who: Replier) -> Response:
-    cases.retry_push(
-        who, case_id, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
-    )
+    cases.retry_push(who, case_id, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -180,7 +178,9 @@ async def open_action(
             description=_field(form, "description", MAX_DESCRIPTION),
             request_key=_field(form, "request_key", MAX_KEY) or None,
         )
-        case_id = cases.open_case(who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock)
+        case_id = cases.open_case(
+            who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock, deps=kefu.case_deps
+        )
     except DomainError as exc:
         locale = negotiate(request, kefu.settings.default_locale)
         return _panel(request, kefu, who, conversation_id, in_words(exc, locale), status_for(exc))
