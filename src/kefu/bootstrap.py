@@ -91,6 +91,7 @@ from kefu.services.ports import (
     TokenSink,
 )
 from kefu.services.replies import Replies
+from kefu.services.surveys import Surveys
 from kefu.services.routing import route_new
 from kefu.services.shopdata import Reference, execute_run
 from kefu.services.translation import TranslationService
@@ -160,6 +161,11 @@ class Kefu:
     def replies(self) -> Replies:
         """Templates, formatting and the gate, loaded once per process."""
         return Replies(packaged_catalogue(), BabelFormatter(), self.gate, public_holidays)
+
+    @cached_property
+    def surveys(self) -> Surveys:
+        """The survey after a case closes (services/surveys.py): the case service sends it."""
+        return Surveys(packaged_catalogue(), BabelFormatter(), self.gate)
 
     @cached_property
     def store_checks(self) -> StoreChecks:

@@ -62,21 +62,27 @@ def parse_answer(text: str) -> tuple[int, str | None] | None:
     """
     if not isinstance(text, str) or not text.strip():
         return None
-    # Full-width digits and letters to plain ones ("５" → "5"); other scripts' digits
-    # stay as they are and are read by int().
-    plain = unicodedata.normalize("NFKC", text).strip()
+    # Full-width digits and letters read as plain ones ("５" → "5"), one character for one
+    # so that the comment is cut from the buyer's own text; other scripts' digits stay as
+    # they are and are read by int().
+    plain = "".join(_plain(ch) for ch in text)
     stars = _STARS.match(plain)
     if stars is not None:
         count = sum(1 for ch in stars["stars"] if ch in _FULL_STARS)
-        return _answer(count, stars["rest"])
+        return _answer(count, text[stars.start("rest") :])
     for pattern in (_LEADING, _LABELLED):
         found = pattern.match(plain)
         if found is not None:
-            rest = found["rest"] if found["rest"] is not None else found["scaled"]
-            if _LIST_ITEM.search(rest) and _LIST_ITEM.match(plain):
+            rest = "rest" if found["rest"] is not None else "scaled"
+            if _LIST_ITEM.search(found[rest]) and _LIST_ITEM.match(plain):
                 return None
-            return _answer(int(found["score"]), rest)
+            return _answer(int(found["score"]), text[found.start(rest) :])
     return None
+
+
+def _plain(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
 
 
 def _answer(score: int, rest: str) -> tuple[int, str | None] | None:

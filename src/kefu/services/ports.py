@@ -1009,6 +1009,9 @@ class UnitOfWork(Protocol):
     @property
     def search(self) -> SearchRepository: ...
 
+    @property
+    def surveys(self) -> SurveyRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2261,3 +2264,47 @@ class SearchRepository(Protocol):
     def rows(self, conversation_ids: Sequence[int]) -> list[dict[str, Any]]: ...
 
     def texts(self, message_ids: Sequence[int]) -> dict[int, list[tuple[str | None, str]]]: ...
+
+
+# satisfaction surveys (docs/surveys.md)
+@dataclass(frozen=True)
+class SurveyRecord:
+    id: int
+    store_id: int
+    conversation_id: int
+    case_id: int | None
+    message_id: int
+    sent_at: datetime
+    answered_at: datetime | None
+    closed_at: datetime | None
+    rating_id: int | None
+
+
+class SurveyRepository(Protocol):
+    """Satisfaction surveys sent to buyers and their answers (adapters/db/surveys.py)."""
+
+    def of_case(self, case_id: int) -> SurveyRecord | None: ...
+
+    def open_in(self, conversation_ids: Collection[int]) -> dict[int, SurveyRecord]:
+        """The open survey of each conversation that has one."""
+        ...
+
+    def close(self, survey_id: int, at: datetime) -> None:
+        """Closed unanswered: a later survey replaces it."""
+        ...
+
+    def add(
+        self,
+        *,
+        store_id: int,
+        conversation_id: int,
+        case_id: int | None,
+        platform_message_id: str,
+        sent_at: datetime,
+    ) -> int:
+        """Record the survey sent as the stored message `platform_message_id`; its id."""
+        ...
+
+    def answered(self, survey_id: int, *, platform_rating_id: str, at: datetime) -> None:
+        """Close the survey with the rating stored under `platform_rating_id`."""
+        ...

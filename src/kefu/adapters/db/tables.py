@@ -928,3 +928,34 @@ Index("ix_search_buyer_identities_platform", BuyerIdentity.platform_buyer_id)
 Index("ix_search_conversations_product", Conversation.product_id)
 Index("ix_search_conversations_platform", Conversation.platform_conversation_id)
 Index("ix_search_buyers_name", Buyer.name)
+
+
+# --- satisfaction survey after a case closes (docs/surveys.md) ---
+
+
+class Survey(Base):
+    """A satisfaction survey sent to a buyer (SPEC §8), and what became of it: answered
+    (a satisfaction rating), or closed unanswered when a later survey replaced it.
+    At most one is open per conversation; one per case (the lead's cases table will hold
+    the foreign key of case_id)."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("case_id"),
+        Index(
+            "ux_surveys_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("satisfaction_ratings.id"))

@@ -26,6 +26,7 @@ from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.adapters.db.saved_views import SqlSavedViewRepository
 from kefu.adapters.db.search import SqlSearchRepository, flush_queue
 from kefu.adapters.db.shopdata import SqlShopDataRepository
+from kefu.adapters.db.surveys import SqlSurveyRepository
 from kefu.adapters.db.team import SqlTeamRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError, JobParam
@@ -62,6 +63,7 @@ class SqlAlchemyUnitOfWork:
         self.team = SqlTeamRepository(self._session)
         self.saved_views = SqlSavedViewRepository(self._session)
         self.search = SqlSearchRepository(self._session)
+        self.surveys = SqlSurveyRepository(self._session)
         return self
 
     def __exit__(

@@ -1,0 +1,157 @@
+"""The satisfaction survey on a real database: sent when a case closes, in the buyer's
+language, through the outbox; the buyer's answer becomes a rating the KPI report counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kefu.adapters.db import tables as t
+from kefu.bootstrap import Kefu
+from kefu.domain.errors import NotFound
+from kefu.services import inbox
+from kefu.services.reports import kpi_report
+from kefu.services.surveys import ANSWER_WINDOW
+from tests.factories import NOW, acting, make_message
+from tests.fakes import FixedClock
+
+CASE = 41
+
+
+def _conversation(kefu: Kefu, key: str, **raw: object) -> int:
+    inbox.ingest(
+        [make_message(30, message_id=f"{key}-1", conversation_id=key, **raw)],
+        kefu.uow(),
+        kefu.clock,
+    )
+    with kefu.session_factory() as session:
+        return int(
+            session.scalars(
+                select(t.Conversation.id).where(t.Conversation.platform_conversation_id == key)
+            ).one()
+        )
+
+
+def _send(kefu: Kefu, conversation_id: int, case_id: int | None, who: str = "owner") -> int | None:
+    """As the lead's case service will: inside the transaction that closes the case."""
+    with kefu.uow() as uow:
+        sent = kefu.surveys.send_survey(
+            uow,
+            conversation_id=conversation_id,
+            case_id=case_id,
+            actor=acting(kefu, who),
+            now=kefu.clock.now(),
+        )
+        uow.commit()
+    return sent
+
+
+def _answer(kefu: Kefu, key: str, message_id: str, text: str, minutes_ago: int = 0) -> None:
+    sent_at = kefu.clock.now() - timedelta(minutes=minutes_ago)
+    raw = make_message(0, message_id=message_id, conversation_id=key, text=text)
+    inbox.ingest([{**raw, "sent_at": sent_at.isoformat()}], kefu.uow(), kefu.clock)
+
+
+def _surveys(kefu: Kefu) -> list[t.Survey]:
+    with kefu.session_factory() as session:
+        return list(session.scalars(select(t.Survey).order_by(t.Survey.id)))
+
+
+def test_closing_sends_the_survey_and_the_answer_becomes_a_rating(
+    kefu: Kefu, clock: FixedClock
+) -> None:
+    conv = _conversation(kefu, "srv-1")
+    with kefu.uow() as uow:
+        lina = uow.queries.account_ids()["lina"]
+    inbox.assign(acting(kefu), conv, lina, uow=kefu.uow(), clock=kefu.clock)
+    survey_id = _send(kefu, conv, CASE)
+    assert survey_id is not None
+    assert _send(kefu, conv, CASE) == survey_id  # the same case: nothing sent twice
+    with kefu.session_factory() as session:
+        queued = session.scalars(
+            select(t.Message).where(t.Message.template_key == "satisfaction_survey")
+        ).all()
+    assert len(queued) == 1
+    message = queued[0]
+    # Ana writes Spanish: the Spanish text, waiting in the outbox like any reply.
+    assert (message.language, message.delivery_status, message.is_automatic) == (
+        "es",
+        "pending",
+        True,
+    )
+    assert "del 1 (muy insatisfecho) al 5 (muy satisfecho)" in message.text
+    assert "http" not in message.text
+
+    clock.advance(hours=3)
+    _answer(kefu, "srv-1", "srv-1-answer", "4 – fine")
+    [survey] = _surveys(kefu)
+    assert survey.answered_at == clock.now() and survey.closed_at == clock.now()
+    with kefu.session_factory() as session:
+        [rating] = session.scalars(select(t.SatisfactionRating)).all()
+    assert (rating.score, rating.comment, rating.agent_id) == (4, "fine", lina)
+    assert rating.platform_rating_id == f"survey:{survey_id}"
+    assert survey.rating_id == rating.id
+
+    # A second message is a message, not a second score.
+    _answer(kefu, "srv-1", "srv-1-again", "5")
+    today = NOW.date()
+    report = kpi_report(kefu.uow(), start=today, end=today, today=today).values()
+    assert (report["satisfaction_ratings"], report["satisfaction_mean"]) == (1, 4.0)
+    hers = kpi_report(kefu.uow(), start=today, end=today, today=today, agent="lina").values()
+    assert hers["satisfaction_ratings"] == 1
+
+
+def test_a_message_that_is_not_an_answer_leaves_the_survey_open(kefu: Kefu) -> None:
+    conv = _conversation(kefu, "srv-2")
+    _send(kefu, conv, CASE + 1)
+    _answer(kefu, "srv-2", "srv-2-a", "I paid 5 dollars for shipping, where is order 12345?")
+    [survey] = _surveys(kefu)
+    assert survey.closed_at is None and survey.rating_id is None
+    with kefu.session_factory() as session:
+        assert session.scalars(select(t.SatisfactionRating)).all() == []
+
+
+def test_an_answer_after_the_window_or_before_the_survey_is_not_taken(
+    kefu: Kefu, clock: FixedClock
+) -> None:
+    conv = _conversation(kefu, "srv-3")
+    _send(kefu, conv, CASE + 2)
+    _answer(kefu, "srv-3", "srv-3-early", "5", minutes_ago=5)  # written before it was sent
+    clock.advance(seconds=ANSWER_WINDOW.total_seconds() + 60)
+    _answer(kefu, "srv-3", "srv-3-late", "5")
+    [survey] = _surveys(kefu)
+    assert survey.closed_at is None
+    with kefu.session_factory() as session:
+        assert session.scalars(select(t.SatisfactionRating)).all() == []
+
+
+def test_a_new_survey_closes_the_open_one_and_only_it_is_answered(
+    kefu: Kefu, clock: FixedClock
+) -> None:
+    conv = _conversation(kefu, "srv-4")
+    first = _send(kefu, conv, CASE + 3)
+    clock.advance(days=1)
+    second = _send(kefu, conv, CASE + 4)
+    _answer(kefu, "srv-4", "srv-4-a", "⭐⭐⭐⭐⭐ muy amables")
+    surveys = _surveys(kefu)
+    assert [s.id for s in surveys] == [first, second]
+    assert surveys[0].answered_at is None and surveys[0].closed_at is not None
+    assert surveys[1].answered_at is not None
+    with kefu.session_factory() as session:
+        [rating] = session.scalars(select(t.SatisfactionRating)).all()
+    assert (rating.score, rating.comment) == (5, "muy amables")
+
+
+def test_a_person_who_cannot_see_the_conversation_cannot_survey_it(kefu: Kefu) -> None:
+    conv = _conversation(kefu, "srv-5", store="ebay-uk")
+    with kefu.uow() as uow:
+        stores = {s.code: s.id for s in uow.queries.stores()}
+        lina = uow.auth.account_by_username("lina")
+        assert lina is not None
+        uow.auth.set_stores(lina.id, [stores["ali-global"]])
+        uow.commit()
+    with pytest.raises(NotFound):
+        _send(kefu, conv, CASE + 5, who="lina")
+    assert _surveys(kefu) == []
