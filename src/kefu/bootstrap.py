@@ -91,9 +91,9 @@ from kefu.services.ports import (
     TokenSink,
 )
 from kefu.services.replies import Replies
-from kefu.services.surveys import Surveys
 from kefu.services.routing import route_new
 from kefu.services.shopdata import Reference, execute_run
+from kefu.services.surveys import Surveys
 from kefu.services.translation import TranslationService
 
 if TYPE_CHECKING:
