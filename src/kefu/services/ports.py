@@ -1012,6 +1012,9 @@ class UnitOfWork(Protocol):
     @property
     def surveys(self) -> SurveyRepository: ...
 
+    @property
+    def quality(self) -> QualityQueries: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2307,4 +2310,40 @@ class SurveyRepository(Protocol):
 
     def answered(self, survey_id: int, *, platform_rating_id: str, at: datetime) -> None:
         """Close the survey with the rating stored under `platform_rating_id`."""
+        ...
+
+
+# quality report (docs/reports.md "Quality report")
+@dataclass(frozen=True)
+class QualitySignal:
+    """One conversation pointing at a quality problem of one product, from one source."""
+
+    product_id: int
+    conversation_id: int
+    at: datetime  # when the problem was raised (the conversation began)
+    source: str  # "red_mark"; the lead's quality cases will add "case"
+
+
+@dataclass(frozen=True)
+class QualityProduct:
+    id: int
+    store_code: str
+    sku: str
+    title: str
+
+
+class QualityQueries(Protocol):
+    """What the quality report reads (adapters/db/quality.py)."""
+
+    def red_marked(self, store_id: int, start: datetime, end: datetime) -> list[QualitySignal]:
+        """Red-marked conversations begun in [start, end): for the product the buyer wrote
+        from, else for each product of the order's lines."""
+        ...
+
+    def products(self, product_ids: Collection[int]) -> dict[int, QualityProduct]: ...
+
+    def orders_with(
+        self, store_id: int, product_ids: Collection[int], start: datetime, end: datetime
+    ) -> dict[int, int]:
+        """Per product, the orders placed in [start, end) with a line of it."""
         ...

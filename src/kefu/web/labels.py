@@ -456,6 +456,11 @@ LABELS: dict[str, dict[str, str]] = {
         "template_wording": N_("{who} changed a reply template of {target}"),
         "token_create": N_("{who} created {target}"),
         "token_revoke": N_("{who} revoked {target}"),
+        # satisfaction survey (docs/surveys.md)
+        "survey_sent": N_("A satisfaction survey was sent in {target}"),
+        "survey_blocked": N_(
+            "The satisfaction survey for {target} was held back by the policy check"
+        ),
     },
     # What an audit row is about, with its number: "conversation #123".
     "audit_entity": {

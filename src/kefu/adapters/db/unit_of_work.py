@@ -20,6 +20,7 @@ from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.oauth_states import SqlOAuthStateRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
+from kefu.adapters.db.quality import SqlQualityQueries
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
@@ -64,6 +65,7 @@ class SqlAlchemyUnitOfWork:
         self.saved_views = SqlSavedViewRepository(self._session)
         self.search = SqlSearchRepository(self._session)
         self.surveys = SqlSurveyRepository(self._session)
+        self.quality = SqlQualityQueries(self._session)
         return self
 
     def __exit__(
