@@ -1119,4 +1119,8 @@ ZH_CN = {
     "No conversation was marked red in this period.": "此期间没有标为红色的会话。",
     "A satisfaction survey was sent in {target}": "已在 {target} 中发送满意度调查",
     "The satisfaction survey for {target} was held back by the policy check": "{target} 的满意度调查未通过平台规则检查，未发送",
+    "{filename}: the file is empty.": "{filename}：文件是空的。",
+    "{filename}: not a JPEG, PNG or WebP image (this file is: {found}).": "{filename}：不是 JPEG、PNG 或 WebP 图片（实际文件类型：{found}）。",
+    "{filename}: {size} bytes, more than the platform takes ({limit_mb} MB).": "{filename}：{size} 字节，超过平台允许的大小（{limit_mb} MB）。",
+    "{filename}: the platform does not take {found} images, only {accepted}.": "{filename}：平台不接受 {found} 图片，只接受 {accepted}。",
 }

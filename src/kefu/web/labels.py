@@ -343,6 +343,17 @@ LABELS: dict[str, dict[str, str]] = {
         "mention_refused": N_("A person mentioned in the note cannot see this conversation."),
         "search_query_too_long": N_("The search is too long: at most 200 characters."),
         "reply_collision": N_("A teammate already answered this message: read it before sending."),
+        # evidence images (domain/evidence.py)
+        "evidence_empty": N_("{filename}: the file is empty."),
+        "evidence_not_image": N_(
+            "{filename}: not a JPEG, PNG or WebP image (this file is: {found})."
+        ),
+        "evidence_too_large": N_(
+            "{filename}: {size} bytes, more than the platform takes ({limit_mb} MB)."
+        ),
+        "evidence_type_refused": N_(
+            "{filename}: the platform does not take {found} images, only {accepted}."
+        ),
     },
     # The HTTP statuses a person may meet as a page (web/errors.py).
     "http_status": {
