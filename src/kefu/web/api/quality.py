@@ -24,7 +24,7 @@ class QualityQuery(BaseModel):
         alias="from", ge=FIRST_DAY, le=LAST_DAY, description="first store-local day"
     )
     end: date = Field(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="last store-local day")
-    store: str | None = Field(None, max_length=64, description="store code; all yours without")
+    store: str | None = Field(None, description="store code; all yours without")
 
     @model_validator(mode="after")
     def range_is_sane(self) -> QualityQuery:
