@@ -11,7 +11,8 @@ from sqlalchemy import select
 from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import NotFound
-from kefu.services import inbox
+from kefu.services import inbox, outbox
+from kefu.services.ports import OutgoingReply
 from kefu.services.reports import kpi_report
 from kefu.services.surveys import ANSWER_WINDOW
 from tests.factories import NOW, acting, make_message
@@ -155,3 +156,51 @@ def test_a_person_who_cannot_see_the_conversation_cannot_survey_it(kefu: Kefu) -
     with pytest.raises(NotFound):
         _send(kefu, conv, CASE + 5, who="lina")
     assert _surveys(kefu) == []
+
+
+class Recorded:
+    """A channel that takes every message and remembers it."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingReply] = []
+
+    def send(self, reply: OutgoingReply) -> str:
+        self.sent.append(reply)
+        return f"platform-{reply.message_id}"
+
+
+def test_the_survey_of_a_closed_conversation_is_delivered_through_the_channel(
+    kefu: Kefu,
+) -> None:
+    conv = _conversation(kefu, "srv-6")
+    inbox.close(acting(kefu), conv, uow=kefu.uow(), clock=kefu.clock)
+    assert _send(kefu, conv, CASE + 6) is not None
+    channel = Recorded()
+    report = outbox.deliver_due(kefu.uow, channel, kefu.clock)
+    assert report.delivered == 1 and len(channel.sent) == 1
+    [sent] = channel.sent
+    assert sent.conversation_ref == "srv-6" and sent.is_automatic
+    assert "1 (muy insatisfecho)" in sent.text
+
+
+def test_a_survey_the_platform_forbids_is_not_sent_and_the_audit_says_why(kefu: Kefu) -> None:
+    """Amazon: a message the shop starts (the buyer's question was answered) must be in
+    the buyer's language; there is no Vietnamese survey, so the English one is held back."""
+    buyer = {"store": "amazon-us", "buyer_id": "b-vi", "buyer_language": "vi"}
+    conv = _conversation(kefu, "srv-7", **buyer)
+    answered = make_message(10, message_id="srv-7-2", conversation_id="srv-7", **buyer)
+    inbox.ingest([{**answered, "direction": "shop"}], kefu.uow(), kefu.clock)
+    assert _send(kefu, conv, CASE + 7) is None
+    assert _surveys(kefu) == []
+    with kefu.session_factory() as session:
+        assert (
+            session.scalars(
+                select(t.Message).where(t.Message.template_key == "satisfaction_survey")
+            ).all()
+            == []
+        )
+        [entry] = session.scalars(
+            select(t.AuditEntry).where(t.AuditEntry.action == "survey_blocked")
+        ).all()
+    assert entry.entity_id == conv and entry.after is not None
+    assert "language_mismatch" in entry.after["rules"]
