@@ -22,6 +22,7 @@ from kefu.domain.evidence import (
     check_image,
     image_type,
 )
+from kefu.web.errors import in_words
 
 
 def encoded(kind: str, width: int = 37, height: int = 21, **options: object) -> bytes:
@@ -109,7 +110,7 @@ def test_the_walk_over_platforms_covers_four() -> None:
 def test_webp_is_refused_where_the_platform_does_not_take_it() -> None:
     with pytest.raises(EvidenceTypeRefused) as refused:
         check_image(WEBP_LOSSY, "a.webp", "ebay")
-    assert refused.value.params == {"filename": "a.webp", "found": "webp", "accepted": "JPEG, PNG"}
+    assert refused.value.params == {"filename": "a.webp", "found": "WEBP", "accepted": "JPEG, PNG"}
 
 
 @pytest.mark.parametrize("data", [JPEG[:20], PNG[:20], WEBP_LOSSY[:20], b"\xff\xd8\xff"])
@@ -144,3 +145,25 @@ def test_random_bytes_after_a_real_magic_never_crash(magic: bytes, rest: bytes) 
         assert str(refused.params["found"]).endswith("(damaged)")
     else:
         assert 0 < image.width <= 100_000 and 0 < image.height <= 100_000
+
+
+@pytest.mark.parametrize(
+    ("data", "platform", "chinese"),
+    [
+        (PDF, "ebay", "damage.png：不是 JPEG、PNG 或 WebP 图片（实际文件类型：pdf）。"),
+        (b"", "ebay", "damage.png：文件是空的。"),
+        (
+            PNG.ljust(2_000_001, b"\0"),
+            "aliexpress",
+            "damage.png：2000001 字节，超过平台允许的大小（2.0 MB）。",
+        ),
+        (WEBP_LOSSY, "ebay", "damage.png：平台不接受 WEBP 图片，只接受 JPEG, PNG。"),
+    ],
+)
+def test_each_refusal_reads_in_chinese_with_its_figures(
+    data: bytes, platform: str, chinese: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_image(data, "damage.png", platform)
+    assert in_words(refused.value, "zh_CN") == chinese
+    assert in_words(refused.value, "en").startswith("damage.png: ")

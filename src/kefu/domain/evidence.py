@@ -110,7 +110,7 @@ def check_image(data: bytes, filename: str, platform: str) -> EvidenceImage:
     """The image `data` is, or a refusal saying what and why (filename in every one)."""
     rule = RULES.get(platform, DEFAULT_RULE)
     if not data:
-        raise EvidenceEmpty(f"{filename}: the file is empty", filename=filename)
+        raise EvidenceEmpty(f"{filename}: an empty file (0 bytes)", filename=filename)
     if len(data) > rule.max_bytes:
         raise EvidenceTooLarge(
             f"{filename}: {len(data)} bytes, more than {platform}'s limit of {rule.max_bytes}",
@@ -139,7 +139,7 @@ def check_image(data: bytes, filename: str, platform: str) -> EvidenceImage:
         raise EvidenceTypeRefused(
             f"{filename}: {platform} does not take {kind.upper()} images ({accepted} only)",
             filename=filename,
-            found=kind,
+            found=kind.upper(),
             accepted=accepted,
         )
     return EvidenceImage(
