@@ -90,22 +90,23 @@ class Surveys:
             earlier = uow.surveys.of_case(case_id)
             if earlier is not None:
                 return earlier.id
-        detail = uow.queries.conversation_detail(conversation_id, now)
-        if detail is None:
+        # Locked until the transaction ends: two closings of one conversation take turns.
+        conv = uow.inbox.get_conversation(conversation_id)
+        if conv is None:
             raise NotFound(f"no conversation {conversation_id}", id=conversation_id)
-        facts, _ = uow.replies.settings(detail.store_id)
-        catalogue = self.catalogue.with_overrides(uow.replies.overrides(detail.store_id))
+        facts = uow.outgoing.gate_facts([conversation_id])[conversation_id]
+        store = next(s for s in uow.queries.stores() if s.id == conv.store_id)
+        shop_facts, _ = uow.replies.settings(conv.store_id)
+        catalogue = self.catalogue.with_overrides(uow.replies.overrides(conv.store_id))
         shown = render(
             catalogue.get(SURVEY_TEMPLATE),
-            detail.buyer.language or detail.language,
-            {"signature": facts.signature.strip() or detail.store_name},
+            facts.buyer_language or conv.language,
+            {"signature": shop_facts.signature.strip() or store.name or store.code},
             self.formatter,
         )
         actor_id = actor.account_id if actor is not None else None
         try:
-            cleared = self.gate.clear(
-                uow.outgoing.gate_facts([conversation_id])[conversation_id], shown.text, now=now
-            )
+            cleared = self.gate.clear(facts, shown.text, now=now)
         except PolicyBlocked as blocked:
             uow.inbox.audit(
                 at=now,
@@ -125,15 +126,13 @@ class Surveys:
             uow.surveys.close(previous.id, now)
         key = case_id if case_id is not None else f"at-{now.timestamp():.6f}"
         platform_id = f"{SURVEY_ID_PREFIX}{conversation_id}:{key}"
-        conv = uow.inbox.get_conversation(conversation_id)
-        assert conv is not None  # noqa: S101 - its detail was read above
         conv.add_message(now, shown.text)
         uow.inbox.save_conversations([conv])
         uow.inbox.add_messages(
             [
                 NewMessage(
                     conversation_id=conversation_id,
-                    store_id=detail.store_id,
+                    store_id=conv.store_id,
                     platform_message_id=platform_id,
                     direction=Direction.SHOP.value,
                     sent_at=now,
@@ -151,7 +150,7 @@ class Surveys:
             ]
         )
         survey_id = uow.surveys.add(
-            store_id=detail.store_id,
+            store_id=conv.store_id,
             conversation_id=conversation_id,
             case_id=case_id,
             platform_message_id=platform_id,
