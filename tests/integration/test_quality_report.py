@@ -130,6 +130,8 @@ def test_an_agent_may_not_read_it_and_a_bad_range_is_refused(
         quality_report(
             acting(kefu), start=END - timedelta(days=400), end=END, store=None, uow=kefu.uow()
         )
+    with pytest.raises(InvalidInput):
+        quality_report(acting(kefu), start=START, end=END, store="x" * 65, uow=kefu.uow())
 
 
 def test_the_api_and_the_csv_download(kefu: Kefu, shop: dict[str, int]) -> None:

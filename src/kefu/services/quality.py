@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
+from kefu.domain.stores import MAX_CODE
 from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.ports import QualitySignal, StoreRef, UnitOfWork
@@ -88,6 +89,8 @@ def quality_report(
         raise InvalidInput("'to' is before 'from'", field="to")
     if (end - start).days >= MAX_DAYS:
         raise InvalidInput(f"at most {MAX_DAYS} days at a time", field="to")
+    if store and len(store) > MAX_CODE:
+        raise InvalidInput(f"a store code is at most {MAX_CODE} characters", field="store")
     rows: list[QualityRow] = []
     with uow:
         if store:
