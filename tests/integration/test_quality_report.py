@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
@@ -18,7 +18,8 @@ from kefu.services import inbox
 from kefu.services.access import Forbidden
 from kefu.services.auth import NewAccount
 from kefu.services.catalog import load_catalog
-from kefu.services.quality import quality_report
+from kefu.services.ports import QualitySignal, StoreRef, UnitOfWork
+from kefu.services.quality import quality_report, red_marks
 from tests.factories import NOW, acting, make_catalog_with_orders, make_message
 from tests.web import PASSWORD, signed_in
 
@@ -157,3 +158,39 @@ def test_the_api_and_the_csv_download(kefu: Kefu, shop: dict[str, int]) -> None:
         page = client.get(f"/reports/quality?{query}")
         assert page.status_code == 200
         assert 'data-testid="quality-table"' in page.text and "SKU-SCARF" in page.text
+
+
+def test_a_second_source_merges_per_product_counting_each_conversation_once(
+    kefu: Kefu, shop: dict[str, int]
+) -> None:
+    """As the lead's quality cases will: one conversation already red-marked, one not."""
+
+    def cases(
+        uow: UnitOfWork, store: StoreRef, start: datetime, end: datetime
+    ) -> list[QualitySignal]:
+        if store.code != "ali-global":
+            return []
+        product = {p.sku: p.id for p in uow.quality.products(_product_ids(kefu)).values()}
+        at = datetime.combine(END, datetime.min.time(), UTC)
+        return [
+            QualitySignal(product["SKU-DRESS"], shop["dress-page"], at, "case"),  # also red
+            QualitySignal(product["SKU-DRESS"], shop["yellow-dress"], at, "case"),  # only a case
+        ]
+
+    report = quality_report(
+        acting(kefu),
+        start=START,
+        end=END,
+        store="ali-global",
+        uow=kefu.uow(),
+        sources=(red_marks, cases),
+    )
+    dress = next(r for r in report.rows if r.sku == "SKU-DRESS")
+    assert dress.conversations == 3  # dress-page, order-1003, yellow-dress
+    assert dress.by_source == {"case": 2, "red_mark": 2}
+    assert dress.latest_conversation_id in {shop["dress-page"], shop["yellow-dress"]}
+
+
+def _product_ids(kefu: Kefu) -> list[int]:
+    with kefu.session_factory() as session:
+        return list(session.scalars(select(t.Product.id)))
