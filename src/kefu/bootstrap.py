@@ -93,6 +93,7 @@ from kefu.services.ports import (
 from kefu.services.replies import Replies
 from kefu.services.routing import route_new
 from kefu.services.shopdata import Reference, execute_run
+from kefu.services.surveys import Surveys
 from kefu.services.translation import TranslationService
 
 if TYPE_CHECKING:
@@ -162,6 +163,11 @@ class Kefu:
         return Replies(packaged_catalogue(), BabelFormatter(), self.gate, public_holidays)
 
     @cached_property
+    def surveys(self) -> Surveys:
+        """The survey after a case closes (services/surveys.py): the case service sends it."""
+        return Surveys(packaged_catalogue(), BabelFormatter(), self.gate)
+
+    @cached_property
     def store_checks(self) -> StoreChecks:
         """What a store's currency and holiday country are checked against (Babel, holidays)."""
         return StoreChecks(known_currencies(), holiday_countries())
@@ -229,7 +235,9 @@ class Kefu:
     @cached_property
     def case_deps(self) -> cases.CaseDeps:
         """Holidays for the cases' clocks and the way their steps reach the platforms."""
-        return cases.CaseDeps(holidays=public_holidays, push_for=self.case_push_for)
+        return cases.CaseDeps(
+            holidays=public_holidays, push_for=self.case_push_for, surveys=self.surveys
+        )
 
     def case_push_for(self, store_id: int, action: str) -> cases.Push | None:
         """How a case step reaches the store's platform; None: it has no connection that

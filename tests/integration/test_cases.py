@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.cases.model import CaseInputError, CaseStepRefused
 from kefu.domain.errors import NotFound
@@ -92,6 +94,11 @@ def test_an_exchange_goes_through_every_step_and_records_who_and_why(kefu: Kefu,
     assert record.steps[5].details == {"tracking_number": "LX999999995CN", "carrier": "China Post"}
     assert record.tracking_number == "LX999999995CN"
     assert record.lines[0][1] == "SKU-DRESS"
+    with kefu.session_factory() as session:  # closing asked the buyer how it went
+        survey = session.scalars(
+            select(t.Message).where(t.Message.template_key == "satisfaction_survey")
+        ).all()
+    assert [(m.conversation_id, m.language) for m in survey] == [(conv, "es")]
 
 
 def test_impossible_steps_are_refused_with_what_is_allowed(kefu: Kefu, conv: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from kefu.domain.cases.model import (
     CaseAction,
@@ -47,12 +47,27 @@ Push = Callable[[PendingPush], str]
 PushFor = Callable[[int, str], Push | None]  # (store id, action) → a push, if the platform takes it
 
 
+class SurveySender(Protocol):
+    """services/surveys.Surveys: the satisfaction survey after a case closes."""
+
+    def send_survey(
+        self,
+        uow: UnitOfWork,
+        *,
+        conversation_id: int,
+        case_id: int | None,
+        actor: Principal | None,
+        now: datetime,
+    ) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class CaseDeps:
     """What the case use cases need beyond the database (kefu.bootstrap builds it)."""
 
     holidays: Holidays
     push_for: PushFor | None = None
+    surveys: SurveySender | None = None
 
 
 MAX_DESCRIPTION = 2000
@@ -405,10 +420,7 @@ def take_step(
             raise CaseConflict("someone else changed this case at the same moment: try again")
         if push is not None:
             uow.cases.set_push(step_id, PushState.PENDING.value, None, None)
-        if record.conversation_id is not None:
-            follow_mark(
-                uow, record.conversation_id, mark_of(before), mark_of(after), who.account_id, now
-            )
+        _conversation_follows(uow, deps, record, before, after, who, now)
         uow.inbox.audit(
             at=now,
             account_id=who.account_id,
@@ -423,6 +435,26 @@ def take_step(
         _push_due(uow_factory, clock, case_id, push_for)
     with uow_factory() as uow:
         return _visible(uow, who, case_id)
+
+
+def _conversation_follows(
+    uow: UnitOfWork,
+    deps: CaseDeps,
+    record: CaseRecord,
+    before: CaseFacts,
+    after: CaseFacts,
+    who: Principal,
+    now: datetime,
+) -> None:
+    """The conversation's mark follows the case; a case that closes asks the buyer how it
+    went (SPEC §8), in the same transaction."""
+    if record.conversation_id is None:
+        return
+    follow_mark(uow, record.conversation_id, mark_of(before), mark_of(after), who.account_id, now)
+    if after.state is CaseState.CLOSED and deps.surveys is not None:
+        deps.surveys.send_survey(
+            uow, conversation_id=record.conversation_id, case_id=record.id, actor=who, now=now
+        )
 
 
 def note_reply(

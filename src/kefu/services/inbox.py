@@ -19,7 +19,7 @@ from kefu.domain.policy import Severity
 from kefu.domain.teamwork import HandoverRefused, ReplyCollision
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction, Status
-from kefu.services import access, cases
+from kefu.services import access, cases, surveys
 from kefu.services.access import Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
 from kefu.services.outgoing import Gate
@@ -194,6 +194,7 @@ def _store_batch(
     )
     if translate:
         _request_translations(uow, fresh, stores, now)
+    surveys.take_answers(uow, surveys.buyer_lines(fresh, stores, conversations), now)
     if auto_replier is not None:
         _auto_reply(auto_replier, uow, fresh, stores, conversations, previous, triaged, now)
     # fresh is oldest first; automatic replies are not older than what they answer.

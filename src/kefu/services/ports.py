@@ -1012,6 +1012,12 @@ class UnitOfWork(Protocol):
     @property
     def cases(self) -> CaseRepository: ...
 
+    @property
+    def surveys(self) -> SurveyRepository: ...
+
+    @property
+    def quality(self) -> QualityQueries: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2435,4 +2441,83 @@ class CaseRepository(Protocol):
 
     def evidence(self, evidence_id: int) -> tuple[int, str, str, bytes] | None:
         """(case id, filename, mime, bytes)."""
+
+
+# satisfaction surveys (docs/surveys.md)
+@dataclass(frozen=True)
+class SurveyRecord:
+    id: int
+    store_id: int
+    conversation_id: int
+    case_id: int | None
+    message_id: int
+    sent_at: datetime
+    answered_at: datetime | None
+    closed_at: datetime | None
+    rating_id: int | None
+
+
+class SurveyRepository(Protocol):
+    """Satisfaction surveys sent to buyers and their answers (adapters/db/surveys.py)."""
+
+    def of_case(self, case_id: int) -> SurveyRecord | None: ...
+
+    def open_in(self, conversation_ids: Collection[int]) -> dict[int, SurveyRecord]:
+        """The open survey of each conversation that has one."""
+        ...
+
+    def close(self, survey_id: int, at: datetime) -> None:
+        """Closed unanswered: a later survey replaces it."""
+        ...
+
+    def add(
+        self,
+        *,
+        store_id: int,
+        conversation_id: int,
+        case_id: int | None,
+        platform_message_id: str,
+        sent_at: datetime,
+    ) -> int:
+        """Record the survey sent as the stored message `platform_message_id`; its id."""
+        ...
+
+    def answered(self, survey_id: int, *, platform_rating_id: str, at: datetime) -> None:
+        """Close the survey with the rating stored under `platform_rating_id`."""
+        ...
+
+
+# quality report (docs/reports.md "Quality report")
+@dataclass(frozen=True)
+class QualitySignal:
+    """One conversation pointing at a quality problem of one product, from one source."""
+
+    product_id: int
+    conversation_id: int
+    at: datetime  # when the problem was raised (the conversation began)
+    source: str  # "red_mark"; the lead's quality cases will add "case"
+
+
+@dataclass(frozen=True)
+class QualityProduct:
+    id: int
+    store_code: str
+    sku: str
+    title: str
+
+
+class QualityQueries(Protocol):
+    """What the quality report reads (adapters/db/quality.py)."""
+
+    def red_marked(self, store_id: int, start: datetime, end: datetime) -> list[QualitySignal]:
+        """Red-marked conversations begun in [start, end): for the product the buyer wrote
+        from, else for each product of the order's lines."""
+        ...
+
+    def products(self, product_ids: Collection[int]) -> dict[int, QualityProduct]: ...
+
+    def orders_with(
+        self, store_id: int, product_ids: Collection[int], start: datetime, end: datetime
+    ) -> dict[int, int]:
+        """Per product, the orders placed in [start, end) with a line of it."""
         ...
