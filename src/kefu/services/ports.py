@@ -2261,3 +2261,83 @@ class SearchRepository(Protocol):
     def rows(self, conversation_ids: Sequence[int]) -> list[dict[str, Any]]: ...
 
     def texts(self, message_ids: Sequence[int]) -> dict[int, list[tuple[str | None, str]]]: ...
+
+
+# --- after-sale cases from and to the platforms (docs/cases.md, docs/channels.md "Cases") --
+
+
+@dataclass(frozen=True)
+class PlatformCaseStep:
+    """One thing that happened to a case on the platform, oldest first; `ref` (the
+    platform's id of the activity, else a stable hash of it) makes storing it idempotent."""
+
+    ref: str
+    at: datetime
+    action: str  # a CaseAction value
+    actor: str  # "buyer", "seller" or "platform"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformCase:
+    """A case as the platform has it, mapped to kefu's words (kind, state, reason,
+    solution) with the platform's own state word beside it."""
+
+    ref: str  # "return:5000012345", "cancel:…", "inquiry:…", "case:…", "issue:…", "ticket:…"
+    kind: str  # CaseKind value
+    state: str  # CaseState value
+    platform_state: str
+    order_number: str | None
+    buyer_ref: str | None
+    conversation_ref: str | None
+    reason: str  # CaseReason value
+    opened_at: datetime
+    updated_at: datetime
+    respond_by: datetime | None  # the platform's own deadline, when it gives one
+    refund_cents: int | None
+    currency: str | None
+    solution: str | None  # the Solution value the buyer asked for
+    online_shipping: bool = False
+    lines: tuple[tuple[str, int], ...] = ()  # (sku or platform line id, quantity)
+    evidence_urls: tuple[str, ...] = ()
+    steps: tuple[PlatformCaseStep, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[PlatformCase]
+    cursor: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class CaseDecision:
+    """A step to write back to the platform; `evidence` are (mime, bytes) images the
+    platform takes first (AliExpress)."""
+
+    case_ref: str
+    action: str  # CaseAction value
+    order_number: str | None = None
+    refund_cents: int | None = None
+    currency: str | None = None
+    solution: str | None = None
+    note: str = ""
+    tracking_number: str | None = None
+    carrier: str | None = None
+    evidence: tuple[tuple[str, bytes], ...] = ()
+
+
+class CaseClient(Protocol):
+    """A store's after-sale cases on its platform (adapters/marketplaces/*_cases.py)."""
+
+    def pull_cases(self, cursor: str | None, since: datetime) -> CasePage: ...
+
+    def decide(self, decision: CaseDecision) -> str:
+        """Write the step; the platform's id of the result. ChannelError(retryable=…)
+        when the platform refused it or did not answer."""
+        ...
+
+    def can_decide(self, case_ref: str, action: str) -> bool:
+        """Whether this platform takes the step by API (the others stay local)."""
+        ...
