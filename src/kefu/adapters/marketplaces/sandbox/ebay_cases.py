@@ -247,6 +247,7 @@ class CaseBook:
         self, method: str, path: str, query: Mapping[str, str], body: object
     ) -> tuple[int, dict[str, Any] | None]:
         parts = path.removeprefix(PREFIX).strip("/").split("/")
+        parts[0] = "case" if parts[0] == "casemanagement" else parts[0]
         data = body if isinstance(body, dict) else {}
         if method == "GET" and len(parts) == 2 and parts[1] == "search":
             return 200, self._search(parts[0], query)
