@@ -2341,3 +2341,18 @@ class CaseClient(Protocol):
     def can_decide(self, case_ref: str, action: str) -> bool:
         """Whether this platform takes the step by API (the others stay local)."""
         ...
+
+
+class CaseFactory(Protocol):
+    """Builds a store's CaseClient like MarketplaceFactory builds its message client
+    (kefu.bootstrap.case_client); None for a platform without a case API (Amazon)."""
+
+    def __call__(
+        self,
+        store: str,
+        platform: str,
+        base_url: str,
+        credentials: Mapping[str, str],
+        /,
+        on_tokens: TokenSink | None = None,
+    ) -> CaseClient | None: ...
