@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from kefu.adapters.marketplaces import ebay_cases
+from kefu.adapters.marketplaces.ebay import Credentials, EbayClient
 from kefu.adapters.marketplaces.ebay_cases import (
     cancellation_of,
     case_of,
@@ -208,3 +210,58 @@ def test_an_unreadable_cursor_is_refused_for_good() -> None:
     with pytest.raises(ChannelError, match="unreadable") as caught:
         Pass.load('{"v": "cases/1", "source": "x"}', now, now, "eBay")
     assert caught.value.retryable is False
+
+
+def test_an_inquiry_without_a_response_date_keeps_its_escalation_date() -> None:
+    doc = document("inquiry", "OPEN") | {"escalationDate": {"value": "2026-12-09T00:00:00Z"}}
+    assert inquiry_of(doc).respond_by == datetime(2026, 12, 9, tzinfo=UTC)
+
+
+class Limiter:
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def acquire(self, key: str, budget: object, *, max_wait: float) -> None:
+        self.keys.append(key)
+
+    def pause(self, key: str, seconds: float) -> None:
+        raise AssertionError("no pause expected")
+
+
+def test_each_call_carries_the_post_order_headers_within_its_budget() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"members": [], "paginationOutput": {"totalEntries": 0}})
+
+    limiter = Limiter()
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        api = EbayClient(
+            "ebay-gb",
+            Credentials(access_token="tok", client_id="app-1", marketplace_id="EBAY_GB"),
+            base_url="https://api.ebay.test",
+            client=http,
+            limiter=limiter,
+        )
+        client = ebay_cases.EbayCases(api, clock=lambda: 1_796_000_000.0)
+        pages = 0
+        cursor = None
+        while True:
+            page = client.pull_cases(cursor, datetime(2026, 12, 1, tzinfo=UTC))
+            pages += 1
+            cursor = page.cursor
+            if page.done:
+                break
+    assert pages == len(ebay_cases.SOURCES) == 5
+    assert [r.url.path for r in seen] == [
+        "/post-order/v2/cancellation/search",
+        "/post-order/v2/return/search",
+        "/post-order/v2/return/search",
+        "/post-order/v2/inquiry/search",
+        "/post-order/v2/casemanagement/search",
+    ]
+    assert {r.headers["authorization"] for r in seen} == {"IAF tok"}
+    assert {r.headers["x-ebay-c-marketplace-id"] for r in seen} == {"EBAY_GB"}
+    assert [r.url.params.get("return_state") for r in seen[1:3]] == ["ALL_OPEN", "CLOSED"]
+    assert limiter.keys == ["ebay:post-order:app-1"] * 5

@@ -44,9 +44,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from kefu.adapters.marketplaces.aliexpress import (
+    BUDGETS,
     AliExpressClient,
     _answer,
     _refusal,
+    budget_key,
     items,
     response_key,
 )
@@ -355,6 +357,7 @@ class AliExpressCases:
             {"issue_id": issue_id, "buyer_login_id": buyer, "extension": IMAGE_TYPES[kind]},
         )
         files = {"image_bytes": (f"evidence.{IMAGE_TYPES[kind]}", data, kind)}
+        self.api.meter.take(budget_key(self.api.credentials.app_key), BUDGETS["gateway"])
         try:
             response = self.api.client.post(f"{self.api.base_url}/sync", data=params, files=files)
         except httpx.TimeoutException as exc:

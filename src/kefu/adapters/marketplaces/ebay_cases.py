@@ -62,6 +62,7 @@ from kefu.adapters.marketplaces.platform_cases import (
 from kefu.domain.cases.model import CaseAction, CaseKind, CaseReason, CaseState, Solution
 from kefu.domain.moments import iso_millis, parse_moment
 from kefu.services.ports import (
+    CallBudget,
     CaseDecision,
     CasePage,
     ChannelError,
@@ -74,6 +75,10 @@ POST_ORDER_PATH = "/post-order/v2"
 PAGE_SIZE = 50
 DEFAULT_MARKETPLACE = "EBAY_US"
 PLATFORM = "ebay"
+# The Post-Order API's call budget (docs/channels.md "Rate limits"): eBay's "API Call
+# Limits" page gives it a daily quota per application; kefu keeps the Message API's figure
+# (⚠ not read for this API), a bucket of its own.
+BUDGET = CallBudget(calls=5000, seconds=86_400.0, burst=250)
 
 A, S, R = CaseAction, CaseState, CaseReason
 
@@ -304,7 +309,8 @@ def inquiry_of(doc: Mapping[str, Any]) -> PlatformCase:
         reason=R.NOT_RECEIVED.value,
         opened_at=opened,
         updated_at=max([opened, *_dates(doc, "lastModifiedDate")]),
-        respond_by=_date(doc.get("respondByDate")),
+        # the seller's deadline; else the day the buyer may ask eBay to step in
+        respond_by=_date(doc.get("respondByDate")) or _date(doc.get("escalationDate")),
         refund_cents=claim,
         currency=currency,
         solution=None,
@@ -383,7 +389,19 @@ class EbayCases:
         params: Mapping[str, object] | None = None,
         body: object = None,
     ) -> dict[str, Any]:
-        """One Post-Order call (the token renewed once on 401 when it can be)."""
+        """One Post-Order call within its budget (the token renewed once on 401 when it
+        can be)."""
+        key = f"{PLATFORM}:post-order:{self.api.credentials.client_id or self.api.store}"
+        self.api.meter.take(key, BUDGET)
+        try:
+            return self._call(method, path, params, body)
+        except ChannelError as exc:
+            self.api.meter.refused(key, exc)
+            raise
+
+    def _call(
+        self, method: str, path: str, params: Mapping[str, object] | None, body: object
+    ) -> dict[str, Any]:
         renewed = self.api.fresh_token()
         response = self._send(method, path, params, body)
         if response.status_code == 401 and not renewed and self.api.credentials.refresh_token:
