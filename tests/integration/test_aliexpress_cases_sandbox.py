@@ -184,3 +184,21 @@ def test_a_failed_decision_is_retryable_and_a_retry_lands(
     assert refused(client, CaseDecision(ref, "agree")).retryable
     assert face.issues.issue(ref).status == "WAIT_SELLER_CONFIRM_REFUND"
     assert client.decide(CaseDecision(ref, "agree")).startswith(f"{ref}:agreed:")
+
+
+def test_a_retry_after_a_lost_answer_is_not_taken_twice(
+    served: Served, face: AliExpressFace
+) -> None:
+    agree, propose = seed_cases(face, [Seed(1), Seed(2, max_cents=2000, refund_cents=2000)])
+    client = cases_client(served, timeout=0.5)
+    offer = CaseDecision(
+        propose, "propose", refund_cents=700, currency="USD", note="7 USD for the scratch"
+    )
+    for step in (CaseDecision(agree, "agree"), offer):
+        face.issues.faults.fail_next(delay=1.0, applied=True)
+        assert refused(client, step).retryable
+    assert client.decide(CaseDecision(agree, "agree")).startswith(f"{agree}:agreed:")
+    assert client.decide(offer).startswith(f"{propose}:solution:")
+    seller = [o for o in face.issues.issue(propose).offers if o.owner == "seller"]
+    assert [(o.amount_cents, o.content) for o in seller] == [(700, "7 USD for the scratch")]
+    assert face.issues.issue(agree).status == "ACCEPTISSUE"

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -177,7 +178,7 @@ def test_what_ebay_refuses_comes_back_in_words(served: Served, face: EbayFace) -
     client = cases_client(served)
     client.decide(CaseDecision(once, "approve"))
     walked = [
-        refused(client, CaseDecision(once, "approve")),
+        refused(client, CaseDecision(once, "decline")),
         refused(client, CaseDecision(late, "approve")),
         refused(client, CaseDecision(ret, "refund", refund_cents=1401, currency="GBP")),
         refused(client, CaseDecision(inquiry, "ship", tracking_number="X1")),
@@ -223,3 +224,20 @@ def test_a_failed_decision_is_retryable_and_a_retry_lands(served: Served, face: 
     client.pull_cases(None, datetime.now(UTC))  # reads are never failed by the switch
     assert client.decide(CaseDecision(ref, "approve")) == f"{ref}:approved"
     assert face.cases.case(ref).status == "CANCEL_PENDING"
+
+
+def test_a_retry_after_a_lost_answer_finds_the_step_taken(served: Served, face: EbayFace) -> None:
+    order = face.orders.place("buyer_gb_1", "Ann Lee", [("MUG", "Mug", 1, "10.00")])
+    cancel, ret = seed_cases(face, [Seed("cancellation", order), Seed("return", order)])
+    client = cases_client(served, timeout=0.5)
+    client.decide(CaseDecision(ret, "approve"))
+    steps = [
+        CaseDecision(cancel, "approve"),
+        CaseDecision(ret, "refund", refund_cents=1400, currency="GBP"),
+    ]
+    for step in steps:
+        face.cases.faults.fail_next(delay=1.0, applied=True)
+        assert refused(client, step).retryable  # eBay took it; its answer was lost
+        assert client.decide(step) == f"{step.case_ref}:{step.action}:already"
+    assert face.cases.case(cancel).status == "CANCEL_PENDING"
+    assert face.cases.case(ret).refunds == [Decimal("14.00")]  # refunded once

@@ -302,25 +302,45 @@ class AliExpressCases:
             )
         detail = self.result(DETAIL, {"issue_id": issue_id})
         buyer = str(detail.get("buyer_login_id") or "")
-        uploaded = [self.upload(issue_id, buyer, mime, data) for mime, data in decision.evidence]
         if action is A.AGREE:
-            offers = solutions(detail, "buyer")
-            wanted = next((s for s in offers if s.get("is_default")), offers[0] if offers else None)
-            if wanted is None:
-                raise ChannelError(
-                    f"AliExpress issue {issue_id} has no buyer solution to agree to",
-                    retryable=False,
-                )
-            self.result(
-                AGREE,
-                {"issue_id": issue_id, "buyer_login_id": buyer, "solution_id": wanted.get("id")},
+            return self._agree(issue_id, buyer, detail, decision)
+        return self._propose(issue_id, buyer, detail, decision)
+
+    def _agree(
+        self, issue_id: str, buyer: str, detail: Mapping[str, Any], decision: CaseDecision
+    ) -> str:
+        offers = solutions(detail, "buyer")
+        wanted = next((s for s in offers if s.get("is_default")), offers[0] if offers else None)
+        if wanted is None:
+            raise ChannelError(
+                f"AliExpress issue {issue_id} has no buyer solution to agree to", retryable=False
             )
+        if wanted.get("status") == "reached":  # agreed already (an answer lost on the way)
             return f"issue:{issue_id}:agreed:{wanted.get('id')}"
+        for mime, data in decision.evidence:
+            self.upload(issue_id, buyer, mime, data)
+        self.result(
+            AGREE, {"issue_id": issue_id, "buyer_login_id": buyer, "solution_id": wanted.get("id")}
+        )
+        return f"issue:{issue_id}:agreed:{wanted.get('id')}"
+
+    def _propose(
+        self, issue_id: str, buyer: str, detail: Mapping[str, Any], decision: CaseDecision
+    ) -> str:
         if decision.refund_cents is None or not decision.currency:
             raise ChannelError(
                 "a seller's solution needs an amount and a currency", retryable=False
             )
         kind = "return_and_refund" if decision.solution == Solution.RETURN else "refund"
+        # The same offer saved already (an answer lost on the way) is not saved twice.
+        for offer in solutions(detail, "seller"):
+            amount, _ = _money(offer.get("refund_money"))
+            said = str(offer.get("content") or "")
+            if (offer.get("solution_type"), amount) == (kind, decision.refund_cents) and (
+                said.startswith(decision.note.strip())
+            ):
+                return f"issue:{issue_id}:solution:{offer.get('id')}"
+        uploaded = [self.upload(issue_id, buyer, mime, data) for mime, data in decision.evidence]
         note = decision.note + "".join(f"\n{url}" for url in uploaded)
         answer = self.result(
             SAVE,

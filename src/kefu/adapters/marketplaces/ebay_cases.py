@@ -190,6 +190,22 @@ DECISIONS: Mapping[str, frozenset[CaseAction]] = {
 }
 
 
+# Where each step written by API leads: a refused retry whose case is already there had
+# landed the first time. A refund that closed an inquiry or case cannot be told from a
+# close without one, so those are not judged (the refusal shows).
+LANDED: Mapping[tuple[str, CaseAction], frozenset[CaseState]] = {
+    ("cancel", A.APPROVE): frozenset({S.APPROVED, S.CLOSED}),
+    ("cancel", A.DECLINE): frozenset({S.DECLINED}),
+    ("return", A.APPROVE): frozenset({S.APPROVED, S.RETURN_SHIPPED, S.RETURN_RECEIVED, S.REFUNDED}),
+    ("return", A.DECLINE): frozenset({S.DECLINED}),
+    ("return", A.RECEIVE_RETURN): frozenset({S.RETURN_RECEIVED, S.REFUNDED}),
+    ("return", A.REFUND): frozenset({S.REFUNDED}),
+    ("inquiry", A.SHIP): frozenset({S.PROPOSED}),
+    ("inquiry", A.PROPOSE): frozenset({S.PROPOSED}),
+    ("inquiry", A.ESCALATE): frozenset({S.ESCALATED}),
+}
+
+
 def _date(value: object) -> datetime | None:
     """eBay's `{"value": "…"}` dates (a plain string is read too)."""
     return parse_moment(value.get("value") if isinstance(value, Mapping) else value)
@@ -363,6 +379,15 @@ def _count(value: object) -> int:
         return 1
 
 
+# The Get call of one case, the container its answer holds the case in, its mapping.
+DETAILS: Mapping[str, tuple[str, str | None, Callable[[Mapping[str, Any]], PlatformCase]]] = {
+    "cancel": ("/cancellation/{}", "cancelDetail", cancellation_of),
+    "return": ("/return/{}", "summary", return_of),
+    "inquiry": ("/inquiry/{}", None, inquiry_of),
+    "case": ("/casemanagement/{}", None, case_of),
+}
+
+
 class EbayCases:
     """A store's eBay cases (kefu.services.ports.CaseClient), with the message client's
     token, HTTP client and call budget."""
@@ -529,7 +554,32 @@ class EbayCases:
             "inquiry": self._inquiry,
             "case": self._case,
         }[prefix]
-        return handler(ident, action, decision)
+        try:
+            return handler(ident, action, decision)
+        except ChannelError as exc:
+            # A retry after an answer lost on the way meets a step eBay took already:
+            # eBay refuses it, and the case as eBay has it now says whether it landed.
+            if (
+                exc.retryable
+                or isinstance(exc, TokenRefused)
+                or not self._landed(prefix, ident, action)
+            ):
+                raise
+            return f"{decision.case_ref}:{action.value}:already"
+
+    def _landed(self, prefix: str, ident: str, action: CaseAction) -> bool:
+        """Whether eBay's case is already where `action` leads (LANDED); False when it
+        cannot be read."""
+        wanted = LANDED.get((prefix, action))
+        if not wanted:
+            return False
+        path, container, mapper = DETAILS[prefix]
+        try:
+            answer = self.call("GET", path.format(ident), params={"fieldgroups": "SUMMARY"})
+            case = mapper(_mapping(answer.get(container)) if container else answer)
+        except ChannelError:
+            return False
+        return CaseState(case.state) in wanted
 
     def _cancel(self, ident: str, action: CaseAction, decision: CaseDecision) -> str:
         if action is A.APPROVE:

@@ -13,6 +13,8 @@ Sources: Wish's V3 OpenAPI 3.0.65 (the copy in github.com/api-evangelist/wish,
   refund_reason_note}: Wish refunds the whole order (the API takes no amount).
 * `PUT /api/v3/orders/{id}/tracking` {tracking_number, shipping_provider, origin_country ⚠}
   — change the tracking number of a shipped order (SPEC §2).
+* `GET /api/v3/orders/{id}` (GetOrder): read first, so that a refund or tracking change
+  whose answer was lost is not written twice (a refunded order, the same newest number).
 * `PUT /api/v3/tickets/{id}` {state CLOSED | AWAITING_WISH}: close, or appeal to Wish.
 
 Wish gives no deadline on a ticket: kefu computes it.
@@ -165,7 +167,16 @@ class WishCases:
         order = decision.order_number or order_number(ticket)
         if not order:
             raise ChannelError(f"Wish ticket {ticket_id} names no order", retryable=False)
+        # A write whose answer was lost shows on the order: it is not written twice.
+        current = self.api.call("GET", f"/api/v3/orders/{order}")
+        current = current if isinstance(current, dict) else {}
         if action is A.SHIP:
+            tracked = current.get("tracking_information")
+            latest = tracked[0] if isinstance(tracked, list) and tracked else {}
+            if decision.tracking_number and latest.get("tracking_number") == (
+                decision.tracking_number
+            ):
+                return f"order:{order}:tracking:{decision.tracking_number}"
             if not decision.tracking_number or not decision.carrier:
                 raise ChannelError(
                     "a tracking change needs the tracking number and the carrier",
@@ -181,6 +192,8 @@ class WishCases:
                 },
             )
             return f"order:{order}:tracking:{decision.tracking_number}"
+        if current.get("state") == "REFUNDED":
+            return f"order:{order}:refunded"
         if str(ticket.get("state")) in CLOSED_STATES:
             raise ChannelError(
                 f"the Wish ticket {ticket_id} is closed: no refund from it", retryable=False

@@ -559,11 +559,16 @@ def create_aliexpress_app(face: AliExpressFace) -> Starlette:
         else:
             body = (await request.body()).decode("utf-8", errors="replace")
             params.update(parse_qsl(body, keep_blank_values=True))
+        decision_fault = None
         if params.get("method") in DECISION_METHODS:
             decision_fault = face.issues.faults.take()  # the switch for decisions only
-            if decision_fault is not None:
+            if decision_fault is not None and not decision_fault.applied:
                 await asyncio.sleep(decision_fault.delay)
                 return JSONResponse({"error": "injected fault"}, decision_fault.status)
-        return JSONResponse(face.handle(params, files))
+        answer = face.handle(params, files)
+        if decision_fault is not None:  # taken, and the answer lost on the way
+            await asyncio.sleep(decision_fault.delay)
+            return JSONResponse({"error": "injected fault"}, decision_fault.status)
+        return JSONResponse(answer)
 
     return Starlette(routes=[Route("/sync", gateway, methods=["POST"])])

@@ -857,9 +857,10 @@ def create_ebay_app(face: EbayFace) -> Starlette:
                 {"errors": [{"errorId": 0, "message": "injected fault"}]}, status, headers=headers
             )
         path = "/" + request.path_params["path"]
+        decision_fault = None
         if request.method == "POST" and path.startswith("/post-order/"):
             decision_fault = face.cases.faults.take()  # the switch for decisions only
-            if decision_fault is not None:
+            if decision_fault is not None and not decision_fault.applied:
                 await asyncio.sleep(decision_fault.delay)
                 return JSONResponse(
                     {"error": [{"errorId": 0, "message": "injected fault"}]},
@@ -892,6 +893,11 @@ def create_ebay_app(face: EbayFace) -> Starlette:
         status, answer, headers = face.handle(
             request.method, path, dict(request.query_params), dict(request.headers), body
         )
+        if decision_fault is not None:  # taken, and the answer lost on the way
+            await asyncio.sleep(decision_fault.delay)
+            return JSONResponse(
+                {"error": [{"errorId": 0, "message": "injected fault"}]}, decision_fault.status
+            )
         if answer is None:
             return Response(status_code=status)
         return JSONResponse(answer, status, headers=headers)

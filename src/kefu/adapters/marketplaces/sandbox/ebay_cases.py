@@ -251,6 +251,10 @@ class CaseBook:
         data = body if isinstance(body, dict) else {}
         if method == "GET" and len(parts) == 2 and parts[1] == "search":
             return 200, self._search(parts[0], query)
+        if method == "GET" and len(parts) == 2:  # one case, in its Get call's container
+            document = self._known(*parts).document()
+            container = {"cancellation": "cancelDetail", "return": "summary"}.get(parts[0])
+            return 200, {container: document} if container else document
         if method == "POST" and len(parts) == 3:
             kind, ident, verb = parts
             case = self._known(kind, ident)

@@ -7,8 +7,9 @@ It refuses what Wish refuses (400, `{"message", "code", "data"}`): an order it d
 know (1004, as for tickets: ours ⚠), a refund_reason not in RefundReason or none, an order
 refunded already, a refund of an order whose refund ticket is closed (⚠ the sandbox's
 reading of "no refund on a closed ticket"), a tracking change without tracking_number or
-shipping_provider or on a refunded order (1001). `faults.fail_next()` makes the next
-write (refund, tracking, ticket update) fail.
+shipping_provider or on a refunded order (1001). It also answers `GET
+/api/v3/orders/{id}` (GetOrder). `faults.fail_next()` makes the next write (refund,
+tracking, ticket update) fail.
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ class RefundBook:
             refund_reason=seed.refund_reason,
         )
         return f"ticket:{ticket}", order
+
+    def order(self, order_id: str) -> object:
+        """`GET /api/v3/orders/{id}` (GetOrder)."""
+        order = self.face.orders.orders.get(order_id)
+        if order is None:
+            raise Refused(400, 1004, f"We could not find an order for id: '{order_id}'")
+        return order.document()
 
     def dispatch(self, order_id: str, verb: str, body: Mapping[str, Any]) -> object:
         order = self.face.orders.orders.get(order_id)
