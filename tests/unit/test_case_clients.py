@@ -12,7 +12,7 @@ from kefu.adapters.marketplaces.aliexpress_cases import AliExpressCases
 from kefu.adapters.marketplaces.ebay_cases import EbayCases
 from kefu.adapters.marketplaces.wish_cases import WishCases
 from kefu.bootstrap import case_client
-from kefu.services.ports import CaseFactory, ChannelError
+from kefu.services.ports import CaseDecision, CaseFactory, ChannelError
 
 CREDENTIALS = {
     "aliexpress": {"app_key": "500100", "app_secret": "s", "access_token": "t"},
@@ -42,3 +42,32 @@ def test_a_connection_missing_its_token_is_refused_in_words() -> None:
     with pytest.raises(ChannelError, match="lacks access_token") as caught:
         case_client("shop-1", "wish", "http://sandbox", {})
     assert caught.value.retryable is False
+
+
+def test_a_decision_too_big_for_a_platform_is_refused_before_it_is_sent() -> None:
+    with httpx.Client(transport=httpx.MockTransport(_never)) as http:
+        clients = [
+            case_client("shop-1", platform, "http://sandbox", CREDENTIALS[platform], http=http)
+            for platform in ("aliexpress", "ebay", "wish")
+        ]
+        ref = {"aliexpress": "issue:1", "ebay": "return:1", "wish": "ticket:1"}
+        walked = 0
+        for client, platform in zip(clients, ("aliexpress", "ebay", "wish"), strict=True):
+            assert client is not None
+            for decision, words in (
+                (CaseDecision(ref[platform], "refund", note="x" * 1001), "at most 1000"),
+                (
+                    CaseDecision(ref[platform], "propose", evidence=(("image/png", b""),) * 6),
+                    "at most 5",
+                ),
+                (CaseDecision(ref[platform], "refund", refund_cents=0), "above zero"),
+            ):
+                with pytest.raises(ChannelError, match=words) as caught:
+                    client.decide(decision)
+                assert caught.value.retryable is False
+                walked += 1
+        assert walked == 9
+
+
+def _never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"nothing may be sent: {request.url}")

@@ -54,6 +54,7 @@ from kefu.adapters.marketplaces.aliexpress import (
 )
 from kefu.adapters.marketplaces.platform_cases import (
     cents,
+    check_decision,
     next_page,
     split_ref,
     step_ref,
@@ -295,6 +296,7 @@ class AliExpressCases:
 
     def decide(self, decision: CaseDecision) -> str:
         _, issue_id = split_ref(decision.case_ref, ("issue",), "AliExpress")
+        check_decision(decision, "AliExpress")
         action = CaseAction(decision.action)
         if action not in DECISIONS:
             raise ChannelError(

@@ -54,6 +54,7 @@ from kefu.adapters.marketplaces.ebay import EbayClient, refusal
 from kefu.adapters.marketplaces.orders import dig
 from kefu.adapters.marketplaces.platform_cases import (
     cents,
+    check_decision,
     decimal_text,
     next_page,
     split_ref,
@@ -543,6 +544,7 @@ class EbayCases:
 
     def decide(self, decision: CaseDecision) -> str:
         prefix, ident = split_ref(decision.case_ref, tuple(DECISIONS), "eBay")
+        check_decision(decision, "eBay")
         action = CaseAction(decision.action)
         if action not in DECISIONS[prefix]:
             raise ChannelError(

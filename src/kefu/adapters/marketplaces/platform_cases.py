@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from kefu.services.ports import CasePage, ChannelError, PlatformCase
+from kefu.services.ports import CaseDecision, CasePage, ChannelError, PlatformCase
 
 VERSION = "cases/1"
 # How far back a pass looks for cases that may still change: eBay's return window (30
@@ -131,3 +131,25 @@ def split_ref(case_ref: str, prefixes: Sequence[str], platform: str) -> tuple[st
     if prefix not in prefixes or not ident:
         raise ChannelError(f"{case_ref!r} is not a {platform} case", retryable=False)
     return prefix, ident
+
+
+# What a decision may carry (⚠ kefu's own bounds, below what the platforms are known to
+# take: eBay's comments, AliExpress's solution_context, Wish's refund note).
+NOTE_MAX = 1000
+EVIDENCE_MAX = 5
+
+
+def check_decision(decision: CaseDecision, platform: str) -> None:
+    """A decision too big for any platform is refused before it is sent, in words."""
+    if len(decision.note) > NOTE_MAX:
+        raise ChannelError(
+            f"the note to {platform} has {len(decision.note)} characters; at most {NOTE_MAX}",
+            retryable=False,
+        )
+    if len(decision.evidence) > EVIDENCE_MAX:
+        raise ChannelError(
+            f"{len(decision.evidence)} evidence images for {platform}; at most {EVIDENCE_MAX}",
+            retryable=False,
+        )
+    if decision.refund_cents is not None and decision.refund_cents <= 0:
+        raise ChannelError("a refund amount must be above zero", retryable=False)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kefu.adapters.marketplaces.platform_cases import split_ref
+from kefu.adapters.marketplaces.platform_cases import check_decision, split_ref
 from kefu.adapters.marketplaces.wish import CLOSED_STATES, WishClient, buyer_id, iso, order_number
 from kefu.domain.cases.model import CaseAction, CaseKind, CaseReason, CaseState, Solution
 from kefu.domain.moments import parse_moment
@@ -152,6 +152,7 @@ class WishCases:
 
     def decide(self, decision: CaseDecision) -> str:
         _, ticket_id = split_ref(decision.case_ref, ("ticket",), "Wish")
+        check_decision(decision, "Wish")
         action = CaseAction(decision.action)
         if action not in DECISIONS:
             raise ChannelError(
