@@ -134,6 +134,7 @@ def test_every_decision_lands_on_ebay(served: Served, face: EbayFace) -> None:
         client.decide(CaseDecision(dispute, "refund")),
     ]
     assert len(results) == 10 and all(results)
+    assert (results[7], results[9]) == (f"{refund}:refund:SUCCESS", f"{dispute}:refund:SUCCESS")
     states = {ref: face.cases.case(ref).status for ref in refs}
     assert states == {
         ack: "CANCEL_PENDING",
@@ -149,7 +150,7 @@ def test_every_decision_lands_on_ebay(served: Served, face: EbayFace) -> None:
     kinds_seen = [(kind, body) for kind, _, body in face.cases.decisions]
     assert (
         "return",
-        {"decision": "ACCEPT", "comments": {"content": "Send it back, label attached"}},
+        {"decision": "APPROVE", "comments": {"content": "Send it back, label attached"}},
     ) in kinds_seen
     found, _ = pull_all(client)
     assert [found[r].state for r in refs] == [

@@ -20,8 +20,10 @@ says how the fixtures were made.
   status, creationInfo{item{itemId, transactionId, returnQuantity}, reason, comments
   {content}, creationDate{value}}, sellerResponseDue{activityDue, respondByDate{value}},
   sellerTotalRefund{estimatedRefundAmount{value, currency}}, sellerAvailableOptions[].
-  `POST /return/{returnId}/decide` {decision ACCEPT | DECLINE | OFFER_PARTIAL_REFUND …,
-  comments{content}, partialRefundAmount}; `POST /return/{returnId}/issue_refund`
+  `POST /return/{returnId}/decide` {decision APPROVE | DECLINE | OFFER_PARTIAL_REFUND …
+  (DecisionEnum, 2.8.0), comments{content}, partialRefundAmount} → {refundStatus}; ⚠ eBay
+  asks EU/UK sellers' calls to it (and to the refunds) to carry its Digital Signatures
+  headers, which kefu does not send yet; `POST /return/{returnId}/issue_refund`
   {refundDetail{itemizedRefundDetail[], totalAmount}, comments} → {refundStatus};
   `POST /return/{returnId}/mark_as_received`.
 * `GET /post-order/v2/inquiry/search` (inquiry_creation_date_range_from/_to, limit,
@@ -594,7 +596,7 @@ class EbayCases:
     def _return(self, ident: str, action: CaseAction, decision: CaseDecision) -> str:
         comments = _comments(decision)
         if action in (A.APPROVE, A.DECLINE):
-            choice = "ACCEPT" if action is A.APPROVE else "DECLINE"
+            choice = "APPROVE" if action is A.APPROVE else "DECLINE"
             self.call(
                 "POST",
                 f"/return/{ident}/decide",
@@ -649,7 +651,7 @@ class EbayCases:
             f"/inquiry/{ident}/issue_refund",
             body={"comments": comments} if comments else {},
         )
-        return f"inquiry:{ident}:refund:{answer.get('refundResult') or 'SUCCESS'}"
+        return f"inquiry:{ident}:refund:{_refund_status(answer)}"
 
     def _case(self, ident: str, action: CaseAction, decision: CaseDecision) -> str:
         comments = _comments(decision)
@@ -658,13 +660,20 @@ class EbayCases:
             f"/casemanagement/{ident}/issue_refund",
             body={"comments": comments} if comments else {},
         )
-        return f"case:{ident}:refund:{answer.get('refundResult') or 'SUCCESS'}"
+        return f"case:{ident}:refund:{_refund_status(answer)}"
 
     @staticmethod
     def _money(decision: CaseDecision) -> dict[str, str]:
         if decision.refund_cents is None or decision.refund_cents <= 0 or not decision.currency:
             raise ChannelError("a refund needs an amount and a currency", retryable=False)
         return {"value": decimal_text(decision.refund_cents), "currency": decision.currency}
+
+
+def _refund_status(answer: Mapping[str, Any]) -> str:
+    """VoluntaryRefundResponse.refundResult (⚠ its refundStatus field recalled)."""
+    result = answer.get("refundResult")
+    status = result.get("refundStatus") if isinstance(result, Mapping) else result
+    return str(status or "SUCCESS")
 
 
 def _comments(decision: CaseDecision) -> dict[str, str] | None:

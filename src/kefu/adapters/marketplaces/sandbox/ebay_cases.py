@@ -349,13 +349,13 @@ class CaseBook:
         self, case: Case, verb: str, data: Mapping[str, Any], now: int
     ) -> dict[str, Any] | None:
         decision = data.get("decision")
-        if decision not in ("ACCEPT", "DECLINE", "OFFER_PARTIAL_REFUND", "PROVIDE_RMA"):
+        if decision not in ("APPROVE", "DECLINE", "OFFER_PARTIAL_REFUND", "PROVIDE_RMA"):
             raise PostOrderRefused(400, 1603, f"Invalid decision {decision!r}", "API_RETURN")
         if case.status not in ("RETURN_REQUESTED", "RETURN_REQUESTED_TIMEOUT"):
             raise PostOrderRefused(
                 400, 1604, f"The return is {case.status}: it was decided already", "API_RETURN"
             )
-        case.status = "RETURN_ACCEPTED" if decision == "ACCEPT" else "RETURN_REJECTED"
+        case.status = "RETURN_ACCEPTED" if decision == "APPROVE" else "RETURN_REJECTED"
         return None
 
     def _received(
@@ -398,7 +398,7 @@ class CaseBook:
             return {"refundStatus": "SUCCESS"}
         case.refunds.append(case.amount)
         case.status = "CLOSED"
-        return {"refundResult": "SUCCESS"}
+        return {"refundResult": {"refundStatus": "SUCCESS"}}
 
     def _shipment(
         self, case: Case, verb: str, data: Mapping[str, Any], now: int
