@@ -21,7 +21,7 @@ from kefu.adapters.marketplaces.ebay_cases import (
     return_of,
 )
 from kefu.adapters.marketplaces.platform_cases import DONE, LOOKBACK, Pass, cents, next_page
-from kefu.domain.cases.model import CaseAction, CaseKind, CaseReason, Solution
+from kefu.domain.cases.model import CaseAction, CaseKind, CaseReason, CaseState, Solution
 from kefu.domain.cases.workflows import WORKFLOWS
 from kefu.services.ports import ChannelError, PlatformCase
 
@@ -49,10 +49,10 @@ def test_a_cancellation_waiting_for_the_seller_keeps_ebays_deadline() -> None:
     assert case.reason == CaseReason.CHANGED_MIND
     done = cancellation_of(closed)
     assert (done.state, done.reason) == ("closed", CaseReason.PRICE)
-    # The buyer's opening is no step; the seller's approval and eBay's refund are.
+    # The buyer's opening is no step; the seller's approval and the refund are.
     assert [(s.action, s.actor) for s in done.steps] == [
         ("approve", "seller"),
-        ("refund", "platform"),
+        ("refund", "buyer"),
     ]
     assert done.updated_at == datetime(2026, 11, 30, 10, tzinfo=UTC)
 
@@ -125,6 +125,7 @@ def test_every_platform_state_maps_to_a_state_its_kind_knows() -> None:
     for source, (states, kind) in STATE_MAPS.items():
         table = WORKFLOWS[kind]
         known = set(table) | {s for moves in table.values() for s in moves.values()}
+        known.add(CaseState.CANCELLED)  # withdrawn: every kind reaches it
         if kind is CaseKind.RETURN:  # a replacement is an exchange: its road out too
             known |= set(WORKFLOWS[CaseKind.EXCHANGE])
         for raw, expected in states.items():
@@ -133,7 +134,7 @@ def test_every_platform_state_maps_to_a_state_its_kind_knows() -> None:
             assert case.platform_state == raw
             assert expected in known, (source, raw)
             walked += 1
-    assert walked == 7 + 23 + 8 + 8
+    assert walked == 8 + 23 + 8 + 8
 
 
 def test_a_state_ebay_adds_later_keeps_its_word_and_a_safe_state() -> None:

@@ -93,7 +93,8 @@ CANCEL_STATES: Mapping[str, CaseState] = {
     "CANCEL_CLOSED_WITH_REFUND": S.CLOSED,
     "CANCEL_CLOSED_UNKNOWN_REFUND": S.CLOSED,
     "CANCEL_CLOSED_NO_REFUND": S.CLOSED,
-    "CANCEL_CLOSED_FOR_COMMITMENT": S.DECLINED,  # the order had shipped: not cancelled
+    "CANCEL_CLOSED_FOR_COMMITMENT": S.CLOSED,  # an unpaid order cancelled: nothing to refund
+    "INVALID": S.CANCELLED,  # "the cancellation request is not valid"
 }
 CANCEL_REASONS: Mapping[str, CaseReason] = {
     "BUYER_ASKED_CANCEL": R.CHANGED_MIND,
@@ -174,11 +175,11 @@ CASE_REASONS: Mapping[str, CaseReason] = {
     "NOT_AS_DESCRIBED": R.NOT_AS_DESCRIBED,
     "RETURN": R.OTHER,
 }
+# CancelActivityTypeEnum → the step it records (the buyer's opening is none).
 CANCEL_ACTIVITIES: Mapping[str, CaseAction] = {
     "SELLER_APPROVE": A.APPROVE,
     "SELLER_REJECT": A.DECLINE,
-    "SYSTEM_REFUND": A.REFUND,
-    "BUYER_WITHDRAW": A.WITHDRAW,
+    "BUYER_CONFIRM_REFUND": A.REFUND,  # the buyer confirmed the refund came
 }
 
 # The lists a pass reads, in order; each is one source of platform_cases.next_page.

@@ -95,7 +95,7 @@ class Case:
                 "buyerLoginName": self.buyer,
                 "requestorType": "BUYER",
                 "cancelReason": self.reason,
-                "cancelState": "CLOSED" if "CLOSED" in self.status else "INITIAL",
+                "cancelState": _cancel_state(self.status),
                 "cancelStatus": self.status,
                 "requestRefundAmount": _money(self.amount, self.currency),
                 "cancelRequestDate": _date(self.created),
@@ -428,6 +428,13 @@ class CaseBook:
         if order is None:
             return case.amount
         return sum((q * Decimal(p) for _, _, q, p in order.lines), Decimal("4.00"))
+
+
+def _cancel_state(status: str) -> str:
+    """CancelStateEnum beside the CancelStatusEnum the book keeps."""
+    if status == "CANCEL_REQUESTED":
+        return "APPROVAL_PENDING"
+    return "REFUND_PENDING" if status == "CANCEL_PENDING" else "CLOSED"
 
 
 def seed_cases(face: EbayFace, seeds: Iterable[Seed]) -> list[str]:
