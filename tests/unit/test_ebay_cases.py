@@ -106,7 +106,7 @@ def document(source: str, state: str) -> dict[str, Any]:
     if source == "cancellation":
         return {"cancelId": "1", "cancelStatus": state, "cancelRequestDate": when}
     if source == "return":
-        return {"returnId": "1", "state": state, "creationInfo": {"creationDate": when}}
+        return {"returnId": "1", "status": state, "creationInfo": {"creationDate": when}}
     if source == "inquiry":
         return {"inquiryId": "1", "inquiryStatusEnum": state, "creationDate": when}
     return {"caseId": "1", "caseStatusEnum": state, "creationDate": when}
@@ -134,7 +134,7 @@ def test_every_platform_state_maps_to_a_state_its_kind_knows() -> None:
             assert case.platform_state == raw
             assert expected in known, (source, raw)
             walked += 1
-    assert walked == 8 + 23 + 8 + 8
+    assert walked == 8 + 31 + 8 + 8
 
 
 def test_a_state_ebay_adds_later_keeps_its_word_and_a_safe_state() -> None:

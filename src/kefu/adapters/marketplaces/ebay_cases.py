@@ -104,23 +104,26 @@ CANCEL_REASONS: Mapping[str, CaseReason] = {
     "WONT_ARRIVE_IN_TIME": R.LATE_DELIVERY,
 }
 # A return's `state` (ReturnStateEnum) → kefu's state.
+# A return's `status` (ReturnStatusEnum, the seller's view) → kefu's state; `state`
+# (ReturnStateEnum) is read when there is no status, hence its words too.
 RETURN_STATES: Mapping[str, CaseState] = {
+    # ReturnStatusEnum
     "RETURN_REQUESTED": S.OPEN,
     "RETURN_REQUESTED_TIMEOUT": S.OPEN,  # unanswered: overdue, still the seller's move
     "PARTIAL_REFUND_REQUESTED": S.OPEN,
     "PARTIAL_REFUND_DECLINED": S.OPEN,
     "PARTIAL_REFUND_FAILED": S.OPEN,
     "REPLACEMENT_REQUESTED": S.OPEN,
-    "RETURN_ACCEPTED": S.APPROVED,
-    "RETURN_LABEL_PENDING": S.APPROVED,
+    "WAITING_FOR_RMA": S.OPEN,
+    "REPLACEMENT_WAITING_FOR_RMA": S.OPEN,
+    "RETURN_LABEL_REQUESTED": S.APPROVED,
+    "REPLACEMENT_LABEL_REQUESTED": S.APPROVED,
     "WAITING_FOR_RETURN_LABEL": S.APPROVED,
     "READY_FOR_SHIPPING": S.APPROVED,
-    "ITEM_READY_TO_SHIP": S.APPROVED,
     "ITEM_SHIPPED": S.RETURN_SHIPPED,
     "ITEM_DELIVERED": S.RETURN_RECEIVED,
     "RETURN_REJECTED": S.DECLINED,
     "ESCALATED": S.ESCALATED,
-    "REFUND_ISSUED": S.REFUNDED,
     "PARTIAL_REFUND_INITIATED": S.REFUNDED,
     "LESS_THAN_A_FULL_REFUND_ISSUED": S.REFUNDED,
     "REPLACEMENT_SHIPPED": S.SHIPPED,
@@ -128,6 +131,16 @@ RETURN_STATES: Mapping[str, CaseState] = {
     "REPLACED": S.DELIVERED,
     "REPLACEMENT_CLOSED": S.CLOSED,
     "CLOSED": S.CLOSED,
+    # ReturnStateEnum
+    "INITIAL": S.OPEN,
+    "ITEM_KEPT": S.OPEN,  # the buyer would keep the item: the seller approves or not
+    "ITEM_READY_TO_SHIP": S.APPROVED,
+    "AUTO_REFUND_INITIATED": S.REFUNDED,
+    "PARTIAL_REFUND_AS_PAYOUT_INITIATED": S.REFUNDED,
+    "PARTIAL_REFUND_NON_PAYPAL_INITIATED": S.REFUNDED,
+    # ⚠ the sandbox's words after an approval and a full refund (not read in eBay's lists)
+    "RETURN_ACCEPTED": S.APPROVED,
+    "REFUND_ISSUED": S.REFUNDED,
 }
 RETURN_REASONS: Mapping[str, CaseReason] = {
     "ARRIVED_DAMAGED": R.DAMAGED,
@@ -274,7 +287,7 @@ def cancellation_of(doc: Mapping[str, Any]) -> PlatformCase:
 def return_of(doc: Mapping[str, Any]) -> PlatformCase:
     """A return request (return/search member): kind return, or exchange when the buyer
     asked for a replacement."""
-    raw = str(doc.get("state") or doc.get("status") or "")
+    raw = str(doc.get("status") or doc.get("state") or "")
     replacement = doc.get("currentType") == "REPLACEMENT"
     info: Mapping[str, Any] = _mapping(doc.get("creationInfo"))
     opened = _required_date(info.get("creationDate"), f"return {doc.get('returnId')}")
