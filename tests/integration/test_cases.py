@@ -200,7 +200,7 @@ def test_a_step_the_platform_refuses_stays_visible_as_not_sent_and_a_retry_sends
         StepRequest("approve"),
         uow_factory=kefu.uow,
         clock=kefu.clock,
-        deps=replace(kefu.case_deps, push_for=lambda store, action: push),
+        deps=replace(kefu.case_deps, push_for=lambda store, ref, action: push),
     )
     assert record.state == "approved"
     assert (record.push_state, record.push_error) == ("failed", "503 Service Unavailable")
@@ -211,7 +211,7 @@ def test_a_step_the_platform_refuses_stays_visible_as_not_sent_and_a_retry_sends
         case_id,
         uow_factory=kefu.uow,
         clock=kefu.clock,
-        deps=replace(kefu.case_deps, push_for=lambda store, action: push),
+        deps=replace(kefu.case_deps, push_for=lambda store, ref, action: push),
     )
     assert (again.push_state, again.push_error) == ("sent", None)
     assert [c.platform_ref for c in calls] == ["issue:77", "issue:77"]

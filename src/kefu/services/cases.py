@@ -44,7 +44,7 @@ UowFactory = Callable[[], UnitOfWork]
 # Sends one step to the platform; returns the platform's id of the result, or raises
 # ChannelError. None: the store has no connection that takes this step (the step stays local).
 Push = Callable[[PendingPush], str]
-PushFor = Callable[[int, str], Push | None]  # (store id, action) → a push, if the platform takes it
+PushFor = Callable[[int, str, str], Push | None]  # (store id, platform ref, action) → a push
 
 
 class SurveySender(Protocol):
@@ -399,7 +399,11 @@ def take_step(
         shop, _ = uow.replies.settings(record.store_id)
         changes.update(clock_columns(after, shop, deps.holidays))
         push_for = deps.push_for
-        push = push_for(record.store_id, action.value) if push_for and record.platform_ref else None
+        push = (
+            push_for(record.store_id, record.platform_ref, action.value)
+            if push_for and record.platform_ref
+            else None
+        )
         step_id = uow.cases.add_step(
             {
                 "case_id": case_id,
@@ -585,9 +589,16 @@ def retry_push(
         return _visible(uow, who, case_id)
 
 
-def push_pending(uow_factory: UowFactory, clock: Clock, push_for: PushFor, limit: int = 100) -> int:
+def push_pending(
+    uow_factory: UowFactory,
+    clock: Clock,
+    push_for: PushFor,
+    *,
+    store_id: int | None = None,
+    limit: int = 100,
+) -> int:
     """The sync's retry of steps that did not reach the platform; returns how many went."""
-    return _push_due(uow_factory, clock, None, push_for, limit)
+    return _push_due(uow_factory, clock, None, push_for, limit, store_id=store_id)
 
 
 def _push_due(
@@ -596,12 +607,14 @@ def _push_due(
     case_id: int | None,
     push_for: PushFor | None,
     limit: int = 100,
+    *,
+    store_id: int | None = None,
 ) -> int:
     with uow_factory() as uow:
-        due = uow.cases.pending_pushes(case_id, limit)
+        due = uow.cases.pending_pushes(case_id, limit, store_id=store_id)
     sent = 0
     for item in due:
-        push = push_for(item.store_id, item.action) if push_for else None
+        push = push_for(item.store_id, item.platform_ref, item.action) if push_for else None
         if push is None:
             state, error = (
                 PushState.FAILED,

@@ -86,6 +86,25 @@ class SqlCaseRepository:
         ).one()
         return (row[0], row[1], row[2])
 
+    def conversation_for(
+        self, store_id: int, platform_conversation_id: str | None, order_id: int | None
+    ) -> tuple[int, int, int | None] | None:
+        c = t.Conversation
+        columns = select(c.id, c.buyer_id, c.assignee_id).where(c.store_id == store_id)
+        if platform_conversation_id:
+            row = self.db.execute(
+                columns.where(c.platform_conversation_id == platform_conversation_id)
+            ).first()
+            if row is not None:
+                return (row[0], row[1], row[2])
+        if order_id is not None:
+            row = self.db.execute(
+                columns.where(c.order_id == order_id).order_by(c.last_message_at.desc()).limit(1)
+            ).first()
+            if row is not None:
+                return (row[0], row[1], row[2])
+        return None
+
     def returning_buyer(self, buyer_id: int) -> bool:
         o = t.Order
         orders, wholesale = self.db.execute(
@@ -216,28 +235,45 @@ class SqlCaseRepository:
             .values(push_state=worst, push_error=last_error if worst == "failed" else None)
         )
 
-    def pending_pushes(self, case_id: int | None, limit: int) -> list[PendingPush]:
-        s, c = t.CaseStep, t.Case
+    def pending_pushes(
+        self, case_id: int | None, limit: int, *, store_id: int | None = None
+    ) -> list[PendingPush]:
+        s, c, o = t.CaseStep, t.Case, t.Order
         query = (
             select(
-                s.id, s.case_id, c.store_id, c.platform_ref, s.action, s.details, s.push_attempts
+                s.id,
+                s.case_id,
+                c.store_id,
+                c.platform_ref,
+                s.action,
+                s.details,
+                s.push_attempts,
+                s.reason,
+                o.order_number,
+                c.solution,
             )
             .join(c, c.id == s.case_id)
+            .outerjoin(o, o.id == c.order_id)
             .where(s.push_state.in_(("pending", "failed")), c.platform_ref.is_not(None))
             .order_by(s.id)
             .limit(limit)
         )
         if case_id is not None:
             query = query.where(s.case_id == case_id)
+        if store_id is not None:
+            query = query.where(c.store_id == store_id)
         return [
             PendingPush(
-                r.id,
-                r.case_id,
-                r.store_id,
-                r.platform_ref,
-                r.action,
-                r.details or {},
-                r.push_attempts,
+                step_id=r.id,
+                case_id=r.case_id,
+                store_id=r.store_id,
+                platform_ref=r.platform_ref,
+                action=r.action,
+                details=r.details or {},
+                attempts=r.push_attempts,
+                reason=r.reason,
+                order_number=r.order_number,
+                solution=r.solution,
             )
             for r in self.db.execute(query)
         ]
@@ -255,6 +291,13 @@ class SqlCaseRepository:
         self.db.add(row)
         self.db.flush()
         return row.id
+
+    def evidence_files(self, case_id: int) -> list[tuple[str, bytes]]:
+        e = t.CaseEvidence
+        rows = self.db.execute(
+            select(e.mime, e.data).where(e.case_id == case_id).order_by(e.id)
+        ).all()
+        return [(r[0], r[1]) for r in rows]
 
     def evidence(self, evidence_id: int) -> tuple[int, str, str, bytes] | None:
         e = t.CaseEvidence
