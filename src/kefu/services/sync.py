@@ -823,6 +823,8 @@ def sync_cases(
     not reached the platform yet sent again; returns the cases refused, in words."""
     if deps.case_factory is None or deps.case_deps is None:
         return []
+    with uow_factory() as uow:  # a token the message client renewed is stored there now
+        conn = uow.connections.connection(conn.store_id) or conn
     client = open_case_client(deps, conn)
     if client is None:
         return []
