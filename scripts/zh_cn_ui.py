@@ -1255,4 +1255,9 @@ ZH_CN = {
     "Wish: answer the ticket within a few business days (kefu: 3)": "Wish：几个工作日内答复工单（kefu 按 3 个工作日计）",
     "the date the platform gave": "平台给出的日期",
     "the shop's own target, in business hours": "店铺自己的目标（按工作时间计）",
+    "Add a photo (JPEG, PNG or WebP, as the platform takes them)": "添加照片（JPEG、PNG 或 WebP，以平台接受的为准）",
+    "Evidence photos": "证据照片",
+    "No photo yet.": "还没有照片。",
+    "Upload": "上传",
+    "{who} added a photo to the case {target}": "{who} 为{target}添加了照片",
 }

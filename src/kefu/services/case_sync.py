@@ -238,15 +238,15 @@ def _platform_steps(uow: UnitOfWork, case_id: int, found: PlatformCase) -> int:
     added = 0
     for step in found.steps:
         try:
-            action = CaseAction(step.action).value
+            step_action = CaseAction(step.action).value
         except ValueError:
-            action = "platform_update"
+            step_action = "platform_update"  # a platform event kefu has no step for
         stored = uow.cases.add_step(
             {
                 "case_id": case_id,
                 "at": step.at,
                 "actor_id": None,
-                "action": action,
+                "action": step_action,
                 "from_state": "",
                 "to_state": found.state,
                 "reason": step.note[:1000],

@@ -25,6 +25,7 @@ from kefu.domain.cases.model import (
 )
 from kefu.domain.cases.workflows import is_final, next_state
 from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
+from kefu.domain.evidence import check_image
 from kefu.domain.permissions import Permission
 from kefu.domain.types import ColourMark
 from kefu.services import access
@@ -459,6 +460,72 @@ def _conversation_follows(
         deps.surveys.send_survey(
             uow, conversation_id=record.conversation_id, case_id=record.id, actor=who, now=now
         )
+
+
+MAX_EVIDENCE = 10  # images per case: what the platforms take with one decision, and more
+
+
+def add_evidence(
+    who: Principal,
+    case_id: int,
+    filename: str,
+    data: bytes,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> int:
+    """Keep a photo as the case's evidence, checked by its content against its platform's
+    limit (kefu.domain.evidence); the same photo twice is kept once. Returns its id."""
+    access.require(who, Permission.REPLY)
+    name = (filename or "photo")[-200:]
+    now = clock.now()
+    with uow:
+        record = _visible(uow, who, case_id)
+        image = check_image(data, name, record.platform)
+        if len(record.evidence) >= MAX_EVIDENCE:
+            raise CaseInputError(
+                f"a case keeps at most {MAX_EVIDENCE} photos", field="file", limit=MAX_EVIDENCE
+            )
+        stored, created = uow.cases.add_evidence(
+            {
+                "case_id": case_id,
+                "sha256": image.sha256,
+                "mime": image.mime,
+                "filename": name,
+                "size": image.size,
+                "width": image.width,
+                "height": image.height,
+                "data": data,
+                "added_by": who.account_id,
+                "added_at": now,
+            }
+        )
+        if not created:
+            return stored
+        uow.inbox.audit(
+            at=now,
+            account_id=who.account_id,
+            action="case_evidence",
+            entity_type="case",
+            entity_id=case_id,
+            before=None,
+            after={"file": name, "type": image.mime, "bytes": image.size},
+        )
+        uow.commit()
+    return stored
+
+
+def evidence_file(
+    who: Principal, case_id: int, evidence_id: int, *, uow: UnitOfWork
+) -> tuple[str, str, bytes]:
+    """(filename, mime, bytes) of one photo of a case the person may see."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        _visible(uow, who, case_id)
+        found = uow.cases.evidence(evidence_id)
+    if found is None or found[0] != case_id:
+        raise NotFound(f"no photo {evidence_id} on case {case_id}", id=evidence_id)
+    return found[1], found[2], found[3]
 
 
 def note_reply(

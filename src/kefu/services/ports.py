@@ -2449,7 +2449,9 @@ class CaseRepository(Protocol):
         self, case_id: int | None, limit: int, *, store_id: int | None = None
     ) -> list[PendingPush]: ...
 
-    def add_evidence(self, values: Mapping[str, Any]) -> int | None: ...
+    def add_evidence(self, values: Mapping[str, Any]) -> tuple[int, bool]:
+        """(its id, whether it is new): the same photo again on a case is the one stored."""
+        ...
 
     def evidence_files(self, case_id: int) -> list[tuple[str, bytes]]:
         """(mime, bytes) of the case's evidence, oldest first: what a decision uploads."""

@@ -158,7 +158,9 @@ def create_app(
     app.include_router(search_api.router)
     app.include_router(search_pages.router)
     app.include_router(case_api.router)
+    app.include_router(case_api.upload_router, max_body_size=case_api.EVIDENCE_BODY_BYTES)
     app.include_router(case_pages.router)
+    app.include_router(case_pages.upload_router, max_body_size=case_api.EVIDENCE_BODY_BYTES)
     app.include_router(quality_api.router)  # quality report (docs/reports.md)
     app.include_router(quality_pages.router)
     if sandbox:

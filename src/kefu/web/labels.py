@@ -450,6 +450,7 @@ LABELS: dict[str, dict[str, str]] = {
         "note": N_("{who} added an internal note to {target}"),
         "case_open": N_("{who} opened the case {target}"),
         "case_step": N_("{who} moved the case {target}"),
+        "case_evidence": N_("{who} added a photo to the case {target}"),
         "no_response_needed": N_("{who} marked {target} as needing no reply"),
         "password_change": N_("{who} changed their password"),
         "password_reset": N_("{who} set a new password for {target}"),

@@ -280,17 +280,17 @@ class SqlCaseRepository:
 
     # --- evidence ---------------------------------------------------------------------
 
-    def add_evidence(self, values: Mapping[str, Any]) -> int | None:
+    def add_evidence(self, values: Mapping[str, Any]) -> tuple[int, bool]:
         e = t.CaseEvidence
         there = self.db.scalar(
             select(e.id).where(e.case_id == values["case_id"], e.sha256 == values["sha256"])
         )
         if there is not None:
-            return None
+            return there, False
         row = e(**values)
         self.db.add(row)
         self.db.flush()
-        return row.id
+        return row.id, True
 
     def evidence_files(self, case_id: int) -> list[tuple[str, bytes]]:
         e = t.CaseEvidence
