@@ -73,7 +73,11 @@ def case_page(request: Request, case_id: Id, kefu: KefuDep, who: InboxViewer) ->
 
 
 def _case(
-    request: Request, record: CaseRecord, error: str | None = None, status: int = 200
+    request: Request,
+    record: CaseRecord,
+    error: str | None = None,
+    status: int = 200,
+    evidence_error: str | None = None,
 ) -> Response:
     response = render_page(
         request,
