@@ -244,6 +244,9 @@ def test_the_colour_mark_follows_the_case_and_the_agent_may_change_it(
     _step(kefu, resend, "ship", tracking_number="LX000000018CN")
     assert _conversation_mark(kefu, conv) == "yellow"
     refund = _open(kefu, conv, kind="refund", reason="size_fit", lines=(), refund_cents=1000)
+    # Two cases, one mark: the tracking number still owed (yellow) comes before a refund.
+    assert _conversation_mark(kefu, conv) == "yellow"
+    _step(kefu, resend, "withdraw")
     assert _conversation_mark(kefu, conv) == "green"
     _step(kefu, refund, "refund")
     assert _conversation_mark(kefu, conv) == "green"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -14,12 +14,12 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.permissions import Role
-from kefu.services import inbox
+from kefu.services import cases, inbox
 from kefu.services.access import Forbidden
 from kefu.services.auth import NewAccount
+from kefu.services.cases import NewCase
 from kefu.services.catalog import load_catalog
-from kefu.services.ports import QualitySignal, StoreRef, UnitOfWork
-from kefu.services.quality import quality_report, red_marks
+from kefu.services.quality import quality_report
 from tests.factories import NOW, acting, make_catalog_with_orders, make_message
 from tests.web import PASSWORD, signed_in
 
@@ -160,34 +160,37 @@ def test_the_api_and_the_csv_download(kefu: Kefu, shop: dict[str, int]) -> None:
         assert 'data-testid="quality-table"' in page.text and "SKU-SCARF" in page.text
 
 
-def test_a_second_source_merges_per_product_counting_each_conversation_once(
+def test_quality_cases_count_beside_red_marks_each_conversation_once(
     kefu: Kefu, shop: dict[str, int]
 ) -> None:
-    """As the lead's quality cases will: one conversation already red-marked, one not."""
-
-    def cases(
-        uow: UnitOfWork, store: StoreRef, start: datetime, end: datetime
-    ) -> list[QualitySignal]:
-        if store.code != "ali-global":
-            return []
-        product = {p.sku: p.id for p in uow.quality.products(_product_ids(kefu)).values()}
-        at = datetime.combine(END, datetime.min.time(), UTC)
-        return [
-            QualitySignal(product["SKU-DRESS"], shop["dress-page"], at, "case"),  # also red
-            QualitySignal(product["SKU-DRESS"], shop["yellow-dress"], at, "case"),  # only a case
-        ]
-
-    report = quality_report(
-        acting(kefu),
-        start=START,
-        end=END,
-        store="ali-global",
+    """A case about a quality problem counts for its product: on a conversation already
+    red-marked it is the same problem; on another it is one more."""
+    owner = acting(kefu)
+    for name in ("dress-page", "yellow-dress"):
+        cases.open_case(
+            owner,
+            shop[name],
+            NewCase(kind="complaint", reason="quality", description="seam torn"),
+            uow=kefu.uow(),
+            clock=kefu.clock,
+            deps=kefu.case_deps,
+        )
+    cases.open_case(  # not a quality problem: not counted
+        owner,
+        shop["yellow-dress"],
+        NewCase(kind="complaint", reason="late_delivery"),
         uow=kefu.uow(),
-        sources=(red_marks, cases),
+        clock=kefu.clock,
+        deps=kefu.case_deps,
     )
+    report = quality_report(owner, start=START, end=END, store="ali-global", uow=kefu.uow())
     dress = next(r for r in report.rows if r.sku == "SKU-DRESS")
     assert dress.conversations == 3  # dress-page, order-1003, yellow-dress
-    assert dress.by_source == {"case": 2, "red_mark": 2}
+    with kefu.uow() as uow:
+        marked = uow.inbox.get_conversation(shop["yellow-dress"])
+    assert marked is not None and marked.colour_mark is not None
+    assert marked.colour_mark.value == "red"  # the quality case made it red
+    assert dress.by_source == {"case": 2, "red_mark": 3}
     assert dress.latest_conversation_id in {shop["dress-page"], shop["yellow-dress"]}
 
 

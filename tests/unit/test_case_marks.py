@@ -134,3 +134,13 @@ def test_the_reminder_to_ask_for_payment_once_the_parcel_arrived() -> None:
     assert ask(logistics_refund=True, parcel_arrived=False) is None
     assert ask(logistics_refund=True, parcel_arrived=True, payment_asked=True) is None
     assert ask(logistics_refund=False, parcel_arrived=True) is None
+
+
+def test_the_strongest_of_several_cases_marks_wins() -> None:
+    from kefu.domain.cases.marks import PRECEDENCE, strongest
+    from kefu.domain.types import ColourMark
+
+    assert strongest([]) is None and strongest([None, None]) is None
+    assert strongest([ColourMark.BLUE, None, ColourMark.GREEN]) is ColourMark.GREEN
+    assert strongest([ColourMark.YELLOW, ColourMark.RED]) is ColourMark.RED
+    assert len(PRECEDENCE) == len(ColourMark) == 5

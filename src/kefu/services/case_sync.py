@@ -25,7 +25,7 @@ from kefu.domain.cases.model import (
 from kefu.domain.cases.workflows import is_final
 from kefu.domain.errors import DomainError
 from kefu.services import cases
-from kefu.services.case_clocks import CaseFacts, clock_columns, mark_of
+from kefu.services.case_clocks import CaseFacts, clock_columns
 from kefu.services.ports import (
     CaseClient,
     CaseDecision,
@@ -152,6 +152,7 @@ def _create(
         "online_shipping": found.online_shipping,
         **clock_columns(facts, shop, deps.holidays),
     }
+    was = cases.suggested_mark(uow, conv[0]) if conv else None
     case_id = uow.cases.add_case(values, _lines(order, found))
     uow.cases.add_step(
         {
@@ -168,7 +169,7 @@ def _create(
     )
     _platform_steps(uow, case_id, found)
     if conv is not None:
-        cases.follow_mark(uow, conv[0], None, mark_of(facts), None, now)
+        cases.follow_mark(uow, conv[0], was, cases.suggested_mark(uow, conv[0]), None, now)
     uow.inbox.audit(
         at=now,
         account_id=None,
@@ -212,14 +213,14 @@ def _update(
             closed_at=(record.closed_at or found.updated_at) if final else None,
             updated_at=max(found.updated_at, record.updated_at),
         )
-        if record.conversation_id is not None:
-            cases.follow_mark(
-                uow, record.conversation_id, mark_of(before), mark_of(after), None, now
-            )
     if not changes and not added:
         return "unchanged"
+    conv_id = record.conversation_id
+    was = cases.suggested_mark(uow, conv_id) if conv_id is not None else None
     if changes and not uow.cases.update_case(record.id, record.version, changes):
         raise cases.CaseConflict("the case changed while the sync stored it: the next sync retries")
+    if conv_id is not None and changes:
+        cases.follow_mark(uow, conv_id, was, cases.suggested_mark(uow, conv_id), None, now)
     if new_state != record.state:
         uow.inbox.audit(
             at=now,

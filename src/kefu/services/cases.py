@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from kefu.domain.cases.marks import strongest
 from kefu.domain.cases.model import (
     CaseAction,
     CaseInputError,
@@ -250,8 +251,11 @@ def open_case(
         )
         shop, _ = uow.replies.settings(conv.store_id)
         values.update(clock_columns(facts, shop, deps.holidays))
+        was = suggested_mark(uow, conversation_id)
         case_id = uow.cases.add_case(values, lines)
-        follow_mark(uow, conversation_id, None, mark_of(facts), who.account_id, now)
+        follow_mark(
+            uow, conversation_id, was, suggested_mark(uow, conversation_id), who.account_id, now
+        )
         uow.cases.add_step(
             {
                 "case_id": case_id,
@@ -421,11 +425,12 @@ def take_step(
         )
         if step_id is None:  # the same request, beside this one
             return record
+        was = suggested_mark(uow, record.conversation_id) if record.conversation_id else None
         if not uow.cases.update_case(case_id, record.version, changes):
             raise CaseConflict("someone else changed this case at the same moment: try again")
         if push is not None:
             uow.cases.set_push(step_id, PushState.PENDING.value, None, None)
-        _conversation_follows(uow, deps, record, before, after, who, now)
+        _conversation_follows(uow, deps, record, was, after, who, now)
         uow.inbox.audit(
             at=now,
             account_id=who.account_id,
@@ -446,16 +451,17 @@ def _conversation_follows(
     uow: UnitOfWork,
     deps: CaseDeps,
     record: CaseRecord,
-    before: CaseFacts,
+    was: ColourMark | None,
     after: CaseFacts,
     who: Principal,
     now: datetime,
 ) -> None:
-    """The conversation's mark follows the case; a case that closes asks the buyer how it
-    went (SPEC §8), in the same transaction."""
+    """The conversation's mark follows its cases; a case that closes asks the buyer how
+    it went (SPEC §8), in the same transaction."""
     if record.conversation_id is None:
         return
-    follow_mark(uow, record.conversation_id, mark_of(before), mark_of(after), who.account_id, now)
+    now_suggested = suggested_mark(uow, record.conversation_id)
+    follow_mark(uow, record.conversation_id, was, now_suggested, who.account_id, now)
     if after.state is CaseState.CLOSED and deps.surveys is not None:
         deps.surveys.send_survey(
             uow, conversation_id=record.conversation_id, case_id=record.id, actor=who, now=now
@@ -538,10 +544,9 @@ def note_reply(
         number = record.tracking_number
         if not record.is_open or not number or record.tracking_sent_at or number not in text:
             continue
-        before = facts_of(uow, record, record.updated_at)
+        was = suggested_mark(uow, conversation_id)
         uow.cases.update_case(record.id, record.version, {"tracking_sent_at": at})
-        after = replace(before, tracking_sent=True)
-        follow_mark(uow, conversation_id, mark_of(before), mark_of(after), actor_id, at)
+        follow_mark(uow, conversation_id, was, suggested_mark(uow, conversation_id), actor_id, at)
 
 
 def _already(uow: UnitOfWork, record: CaseRecord, key: str | None, version: int | None) -> bool:
@@ -576,6 +581,17 @@ def facts_of(uow: UnitOfWork, record: CaseRecord, since: datetime) -> CaseFacts:
         paused_seconds=record.paused_seconds,
         tracking_sent=record.tracking_sent_at is not None,
         returning_buyer=record.buyer_id is not None and uow.cases.returning_buyer(record.buyer_id),
+    )
+
+
+def suggested_mark(uow: UnitOfWork, conversation_id: int) -> ColourMark | None:
+    """What the conversation's cases suggest together (withdrawn ones say nothing): the
+    strongest of their marks (kefu.domain.cases.marks.PRECEDENCE)."""
+    records = uow.cases.cases_of_conversation(conversation_id)
+    return strongest(
+        mark_of(facts_of(uow, r, r.updated_at))
+        for r in records
+        if r.state != CaseState.CANCELLED.value
     )
 
 

@@ -2513,7 +2513,7 @@ class QualitySignal:
     product_id: int
     conversation_id: int
     at: datetime  # when the problem was raised (the conversation began)
-    source: str  # "red_mark"; the lead's quality cases will add "case"
+    source: str  # "red_mark" or "case"
 
 
 @dataclass(frozen=True)
@@ -2530,6 +2530,11 @@ class QualityQueries(Protocol):
     def red_marked(self, store_id: int, start: datetime, end: datetime) -> list[QualitySignal]:
         """Red-marked conversations begun in [start, end): for the product the buyer wrote
         from, else for each product of the order's lines."""
+        ...
+
+    def quality_cases(self, store_id: int, start: datetime, end: datetime) -> list[QualitySignal]:
+        """Cases about a quality problem (docs/cases.md) opened in [start, end), for the
+        products they are about; a case without a conversation is not counted."""
         ...
 
     def products(self, product_ids: Collection[int]) -> dict[int, QualityProduct]: ...

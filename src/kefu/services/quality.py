@@ -34,7 +34,13 @@ def red_marks(
     return uow.quality.red_marked(store.id, start, end)
 
 
-SOURCES: tuple[Source, ...] = (red_marks,)
+def quality_cases(
+    uow: UnitOfWork, store: StoreRef, start: datetime, end: datetime
+) -> list[QualitySignal]:
+    return uow.quality.quality_cases(store.id, start, end)
+
+
+SOURCES: tuple[Source, ...] = (red_marks, quality_cases)
 
 
 @dataclass(frozen=True)

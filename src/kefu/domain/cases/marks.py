@@ -16,6 +16,8 @@ number" and "ask for payment after arrival" whatever mark the conversation shows
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kefu.domain.cases.model import (
     LOGISTICS_REASONS,
     QUALITY_REASONS,
@@ -27,6 +29,21 @@ from kefu.domain.cases.model import (
 from kefu.domain.types import ColourMark
 
 K, S = CaseKind, CaseState
+
+PRECEDENCE = (
+    ColourMark.RED,
+    ColourMark.PURPLE,
+    ColourMark.YELLOW,
+    ColourMark.GREEN,
+    ColourMark.BLUE,
+)
+
+
+def strongest(marks: Iterable[ColourMark | None]) -> ColourMark | None:
+    """The mark a conversation with several cases shows: the first of the order above."""
+    found = set(marks)
+    return next((mark for mark in PRECEDENCE if mark in found), None)
+
 
 REFUND_SOLUTIONS = frozenset({Solution.FULL_REFUND, Solution.PARTIAL_REFUND, Solution.RETURN})
 # Kinds whose case may end with a new (or repaired) item shipping to the buyer.
