@@ -59,6 +59,7 @@ class Demo:
     amazon_conversation_id: int
     account_id: int
     import_run_id: int
+    case_id: int
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,12 @@ ROUTES: dict[str, PageRoute | NotAPage] = {
     "/notifications": PageRoute(lambda d: "/notifications"),
     "/conversations/{conversation_id}/presence": NotAPage(
         "HTMX fragment of the conversation's presence warning"
+    ),
+    "/cases": PageRoute(lambda d: "/cases?state=all"),
+    "/cases/{case_id}": PageRoute(lambda d: f"/cases/{d.case_id}"),
+    "/conversations/{conversation_id}/cases": NotAPage(
+        "HTMX fragment of the conversation's side panel: the /cases/{case_id} page and the "
+        "conversation page show its parts"
     ),
 }
 
@@ -263,7 +270,18 @@ def demo(api: APIRequestContext, conversations: Conversations) -> Demo:
         amazon_conversation_id=amazon["id"],
         account_id=int(agent[0][0]),
         import_run_id=run.json()["id"],
+        case_id=_a_case(api),
     )
+
+
+def _a_case(api: APIRequestContext) -> int:
+    """One of the demo's cases, with its steps and clocks."""
+    listed = api.get("/api/v1/cases")
+    assert listed.ok, listed.text()
+    found = listed.json()["cases"]
+    assert found, "the demo has no open case"
+    case_id: int = found[0]["id"]
+    return case_id
 
 
 @pytest.fixture(scope="module")
@@ -314,7 +332,7 @@ def test_no_page_has_a_serious_or_critical_violation(
     refused = {label: status for label, status in findings.statuses.items() if status != 200}
     print(f"axe-core checked {len(findings.walked)} pages, {len(refused)} of them refusals")
     assert findings.problems == [], "\n".join(findings.problems)
-    assert len(findings.walked) == expected_walk() == 88
+    assert len(findings.walked) == expected_walk() == 96
     # The owner sees every page itself; the agent the inbox and the conversation (the
     # pages only a manager may open show the agent the "not allowed" page, checked too).
     assert all(" as agent, " in label and status == 403 for label, status in refused.items())
