@@ -82,13 +82,25 @@ def test_buyers_on_the_sandbox_reach_the_demo_inbox_and_replies_reach_them(demo:
         created = 0
         for code in codes:  # each store now, not when its interval has passed
             report = kefu.sync_marketplaces(code)
-            assert report.failed == [], report.failed
+            assert (report.failed, report.record_errors) == ([], []), report
             created += report.cases.get("created", 0)
         assert created == 4
         with kefu.engine.connect() as conn:
             arrived = conn.execute(
-                text("SELECT kind, platform_due_source FROM cases ORDER BY kind")
+                text(
+                    "SELECT c.kind, c.platform_due_source FROM cases c"
+                    " JOIN stores s ON s.id = c.store_id WHERE s.code LIKE '%-live'"
+                    " ORDER BY c.kind"
+                )
             ).all()
+        with kefu.engine.connect() as conn:  # the eBay orders came in (in pounds)
+            linked = conn.execute(
+                text(
+                    "SELECT count(*) FROM cases c JOIN stores s ON s.id = c.store_id"
+                    " WHERE s.code LIKE '%-live' AND c.order_id IS NOT NULL"
+                )
+            ).scalar_one()
+        assert linked == 4
         assert [tuple(r) for r in arrived] == [
             ("cancellation", "platform"),
             ("dispute", "computed"),

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from starlette.applications import Starlette
 
@@ -165,7 +166,7 @@ class LiveMarket:
             [
                 ebay_cases.Seed("cancellation", gb, buyer="olivia_b", amount="19.99"),
                 ebay_cases.Seed(
-                    "return", mug, buyer="tom_h", amount="17.98", age_days=1.0,
+                    "return", mug, buyer="tom_h", amount="17.98",
                     comments="One mug arrived chipped on the rim.",
                 ),
             ],
@@ -239,6 +240,7 @@ def connect_live_stores(kefu: Kefu, market: LiveMarket, base_url: str) -> list[s
                 clock=kefu.clock,
             )
     _give_to_agents(kefu)
+    _demo_rates(kefu)
     credentials = {
         "aliexpress": {
             "app_key": APP_KEY,
@@ -262,6 +264,19 @@ def connect_live_stores(kefu: Kefu, market: LiveMarket, base_url: str) -> list[s
             clock=kefu.clock,
         )
     return [s.code for s in LIVE_STORES]
+
+
+# The live eBay store sells in pounds; the demo has no rate table, so it keeps one fixed
+# rate (units per US dollar) for the days an order may be dated by (docs/imports.md "Rates").
+DEMO_RATES = {"GBP": 0.79}
+
+
+def _demo_rates(kefu: Kefu) -> None:
+    today = kefu.clock.now().date()
+    rows = [(c, today - timedelta(days=d), r) for c, r in DEMO_RATES.items() for d in range(8)]
+    with kefu.uow() as uow:
+        uow.shopdata.save_rates(rows, "demo")
+        uow.commit()
 
 
 def _give_to_agents(kefu: Kefu) -> None:
