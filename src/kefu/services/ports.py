@@ -205,6 +205,11 @@ class InboxRepository(Protocol):
         `since` is the time of the earliest message just added (none older is new)."""
         ...
 
+    def rebuild_kpi_facts(self, store_code: str) -> int:
+        """Write the reporting facts of one store's conversations again from their
+        messages (its days after a time zone change); how many conversations."""
+        ...
+
     def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
         """The conversation's reporting facts count for its new agent."""
         ...

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kefu.domain.errors import InvalidInput
-from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
+from kefu.domain.kpis import Kpis, across_stores, backlog, final_until_all, resolution_seconds
 from kefu.domain.permissions import Permission
 from kefu.services import access
 from kefu.services.access import Principal
@@ -42,7 +42,10 @@ class KpiReport:
             "reply_rate_24h": k.reply_rate_24h,
             "inquiry_conversion": k.inquiry_conversion,
             "guided_gmv_usd": k.guided_gmv_cents / 100,
+            "daily_inquiry_conversion": k.daily_inquiry_conversion,
+            "daily_guided_gmv_usd": k.daily_guided_gmv_cents / 100,
             "automatic_replies": k.automatic_replies,
+            "undelivered_replies": k.undelivered_replies,
             "automatic_share": k.automatic_share,
             "response_p50_hours": response[0],
             "response_p90_hours": response[1],
@@ -99,11 +102,11 @@ def kpi_dashboard(
     final_only: bool = False,
 ) -> KpiDashboard:
     """The range, the period before it, one KPI set per day for the trend, and the backlog."""
-    if final_only:
-        end = min(end, final_until(now.date()))
-    length = (end - start).days + 1
-    before = start - timedelta(days=length)
     with uow:
+        if final_only:
+            end = min(end, _final_end(uow, now, store))
+        length = (end - start).days + 1
+        before = start - timedelta(days=length)
         current = _full(uow, start, end, store, agent)
         previous = _full(uow, before, start - timedelta(days=1), store, agent)
         # The trend shows messages, 24h answers and buyers served: counts without conversion.
@@ -129,16 +132,25 @@ def kpi_breakdowns(
     *,
     start: date,
     end: date,
-    today: date,
+    now: datetime,
     store: str | None = None,
     agent: str | None = None,
     final_only: bool = False,
 ) -> Breakdowns:
     """The counts of start..end by store, platform and agent (`kefu report kpi --by`)."""
-    if final_only:
-        end = min(end, final_until(today))
     with uow:
+        if final_only:
+            end = min(end, _final_end(uow, now, store))
         return _breakdowns(uow, start, end, store, agent)
+
+
+def _final_end(uow: UnitOfWork, now: datetime, store: str | None) -> date:
+    """T+3 on the store's own calendar; for several stores, the last day final in all of
+    them (docs/kpis.md "Final data")."""
+    q = uow.queries
+    codes = q.store_labels()
+    zones = [zone for sid, zone in q.store_zones().items() if store is None or codes[sid] == store]
+    return final_until_all(now, zones)
 
 
 def _breakdowns(
@@ -178,15 +190,16 @@ def kpi_report(
     *,
     start: date,
     end: date,
-    today: date,
+    now: datetime,
     store: str | None = None,
     agent: str | None = None,
     final_only: bool = False,
 ) -> KpiReport:
-    """KPIs for start..end; with `final_only` the range stops at T+3 (SPEC §11)."""
-    if final_only:
-        end = min(end, final_until(today))
+    """KPIs for start..end; with `final_only` the range stops at T+3 (SPEC §11), on each
+    store's own calendar."""
     with uow:
+        if final_only:
+            end = min(end, _final_end(uow, now, store))
         kpis = _full(uow, start, end, store, agent)
         disputes = uow.queries.open_disputes(end, None, store, agent)
     return KpiReport(start, end, store, agent, kpis, disputes)
@@ -219,6 +232,9 @@ def breakdown_values(k: Kpis) -> dict[str, float | None]:
         "buyers_answered": k.buyers_answered,
         "inquiry_conversion": k.inquiry_conversion,
         "guided_gmv_usd": k.guided_gmv_cents / 100,
+        "daily_inquiry_conversion": k.daily_inquiry_conversion,
+        "daily_guided_gmv_usd": k.daily_guided_gmv_cents / 100,
+        "undelivered_replies": k.undelivered_replies,
     }
 
 
@@ -230,13 +246,22 @@ def breakdown_rows(k: Kpis) -> list[str]:
 def _format(name: str, value: float | None) -> str:
     if value is None:
         return ""
-    if name in ("reply_rate_24h", "inquiry_conversion", "satisfied_share", "automatic_share"):
+    if name in RATES:
         return f"{value:.4f}"
     if name == "satisfaction_mean":
         return f"{value:.2f}"
-    if name == "guided_gmv_usd" or name.endswith("_hours"):
+    if name.endswith(("_usd", "_hours")):
         return f"{value:.2f}"
     return str(int(value))
+
+
+RATES = (
+    "reply_rate_24h",
+    "inquiry_conversion",
+    "daily_inquiry_conversion",
+    "satisfied_share",
+    "automatic_share",
+)
 
 
 def _hours(values: list[float]) -> tuple[float | None, float | None]:

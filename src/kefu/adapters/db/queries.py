@@ -37,6 +37,8 @@ from kefu.services.readmodels import (
     TrackingEventView,
 )
 
+# The outbox's statuses of a reply the platform has not confirmed (yet).
+UNDELIVERED = ("pending", "failed")
 _ORDERS_THAT_COUNT = [
     s.value for s in OrderStatus if s not in (OrderStatus.CANCELLED, OrderStatus.RECEIVED)
 ]
@@ -152,7 +154,42 @@ class SqlInboxQueries:
                 k.buyers_asked_answered_48h, k.buyers_ordered, k.guided_gmv_cents = (
                     int(v or 0) for v in r[-3:]
                 )
+            for r in self.session.execute(facts.guided(per_day=True)):
+                k = counts[_key(r)]
+                k.daily_asked_answered_48h, k.daily_buyers_ordered, k.daily_guided_gmv_cents = (
+                    int(v or 0) for v in r[-3:]
+                )
+        for group, n in self._undelivered(start, end, store, agent, by).items():
+            counts[group].undelivered_replies = n
         return {key: k for key, k in counts.items() if k != Kpis()}
+
+    def _undelivered(
+        self, start: date, end: date, store: str | None, agent: str | None, by: str | None
+    ) -> dict[KpiGroup, int]:
+        """Replies people wrote on the store-local days start..end that the platform has
+        not confirmed (pending or failed), by the conversation's holder as the facts
+        are. Few rows (the outbox's open and failed ones), so the days are found here."""
+        m, c = t.Message, t.Conversation
+        low = datetime.combine(start, time.min, UTC) - timedelta(days=1)
+        high = datetime.combine(end, time.max, UTC) + timedelta(days=1)
+        query = (
+            select(m.store_id, m.sent_at, c.assignee_id)
+            .join(c, c.id == m.conversation_id)
+            .where(
+                m.delivery_status.in_(UNDELIVERED),
+                m.direction == "shop",
+                m.is_automatic.is_(False),
+                m.sent_at.between(low, high),
+            )
+        )
+        zones = self.store_zones()
+        out: dict[KpiGroup, int] = defaultdict(int)
+        for r in self.session.connection().execute(_scoped(query, store, agent)):
+            day = r.sent_at.astimezone(zones[r.store_id]).date()
+            if start <= day <= end:
+                group = {None: None, "day": day, "store": r.store_id, "agent": r.assignee_id}
+                out[group[by]] += 1
+        return out
 
     def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
@@ -508,22 +545,26 @@ class _KpiStatements:
     def automatic(self) -> Select[Any]:
         return self._grouped(self._facts(func.count()).where(t.KpiFact.automatic.is_(True)))
 
-    def guided(self) -> Select[Any]:
-        """Buyers whose first inquiry in the range was answered within 48 h (the first
-        message answered in time is the first message), those who paid within 48 h of it,
-        and what they paid."""
+    def guided(self, *, per_day: bool = False) -> Select[Any]:
+        """Buyers whose first inquiry in the range (`per_day`: on each day, the days
+        added up) was answered within 48 h (the first message answered in time is the
+        first message), those who paid within 48 h of it, and what they paid."""
         f, o = t.KpiFact, t.Order
+        days = [f.day] if per_day else []
         first = self._grouped(
             self._facts(
+                *days,
                 f.store_id,
                 f.buyer_id,
                 func.min(f.sent_at).label("first_at"),
                 func.min(case((_answered_within(ANSWER_WINDOW), f.sent_at))).label("first_ok"),
                 func.min(f.guided_until).label("until"),
             ).where(f.automatic.is_(False)),
+            *days,
             f.store_id,
             f.buyer_id,
         ).subquery()
+        per_inquiry = [first.c.day] if per_day else []
         lead = [first.c.g] if self.group is not None else []
         per_buyer = (
             select(
@@ -542,7 +583,7 @@ class _KpiStatements:
                 ),
             )
             .where(first.c.first_at == first.c.first_ok)
-            .group_by(first.c.store_id, first.c.buyer_id, *lead)
+            .group_by(*per_inquiry, first.c.store_id, first.c.buyer_id, *lead)
             .subquery()
         )
         return _outer(
