@@ -1102,4 +1102,18 @@ ZH_CN = {
     "Translation (%(lang)s)": "译文（%(lang)s）",
     "Page %(page)s of %(pages)s": "第 %(page)s 页，共 %(pages)s 页",
     "The search is too long: at most 200 characters.": "搜索内容过长：最多 200 个字符。",
+    # KPI fixes (issue 20): undelivered replies, the two readings of conversion
+    "Inquiry conversion, per day": "咨询转化率（按天）",
+    "Guided GMV, per day (USD)": "引导下单GMV，按天（美元）",
+    "Replies not delivered": "未送达的回复",
+    "Buyers who paid within 48 h of their first inquiry in the range / buyers whose first inquiry in the range was answered within 48 h.": "在区间内首次咨询后 48 小时内付款的买家数 / 区间内首次咨询在 48 小时内得到回复的买家数。",
+    "The same with each buyer's first inquiry of each day, the days added up.": "同一公式，但按每位买家每天的首次咨询计算，再把各天相加。",
+    "USD paid within 48 h of each day's first inquiry of a buyer answered within 48 h, the days added up: a payment after inquiries on two days counts twice.": "买家每天首次咨询（48 小时内已回复）后 48 小时内支付的美元金额，各天相加：一笔付款若在两天的咨询之后，会计入两次。",
+    "Replies people wrote in the range that the platform has not confirmed (waiting to be sent or failed); they answer nothing.": "区间内客服写的、平台尚未确认送达的回复（等待发送或发送失败）；它们不算作回复。",
+    "Two readings of inquiry conversion and guided GMV": "咨询转化率与引导下单GMV的两种口径",
+    "Reading": "口径",
+    "First inquiry in the range (kefu's reading)": "区间内首次咨询（kefu 采用的口径）",
+    "Per day, days added up": "按天计算，各天相加",
+    "kefu's reading counts each buyer once for the whole range, from their first message in it, so it does not change with how the range is cut into days.": "kefu 的口径在整个区间内每位买家只计一次，从其在区间内的第一条消息起算，因此不受区间如何按天切分的影响。",
+    "The per-day reading counts each buyer's first message of every day and adds the days up, as adding up daily reports does: a buyer who asks on two days counts twice, and a payment within 48 hours of both questions is guided GMV twice.": "按天口径计算每位买家每天的第一条消息，再把各天相加，与把每日报表相加的结果相同：在两天都咨询的买家计两次，在两次咨询后 48 小时内的一笔付款也计入两次引导下单GMV。",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 from typer.testing import CliRunner
 
@@ -15,8 +16,10 @@ from kefu.cli.main import app
 from kefu.domain.kpis import Kpis
 from kefu.services import inbox, shop
 from kefu.services.reports import kpi_breakdowns, kpi_dashboard, kpi_report
-from tests.factories import NOW, acting
+from tests.factories import NOW, acting, make_message
+from tests.integration.test_api import first_id
 from tests.integration.test_kpi_facts import facts, ids, ingest, raw, reply
+from tests.web import signed_in
 
 # 07:30 UTC on 5 November: 23:30 on the 4th in Los Angeles, 15:30 on the 5th in Shanghai.
 EDGE = datetime(2026, 11, 5, 7, 30, tzinfo=UTC)
@@ -226,3 +229,35 @@ def test_the_dashboard_shows_both_readings_of_conversion_with_their_meaning(kefu
     ).values()
     assert (values["guided_gmv_usd"], values["inquiry_conversion"]) == (19.40, 1.0)
     assert (values["daily_guided_gmv_usd"], values["daily_inquiry_conversion"]) == (38.80, 1.0)
+
+
+def test_the_page_api_and_downloads_show_the_readings_and_undelivered_replies(
+    kefu: Kefu,
+) -> None:
+    with signed_in(kefu) as client:
+        _page_api_and_downloads(client)
+
+
+def _page_api_and_downloads(client: TestClient) -> None:
+    client.post("/api/v1/messages", json=[make_message(1), make_message(2, buyer_id="b-9")])
+    cid = first_id(client)
+    assert client.post(
+        f"/api/v1/conversations/{cid}/replies", json={"text": "On its way", "request_id": "u-1"}
+    ).is_success
+    week = {"from": "2026-11-14", "to": "2026-11-20"}
+    body = client.get("/api/v1/reports/kpi", params=week).json()
+    assert body["metrics"]["undelivered_replies"] == 1  # the outbox has not sent it
+    assert body["by_store"]["ali-global"]["undelivered_replies"] == 1
+    assert {"daily_inquiry_conversion", "daily_guided_gmv_usd"} <= set(body["metrics"])
+    page = client.get("/reports", params=week)
+    assert page.status_code == 200
+    assert 'data-testid="conversion-readings"' in page.text
+    assert "两种口径" in page.text and "按天计算，各天相加" in page.text
+    assert "未送达的回复" in page.text
+    client.cookies.set("kefu_locale", "en")
+    english = client.get("/reports", params=week)
+    assert "Two readings of inquiry conversion and guided GMV" in english.text
+    assert "Replies not delivered" in english.text
+    csv_file = client.get("/reports/kpi.csv", params=week).text
+    assert "undelivered_replies,1,0" in csv_file
+    assert "daily_inquiry_conversion," in csv_file

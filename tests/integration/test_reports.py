@@ -13,6 +13,8 @@ from kefu.services import inbox
 from kefu.services.reports import kpi_report
 from tests.factories import NOW, acting, make_message
 
+DECEMBER_10 = datetime(2026, 12, 10, tzinfo=UTC)
+
 
 def test_kpis_from_stored_messages(kefu: Kefu) -> None:
     asked = NOW - timedelta(hours=30)
@@ -26,7 +28,7 @@ def test_kpis_from_stored_messages(kefu: Kefu) -> None:
         kefu.clock,
     )
     report = kpi_report(
-        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), now=datetime(2026, 12, 10, tzinfo=UTC)
+        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), now=DECEMBER_10
     )
     values = dict(report.rows())
     assert (values["messages_received"], values["messages_answered"], values["answered_24h"]) == (
@@ -109,6 +111,6 @@ def test_resolution_time_of_closed_conversations(kefu: Kefu) -> None:
         conversation_id = session.scalars(select(t.Conversation.id)).one()
     inbox.close(acting(kefu, 1), conversation_id, uow=kefu.uow(), clock=kefu.clock)
     values = kpi_report(
-        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), now=datetime(2026, 12, 10, tzinfo=UTC)
+        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), now=DECEMBER_10
     ).values()
     assert values["resolution_p50_hours"] == 2.0

@@ -16,8 +16,8 @@ from kefu.domain.kpis import (
     MessageRow,
     PaymentRow,
     across_stores,
-    compute,
     answer_instant,
+    compute,
     final_until,
     final_until_all,
     reply_facts,
@@ -129,7 +129,11 @@ def test_a_los_angeles_stores_last_final_day_changes_at_its_own_midnight_only() 
     start = datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
     instants = [start + timedelta(hours=h) for h in range(48)]
     finals = [final_until(at, LOS_ANGELES) for at in instants]
-    changes = [at for at, before, after in zip(instants[1:], finals, finals[1:]) if before != after]
+    changes = [
+        at
+        for at, before, after in zip(instants[1:], finals, finals[1:], strict=False)
+        if before != after
+    ]
     assert len(instants) == 48
     assert changes == [
         datetime(2026, 12, 5, 8, 0, tzinfo=UTC),

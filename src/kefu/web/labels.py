@@ -152,7 +152,10 @@ LABELS: dict[str, dict[str, str]] = {
         "reply_rate_24h": N_("24 h reply rate"),
         "inquiry_conversion": N_("Inquiry conversion"),
         "guided_gmv_usd": N_("Guided GMV (USD)"),
+        "daily_inquiry_conversion": N_("Inquiry conversion, per day"),
+        "daily_guided_gmv_usd": N_("Guided GMV, per day (USD)"),
         "automatic_replies": N_("Automatic replies"),
+        "undelivered_replies": N_("Replies not delivered"),
         "automatic_share": N_("Share of automatic replies"),
         "response_p50_hours": N_("First response, median (h)"),
         "response_p90_hours": N_("First response, 90th percentile (h)"),
@@ -173,7 +176,19 @@ LABELS: dict[str, dict[str, str]] = {
         "answered_24h": N_("Buyer messages a person answered within 24 hours."),
         "reply_rate_24h": N_("Answered within 24 h divided by messages received."),
         "inquiry_conversion": N_(
-            "Buyers who paid within 48 h of their first inquiry / buyers answered within 48 h."
+            "Buyers who paid within 48 h of their first inquiry in the range / buyers whose "
+            "first inquiry in the range was answered within 48 h."
+        ),
+        "daily_inquiry_conversion": N_(
+            "The same with each buyer's first inquiry of each day, the days added up."
+        ),
+        "daily_guided_gmv_usd": N_(
+            "USD paid within 48 h of each day's first inquiry of a buyer answered within 48 h, "
+            "the days added up: a payment after inquiries on two days counts twice."
+        ),
+        "undelivered_replies": N_(
+            "Replies people wrote in the range that the platform has not confirmed "
+            "(waiting to be sent or failed); they answer nothing."
         ),
         "guided_gmv_usd": N_(
             "USD paid within 48 h of a buyer's first inquiry, where the shop answered within 48 h."
