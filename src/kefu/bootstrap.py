@@ -71,7 +71,7 @@ from kefu.adapters.translators.sandbox import (
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import mail, oauth, sync
+from kefu.services import cases, mail, oauth, sync
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -225,6 +225,11 @@ class Kefu:
             self.reference,
             token_sink=partial(oauth.token_sink, self.uow, self.secrets, self.clock),
         )
+
+    def case_push_for(self, store_id: int, action: str) -> cases.Push | None:
+        """How a case step reaches the store's platform; None: it has no connection that
+        takes this step, and the step stays kefu's own (docs/cases.md)."""
+        return None
 
     @cached_property
     def oauth(self) -> oauth.OAuthDeps:

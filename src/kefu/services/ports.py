@@ -1014,6 +1014,9 @@ class UnitOfWork(Protocol):
     @property
     def search(self) -> SearchRepository: ...
 
+    @property
+    def cases(self) -> CaseRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2266,3 +2269,167 @@ class SearchRepository(Protocol):
     def rows(self, conversation_ids: Sequence[int]) -> list[dict[str, Any]]: ...
 
     def texts(self, message_ids: Sequence[int]) -> dict[int, list[tuple[str | None, str]]]: ...
+
+
+# After-sale cases (docs/cases.md; rules in kefu.domain.cases)
+
+
+@dataclass(frozen=True)
+class CaseOrder:
+    """What a case needs to know of its order: to check lines and refunds against it."""
+
+    id: int
+    store_id: int
+    buyer_id: int
+    order_number: str
+    total_cents: int
+    currency: str
+    total_usd_cents: int
+    placed_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    promised_delivery_at: datetime | None
+    lines: tuple[tuple[int, str, str, int, int], ...]  # (line id, sku, title, quantity, unit cents)
+
+
+@dataclass(frozen=True)
+class CaseStepView:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None  # None: the platform or kefu's sweep
+    action: str
+    from_state: str
+    to_state: str
+    reason: str
+    details: dict[str, Any]
+    push_state: str
+    push_error: str | None
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    filename: str
+    mime: str
+    size: int
+    width: int
+    height: int
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One case as stored, with its store, order, lines, steps and evidence."""
+
+    id: int
+    store_id: int
+    store_code: str
+    platform: str
+    site: str
+    store_zone: str
+    conversation_id: int | None
+    order_id: int | None
+    order_number: str | None
+    buyer_id: int | None
+    buyer_name: str | None
+    kind: str
+    state: str
+    is_open: bool
+    reason: str
+    solution: str | None
+    refund_cents: int | None
+    currency: str | None
+    description: str
+    holder_id: int | None
+    holder_name: str | None
+    opened_by: int | None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    platform_ref: str | None
+    platform_state: str | None
+    online_shipping: bool
+    platform_due_at: datetime | None
+    platform_due_source: str | None
+    platform_due_rule: str | None
+    shop_due_at: datetime | None
+    shop_due_rule: str | None
+    paused_since: datetime | None
+    paused_seconds: int
+    push_state: str
+    push_error: str | None
+    tracking_number: str | None
+    tracking_sent_at: datetime | None
+    version: int
+    lines: tuple[tuple[int, str, str, int], ...] = ()  # (order line id, sku, title, quantity)
+    steps: tuple[CaseStepView, ...] = ()
+    evidence: tuple[EvidenceView, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    store_ids: frozenset[int] | None  # None: every store
+    account_id: int  # the person looking (visibility of product managers' conversations)
+    open_only: bool = True
+    kind: str | None = None
+    holder_id: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class PendingPush:
+    """A person's step that has still to reach the platform."""
+
+    step_id: int
+    case_id: int
+    store_id: int
+    platform_ref: str
+    action: str
+    details: dict[str, Any]
+    attempts: int
+
+
+class CaseRepository(Protocol):
+    def order(self, store_id: int, order_id: int | None, number: str | None) -> CaseOrder | None:
+        """The order by id or by number, in this store only."""
+        ...
+
+    def order_of_other_store(self, store_id: int, number: str) -> bool: ...
+
+    def refunded_cents(self, order_id: int) -> int:
+        """Money already given back on the order's cases (refund steps), in its currency."""
+        ...
+
+    def add_case(self, values: Mapping[str, Any], lines: Sequence[tuple[int, int]]) -> int: ...
+
+    def case(self, case_id: int) -> CaseRecord | None: ...
+
+    def case_by_ref(self, store_id: int, platform_ref: str) -> CaseRecord | None: ...
+
+    def cases_of_conversation(self, conversation_id: int) -> list[CaseRecord]: ...
+
+    def cases(self, filters: CaseFilters) -> tuple[list[CaseRecord], int]: ...
+
+    def update_case(self, case_id: int, version: int, values: Mapping[str, Any]) -> bool:
+        """Write the changes when the case is still at `version` (then version + 1)."""
+        ...
+
+    def add_step(self, values: Mapping[str, Any]) -> int | None:
+        """None when a step with the same request key is there already (a retried request)."""
+        ...
+
+    def step_by_key(self, case_id: int, request_key: str) -> CaseStepView | None: ...
+
+    def set_push(
+        self, step_id: int, state: str, error: str | None, at: datetime | None
+    ) -> None: ...
+
+    def pending_pushes(self, case_id: int | None, limit: int) -> list[PendingPush]: ...
+
+    def add_evidence(self, values: Mapping[str, Any]) -> int | None: ...
+
+    def evidence(self, evidence_id: int) -> tuple[int, str, str, bytes] | None:
+        """(case id, filename, mime, bytes)."""
+        ...

@@ -64,6 +64,63 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"^(?P<where>.+): [^:]+ \(write a literal brace as \{\{ or \}\}\)$"),
         N_("{where}: a brace is not closed (write a literal brace as {{{{ or }}}})"),
     ),
+    # after-sale cases (services/cases.py)
+    (
+        re.compile(r"^order (?P<number>.+) belongs to another store: a case stays in its store$"),
+        N_("order {number} belongs to another store: a case stays in its store"),
+    ),
+    (re.compile(r"^no order (?P<number>.+) in this store$"), N_("no order {number} in this store")),
+    (
+        re.compile(r"^a (?P<kind>\w+) case needs the order: give its number$"),
+        N_("this kind of case needs the order: give its number"),
+    ),
+    (
+        re.compile(r"^a (?P<kind>\w+) case needs the order lines it is about$"),
+        N_("tick the order lines the case is about"),
+    ),
+    (
+        re.compile(r"^line (?P<line>\d+) is not a line of order (?P<number>.+)$"),
+        N_("line {line} is not a line of order {number}"),
+    ),
+    (re.compile(r"^line (?P<line>\d+) is given twice$"), N_("line {line} is given twice")),
+    (
+        re.compile(r"^line (?P<line>\d+): quantity must be 1 to (?P<n>\d+), the quantity ordered$"),
+        N_("line {line}: the quantity must be 1 to {n}, the quantity ordered"),
+    ),
+    (
+        re.compile(
+            r"^a refund of (?P<asked>[\d.]+) (?P<cur>\w+) is more than the (?P<left>[\d.]+) \w+ "
+            r"left of what the buyer paid$"
+        ),
+        N_("a refund of {asked} {cur} is more than the {left} {cur} left of what the buyer paid"),
+    ),
+    (
+        re.compile(
+            r"^a case of kind (?P<kind>\w+) in state (?P<state>\w+) "
+            r"cannot take the step (?P<action>\w+)$"
+        ),
+        N_("this case cannot take that step in its current state"),
+    ),
+    (re.compile(r"^order lines need an order$"), N_("order lines need an order")),
+    (re.compile(r"^a refund needs an order$"), N_("a refund needs an order")),
+    (re.compile(r"^a refund must be more than 0$"), N_("a refund must be more than 0")),
+    (re.compile(r"^a refund needs its amount$"), N_("a refund needs its amount")),
+    (
+        re.compile(r"^shipping needs the new parcel's tracking number$"),
+        N_("shipping needs the new parcel's tracking number"),
+    ),
+    (
+        re.compile(r"^someone else changed this case since you opened it: read it again$"),
+        N_("someone else changed this case since you opened it: read it again"),
+    ),
+    (
+        re.compile(r"^someone else changed this case at the same moment: try again$"),
+        N_("someone else changed this case at the same moment: try again"),
+    ),
+    (
+        re.compile(r"^the amount is not a number like 12\.50$"),
+        N_("the amount is not a number like 12.50"),
+    ),
 )
 
 

@@ -24,7 +24,7 @@ from jinja2.runtime import Context
 from starlette.responses import Response
 
 from kefu.domain.conversations import MARK_LEGEND
-from kefu.domain.elapsed import waited
+from kefu.domain.elapsed import format_elapsed, waited
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
 from kefu.services import notices
@@ -217,6 +217,14 @@ def render(
         """How long it has waited, "3 h 12 min" (the exact time goes in a title)."""
         return waited(since, request.app.state.kefu.clock.now(), locale)
 
+    def time_left(due: datetime) -> str:
+        """Time left to a deadline, "1 d 3 h", or how long it is overdue (said by the page)."""
+        now = request.app.state.kefu.clock.now()
+        return format_elapsed(abs(due - now), locale)
+
+    def overdue(due: datetime | None) -> bool:
+        return due is not None and due <= request.app.state.kefu.clock.now()
+
     def store_day(value: datetime | None, timezone: str) -> str:
         """A day as the store (and its replies to buyers) count it, not the agent's."""
         if value is None:
@@ -237,6 +245,8 @@ def render(
         "store_day": store_day,
         "day": lambda value: day(value, locale),
         "elapsed": elapsed,
+        "time_left": time_left,
+        "overdue": overdue,
         "legend": MARK_LEGEND,
         "htmx": request.headers.get("HX-Request") == "true",
         "me": me,

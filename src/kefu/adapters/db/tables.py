@@ -928,3 +928,136 @@ Index("ix_search_buyer_identities_platform", BuyerIdentity.platform_buyer_id)
 Index("ix_search_conversations_product", Conversation.product_id)
 Index("ix_search_conversations_platform", Conversation.platform_conversation_id)
 Index("ix_search_buyers_name", Buyer.name)
+
+
+# after-sale cases (docs/cases.md; kinds, states and steps in kefu.domain.cases)
+class Case(Base):
+    """One after-sale case: opened by an agent from a conversation, or by the buyer on the
+    platform (then `platform_ref` is the platform's id and the sync keeps it current).
+
+    Two clocks (docs/cases.md): the platform's deadline, given by the platform or computed
+    from the rule named in `platform_due_rule`, and the shop's own, in business hours,
+    paused while the case waits on the buyer (`paused_since`, `paused_seconds`)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("store_id", "platform_ref"),
+        # The deadlines board and the timed-out sweep read open cases by time left.
+        Index("ix_cases_open_due", "is_open", "platform_due_at"),
+        Index("ix_cases_open_shop_due", "is_open", "shop_due_at"),
+        Index("ix_cases_holder_open", "holder_id", "is_open"),
+        Index("ix_cases_store_kind_opened", "store_id", "kind", "opened_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str] = mapped_column(String(24))
+    solution: Mapped[str | None] = mapped_column(String(24))
+    # Refund asked for or agreed, in the order's currency (minor units).
+    refund_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text, default="")
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    # The platform's own id and state word (eBay returnId / cancelId / inquiryId,
+    # AliExpress issue id, Wish ticket id); None: a case only kefu knows.
+    platform_ref: Mapped[str | None] = mapped_column(String(128))
+    platform_state: Mapped[str | None] = mapped_column(String(64))
+    # An AliExpress logistics dispute on an order shipped through the platform's online
+    # shipping needs no seller response.
+    online_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform_due_at: Mapped[datetime | None]
+    platform_due_source: Mapped[str | None] = mapped_column(String(16))
+    platform_due_rule: Mapped[str | None] = mapped_column(String(64))
+    shop_due_at: Mapped[datetime | None]
+    shop_due_rule: Mapped[str | None] = mapped_column(String(64))
+    paused_since: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # When the breach of a deadline was told to the holder and the lead (once per due date).
+    breach_notified_at: Mapped[datetime | None]
+    # Worst write-back state of its steps: local, pending, sent, failed.
+    push_state: Mapped[str] = mapped_column(String(16), default="local")
+    push_error: Mapped[str | None] = mapped_column(Text)
+    # The new parcel of a reshipment, exchange or repair, and when the buyer was told.
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    tracking_sent_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CaseLine(Base):
+    """An order line a case is about, with how many of it."""
+
+    __tablename__ = "case_lines"
+    __table_args__ = (UniqueConstraint("case_id", "order_line_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class CaseStep(Base):
+    """One move of a case with who (None: the platform or the sweep), when and why, and
+    whether it reached the platform."""
+
+    __tablename__ = "case_steps"
+    __table_args__ = (
+        UniqueConstraint("case_id", "request_key"),
+        Index("ix_case_steps_push", "push_state", "case_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Idempotency: the client's key for a person's step, the platform's for a synced one.
+    request_key: Mapped[str | None] = mapped_column(String(128))
+    push_state: Mapped[str] = mapped_column(String(16), default="local")
+    push_error: Mapped[str | None] = mapped_column(Text)
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    pushed_at: Mapped[datetime | None]
+
+
+class CaseEvidence(Base):
+    """A photo the buyer (or the shop) gave as evidence; checked by content
+    (kefu.domain.evidence) and kept here, at most a few MB each."""
+
+    __tablename__ = "case_evidence"
+    __table_args__ = (UniqueConstraint("case_id", "sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    added_at: Mapped[datetime]
+    # The platform's id once uploaded (AliExpress issue.image.upload).
+    platform_ref: Mapped[str | None] = mapped_column(String(300))
+
+
+class CaseLimit(Base):
+    """The owner's limits on one person's risky after-sale actions; no row: no limit."""
+
+    __tablename__ = "case_limits"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    # Largest refund the person may give alone, in US cents; None: any amount.
+    max_refund_usd_cents: Mapped[int | None] = mapped_column(Integer)
+    may_decline_return: Mapped[bool] = mapped_column(Boolean, default=True)
+    may_refuse_dispute: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))

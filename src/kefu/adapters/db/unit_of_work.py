@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.adapters.db.amazon import SqlAmazonMessageRepository
 from kefu.adapters.db.auth import SqlAuthRepository
+from kefu.adapters.db.cases import SqlCaseRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
 from kefu.adapters.db.followups import take_jobs
@@ -62,6 +63,7 @@ class SqlAlchemyUnitOfWork:
         self.team = SqlTeamRepository(self._session)
         self.saved_views = SqlSavedViewRepository(self._session)
         self.search = SqlSearchRepository(self._session)
+        self.cases = SqlCaseRepository(self._session)
         return self
 
     def __exit__(
