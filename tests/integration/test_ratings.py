@@ -16,7 +16,6 @@ from kefu.services import inbox
 from kefu.services.ratings import ingest_ratings
 from kefu.services.reports import kpi_report
 from tests.factories import NOW, acting, make_message
-from tests.fakes import FixedClock
 from tests.web import signed_in
 
 
@@ -97,17 +96,3 @@ def test_the_report_shows_satisfaction_by_day_store_and_agent(kefu: Kefu) -> Non
         kpi_report(kefu.uow(), start=before, end=before, now=NOW).values()["satisfaction_ratings"]
         == 0
     )
-
-
-def test_open_disputes_are_counted_as_the_range_ends(kefu: Kefu, clock: FixedClock) -> None:
-    dispute = _conversation(kefu, "dsp-1", origin="dispute")
-    _conversation(kefu, "msg-1")
-    today = NOW.date()
-    assert kpi_report(kefu.uow(), start=today, end=today, now=NOW).open_disputes == 1
-    clock.advance(days=2)
-    inbox.close(acting(kefu), dispute, uow=kefu.uow(), clock=kefu.clock)
-    later = today + timedelta(days=2)
-    two_days_on = NOW + timedelta(days=2)
-    assert kpi_report(kefu.uow(), start=later, end=later, now=two_days_on).open_disputes == 0
-    # Looking back at a range that ended before it was closed, it was open then.
-    assert kpi_report(kefu.uow(), start=today, end=today, now=two_days_on).open_disputes == 1

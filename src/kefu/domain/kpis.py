@@ -31,6 +31,9 @@ GUIDED_WINDOW = timedelta(hours=48)
 FINAL_AFTER_DAYS = 3
 UTC_ZONE = ZoneInfo("UTC")
 DELIVERED = "delivered"  # the outbox's status of a reply the platform confirmed
+# Besides dispute cases, a case of another kind counts as a dispute once escalated to the
+# platform on this marketplace: eBay's "case" (docs/kpis.md "Disputes").
+DISPUTES_ESCALATED_ON = "ebay"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ class Kpis:
     # Replies people wrote in the range that the platform has not confirmed (pending or
     # failed); they answer nothing. Not from messages' rows: `compute` leaves it at 0.
     undelivered_replies: int = 0
+    # From case records, not messages (`compute` leaves them at 0): disputes open when
+    # the range ends, disputes that began in it, and the orders placed in it.
+    open_disputes: int = 0
+    disputes_opened: int = 0
+    orders_placed: int = 0
     # One value per wait a person ended: from the first unanswered buyer message to the reply.
     response_seconds: list[float] = field(default_factory=list)
     response_working_seconds: list[float] = field(default_factory=list)
@@ -111,6 +119,12 @@ class Kpis:
         return self.buyers_ordered / self.buyers_asked_answered_48h
 
     @property
+    def dispute_rate(self) -> float | None:
+        """Disputes that began in the range / orders placed in it (kefu's reading,
+        docs/kpis.md "Disputes"); None without orders."""
+        return self.disputes_opened / self.orders_placed if self.orders_placed else None
+
+    @property
     def daily_inquiry_conversion(self) -> float | None:
         if not self.daily_asked_answered_48h:
             return None
@@ -145,6 +159,9 @@ COUNTS = (
     "daily_buyers_ordered",
     "daily_guided_gmv_cents",
     "undelivered_replies",
+    "open_disputes",
+    "disputes_opened",
+    "orders_placed",
 )
 
 

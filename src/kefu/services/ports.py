@@ -268,6 +268,7 @@ class InboxRepository(Protocol):
 # for the agent group of unassigned conversations and when there is no breakdown.
 KpiBreakdown = Literal["day", "store", "agent"]
 KpiGroup = date | int | None
+DisputeBreakdown = Literal["store", "agent"]
 
 
 class InboxQueries(Protocol):
@@ -309,8 +310,31 @@ class InboxQueries(Protocol):
         ...
 
     def open_disputes(
-        self, last_day: date, now: datetime | None, store: str | None, agent: str | None
-    ) -> int: ...
+        self,
+        last_day: date,
+        now: datetime | None,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Dispute cases (and eBay cases escalated to eBay) open when `last_day` ended in
+        their store's zone, or at `now` if earlier; by store id or holder id `by` them."""
+        ...
+
+    def disputes_opened(
+        self,
+        start: date,
+        end: date,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Disputes that began on the store-local days start..end."""
+        ...
+
+    def orders_placed(self, start: date, end: date, store: str | None) -> dict[int, int]:
+        """Orders placed on the store-local days start..end, by store id."""
+        ...
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         """When each conversation still needing an answer started waiting."""

@@ -167,6 +167,9 @@ LABELS: dict[str, dict[str, str]] = {
         "satisfaction_mean": N_("Satisfaction, mean score (1-5)"),
         "satisfied_share": N_("Satisfied buyers (4-5)"),
         "open_disputes": N_("Open disputes"),
+        "disputes_opened": N_("Disputes opened"),
+        "orders_placed": N_("Orders placed"),
+        "dispute_rate": N_("Dispute rate"),
     },
     "metric_definition": {
         "buyers_served": N_("Buyers who sent a message in the range, counted once per day."),
@@ -221,7 +224,15 @@ LABELS: dict[str, dict[str, str]] = {
         "satisfaction_mean": N_("The mean score of those ratings."),
         "satisfied_share": N_("Ratings of 4 or 5 divided by all ratings."),
         "open_disputes": N_(
-            "Conversations opened from a dispute and not closed when the range ends."
+            "Dispute cases, and eBay cases escalated to eBay, still open when the range ends."
+        ),
+        "disputes_opened": N_(
+            "Dispute cases opened, and eBay cases escalated to eBay, on the days of the range."
+        ),
+        "orders_placed": N_("Orders placed on the days of the range."),
+        "dispute_rate": N_(
+            "Disputes opened / orders placed in the range, per store (kefu's reading; "
+            "AliExpress's own figure counts orders that ended in the last 30 days)."
         ),
     },
     "backlog": {

@@ -153,6 +153,7 @@ RATES = frozenset(
         "satisfied_share",
         "automatic_share",
         "daily_inquiry_conversion",
+        "dispute_rate",
     }
 )
 

@@ -16,13 +16,14 @@ from kefu.adapters.db.auth import store_ref
 from kefu.adapters.db.notices import buyer_thread
 from kefu.adapters.db.visibility import visible_to
 from kefu.domain.buyers import buyer_kind
+from kefu.domain.cases.model import CaseKind, CaseState
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
-from kefu.domain.kpis import ANSWER_WINDOW, DAY_WINDOW, ClosedRow, Kpis
+from kefu.domain.kpis import ANSWER_WINDOW, DAY_WINDOW, DISPUTES_ESCALATED_ON, ClosedRow, Kpis
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
-from kefu.domain.types import OrderStatus, Origin, Status, TrackingStatus
-from kefu.services.ports import KpiBreakdown, KpiGroup, StoreRef
+from kefu.domain.types import OrderStatus, Status, TrackingStatus
+from kefu.services.ports import DisputeBreakdown, KpiBreakdown, KpiGroup, StoreRef
 from kefu.services.readmodels import (
     BuyerView,
     ConversationDetail,
@@ -255,26 +256,85 @@ class SqlInboxQueries:
         return list(self.session.connection().execute(query).scalars())
 
     def open_disputes(
-        self, last_day: date, now: datetime | None, store: str | None, agent: str | None
-    ) -> int:
-        """Conversations opened from a dispute that were open when `last_day` ended in
-        their store's zone (or at `now`, if that is earlier)."""
-        c = t.Conversation
+        self,
+        last_day: date,
+        now: datetime | None,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Disputes (docs/kpis.md "Disputes") open when `last_day` ended in their store's
+        zone, or at `now` if that is earlier: one count, or one per store or holder."""
+        since = _dispute_since()
         when = []
         for store_id, zone in self.store_zones().items():
             midnight = datetime.combine(last_day + timedelta(days=1), time.min, zone)
             end = midnight.astimezone(UTC) if now is None else min(now, midnight)
             when.append(
                 and_(
-                    c.store_id == store_id,
-                    c.created_at <= end,
-                    or_(c.closed_at.is_(None), c.closed_at > end),
+                    t.Case.store_id == store_id,
+                    since <= end,
+                    or_(t.Case.closed_at.is_(None), t.Case.closed_at > end),
                 )
             )
+        return self._disputes(when, store, agent, by)
+
+    def disputes_opened(
+        self,
+        start: date,
+        end: date,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Disputes that began on the store-local days start..end (a dispute case opened,
+        an eBay case escalated to eBay): one count, or one per store or holder."""
+        since = _dispute_since()
+        when = []
+        for store_id, zone in self.store_zones().items():
+            low, high = _local_bounds(start, end, zone)
+            when.append(and_(t.Case.store_id == store_id, since >= low, since < high))
+        return self._disputes(when, store, agent, by)
+
+    def orders_placed(self, start: date, end: date, store: str | None) -> dict[int, int]:
+        """Orders placed on the store-local days start..end, by store id."""
+        o = t.Order
+        when = []
+        for store_id, zone in self.store_zones().items():
+            low, high = _local_bounds(start, end, zone)
+            when.append(and_(o.store_id == store_id, o.placed_at >= low, o.placed_at < high))
         if not when:
-            return 0
-        query = select(func.count()).where(c.origin == Origin.DISPUTE.value, or_(*when))
-        return int(self.session.scalar(_scoped(query, store, agent)) or 0)
+            return {}
+        query = select(o.store_id, func.count()).where(or_(*when)).group_by(o.store_id)
+        if store:
+            query = query.where(o.store_id.in_(_store_ids(store)))
+        return {r[0]: int(r[1]) for r in self.session.execute(query)}
+
+    def _disputes(
+        self, when: list[Any], store: str | None, agent: str | None, by: DisputeBreakdown | None
+    ) -> dict[KpiGroup, int]:
+        if not when:
+            return {}
+        c = t.Case
+        group = {None: None, "store": c.store_id, "agent": c.holder_id}[by]
+        lead = [group.label("g")] if group is not None else []
+        query = (
+            select(*lead, func.count())
+            .select_from(c)
+            .join(t.Store, t.Store.id == c.store_id)
+            .outerjoin(_ESCALATED, _ESCALATED.c.case_id == c.id)
+            .where(or_(*when))
+        )
+        if group is not None:
+            query = query.group_by(group)
+        if store:
+            query = query.where(c.store_id.in_(_store_ids(store)))
+        if agent:
+            query = query.where(
+                c.holder_id.in_(select(t.Account.id).where(t.Account.username == agent))
+            )
+        rows: Sequence[Any] = self.session.execute(query).all()
+        return {(r[0] if group is not None else None): int(r[-1]) for r in rows}
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         c = t.Conversation
@@ -621,6 +681,36 @@ def _outer(inner: Any, *aggregates: Any) -> Select[Any]:
 
 def _key(row: Any) -> KpiGroup:
     return row.g if "g" in row._fields else None
+
+
+# When each case first went to the platform (eBay: "escalated to a case").
+_ESCALATED = (
+    select(t.CaseStep.case_id, func.min(t.CaseStep.at).label("at"))
+    .where(t.CaseStep.to_state == CaseState.ESCALATED.value)
+    .group_by(t.CaseStep.case_id)
+    .subquery()
+)
+
+
+def _dispute_since() -> Any:
+    """When a case became a dispute (docs/kpis.md "Disputes"): a dispute case when it was
+    opened; an eBay case of another kind when it was escalated to eBay (its first step
+    there, or its opening when it arrived escalated); NULL otherwise, never counted."""
+    c = t.Case
+    escalated = func.coalesce(
+        _ESCALATED.c.at, case((c.state == CaseState.ESCALATED.value, c.opened_at))
+    )
+    return case(
+        (c.kind == CaseKind.DISPUTE.value, c.opened_at),
+        (t.Store.platform == DISPUTES_ESCALATED_ON, escalated),
+    )
+
+
+def _local_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where the store-local days start..end begin and end."""
+    low = datetime.combine(start, time.min, zone).astimezone(UTC)
+    high = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return low, high
 
 
 def _store_ids(code: str) -> Select[int]:
