@@ -152,6 +152,8 @@ def test_a_reply_counts_when_the_platform_confirmed_it() -> None:
     assert answer_instant(written, "delivered", confirmed) == confirmed
     assert answer_instant(written, "pending", None) is None
     assert answer_instant(written, "failed", None) is None
+    # A confirmation stamped before the reply was written (a skewed clock): when written.
+    assert answer_instant(written, "delivered", written - timedelta(seconds=5)) == written
 
 
 def test_the_per_day_reading_counts_each_days_first_inquiry() -> None:

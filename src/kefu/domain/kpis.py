@@ -198,7 +198,8 @@ def answer_instant(
     if delivery_status is None:
         return sent_at
     if delivery_status == DELIVERED:
-        return delivered_at
+        # Never before it was written, whatever a skewed clock recorded.
+        return max(sent_at, delivered_at or sent_at)
     return None
 
 
