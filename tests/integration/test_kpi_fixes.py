@@ -185,6 +185,21 @@ def test_a_buyer_message_that_came_while_the_reply_was_on_its_way_is_answered_by
     assert facts(kefu) == snapshot
 
 
+def test_a_late_import_from_before_the_confirmation_is_answered_by_the_reply(kefu: Kefu) -> None:
+    """The buyer's message of 03:00 reaches kefu after the reply written at 02:00 was
+    confirmed at 04:00: the reply reached the buyer after it, so it answers it."""
+    t0 = datetime(2026, 11, 3, 1, 0, tzinfo=UTC)
+    ingest(kefu, [raw("ali-global", "l-1", 1, t0)])
+    conv = ids(kefu)[1]["l-1"]
+    reply(kefu, conv, t0 + timedelta(hours=1), delivered=timedelta(hours=2))
+    ingest(kefu, [raw("ali-global", "l-1", 2, t0 + timedelta(hours=2))])
+    answers = sorted((f["sent_at"], f["answer_seconds"]) for f in facts(kefu))
+    assert answers == [(t0, 3 * 3600.0), (t0 + timedelta(hours=2), 3600.0)]
+    snapshot = facts(kefu)
+    kefu.rebuild_kpi_facts()
+    assert facts(kefu) == snapshot
+
+
 def test_the_dashboard_shows_both_readings_of_conversion_with_their_meaning(kefu: Kefu) -> None:
     """One buyer asks on 3 and 4 November, answered at once, and pays 19.40 once: the
     range's reading counts 19.40, the per-day one 38.80."""
