@@ -354,11 +354,12 @@ class InboxQueries(Protocol):
         *,
         conversion: bool = True,
     ) -> dict[KpiGroup, Kpis]:
-        """Every KPI but the response and resolution times, for the store-local days
-        start..end, counted in the reporting facts; narrowed to a store code and to an
-        agent's conversations. One set per day, store id or agent id `by` them (groups
-        with nothing to count are left out), else one set under None. Without
-        `conversion`, inquiry conversion and guided GMV are not counted (left at 0)."""
+        """Every KPI but the response and resolution times and the disputes, for the
+        store-local days start..end, counted in the reporting facts (the replies not
+        delivered from the outbox); narrowed to a store code and to an agent's
+        conversations. One set per day, store id or agent id `by` them (groups with
+        nothing to count are left out), else one set under None. Without `conversion`,
+        inquiry conversion and guided GMV (both readings) are not counted (left at 0)."""
         ...
 
     def response_waits(
