@@ -43,9 +43,11 @@ from kefu.adapters.mail.parse import MailParser
 from kefu.adapters.mail.smtp import SmtpTransport
 from kefu.adapters.marketplaces import aliexpress, amazon, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
+from kefu.adapters.marketplaces.aliexpress_cases import AliExpressCases
 from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
 from kefu.adapters.marketplaces.amazon import AmazonClient, AmazonOAuth
 from kefu.adapters.marketplaces.ebay import EbayClient
+from kefu.adapters.marketplaces.ebay_cases import EbayCases
 from kefu.adapters.marketplaces.ebay_oauth import EbayOAuth
 from kefu.adapters.marketplaces.ebay_orders import EbayOrders
 from kefu.adapters.marketplaces.ebay_questions import EbayWithQuestions
@@ -57,6 +59,7 @@ from kefu.adapters.marketplaces.sandbox import (
     create_marketplace_sandbox as create_marketplace_sandbox,
 )
 from kefu.adapters.marketplaces.wish import WishClient
+from kefu.adapters.marketplaces.wish_cases import WishCases
 from kefu.adapters.marketplaces.wish_oauth import WishOAuth
 from kefu.adapters.marketplaces.wish_orders import WishOrders
 from kefu.adapters.passwords import Argon2Hasher
@@ -71,7 +74,7 @@ from kefu.adapters.translators.sandbox import (
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import cases, mail, oauth, sync
+from kefu.services import case_sync, cases, mail, oauth, sync
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -79,6 +82,7 @@ from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
     CallLimiter,
+    CaseClient,
     ChannelError,
     ChannelGateway,
     Clock,
@@ -93,6 +97,7 @@ from kefu.services.ports import (
 from kefu.services.replies import Replies
 from kefu.services.routing import route_new
 from kefu.services.shopdata import Reference, execute_run
+from kefu.services.surveys import Surveys
 from kefu.services.translation import TranslationService
 
 if TYPE_CHECKING:
@@ -162,6 +167,11 @@ class Kefu:
         return Replies(packaged_catalogue(), BabelFormatter(), self.gate, public_holidays)
 
     @cached_property
+    def surveys(self) -> Surveys:
+        """The survey after a case closes (services/surveys.py): the case service sends it."""
+        return Surveys(packaged_catalogue(), BabelFormatter(), self.gate)
+
+    @cached_property
     def store_checks(self) -> StoreChecks:
         """What a store's currency and holiday country are checked against (Babel, holidays)."""
         return StoreChecks(known_currencies(), holiday_countries())
@@ -224,12 +234,17 @@ class Kefu:
             self.live_ingest_options,
             self.reference,
             token_sink=partial(oauth.token_sink, self.uow, self.secrets, self.clock),
+            case_factory=partial(case_client, limiter=self.call_limiter),
+            case_deps=lambda: self.case_deps,
         )
 
-    def case_push_for(self, store_id: int, action: str) -> cases.Push | None:
-        """How a case step reaches the store's platform; None: it has no connection that
-        takes this step, and the step stays kefu's own (docs/cases.md)."""
-        return None
+    @cached_property
+    def case_deps(self) -> cases.CaseDeps:
+        """Holidays for the cases' clocks and the way their steps reach the platforms."""
+        push_for = case_sync.platform_push(
+            self.uow, lambda conn: sync.open_case_client(self.marketplaces, conn)
+        )
+        return cases.CaseDeps(holidays=public_holidays, push_for=push_for, surveys=self.surveys)
 
     @cached_property
     def oauth(self) -> oauth.OAuthDeps:
@@ -417,6 +432,33 @@ def marketplace_client(
     if platform == "amazon":
         return AmazonClient.from_credentials(base_url, values, on_tokens=on_tokens, **options)
     raise ChannelError(f"kefu has no adapter for {platform}", retryable=False)
+
+
+def case_client(
+    store: str,
+    platform: str,
+    base_url: str,
+    credentials: Mapping[str, str],
+    /,
+    on_tokens: TokenSink | None = None,
+    *,
+    limiter: CallLimiter | None = None,
+    http: httpx.Client | None = None,
+) -> CaseClient | None:
+    """A connected store's after-sale cases on its platform (docs/channels.md "Cases"),
+    built like `marketplace_client` from the same connection, sharing its token; None for
+    Amazon (its returns arrive as buyer messages; a case stays local)."""
+    values = {**credentials, "store": store}
+    options: dict[str, Any] = {"limiter": limiter} | ({"client": http} if http else {})
+    if platform == "aliexpress":
+        return AliExpressCases(AliExpressClient.from_credentials(base_url, values, **options))
+    if platform == "ebay":
+        ebay_api = EbayClient.from_credentials(base_url, values, on_tokens=on_tokens, **options)
+        return EbayCases(ebay_api)
+    if platform == "wish":
+        wish_api = WishClient.from_credentials(base_url, values, on_tokens=on_tokens, **options)
+        return WishCases(wish_api)
+    return None
 
 
 # The platforms whose stores connect by OAuth (docs/channels.md "Connecting a store"):

@@ -85,6 +85,8 @@ ROUTES: dict[str, PageRoute | NotAPage] = {
     "/reports": PageRoute(lambda d: "/reports"),
     "/reports/kpi.csv": NotAPage("a CSV download"),
     "/reports/kpi.xlsx": NotAPage("a workbook download"),
+    "/reports/quality": PageRoute(lambda d: "/reports/quality"),
+    "/reports/quality.csv": NotAPage("a CSV download"),
     "/settings/replies": PageRoute(lambda d: "/settings/replies"),
     "/settings/terms": PageRoute(lambda d: "/settings/terms"),
     "/settings/translation": PageRoute(lambda d: "/settings/translation"),
@@ -312,7 +314,7 @@ def test_no_page_has_a_serious_or_critical_violation(
     refused = {label: status for label, status in findings.statuses.items() if status != 200}
     print(f"axe-core checked {len(findings.walked)} pages, {len(refused)} of them refusals")
     assert findings.problems == [], "\n".join(findings.problems)
-    assert len(findings.walked) == expected_walk() == 84
+    assert len(findings.walked) == expected_walk() == 88
     # The owner sees every page itself; the agent the inbox and the conversation (the
     # pages only a manager may open show the agent the "not allowed" page, checked too).
     assert all(" as agent, " in label and status == 403 for label, status in refused.items())

@@ -4,8 +4,14 @@ write-back's "not sent to the platform" state and its retry."""
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import select
+
+from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.cases.model import CaseInputError, CaseStepRefused
 from kefu.domain.errors import NotFound
@@ -13,7 +19,10 @@ from kefu.services import cases, inbox
 from kefu.services.cases import NewCase, StepRequest
 from kefu.services.ports import ChannelError, PendingPush
 from kefu.services.readmodels import InboxFilters
-from tests.factories import acting, make_message
+from tests.factories import NOW, acting, make_message
+from tests.fakes import FixedClock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -36,9 +45,10 @@ def _open(kefu: Kefu, conv: int, who: str = "wangwei", **fields: object) -> int:
         "description": "arrived torn",
     }
     values.update(fields)
+    new = NewCase(**values)  # type: ignore[arg-type]
     return cases.open_case(
-        acting(kefu, who), conv, NewCase(**values), uow=kefu.uow(), clock=kefu.clock
-    )  # type: ignore[arg-type]
+        acting(kefu, who), conv, new, uow=kefu.uow(), clock=kefu.clock, deps=kefu.case_deps
+    )
 
 
 def _step(kefu: Kefu, case_id: int, action: str, who: str = "wangwei", **extra: object) -> str:
@@ -48,6 +58,7 @@ def _step(kefu: Kefu, case_id: int, action: str, who: str = "wangwei", **extra: 
         StepRequest(action, **extra),  # type: ignore[arg-type]
         uow_factory=kefu.uow,
         clock=kefu.clock,
+        deps=kefu.case_deps,
     )
     return record.state
 
@@ -83,6 +94,11 @@ def test_an_exchange_goes_through_every_step_and_records_who_and_why(kefu: Kefu,
     assert record.steps[5].details == {"tracking_number": "LX999999995CN", "carrier": "China Post"}
     assert record.tracking_number == "LX999999995CN"
     assert record.lines[0][1] == "SKU-DRESS"
+    with kefu.session_factory() as session:  # closing asked the buyer how it went
+        survey = session.scalars(
+            select(t.Message).where(t.Message.template_key == "satisfaction_survey")
+        ).all()
+    assert [(m.conversation_id, m.language) for m in survey] == [(conv, "es")]
 
 
 def test_impossible_steps_are_refused_with_what_is_allowed(kefu: Kefu, conv: int) -> None:
@@ -184,7 +200,7 @@ def test_a_step_the_platform_refuses_stays_visible_as_not_sent_and_a_retry_sends
         StepRequest("approve"),
         uow_factory=kefu.uow,
         clock=kefu.clock,
-        push_for=lambda store, action: push,
+        deps=replace(kefu.case_deps, push_for=lambda store, ref, action: push),
     )
     assert record.state == "approved"
     assert (record.push_state, record.push_error) == ("failed", "503 Service Unavailable")
@@ -195,7 +211,93 @@ def test_a_step_the_platform_refuses_stays_visible_as_not_sent_and_a_retry_sends
         case_id,
         uow_factory=kefu.uow,
         clock=kefu.clock,
-        push_for=lambda store, action: push,
+        deps=replace(kefu.case_deps, push_for=lambda store, ref, action: push),
     )
     assert (again.push_state, again.push_error) == ("sent", None)
     assert [c.platform_ref for c in calls] == ["issue:77", "issue:77"]
+
+
+def _conversation_mark(kefu: Kefu, conv: int) -> str | None:
+    with kefu.uow() as uow:
+        found = uow.inbox.get_conversation(conv)
+    assert found is not None
+    return found.colour_mark.value if found.colour_mark else None
+
+
+def test_the_colour_mark_follows_the_case_and_the_agent_may_change_it(
+    kefu: Kefu, conv: int, clock: FixedClock
+) -> None:
+    assert _conversation_mark(kefu, conv) is None
+    damaged = _open(kefu, conv)  # a quality problem: red, whatever happens next
+    assert _conversation_mark(kefu, conv) == "red"
+    inbox.set_mark(acting(kefu, "wangwei"), conv, "blue", uow=kefu.uow(), clock=kefu.clock)
+    _step(kefu, damaged, "approve")  # the suggestion did not change: the agent's mark stays
+    assert _conversation_mark(kefu, conv) == "blue"
+    _step(kefu, damaged, "withdraw")  # the suggestion goes away; it clears only its own mark
+    assert _conversation_mark(kefu, conv) == "blue"
+    inbox.set_mark(acting(kefu, "wangwei"), conv, None, uow=kefu.uow(), clock=kefu.clock)
+    resend = _open(
+        kefu, conv, kind="reshipment", reason="not_received", solution="reship", lines=()
+    )
+    assert _conversation_mark(kefu, conv) == "yellow"  # until the new tracking number is sent
+    clock.advance(hours=1)
+    _step(kefu, resend, "ship", tracking_number="LX000000018CN")
+    assert _conversation_mark(kefu, conv) == "yellow"
+    refund = _open(kefu, conv, kind="refund", reason="size_fit", lines=(), refund_cents=1000)
+    # Two cases, one mark: the tracking number still owed (yellow) comes before a refund.
+    assert _conversation_mark(kefu, conv) == "yellow"
+    _step(kefu, resend, "withdraw")
+    assert _conversation_mark(kefu, conv) == "green"
+    _step(kefu, refund, "refund")
+    assert _conversation_mark(kefu, conv) == "green"
+
+
+def test_two_clocks_the_platform_rule_and_the_shop_clock_paused_while_the_buyer_ships(
+    kefu: Kefu, conv: int, clock: FixedClock
+) -> None:
+    # ali-global is an AliExpress store in Asia/Shanghai; NOW is Friday 20 Nov, 20:00 there.
+    dispute = _open(kefu, conv, kind="dispute", reason="not_as_described", lines=())
+    shown = cases.case_detail(acting(kefu, "owner"), dispute, uow=kefu.uow())
+    assert (shown.platform_due_source, shown.platform_due_rule) == (
+        "computed",
+        "aliexpress.dispute.answer",
+    )
+    assert shown.platform_due_at == NOW + timedelta(days=5)
+    # 24 opening hours (9:00-18:00, Monday to Friday) from Friday evening: Wednesday 15:00.
+    assert shown.shop_due_at is not None
+    assert shown.shop_due_at.astimezone(SHANGHAI) == datetime(2026, 11, 25, 15, 0, tzinfo=SHANGHAI)
+    exchange = _open(kefu, conv)
+    _step(kefu, exchange, "approve")
+    waiting = cases.case_detail(acting(kefu, "owner"), exchange, uow=kefu.uow())
+    assert waiting.paused_since is not None and waiting.shop_due_at is None
+    clock.advance(days=3)  # Monday 23 Nov, 20:00 in Shanghai: 9 opening hours later
+    _step(kefu, exchange, "receive_return")
+    back = cases.case_detail(acting(kefu, "owner"), exchange, uow=kefu.uow())
+    assert back.paused_since is None and back.paused_seconds == 9 * 3600
+    assert back.shop_due_at is not None
+    assert back.shop_due_at.astimezone(SHANGHAI) == datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
+    _step(kefu, exchange, "withdraw")
+    done = cases.case_detail(acting(kefu, "owner"), exchange, uow=kefu.uow())
+    assert (done.platform_due_at, done.shop_due_at) == (None, None)
+
+
+def test_a_reply_with_the_new_tracking_number_ends_the_yellow_reminder(
+    kefu: Kefu, conv: int
+) -> None:
+    resend = _open(kefu, conv, kind="reshipment", reason="not_received", lines=())
+    _step(kefu, resend, "ship", tracking_number="LX000000018CN")
+    assert _conversation_mark(kefu, conv) == "yellow"
+    sent = inbox.reply(
+        acting(kefu, "wangwei"),
+        conv,
+        "We sent a new parcel: LX000000018CN",
+        request_id="track-1",
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        gate=kefu.gate,
+    )
+    assert sent
+    record = cases.case_detail(acting(kefu, "owner"), resend, uow=kefu.uow())
+    assert record.tracking_sent_at is not None
+    # Ana has four orders: once the tracking number is out, she is a returning buyer (blue).
+    assert _conversation_mark(kefu, conv) == "blue"

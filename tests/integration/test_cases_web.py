@@ -117,3 +117,52 @@ def test_the_pages_open_a_case_take_steps_and_say_refusals_in_chinese(
         assert 'data-testid="open-case-error"' in no_lines.text
         listed = client.get("/cases")
         assert "1 个售后单" in listed.text
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_evidence_photos_are_checked_by_content_kept_once_and_shown(kefu: Kefu, conv: int) -> None:
+    photo = _png()
+    with signed_in(kefu, "wangwei") as client:
+        line = _line_id(client, conv)
+        case_id = client.post(
+            f"/api/v1/conversations/{conv}/cases",
+            json={
+                "kind": "exchange",
+                "reason": "damaged",
+                "lines": [{"order_line_id": line, "quantity": 1}],
+            },
+        ).json()["id"]
+        sent = client.post(
+            f"/api/v1/cases/{case_id}/evidence",
+            files={"file": ("tear.jpg", photo, "image/jpeg")},  # the name says JPEG: it is PNG
+        )
+        assert sent.status_code == 201, sent.text
+        again = client.post(
+            f"/api/v1/cases/{case_id}/evidence", files={"file": ("again.png", photo, "image/png")}
+        )
+        assert again.json()["id"] == sent.json()["id"]
+        pdf = client.post(
+            f"/api/v1/cases/{case_id}/evidence",
+            files={"file": ("photo.png", b"%PDF-1.7 not a photo", "image/png")},
+        )
+        assert pdf.status_code == 422 and pdf.json()["error"] == "evidence_not_image"
+        shown = client.get(f"/api/v1/cases/{case_id}/evidence/{sent.json()['id']}")
+        assert shown.headers["content-type"] == "image/png" and shown.content == photo
+        page = client.get(f"/cases/{case_id}")
+        assert f"/api/v1/cases/{case_id}/evidence/{sent.json()['id']}" in page.text
+        assert "40×30" in page.text
+        too_big = client.post(
+            f"/cases/{case_id}/evidence",
+            files={"file": ("huge.png", photo + b"\0" * (3 * 1024 * 1024), "image/png")},
+        )
+        assert too_big.status_code == 422  # AliExpress takes 2 MB at most
+        assert 'data-testid="case-evidence-error"' in too_big.text

@@ -27,3 +27,14 @@ def holiday_countries() -> frozenset[str]:
     as UK, and alpha-3 codes are left out)."""
     iso = {str(code) for code in Locale("en").territories if str(code).isalpha()}
     return frozenset(c for c in holidays.list_supported_countries() if len(c) == 2) & iso
+
+
+def holidays_between(country: str | None, first: date, last: date) -> frozenset[date]:
+    """Every public holiday of a country from the year of `first` to the year after
+    `last` (a case's deadline can run weeks past the day it opened, and over New Year)."""
+    if last < first:
+        raise ValueError("the span of holiday years ends before it starts")
+    found: frozenset[date] = frozenset()
+    for year in range(first.year, last.year + 1):
+        found |= public_holidays(country, year)
+    return found

@@ -62,3 +62,36 @@ class WorkingHours:
                 return datetime.combine(day, self.start, self.zone)
             day += timedelta(days=1)
         raise ValueError("the shop has no working day in the coming year")
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The earliest instant at which `seconds` of opening time have passed since `start`
+        (the inverse of `working_seconds`), in the shop's zone; `start` itself for 0.
+
+        Counts wall-clock time inside each day's opening hours, exactly as
+        `working_seconds` does, so the two round-trip. A shop with no working day in a
+        whole year never reaches the target: ValueError.
+        """
+        if seconds < 0:
+            raise ValueError("working seconds to add must not be negative")
+        local = start.astimezone(self.zone)
+        remaining = float(seconds)
+        if remaining == 0:
+            return local
+        day = local.date()
+        closed_days = 0
+        while True:
+            if self.is_workday(day):
+                closed_days = 0
+                opens = datetime.combine(day, self.start, self.zone)
+                closes = datetime.combine(day, self.end, self.zone)
+                begin = max(opens, local)
+                available = (closes - begin).total_seconds()
+                if available > 0:
+                    if remaining <= available:
+                        return begin + timedelta(seconds=remaining)
+                    remaining -= available
+            else:
+                closed_days += 1
+                if closed_days > 366:
+                    raise ValueError("the shop has no working day in the coming year")
+            day += timedelta(days=1)

@@ -10,9 +10,11 @@ sync retries it too. The local state is never silently different from the platfo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
 
+from kefu.domain.cases.marks import strongest
 from kefu.domain.cases.model import (
     CaseAction,
     CaseInputError,
@@ -24,9 +26,12 @@ from kefu.domain.cases.model import (
 )
 from kefu.domain.cases.workflows import is_final, next_state
 from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
+from kefu.domain.evidence import check_image
 from kefu.domain.permissions import Permission
+from kefu.domain.types import ColourMark
 from kefu.services import access
 from kefu.services.access import Principal
+from kefu.services.case_clocks import CaseFacts, Holidays, clock_columns, mark_of
 from kefu.services.ports import (
     CaseFilters,
     CaseOrder,
@@ -41,7 +46,31 @@ UowFactory = Callable[[], UnitOfWork]
 # Sends one step to the platform; returns the platform's id of the result, or raises
 # ChannelError. None: the store has no connection that takes this step (the step stays local).
 Push = Callable[[PendingPush], str]
-PushFor = Callable[[int, str], Push | None]  # (store id, action) → a push, if the platform takes it
+PushFor = Callable[[int, str, str], Push | None]  # (store id, platform ref, action) → a push
+
+
+class SurveySender(Protocol):
+    """services/surveys.Surveys: the satisfaction survey after a case closes."""
+
+    def send_survey(
+        self,
+        uow: UnitOfWork,
+        *,
+        conversation_id: int,
+        case_id: int | None,
+        actor: Principal | None,
+        now: datetime,
+    ) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class CaseDeps:
+    """What the case use cases need beyond the database (kefu.bootstrap builds it)."""
+
+    holidays: Holidays
+    push_for: PushFor | None = None
+    surveys: SurveySender | None = None
+
 
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000
@@ -161,7 +190,13 @@ def _visible(uow: UnitOfWork, who: Principal, case_id: int) -> CaseRecord:
 
 
 def open_case(
-    who: Principal, conversation_id: int, new: NewCase, *, uow: UnitOfWork, clock: Clock
+    who: Principal,
+    conversation_id: int,
+    new: NewCase,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    deps: CaseDeps,
 ) -> int:
     """Open a case from a conversation; the same `request_key` again returns the same case."""
     access.require(who, Permission.REPLY)
@@ -200,7 +235,27 @@ def open_case(
             "opened_at": now,
             "updated_at": now,
         }
+        platform, site, zone = uow.cases.store_of(conv.store_id)
+        facts = CaseFacts(
+            platform=platform,
+            site=site,
+            store_zone=zone,
+            kind=kind,
+            state=CaseState.OPEN,
+            reason=reason,
+            solution=solution,
+            opened_at=now,
+            since=now,
+            paid=order is None or order.paid_at is not None,
+            returning_buyer=uow.cases.returning_buyer(conv.buyer_id),
+        )
+        shop, _ = uow.replies.settings(conv.store_id)
+        values.update(clock_columns(facts, shop, deps.holidays))
+        was = suggested_mark(uow, conversation_id)
         case_id = uow.cases.add_case(values, lines)
+        follow_mark(
+            uow, conversation_id, was, suggested_mark(uow, conversation_id), who.account_id, now
+        )
         uow.cases.add_step(
             {
                 "case_id": case_id,
@@ -315,7 +370,7 @@ def take_step(
     *,
     uow_factory: UowFactory,
     clock: Clock,
-    push_for: PushFor | None = None,
+    deps: CaseDeps,
 ) -> CaseRecord:
     """Move the case one step; the same `request_key` again changes nothing. A step the
     platform takes is sent at once; its failure is kept on the step, not raised."""
@@ -331,20 +386,29 @@ def take_step(
     now = clock.now()
     with uow_factory() as uow:
         record = _visible(uow, who, case_id)
-        if key is not None and uow.cases.step_by_key(case_id, key) is not None:
+        if _already(uow, record, key, request.version):
             return record
-        if request.version is not None and request.version != record.version:
-            raise CaseConflict(
-                "someone else changed this case since you opened it: read it again",
-                version=record.version,
-            )
         kind, state = CaseKind(record.kind), CaseState(record.state)
         following = next_state(kind, state, action)
         details, changes = _step_changes(uow, record, action, request)
         changes.update(state=following.value, updated_at=now)
         if is_final(kind, following):
             changes.update(is_open=False, closed_at=now)
-        push = push_for(record.store_id, action.value) if push_for and record.platform_ref else None
+        before = facts_of(uow, record, record.updated_at)
+        after = replace(
+            before,
+            state=following,
+            since=now,
+            tracking_sent=before.tracking_sent and action is not CaseAction.SHIP,
+        )
+        shop, _ = uow.replies.settings(record.store_id)
+        changes.update(clock_columns(after, shop, deps.holidays))
+        push_for = deps.push_for
+        push = (
+            push_for(record.store_id, record.platform_ref, action.value)
+            if push_for and record.platform_ref
+            else None
+        )
         step_id = uow.cases.add_step(
             {
                 "case_id": case_id,
@@ -361,10 +425,12 @@ def take_step(
         )
         if step_id is None:  # the same request, beside this one
             return record
+        was = suggested_mark(uow, record.conversation_id) if record.conversation_id else None
         if not uow.cases.update_case(case_id, record.version, changes):
             raise CaseConflict("someone else changed this case at the same moment: try again")
         if push is not None:
             uow.cases.set_push(step_id, PushState.PENDING.value, None, None)
+        _conversation_follows(uow, deps, record, was, after, who, now)
         uow.inbox.audit(
             at=now,
             account_id=who.account_id,
@@ -379,6 +445,189 @@ def take_step(
         _push_due(uow_factory, clock, case_id, push_for)
     with uow_factory() as uow:
         return _visible(uow, who, case_id)
+
+
+def _conversation_follows(
+    uow: UnitOfWork,
+    deps: CaseDeps,
+    record: CaseRecord,
+    was: ColourMark | None,
+    after: CaseFacts,
+    who: Principal,
+    now: datetime,
+) -> None:
+    """The conversation's mark follows its cases; a case that closes asks the buyer how
+    it went (SPEC §8), in the same transaction."""
+    if record.conversation_id is None:
+        return
+    now_suggested = suggested_mark(uow, record.conversation_id)
+    follow_mark(uow, record.conversation_id, was, now_suggested, who.account_id, now)
+    if after.state is CaseState.CLOSED and deps.surveys is not None:
+        deps.surveys.send_survey(
+            uow, conversation_id=record.conversation_id, case_id=record.id, actor=who, now=now
+        )
+
+
+MAX_EVIDENCE = 10  # images per case: what the platforms take with one decision, and more
+
+
+def add_evidence(
+    who: Principal,
+    case_id: int,
+    filename: str,
+    data: bytes,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> int:
+    """Keep a photo as the case's evidence, checked by its content against its platform's
+    limit (kefu.domain.evidence); the same photo twice is kept once. Returns its id."""
+    access.require(who, Permission.REPLY)
+    name = (filename or "photo")[-200:]
+    now = clock.now()
+    with uow:
+        record = _visible(uow, who, case_id)
+        image = check_image(data, name, record.platform)
+        if len(record.evidence) >= MAX_EVIDENCE:
+            raise CaseInputError(
+                f"a case keeps at most {MAX_EVIDENCE} photos", field="file", limit=MAX_EVIDENCE
+            )
+        stored, created = uow.cases.add_evidence(
+            {
+                "case_id": case_id,
+                "sha256": image.sha256,
+                "mime": image.mime,
+                "filename": name,
+                "size": image.size,
+                "width": image.width,
+                "height": image.height,
+                "data": data,
+                "added_by": who.account_id,
+                "added_at": now,
+            }
+        )
+        if not created:
+            return stored
+        uow.inbox.audit(
+            at=now,
+            account_id=who.account_id,
+            action="case_evidence",
+            entity_type="case",
+            entity_id=case_id,
+            before=None,
+            after={"file": name, "type": image.mime, "bytes": image.size},
+        )
+        uow.commit()
+    return stored
+
+
+def evidence_file(
+    who: Principal, case_id: int, evidence_id: int, *, uow: UnitOfWork
+) -> tuple[str, str, bytes]:
+    """(filename, mime, bytes) of one photo of a case the person may see."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        _visible(uow, who, case_id)
+        found = uow.cases.evidence(evidence_id)
+    if found is None or found[0] != case_id:
+        raise NotFound(f"no photo {evidence_id} on case {case_id}", id=evidence_id)
+    return found[1], found[2], found[3]
+
+
+def note_reply(
+    uow: UnitOfWork, conversation_id: int, text: str, actor_id: int | None, at: datetime
+) -> None:
+    """A reply that gives the buyer a case's new tracking number ends the yellow mark's
+    reminder (SPEC §7: "send the buyer the new tracking number"). Inside the reply's unit
+    of work."""
+    for record in uow.cases.cases_of_conversation(conversation_id):
+        number = record.tracking_number
+        if not record.is_open or not number or record.tracking_sent_at or number not in text:
+            continue
+        was = suggested_mark(uow, conversation_id)
+        uow.cases.update_case(record.id, record.version, {"tracking_sent_at": at})
+        follow_mark(uow, conversation_id, was, suggested_mark(uow, conversation_id), actor_id, at)
+
+
+def _already(uow: UnitOfWork, record: CaseRecord, key: str | None, version: int | None) -> bool:
+    """True when this very request was taken before; refuses one made on an old version."""
+    if key is not None and uow.cases.step_by_key(record.id, key) is not None:
+        return True
+    if version is not None and version != record.version:
+        raise CaseConflict(
+            "someone else changed this case since you opened it: read it again",
+            version=record.version,
+        )
+    return False
+
+
+def facts_of(uow: UnitOfWork, record: CaseRecord, since: datetime) -> CaseFacts:
+    """The clocks' and the mark's view of a stored case, as if it entered its state at
+    `since`."""
+    order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+    return CaseFacts(
+        platform=record.platform,
+        site=record.site,
+        store_zone=record.store_zone,
+        kind=CaseKind(record.kind),
+        state=CaseState(record.state),
+        reason=CaseReason(record.reason),
+        solution=Solution(record.solution) if record.solution else None,
+        opened_at=record.opened_at,
+        since=since,
+        paid=order is None or order.paid_at is not None,
+        online_shipping=record.online_shipping,
+        paused_since=record.paused_since,
+        paused_seconds=record.paused_seconds,
+        tracking_sent=record.tracking_sent_at is not None,
+        returning_buyer=record.buyer_id is not None and uow.cases.returning_buyer(record.buyer_id),
+    )
+
+
+def suggested_mark(uow: UnitOfWork, conversation_id: int) -> ColourMark | None:
+    """What the conversation's cases suggest together (withdrawn ones say nothing): the
+    strongest of their marks (kefu.domain.cases.marks.PRECEDENCE)."""
+    records = uow.cases.cases_of_conversation(conversation_id)
+    return strongest(
+        mark_of(facts_of(uow, r, r.updated_at))
+        for r in records
+        if r.state != CaseState.CANCELLED.value
+    )
+
+
+def follow_mark(
+    uow: UnitOfWork,
+    conversation_id: int,
+    was: ColourMark | None,
+    now_suggested: ColourMark | None,
+    actor_id: int | None,
+    at: datetime,
+) -> None:
+    """The conversation's colour mark follows its case (SPEC §7): when the case's
+    suggestion changes, the mark becomes the new one. A mark the agent chose differently
+    stays until the suggestion changes again; a suggestion that goes away clears only
+    the mark it had set."""
+    if was == now_suggested:
+        return
+    conv = uow.inbox.get_conversation(conversation_id)
+    if conv is None:
+        return
+    current = conv.colour_mark
+    if now_suggested is None and current != was:
+        return
+    if current == now_suggested:
+        return
+    conv.set_mark(now_suggested)
+    uow.inbox.save_conversations([conv])
+    uow.inbox.audit(
+        at=at,
+        account_id=actor_id,
+        action="set_mark",
+        entity_type="conversation",
+        entity_id=conversation_id,
+        before={"colour_mark": current.value if current else None},
+        after={"colour_mark": now_suggested.value if now_suggested else None, "by": "case"},
+    )
 
 
 def _step_changes(
@@ -412,20 +661,27 @@ def _step_changes(
 
 
 def retry_push(
-    who: Principal, case_id: int, *, uow_factory: UowFactory, clock: Clock, push_for: PushFor
+    who: Principal, case_id: int, *, uow_factory: UowFactory, clock: Clock, deps: CaseDeps
 ) -> CaseRecord:
     """Send the case's steps the platform has not taken yet again (the "retry" button)."""
     access.require(who, Permission.REPLY)
     with uow_factory() as uow:
         _visible(uow, who, case_id)
-    _push_due(uow_factory, clock, case_id, push_for)
+    _push_due(uow_factory, clock, case_id, deps.push_for)
     with uow_factory() as uow:
         return _visible(uow, who, case_id)
 
 
-def push_pending(uow_factory: UowFactory, clock: Clock, push_for: PushFor, limit: int = 100) -> int:
+def push_pending(
+    uow_factory: UowFactory,
+    clock: Clock,
+    push_for: PushFor,
+    *,
+    store_id: int | None = None,
+    limit: int = 100,
+) -> int:
     """The sync's retry of steps that did not reach the platform; returns how many went."""
-    return _push_due(uow_factory, clock, None, push_for, limit)
+    return _push_due(uow_factory, clock, None, push_for, limit, store_id=store_id)
 
 
 def _push_due(
@@ -434,12 +690,14 @@ def _push_due(
     case_id: int | None,
     push_for: PushFor | None,
     limit: int = 100,
+    *,
+    store_id: int | None = None,
 ) -> int:
     with uow_factory() as uow:
-        due = uow.cases.pending_pushes(case_id, limit)
+        due = uow.cases.pending_pushes(case_id, limit, store_id=store_id)
     sent = 0
     for item in due:
-        push = push_for(item.store_id, item.action) if push_for else None
+        push = push_for(item.store_id, item.platform_ref, item.action) if push_for else None
         if push is None:
             state, error = (
                 PushState.FAILED,

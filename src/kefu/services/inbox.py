@@ -19,7 +19,7 @@ from kefu.domain.policy import Severity
 from kefu.domain.teamwork import HandoverRefused, ReplyCollision
 from kefu.domain.triage import UNDETERMINED, Triage
 from kefu.domain.types import ColourMark, Direction, Status
-from kefu.services import access
+from kefu.services import access, cases, surveys
 from kefu.services.access import Principal
 from kefu.services.autoreplies import Arrival, AutoReplier
 from kefu.services.outgoing import Gate
@@ -194,6 +194,7 @@ def _store_batch(
     )
     if translate:
         _request_translations(uow, fresh, stores, now)
+    surveys.take_answers(uow, surveys.buyer_lines(fresh, stores, conversations), now)
     if auto_replier is not None:
         _auto_reply(auto_replier, uow, fresh, stores, conversations, previous, triaged, now)
     # fresh is oldest first; automatic replies are not older than what they answer.
@@ -462,6 +463,7 @@ def reply(
         if agent_words is not None and agent_words[1].strip():
             language, words = agent_words
             uow.translations.store_agent_words(conv.store_id, platform_id, language, words, now)
+        cases.note_reply(uow, conversation_id, body, account_id, now)
         uow.inbox.record_kpi_facts([conversation_id], since=now)
         uow.inbox.audit(
             at=now,

@@ -1042,6 +1042,12 @@ class UnitOfWork(Protocol):
     @property
     def cases(self) -> CaseRepository: ...
 
+    @property
+    def surveys(self) -> SurveyRepository: ...
+
+    @property
+    def quality(self) -> QualityQueries: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2414,6 +2420,9 @@ class PendingPush:
     action: str
     details: dict[str, Any]
     attempts: int
+    reason: str = ""
+    order_number: str | None = None
+    solution: str | None = None
 
 
 class CaseRepository(Protocol):
@@ -2422,6 +2431,21 @@ class CaseRepository(Protocol):
         ...
 
     def order_of_other_store(self, store_id: int, number: str) -> bool: ...
+
+    def store_of(self, store_id: int) -> tuple[str, str, str]:
+        """(platform, site, time zone) of a store: what its cases' clocks are counted in."""
+        ...
+
+    def conversation_for(
+        self, store_id: int, platform_conversation_id: str | None, order_id: int | None
+    ) -> tuple[int, int, int | None] | None:
+        """(conversation id, buyer id, assignee id) of the conversation a platform's case
+        belongs to: the one the platform names, else the latest about its order."""
+        ...
+
+    def returning_buyer(self, buyer_id: int) -> bool:
+        """A buyer with more than one order, or a wholesale one (SPEC §7 blue mark)."""
+        ...
 
     def refunded_cents(self, order_id: int) -> int:
         """Money already given back on the order's cases (refund steps), in its currency."""
@@ -2451,10 +2475,197 @@ class CaseRepository(Protocol):
         self, step_id: int, state: str, error: str | None, at: datetime | None
     ) -> None: ...
 
-    def pending_pushes(self, case_id: int | None, limit: int) -> list[PendingPush]: ...
+    def pending_pushes(
+        self, case_id: int | None, limit: int, *, store_id: int | None = None
+    ) -> list[PendingPush]: ...
 
-    def add_evidence(self, values: Mapping[str, Any]) -> int | None: ...
+    def add_evidence(self, values: Mapping[str, Any]) -> tuple[int, bool]:
+        """(its id, whether it is new): the same photo again on a case is the one stored."""
+        ...
+
+    def evidence_files(self, case_id: int) -> list[tuple[str, bytes]]:
+        """(mime, bytes) of the case's evidence, oldest first: what a decision uploads."""
+        ...
 
     def evidence(self, evidence_id: int) -> tuple[int, str, str, bytes] | None:
         """(case id, filename, mime, bytes)."""
+
+
+# satisfaction surveys (docs/surveys.md)
+@dataclass(frozen=True)
+class SurveyRecord:
+    id: int
+    store_id: int
+    conversation_id: int
+    case_id: int | None
+    message_id: int
+    sent_at: datetime
+    answered_at: datetime | None
+    closed_at: datetime | None
+    rating_id: int | None
+
+
+class SurveyRepository(Protocol):
+    """Satisfaction surveys sent to buyers and their answers (adapters/db/surveys.py)."""
+
+    def of_case(self, case_id: int) -> SurveyRecord | None: ...
+
+    def open_in(self, conversation_ids: Collection[int]) -> dict[int, SurveyRecord]:
+        """The open survey of each conversation that has one."""
         ...
+
+    def close(self, survey_id: int, at: datetime) -> None:
+        """Closed unanswered: a later survey replaces it."""
+        ...
+
+    def add(
+        self,
+        *,
+        store_id: int,
+        conversation_id: int,
+        case_id: int | None,
+        platform_message_id: str,
+        sent_at: datetime,
+    ) -> int:
+        """Record the survey sent as the stored message `platform_message_id`; its id."""
+        ...
+
+    def answered(self, survey_id: int, *, platform_rating_id: str, at: datetime) -> None:
+        """Close the survey with the rating stored under `platform_rating_id`."""
+        ...
+
+
+# quality report (docs/reports.md "Quality report")
+@dataclass(frozen=True)
+class QualitySignal:
+    """One conversation pointing at a quality problem of one product, from one source."""
+
+    product_id: int
+    conversation_id: int
+    at: datetime  # when the problem was raised (the conversation began)
+    source: str  # "red_mark" or "case"
+
+
+@dataclass(frozen=True)
+class QualityProduct:
+    id: int
+    store_code: str
+    sku: str
+    title: str
+
+
+class QualityQueries(Protocol):
+    """What the quality report reads (adapters/db/quality.py)."""
+
+    def red_marked(self, store_id: int, start: datetime, end: datetime) -> list[QualitySignal]:
+        """Red-marked conversations begun in [start, end): for the product the buyer wrote
+        from, else for each product of the order's lines."""
+        ...
+
+    def quality_cases(self, store_id: int, start: datetime, end: datetime) -> list[QualitySignal]:
+        """Cases about a quality problem (docs/cases.md) opened in [start, end), for the
+        products they are about; a case without a conversation is not counted."""
+        ...
+
+    def products(self, product_ids: Collection[int]) -> dict[int, QualityProduct]: ...
+
+    def orders_with(
+        self, store_id: int, product_ids: Collection[int], start: datetime, end: datetime
+    ) -> dict[int, int]:
+        """Per product, the orders placed in [start, end) with a line of it."""
+        ...
+
+
+# --- after-sale cases from and to the platforms (docs/cases.md, docs/channels.md "Cases") --
+
+
+@dataclass(frozen=True)
+class PlatformCaseStep:
+    """One thing that happened to a case on the platform, oldest first; `ref` (the
+    platform's id of the activity, else a stable hash of it) makes storing it idempotent."""
+
+    ref: str
+    at: datetime
+    action: str  # a CaseAction value
+    actor: str  # "buyer", "seller" or "platform"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformCase:
+    """A case as the platform has it, mapped to kefu's words (kind, state, reason,
+    solution) with the platform's own state word beside it."""
+
+    ref: str  # "return:5000012345", "cancel:…", "inquiry:…", "case:…", "issue:…", "ticket:…"
+    kind: str  # CaseKind value
+    state: str  # CaseState value
+    platform_state: str
+    order_number: str | None
+    buyer_ref: str | None
+    conversation_ref: str | None
+    reason: str  # CaseReason value
+    opened_at: datetime
+    updated_at: datetime
+    respond_by: datetime | None  # the platform's own deadline, when it gives one
+    refund_cents: int | None
+    currency: str | None
+    solution: str | None  # the Solution value the buyer asked for
+    online_shipping: bool = False
+    lines: tuple[tuple[str, int], ...] = ()  # (sku or platform line id, quantity)
+    evidence_urls: tuple[str, ...] = ()
+    steps: tuple[PlatformCaseStep, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[PlatformCase]
+    cursor: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class CaseDecision:
+    """A step to write back to the platform; `evidence` are (mime, bytes) images the
+    platform takes first (AliExpress)."""
+
+    case_ref: str
+    action: str  # CaseAction value
+    order_number: str | None = None
+    refund_cents: int | None = None
+    currency: str | None = None
+    solution: str | None = None
+    note: str = ""
+    tracking_number: str | None = None
+    carrier: str | None = None
+    evidence: tuple[tuple[str, bytes], ...] = ()
+
+
+class CaseClient(Protocol):
+    """A store's after-sale cases on its platform (adapters/marketplaces/*_cases.py)."""
+
+    def pull_cases(self, cursor: str | None, since: datetime) -> CasePage: ...
+
+    def decide(self, decision: CaseDecision) -> str:
+        """Write the step; the platform's id of the result. ChannelError(retryable=…)
+        when the platform refused it or did not answer."""
+        ...
+
+    def can_decide(self, case_ref: str, action: str) -> bool:
+        """Whether this platform takes the step by API (the others stay local)."""
+        ...
+
+
+class CaseFactory(Protocol):
+    """Builds a store's CaseClient like MarketplaceFactory builds its message client
+    (kefu.bootstrap.case_client); None for a platform without a case API (Amazon)."""
+
+    def __call__(
+        self,
+        store: str,
+        platform: str,
+        base_url: str,
+        credentials: Mapping[str, str],
+        /,
+        on_tokens: TokenSink | None = None,
+    ) -> CaseClient | None: ...

@@ -31,12 +31,14 @@ from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.moments import parse_moment
 from kefu.domain.permissions import Permission
 from kefu.domain.types import ColourMark, Status
-from kefu.services import access
+from kefu.services import access, case_sync, cases
 from kefu.services.access import Principal
 from kefu.services.inbox import ingest, platform_state
 from kefu.services.ports import (
     RECONNECT,
     STATE_FIELDS,
+    CaseClient,
+    CaseFactory,
     ChannelError,
     ChannelGateway,
     Clock,
@@ -97,6 +99,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # The job ticks once a minute and a run takes some seconds: a store synced a little less
 # than its interval ago is due, or a 1-minute store would sync every other minute.
 DUE_SLACK = timedelta(seconds=15)
+# How far back each pass reads a store's cases (an open case changes for weeks).
+CASE_LOOKBACK = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,10 @@ class SyncDeps:
     # Where a store's client hands a renewed token to be stored (services/oauth.py).
     token_sink: Callable[[StoredConnection], TokenSink] | None = None
     jitter: Callable[[], float] = random.random  # the back-off's random part, in [0, 1)
+    # After-sale cases (docs/cases.md "From and to the platforms"): the store's case client,
+    # and what storing a case needs (holidays for its clocks, the way steps go back).
+    case_factory: CaseFactory | None = None
+    case_deps: Callable[[], cases.CaseDeps] | None = None
 
 
 @dataclass
@@ -282,6 +290,9 @@ class SyncReport:
     # stored), set_aside (parcels before their order), rejected.
     records: dict[str, int] = field(default_factory=dict)
     record_errors: list[str] = field(default_factory=list)  # "store kind #n field: reason"
+    cases: dict[str, int] = field(
+        default_factory=dict
+    )  # created, updated, unchanged, refused, pushed
 
 
 def sync_all(
@@ -368,6 +379,7 @@ def sync_store(
                 states |= {state.ref: state for state in sweep(STATE_SWEEP)}
             report.applied += pull_states(uow_factory, clock, conn, list(states.values()), fields)
             push_states(uow_factory, clock, conn, client, report)
+        refused += sync_cases(uow_factory, deps, clock, conn, report)
     except (ChannelError, SecretsUnavailable) as exc:
         code = "secrets" if isinstance(exc, SecretsUnavailable) else _code(exc)
         report.failed.append(f"{conn.store_code}: {exc}")
@@ -798,6 +810,54 @@ def _record(
     with uow_factory() as uow:
         uow.connections.record_sync(conn.store_id, values)
         uow.commit()
+
+
+def sync_cases(
+    uow_factory: UowFactory,
+    deps: SyncDeps,
+    clock: Clock,
+    conn: StoredConnection,
+    report: SyncReport,
+) -> list[str]:
+    """The store's cases on its platform, read into kefu, and the shop's steps that have
+    not reached the platform yet sent again; returns the cases refused, in words."""
+    if deps.case_factory is None or deps.case_deps is None:
+        return []
+    with uow_factory() as uow:  # a token the message client renewed is stored there now
+        conn = uow.connections.connection(conn.store_id) or conn
+    client = open_case_client(deps, conn)
+    if client is None:
+        return []
+    case_deps = deps.case_deps()
+    try:
+        since = clock.now() - CASE_LOOKBACK
+        done = case_sync.pull_cases(uow_factory, clock, conn, client, case_deps, since)
+    except ChannelError as exc:
+        # The messages synced; the cases say why they did not, in the store's health.
+        return [_refuse(report, f"{conn.store_code} cases: {exc}"[:500])]
+    finally:
+        _close(client)
+    counts = {"created": done.created, "updated": done.updated, "unchanged": done.unchanged}
+    counts["refused"] = len(done.refused)
+    if case_deps.push_for is not None:
+        counts["pushed"] = cases.push_pending(
+            uow_factory, clock, case_deps.push_for, store_id=conn.store_id
+        )
+    for name, count in counts.items():
+        report.cases[name] = report.cases.get(name, 0) + count
+    return [_refuse(report, f"{conn.store_code} case {words}") for words in done.refused]
+
+
+def open_case_client(deps: SyncDeps, conn: StoredConnection) -> CaseClient | None:
+    """The store's case client, or None where its platform has no case API (Amazon)."""
+    if deps.case_factory is None:
+        return None
+    try:
+        opened = json.loads(deps.secrets.open(conn.credentials))
+    except SecretsUnavailable as exc:
+        raise ChannelError(str(exc), retryable=True) from exc
+    sink = deps.token_sink(conn) if deps.token_sink is not None else None
+    return deps.case_factory(conn.store_code, conn.platform, conn.base_url, opened, on_tokens=sink)
 
 
 def _close(client: object) -> None:

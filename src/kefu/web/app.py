@@ -39,6 +39,7 @@ from kefu.web.api import cases as case_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
+from kefu.web.api import quality as quality_api
 from kefu.web.api import search as search_api
 from kefu.web.api import views as view_api
 from kefu.web.headers import content_security_policy, with_security_headers
@@ -52,6 +53,7 @@ from kefu.web.pages import live as live_pages
 from kefu.web.pages import mail as mail_pages
 from kefu.web.pages import notices as notice_pages
 from kefu.web.pages import oauth as oauth_pages
+from kefu.web.pages import quality as quality_pages
 from kefu.web.pages import reports as report_pages
 from kefu.web.pages import search as search_pages
 from kefu.web.pages import settings as settings_pages
@@ -156,7 +158,11 @@ def create_app(
     app.include_router(search_api.router)
     app.include_router(search_pages.router)
     app.include_router(case_api.router)
+    app.include_router(case_api.upload_router, max_body_size=case_api.EVIDENCE_BODY_BYTES)
     app.include_router(case_pages.router)
+    app.include_router(case_pages.upload_router, max_body_size=case_api.EVIDENCE_BODY_BYTES)
+    app.include_router(quality_api.router)  # quality report (docs/reports.md)
+    app.include_router(quality_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

@@ -372,6 +372,20 @@ LABELS: dict[str, dict[str, str]] = {
         "case_step_refused": N_("This case cannot take that step now; allowed now: {allowed}."),
         "case_invalid": N_("The case data is not right; please check the marked field."),
         "case_conflict": N_("Someone else changed this case meanwhile: read it again."),
+        "case_action_not_allowed": N_(
+            "Your limits do not allow this step ({action}, {limit}); ask the owner."
+        ),
+        # evidence images (domain/evidence.py)
+        "evidence_empty": N_("{filename}: the file is empty."),
+        "evidence_not_image": N_(
+            "{filename}: not a JPEG, PNG or WebP image (this file is: {found})."
+        ),
+        "evidence_too_large": N_(
+            "{filename}: {size} bytes, more than the platform takes ({limit_mb} MB)."
+        ),
+        "evidence_type_refused": N_(
+            "{filename}: the platform does not take {found} images, only {accepted}."
+        ),
     },
     # The HTTP statuses a person may meet as a page (web/errors.py).
     "http_status": {
@@ -462,6 +476,7 @@ LABELS: dict[str, dict[str, str]] = {
         "note": N_("{who} added an internal note to {target}"),
         "case_open": N_("{who} opened the case {target}"),
         "case_step": N_("{who} moved the case {target}"),
+        "case_evidence": N_("{who} added a photo to the case {target}"),
         "no_response_needed": N_("{who} marked {target} as needing no reply"),
         "password_change": N_("{who} changed their password"),
         "password_reset": N_("{who} set a new password for {target}"),
@@ -487,6 +502,11 @@ LABELS: dict[str, dict[str, str]] = {
         "template_wording": N_("{who} changed a reply template of {target}"),
         "token_create": N_("{who} created {target}"),
         "token_revoke": N_("{who} revoked {target}"),
+        # satisfaction survey (docs/surveys.md)
+        "survey_sent": N_("A satisfaction survey was sent in {target}"),
+        "survey_blocked": N_(
+            "The satisfaction survey for {target} was held back by the policy check"
+        ),
     },
     # What an audit row is about, with its number: "conversation #123".
     "audit_entity": {
@@ -638,7 +658,43 @@ LABELS: dict[str, dict[str, str]] = {
         "failed": N_("Not sent to the platform"),
     },
     # Each deadline rule (kefu.domain.cases.deadlines.RULES) in a few words.
-    "deadline_rule": {},
+    "deadline_rule": {
+        "ebay.cancellation.answer": N_(
+            "eBay: accept or decline the cancellation within 3 business days; "
+            "no answer = timed out, counted as declined"
+        ),
+        "ebay.cancellation.refund": N_(
+            "eBay: refund an accepted, paid cancellation within 10 business days"
+        ),
+        "ebay.return.answer": N_(
+            "eBay: answer the return request within 3 business days, "
+            "or the buyer may ask eBay to step in"
+        ),
+        "ebay.return.refund": N_(
+            "eBay: refund the returned item within 2 business days of its arrival"
+        ),
+        "ebay.inquiry.answer": N_(
+            "eBay: answer the item-not-received request within 3 business days"
+        ),
+        "ebay.no_activity.close": N_(
+            "eBay: a request with no activity closes after 21 business days"
+        ),
+        "aliexpress.dispute.answer": N_(
+            "AliExpress: respond to the dispute within 5 days "
+            "(agree, or propose the shop's solution)"
+        ),
+        "aliexpress.dispute.platform": N_(
+            "AliExpress: the platform steps in 7 days after the dispute opened"
+        ),
+        "amazon.return.answer": N_(
+            "Amazon: answer the return request within 48 hours, "
+            "or the buyer may file an A-to-z claim"
+        ),
+        "amazon.return.refund": N_("Amazon: refund the returned item within 2 business days"),
+        "wish.ticket.answer": N_("Wish: answer the ticket within a few business days (kefu: 3)"),
+        "platform.given": N_("the date the platform gave"),
+        "shop.target": N_("the shop's own target, in business hours"),
+    },
     "due_source": {
         "platform": N_("given by the platform"),
         "computed": N_("computed by kefu"),

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -79,6 +79,40 @@ class SqlCaseRepository:
         o = t.Order
         query = select(o.id).where(o.order_number == number, o.store_id != store_id).limit(1)
         return self.db.scalar(query) is not None
+
+    def store_of(self, store_id: int) -> tuple[str, str, str]:
+        row = self.db.execute(
+            select(t.Store.platform, t.Store.site, t.Store.timezone).where(t.Store.id == store_id)
+        ).one()
+        return (row[0], row[1], row[2])
+
+    def conversation_for(
+        self, store_id: int, platform_conversation_id: str | None, order_id: int | None
+    ) -> tuple[int, int, int | None] | None:
+        c = t.Conversation
+        columns = select(c.id, c.buyer_id, c.assignee_id).where(c.store_id == store_id)
+        if platform_conversation_id:
+            row = self.db.execute(
+                columns.where(c.platform_conversation_id == platform_conversation_id)
+            ).first()
+            if row is not None:
+                return (row[0], row[1], row[2])
+        if order_id is not None:
+            row = self.db.execute(
+                columns.where(c.order_id == order_id).order_by(c.last_message_at.desc()).limit(1)
+            ).first()
+            if row is not None:
+                return (row[0], row[1], row[2])
+        return None
+
+    def returning_buyer(self, buyer_id: int) -> bool:
+        o = t.Order
+        orders, wholesale = self.db.execute(
+            select(func.count(o.id), func.max(case((o.is_wholesale, 1), else_=0))).where(
+                o.buyer_id == buyer_id
+            )
+        ).one()
+        return bool(orders and orders > 1) or bool(wholesale)
 
     def refunded_cents(self, order_id: int) -> int:
         s, c = t.CaseStep, t.Case
@@ -201,45 +235,69 @@ class SqlCaseRepository:
             .values(push_state=worst, push_error=last_error if worst == "failed" else None)
         )
 
-    def pending_pushes(self, case_id: int | None, limit: int) -> list[PendingPush]:
-        s, c = t.CaseStep, t.Case
+    def pending_pushes(
+        self, case_id: int | None, limit: int, *, store_id: int | None = None
+    ) -> list[PendingPush]:
+        s, c, o = t.CaseStep, t.Case, t.Order
         query = (
             select(
-                s.id, s.case_id, c.store_id, c.platform_ref, s.action, s.details, s.push_attempts
+                s.id,
+                s.case_id,
+                c.store_id,
+                c.platform_ref,
+                s.action,
+                s.details,
+                s.push_attempts,
+                s.reason,
+                o.order_number,
+                c.solution,
             )
             .join(c, c.id == s.case_id)
+            .outerjoin(o, o.id == c.order_id)
             .where(s.push_state.in_(("pending", "failed")), c.platform_ref.is_not(None))
             .order_by(s.id)
             .limit(limit)
         )
         if case_id is not None:
             query = query.where(s.case_id == case_id)
+        if store_id is not None:
+            query = query.where(c.store_id == store_id)
         return [
             PendingPush(
-                r.id,
-                r.case_id,
-                r.store_id,
-                r.platform_ref,
-                r.action,
-                r.details or {},
-                r.push_attempts,
+                step_id=r.id,
+                case_id=r.case_id,
+                store_id=r.store_id,
+                platform_ref=r.platform_ref,
+                action=r.action,
+                details=r.details or {},
+                attempts=r.push_attempts,
+                reason=r.reason,
+                order_number=r.order_number,
+                solution=r.solution,
             )
             for r in self.db.execute(query)
         ]
 
     # --- evidence ---------------------------------------------------------------------
 
-    def add_evidence(self, values: Mapping[str, Any]) -> int | None:
+    def add_evidence(self, values: Mapping[str, Any]) -> tuple[int, bool]:
         e = t.CaseEvidence
         there = self.db.scalar(
             select(e.id).where(e.case_id == values["case_id"], e.sha256 == values["sha256"])
         )
         if there is not None:
-            return None
+            return there, False
         row = e(**values)
         self.db.add(row)
         self.db.flush()
-        return row.id
+        return row.id, True
+
+    def evidence_files(self, case_id: int) -> list[tuple[str, bytes]]:
+        e = t.CaseEvidence
+        rows = self.db.execute(
+            select(e.mime, e.data).where(e.case_id == case_id).order_by(e.id)
+        ).all()
+        return [(r[0], r[1]) for r in rows]
 
     def evidence(self, evidence_id: int) -> tuple[int, str, str, bytes] | None:
         e = t.CaseEvidence

@@ -1061,3 +1061,33 @@ class CaseLimit(Base):
     may_refuse_dispute: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+# --- satisfaction survey after a case closes (docs/surveys.md) ---
+
+
+class Survey(Base):
+    """A satisfaction survey sent to a buyer (SPEC §8), and what became of it: answered
+    (a satisfaction rating), or closed unanswered when a later survey replaced it.
+    At most one is open per conversation; one per case."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("case_id"),
+        Index(
+            "ux_surveys_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("satisfaction_ratings.id"))

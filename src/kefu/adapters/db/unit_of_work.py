@@ -21,12 +21,14 @@ from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.oauth_states import SqlOAuthStateRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
+from kefu.adapters.db.quality import SqlQualityQueries
 from kefu.adapters.db.queries import SqlInboxQueries
 from kefu.adapters.db.replies import SqlReplyRepository
 from kefu.adapters.db.repositories import SqlInboxRepository
 from kefu.adapters.db.saved_views import SqlSavedViewRepository
 from kefu.adapters.db.search import SqlSearchRepository, flush_queue
 from kefu.adapters.db.shopdata import SqlShopDataRepository
+from kefu.adapters.db.surveys import SqlSurveyRepository
 from kefu.adapters.db.team import SqlTeamRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError, JobParam
@@ -64,6 +66,8 @@ class SqlAlchemyUnitOfWork:
         self.saved_views = SqlSavedViewRepository(self._session)
         self.search = SqlSearchRepository(self._session)
         self.cases = SqlCaseRepository(self._session)
+        self.surveys = SqlSurveyRepository(self._session)
+        self.quality = SqlQualityQueries(self._session)
         return self
 
     def __exit__(

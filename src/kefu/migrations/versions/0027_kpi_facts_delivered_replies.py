@@ -3,7 +3,7 @@ if it was not delivered), and every fact's store-local day follows the store's z
 (docs/kpis.md "Undelivered replies", "Reporting facts")
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-06 18:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from kefu.adapters.db.kpifacts import rebuild_facts
 
 revision = "0027"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

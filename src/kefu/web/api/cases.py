@@ -4,10 +4,13 @@ retry a step the platform did not take."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from kefu.domain.cases.model import CaseAction, CaseKind, CaseReason, CaseState, Solution
 from kefu.domain.cases.workflows import allowed_actions
@@ -20,6 +23,9 @@ from kefu.web.params import Id, IdValue
 from kefu.web.security import InboxViewer, Replier
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+# Photos come as files: their own router, with a body limit above the largest platform's.
+upload_router = APIRouter(prefix="/api/v1", tags=["cases"])
+EVIDENCE_BODY_BYTES = 11 * 1024 * 1024
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "no such case or conversation for you"},
@@ -230,7 +236,9 @@ def post_case(conversation_id: Id, body: CaseIn, kefu: KefuDep, who: Replier) ->
         request_key=body.request_key,
     )
     return CaseCreated(
-        id=cases.open_case(who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock)
+        id=cases.open_case(
+            who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock, deps=kefu.case_deps
+        )
     )
 
 
@@ -251,7 +259,7 @@ def post_step(case_id: Id, body: StepIn, kefu: KefuDep, who: Replier) -> CaseOut
         request_key=body.request_key,
     )
     record = cases.take_step(
-        who, case_id, request, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
+        who, case_id, request, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps
     )
     return case_out(record)
 
@@ -264,6 +272,53 @@ def post_step(case_id: Id, body: StepIn, kefu: KefuDep, who: Replier) -> CaseOut
 )
 def post_retry(case_id: Id, kefu: KefuDep, who: Replier) -> CaseOut:
     record = cases.retry_push(
-        who, case_id, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
+        who, case_id, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps
     )
     return case_out(record)
+
+
+class EvidenceOut(BaseModel):
+    id: int
+
+
+@upload_router.post(
+    "/cases/{case_id}/evidence",
+    response_model=EvidenceOut,
+    status_code=201,
+    responses=RESPONSES,
+    summary="Add a photo as evidence: JPEG, PNG or WebP as the case's platform takes them, "
+    "checked by content (422 evidence_not_image, evidence_too_large, evidence_type_refused)",
+)
+async def post_evidence(
+    case_id: Id,
+    kefu: KefuDep,
+    who: Replier,
+    file: Annotated[UploadFile, File(description="the photo")],
+) -> EvidenceOut:
+    data = await file.read(EVIDENCE_BODY_BYTES + 1)
+    evidence_id = await run_in_threadpool(
+        partial(cases.add_evidence, uow=kefu.uow(), clock=kefu.clock),
+        who,
+        case_id,
+        file.filename or "photo",
+        data,
+    )
+    return EvidenceOut(id=evidence_id)
+
+
+@router.get(
+    "/cases/{case_id}/evidence/{evidence_id}",
+    responses={**RESPONSES, 200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+    summary="One evidence photo of the case",
+)
+def get_evidence(case_id: Id, evidence_id: Id, kefu: KefuDep, who: InboxViewer) -> Response:
+    name, mime, data = cases.evidence_file(who, case_id, evidence_id, uow=kefu.uow())
+    return Response(
+        data,
+        media_type=mime,
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )

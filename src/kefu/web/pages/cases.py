@@ -4,11 +4,13 @@ one case with its clocks, steps and the steps it may take now, and the list of c
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from kefu.domain.cases.model import CaseInputError, CaseKind, CaseReason, CaseState, Solution
 from kefu.domain.cases.workflows import allowed_actions
@@ -16,6 +18,7 @@ from kefu.domain.errors import DomainError
 from kefu.services import cases
 from kefu.services.cases import MAX_DESCRIPTION, MAX_KEY, MAX_REASON, NewCase, StepRequest
 from kefu.services.ports import CaseRecord
+from kefu.web.api.cases import EVIDENCE_BODY_BYTES
 from kefu.web.deps import KefuDep
 from kefu.web.errors import in_words, status_for
 from kefu.web.i18n import negotiate
@@ -24,6 +27,7 @@ from kefu.web.security import InboxViewer, Replier
 from kefu.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
+upload_router = APIRouter(include_in_schema=False)  # photos: a larger body limit (app.py)
 
 Money = Annotated[str, Form(max_length=20)]
 
@@ -69,7 +73,11 @@ def case_page(request: Request, case_id: Id, kefu: KefuDep, who: InboxViewer) ->
 
 
 def _case(
-    request: Request, record: CaseRecord, error: str | None = None, status: int = 200
+    request: Request,
+    record: CaseRecord,
+    error: str | None = None,
+    status: int = 200,
+    evidence_error: str | None = None,
 ) -> Response:
     response = render_page(
         request,
@@ -80,6 +88,7 @@ def _case(
                 a.value for a in allowed_actions(CaseKind(record.kind), CaseState(record.state))
             ],
             "step_error": error,
+            "evidence_error": evidence_error,
             "request_key": secrets.token_urlsafe(12),
         },
     )
@@ -112,7 +121,7 @@ def step_action(
             request_key=request_key or None,
         )
         cases.take_step(
-            who, case_id, step, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
+            who, case_id, step, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps
         )
     except DomainError as exc:
         record = cases.case_detail(who, case_id, uow=kefu.uow())
@@ -121,11 +130,34 @@ def step_action(
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
+@upload_router.post("/cases/{case_id}/evidence")
+async def evidence_action(
+    request: Request,
+    case_id: Id,
+    kefu: KefuDep,
+    who: Replier,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    data = await file.read(EVIDENCE_BODY_BYTES + 1)
+    try:
+        await run_in_threadpool(
+            partial(cases.add_evidence, uow=kefu.uow(), clock=kefu.clock),
+            who,
+            case_id,
+            file.filename or "photo",
+            data,
+        )
+    except DomainError as exc:
+        record = cases.case_detail(who, case_id, uow=kefu.uow())
+        locale = negotiate(request, kefu.settings.default_locale)
+        problem = in_words(exc, locale)
+        return _case(request, record, status=status_for(exc), evidence_error=problem)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
 @router.post("/cases/{case_id}/retry")
 def retry_action(case_id: Id, kefu: KefuDep, who: Replier) -> Response:
-    cases.retry_push(
-        who, case_id, uow_factory=kefu.uow, clock=kefu.clock, push_for=kefu.case_push_for
-    )
+    cases.retry_push(who, case_id, uow_factory=kefu.uow, clock=kefu.clock, deps=kefu.case_deps)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -180,7 +212,9 @@ async def open_action(
             description=_field(form, "description", MAX_DESCRIPTION),
             request_key=_field(form, "request_key", MAX_KEY) or None,
         )
-        case_id = cases.open_case(who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock)
+        case_id = cases.open_case(
+            who, conversation_id, new, uow=kefu.uow(), clock=kefu.clock, deps=kefu.case_deps
+        )
     except DomainError as exc:
         locale = negotiate(request, kefu.settings.default_locale)
         return _panel(request, kefu, who, conversation_id, in_words(exc, locale), status_for(exc))

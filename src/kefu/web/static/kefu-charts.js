@@ -68,6 +68,25 @@ document.addEventListener("DOMContentLoaded", function () {
   canvas.dataset.drawn = String(chart.data.labels.length);
 });
 
+// Quality report: red-marked conversations per product, most first.
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("quality-chart");
+  var source = document.getElementById("quality-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var chart = new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: [{label: canvas.dataset.label, data: data.conversations,
+                  backgroundColor: "rgba(229,72,77,0.6)"}]
+    },
+    options: {animation: false, indexAxis: "y",
+              scales: {x: {beginAtZero: true, ticks: {precision: 0}}}}
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});
+
 // Disputes by store (KPI dashboard): open disputes as bars, the dispute rate as a line.
 document.addEventListener("DOMContentLoaded", function () {
   var canvas = document.getElementById("disputes-chart");

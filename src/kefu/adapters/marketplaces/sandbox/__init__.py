@@ -5,7 +5,10 @@ Each face speaks its platform's documented format and refuses what the platform 
 eBay at `/ebay` (`/ebay/commerce/message/v1/…`; the Trading API at `/ebay/ws/api.dll`),
 Wish at `/wish` (`/wish/api/v3/…`), Amazon at `/amazon` (SP-API `/amazon/orders/v0/…`,
 `/amazon/messaging/v1/…`; LWA `/amazon/auth/o2/token`; consent
-`/amazon/apps/authorize/consent`).
+`/amazon/apps/authorize/consent`). Each of the first three also holds after-sale cases
+(`sandbox/*_cases.py`; docs/channels.md "Cases"): eBay's Post-Order API at
+`/ebay/post-order/v2/…`, AliExpress's `aliexpress.issue.*` through its gateway, Wish's
+refund and tracking change at `/wish/api/v3/orders/{id}/…`.
 """
 
 from __future__ import annotations

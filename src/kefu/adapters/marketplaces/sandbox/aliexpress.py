@@ -23,6 +23,7 @@ Retry-After). The clock is injectable; nothing is random.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -44,6 +45,12 @@ REACHABLE_ROWS = 5000
 RANKS = range(6)
 PREFIX = "aliexpress.message.redefining.versiontwo."
 SIGN_METHODS = ("sha256", "hmac-sha256")
+# The dispute answers the fault switch fails (sandbox/aliexpress_cases.py).
+DECISION_METHODS = (
+    "aliexpress.issue.solution.agree",
+    "aliexpress.issue.solution.save",
+    "aliexpress.issue.image.upload",
+)
 
 
 class Refused(Exception):
@@ -162,6 +169,10 @@ class AliExpressFace:
         from kefu.adapters.marketplaces.sandbox.aliexpress_orders import OrderBook
 
         self.orders = OrderBook(self)
+        # Its disputes (aliexpress.issue.*; sandbox/aliexpress_cases.py).
+        from kefu.adapters.marketplaces.sandbox.aliexpress_cases import IssueBook
+
+        self.issues = IssueBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -291,10 +302,14 @@ class AliExpressFace:
 
     # The gateway
 
-    def handle(self, params: Mapping[str, str]) -> dict[str, Any]:
-        """One call: the answer document (success or error_response)."""
+    def handle(
+        self, params: Mapping[str, str], files: Mapping[str, bytes] | None = None
+    ) -> dict[str, Any]:
+        """One call: the answer document (success or error_response); `files` are its
+        file parts (an image upload), which the signature does not cover."""
         request_id = f"sbx{next(self._request_ids):010d}"
         with self.lock:
+            self.issues.files = files or {}
             self.calls.append(params.get("method", ""))
             try:
                 self._authenticate(params)
@@ -374,6 +389,8 @@ class AliExpressFace:
         }
         handler = handlers.get(method.removeprefix(PREFIX)) if method.startswith(PREFIX) else None
         if handler is None and (answer := self.orders.dispatch(method, params)) is not None:
+            return answer
+        if handler is None and (answer := self.issues.dispatch(method, params)) is not None:
             return answer
         if handler is None:
             raise Refused(22, "Invalid method", sub_msg=f"unknown method {method}")
@@ -531,8 +548,27 @@ def create_aliexpress_app(face: AliExpressFace) -> Starlette:
             headers = {"Retry-After": str(int(retry_after))} if retry_after else {}
             return JSONResponse({"error": "injected fault"}, status, headers=headers)
         params = dict(request.query_params)
-        body = (await request.body()).decode("utf-8", errors="replace")
-        params.update(parse_qsl(body, keep_blank_values=True))
-        return JSONResponse(face.handle(params))
+        files: dict[str, bytes] = {}
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            async with request.form() as form:
+                for name, value in form.multi_items():
+                    if isinstance(value, str):
+                        params[name] = value
+                    else:
+                        files[name] = await value.read()
+        else:
+            body = (await request.body()).decode("utf-8", errors="replace")
+            params.update(parse_qsl(body, keep_blank_values=True))
+        decision_fault = None
+        if params.get("method") in DECISION_METHODS:
+            decision_fault = face.issues.faults.take()  # the switch for decisions only
+            if decision_fault is not None and not decision_fault.applied:
+                await asyncio.sleep(decision_fault.delay)
+                return JSONResponse({"error": "injected fault"}, decision_fault.status)
+        answer = face.handle(params, files)
+        if decision_fault is not None:  # taken, and the answer lost on the way
+            await asyncio.sleep(decision_fault.delay)
+            return JSONResponse({"error": "injected fault"}, decision_fault.status)
+        return JSONResponse(answer)
 
     return Starlette(routes=[Route("/sync", gateway, methods=["POST"])])

@@ -27,6 +27,7 @@ is random.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -225,6 +226,10 @@ class EbayFace:
         from kefu.adapters.marketplaces.sandbox.ebay_orders import OrderBook
 
         self.orders = OrderBook(self)
+        # Its after-sale cases (Post-Order API v2; sandbox/ebay_cases.py).
+        from kefu.adapters.marketplaces.sandbox.ebay_cases import CaseBook
+
+        self.cases = CaseBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -434,6 +439,8 @@ class EbayFace:
                 self._throttle()
                 if path == "/identity/v1/oauth2/token":
                     return 200, self._token(headers, body), {}
+                if path.startswith("/post-order/v2/"):
+                    return self._post_order(method, path, query, headers, body)
                 self._authenticate(headers)
                 status, answer = self._dispatch(method, path, query, body)
                 return status, answer, {}
@@ -442,6 +449,23 @@ class EbayFace:
             except Refused as refusal:
                 extra = {"Retry-After": "1"} if refusal.status == 429 else {}
                 return refusal.status, {"errors": [refusal.error]}, extra
+
+    def _post_order(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: object,
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        from kefu.adapters.marketplaces.sandbox.ebay_cases import PostOrderRefused
+
+        try:
+            self.cases.authenticate(headers)
+            status, answer = self.cases.dispatch(method, path, query, body)
+        except PostOrderRefused as refusal:
+            return refusal.status, refusal.body, {}
+        return status, answer, {}
 
     def _throttle(self) -> None:
         if self.rate_limit is None:
@@ -832,6 +856,16 @@ def create_ebay_app(face: EbayFace) -> Starlette:
             return JSONResponse(
                 {"errors": [{"errorId": 0, "message": "injected fault"}]}, status, headers=headers
             )
+        path = "/" + request.path_params["path"]
+        decision_fault = None
+        if request.method == "POST" and path.startswith("/post-order/"):
+            decision_fault = face.cases.faults.take()  # the switch for decisions only
+            if decision_fault is not None and not decision_fault.applied:
+                await asyncio.sleep(decision_fault.delay)
+                return JSONResponse(
+                    {"error": [{"errorId": 0, "message": "injected fault"}]},
+                    decision_fault.status,
+                )
         raw = (await request.body()).decode("utf-8", errors="replace")
         body: object = None
         if raw:
@@ -856,10 +890,14 @@ def create_ebay_app(face: EbayFace) -> Starlette:
                         },
                         400,
                     )
-        path = "/" + request.path_params["path"]
         status, answer, headers = face.handle(
             request.method, path, dict(request.query_params), dict(request.headers), body
         )
+        if decision_fault is not None:  # taken, and the answer lost on the way
+            await asyncio.sleep(decision_fault.delay)
+            return JSONResponse(
+                {"error": [{"errorId": 0, "message": "injected fault"}]}, decision_fault.status
+            )
         if answer is None:
             return Response(status_code=status)
         return JSONResponse(answer, status, headers=headers)

@@ -23,6 +23,7 @@ inject HTTP faults. The clock is injectable; ids are deterministic.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
@@ -176,6 +177,10 @@ class WishFace:
         from kefu.adapters.marketplaces.sandbox.wish_orders import OrderBook
 
         self.orders = OrderBook(self)
+        # Its refunds and tracking changes (sandbox/wish_cases.py).
+        from kefu.adapters.marketplaces.sandbox.wish_cases import RefundBook
+
+        self.refunds = RefundBook(self)
 
     # Seeding and reading back (test helpers)
 
@@ -426,6 +431,10 @@ class WishFace:
         self, method: str, path: str, params: Mapping[str, str], body: Mapping[str, Any]
     ) -> object:
         parts = path.strip("/").split("/")
+        if parts[:3] == ["api", "v3", "orders"] and len(parts) == 5 and method == "PUT":
+            return self.refunds.dispatch(parts[3], parts[4], body)
+        if parts[:3] == ["api", "v3", "orders"] and len(parts) == 4 and method == "GET":
+            return self.refunds.order(parts[3])
         if parts[:3] == ["api", "v3", "orders"]:
             return self.orders.dispatch(method, path, params)
         if parts[:3] != ["api", "v3", "tickets"]:
@@ -549,6 +558,12 @@ def create_wish_app(face: WishFace) -> Starlette:
             status, retry_after = fault
             headers = {"Retry-After": str(int(retry_after))} if retry_after else {}
             return JSONResponse(_fail(-1, "injected fault"), status, headers=headers)
+        decision_fault = None
+        if request.method == "PUT":  # a write: the case book's switch for decisions
+            decision_fault = face.refunds.faults.take()
+            if decision_fault is not None and not decision_fault.applied:
+                await asyncio.sleep(decision_fault.delay)
+                return JSONResponse(_fail(-1, "injected fault"), decision_fault.status)
         body: dict[str, Any] | None = None
         if request.method in ("POST", "PUT"):
             try:
@@ -570,6 +585,9 @@ def create_wish_app(face: WishFace) -> Starlette:
             body,
             request.headers.get("authorization", ""),
         )
+        if decision_fault is not None:  # taken, and the answer lost on the way
+            await asyncio.sleep(decision_fault.delay)
+            return JSONResponse(_fail(-1, "injected fault"), decision_fault.status)
         return JSONResponse(document, status, headers=headers)
 
     methods = ["GET", "POST", "PUT"]
@@ -580,6 +598,7 @@ def create_wish_app(face: WishFace) -> Starlette:
             Route("/v3/oauth/authorize", consent_endpoint(face), methods=["GET", "POST"]),
             Route("/api/v3/tickets", endpoint, methods=methods),
             Route("/api/v3/orders", endpoint, methods=["GET"]),
+            Route("/api/v3/orders/{rest:path}", endpoint, methods=["GET", "PUT"]),
             Route("/api/v3/tickets/{rest:path}", endpoint, methods=methods),
         ]
     )
