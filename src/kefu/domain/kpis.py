@@ -31,6 +31,7 @@ GUIDED_WINDOW = timedelta(hours=48)
 FINAL_AFTER_DAYS = 3
 UTC_ZONE = ZoneInfo("UTC")
 DELIVERED = "delivered"  # the outbox's status of a reply the platform confirmed
+UNDELIVERED = ("pending", "failed")  # not confirmed (yet): it answers nothing
 # Besides dispute cases, a case of another kind counts as a dispute once escalated to the
 # platform on this marketplace: eBay's "case" (docs/kpis.md "Disputes").
 DISPUTES_ESCALATED_ON = "ebay"

@@ -20,7 +20,14 @@ from kefu.domain.cases.model import CaseKind, CaseState
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
-from kefu.domain.kpis import ANSWER_WINDOW, DAY_WINDOW, DISPUTES_ESCALATED_ON, ClosedRow, Kpis
+from kefu.domain.kpis import (
+    ANSWER_WINDOW,
+    DAY_WINDOW,
+    DISPUTES_ESCALATED_ON,
+    UNDELIVERED,
+    ClosedRow,
+    Kpis,
+)
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
 from kefu.domain.types import OrderStatus, Status, TrackingStatus
 from kefu.services.ports import DisputeBreakdown, KpiBreakdown, KpiGroup, StoreRef
@@ -38,8 +45,6 @@ from kefu.services.readmodels import (
     TrackingEventView,
 )
 
-# The outbox's statuses of a reply the platform has not confirmed (yet).
-UNDELIVERED = ("pending", "failed")
 _ORDERS_THAT_COUNT = [
     s.value for s in OrderStatus if s not in (OrderStatus.CANCELLED, OrderStatus.RECEIVED)
 ]
