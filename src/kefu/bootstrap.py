@@ -55,9 +55,12 @@ from kefu.adapters.marketplaces.orders import WithOrders
 from kefu.adapters.marketplaces.sandbox import AliExpressFace as AliExpressFace
 from kefu.adapters.marketplaces.sandbox import EbayFace as EbayFace
 from kefu.adapters.marketplaces.sandbox import WishFace as WishFace
+from kefu.adapters.marketplaces.sandbox import aliexpress_cases as aliexpress_cases
 from kefu.adapters.marketplaces.sandbox import (
     create_marketplace_sandbox as create_marketplace_sandbox,
 )
+from kefu.adapters.marketplaces.sandbox import ebay_cases as ebay_cases
+from kefu.adapters.marketplaces.sandbox import wish_cases as wish_cases
 from kefu.adapters.marketplaces.wish import WishClient
 from kefu.adapters.marketplaces.wish_cases import WishCases
 from kefu.adapters.marketplaces.wish_oauth import WishOAuth

@@ -82,3 +82,23 @@ def test_the_demo_shows_an_import_with_its_report(tmp_path: Path) -> None:
     ]
     assert list((tmp_path / "imports").iterdir()) == []  # the upload is gone once imported
     kefu.close()
+
+
+def test_the_demo_has_cases_some_overdue_and_the_damaged_garment_left_to_open(
+    tmp_path: Path,
+) -> None:
+    kefu, _ = build(tmp_path / "d.db", 0.2)
+    with kefu.session_factory() as s:
+        rows = s.execute(select(t.Case.kind, t.Case.state, t.Case.conversation_id)).all()
+        damaged = s.scalars(
+            select(t.Conversation.id).where(
+                t.Conversation.platform_conversation_id == "demo-damaged-garment"
+            )
+        ).one()
+        overdue = s.scalar(select(func.count()).where(t.Case.is_open, t.Case.shop_due_at < NOW))
+    kinds = {kind for kind, _, _ in rows}
+    assert len(rows) >= 5 and len(kinds) >= 5, rows
+    assert ("reshipment", "shipped") in {(k, s) for k, s, _ in rows}
+    assert damaged not in {c for _, _, c in rows}
+    assert overdue and overdue >= 1
+    kefu.close()

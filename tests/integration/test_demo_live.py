@@ -75,4 +75,24 @@ def test_buyers_on_the_sandbox_reach_the_demo_inbox_and_replies_reach_them(demo:
         assert kefu.deliver_outbox().delivered == 1
         own = [m["content"] for m in market.aliexpress.channel(ref)["messages"] if m["own"]]
         assert own == ["Thank you for writing — yes, it is in stock."]
+
+        # Buyers open after-sale cases on the platforms: they arrive by the next sync.
+        refs = market.open_cases()
+        assert len(refs) == 4
+        created = 0
+        for code in codes:  # each store now, not when its interval has passed
+            report = kefu.sync_marketplaces(code)
+            assert report.failed == [], report.failed
+            created += report.cases.get("created", 0)
+        assert created == 4
+        with kefu.engine.connect() as conn:
+            arrived = conn.execute(
+                text("SELECT kind, platform_due_source FROM cases ORDER BY kind")
+            ).all()
+        assert [tuple(r) for r in arrived] == [
+            ("cancellation", "platform"),
+            ("dispute", "computed"),
+            ("refund", "computed"),
+            ("return", "platform"),
+        ]
     kefu.close()

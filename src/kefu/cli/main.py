@@ -120,6 +120,7 @@ def _serve(
             connect_live_stores(kefu, market, f"http://{host}:{port}{MOUNT}")
             for _ in range(len(LIVE_STORES)):  # something for the first sync
                 market.buyer_writes()
+            market.open_cases()
             market.start_buyers(LIVE_BUYER_SECONDS, stop)
             mounts[MOUNT] = market.app()
             console.print(

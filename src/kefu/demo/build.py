@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kefu.bootstrap import Kefu
+from kefu.demo.cases import open_demo_cases
 from kefu.demo.catalog import ACCOUNT_STORES, ACCOUNTS, DEMO_PASSWORD, build_catalog
 from kefu.demo.conversations import (
     DAMAGED_ORDER_NUMBER,
@@ -118,6 +119,7 @@ def build_demo(
     _store_translations(kefu, conversations, now)
     _apply_team_actions(kefu, conversations, step)
     _rate(kefu, conversations, seed, now)
+    open_demo_cases(kefu, now)
     _configure_replies(kefu, [(s.code, s.name, s.platform) for s in catalog.stores])
     _import_stock_sync(kefu, catalog, rng)
     return DemoSummary(

@@ -24,7 +24,10 @@ from kefu.bootstrap import (
     EbayFace,
     Kefu,
     WishFace,
+    aliexpress_cases,
     create_marketplace_sandbox,
+    ebay_cases,
+    wish_cases,
 )
 from kefu.demo.conversations import SIZES, Corpus, load_corpus
 from kefu.domain.stores import StoreDraft
@@ -147,6 +150,40 @@ class LiveMarket:
             earlier.append((ref, name))
         self.written += 1
         return platform
+
+    def open_cases(self) -> list[str]:
+        """After-sale cases buyers open on the platforms (docs/cases.md): they arrive in
+        kefu by the sync, with the platform's own deadline where it gives one."""
+        gb = self.ebay.orders.place(
+            "olivia_b", "Olivia Brown", [("SCARF-GREY", "Merino Scarf, Grey", 1, "19.99")]
+        )
+        mug = self.ebay.orders.place(
+            "tom_h", "Tom Hughes", [("MUG-ENAMEL", "Enamel Camping Mug", 2, "8.99")]
+        )
+        refs = ebay_cases.seed_cases(
+            self.ebay,
+            [
+                ebay_cases.Seed("cancellation", gb, buyer="olivia_b", amount="19.99"),
+                ebay_cases.Seed(
+                    "return", mug, buyer="tom_h", amount="17.98", age_days=1.0,
+                    comments="One mug arrived chipped on the rim.",
+                ),
+            ],
+        )  # fmt: skip
+        dress = self.aliexpress.orders.place(
+            "ru1000000777", "Anna Petrova", [("DRESS-LINEN-M", "Linen Summer Dress M", 1, "24.90")]
+        )
+        refs += aliexpress_cases.seed_cases(
+            self.aliexpress,
+            [
+                aliexpress_cases.Seed(
+                    dress, buyer="ru1000000777", refund_cents=2490, max_cents=2490,
+                    content="Платье пришло с дыркой на шве.",
+                )
+            ],
+        )  # fmt: skip
+        refs += [ref for ref, _ in wish_cases.seed_cases(self.wish, [wish_cases.Seed()])]
+        return refs
 
     def _text(self, corpus: Corpus) -> str:
         intent = self.rng.choice([i for i in INTENTS if corpus.buyer.get(i)])
