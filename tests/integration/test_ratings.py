@@ -16,7 +16,6 @@ from kefu.services import inbox
 from kefu.services.ratings import ingest_ratings
 from kefu.services.reports import kpi_report
 from tests.factories import NOW, acting, make_message
-from tests.fakes import FixedClock
 from tests.web import signed_in
 
 
@@ -84,31 +83,16 @@ def test_the_report_shows_satisfaction_by_day_store_and_agent(kefu: Kefu) -> Non
     inbox.assign(acting(kefu), held, lina, uow=kefu.uow(), clock=kefu.clock)
     ingest_ratings([_rating("sat-a", 5), _rating("sat-b", 2)], kefu.uow(), kefu.clock)
     today = NOW.date()
-    everyone = kpi_report(kefu.uow(), start=today, end=today, today=today).values()
+    everyone = kpi_report(kefu.uow(), start=today, end=today, now=NOW).values()
     assert (everyone["satisfaction_ratings"], everyone["satisfaction_mean"]) == (2, 3.5)
     assert everyone["satisfied_share"] == 0.5
-    hers = kpi_report(kefu.uow(), start=today, end=today, today=today, agent="lina").values()
+    hers = kpi_report(kefu.uow(), start=today, end=today, now=NOW, agent="lina").values()
     assert (hers["satisfaction_ratings"], hers["satisfaction_mean"]) == (1, 5.0)
-    other = kpi_report(kefu.uow(), start=today, end=today, today=today, store="amazon-us")
+    other = kpi_report(kefu.uow(), start=today, end=today, now=NOW, store="amazon-us")
     assert other.values()["satisfaction_ratings"] == 0
     assert other.values()["satisfaction_mean"] is None
     before = today - timedelta(days=3)
     assert (
-        kpi_report(kefu.uow(), start=before, end=before, today=today).values()[
-            "satisfaction_ratings"
-        ]
+        kpi_report(kefu.uow(), start=before, end=before, now=NOW).values()["satisfaction_ratings"]
         == 0
     )
-
-
-def test_open_disputes_are_counted_as_the_range_ends(kefu: Kefu, clock: FixedClock) -> None:
-    dispute = _conversation(kefu, "dsp-1", origin="dispute")
-    _conversation(kefu, "msg-1")
-    today = NOW.date()
-    assert kpi_report(kefu.uow(), start=today, end=today, today=today).open_disputes == 1
-    clock.advance(days=2)
-    inbox.close(acting(kefu), dispute, uow=kefu.uow(), clock=kefu.clock)
-    later = today + timedelta(days=2)
-    assert kpi_report(kefu.uow(), start=later, end=later, today=later).open_disputes == 0
-    # Looking back at a range that ended before it was closed, it was open then.
-    assert kpi_report(kefu.uow(), start=today, end=today, today=later).open_disputes == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from typer.testing import CliRunner
 
@@ -12,6 +12,8 @@ from kefu.cli.main import app
 from kefu.services import inbox
 from kefu.services.reports import kpi_report
 from tests.factories import NOW, acting, make_message
+
+DECEMBER_10 = datetime(2026, 12, 10, tzinfo=UTC)
 
 
 def test_kpis_from_stored_messages(kefu: Kefu) -> None:
@@ -26,7 +28,7 @@ def test_kpis_from_stored_messages(kefu: Kefu) -> None:
         kefu.clock,
     )
     report = kpi_report(
-        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), today=date(2026, 12, 10)
+        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), now=DECEMBER_10
     )
     values = dict(report.rows())
     assert (values["messages_received"], values["messages_answered"], values["answered_24h"]) == (
@@ -44,7 +46,7 @@ def test_final_only_stops_three_days_before_today(kefu: Kefu) -> None:
         kefu.uow(),
         start=date(2026, 8, 1),
         end=date(2026, 8, 31),
-        today=date(2026, 8, 7),
+        now=datetime(2026, 8, 7, 12, 0, tzinfo=UTC),
         final_only=True,
     )
     assert report.end == date(2026, 8, 4)
@@ -109,6 +111,6 @@ def test_resolution_time_of_closed_conversations(kefu: Kefu) -> None:
         conversation_id = session.scalars(select(t.Conversation.id)).one()
     inbox.close(acting(kefu, 1), conversation_id, uow=kefu.uow(), clock=kefu.clock)
     values = kpi_report(
-        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), today=date(2026, 12, 10)
+        kefu.uow(), start=date(2026, 11, 1), end=date(2026, 11, 30), now=DECEMBER_10
     ).values()
     assert values["resolution_p50_hours"] == 2.0

@@ -110,9 +110,9 @@ def test_closing_sends_the_survey_and_the_answer_becomes_a_rating(
     # A second message is a message, not a second score.
     _answer(kefu, "srv-1", "srv-1-again", "5")
     today = NOW.date()
-    report = kpi_report(kefu.uow(), start=today, end=today, today=today).values()
+    report = kpi_report(kefu.uow(), start=today, end=today, now=clock.now()).values()
     assert (report["satisfaction_ratings"], report["satisfaction_mean"]) == (1, 4.0)
-    hers = kpi_report(kefu.uow(), start=today, end=today, today=today, agent="lina").values()
+    hers = kpi_report(kefu.uow(), start=today, end=today, now=clock.now(), agent="lina").values()
     assert hers["satisfaction_ratings"] == 1
 
 

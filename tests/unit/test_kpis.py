@@ -16,8 +16,10 @@ from kefu.domain.kpis import (
     MessageRow,
     PaymentRow,
     across_stores,
+    answer_instant,
     compute,
     final_until,
+    final_until_all,
     reply_facts,
 )
 
@@ -105,8 +107,79 @@ def test_days_are_the_store_time_zone_days_across_midnight() -> None:
     assert (nov_4.messages_received, nov_5.messages_received) == (1, 1)
 
 
-def test_final_data_is_three_days_behind() -> None:
-    assert final_until(date(2026, 8, 7)) == date(2026, 8, 4)
+def test_final_data_is_three_days_behind_on_the_stores_own_calendar() -> None:
+    assert final_until(datetime(2026, 8, 7, 12, 0, tzinfo=UTC), SHANGHAI) == date(2026, 8, 4)
+    # 02:00 UTC on 7 December: already the 7th in UTC, still the 6th in Los Angeles
+    # (18:00) and the 7th in Shanghai (10:00).
+    at = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    assert final_until(at, LOS_ANGELES) == date(2026, 12, 3)
+    assert final_until(at, SHANGHAI) == date(2026, 12, 4)
+    # 20:00 UTC on 6 December: the 6th in UTC and Los Angeles, the 7th in Shanghai.
+    evening = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    assert final_until(evening, LOS_ANGELES) == date(2026, 12, 3)
+    assert final_until(evening, SHANGHAI) == date(2026, 12, 4)
+    # Several stores: the last day final in all of them; no store: UTC's.
+    assert final_until_all(evening, [SHANGHAI, LOS_ANGELES]) == date(2026, 12, 3)
+    assert final_until_all(evening, []) == date(2026, 12, 3)
+
+
+def test_a_los_angeles_stores_last_final_day_changes_at_its_own_midnight_only() -> None:
+    """Hour by hour over two days (a controllable clock): the last final day moves once
+    a day, at midnight in Los Angeles (08:00 UTC in December), never at midnight UTC."""
+    start = datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
+    instants = [start + timedelta(hours=h) for h in range(48)]
+    finals = [final_until(at, LOS_ANGELES) for at in instants]
+    changes = [
+        at
+        for at, before, after in zip(instants[1:], finals, finals[1:], strict=False)
+        if before != after
+    ]
+    assert len(instants) == 48
+    assert changes == [
+        datetime(2026, 12, 5, 8, 0, tzinfo=UTC),
+        datetime(2026, 12, 6, 8, 0, tzinfo=UTC),
+    ]
+    # From 00:00 to 08:00 UTC on the 6th the UTC date is the 6th; Los Angeles is still
+    # on the 5th, and so is its last final day (the 2nd).
+    assert {final_until(start + timedelta(hours=24 + h), LOS_ANGELES) for h in range(8)} == {
+        date(2026, 12, 2)
+    }
+
+
+def test_a_reply_counts_when_the_platform_confirmed_it() -> None:
+    written, confirmed = T0, T0 + timedelta(hours=30)
+    assert answer_instant(written, None, None) == written  # imported: on the platform already
+    assert answer_instant(written, "delivered", confirmed) == confirmed
+    assert answer_instant(written, "pending", None) is None
+    assert answer_instant(written, "failed", None) is None
+    # A confirmation stamped before the reply was written (a skewed clock): when written.
+    assert answer_instant(written, "delivered", written - timedelta(seconds=5)) == written
+
+
+def test_the_per_day_reading_counts_each_days_first_inquiry() -> None:
+    """A buyer asks on 3 and 4 November (answered at once each time) and pays once, 30 h
+    after the first question: the range's reading counts one buyer who ordered for
+    19.40; the per-day reading counts two answered inquiries, both followed by that
+    payment within 48 h: 2 of 2 and 38.80, what adding up the two daily reports gives."""
+    rows = [
+        buyer(1, T0),
+        shop(1, T0 + timedelta(minutes=5)),
+        buyer(1, T0 + timedelta(days=1)),
+        shop(1, T0 + timedelta(days=1, minutes=5)),
+        buyer(2, T0, who=2),  # another buyer, answered late: in neither reading
+        shop(2, T0 + timedelta(hours=50)),
+    ]
+    payments = [PaymentRow(1, 1, T0 + timedelta(hours=30), 19_40)]
+    result = kpis(rows, payments)
+    assert (result.buyers_asked_answered_48h, result.buyers_ordered) == (1, 1)
+    assert result.guided_gmv_cents == 19_40 and result.inquiry_conversion == 1.0
+    assert (result.daily_asked_answered_48h, result.daily_buyers_ordered) == (2, 2)
+    assert result.daily_guided_gmv_cents == 38_80
+    days = [
+        kpis(rows, payments, start=day, end=day) for day in (date(2026, 11, 3), date(2026, 11, 4))
+    ]
+    assert sum(d.guided_gmv_cents for d in days) == result.daily_guided_gmv_cents
+    assert sum(d.buyers_ordered for d in days) == result.daily_buyers_ordered
 
 
 def test_response_time_in_working_hours_skips_nights_and_weekends() -> None:
@@ -166,8 +239,30 @@ def test_splitting_the_range_adds_up_for_additive_metrics(raw: list[Raw], cut: i
         "buyers_served",
         "buyers_answered",
         "automatic_replies",
+        "daily_asked_answered_48h",
+        "daily_buyers_ordered",
+        "daily_guided_gmv_cents",
     ):
         assert getattr(whole, name) == getattr(left, name) + getattr(right, name), name
+
+
+@given(events)
+def test_the_per_day_reading_is_the_daily_reports_added_up(raw: list[Raw]) -> None:
+    rows = rows_from(raw)
+    payments = [
+        PaymentRow(r.store_id, r.buyer_id, r.sent_at + timedelta(hours=30), 7) for r in rows
+    ]
+    whole = kpis(rows, payments, start=NOV[0], end=date(2026, 11, 22))
+    days = [
+        kpis(rows, payments, start=day, end=day)
+        for day in (NOV[0] + timedelta(days=i) for i in range(22))
+    ]
+    assert len(days) == 22
+    assert whole.daily_asked_answered_48h == sum(d.buyers_asked_answered_48h for d in days)
+    assert whole.daily_buyers_ordered == sum(d.buyers_ordered for d in days)
+    assert whole.daily_guided_gmv_cents == sum(d.guided_gmv_cents for d in days)
+    # One buyer's first inquiry of the range is one of its days' first inquiries.
+    assert whole.buyers_asked_answered_48h <= whole.daily_asked_answered_48h
 
 
 @given(events)

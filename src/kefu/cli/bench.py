@@ -376,14 +376,14 @@ def kpi(
         filled = kefu.fill_synthetic_inbox(conversations, messages // conversations, orders=orders)
         with kefu.uow() as uow:
             agents = sorted(name for name in uow.queries.account_ids() if name != "owner")
-        today = kefu.clock.now().date()
-        start, end = today - timedelta(days=29), today
+        now = kefu.clock.now()
+        start, end = now.date() - timedelta(days=29), now.date()
 
         def timed(agent: str | None) -> float:
             best = float("inf")
             for _ in range(repeats):
                 t0 = time.perf_counter()
-                kpi_report(kefu.uow(), start=start, end=end, today=today, agent=agent)
+                kpi_report(kefu.uow(), start=start, end=end, now=now, agent=agent)
                 best = min(best, time.perf_counter() - t0)
             return best
 

@@ -44,7 +44,8 @@ def rebuild_facts(
     ] = False,
 ) -> None:
     """Write the KPI report's facts again from the stored messages, for example after a
-    store's working hours, holidays or time zone changed."""
+    store's working hours, holidays or time zone changed (each fact's day is re-derived
+    in the store's zone; the shop settings do this by themselves for a zone change)."""
     with _kefu(database_url) as kefu:
         if background:
             if not kefu.jobs.enqueue(REBUILD_KPI_FACTS, {"store": store}):

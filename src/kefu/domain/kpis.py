@@ -10,7 +10,9 @@ Definitions, each decided once here (docs/kpis.md has the worked cases):
 - "Within the following 2 days" is within 48 hours of the buyer's message; "24h" is within
   24 hours. Answers after the range ends still count when inside those windows.
 - Days are the store's time-zone days. A buyer who writes on two days is served on both.
-- Final data (T+3): on day D the report covers days up to D - 3 at most.
+- Final data (T+3): on the store-local day D the report covers days up to D - 3 at most.
+- A reply kefu sent answers when the platform confirmed it (`answer_instant`); one
+  never delivered answers nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ ANSWER_WINDOW = timedelta(hours=48)
 DAY_WINDOW = timedelta(hours=24)
 GUIDED_WINDOW = timedelta(hours=48)
 FINAL_AFTER_DAYS = 3
+UTC_ZONE = ZoneInfo("UTC")
+DELIVERED = "delivered"  # the outbox's status of a reply the platform confirmed
+UNDELIVERED = ("pending", "failed")  # not confirmed (yet): it answers nothing
+# Besides dispute cases, a case of another kind counts as a dispute once escalated to the
+# platform on this marketplace: eBay's "case" (docs/kpis.md "Disputes").
+DISPUTES_ESCALATED_ON = "ebay"
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,19 @@ class Kpis:
     buyers_ordered: int = 0
     guided_gmv_cents: int = 0
     automatic_replies: int = 0
+    # The same conversion read per day: each day's first inquiry of each buyer, the days
+    # added up (what adding up daily reports gives; docs/kpis.md "Two readings").
+    daily_asked_answered_48h: int = 0
+    daily_buyers_ordered: int = 0
+    daily_guided_gmv_cents: int = 0
+    # Replies people wrote in the range that the platform has not confirmed (pending or
+    # failed); they answer nothing. Not from messages' rows: `compute` leaves it at 0.
+    undelivered_replies: int = 0
+    # From case records, not messages (`compute` leaves them at 0): disputes open when
+    # the range ends, disputes that began in it, and the orders placed in it.
+    open_disputes: int = 0
+    disputes_opened: int = 0
+    orders_placed: int = 0
     # One value per wait a person ended: from the first unanswered buyer message to the reply.
     response_seconds: list[float] = field(default_factory=list)
     response_working_seconds: list[float] = field(default_factory=list)
@@ -98,6 +119,18 @@ class Kpis:
             return None
         return self.buyers_ordered / self.buyers_asked_answered_48h
 
+    @property
+    def dispute_rate(self) -> float | None:
+        """Disputes that began in the range / orders placed in it (kefu's reading,
+        docs/kpis.md "Disputes"); None without orders."""
+        return self.disputes_opened / self.orders_placed if self.orders_placed else None
+
+    @property
+    def daily_inquiry_conversion(self) -> float | None:
+        if not self.daily_asked_answered_48h:
+            return None
+        return self.daily_buyers_ordered / self.daily_asked_answered_48h
+
 
 # A rating is 1 (very dissatisfied) to 5 (very satisfied); 4 and 5 count as satisfied.
 LOWEST_SCORE, HIGHEST_SCORE, SATISFIED_FROM = 1, 5, 4
@@ -123,6 +156,13 @@ COUNTS = (
     "buyers_ordered",
     "guided_gmv_cents",
     "automatic_replies",
+    "daily_asked_answered_48h",
+    "daily_buyers_ordered",
+    "daily_guided_gmv_cents",
+    "undelivered_replies",
+    "open_disputes",
+    "disputes_opened",
+    "orders_placed",
 )
 
 
@@ -137,9 +177,31 @@ def across_stores(parts: Iterable[Kpis]) -> Kpis:
     return total
 
 
-def final_until(today: date) -> date:
-    """T+3: the last day whose data is final on `today` (7 August → 4 August)."""
-    return today - timedelta(days=FINAL_AFTER_DAYS)
+def final_until(now: datetime, zone: ZoneInfo) -> date:
+    """T+3: the last day whose data is final at `now` in a store of `zone`, counted on
+    the store's own calendar (7 August there → 4 August): a Los Angeles store's last final
+    day changes at midnight in Los Angeles, not at midnight UTC."""
+    return now.astimezone(zone).date() - timedelta(days=FINAL_AFTER_DAYS)
+
+
+def final_until_all(now: datetime, zones: Iterable[ZoneInfo]) -> date:
+    """The last day final in every one of the stores: a report over several stores ends
+    at the earliest of their final days (UTC's when there is no store)."""
+    return min((final_until(now, zone) for zone in zones), default=final_until(now, UTC_ZONE))
+
+
+def answer_instant(
+    sent_at: datetime, delivery_status: str | None, delivered_at: datetime | None
+) -> datetime | None:
+    """When a person's shop message reached the buyer, for the report: a reply kefu sent
+    counts when the platform confirmed it, never if it did not; a reply imported from
+    the platform (no delivery status: it is on the platform already) at its own time."""
+    if delivery_status is None:
+        return sent_at
+    if delivery_status == DELIVERED:
+        # Never before it was written, whatever a skewed clock recorded.
+        return max(sent_at, delivered_at or sent_at)
+    return None
 
 
 def answer_times(messages: Sequence[MessageRow]) -> dict[int, datetime | None]:
@@ -237,7 +299,9 @@ def compute(
     waits: dict[tuple[int, datetime], datetime] = {}
     served: set[tuple[date, int, int]] = set()
     answered: set[tuple[date, int, int]] = set()
-    first_inquiry: dict[tuple[int, int], tuple[datetime, bool]] = {}
+    # Each buyer's first inquiry in the range (day None), and on each day.
+    first_inquiry: dict[_Inquiry, tuple[datetime, bool]] = {}
+    daily_first: dict[_Inquiry, tuple[datetime, bool]] = {}
     for index, m in enumerate(messages):
         day = m.sent_at.astimezone(zones[m.store_id]).date()
         if not start <= day <= end:
@@ -258,12 +322,9 @@ def compute(
         if answer is not None:
             wait = (m.conversation_id, answer)
             waits[wait] = min(waits.get(wait, m.sent_at), m.sent_at)
-        buyer = (m.store_id, m.buyer_id)
         ok = delay is not None and delay <= ANSWER_WINDOW
-        seen = first_inquiry.get(buyer)
-        # Two first messages at the same instant: an answered one makes the inquiry answered.
-        if seen is None or (m.sent_at, not ok) < (seen[0], not seen[1]):
-            first_inquiry[buyer] = (m.sent_at, ok)
+        _first(first_inquiry, (None, m.store_id, m.buyer_id), m.sent_at, ok)
+        _first(daily_first, key, m.sent_at, ok)
     result.buyers_served, result.buyers_answered = len(served), len(answered)
     stores = {m.conversation_id: m.store_id for m in messages}
     for (conversation, reply), began in sorted(waits.items(), key=lambda w: w[1]):
@@ -272,27 +333,52 @@ def compute(
             result.response_working_seconds.append(
                 hours[stores[conversation]].working_seconds(began, reply)
             )
-    _conversion(result, first_inquiry, payments)
+    paid = list(payments)
+    (
+        result.buyers_asked_answered_48h,
+        result.buyers_ordered,
+        result.guided_gmv_cents,
+    ) = _conversion(first_inquiry, paid)
+    (
+        result.daily_asked_answered_48h,
+        result.daily_buyers_ordered,
+        result.daily_guided_gmv_cents,
+    ) = _conversion(daily_first, paid)
     return result
 
 
-def _conversion(
-    result: Kpis,
-    first_inquiry: Mapping[tuple[int, int], tuple[datetime, bool]],
-    payments: Iterable[PaymentRow],
+_Inquiry = tuple[date | None, int, int]  # (store-local day or None for the range, store, buyer)
+
+
+def _first(
+    seen: dict[_Inquiry, tuple[datetime, bool]], key: _Inquiry, at: datetime, ok: bool
 ) -> None:
-    """Inquiry conversion and guided GMV: payments within 48 h of the buyer's first inquiry
-    in the range, counted only for buyers the shop answered within 48 hours."""
-    asked = {buyer: at for buyer, (at, ok) in first_inquiry.items() if ok}
-    result.buyers_asked_answered_48h = len(asked)
-    ordered: set[tuple[int, int]] = set()
+    """Keep the earliest inquiry per key; two first messages at the same instant: an
+    answered one makes the inquiry answered."""
+    before = seen.get(key)
+    if before is None or (at, not ok) < (before[0], not before[1]):
+        seen[key] = (at, ok)
+
+
+def _conversion(
+    first_inquiry: Mapping[_Inquiry, tuple[datetime, bool]], payments: Sequence[PaymentRow]
+) -> tuple[int, int, int]:
+    """Inquiry conversion and guided GMV: payments within 48 h of each first inquiry,
+    counted only for inquiries the shop answered within 48 hours. Returns the inquiries
+    answered, those followed by a payment, and the cents paid (a payment within 48 h of
+    two days' first inquiries counts on both days: each day's report counts it)."""
+    asked: dict[tuple[int, int], list[tuple[_Inquiry, datetime]]] = defaultdict(list)
+    for key, (at, ok) in first_inquiry.items():
+        if ok:
+            asked[(key[1], key[2])].append((key, at))
+    ordered: set[_Inquiry] = set()
+    cents = 0
     for p in payments:
-        buyer = (p.store_id, p.buyer_id)
-        at = asked.get(buyer)
-        if at is not None and at <= p.paid_at <= at + GUIDED_WINDOW:
-            ordered.add(buyer)
-            result.guided_gmv_cents += p.amount_cents
-    result.buyers_ordered = len(ordered)
+        for key, at in asked.get((p.store_id, p.buyer_id), ()):
+            if at <= p.paid_at <= at + GUIDED_WINDOW:
+                ordered.add(key)
+                cents += p.amount_cents
+    return sum(len(v) for v in asked.values()), len(ordered), cents
 
 
 @dataclass(frozen=True)

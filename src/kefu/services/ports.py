@@ -205,6 +205,11 @@ class InboxRepository(Protocol):
         `since` is the time of the earliest message just added (none older is new)."""
         ...
 
+    def rebuild_kpi_facts(self, store_code: str) -> int:
+        """Write the reporting facts of one store's conversations again from their
+        messages (its days after a time zone change); how many conversations."""
+        ...
+
     def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
         """The conversation's reporting facts count for its new agent."""
         ...
@@ -263,6 +268,7 @@ class InboxRepository(Protocol):
 # for the agent group of unassigned conversations and when there is no breakdown.
 KpiBreakdown = Literal["day", "store", "agent"]
 KpiGroup = date | int | None
+DisputeBreakdown = Literal["store", "agent"]
 
 
 class InboxQueries(Protocol):
@@ -304,8 +310,31 @@ class InboxQueries(Protocol):
         ...
 
     def open_disputes(
-        self, last_day: date, now: datetime | None, store: str | None, agent: str | None
-    ) -> int: ...
+        self,
+        last_day: date,
+        now: datetime | None,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Dispute cases (and eBay cases escalated to eBay) open when `last_day` ended in
+        their store's zone, or at `now` if earlier; by store id or holder id `by` them."""
+        ...
+
+    def disputes_opened(
+        self,
+        start: date,
+        end: date,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Disputes that began on the store-local days start..end."""
+        ...
+
+    def orders_placed(self, start: date, end: date, store: str | None) -> dict[int, int]:
+        """Orders placed on the store-local days start..end, by store id."""
+        ...
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         """When each conversation still needing an answer started waiting."""
@@ -325,11 +354,12 @@ class InboxQueries(Protocol):
         *,
         conversion: bool = True,
     ) -> dict[KpiGroup, Kpis]:
-        """Every KPI but the response and resolution times, for the store-local days
-        start..end, counted in the reporting facts; narrowed to a store code and to an
-        agent's conversations. One set per day, store id or agent id `by` them (groups
-        with nothing to count are left out), else one set under None. Without
-        `conversion`, inquiry conversion and guided GMV are not counted (left at 0)."""
+        """Every KPI but the response and resolution times and the disputes, for the
+        store-local days start..end, counted in the reporting facts (the replies not
+        delivered from the outbox); narrowed to a store code and to an agent's
+        conversations. One set per day, store id or agent id `by` them (groups with
+        nothing to count are left out), else one set under None. Without `conversion`,
+        inquiry conversion and guided GMV (both readings) are not counted (left at 0)."""
         ...
 
     def response_waits(

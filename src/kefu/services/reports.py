@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kefu.domain.errors import InvalidInput
-from kefu.domain.kpis import Kpis, across_stores, backlog, final_until, resolution_seconds
+from kefu.domain.kpis import Kpis, across_stores, backlog, final_until_all, resolution_seconds
 from kefu.domain.permissions import Permission
 from kefu.services import access
 from kefu.services.access import Principal
-from kefu.services.ports import Clock, UnitOfWork
+from kefu.services.ports import Clock, DisputeBreakdown, KpiGroup, UnitOfWork
 
 # Days a report may cover: no message is older than 2000 (domain/messages.EARLIEST), and
 # the period before and the day after must stay within Python's dates (year 1 to 9999).
@@ -26,7 +26,6 @@ class KpiReport:
     store: str | None
     agent: str | None
     kpis: Kpis
-    open_disputes: int = 0  # at the end of the range
 
     def values(self) -> dict[str, float | None]:
         """Each metric in SPEC §11 order; None where a rate has nothing to divide by."""
@@ -42,7 +41,10 @@ class KpiReport:
             "reply_rate_24h": k.reply_rate_24h,
             "inquiry_conversion": k.inquiry_conversion,
             "guided_gmv_usd": k.guided_gmv_cents / 100,
+            "daily_inquiry_conversion": k.daily_inquiry_conversion,
+            "daily_guided_gmv_usd": k.daily_guided_gmv_cents / 100,
             "automatic_replies": k.automatic_replies,
+            "undelivered_replies": k.undelivered_replies,
             "automatic_share": k.automatic_share,
             "response_p50_hours": response[0],
             "response_p90_hours": response[1],
@@ -53,7 +55,10 @@ class KpiReport:
             "satisfaction_ratings": len(k.satisfaction_scores),
             "satisfaction_mean": k.satisfaction_mean,
             "satisfied_share": k.satisfied_share,
-            "open_disputes": self.open_disputes,
+            "open_disputes": k.open_disputes,
+            "disputes_opened": k.disputes_opened,
+            "orders_placed": k.orders_placed,
+            "dispute_rate": k.dispute_rate,
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -99,22 +104,20 @@ def kpi_dashboard(
     final_only: bool = False,
 ) -> KpiDashboard:
     """The range, the period before it, one KPI set per day for the trend, and the backlog."""
-    if final_only:
-        end = min(end, final_until(now.date()))
-    length = (end - start).days + 1
-    before = start - timedelta(days=length)
     with uow:
-        current = _full(uow, start, end, store, agent)
-        previous = _full(uow, before, start - timedelta(days=1), store, agent)
+        if final_only:
+            end = min(end, _final_end(uow, now, store))
+        length = (end - start).days + 1
+        before = start - timedelta(days=length)
+        current = _full(uow, start, end, now, store, agent)
+        previous = _full(uow, before, start - timedelta(days=1), now, store, agent)
         # The trend shows messages, 24h answers and buyers served: counts without conversion.
         daily = uow.queries.kpi_counts(start, end, store, agent, by="day", conversion=False)
-        breakdowns = _breakdowns(uow, start, end, store, agent)
+        breakdowns = _breakdowns(uow, start, end, now, store, agent)
         waiting = uow.queries.waiting_since(store, agent)
-        disputes = uow.queries.open_disputes(end, now, store, agent)
-        disputes_before = uow.queries.open_disputes(start - timedelta(days=1), now, store, agent)
     return KpiDashboard(
-        KpiReport(start, end, store, agent, current, disputes),
-        KpiReport(before, start - timedelta(days=1), store, agent, previous, disputes_before),
+        KpiReport(start, end, store, agent, current),
+        KpiReport(before, start - timedelta(days=1), store, agent, previous),
         [
             (day, daily.get(day, Kpis()))
             for day in (start + timedelta(days=i) for i in range(length))
@@ -129,26 +132,42 @@ def kpi_breakdowns(
     *,
     start: date,
     end: date,
-    today: date,
+    now: datetime,
     store: str | None = None,
     agent: str | None = None,
     final_only: bool = False,
 ) -> Breakdowns:
     """The counts of start..end by store, platform and agent (`kefu report kpi --by`)."""
-    if final_only:
-        end = min(end, final_until(today))
     with uow:
-        return _breakdowns(uow, start, end, store, agent)
+        if final_only:
+            end = min(end, _final_end(uow, now, store))
+        return _breakdowns(uow, start, end, now, store, agent)
+
+
+def _final_end(uow: UnitOfWork, now: datetime, store: str | None) -> date:
+    """T+3 on the store's own calendar; for several stores, the last day final in all of
+    them (docs/kpis.md "Final data")."""
+    q = uow.queries
+    codes = q.store_labels()
+    zones = [zone for sid, zone in q.store_zones().items() if store is None or codes[sid] == store]
+    return final_until_all(now, zones)
 
 
 def _breakdowns(
-    uow: UnitOfWork, start: date, end: date, store: str | None, agent: str | None
+    uow: UnitOfWork,
+    start: date,
+    end: date,
+    now: datetime,
+    store: str | None,
+    agent: str | None,
 ) -> Breakdowns:
-    """By store and by agent from the facts; a platform's stores added up (every count is
-    per store, see `across_stores`)."""
+    """By store and by agent from the facts and the case records; a platform's stores
+    added up (every count is per store, see `across_stores`)."""
     q = uow.queries
     stores = q.kpi_counts(start, end, store, agent, by="store")
     agents = q.kpi_counts(start, end, store, agent, by="agent")
+    _add_disputes(uow, stores, start, end, now, store, agent, "store")
+    _add_disputes(uow, agents, start, end, now, store, agent, "agent")
     codes, platforms = q.store_labels(), q.store_platforms()
     # An archived store is history: listed while it has counts in the range, not as zeros.
     archived = {s.id for s in q.stores() if s.archived_at is not None}
@@ -178,26 +197,35 @@ def kpi_report(
     *,
     start: date,
     end: date,
-    today: date,
+    now: datetime,
     store: str | None = None,
     agent: str | None = None,
     final_only: bool = False,
 ) -> KpiReport:
-    """KPIs for start..end; with `final_only` the range stops at T+3 (SPEC §11)."""
-    if final_only:
-        end = min(end, final_until(today))
+    """KPIs for start..end; with `final_only` the range stops at T+3 (SPEC §11), on each
+    store's own calendar."""
     with uow:
-        kpis = _full(uow, start, end, store, agent)
-        disputes = uow.queries.open_disputes(end, None, store, agent)
-    return KpiReport(start, end, store, agent, kpis, disputes)
+        if final_only:
+            end = min(end, _final_end(uow, now, store))
+        kpis = _full(uow, start, end, now, store, agent)
+    return KpiReport(start, end, store, agent, kpis)
 
 
-def _full(uow: UnitOfWork, first: date, last: date, store: str | None, agent: str | None) -> Kpis:
+def _full(
+    uow: UnitOfWork,
+    first: date,
+    last: date,
+    now: datetime,
+    store: str | None,
+    agent: str | None,
+) -> Kpis:
     """Every KPI of one period: the counts and waits from the reporting facts (response
     times in working hours were measured when each answer was written), resolution times
-    from the conversations closed on its days."""
+    from the conversations closed on its days, disputes from the case records."""
     q = uow.queries
-    kpis = q.kpi_counts(first, last, store, agent).get(None, Kpis())
+    counted = q.kpi_counts(first, last, store, agent)
+    _add_disputes(uow, counted, first, last, now, store, agent, None)
+    kpis = counted.get(None, Kpis())
     kpis.response_seconds, kpis.response_working_seconds = q.response_waits(
         first, last, store, agent
     )
@@ -207,6 +235,33 @@ def _full(uow: UnitOfWork, first: date, last: date, store: str | None, agent: st
     )
     kpis.satisfaction_scores = q.satisfaction_scores(first, last, store, agent)
     return kpis
+
+
+def _add_disputes(
+    uow: UnitOfWork,
+    groups: dict[KpiGroup, Kpis],
+    first: date,
+    last: date,
+    now: datetime,
+    store: str | None,
+    agent: str | None,
+    by: DisputeBreakdown | None,
+) -> None:
+    """Disputes open when the range ends (or now, for a range that ends today), disputes
+    that began in it, and orders placed in it (docs/kpis.md "Disputes"), into `groups`.
+    Orders belong to stores, not agents: an agent's report has no dispute rate."""
+    q = uow.queries
+    figures: list[tuple[str, dict[KpiGroup, int]]] = [
+        ("open_disputes", q.open_disputes(last, now, store, agent, by)),
+        ("disputes_opened", q.disputes_opened(first, last, store, agent, by)),
+    ]
+    if agent is None and by != "agent":
+        orders = q.orders_placed(first, last, store)
+        by_store: dict[KpiGroup, int] = {sid: n for sid, n in orders.items()}
+        figures.append(("orders_placed", {None: sum(orders.values())} if by is None else by_store))
+    for name, counts in figures:
+        for group, n in counts.items():
+            setattr(groups.setdefault(group, Kpis()), name, n)
 
 
 def breakdown_values(k: Kpis) -> dict[str, float | None]:
@@ -219,6 +274,11 @@ def breakdown_values(k: Kpis) -> dict[str, float | None]:
         "buyers_answered": k.buyers_answered,
         "inquiry_conversion": k.inquiry_conversion,
         "guided_gmv_usd": k.guided_gmv_cents / 100,
+        "daily_inquiry_conversion": k.daily_inquiry_conversion,
+        "daily_guided_gmv_usd": k.daily_guided_gmv_cents / 100,
+        "undelivered_replies": k.undelivered_replies,
+        "open_disputes": k.open_disputes,
+        "dispute_rate": k.dispute_rate,
     }
 
 
@@ -230,13 +290,23 @@ def breakdown_rows(k: Kpis) -> list[str]:
 def _format(name: str, value: float | None) -> str:
     if value is None:
         return ""
-    if name in ("reply_rate_24h", "inquiry_conversion", "satisfied_share", "automatic_share"):
+    if name in RATES:
         return f"{value:.4f}"
     if name == "satisfaction_mean":
         return f"{value:.2f}"
-    if name == "guided_gmv_usd" or name.endswith("_hours"):
+    if name.endswith(("_usd", "_hours")):
         return f"{value:.2f}"
     return str(int(value))
+
+
+RATES = (
+    "reply_rate_24h",
+    "inquiry_conversion",
+    "daily_inquiry_conversion",
+    "dispute_rate",
+    "satisfied_share",
+    "automatic_share",
+)
 
 
 def _hours(values: list[float]) -> tuple[float | None, float | None]:

@@ -161,6 +161,10 @@ def update_store(
             uow.replies.save_facts(
                 store.id, replace(facts, holiday_country=draft.holiday_country), now
             )
+        if draft.timezone != store.timezone:
+            # The KPI facts keep store-local days: re-derived in this transaction, so the
+            # report never counts the store's days in its old zone (docs/kpis.md).
+            uow.inbox.rebuild_kpi_facts(store.code)
         _audit(uow, now, by, "store_update", store.id, before, after)
         view = _view(uow, access.store_by_id(uow, by, store.id))
         uow.commit()

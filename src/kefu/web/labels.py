@@ -152,7 +152,10 @@ LABELS: dict[str, dict[str, str]] = {
         "reply_rate_24h": N_("24 h reply rate"),
         "inquiry_conversion": N_("Inquiry conversion"),
         "guided_gmv_usd": N_("Guided GMV (USD)"),
+        "daily_inquiry_conversion": N_("Inquiry conversion, per day"),
+        "daily_guided_gmv_usd": N_("Guided GMV, per day (USD)"),
         "automatic_replies": N_("Automatic replies"),
+        "undelivered_replies": N_("Replies not delivered"),
         "automatic_share": N_("Share of automatic replies"),
         "response_p50_hours": N_("First response, median (h)"),
         "response_p90_hours": N_("First response, 90th percentile (h)"),
@@ -164,6 +167,9 @@ LABELS: dict[str, dict[str, str]] = {
         "satisfaction_mean": N_("Satisfaction, mean score (1-5)"),
         "satisfied_share": N_("Satisfied buyers (4-5)"),
         "open_disputes": N_("Open disputes"),
+        "disputes_opened": N_("Disputes opened"),
+        "orders_placed": N_("Orders placed"),
+        "dispute_rate": N_("Dispute rate"),
     },
     "metric_definition": {
         "buyers_served": N_("Buyers who sent a message in the range, counted once per day."),
@@ -173,7 +179,19 @@ LABELS: dict[str, dict[str, str]] = {
         "answered_24h": N_("Buyer messages a person answered within 24 hours."),
         "reply_rate_24h": N_("Answered within 24 h divided by messages received."),
         "inquiry_conversion": N_(
-            "Buyers who paid within 48 h of their first inquiry / buyers answered within 48 h."
+            "Buyers who paid within 48 h of their first inquiry in the range / buyers whose "
+            "first inquiry in the range was answered within 48 h."
+        ),
+        "daily_inquiry_conversion": N_(
+            "The same with each buyer's first inquiry of each day, the days added up."
+        ),
+        "daily_guided_gmv_usd": N_(
+            "USD paid within 48 h of each day's first inquiry of a buyer answered within 48 h, "
+            "the days added up: a payment after inquiries on two days counts twice."
+        ),
+        "undelivered_replies": N_(
+            "Replies people wrote in the range that the platform has not confirmed "
+            "(waiting to be sent or failed); they answer nothing."
         ),
         "guided_gmv_usd": N_(
             "USD paid within 48 h of a buyer's first inquiry, where the shop answered within 48 h."
@@ -206,7 +224,15 @@ LABELS: dict[str, dict[str, str]] = {
         "satisfaction_mean": N_("The mean score of those ratings."),
         "satisfied_share": N_("Ratings of 4 or 5 divided by all ratings."),
         "open_disputes": N_(
-            "Conversations opened from a dispute and not closed when the range ends."
+            "Dispute cases, and eBay cases escalated to eBay, still open when the range ends."
+        ),
+        "disputes_opened": N_(
+            "Dispute cases opened, and eBay cases escalated to eBay, on the days of the range."
+        ),
+        "orders_placed": N_("Orders placed on the days of the range."),
+        "dispute_rate": N_(
+            "Disputes opened / orders placed in the range, per store (kefu's reading; "
+            "AliExpress's own figure counts orders that ended in the last 30 days)."
         ),
     },
     "backlog": {

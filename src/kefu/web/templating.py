@@ -146,7 +146,16 @@ def percent(share: float | None, locale: str = "en", digits: int = 1) -> str:
     return format_percent(share, f"#,##0.{'0' * digits}%", locale=cldr(locale))
 
 
-RATES = frozenset({"reply_rate_24h", "inquiry_conversion", "satisfied_share", "automatic_share"})
+RATES = frozenset(
+    {
+        "reply_rate_24h",
+        "inquiry_conversion",
+        "satisfied_share",
+        "automatic_share",
+        "daily_inquiry_conversion",
+        "dispute_rate",
+    }
+)
 
 
 def metric(value: float | None, name: str, locale: str = "en") -> str:
@@ -156,7 +165,7 @@ def metric(value: float | None, name: str, locale: str = "en") -> str:
         return "—"
     if name in RATES:
         return percent(value, locale)
-    if name == "guided_gmv_usd":
+    if name.endswith("_usd"):
         return usd(round(value * 100), locale)
     if name == "satisfaction_mean" or name.endswith("_hours"):
         return format_decimal(value, "#,##0.00", locale=cldr(locale))

@@ -3,10 +3,11 @@ KPI report.
 
 The facts of a conversation come from its messages with the domain's own definition of
 an answer (`kefu.domain.kpis.reply_facts`), so writing them again after any change is
-always right: new messages, a late import, a person's reply. Only the rows that differ
-are written. `rebuild_facts` does it from all the messages of every conversation (the
-migration's backfill, and `kefu db rebuild-facts` after a store's hours or holidays
-change).
+always right: new messages, a late import, a person's reply, the platform confirming a
+reply kefu sent (it answers from then on: `domain.kpis.answer_instant`). Only the rows
+that differ are written, the store-local day among them. `rebuild_facts` does it from
+all the messages of every conversation (the migrations' backfills, `kefu db
+rebuild-facts`, and a store's time zone or holidays changed in the shop settings).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
@@ -22,13 +24,14 @@ from sqlalchemy.orm import Session
 from kefu.adapters.db import tables as t
 from kefu.adapters.holidays import public_holidays
 from kefu.domain.calendar import WorkingHours
-from kefu.domain.kpis import MessageRow, ReplyFact, answered, reply_facts
+from kefu.domain.kpis import MessageRow, ReplyFact, answer_instant, answered, reply_facts
 from kefu.domain.shopfacts import ShopFacts
 
 # SQLite allows 32766 bound parameters; a chunk of conversations stays well below.
 CHUNK = 500
 _COLUMNS = tuple(field.name for field in fields(ReplyFact))
-_CHANGING = ("agent_id", "answered_at", "answer_seconds", "answer_working_seconds")
+# What may change in a stored fact: its day too, when the store's time zone changed.
+_CHANGING = ("agent_id", "day", "answered_at", "answer_seconds", "answer_working_seconds")
 _facts = t.Base.metadata.tables["kpi_facts"]
 _update = (
     update(_facts)
@@ -55,9 +58,10 @@ def set_agent(db: Session | Connection, conversation_id: int, agent_id: int | No
     )
 
 
-def rebuild_facts(db: Connection, *, store: str | None = None) -> int:
+def rebuild_facts(db: Session | Connection, *, store: str | None = None) -> int:
     """Write the facts of every conversation (of one store code) again; returns how many
     conversations were done."""
+    db = _core(db)
     c = t.Conversation
     done, after = 0, 0
     while True:
@@ -90,6 +94,8 @@ def _record(db: Connection, conversation_ids: list[int], since: datetime | None)
             m.sent_at,
             m.direction,
             m.is_automatic,
+            m.delivery_status,
+            m.delivered_at,
             c.store_id,
             c.buyer_id,
             c.assignee_id,
@@ -104,7 +110,9 @@ def _record(db: Connection, conversation_ids: list[int], since: datetime | None)
             m.no_response_at.is_(None),  # "no response needed" (SPEC §13): not counted
         )
     )
-    found = db.execute(query if since is None else query.where(m.sent_at >= since)).all()
+    if since is not None:  # a reply written before `since` may have reached the buyer after
+        query = query.where(or_(m.sent_at >= since, m.delivered_at >= since))
+    found = [r for r in db.execute(query) if _counted_at(r) is not None]
     if not found:
         return
     rows = [
@@ -112,7 +120,7 @@ def _record(db: Connection, conversation_ids: list[int], since: datetime | None)
             r.conversation_id,
             r.store_id,
             r.buyer_id,
-            r.sent_at,
+            _counted_at(r) or r.sent_at,
             r.direction == "buyer",
             r.is_automatic,
             r.assignee_id,
@@ -162,6 +170,15 @@ def _record(db: Connection, conversation_ids: list[int], since: datetime | None)
         db.execute(insert(_facts), new)
     if changed:
         db.execute(_update, changed)
+
+
+def _counted_at(r: Any) -> datetime | None:
+    """When a message counts: a person's reply when it reached the buyer (None: not yet,
+    it answers nothing); a buyer message or an automatic reply when it was written (an
+    automatic reply answers nothing either way, docs/kpis.md)."""
+    if r.direction == "buyer" or r.is_automatic:
+        return cast(datetime, r.sent_at)
+    return answer_instant(r.sent_at, r.delivery_status, r.delivered_at)
 
 
 def _calendars(

@@ -16,13 +16,21 @@ from kefu.adapters.db.auth import store_ref
 from kefu.adapters.db.notices import buyer_thread
 from kefu.adapters.db.visibility import visible_to
 from kefu.domain.buyers import buyer_kind
+from kefu.domain.cases.model import CaseKind, CaseState
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
-from kefu.domain.kpis import ANSWER_WINDOW, DAY_WINDOW, ClosedRow, Kpis
+from kefu.domain.kpis import (
+    ANSWER_WINDOW,
+    DAY_WINDOW,
+    DISPUTES_ESCALATED_ON,
+    UNDELIVERED,
+    ClosedRow,
+    Kpis,
+)
 from kefu.domain.orders import ParcelState, parcel_has_problem, tracking_link
-from kefu.domain.types import OrderStatus, Origin, Status, TrackingStatus
-from kefu.services.ports import KpiBreakdown, KpiGroup, StoreRef
+from kefu.domain.types import OrderStatus, Status, TrackingStatus
+from kefu.services.ports import DisputeBreakdown, KpiBreakdown, KpiGroup, StoreRef
 from kefu.services.readmodels import (
     BuyerView,
     ConversationDetail,
@@ -152,7 +160,42 @@ class SqlInboxQueries:
                 k.buyers_asked_answered_48h, k.buyers_ordered, k.guided_gmv_cents = (
                     int(v or 0) for v in r[-3:]
                 )
+            for r in self.session.execute(facts.guided(per_day=True)):
+                k = counts[_key(r)]
+                k.daily_asked_answered_48h, k.daily_buyers_ordered, k.daily_guided_gmv_cents = (
+                    int(v or 0) for v in r[-3:]
+                )
+        for group, n in self._undelivered(start, end, store, agent, by).items():
+            counts[group].undelivered_replies = n
         return {key: k for key, k in counts.items() if k != Kpis()}
+
+    def _undelivered(
+        self, start: date, end: date, store: str | None, agent: str | None, by: str | None
+    ) -> dict[KpiGroup, int]:
+        """Replies people wrote on the store-local days start..end that the platform has
+        not confirmed (pending or failed), by the conversation's holder as the facts
+        are. Few rows (the outbox's open and failed ones), so the days are found here."""
+        m, c = t.Message, t.Conversation
+        low = datetime.combine(start, time.min, UTC) - timedelta(days=1)
+        high = datetime.combine(end, time.max, UTC) + timedelta(days=1)
+        query = (
+            select(m.store_id, m.sent_at, c.assignee_id)
+            .join(c, c.id == m.conversation_id)
+            .where(
+                m.delivery_status.in_(UNDELIVERED),
+                m.direction == "shop",
+                m.is_automatic.is_(False),
+                m.sent_at.between(low, high),
+            )
+        )
+        zones = self.store_zones()
+        out: dict[KpiGroup, int] = defaultdict(int)
+        for r in self.session.connection().execute(_scoped(query, store, agent)):
+            day = r.sent_at.astimezone(zones[r.store_id]).date()
+            if start <= day <= end:
+                group = {None: None, "day": day, "store": r.store_id, "agent": r.assignee_id}
+                out[group[by]] += 1
+        return out
 
     def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
@@ -218,26 +261,85 @@ class SqlInboxQueries:
         return list(self.session.connection().execute(query).scalars())
 
     def open_disputes(
-        self, last_day: date, now: datetime | None, store: str | None, agent: str | None
-    ) -> int:
-        """Conversations opened from a dispute that were open when `last_day` ended in
-        their store's zone (or at `now`, if that is earlier)."""
-        c = t.Conversation
+        self,
+        last_day: date,
+        now: datetime | None,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Disputes (docs/kpis.md "Disputes") open when `last_day` ended in their store's
+        zone, or at `now` if that is earlier: one count, or one per store or holder."""
+        since = _dispute_since()
         when = []
         for store_id, zone in self.store_zones().items():
             midnight = datetime.combine(last_day + timedelta(days=1), time.min, zone)
             end = midnight.astimezone(UTC) if now is None else min(now, midnight)
             when.append(
                 and_(
-                    c.store_id == store_id,
-                    c.created_at <= end,
-                    or_(c.closed_at.is_(None), c.closed_at > end),
+                    t.Case.store_id == store_id,
+                    since <= end,
+                    or_(t.Case.closed_at.is_(None), t.Case.closed_at > end),
                 )
             )
+        return self._disputes(when, store, agent, by)
+
+    def disputes_opened(
+        self,
+        start: date,
+        end: date,
+        store: str | None,
+        agent: str | None,
+        by: DisputeBreakdown | None = None,
+    ) -> dict[KpiGroup, int]:
+        """Disputes that began on the store-local days start..end (a dispute case opened,
+        an eBay case escalated to eBay): one count, or one per store or holder."""
+        since = _dispute_since()
+        when = []
+        for store_id, zone in self.store_zones().items():
+            low, high = _local_bounds(start, end, zone)
+            when.append(and_(t.Case.store_id == store_id, since >= low, since < high))
+        return self._disputes(when, store, agent, by)
+
+    def orders_placed(self, start: date, end: date, store: str | None) -> dict[int, int]:
+        """Orders placed on the store-local days start..end, by store id."""
+        o = t.Order
+        when = []
+        for store_id, zone in self.store_zones().items():
+            low, high = _local_bounds(start, end, zone)
+            when.append(and_(o.store_id == store_id, o.placed_at >= low, o.placed_at < high))
         if not when:
-            return 0
-        query = select(func.count()).where(c.origin == Origin.DISPUTE.value, or_(*when))
-        return int(self.session.scalar(_scoped(query, store, agent)) or 0)
+            return {}
+        query = select(o.store_id, func.count()).where(or_(*when)).group_by(o.store_id)
+        if store:
+            query = query.where(o.store_id.in_(_store_ids(store)))
+        return {r[0]: int(r[1]) for r in self.session.execute(query)}
+
+    def _disputes(
+        self, when: list[Any], store: str | None, agent: str | None, by: DisputeBreakdown | None
+    ) -> dict[KpiGroup, int]:
+        if not when:
+            return {}
+        c = t.Case
+        group = {None: None, "store": c.store_id, "agent": c.holder_id}[by]
+        lead = [group.label("g")] if group is not None else []
+        query = (
+            select(*lead, func.count())
+            .select_from(c)
+            .join(t.Store, t.Store.id == c.store_id)
+            .outerjoin(_ESCALATED, _ESCALATED.c.case_id == c.id)
+            .where(or_(*when))
+        )
+        if group is not None:
+            query = query.group_by(group)
+        if store:
+            query = query.where(c.store_id.in_(_store_ids(store)))
+        if agent:
+            query = query.where(
+                c.holder_id.in_(select(t.Account.id).where(t.Account.username == agent))
+            )
+        rows: Sequence[Any] = self.session.execute(query).all()
+        return {(r[0] if group is not None else None): int(r[-1]) for r in rows}
 
     def waiting_since(self, store: str | None, agent: str | None) -> list[datetime]:
         c = t.Conversation
@@ -508,22 +610,26 @@ class _KpiStatements:
     def automatic(self) -> Select[Any]:
         return self._grouped(self._facts(func.count()).where(t.KpiFact.automatic.is_(True)))
 
-    def guided(self) -> Select[Any]:
-        """Buyers whose first inquiry in the range was answered within 48 h (the first
-        message answered in time is the first message), those who paid within 48 h of it,
-        and what they paid."""
+    def guided(self, *, per_day: bool = False) -> Select[Any]:
+        """Buyers whose first inquiry in the range (`per_day`: on each day, the days
+        added up) was answered within 48 h (the first message answered in time is the
+        first message), those who paid within 48 h of it, and what they paid."""
         f, o = t.KpiFact, t.Order
+        days = [f.day] if per_day else []
         first = self._grouped(
             self._facts(
+                *days,
                 f.store_id,
                 f.buyer_id,
                 func.min(f.sent_at).label("first_at"),
                 func.min(case((_answered_within(ANSWER_WINDOW), f.sent_at))).label("first_ok"),
                 func.min(f.guided_until).label("until"),
             ).where(f.automatic.is_(False)),
+            *days,
             f.store_id,
             f.buyer_id,
         ).subquery()
+        per_inquiry = [first.c.day] if per_day else []
         lead = [first.c.g] if self.group is not None else []
         per_buyer = (
             select(
@@ -542,7 +648,7 @@ class _KpiStatements:
                 ),
             )
             .where(first.c.first_at == first.c.first_ok)
-            .group_by(first.c.store_id, first.c.buyer_id, *lead)
+            .group_by(*per_inquiry, first.c.store_id, first.c.buyer_id, *lead)
             .subquery()
         )
         return _outer(
@@ -580,6 +686,36 @@ def _outer(inner: Any, *aggregates: Any) -> Select[Any]:
 
 def _key(row: Any) -> KpiGroup:
     return row.g if "g" in row._fields else None
+
+
+# When each case first went to the platform (eBay: "escalated to a case").
+_ESCALATED = (
+    select(t.CaseStep.case_id, func.min(t.CaseStep.at).label("at"))
+    .where(t.CaseStep.to_state == CaseState.ESCALATED.value)
+    .group_by(t.CaseStep.case_id)
+    .subquery()
+)
+
+
+def _dispute_since() -> Any:
+    """When a case became a dispute (docs/kpis.md "Disputes"): a dispute case when it was
+    opened; an eBay case of another kind when it was escalated to eBay (its first step
+    there, or its opening when it arrived escalated); NULL otherwise, never counted."""
+    c = t.Case
+    escalated = func.coalesce(
+        _ESCALATED.c.at, case((c.state == CaseState.ESCALATED.value, c.opened_at))
+    )
+    return case(
+        (c.kind == CaseKind.DISPUTE.value, c.opened_at),
+        (t.Store.platform == DISPUTES_ESCALATED_ON, escalated),
+    )
+
+
+def _local_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where the store-local days start..end begin and end."""
+    low = datetime.combine(start, time.min, zone).astimezone(UTC)
+    high = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return low, high
 
 
 def _store_ids(code: str) -> Select[int]:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
+from kefu.adapters.db.kpifacts import record_facts
 from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.types import Status
@@ -167,6 +168,8 @@ class SqlReplyRepository:
         ]
 
     def mark_delivered(self, message_id: int, external_id: str, at: datetime) -> None:
+        """The platform confirmed the reply: from `at` on it answers the buyer messages
+        before it in the KPI report's facts (docs/kpis.md "Undelivered replies")."""
         self.session.execute(
             update(t.Message)
             .where(t.Message.id == message_id)
@@ -179,6 +182,11 @@ class SqlReplyRepository:
                 delivery_attempts=t.Message.delivery_attempts + 1,
             )
         )
+        written = self.session.execute(
+            select(t.Message.conversation_id, t.Message.sent_at).where(t.Message.id == message_id)
+        ).first()
+        if written is not None:
+            record_facts(self.session, [written.conversation_id], since=written.sent_at)
 
     def mark_retry(
         self, message_id: int, error: str, next_attempt_at: datetime | None, attempts: int

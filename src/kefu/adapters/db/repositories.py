@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.auth import audit_store_id, store_ref
 from kefu.adapters.db.followups import request_job
-from kefu.adapters.db.kpifacts import record_facts, set_agent
+from kefu.adapters.db.kpifacts import rebuild_facts, record_facts, set_agent
 from kefu.domain.conversations import Conversation
 from kefu.domain.geo import primary_zone
 from kefu.domain.orders import ParcelState, parcel_has_problem
@@ -272,6 +272,9 @@ class SqlInboxRepository:
 
     def record_kpi_facts(self, conversation_ids: Iterable[int], since: datetime) -> None:
         record_facts(self.session, conversation_ids, since=since)
+
+    def rebuild_kpi_facts(self, store_code: str) -> int:
+        return rebuild_facts(self.session, store=store_code)
 
     def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
         set_agent(self.session, conversation_id, agent_id)

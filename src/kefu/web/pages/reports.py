@@ -82,6 +82,7 @@ def reports_page(
             "agent_names": choices.agent_names,
             "trend_json": json.dumps(trend),
             "breakdown_json": _breakdown_json,
+            "disputes_json": _disputes_json(result.by_store, choices.store_names),
         },
     )
 
@@ -190,6 +191,19 @@ def _breakdown_json(
                 for name, _ in rows
             ],
             "reply_rate_24h": [_percent(k.reply_rate_24h) for _, k in rows],
+        },
+        ensure_ascii=False,
+    ).replace("</", "<\\/")
+
+
+def _disputes_json(rows: list[tuple[str, Kpis]], names: dict[str, str]) -> str:
+    """One bar per store: disputes open when the range ends; and its dispute rate as a
+    percentage (none: no orders placed)."""
+    return json.dumps(
+        {
+            "labels": [names.get(code, code) for code, _ in rows],
+            "open_disputes": [k.open_disputes for _, k in rows],
+            "dispute_rate": [_percent(k.dispute_rate) for _, k in rows],
         },
         ensure_ascii=False,
     ).replace("</", "<\\/")

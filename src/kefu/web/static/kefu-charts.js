@@ -86,3 +86,32 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   canvas.dataset.drawn = String(chart.data.labels.length);
 });
+
+// Disputes by store (KPI dashboard): open disputes as bars, the dispute rate as a line.
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("disputes-chart");
+  var source = document.getElementById("disputes-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var chart = new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: [
+        {label: canvas.dataset.openLabel, data: data.open_disputes, yAxisID: "count",
+         backgroundColor: "rgba(229,72,77,0.45)"},
+        {label: canvas.dataset.rateLabel, data: data.dispute_rate, yAxisID: "rate", type: "line",
+         borderColor: "#1769e0", spanGaps: true}
+      ]
+    },
+    options: {
+      animation: false,
+      scales: {
+        count: {position: "left", beginAtZero: true, ticks: {precision: 0}},
+        rate: {position: "right", min: 0, grid: {drawOnChartArea: false},
+               ticks: {callback: percentTicks}}
+      }
+    }
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});
