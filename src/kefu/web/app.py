@@ -35,6 +35,7 @@ from kefu.web.api import (
     stores,
     translation,
 )
+from kefu.web.api import deadlines as deadline_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
@@ -44,6 +45,7 @@ from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import amazon as amazon_pages
+from kefu.web.pages import deadlines as deadline_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import live as live_pages
@@ -153,6 +155,8 @@ def create_app(
     app.include_router(view_api.router)  # saved views, bulk actions (docs/inbox.md)
     app.include_router(search_api.router)
     app.include_router(search_pages.router)
+    app.include_router(deadline_api.router)  # deadlines board, case limits (docs/deadlines.md)
+    app.include_router(deadline_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

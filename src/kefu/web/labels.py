@@ -531,3 +531,55 @@ def labeller(gettext: Callable[[str], str]) -> Callable[[str, str | None], str]:
         return gettext(text) if text else value
 
     return label
+
+
+# --- deadlines board, case limits (docs/deadlines.md) ----------------------------------------
+# setdefault: the cases pages may name the same kinds and states; one wording serves both.
+LABELS.setdefault("case_kind", {}).update(
+    {
+        "return": N_("Return"),
+        "exchange": N_("Exchange"),
+        "repair": N_("Repair"),
+        "refund": N_("Refund"),
+        "reshipment": N_("Reshipment"),
+        "cancellation": N_("Cancellation"),
+        "dispute": N_("Dispute"),
+        "not_received": N_("Item not received"),
+        "complaint": N_("Complaint"),
+    }
+)
+LABELS.setdefault("case_state", {}).update(
+    {
+        "open": N_("Open"),
+        "approved": N_("Approved"),
+        "declined": N_("Declined"),
+        "timed_out": N_("Timed out"),
+        "return_shipped": N_("Return shipped"),
+        "return_received": N_("Return received"),
+        "inspected": N_("Inspected"),
+        "shipped": N_("Shipped"),
+        "delivered": N_("Delivered"),
+        "proposed": N_("Solution proposed"),
+        "agreed": N_("Agreed"),
+        "escalated": N_("Escalated"),
+        "refunded": N_("Refunded"),
+        "classified": N_("Classified"),
+        "handling": N_("Being handled"),
+        "first_feedback": N_("First feedback given"),
+        "closed": N_("Closed"),
+        "cancelled": N_("Cancelled"),
+    }
+)
+LABELS.setdefault("due_source", {}).update(
+    {"platform": N_("given by the platform"), "computed": N_("computed by kefu")}
+)
+LABELS["audit_action"]["set_case_limits"] = N_(
+    "{who} changed the limits on risky after-sale actions of {target}"
+)
+LABELS["audit_field"].update(
+    {
+        "max_refund_usd_cents": N_("Largest refund alone (US cents)"),
+        "may_decline_return": N_("May decline returns"),
+        "may_refuse_dispute": N_("May refuse disputes"),
+    }
+)
