@@ -140,12 +140,12 @@ class SqlDeadlineRepository:
             )
             for holder, late, near in rows:
                 _add(counts, holder, int(late or 0), int(near) - int(late or 0))
-        names = dict(
-            self.session.execute(
+        names: dict[int, str] = dict(
+            self.session.execute(  # type: ignore[arg-type]
                 select(t.Account.id, t.Account.display_name).where(
                     t.Account.id.in_([h for h in counts if h is not None])
                 )
-            ).tuples()
+            ).all()
         )
         loads = [
             AgentLoad(holder, names.get(holder) if holder else None, late, near)
@@ -527,7 +527,9 @@ def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 2
     with engine.begin() as conn:
         stores = list(conn.scalars(select(t.Store.id)))
         agents = list(conn.scalars(select(t.Account.id).where(t.Account.is_main.is_(False))))
-        convs = list(conn.execute(select(t.Conversation.id, t.Conversation.store_id)).tuples())
+        convs = [
+            (r[0], r[1]) for r in conn.execute(select(t.Conversation.id, t.Conversation.store_id))
+        ]
         conn.execute(
             update(t.Conversation)
             .where(t.Conversation.status == Status.OPEN.value)
