@@ -141,7 +141,7 @@ class SqlDeadlineRepository:
             for holder, late, near in rows:
                 _add(counts, holder, int(late or 0), int(near) - int(late or 0))
         names: dict[int, str] = dict(
-            self.session.execute(  # type: ignore[arg-type]
+            self.session.execute(
                 select(t.Account.id, t.Account.display_name).where(
                     t.Account.id.in_([h for h in counts if h is not None])
                 )
