@@ -5,8 +5,8 @@ use case (which decides what the person may do and see) and renders."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -542,13 +542,11 @@ async def save_case_limits(
 
 
 def _usd_cents(raw: str) -> int:
-    """"120" or "120.50" as cents; anything else names the field."""
+    """ "120" or "120.50" as cents; anything else names the field."""
     try:
         value = Decimal(raw[:20])
     except InvalidOperation:
-        raise InvalidInput(
-            "not an amount in USD", field="max_refund_usd", value=raw[:20]
-        ) from None
+        raise InvalidInput("not an amount in USD", field="max_refund_usd", value=raw[:20]) from None
     if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         raise InvalidInput("an amount in USD with at most 2 decimals", field="max_refund_usd")
     return int(value * 100)
