@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     Engine,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -80,20 +81,24 @@ class SqlDeadlineRepository:
         top = filters.page * filters.page_size
         if want_cases:
             where = self._case_scope(filters) + _case_urgency(filters.urgency, now)
-            total += self._count(t.Case, where)
-            overdue += self._count(t.Case, [*where, _case_before(now)])
-            at_risk += self._count(t.Case, [*where, *_case_at_risk(now)])
+            counted = self._counts(t.Case, where, _case_before(now), and_(*_case_at_risk(now)))
+            total, overdue, at_risk = counted
             streams.append(self._case_items(where, top))
         if want_conversations:
+            late, near, scopes = [], [], []
             for platform in _platforms():
                 where = self._conversation_scope(filters, platform)
                 where += _conversation_urgency(filters.urgency, platform, now)
-                total += self._count(t.Conversation, where)
-                overdue += self._count(t.Conversation, [*where, _waited_past(platform, now)])
-                at_risk += self._count(
-                    t.Conversation, [*where, *_conversation_at_risk(platform, now)]
-                )
+                scopes.append(and_(*where))
+                late.append(and_(*where, _waited_past(platform, now)))
+                near.append(and_(*where, *_conversation_at_risk(platform, now)))
                 streams.append(self._conversation_items(where, platform, top))
+            # One pass over the waiting conversations for the three counts.
+            common = [t.Conversation.status == Status.OPEN.value]
+            counted = self._counts(t.Conversation, [*common, or_(*scopes)], or_(*late), or_(*near))
+            total, overdue, at_risk = (
+                a + b for a, b in zip((total, overdue, at_risk), counted, strict=True)
+            )
         merged = heapq.merge(*streams, key=lambda i: (i.due_at, i.kind != ItemKind.CASE, i.id))
         start = (filters.page - 1) * filters.page_size
         items = list(islice(merged, start, top))
@@ -152,6 +157,19 @@ class SqlDeadlineRepository:
             for holder, (late, near) in counts.items()
         ]
         return sorted(loads, key=lambda a: (-a.overdue, -a.at_risk, a.holder_name or ""))
+
+    def _counts(self, table: Any, where: list[Any], late: Any, near: Any) -> tuple[int, int, int]:
+        """How many, how many overdue, how many at risk: one statement."""
+        row = self.session.execute(
+            select(
+                func.count(),
+                func.sum(case((late, 1), else_=0)),
+                func.sum(case((near, 1), else_=0)),
+            )
+            .select_from(table)
+            .where(*where)
+        ).one()
+        return int(row[0]), int(row[1] or 0), int(row[2] or 0)
 
     def _count(self, table: Any, where: list[Any]) -> int:
         return int(self.session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
@@ -520,25 +538,24 @@ CHUNK = 20_000
 
 
 def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 20) -> int:
-    """`kefu bench deadlines`' open cases straight into the table, over the existing stores,
-    conversations and agents: due from two days ago to a week ahead, a tenth of them eBay
-    cancellations whose 3 business days ran out; and every open conversation waiting."""
+    """`kefu bench deadlines`' shop straight into the tables, over the existing stores,
+    conversations and agents: every conversation open and waiting for 0–48 h (so about
+    half are past a 24 h window), and `cases` open cases due from two days ago to a week
+    ahead, a tenth of them eBay cancellations whose 3 business days ran out an hour ago."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data
+    c = t.Conversation
     with engine.begin() as conn:
         stores = list(conn.scalars(select(t.Store.id)))
         agents = list(conn.scalars(select(t.Account.id).where(t.Account.is_main.is_(False))))
-        convs = [
-            (r[0], r[1]) for r in conn.execute(select(t.Conversation.id, t.Conversation.store_id))
-        ]
-        conn.execute(
-            update(t.Conversation)
-            .where(t.Conversation.status == Status.OPEN.value)
-            .values(
-                waiting_since=func.coalesce(
-                    t.Conversation.waiting_since, t.Conversation.last_message_at
-                )
+        convs = [(r[0], r[1]) for r in conn.execute(select(c.id, c.store_id).order_by(c.id))]
+        for at in range(0, len(convs), CHUNK):
+            conn.execute(
+                update(c).where(c.id == bindparam("cid")),
+                [
+                    {"cid": cid, "status": Status.OPEN.value, "waiting_since": _ago(rng, now)}
+                    for cid, _ in convs[at : at + CHUNK]
+                ],
             )
-        )
     kinds = [k.value for k in CaseKind]
     with engine.begin() as conn:
         for start in range(0, cases, CHUNK):
@@ -546,8 +563,8 @@ def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 2
             for i in range(start, min(cases, start + CHUNK)):
                 timed = i % 10 == 0
                 conv, store = convs[i % len(convs)] if convs else (None, rng.choice(stores))
-                platform_due = now + timedelta(minutes=rng.randint(-2 * 1440, 7 * 1440))
-                opened = platform_due - timedelta(days=3)
+                due = now + timedelta(minutes=rng.randint(-2 * 1440, 7 * 1440))
+                opened = due - timedelta(days=3)
                 rows.append(
                     {
                         "store_id": store,
@@ -560,10 +577,10 @@ def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 2
                         "holder_id": agents[i % len(agents)] if agents else None,
                         "opened_at": opened,
                         "updated_at": opened,
-                        "platform_due_at": now - timedelta(hours=1) if timed else platform_due,
+                        "platform_due_at": now - timedelta(hours=1) if timed else due,
                         "platform_due_source": DueSource.COMPUTED.value,
                         "platform_due_rule": "ebay.cancellation.answer" if timed else "bench",
-                        "shop_due_at": platform_due - timedelta(hours=rng.randint(0, 48)),
+                        "shop_due_at": due - timedelta(hours=rng.randint(0, 48)),
                         "shop_due_rule": "bench",
                         "paused_seconds": 0,
                         "push_state": "local",
@@ -573,3 +590,7 @@ def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 2
                 )
             conn.execute(insert(t.Case), rows)
     return cases
+
+
+def _ago(rng: random.Random, now: datetime) -> datetime:
+    return now - timedelta(minutes=rng.randint(0, 48 * 60))

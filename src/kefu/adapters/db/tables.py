@@ -1061,3 +1061,13 @@ class CaseLimit(Base):
     may_refuse_dispute: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+# deadlines board and breach sweep (docs/deadlines.md; migration 0028)
+Index(
+    "ix_notifications_conversation_kind",
+    Notification.conversation_id,
+    Notification.kind,
+    Notification.created_at,
+)
+Index("ix_conversations_status_waiting", Conversation.status, Conversation.waiting_since)
