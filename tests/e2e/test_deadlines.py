@@ -70,7 +70,7 @@ def test_the_board_shows_an_overdue_case_first(page: Page, overdue_case: int) ->
     expect(first.locator("td.left")).to_have_css("color", "rgb(185, 28, 28)")
     expect(board.by_agent).to_be_visible()
     expect(page.locator("#deadlines-chart")).to_have_attribute("data-drawn", re.compile(r"\d+"))
-    page.get_by_label("显示").select_option("overdue")
+    page.get_by_label("查看").select_option("overdue")
     page.get_by_role("button", name="筛选").click()
     expect(board.rows.first).to_have_attribute("data-id", str(overdue_case))
     expect(page.locator("tr.due-on_time")).to_have_count(0)

@@ -117,13 +117,14 @@ class SqlDeadlineRepository:
         counts: dict[int | None, list[int]] = {}
         cs = t.Case
         soon = now + CASE_AT_RISK
+        near_case = or_(cs.platform_due_at < soon, cs.shop_due_at < soon)
         rows = self.session.execute(
             select(
                 cs.holder_id,
                 func.sum(case((_case_before(now), 1), else_=0)),
                 func.count(),
             )
-            .where(*self._case_scope(filters), _case_before(soon))
+            .where(*self._case_scope(filters), or_(_case_before(now), near_case))
             .group_by(cs.holder_id)
         )
         for holder, late, near in rows:
@@ -467,9 +468,11 @@ def _case_before(bound: datetime) -> Any:
 
 
 def _case_at_risk(now: datetime) -> list[Any]:
+    """Not overdue, and the earlier clock less than the margin away (domain `classify`)."""
     cs = t.Case
+    bound = now + CASE_AT_RISK
     return [
-        _case_before(now + CASE_AT_RISK),
+        or_(cs.platform_due_at < bound, cs.shop_due_at < bound),
         or_(cs.platform_due_at.is_(None), cs.platform_due_at > now),
         or_(cs.shop_due_at.is_(None), cs.shop_due_at > now),
     ]
