@@ -342,10 +342,10 @@ class Kefu:
             progress=progress,
         )
 
-    def fill_deadline_cases(self, cases: int) -> int:
+    def fill_deadline_cases(self, cases: int, *, told: bool) -> int:
         """`kefu bench deadlines`' open cases and waiting conversations, straight into the
         tables (see kefu.adapters.db.deadlines)."""
-        return fill_deadline_cases(self.engine, cases, self.clock.now())
+        return fill_deadline_cases(self.engine, cases, self.clock.now(), told=told)
 
     def reindex_search(self, progress: Callable[[int, int], None]) -> int:
         """Index every stored message again (docs/search.md); returns how many."""

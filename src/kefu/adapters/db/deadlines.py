@@ -540,11 +540,16 @@ def _case_item(
 CHUNK = 20_000
 
 
-def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 20) -> int:
+def fill_deadline_cases(
+    engine: Engine, cases: int, now: datetime, *, told: bool, seed: int = 20
+) -> int:
     """`kefu bench deadlines`' shop straight into the tables, over the existing stores,
     conversations and agents: every conversation open and waiting for 0–48 h (so about
     half are past a 24 h window), and `cases` open cases due from two days ago to a week
-    ahead, a tenth of them eBay cancellations whose 3 business days ran out an hour ago."""
+    ahead, a tenth of them eBay cancellations whose 3 business days ran out an hour ago.
+
+    `told`: the breaches already there were told a minute ago, as the job running every
+    5 minutes leaves them (the steady state); otherwise all are new (a first run)."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data
     c = t.Conversation
     with engine.begin() as conn:
@@ -592,6 +597,21 @@ def fill_deadline_cases(engine: Engine, cases: int, now: datetime, seed: int = 2
                     }
                 )
             conn.execute(insert(t.Case), rows)
+        if told:
+            before = now - timedelta(minutes=1)
+            conn.execute(
+                update(t.Case).where(_case_before(before)).values(breach_notified_at=before)
+            )
+            owner = conn.scalar(select(t.Account.id).where(t.Account.is_main.is_(True)))
+            late = or_(*(_waited_past(p, before) for p in _platforms()))
+            conn.execute(
+                insert(t.Notification).from_select(
+                    ["account_id", "kind", "conversation_id", "created_at"],
+                    select(
+                        literal(owner), literal(BREACH), c.id, literal(before, c.waiting_since.type)
+                    ).where(c.waiting_since.is_not(None), late),
+                )
+            )
     return cases
 
 
