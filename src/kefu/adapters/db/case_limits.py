@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -28,11 +27,9 @@ class SqlCaseLimitRepository:
         )
 
     def set_limits(self, limits: CaseLimitsRow) -> None:
-        """Insert or replace the person's row (the caller holds the account's row lock:
-        the owner alone writes these)."""
-        row = self.session.scalar(
-            select(t.CaseLimit).where(t.CaseLimit.account_id == limits.account_id)
-        )
+        """Insert or replace the person's row. Two first saves at once collide on the
+        primary key; the unit of work reports it as a concurrent write."""
+        row = self.session.get(t.CaseLimit, limits.account_id)
         if row is None:
             row = t.CaseLimit(account_id=limits.account_id)
             self.session.add(row)
@@ -42,18 +39,3 @@ class SqlCaseLimitRepository:
         row.updated_at = limits.updated_at
         row.updated_by = limits.updated_by
         self.session.flush()
-
-    def limited_accounts(self) -> dict[int, CaseLimitsRow]:
-        """Every person's row, for the team page."""
-        rows = self.session.scalars(select(t.CaseLimit))
-        return {
-            r.account_id: CaseLimitsRow(
-                r.account_id,
-                r.max_refund_usd_cents,
-                r.may_decline_return,
-                r.may_refuse_dispute,
-                r.updated_at,
-                r.updated_by,
-            )
-            for r in rows
-        }
