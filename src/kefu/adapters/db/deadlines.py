@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    Integer,
     and_,
     bindparam,
     case,
@@ -31,7 +32,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    union,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -358,31 +359,40 @@ class SqlDeadlineRepository:
         now: datetime,
     ) -> None:
         """One INSERT … SELECT: the holder, the store's leads, or the main account when
-        the store has no lead; each person once per item."""
+        the store has no lead; each person once per item. Who leads which store is a few
+        rows, read first, so the statement is a UNION ALL of plain joins."""
         a, given = t.Account, t.AccountStore
         lead_of = and_(a.role == Role.LEAD.value, a.active.is_(True))
-        holders = select(holder_id.label("account_id"), conversation_id.label("cid")).where(
-            *where, holder_id.is_not(None)
+        led = sorted(
+            set(
+                self.session.scalars(
+                    select(given.store_id).join(a, a.id == given.account_id).where(lead_of)
+                )
+            )
         )
-        leads = (
-            select(a.id.label("account_id"), conversation_id.label("cid"))
-            .select_from(source)
-            .join(given, given.store_id == store_id)
-            .join(a, a.id == given.account_id)
-            .where(*where, lead_of)
+        owners = list(
+            self.session.scalars(select(a.id).where(a.is_main.is_(True), a.active.is_(True)))
         )
-        has_lead = (
-            exists()
-            .where(given.store_id == store_id, a.id == given.account_id, lead_of)
-            .correlate(source)
-        )
-        owners = (
-            select(a.id.label("account_id"), conversation_id.label("cid"))
-            .select_from(source)
-            .join(a, a.is_main.is_(True))
-            .where(*where, ~has_lead, a.active.is_(True))
-        )
-        people = union(holders, leads, owners).subquery()
+        cid = conversation_id.label("cid")
+        branches: list[Any] = [
+            select(holder_id.label("account_id"), cid).where(*where, holder_id.is_not(None))
+        ]
+        if led:
+            branches.append(
+                select(a.id.label("account_id"), cid)
+                .select_from(source)
+                .join(given, given.store_id == store_id)
+                .join(a, a.id == given.account_id)
+                .where(*where, lead_of, or_(holder_id.is_(None), holder_id != a.id))
+            )
+        for owner in owners:
+            unled = [store_id.not_in(led)] if led else []
+            branches.append(
+                select(literal(owner, Integer).label("account_id"), cid).where(
+                    *where, *unled, or_(holder_id.is_(None), holder_id != owner)
+                )
+            )
+        people = union_all(*branches).subquery()
         self.session.execute(
             insert(t.Notification).from_select(
                 ["account_id", "kind", "conversation_id", "note_id", "actor_id", "created_at"],
