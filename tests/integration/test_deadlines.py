@@ -154,6 +154,8 @@ def test_the_owner_sees_every_open_item_by_time_left_overdue_first(
     assert (cancel.clock, cancel.due_at) == (Clock.SHOP, NOW - timedelta(hours=8))
     assert (dispute.clock, dispute.platform_due_source) == (Clock.SHOP, "platform")
     assert dispute.platform_due_rule == "aliexpress.dispute.respond"
+    # No buyer on the case row: the conversation's buyer; no conversation either: none.
+    assert (dispute.buyer_name, page.items[-1].buyer_name) == ("Ana García", None)
 
 
 def test_filters_narrow_by_store_holder_kind_and_urgency(kefu: Kefu, shop: dict[str, int]) -> None:

@@ -239,11 +239,13 @@ class SqlDeadlineRepository:
             )
         if not ids:
             return iter(())
-        holder, buyer = aliased(t.Account), aliased(t.Buyer)
+        holder, buyer, conv = aliased(t.Account), aliased(t.Buyer), aliased(t.Conversation)
         rows = self.session.execute(
             select(cs, t.Store.name, t.Store.platform, buyer.name, holder.display_name)
             .join(t.Store, t.Store.id == cs.store_id)
-            .outerjoin(buyer, buyer.id == cs.buyer_id)
+            # A case opened from a conversation may leave its buyer to the conversation.
+            .outerjoin(conv, conv.id == cs.conversation_id)
+            .outerjoin(buyer, buyer.id == func.coalesce(cs.buyer_id, conv.buyer_id))
             .outerjoin(holder, holder.id == cs.holder_id)
             .where(cs.id.in_(sorted(ids)))
         )
