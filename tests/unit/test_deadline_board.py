@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kefu.domain.deadline_board import (
     CASE_AT_RISK,
@@ -103,3 +105,25 @@ def test_an_item_reports_time_left_negative_once_overdue() -> None:
     )
     assert item.left(FRIDAY_EVENING + timedelta(hours=2)) == -timedelta(hours=2)
     assert item.urgency(FRIDAY_EVENING - timedelta(hours=2)) is Urgency.AT_RISK
+
+
+ORDER = {Urgency.ON_TIME: 0, Urgency.AT_RISK: 1, Urgency.OVERDUE: 2}
+
+
+@given(
+    due_minutes=st.integers(-10_000, 10_000),
+    margin_hours=st.integers(0, 200),
+    steps=st.lists(st.integers(0, 600), min_size=1, max_size=30),
+)
+def test_as_the_clock_moves_on_an_item_never_gets_less_urgent(
+    due_minutes: int, margin_hours: int, steps: list[int]
+) -> None:
+    clock = FixedClock(FRIDAY_EVENING)
+    due = FRIDAY_EVENING + timedelta(minutes=due_minutes)
+    margin = timedelta(hours=margin_hours)
+    seen = [classify(due, margin, clock.now())]
+    for minutes in steps:
+        clock.advance(minutes=minutes)
+        seen.append(classify(due, margin, clock.now()))
+    assert [ORDER[u] for u in seen] == sorted(ORDER[u] for u in seen)
+    assert (seen[-1] is Urgency.OVERDUE) == (clock.now() >= due)
