@@ -25,6 +25,7 @@ from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
+from kefu.adapters.db.deadlines import fill_deadline_cases
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
 from kefu.adapters.db.search import reindex as reindex_messages
@@ -363,6 +364,11 @@ class Kefu:
             now=self.clock.now(),
             progress=progress,
         )
+
+    def fill_deadline_cases(self, cases: int, *, told: bool) -> int:
+        """`kefu bench deadlines`' open cases and waiting conversations, straight into the
+        tables (see kefu.adapters.db.deadlines)."""
+        return fill_deadline_cases(self.engine, cases, self.clock.now(), told=told)
 
     def reindex_search(self, progress: Callable[[int, int], None]) -> int:
         """Index every stored message again (docs/search.md); returns how many."""

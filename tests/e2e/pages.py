@@ -290,3 +290,23 @@ class NoticesPage(Screen):
         words = NOTICE_WORDS[self.locale]
         self.page.get_by_role("button", name=words["filter"], exact=True).click()
         self.page.get_by_test_id("mark-all-read").click()
+
+
+class DeadlinesPage(Screen):
+    """The deadlines board (docs/deadlines.md); Chinese labels unless told."""
+
+    def open(self) -> DeadlinesPage:
+        self.page.goto("/deadlines")
+        return self
+
+    @property
+    def nav_link(self) -> Locator:
+        return self.page.get_by_test_id("nav-deadlines")
+
+    @property
+    def rows(self) -> Locator:
+        return self.page.get_by_test_id("deadline")
+
+    @property
+    def by_agent(self) -> Locator:
+        return self.page.get_by_test_id("deadlines-by-agent")

@@ -301,3 +301,27 @@ def test_a_reply_with_the_new_tracking_number_ends_the_yellow_reminder(
     assert record.tracking_sent_at is not None
     # Ana has four orders: once the tracking number is out, she is a returning buyer (blue).
     assert _conversation_mark(kefu, conv) == "blue"
+
+
+def test_the_owners_limits_refuse_an_agents_risky_steps_but_never_the_owners(
+    kefu: Kefu, conv: int
+) -> None:
+    from kefu.domain.cases.limits import RiskyActionRefused
+    from kefu.services.ports import CaseLimitsRow
+
+    with kefu.uow() as uow:
+        wangwei = uow.auth.account_by_username("wangwei")
+        assert wangwei is not None
+        uow.case_limits.set_limits(
+            CaseLimitsRow(wangwei.id, 1000, False, True, kefu.clock.now(), None)
+        )
+        uow.commit()
+    refund = _open(kefu, conv, kind="refund", reason="quality", lines=(), refund_cents=2000)
+    with pytest.raises(RiskyActionRefused) as refused:
+        _step(kefu, refund, "refund")  # 20.00 USD, above his 10.00
+    assert refused.value.params["limit"] == "max_refund"
+    assert _step(kefu, refund, "refund", refund_cents=900) == "refunded"
+    ret = _open(kefu, conv, kind="return", reason="size_fit")
+    with pytest.raises(RiskyActionRefused):
+        _step(kefu, ret, "decline")
+    assert _step(kefu, ret, "decline", who="owner") == "declined"

@@ -41,6 +41,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "sync_marketplaces": 1,
         "translate_incoming": 1,
         "pull_mail": 1,
+        "deadlines_sweep": 5,
     }
 
 

@@ -14,6 +14,7 @@ from rich.progress import TaskID
 from kefu import __version__
 from kefu.bootstrap import bootstrap
 from kefu.cli import amazon, bench, data, db, mail, model, report, store, team, translate, worker
+from kefu.cli import cases as cases_cli
 from kefu.cli import search as search_cli
 from kefu.cli.progress import progress_bar
 from kefu.cli.team import _refusals
@@ -37,6 +38,7 @@ app.add_typer(mail.secrets_app, name="secrets")
 app.add_typer(translate.app, name="translate")
 app.add_typer(amazon.app, name="amazon")
 app.add_typer(search_cli.app, name="search")
+app.add_typer(cases_cli.app, name="cases")
 app.command("worker")(worker.worker)
 app.command("classify")(model.classify_command)
 console = Console()

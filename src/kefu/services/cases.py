@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from kefu.domain.cases.limits import CaseLimits, check_action
 from kefu.domain.cases.marks import strongest
 from kefu.domain.cases.model import (
     CaseAction,
@@ -391,6 +392,7 @@ def take_step(
         kind, state = CaseKind(record.kind), CaseState(record.state)
         following = next_state(kind, state, action)
         details, changes = _step_changes(uow, record, action, request)
+        _within_limits(uow, who, record, action, details.get("refund_cents"))
         changes.update(state=following.value, updated_at=now)
         if is_final(kind, following):
             changes.update(is_open=False, closed_at=now)
@@ -628,6 +630,25 @@ def follow_mark(
         before={"colour_mark": current.value if current else None},
         after={"colour_mark": now_suggested.value if now_suggested else None, "by": "case"},
     )
+
+
+def _within_limits(
+    uow: UnitOfWork, who: Principal, record: CaseRecord, action: CaseAction, cents: int | None
+) -> None:
+    """The owner's limits on this person's risky steps (docs/cases.md "Limits"); the owner
+    has none. A refund is weighed in US cents at its order's own rate."""
+    row = None if who.is_main else uow.case_limits.limits_of(who.account_id)
+    limits = (
+        None
+        if row is None
+        else CaseLimits(row.max_refund_usd_cents, row.may_decline_return, row.may_refuse_dispute)
+    )
+    usd = None
+    if cents is not None:
+        order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+        rate = order.total_usd_cents / order.total_cents if order and order.total_cents else 1.0
+        usd = round(cents * rate)
+    check_action(CaseKind(record.kind), action, limits=limits, refund_usd_cents=usd)
 
 
 def _step_changes(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.conversations import Conversation
+from kefu.domain.deadline_board import AgentLoad, BoardFilters, BoardPage
 from kefu.domain.entities import Entity
 from kefu.domain.errors import FieldError
 from kefu.domain.kpis import ClosedRow, Kpis
@@ -1047,6 +1048,12 @@ class UnitOfWork(Protocol):
 
     @property
     def quality(self) -> QualityQueries: ...
+
+    @property
+    def deadlines(self) -> DeadlineRepository: ...
+
+    @property
+    def case_limits(self) -> CaseLimitRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -2669,3 +2676,36 @@ class CaseFactory(Protocol):
         /,
         on_tokens: TokenSink | None = None,
     ) -> CaseClient | None: ...
+
+
+# --- deadlines board, breaches, the timed-out sweep, case limits (docs/deadlines.md) --------
+
+
+class DeadlineRepository(Protocol):
+    def board(self, filters: BoardFilters, now: datetime) -> BoardPage: ...
+
+    def by_agent(self, filters: BoardFilters, now: datetime) -> list[AgentLoad]: ...
+
+    def notify_case_breaches(self, now: datetime) -> int: ...
+
+    def notify_conversation_breaches(self, now: datetime) -> int: ...
+
+    def time_out(self, rules: Collection[str], reason: str, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class CaseLimitsRow:
+    """One person's limits as stored; `max_refund_usd_cents` None: any amount."""
+
+    account_id: int
+    max_refund_usd_cents: int | None
+    may_decline_return: bool
+    may_refuse_dispute: bool
+    updated_at: datetime
+    updated_by: int | None
+
+
+class CaseLimitRepository(Protocol):
+    def limits_of(self, account_id: int) -> CaseLimitsRow | None: ...
+
+    def set_limits(self, limits: CaseLimitsRow) -> None: ...

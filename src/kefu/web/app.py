@@ -36,6 +36,7 @@ from kefu.web.api import (
     translation,
 )
 from kefu.web.api import cases as case_api
+from kefu.web.api import deadlines as deadline_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
@@ -47,6 +48,7 @@ from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import amazon as amazon_pages
 from kefu.web.pages import cases as case_pages
+from kefu.web.pages import deadlines as deadline_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import live as live_pages
@@ -163,6 +165,8 @@ def create_app(
     app.include_router(case_pages.upload_router, max_body_size=case_api.EVIDENCE_BODY_BYTES)
     app.include_router(quality_api.router)  # quality report (docs/reports.md)
     app.include_router(quality_pages.router)
+    app.include_router(deadline_api.router)  # deadlines board, case limits (docs/deadlines.md)
+    app.include_router(deadline_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kefu.domain.cases.limits import RiskyActionRefused
 from kefu.domain.errors import (
     DomainError,
     FieldError,
@@ -47,6 +48,7 @@ STATUS: dict[type[DomainError], int] = {
     SignInFailed: 401,
     NotSignedIn: 401,
     Forbidden: 403,
+    RiskyActionRefused: 403,  # the owner's limit on this person's after-sale steps
     Throttled: 429,
     NoSecretKey: 503,
     MarketplaceRefused: 502,

@@ -715,3 +715,16 @@ def labeller(gettext: Callable[[str], str]) -> Callable[[str, str | None], str]:
         return gettext(text) if text else value
 
     return label
+
+
+# --- deadlines board, case limits (docs/deadlines.md) ----------------------------------------
+LABELS["audit_action"]["set_case_limits"] = N_(
+    "{who} changed the limits on risky after-sale actions of {target}"
+)
+LABELS["audit_field"].update(
+    {
+        "max_refund_usd_cents": N_("Largest refund alone (US cents)"),
+        "may_decline_return": N_("May decline returns"),
+        "may_refuse_dispute": N_("May refuse disputes"),
+    }
+)

@@ -1091,3 +1091,13 @@ class Survey(Base):
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating_id: Mapped[int | None] = mapped_column(ForeignKey("satisfaction_ratings.id"))
+
+
+# deadlines board and breach sweep (docs/deadlines.md; migration 0028)
+Index(
+    "ix_notifications_conversation_kind",
+    Notification.conversation_id,
+    Notification.kind,
+    Notification.created_at,
+)
+Index("ix_conversations_status_waiting", Conversation.status, Conversation.waiting_since)

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.adapters.db.amazon import SqlAmazonMessageRepository
 from kefu.adapters.db.auth import SqlAuthRepository
+from kefu.adapters.db.case_limits import SqlCaseLimitRepository
 from kefu.adapters.db.cases import SqlCaseRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
+from kefu.adapters.db.deadlines import SqlDeadlineRepository
 from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.notices import SqlNoticeRepository
@@ -68,6 +70,8 @@ class SqlAlchemyUnitOfWork:
         self.cases = SqlCaseRepository(self._session)
         self.surveys = SqlSurveyRepository(self._session)
         self.quality = SqlQualityQueries(self._session)
+        self.deadlines = SqlDeadlineRepository(self._session)
+        self.case_limits = SqlCaseLimitRepository(self._session)
         return self
 
     def __exit__(

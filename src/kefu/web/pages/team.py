@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,7 +21,7 @@ from kefu.domain.mail import MAX_PASSWORD, MailboxDraft
 from kefu.domain.permissions import Role
 from kefu.domain.routing import parse_shift
 from kefu.domain.stores import SITES, StoreDraft
-from kefu.services import connections, mail, oauth, shop, sync
+from kefu.services import case_limits, connections, mail, oauth, shop, sync
 from kefu.services.auth import AuditQuery, NewAccount
 from kefu.services.sync import MAX_CREDENTIAL_CHARS
 from kefu.web.audit_view import AuditWords
@@ -483,6 +484,8 @@ def _edit(
         "products": view.products,
         "names": view.names,
         "stores": view.stores,
+        # The owner's limits on this person's risky after-sale actions (docs/deadlines.md).
+        "case_limits": case_limits.limits_of(who, account_id, uow=kefu.uow()),
     }
     return _render(request, kefu, "pages/team_account.html", {**context, **extra}, status)
 
@@ -515,3 +518,35 @@ def _shop(
         "editing": None,
     }
     return _render(request, kefu, "pages/shop.html", {**context, **extra}, status)
+
+
+# --- limits on risky after-sale actions (docs/deadlines.md "Limits") ----------------------
+
+
+@router.post("/team/{account_id}/case-limits")
+async def save_case_limits(
+    request: Request, kefu: KefuDep, who: AccountManager, account_id: Id
+) -> Response:
+    """An empty amount is "any amount"; the use case checks the owner and the range."""
+    form = await request.form()
+    raw = str(form.get("max_refund_usd", "")).strip()
+    try:
+        cents = None if raw == "" else _usd_cents(raw)
+        limits = case_limits.CaseLimits(
+            cents, form.get("may_decline_return") == "on", form.get("may_refuse_dispute") == "on"
+        )
+        case_limits.set_limits(who, account_id, limits, uow=kefu.uow(), clock=kefu.clock)
+    except DomainError as exc:
+        return _edit(request, kefu, who, account_id, {"errors": field_errors(exc)}, 422)
+    return RedirectResponse(f"/team/{account_id}?saved=1#case-limits", status_code=303)
+
+
+def _usd_cents(raw: str) -> int:
+    """ "120" or "120.50" as cents; anything else names the field."""
+    try:
+        value = Decimal(raw[:20])
+    except InvalidOperation:
+        raise InvalidInput("not an amount in USD", field="max_refund_usd", value=raw[:20]) from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise InvalidInput("an amount in USD with at most 2 decimals", field="max_refund_usd")
+    return int(value * 100)

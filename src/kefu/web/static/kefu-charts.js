@@ -112,6 +112,24 @@ document.addEventListener("DOMContentLoaded", function () {
                ticks: {callback: percentTicks}}
       }
     }
+// Deadlines board: overdue and at-risk items per agent, stacked bars (docs/deadlines.md).
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("deadlines-chart");
+  var source = document.getElementById("deadlines-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var labels = data.labels.map(function (name) { return name || canvas.dataset.nobodyLabel; });
+  var chart = new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: labels,
+      datasets: [
+        {label: canvas.dataset.overdueLabel, data: data.overdue, backgroundColor: "#b91c1c"},
+        {label: canvas.dataset.atRiskLabel, data: data.at_risk, backgroundColor: "#f59e0b"}
+      ]
+    },
+    options: {animation: false, indexAxis: "y",
+              scales: {x: {stacked: true, beginAtZero: true}, y: {stacked: true}}}
   });
   canvas.dataset.drawn = String(chart.data.labels.length);
 });
