@@ -287,6 +287,8 @@ def test_a_reply_with_the_new_tracking_number_ends_the_yellow_reminder(
     resend = _open(kefu, conv, kind="reshipment", reason="not_received", lines=())
     _step(kefu, resend, "ship", tracking_number="LX000000018CN")
     assert _conversation_mark(kefu, conv) == "yellow"
+    owed = cases.case_detail(acting(kefu, "owner"), resend, uow=kefu.uow())
+    assert owed.reminder == "send_new_tracking"
     sent = inbox.reply(
         acting(kefu, "wangwei"),
         conv,
@@ -298,7 +300,7 @@ def test_a_reply_with_the_new_tracking_number_ends_the_yellow_reminder(
     )
     assert sent
     record = cases.case_detail(acting(kefu, "owner"), resend, uow=kefu.uow())
-    assert record.tracking_sent_at is not None
+    assert record.tracking_sent_at is not None and record.reminder is None
     # Ana has four orders: once the tracking number is out, she is a returning buyer (blue).
     assert _conversation_mark(kefu, conv) == "blue"
 
@@ -325,3 +327,14 @@ def test_the_owners_limits_refuse_an_agents_risky_steps_but_never_the_owners(
     with pytest.raises(RiskyActionRefused):
         _step(kefu, ret, "decline")
     assert _step(kefu, ret, "decline", who="owner") == "declined"
+
+
+def test_an_order_of_another_store_is_refused_by_name(kefu: Kefu, conv: int) -> None:
+    inbox.ingest([make_message(2, store="ebay-uk", conversation_id="uk-1")], kefu.uow(), kefu.clock)
+    with kefu.uow() as uow:
+        uk = next(
+            r.id for r in uow.queries.inbox_page(InboxFilters()).rows if r.store_code == "ebay-uk"
+        )
+    with pytest.raises(CaseInputError) as refused:
+        _open(kefu, uk, kind="refund", reason="quality", lines=(), order_number="A-NOTE")
+    assert "belongs to another store" in str(refused.value)

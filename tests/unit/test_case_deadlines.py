@@ -467,3 +467,13 @@ def test_a_computed_deadline_is_after_the_start_and_named_by_a_matching_rule(
     assert found.due_at > since
     assert found.due_at - since >= timedelta(hours=min(24, rule.amount))
     assert state not in {S.CLOSED, S.CANCELLED, S.TIMED_OUT}
+
+
+def test_online_shipping_is_read_from_an_aliexpress_parcels_carrier() -> None:
+    from kefu.domain.cases.deadlines import shipped_online
+
+    assert shipped_online(Marketplace.ALIEXPRESS, ["Cainiao Super Economy Global"])
+    assert shipped_online(Marketplace.ALIEXPRESS, ["China Post", "AliExpress Standard Shipping"])
+    assert not shipped_online(Marketplace.ALIEXPRESS, ["China Post Air Mail", "YunExpress"])
+    assert not shipped_online(Marketplace.ALIEXPRESS, [])
+    assert not shipped_online(Marketplace.EBAY, ["Cainiao"])  # only AliExpress has it

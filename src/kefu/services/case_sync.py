@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from kefu.domain.cases.deadlines import shipped_online
 from kefu.domain.cases.model import (
     CaseAction,
     CaseInputError,
@@ -24,6 +25,7 @@ from kefu.domain.cases.model import (
 )
 from kefu.domain.cases.workflows import is_final
 from kefu.domain.errors import DomainError
+from kefu.domain.types import Marketplace
 from kefu.services import cases
 from kefu.services.case_clocks import CaseFacts, clock_columns
 from kefu.services.ports import (
@@ -111,6 +113,10 @@ def _create(
     kind, state, reason, solution = words
     conv = uow.cases.conversation_for(store_id, found.conversation_ref, order.id if order else None)
     platform, site, zone = uow.cases.store_of(store_id)
+    # The issue API does not say how the order shipped; its parcels' carriers do.
+    online = found.online_shipping or (
+        order is not None and shipped_online(Marketplace(platform), order.carriers)
+    )
     since = max((s.at for s in found.steps), default=found.opened_at)
     facts = CaseFacts(
         platform=platform,
@@ -123,7 +129,7 @@ def _create(
         opened_at=found.opened_at,
         since=since,
         paid=order is None or order.paid_at is not None,
-        online_shipping=found.online_shipping,
+        online_shipping=online,
         platform_given=found.respond_by,
         returning_buyer=conv is not None and uow.cases.returning_buyer(conv[1]),
     )
@@ -149,7 +155,7 @@ def _create(
         "closed_at": found.updated_at if final else None,
         "platform_ref": found.ref,
         "platform_state": found.platform_state[:64],
-        "online_shipping": found.online_shipping,
+        "online_shipping": online,
         **clock_columns(facts, shop, deps.holidays),
     }
     was = cases.suggested_mark(uow, conv[0]) if conv else None

@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from kefu.domain.cases.deadlines import shipped_online
 from kefu.domain.cases.limits import CaseLimits, check_action
-from kefu.domain.cases.marks import strongest
+from kefu.domain.cases.marks import reminder, strongest
 from kefu.domain.cases.model import (
+    LOGISTICS_REASONS,
     CaseAction,
     CaseInputError,
     CaseKind,
@@ -29,7 +31,7 @@ from kefu.domain.cases.workflows import is_final, next_state
 from kefu.domain.errors import InvalidInput, InvalidTransition, NotFound
 from kefu.domain.evidence import check_image
 from kefu.domain.permissions import Permission
-from kefu.domain.types import ColourMark
+from kefu.domain.types import ColourMark, Marketplace
 from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.case_clocks import CaseFacts, Holidays, clock_columns, mark_of
@@ -116,7 +118,7 @@ class StepRequest:
 def case_detail(who: Principal, case_id: int, *, uow: UnitOfWork) -> CaseRecord:
     access.require(who, Permission.VIEW_INBOX)
     with uow:
-        return _visible(uow, who, case_id)
+        return with_reminder(uow, _visible(uow, who, case_id))
 
 
 def conversation_cases(
@@ -125,7 +127,28 @@ def conversation_cases(
     access.require(who, Permission.VIEW_INBOX)
     with uow:
         access.conversation(uow, who, conversation_id)
-        return uow.cases.cases_of_conversation(conversation_id)
+        return [with_reminder(uow, r) for r in uow.cases.cases_of_conversation(conversation_id)]
+
+
+def with_reminder(uow: UnitOfWork, record: CaseRecord) -> CaseRecord:
+    """The case with the work its mark stands for: the new tracking number still to send,
+    or, for a refunded logistics dispute whose parcel arrived, asking the buyer to pay."""
+    kind, state = CaseKind(record.kind), CaseState(record.state)
+    if is_final(kind, state) and state is not CaseState.REFUNDED:
+        return record
+    order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+    logistics = kind in (CaseKind.DISPUTE, CaseKind.NOT_RECEIVED) and (
+        CaseReason(record.reason) in LOGISTICS_REASONS
+    )
+    code = reminder(
+        kind,
+        state,
+        tracking_number=record.tracking_number,
+        tracking_sent=record.tracking_sent_at is not None,
+        logistics_refund=logistics and state is CaseState.REFUNDED,
+        parcel_arrived=order is not None and order.delivered_at is not None,
+    )
+    return replace(record, reminder=code)
 
 
 def conversation_order(
@@ -237,6 +260,8 @@ def open_case(
             "updated_at": now,
         }
         platform, site, zone = uow.cases.store_of(conv.store_id)
+        online = order is not None and shipped_online(Marketplace(platform), order.carriers)
+        values["online_shipping"] = online
         facts = CaseFacts(
             platform=platform,
             site=site,
@@ -248,6 +273,7 @@ def open_case(
             opened_at=now,
             since=now,
             paid=order is None or order.paid_at is not None,
+            online_shipping=online,
             returning_buyer=uow.cases.returning_buyer(conv.buyer_id),
         )
         shop, _ = uow.replies.settings(conv.store_id)

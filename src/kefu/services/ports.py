@@ -2328,6 +2328,8 @@ class CaseOrder:
     shipped_at: datetime | None
     promised_delivery_at: datetime | None
     lines: tuple[tuple[int, str, str, int, int], ...]  # (line id, sku, title, quantity, unit cents)
+    carriers: tuple[str, ...] = ()  # its parcels' carriers
+    delivered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -2403,6 +2405,7 @@ class CaseRecord:
     lines: tuple[tuple[int, str, str, int], ...] = ()  # (order line id, sku, title, quantity)
     steps: tuple[CaseStepView, ...] = ()
     evidence: tuple[EvidenceView, ...] = ()
+    reminder: str | None = None  # the work its mark stands for (kefu.domain.cases.marks)
 
 
 @dataclass(frozen=True)

@@ -651,6 +651,13 @@ LABELS: dict[str, dict[str, str]] = {
         "repair": N_("Repair"),
         "coupon": N_("Coupon"),
     },
+    # The work a case's colour mark stands for (kefu.domain.cases.marks.reminder).
+    "case_reminder": {
+        "send_new_tracking": N_("Send the buyer the new tracking number"),
+        "ask_payment_after_arrival": N_(
+            "The parcel arrived after the refund: ask the buyer to pay for it"
+        ),
+    },
     "push_state": {
         "local": N_("Only in kefu"),
         "pending": N_("Sending to the platform"),

@@ -57,9 +57,10 @@ class SqlCaseRepository:
             .where(t.OrderLine.order_id == row.id)
             .order_by(t.OrderLine.id)
         ).all()
-        shipped = self.db.scalar(
-            select(func.min(t.Parcel.shipped_at)).where(t.Parcel.order_id == row.id)
-        )
+        parcels = self.db.execute(
+            select(t.Parcel.carrier, t.Parcel.shipped_at).where(t.Parcel.order_id == row.id)
+        ).all()
+        shipped = min((p.shipped_at for p in parcels if p.shipped_at), default=None)
         return CaseOrder(
             id=row.id,
             store_id=row.store_id,
@@ -73,6 +74,8 @@ class SqlCaseRepository:
             shipped_at=shipped,
             promised_delivery_at=row.promised_delivery_at,
             lines=tuple((r.id, r.sku, r.title, r.quantity, r.unit_price_cents) for r in lines),
+            carriers=tuple(sorted({p.carrier for p in parcels})),
+            delivered_at=row.delivered_at,
         )
 
     def order_of_other_store(self, store_id: int, number: str) -> bool:

@@ -89,6 +89,20 @@ def is_online_logistics(clock: CaseClock) -> bool:
     return clock.online_shipping and clock.reason in LOGISTICS_REASONS
 
 
+# AliExpress's online shipping (线上发货): the platform's own logistics services, whose
+# logistics disputes the platform answers (SPEC §8). Matched in a parcel's carrier name.
+ONLINE_SHIPPING_CARRIERS = ("cainiao", "aliexpress standard", "aliexpress premium",
+                            "aliexpress saver", "aliexpress selection", "菜鸟")  # fmt: skip
+
+
+def shipped_online(platform: Marketplace, carriers: Collection[str]) -> bool:
+    """Whether an order went by the platform's online shipping, from its parcels' carriers."""
+    if platform is not Marketplace.ALIEXPRESS:
+        return False
+    names = [c.casefold() for c in carriers]
+    return any(mark in name for name in names for mark in ONLINE_SHIPPING_CARRIERS)
+
+
 # --- the documents -------------------------------------------------------------------------
 
 EBAY_CANCEL = Source(
