@@ -702,8 +702,15 @@ def _step_changes(
         details["carrier"] = _text(request.carrier or "", "carrier", 64)
         changes["tracking_number"] = number
         changes["tracking_sent_at"] = None
-    if action is CaseAction.PROPOSE and record.solution:
-        details["solution"] = record.solution
+    if action is CaseAction.PROPOSE:
+        if record.solution:
+            details["solution"] = record.solution
+        if request.refund_cents is not None:  # the shop's own offer: a partial refund
+            order = (
+                uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+            )
+            details["refund_cents"] = _refund(uow, order, request.refund_cents)
+            details["currency"] = record.currency
     return details, changes
 
 
