@@ -57,9 +57,11 @@ class TimedFace(AliExpressFace):
         self.arrivals: list[tuple[float, bool]] = []  # (time, refused)
         self._noted = threading.Lock()
 
-    def handle(self, params: Mapping[str, str]) -> dict[str, Any]:
+    def handle(
+        self, params: Mapping[str, str], files: Mapping[str, bytes] | None = None
+    ) -> dict[str, Any]:
         came = time.time()
-        answer = super().handle(params)
+        answer = super().handle(params, files)
         with self._noted:
             self.arrivals.append((came, "error_response" in answer))
         return answer

@@ -112,6 +112,10 @@ document.addEventListener("DOMContentLoaded", function () {
                ticks: {callback: percentTicks}}
       }
     }
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});
+
 // Deadlines board: overdue and at-risk items per agent, stacked bars (docs/deadlines.md).
 document.addEventListener("DOMContentLoaded", function () {
   var canvas = document.getElementById("deadlines-chart");
