@@ -7,25 +7,12 @@ Only the owner (the main account) reads and sets them; each change is audited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from kefu.domain.cases.limits import MAX_REFUND_USD_CENTS, CaseLimits
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.permissions import Permission
 from kefu.services import access
 from kefu.services.access import Forbidden, Principal
 from kefu.services.ports import CaseLimitsRow, Clock, UnitOfWork
-
-# A refund a person may give alone is at most this (USD 1,000,000.00).
-MAX_REFUND_USD_CENTS = 100_000_000
-
-
-@dataclass(frozen=True)
-class CaseLimits:
-    """What the owner sets; the defaults are "no limit"."""
-
-    max_refund_usd_cents: int | None = None
-    may_decline_return: bool = True
-    may_refuse_dispute: bool = True
 
 
 def _owner(who: Principal) -> None:

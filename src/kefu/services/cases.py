@@ -136,7 +136,7 @@ def with_reminder(uow: UnitOfWork, record: CaseRecord) -> CaseRecord:
     kind, state = CaseKind(record.kind), CaseState(record.state)
     if is_final(kind, state) and state is not CaseState.REFUNDED:
         return record
-    order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+    order = _case_order(uow, record)
     logistics = kind in (CaseKind.DISPUTE, CaseKind.NOT_RECEIVED) and (
         CaseReason(record.reason) in LOGISTICS_REASONS
     )
@@ -577,6 +577,10 @@ def note_reply(
         follow_mark(uow, conversation_id, was, suggested_mark(uow, conversation_id), actor_id, at)
 
 
+def _case_order(uow: UnitOfWork, record: CaseRecord) -> CaseOrder | None:
+    return uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+
+
 def _already(uow: UnitOfWork, record: CaseRecord, key: str | None, version: int | None) -> bool:
     """True when this very request was taken before; refuses one made on an old version."""
     if key is not None and uow.cases.step_by_key(record.id, key) is not None:
@@ -592,7 +596,7 @@ def _already(uow: UnitOfWork, record: CaseRecord, key: str | None, version: int 
 def facts_of(uow: UnitOfWork, record: CaseRecord, since: datetime) -> CaseFacts:
     """The clocks' and the mark's view of a stored case, as if it entered its state at
     `since`."""
-    order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+    order = _case_order(uow, record)
     return CaseFacts(
         platform=record.platform,
         site=record.site,
@@ -671,7 +675,7 @@ def _within_limits(
     )
     usd = None
     if cents is not None:
-        order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+        order = _case_order(uow, record)
         rate = order.total_usd_cents / order.total_cents if order and order.total_cents else 1.0
         usd = round(cents * rate)
     check_action(CaseKind(record.kind), action, limits=limits, refund_usd_cents=usd)
@@ -685,7 +689,7 @@ def _step_changes(
     details: dict[str, Any] = {}
     changes: dict[str, Any] = {}
     if action is CaseAction.REFUND:
-        order = uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
+        order = _case_order(uow, record)
         wanted = request.refund_cents if request.refund_cents is not None else record.refund_cents
         if wanted is None:
             raise CaseInputError("a refund needs its amount", field="refund_cents")
@@ -706,9 +710,7 @@ def _step_changes(
         if record.solution:
             details["solution"] = record.solution
         if request.refund_cents is not None:  # the shop's own offer: a partial refund
-            order = (
-                uow.cases.order(record.store_id, record.order_id, None) if record.order_id else None
-            )
+            order = _case_order(uow, record)
             details["refund_cents"] = _refund(uow, order, request.refund_cents)
             details["currency"] = record.currency
     return details, changes

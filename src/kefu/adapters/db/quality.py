@@ -39,15 +39,24 @@ class SqlQualityQueries:
                 c.created_at < end,
             )
         ).all()
+        return self._for_products(
+            [(r.id, r.created_at, r.product_id, r.order_id) for r in rows], "red_mark"
+        )
+
+    def _for_products(
+        self, found: list[tuple[int, datetime, int | None, int | None]], source: str
+    ) -> list[QualitySignal]:
+        """Signals of (conversation, when, product, order): for the product when there is
+        one, else for each product of the order's lines."""
         signals = [
-            QualitySignal(r.product_id, r.id, r.created_at, "red_mark")
-            for r in rows
-            if r.product_id is not None
+            QualitySignal(product_id, conv, at, source)
+            for conv, at, product_id, _ in found
+            if product_id is not None
         ]
         by_order: dict[int, list[tuple[int, datetime]]] = {}
-        for r in rows:
-            if r.product_id is None and r.order_id is not None:
-                by_order.setdefault(r.order_id, []).append((r.id, r.created_at))
+        for conv, at, product_id, order_id in found:
+            if product_id is None and order_id is not None:
+                by_order.setdefault(order_id, []).append((conv, at))
         line = t.OrderLine
         for part in _chunks(by_order):
             for order_id, product_id in self.session.execute(
@@ -56,7 +65,7 @@ class SqlQualityQueries:
                 .distinct()
             ):
                 signals += [
-                    QualitySignal(int(product_id or 0), conv, at, "red_mark")
+                    QualitySignal(int(product_id or 0), conv, at, source)
                     for conv, at in by_order[order_id]
                 ]
         return signals
@@ -82,29 +91,14 @@ class SqlQualityQueries:
                 .where(*opened, line.product_id.is_not(None))
             )
         ]
-        by_order: dict[int, list[tuple[int, datetime]]] = {}
-        for r in self.session.execute(
+        unnamed = self.session.execute(
             select(c.conversation_id, c.opened_at, conv.product_id, c.order_id)
             .join(conv, conv.id == c.conversation_id)
             .where(*opened, ~exists().where(cl.case_id == c.id))
-        ):
-            if r.product_id is not None:
-                signals.append(
-                    QualitySignal(int(r.product_id), int(r.conversation_id), r.opened_at, "case")
-                )
-            elif r.order_id is not None:
-                by_order.setdefault(r.order_id, []).append((r.conversation_id, r.opened_at))
-        for part in _chunks(by_order):
-            for order_id, product_id in self.session.execute(
-                select(line.order_id, line.product_id)
-                .where(line.order_id.in_(part), line.product_id.is_not(None))
-                .distinct()
-            ):
-                signals += [
-                    QualitySignal(int(product_id or 0), conv_id, at, "case")
-                    for conv_id, at in by_order[order_id]
-                ]
-        return signals
+        ).all()
+        return signals + self._for_products(
+            [(int(r[0] or 0), r[1], r[2], r[3]) for r in unnamed], "case"
+        )
 
     def products(self, product_ids: Collection[int]) -> dict[int, QualityProduct]:
         p, s = t.Product, t.Store

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
+from kefu.domain.cases.limits import MAX_REFUND_USD_CENTS, CaseLimits
 from kefu.domain.deadline_board import BoardFilters, BoardItem, BoardPage, Urgency
 from kefu.services import case_limits, deadlines
 from kefu.services.access import Principal
@@ -146,18 +147,18 @@ class CaseLimitsIO(BaseModel):
     max_refund_usd: float | None = Field(
         None,
         ge=0,
-        le=case_limits.MAX_REFUND_USD_CENTS / 100,
+        le=MAX_REFUND_USD_CENTS / 100,
         description="the largest refund the person may give alone, in USD; null: any",
     )
     may_decline_return: bool = True
     may_refuse_dispute: bool = True
 
-    def limits(self) -> case_limits.CaseLimits:
+    def limits(self) -> CaseLimits:
         cents = None if self.max_refund_usd is None else round(self.max_refund_usd * 100)
-        return case_limits.CaseLimits(cents, self.may_decline_return, self.may_refuse_dispute)
+        return CaseLimits(cents, self.may_decline_return, self.may_refuse_dispute)
 
     @classmethod
-    def of(cls, limits: case_limits.CaseLimits) -> CaseLimitsIO:
+    def of(cls, limits: CaseLimits) -> CaseLimitsIO:
         cents = limits.max_refund_usd_cents
         return cls(
             max_refund_usd=None if cents is None else cents / 100,

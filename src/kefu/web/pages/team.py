@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from kefu.domain.cases.limits import CaseLimits
 from kefu.domain.errors import DomainError, FieldError, InvalidInput, RowErrors
 from kefu.domain.geo import BUYER_LANGUAGES
 from kefu.domain.mail import MAX_PASSWORD, MailboxDraft
@@ -532,7 +533,7 @@ async def save_case_limits(
     raw = str(form.get("max_refund_usd", "")).strip()
     try:
         cents = None if raw == "" else _usd_cents(raw)
-        limits = case_limits.CaseLimits(
+        limits = CaseLimits(
             cents, form.get("may_decline_return") == "on", form.get("may_refuse_dispute") == "on"
         )
         case_limits.set_limits(who, account_id, limits, uow=kefu.uow(), clock=kefu.clock)
