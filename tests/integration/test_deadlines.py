@@ -369,3 +369,25 @@ def test_a_store_with_no_lead_tells_the_owner(kefu: Kefu, shop: dict[str, int]) 
     deadlines.sweep(kefu.uow(), kefu.clock)
     names = {n for n, _, _ in _notified(kefu)}
     assert "owner" in names and "lena" not in names
+
+
+def test_a_breach_older_than_a_day_is_on_the_board_but_not_told(
+    kefu: Kefu, shop: dict[str, int]
+) -> None:
+    """A sweep that did not run for days (or a first run on an old shop) tells only the
+    last day's breaches; the older ones are marked told quietly and stay on the board."""
+    old_conversation = _message(kefu, 140, "amazon-us", 24 + 30, "x-old")  # past 30 h ago
+    old_case = _case(
+        kefu,
+        "ebay-uk",
+        conversation_id=shop["ebay"],
+        platform_due_at=NOW - timedelta(days=3),
+        platform_due_rule="ebay.return.answer",
+    )
+    deadlines.sweep(kefu.uow(), kefu.clock)
+    told = {(conversation, kind) for _, conversation, kind in _notified(kefu)}
+    assert (old_conversation, "breach") not in told
+    assert (shop["amazon_late"], "breach") in told  # 6 h past: news
+    assert _case_row(kefu, old_case).breach_notified_at is not None
+    overdue = {i.id for i in _board(kefu, "owner", urgency=Urgency.OVERDUE).items}
+    assert {old_conversation, old_case} <= overdue

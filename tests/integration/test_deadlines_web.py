@@ -154,6 +154,12 @@ def test_breach_notifications_read_as_such(kefu: Kefu, team: dict[str, int]) -> 
         kefu.clock,
     )
     deadlines.sweep(kefu.uow(), kefu.clock)
+    _overdue_case(kefu, team["ebay"])
+    deadlines.sweep(kefu.uow(), kefu.clock)
     with signed_in(kefu, "lena") as client:
         html = client.get("/notifications").text
         assert "一条买家消息已超过回复时限" in html
+        listed = client.get("/api/v1/notifications")
+        assert listed.status_code == 200, listed.text
+        kinds = sorted({item["kind"] for item in listed.json()["items"]})
+        assert kinds == ["breach", "case_breach"]

@@ -139,3 +139,15 @@ def test_working_seconds_then_add_working_seconds_never_passes_the_end(
     assert abs(hours.working_seconds(start, back) - worked) < 1e-3
     if hours.is_open(end):
         assert abs((back - end).total_seconds()) < 1e-3
+
+
+def test_a_target_reached_exactly_at_closing_time_stays_on_that_day() -> None:
+    """Found by Hypothesis: float seconds summed over three days spilled past closing."""
+    hours = WorkingHours(
+        zone=ZoneInfo("Europe/London"), start=time(6, 0), end=time(13, 0),
+        workdays=frozenset({3, 4, 5}),
+    )  # fmt: skip
+    start = datetime(2026, 12, 10, 6, 21, 0, 226787, tzinfo=UTC)
+    end = start + timedelta(seconds=196740)
+    back = hours.add_working_seconds(start, hours.working_seconds(start, end))
+    assert back == datetime(2026, 12, 12, 13, 0, tzinfo=ZoneInfo("Europe/London"))

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+MICROSECOND = timedelta(microseconds=1)
+
 
 @dataclass(frozen=True)
 class WorkingHours:
@@ -74,7 +76,10 @@ class WorkingHours:
         if seconds < 0:
             raise ValueError("working seconds to add must not be negative")
         local = start.astimezone(self.zone)
-        remaining = float(seconds)
+        # Whole microseconds, a datetime's own resolution: summing float seconds day by
+        # day drifts, and a target reached exactly at closing time would spill into the
+        # next working day.
+        remaining = round(seconds * 1_000_000)
         if remaining == 0:
             return local
         day = local.date()
@@ -85,10 +90,10 @@ class WorkingHours:
                 opens = datetime.combine(day, self.start, self.zone)
                 closes = datetime.combine(day, self.end, self.zone)
                 begin = max(opens, local)
-                available = (closes - begin).total_seconds()
+                available = (closes - begin) // MICROSECOND
                 if available > 0:
                     if remaining <= available:
-                        return begin + timedelta(seconds=remaining)
+                        return begin + remaining * MICROSECOND
                     remaining -= available
             else:
                 closed_days += 1

@@ -61,6 +61,8 @@ from kefu.domain.types import Status
 CONVERSATION = "conversation"
 # Notification kinds of a breach (the notifications page words them).
 BREACH = "breach"
+# How old a breach may be and still be told (notify_*_breaches).
+TELL_WITHIN = timedelta(days=1)
 CASE_BREACH = "case_breach"
 
 
@@ -309,7 +311,13 @@ class SqlDeadlineRepository:
         count = self._count(cs, due)
         if not count:
             return 0
-        told = [*due, cs.conversation_id.is_not(None)]
+        # Only news is told: a breach older than TELL_WITHIN (the sweep was not running)
+        # is marked told without a notification; the board shows it.
+        recent = or_(
+            cs.platform_due_at.between(now - TELL_WITHIN, now),
+            cs.shop_due_at.between(now - TELL_WITHIN, now),
+        )
+        told = [*due, cs.conversation_id.is_not(None), recent]
         self._notify(CASE_BREACH, cs.conversation_id, cs.store_id, cs.holder_id, cs, told, now)
         # A case with no conversation has nothing to link a notification to: the board
         # alone shows it (docs/deadlines.md).
@@ -329,11 +337,14 @@ class SqlDeadlineRepository:
         told = exists().where(
             n.conversation_id == c.id, n.kind == BREACH, n.created_at >= c.waiting_since
         )
+        # Breaches of the last TELL_WITHIN only: an older one (the sweep was not running)
+        # is on the board, not in everyone's notifications.
         late = or_(
             *(
                 and_(
                     c.store_id.in_(select(t.Store.id).where(t.Store.platform == p)),
                     _waited_past(p, now),
+                    ~_waited_past(p, now - TELL_WITHIN),
                 )
                 for p in _platforms()
             )

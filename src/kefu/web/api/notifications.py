@@ -20,7 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["team"])
 
 class NotificationOut(BaseModel):
     id: int
-    kind: Literal["mention", "handover", "assigned_message"]
+    kind: Literal["mention", "handover", "assigned_message", "breach", "case_breach"] = Field(
+        description="breach: a buyer waits past the reply window; case_breach: a case past a "
+        "deadline (docs/deadlines.md)"
+    )
     conversation_id: int
     buyer_name: str | None
     actor_name: str | None
