@@ -43,7 +43,6 @@ from kefu.services.ports import (
 UowFactory = Callable[[], UnitOfWork]
 OpenCaseClient = Callable[[StoredConnection], CaseClient | None]
 PAGES_PER_PASS = 20
-MAX_DESCRIPTION = 2000
 
 
 @dataclass
@@ -147,7 +146,7 @@ def _create(
         "solution": solution.value if solution else None,
         "refund_cents": found.refund_cents,
         "currency": found.currency or (order.currency if order else None),
-        "description": found.description[:MAX_DESCRIPTION],
+        "description": found.description[: cases.MAX_DESCRIPTION],
         "holder_id": conv[2] if conv else None,
         "opened_by": None,
         "opened_at": found.opened_at,

@@ -323,6 +323,11 @@ def return_of(doc: Mapping[str, Any]) -> PlatformCase:
     )
 
 
+def _order_number(doc: Mapping[str, Any], item: str | None, transaction: str | None) -> str | None:
+    """The order id, else a one-line order's legacy id "itemId-transactionId"."""
+    return _text(doc.get("orderId")) or (f"{item}-{transaction}" if item and transaction else None)
+
+
 def inquiry_of(doc: Mapping[str, Any]) -> PlatformCase:
     """An item-not-received inquiry (inquiry/search member)."""
     raw = str(doc.get("inquiryStatusEnum") or doc.get("status") or "")
@@ -334,9 +339,7 @@ def inquiry_of(doc: Mapping[str, Any]) -> PlatformCase:
         kind=CaseKind.NOT_RECEIVED.value,
         state=INQUIRY_STATES.get(raw, S.OPEN).value,
         platform_state=raw,
-        # a one-line order's legacy id is "itemId-transactionId"
-        order_number=_text(doc.get("orderId"))
-        or (f"{item}-{transaction}" if item and transaction else None),
+        order_number=_order_number(doc, item, transaction),
         buyer_ref=_text(doc.get("buyer")),
         conversation_ref=None,
         reason=R.NOT_RECEIVED.value,
@@ -362,8 +365,7 @@ def case_of(doc: Mapping[str, Any]) -> PlatformCase:
         kind=CaseKind.DISPUTE.value,
         state=CASE_STATES.get(raw, S.ESCALATED).value,
         platform_state=raw,
-        order_number=_text(doc.get("orderId"))
-        or (f"{item}-{transaction}" if item and transaction else None),
+        order_number=_order_number(doc, item, transaction),
         buyer_ref=_text(doc.get("buyer")),
         conversation_ref=None,
         reason=CASE_REASONS.get(str(doc.get("caseType")), R.OTHER).value,

@@ -2,32 +2,41 @@
 // as percentages (0–100) and their axes say so.
 function percentTicks(value) { return value + "%"; }
 
-document.addEventListener("DOMContentLoaded", function () {
-  var canvas = document.getElementById("trend");
-  var source = document.getElementById("trend-data");
+// Counts as bars on the left axis and a rate (percent) as a line on the right: the KPI
+// trend and the disputes by store. `spec` names the data's keys and the colours.
+function barsWithRate(canvasId, sourceId, spec) {
+  var canvas = document.getElementById(canvasId);
+  var source = document.getElementById(sourceId);
   if (!canvas || !source || typeof Chart === "undefined") return;
   var data = JSON.parse(source.textContent);
+  var rate = {position: "right", min: 0, grid: {drawOnChartArea: false},
+              ticks: {callback: percentTicks}};
+  if (spec.rateMax !== undefined) rate.max = spec.rateMax;
   var chart = new Chart(canvas, {
     type: "bar",
     data: {
-      labels: data.days,
+      labels: data[spec.labels],
       datasets: [
-        {label: canvas.dataset.messagesLabel, data: data.messages_received, yAxisID: "count",
-         backgroundColor: "rgba(23,105,224,0.35)"},
-        {label: canvas.dataset.rateLabel, data: data.reply_rate_24h, yAxisID: "rate", type: "line",
-         borderColor: "#e5484d", spanGaps: true}
+        {label: canvas.dataset[spec.barLabel], data: data[spec.bars], yAxisID: "count",
+         backgroundColor: spec.barColour},
+        {label: canvas.dataset.rateLabel, data: data[spec.rate], yAxisID: "rate", type: "line",
+         borderColor: spec.lineColour, spanGaps: true}
       ]
     },
     options: {
       animation: false,
-      scales: {
-        count: {position: "left", beginAtZero: true},
-        rate: {position: "right", min: 0, max: 100, grid: {drawOnChartArea: false},
-               ticks: {callback: percentTicks}}
-      }
+      scales: {count: {position: "left", beginAtZero: true, ticks: {precision: 0}}, rate: rate}
     }
   });
   canvas.dataset.drawn = String(chart.data.labels.length);
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  barsWithRate("trend", "trend-data", {
+    labels: "days", bars: "messages_received", barLabel: "messagesLabel",
+    rate: "reply_rate_24h", rateMax: 100,
+    barColour: "rgba(23,105,224,0.35)", lineColour: "#e5484d"
+  });
 });
 
 // One bar chart per breakdown table (store, platform, agent): the 24 h reply rate.
@@ -89,32 +98,12 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // Disputes by store (KPI dashboard): open disputes as bars, the dispute rate as a line.
 document.addEventListener("DOMContentLoaded", function () {
-  var canvas = document.getElementById("disputes-chart");
-  var source = document.getElementById("disputes-data");
-  if (!canvas || !source || typeof Chart === "undefined") return;
-  var data = JSON.parse(source.textContent);
-  var chart = new Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: data.labels,
-      datasets: [
-        {label: canvas.dataset.openLabel, data: data.open_disputes, yAxisID: "count",
-         backgroundColor: "rgba(229,72,77,0.45)"},
-        {label: canvas.dataset.rateLabel, data: data.dispute_rate, yAxisID: "rate", type: "line",
-         borderColor: "#1769e0", spanGaps: true}
-      ]
-    },
-    options: {
-      animation: false,
-      scales: {
-        count: {position: "left", beginAtZero: true, ticks: {precision: 0}},
-        rate: {position: "right", min: 0, grid: {drawOnChartArea: false},
-               ticks: {callback: percentTicks}}
-      }
-    }
+  barsWithRate("disputes-chart", "disputes-data", {
+    labels: "labels", bars: "open_disputes", barLabel: "openLabel", rate: "dispute_rate",
+    barColour: "rgba(229,72,77,0.45)", lineColour: "#1769e0"
   });
-  canvas.dataset.drawn = String(chart.data.labels.length);
 });
+
 
 // Deadlines board: overdue and at-risk items per agent, stacked bars (docs/deadlines.md).
 document.addEventListener("DOMContentLoaded", function () {
