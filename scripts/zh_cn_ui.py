@@ -1318,4 +1318,10 @@ ZH_CN = {
     "Largest refund alone (US cents)": "可独自退款的最高金额（美分）",
     "Send the buyer the new tracking number": "请把新运单号发给买家",
     "The parcel arrived after the refund: ask the buyer to pay for it": "退款后包裹已送达：请联系买家补付货款",
+    "Customs needs information / held": "海关要求补充资料/扣留",
+    "Cleared customs": "已清关",
+    "Carrier exception": "承运商异常",
+    "Returning to sender": "正在退回寄件人",
+    "Lost": "已丢失",
+    "Tracking expired": "跟踪信息已过期",
 }

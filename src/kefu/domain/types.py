@@ -87,14 +87,22 @@ class OrderStatus(StrEnum):
 
 
 class TrackingStatus(StrEnum):
+    """One status set for every tracking source (17TRACK/AfterShip style, docs/tracking.md
+    gives each source's mapping). `customs_hold` is "customs information required or
+    held"; `exception` is a carrier's exception no finer status describes."""
+
     INFO_RECEIVED = "info_received"
     IN_TRANSIT = "in_transit"
+    ARRIVED_DESTINATION = "arrived_destination"
     CUSTOMS = "customs"
     CUSTOMS_HOLD = "customs_hold"
-    ARRIVED_DESTINATION = "arrived_destination"
+    CUSTOMS_CLEARED = "customs_cleared"
     OUT_FOR_DELIVERY = "out_for_delivery"
     AWAITING_PICKUP = "awaiting_pickup"
     FAILED_DELIVERY = "failed_delivery"
-    EXCEPTION = "exception"
-    RETURNED = "returned"
     DELIVERED = "delivered"
+    RETURNING = "returning"
+    RETURNED = "returned"
+    LOST = "lost"
+    EXPIRED = "expired"
+    EXCEPTION = "exception"

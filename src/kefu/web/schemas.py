@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.messages import MAX_ID_CHARS
@@ -382,13 +382,27 @@ class FestivalIn(BaseModel):
     end: tuple[int, int] = Field(description="(month, day)")
 
 
+# JSON Schema's "time" format is RFC 3339's full-time, which demands an offset; a shop's
+# opening hours are wall-clock times in the store's own zone, so the schema says so.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "description": "local wall-clock time, HH:MM or HH:MM:SS",
+        }
+    ),
+]
+
+
 class ShopFactsIn(BaseModel):
     """A store's facts for templates; every field is checked by the domain (field named)."""
 
     signature: str = Field(default="", max_length=100)
     timezone: str = "Asia/Shanghai"
-    opens: time = time(9, 0)
-    closes: time = time(18, 0)
+    opens: WallClock = time(9, 0)
+    closes: WallClock = time(18, 0)
     workdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], max_length=7)
     holiday_country: str | None = Field(default="CN", max_length=2)
     extra_holidays: list[date] = Field(default_factory=list, max_length=366)

@@ -170,6 +170,7 @@ class SqlCatalogRepository:
                         "shipped_at": p.shipped_at,
                         "latest_status": latest.status.value if latest else None,
                         "latest_event_at": latest.occurred_at if latest else None,
+                        "status_since": latest.occurred_at if latest else None,
                     }
                 )
                 parcel_events.append(p.events)
@@ -182,6 +183,9 @@ class SqlCatalogRepository:
                     "parcel_id": pid,
                     "occurred_at": e.occurred_at,
                     "status": e.status.value,
+                    "code": e.status.value,
+                    "source": "demo",
+                    "mapped": True,
                     "location": e.location,
                     "description": e.description,
                 }

@@ -288,7 +288,7 @@ class SqlShopDataRepository:
         for part in _parts(sorted({pid for pid, _ in events})):
             have.update(
                 self.session.execute(
-                    select(e.parcel_id, e.occurred_at, e.status).where(e.parcel_id.in_(part))
+                    select(e.parcel_id, e.occurred_at, e.code).where(e.parcel_id.in_(part))
                 ).all()
             )
         new: dict[tuple[int, datetime, str], EventIn] = {}
@@ -303,11 +303,14 @@ class SqlShopDataRepository:
                     {
                         "parcel_id": pid,
                         "occurred_at": at,
-                        "status": status,
+                        "status": ev.status,
+                        "code": code,
+                        "source": "import",
+                        "mapped": True,
                         "location": ev.location,
                         "description": ev.description,
                     }
-                    for (pid, at, status), ev in new.items()
+                    for (pid, at, code), ev in new.items()
                 ],
             )
             self._refresh_latest({pid for pid, _, _ in new})

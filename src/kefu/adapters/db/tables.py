@@ -265,16 +265,34 @@ class Parcel(Base):
     shipped_at: Mapped[datetime | None]
     latest_status: Mapped[str | None] = mapped_column(String(32))
     latest_event_at: Mapped[datetime | None]
+    # Since when the parcel has been in its latest status (waiting at the post office for
+    # N days); None until its first event.
+    status_since: Mapped[datetime | None]
+    # The tracking provider that follows it (docs/tracking.md), the provider's carrier
+    # code, and its polling: due at `next_poll_at`; None once it stopped (final status).
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_carrier: Mapped[str | None] = mapped_column(String(32))
+    registered_at: Mapped[datetime | None]
+    polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class TrackingEvent(Base):
     __tablename__ = "tracking_events"
-    # The same event imported twice is one event.
-    __table_args__ = (UniqueConstraint("parcel_id", "occurred_at", "status"),)
+    # One event per carrier + number + time + code (the parcel stands for carrier and
+    # number): a document read twice adds nothing (docs/tracking.md).
+    __table_args__ = (UniqueConstraint("parcel_id", "occurred_at", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
     occurred_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(32))
+    # The source's own word for the event (17TRACK sub-status, a carrier's code, the
+    # file's status column), and where the event came from.
+    code: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="import")
+    # False: no rule maps the event's words; it counts as in transit and is listed for
+    # review (never guessed silently).
+    mapped: Mapped[bool] = mapped_column(Boolean, default=True)
     location: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(500))
 
@@ -1101,3 +1119,120 @@ Index(
     Notification.created_at,
 )
 Index("ix_conversations_status_waiting", Conversation.status, Conversation.waiting_since)
+
+
+# --- logistics and customs desk (docs/tracking.md, docs/logistics.md; migration 0029) ---
+
+
+class TrackingOrphan(Base):
+    """An event for a tracking number no parcel has: kept aside with a report, attached
+    when the parcel arrives (never dropped)."""
+
+    __tablename__ = "tracking_orphans"
+    __table_args__ = (UniqueConstraint("tracking_number", "carrier", "occurred_at", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(64), index=True)
+    carrier: Mapped[str] = mapped_column(String(64), default="")  # "" when not given
+    occurred_at: Mapped[datetime]
+    code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str | None] = mapped_column(String(32))
+    location: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+
+
+class TrackingTextRule(Base):
+    """A lead's mapping of event words no built-in rule knew (the review list) to a status."""
+
+    __tablename__ = "tracking_text_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Normalised words (NFKC, case-folded, spaces collapsed), matched whole.
+    text: Mapped[str] = mapped_column(String(500), unique=True)
+    status: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+
+
+class TrackingProviderState(Base):
+    """A tracking provider's health and quota, so the board can say since when its data is
+    stale and the refresh job never spends more than the provider allows."""
+
+    __tablename__ = "tracking_providers"
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quota_total: Mapped[int | None] = mapped_column(Integer)
+    quota_used: Mapped[int | None] = mapped_column(Integer)
+    quota_checked_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[datetime | None]
+    # Set at the first failure after a success, cleared by the next success.
+    stale_since: Mapped[datetime | None]
+
+
+class LogisticsSettings(Base):
+    """A store's thresholds for the logistics board (domain/logistics.py checks them)."""
+
+    __tablename__ = "logistics_settings"
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class Task(Base):
+    """Internal work for a person, not a message: a parcel anomaly on Amazon, where the
+    shop may not send shipping news (SPEC §13). `key` makes creating it idempotent."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_open", "store_id", "done_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class ParcelNotice(Base):
+    """A parcel anomaly someone handled: the proactive message sent, or the task created.
+    The board hides the anomaly until it starts again after `at`."""
+
+    __tablename__ = "parcel_notices"
+    __table_args__ = (UniqueConstraint("parcel_id", "anomaly"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"))
+    anomaly: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    at: Mapped[datetime]
+    by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class CustomsFact(Base):
+    """A customs rule the duty answers state, with where it comes from and as of when
+    (EU IOSS, the US de minimis end). store_id None: every store's default."""
+
+    __tablename__ = "customs_facts"
+    __table_args__ = (UniqueConstraint("store_id", "region", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    region: Mapped[str] = mapped_column(String(8))  # ISO country or "EU"
+    key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(String(500))
+    source_url: Mapped[str] = mapped_column(String(500))
+    as_of: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime]
+
+
+Index("ix_parcels_status", Parcel.latest_status, Parcel.latest_event_at)
+Index("ix_tracking_events_unmapped", TrackingEvent.mapped, TrackingEvent.description)
