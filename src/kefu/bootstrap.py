@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property, partial
+from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from alembic import command
 from alembic.config import Config
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,13 +74,18 @@ from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.secrets import FernetBox, new_key
 from kefu.adapters.tabular import open_table as open_table
 from kefu.adapters.tabular import write_error_csv as write_error_csv
+from kefu.adapters.tracking.sandbox import KEY as TRACKING_SANDBOX_KEY
+from kefu.adapters.tracking.sandbox import PREFIX as TRACKING_SANDBOX_PREFIX
+from kefu.adapters.tracking.sandbox import TrackingFace as TrackingFace
+from kefu.adapters.tracking.sandbox import create_tracking_sandbox as create_tracking_sandbox
+from kefu.adapters.tracking.seventeen_track import SeventeenTrack
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import case_sync, cases, mail, oauth, sync
+from kefu.services import case_sync, cases, mail, oauth, sync, tracking_refresh
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -91,12 +98,14 @@ from kefu.services.ports import (
     ChannelGateway,
     Clock,
     DeliveryReport,
+    EventRecorder,
     JobParam,
     MarketplaceClient,
     PullReport,
     StoreChecks,
     TableSource,
     TokenSink,
+    TrackingProvider,
 )
 from kefu.services.replies import Replies
 from kefu.services.routing import route_new
@@ -381,6 +390,33 @@ class Kefu:
         with self.engine.begin() as conn:
             return rebuild_facts(conn, store=store)
 
+    # --- tracking provider and refresh (docs/tracking.md "Providers") ---
+
+    @cached_property
+    def tracking_provider(self) -> TrackingProvider | None:
+        """17TRACK (KEFU_TRACKING_URL, KEFU_TRACKING_KEY), or None without a key."""
+        key = self.settings.tracking_key
+        if key is None or not key.get_secret_value():
+            return None
+        return SeventeenTrack(self.settings.tracking_url, key.get_secret_value())
+
+    @cached_property
+    def record_events(self) -> EventRecorder:
+        """The one ingest use case every tracking source calls (services/tracking.py)."""
+        # Imported by name: the ingest module arrives with its own branch (issue 21).
+        module = import_module("kefu.services.tracking")
+        recorder: EventRecorder = module.record_events
+        return recorder
+
+    def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport | None:
+        """One refresh run at the tracking provider; None when none is configured."""
+        provider = self.tracking_provider
+        if provider is None:
+            return None
+        return tracking_refresh.refresh(
+            self.uow, provider, self.record_events, self.clock, store=store
+        )
+
     def __enter__(self) -> Kefu:
         return self
 
@@ -486,6 +522,23 @@ def phone_finder() -> PhoneNumberFinder:
     """The policy check's phone finder (phonenumbers; adapters/phones.py), one per process:
     it keeps the numbers it has read while agents type."""
     return PhoneNumberFinder()
+
+
+# Where `kefu serve --sandbox` mounts the 17TRACK sandbox (docs/tracking.md "Providers").
+TRACKING_SANDBOX_MOUNT = "/tracking-sandbox"
+
+
+def with_tracking_sandbox(settings: Settings, base_url: str) -> Settings:
+    """The settings that point the refresh at the sandbox served at `base_url` (its
+    mount), unless a real provider key is set."""
+    if settings.tracking_key is not None:
+        return settings
+    return settings.model_copy(
+        update={
+            "tracking_url": base_url.rstrip("/") + TRACKING_SANDBOX_PREFIX,
+            "tracking_key": SecretStr(TRACKING_SANDBOX_KEY),
+        }
+    )
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Kefu:
