@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property, partial
-from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,7 +97,6 @@ from kefu.services.ports import (
     ChannelGateway,
     Clock,
     DeliveryReport,
-    EventRecorder,
     JobParam,
     MarketplaceClient,
     PullReport,
@@ -400,22 +398,12 @@ class Kefu:
             return None
         return SeventeenTrack(self.settings.tracking_url, key.get_secret_value())
 
-    @cached_property
-    def record_events(self) -> EventRecorder:
-        """The one ingest use case every tracking source calls (services/tracking.py)."""
-        # Imported by name: the ingest module arrives with its own branch (issue 21).
-        module = import_module("kefu.services.tracking")
-        recorder: EventRecorder = module.record_events
-        return recorder
-
     def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport | None:
         """One refresh run at the tracking provider; None when none is configured."""
         provider = self.tracking_provider
         if provider is None:
             return None
-        return tracking_refresh.refresh(
-            self.uow, provider, self.record_events, self.clock, store=store
-        )
+        return tracking_refresh.refresh(self.uow, provider, self.clock, store=store)
 
     def __enter__(self) -> Kefu:
         return self

@@ -1058,6 +1058,9 @@ class UnitOfWork(Protocol):
     @property
     def tracking_polls(self) -> TrackingPollRepository: ...
 
+    @property
+    def tracking(self) -> TrackingRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -2722,9 +2725,119 @@ class CaseLimitRepository(Protocol):
     def set_limits(self, limits: CaseLimitsRow) -> None: ...
 
 
+# --- tracking events from every source, orphans, unmapped texts (docs/tracking.md) ---------
+
+
+@dataclass(frozen=True)
+class TrackedParcel:
+    """A parcel as ingest finds it: by its number, narrowed by carrier when one is given."""
+
+    id: int
+    tracking_number: str
+    carrier: str
+    provider_carrier: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One normalised event for one parcel, as stored."""
+
+    parcel_id: int
+    occurred_at: datetime
+    code: str
+    status: str
+    mapped: bool
+    source: str
+    location: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class OrphanRow:
+    """An event for a number no parcel has yet (carrier "" when the source gave none)."""
+
+    tracking_number: str
+    carrier: str
+    occurred_at: datetime
+    code: str
+    status: str | None
+    location: str | None
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class OrphanSummary:
+    tracking_number: str
+    source: str
+    events: int
+    first_received_at: datetime
+    last_occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class UnmappedText:
+    """Words no rule maps, how many events carry them, and one parcel that has them."""
+
+    text: str
+    events: int
+    example_parcel_id: int
+    example_tracking_number: str
+    example_description: str
+
+
+@dataclass(frozen=True)
+class TextRuleRow:
+    text: str
+    status: TrackingStatus
+    created_by: int | None
+    created_at: datetime
+
+
+class TrackingRepository(Protocol):
+    def text_rules(self) -> dict[str, TrackingStatus]: ...
+
+    def rules(self) -> list[TextRuleRow]: ...
+
+    def parcels_by_number(
+        self, numbers: Collection[str], store_ids: Collection[int] | None = None
+    ) -> list[TrackedParcel]: ...
+
+    def add_events(self, rows: Sequence[EventRow]) -> list[EventRow]:
+        """Store the rows not stored yet (key: parcel, time, code); returns those added."""
+        ...
+
+    def refresh(self, parcel_ids: Collection[int]) -> None:
+        """Each parcel's latest status, its time and since when; polling stops at a final
+        status; orders whose every parcel is delivered are delivered."""
+        ...
+
+    def add_orphans(self, rows: Sequence[OrphanRow], now: datetime) -> int: ...
+
+    def take_orphans(self, numbers: Collection[str]) -> list[OrphanRow]:
+        """The orphans of these numbers, removed (their parcel has come)."""
+        ...
+
+    def orphans(self, limit: int) -> tuple[list[OrphanSummary], int]: ...
+
+    def unmapped(self, limit: int) -> tuple[list[UnmappedText], int]: ...
+
+    def save_rule(
+        self, text: str, status: TrackingStatus, account_id: int | None, now: datetime
+    ) -> None: ...
+
+    def unmapped_events(self, after_id: int, limit: int) -> list[tuple[int, int, str, str]]:
+        """(event id, parcel id, code, description) of unmapped events, by id."""
+        ...
+
+    def remap(self, changes: Sequence[tuple[int, TrackingStatus]]) -> None:
+        """Give these events (by id) a status a rule now knows, and mark them mapped."""
+        ...
+
+
 # --- tracking providers and the refresh job (docs/tracking.md "Providers") ---------------
 # Imported here, not at the top, so this block merges on its own.
-from kefu.domain.tracking import IncomingEvent, TrackingSource  # noqa: E402
+from kefu.domain.tracking import IncomingEvent  # noqa: E402
 
 TRACKING_REFRESH = "tracking_refresh"
 
@@ -2882,17 +2995,3 @@ class TrackingPollRepository(Protocol):
     def states(self) -> list[ProviderState]: ...
 
     def save_state(self, state: ProviderState) -> None: ...
-
-
-class EventRecorder(Protocol):
-    """The one ingest use case (kefu.services.tracking.record_events): it opens and
-    commits the unit of work it is given."""
-
-    def __call__(
-        self,
-        uow: UnitOfWork,
-        events: Sequence[IncomingEvent],
-        *,
-        source: TrackingSource,
-        now: datetime,
-    ) -> object: ...

@@ -3,16 +3,17 @@ tracking provider without anyone asking.
 
 Each run reads the provider's quota, registers the parcels shipped lately that nobody
 follows yet — never more than the quota left beyond a reserve, since each registration
-costs a unit — then asks about the parcels whose `next_poll_at` has come, hands their
-events to the one ingest use case, and schedules each parcel's next poll
-(domain/tracking_polls.py). A parcel in a final status is polled no more, and the provider
-is told to stop following it.
+costs a unit — then asks about the parcels whose `next_poll_at` has come, stores their
+events through the one ingest use case (services/tracking.py), and schedules each
+parcel's next poll (domain/tracking_polls.py). A parcel in a final status is polled no
+more, and the provider is told to stop following it.
 
 No transaction is held open while the provider answers: each batch is written in its own
-unit of work, so a run that fails halfway keeps the registrations it paid for. The
-provider's row in `tracking_providers` records the run: the quota, the last success, and
-since when its data is stale (the first failure after a success; a shortage of quota
-that leaves parcels unregistered counts as one).
+unit of work (its events and its parcels' next polls together), so a run that fails
+halfway keeps the registrations it paid for. The provider's row in `tracking_providers`
+records the run: the quota, the last success, and since when its data is stale (the first
+failure after a success; a shortage of quota that leaves parcels unregistered counts as
+one).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from kefu.domain.tracking_polls import next_poll, spendable
 from kefu.domain.types import TrackingStatus
 from kefu.services.ports import (
     Clock,
-    EventRecorder,
     PollParcel,
     ProviderState,
     TrackingProvider,
@@ -36,6 +36,7 @@ from kefu.services.ports import (
     TrackRequest,
     UnitOfWork,
 )
+from kefu.services.tracking import record_events
 
 # 17TRACK's refusals (docs/tracking.md): already registered, not registered, not tracked
 # any more, and the two quota limits (daily, plan).
@@ -62,6 +63,7 @@ class RefreshReport:
     registered: int = 0
     refused: int = 0
     polled: int = 0
+    # Events stored for the first time (a poll that repeats what was read adds none).
     events: int = 0
     stopped: int = 0
     # Parcels left unregistered because the quota (beyond the reserve) ran out.
@@ -74,7 +76,6 @@ class RefreshReport:
 def refresh(
     uow: Callable[[], UnitOfWork],
     provider: TrackingProvider,
-    record: EventRecorder,
     clock: Clock,
     *,
     store: str | None = None,
@@ -90,7 +91,7 @@ def refresh(
         quota = provider.quota()
         report.quota_left = quota.remaining
         _register(uow, provider, quota, report, now, store, options)
-        _poll(uow, provider, record, report, now, store, options)
+        _poll(uow, provider, report, now, store, options)
     except TrackingProviderError as exc:
         report.error = str(exc)
     if report.error is None and report.waiting_for_quota:
@@ -150,7 +151,6 @@ def _register(
 def _poll(
     uow: Callable[[], UnitOfWork],
     provider: TrackingProvider,
-    record: EventRecorder,
     report: RefreshReport,
     now: datetime,
     store: str | None,
@@ -163,8 +163,6 @@ def _poll(
         carriers = {p.tracking_number: p.provider_carrier for p in batch}
         answer = provider.track_info([TrackRequest(n, carriers[n]) for n in numbers])
         events = [event for info in answer.infos for event in info.events]
-        if events:
-            record(uow(), events, source=TrackingSource.SEVENTEEN_TRACK, now=now)
         lost = [
             pid
             for r in answer.refused
@@ -172,13 +170,14 @@ def _poll(
             for pid in numbers.get(r.number, [])
         ]
         with uow() as u:
+            ingest = record_events(u, events, source=TrackingSource.SEVENTEEN_TRACK, now=now)
             u.tracking_polls.forget(lost)
             polled = u.tracking_polls.polled([p.id for p in batch if p.id not in lost])
             schedule = {p.id: _next(p, now) for p in polled}
             u.tracking_polls.schedule(schedule, now)
             u.commit()
         report.polled += len(polled)
-        report.events += len(events)
+        report.events += ingest.added
         final = sorted(
             {(p.tracking_number, p.provider_carrier) for p in polled if schedule[p.id] is None}
         )

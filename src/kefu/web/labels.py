@@ -327,6 +327,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdraw_money": N_("Withdraw money"),
         "manage_shop": N_("Manage the shop"),
         "enrol_marketing": N_("Enrol in marketing campaigns"),
+        "record_tracking": N_("Push tracking events"),
+        "review_tracking": N_("Review tracking texts and orphan events"),
     },
     "content_kind": {"text": N_("Text"), "image": N_("Image"), "coupon": N_("Coupon")},
     "buyer_kind": {
