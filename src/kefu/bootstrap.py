@@ -417,6 +417,9 @@ class Kefu:
         channel = self.__dict__.get("channel")
         if isinstance(channel, MailChannel) and isinstance(channel.other, sync.StoreChannels):
             channel.other.close()
+        provider = self.__dict__.get("tracking_provider")
+        if isinstance(provider, SeventeenTrack):
+            provider.close()
         self.engine.dispose()
 
 
