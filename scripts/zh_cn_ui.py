@@ -1324,4 +1324,8 @@ ZH_CN = {
     "Returning to sender": "正在退回寄件人",
     "Lost": "已丢失",
     "Tracking expired": "跟踪信息已过期",
+    # tracking providers (docs/tracking.md "Providers")
+    "Tracking data up to date": "物流跟踪数据已是最新",
+    "Tracking data stale": "物流跟踪数据已过时",
+    "Tracking provider not run yet": "物流跟踪服务尚未运行",
 }

@@ -4,7 +4,7 @@ events stored once, final parcels stopped, and the provider's state when it fail
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -19,9 +19,11 @@ from kefu.cli.main import app as cli
 from kefu.domain.types import TrackingStatus
 from kefu.services.ports import ProviderState
 from kefu.services.tracking_refresh import RefreshOptions, RefreshReport, refresh
+from kefu.web.app import create_app
 from tests.factories import NOW
 from tests.fakes import FixedClock
 from tests.sandbox_server import serve_app
+from tests.web import signed_in
 
 CATALOG = "LX123456789CN"  # A-STUCK's parcel in the test catalog, shipped 9 days ago
 NEW = "RB123456785CN"
@@ -283,3 +285,32 @@ def test_store_filter_leaves_other_stores_alone(kefu: Kefu, face: TrackingFace) 
     report = refresh(kefu.uow, _provider(face), kefu.clock, store="ebay-uk")
     assert report.registered == 0
     assert face.numbers == {}
+
+
+def test_the_api_says_since_when_data_is_stale(
+    kefu: Kefu, face: TrackingFace, clock: FixedClock
+) -> None:
+    with signed_in(kefu, "lina") as client:
+        assert client.get("/api/v1/tracking/providers").json() == []
+        _run(kefu, face)
+        clock.advance(hours=1)
+        face.fail_next(1)
+        _run(kefu, face)
+        (provider,) = client.get("/api/v1/tracking/providers").json()
+    assert provider["name"] == "17track"
+    assert provider["health"] == "stale"
+    assert provider["label_zh"] == "物流跟踪数据已过时"
+    assert provider["label_en"] == "Tracking data stale"
+    assert datetime.fromisoformat(provider["stale_since"]) == NOW + timedelta(hours=1)
+    assert datetime.fromisoformat(provider["last_success_at"]) == NOW
+    assert (provider["quota_total"], provider["quota_used"], provider["quota_remaining"]) == (
+        1000,
+        1,
+        999,
+    )
+    assert "503" in provider["last_error"]
+
+
+def test_the_api_needs_a_signed_in_person(kefu: Kefu) -> None:
+    with TestClient(create_app(kefu=kefu)) as client:
+        assert client.get("/api/v1/tracking/providers").status_code == 401

@@ -45,3 +45,11 @@ def spendable(remaining: int | None, reserve: int, wanted: int) -> int:
     if remaining is None or wanted <= 0:
         return 0
     return max(0, min(wanted, remaining - max(0, reserve)))
+
+
+def health(stale_since: datetime | None, last_success_at: datetime | None) -> str:
+    """A provider's health as the board says it: "stale" since its first failure after a
+    success, "never" before its first success, else "ok"."""
+    if stale_since is not None:
+        return "stale"
+    return "never" if last_success_at is None else "ok"

@@ -23,9 +23,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from kefu.domain.permissions import Permission
 from kefu.domain.tracking import FINAL, TrackingSource
 from kefu.domain.tracking_polls import next_poll, spendable
 from kefu.domain.types import TrackingStatus
+from kefu.services import access
+from kefu.services.access import Principal
 from kefu.services.ports import (
     Clock,
     PollParcel,
@@ -242,3 +245,11 @@ def _save_state(
             )
         u.tracking_polls.save_state(state)
         u.commit()
+
+
+def provider_states(who: Principal, *, uow: UnitOfWork) -> list[ProviderState]:
+    """Each tracking provider's health and quota (GET /api/v1/tracking/providers): whoever
+    sees the inbox may know since when tracking data is stale."""
+    access.require(who, Permission.VIEW_INBOX)
+    with uow:
+        return uow.tracking_polls.states()
