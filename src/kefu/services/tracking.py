@@ -107,35 +107,65 @@ def record_events(
     report = IngestReport(received=len(events))
     if not events:
         return report
-    rules = uow.tracking.text_rules()
     by_number: dict[str, list[TrackedParcel]] = defaultdict(list)
     for p in uow.tracking.parcels_by_number(
         {e.tracking_number for e in events}, store_ids=store_ids
     ):
         by_number[p.tracking_number].append(p)
-    rows: list[EventRow] = []
+    pairs: list[tuple[int, IncomingEvent]] = []
     orphans: list[OrphanRow] = []
     for e in events:
-        n = normalise(e.code, e.description, e.status, rules)
-        report.unmapped += not n.mapped
         targets = _targets(by_number.get(e.tracking_number, []), e.carrier)
-        if not targets:
-            orphans.append(
-                OrphanRow(
-                    e.tracking_number,
-                    e.carrier or "",
-                    e.occurred_at,
-                    e.code,
-                    e.status.value if e.status is not None else None,
-                    e.location,
-                    e.description,
-                    source.value,
-                )
-            )
+        if targets:
+            pairs += [(p.id, e) for p in targets]
             continue
-        rows += [
+        orphans.append(
+            OrphanRow(
+                e.tracking_number,
+                e.carrier or "",
+                e.occurred_at,
+                e.code,
+                e.status.value if e.status is not None else None,
+                e.location,
+                e.description,
+                source.value,
+            )
+        )
+    stored = record_for_parcels(uow, pairs, source=source)
+    report.added, report.duplicates = stored.added, stored.duplicates
+    # Events kept aside are normalised when they join a parcel; counted unmapped then.
+    report.unmapped = stored.unmapped
+    report.orphaned = len(orphans)
+    uow.tracking.add_orphans(orphans, now)
+    return report
+
+
+@dataclass
+class Stored:
+    """What storing events for known parcels did; `per_parcel` counts the events added."""
+
+    added: int = 0
+    duplicates: int = 0
+    unmapped: int = 0
+    per_parcel: dict[int, int] = field(default_factory=dict)
+
+
+def record_for_parcels(
+    uow: UnitOfWork, pairs: Sequence[tuple[int, IncomingEvent]], *, source: TrackingSource
+) -> Stored:
+    """Events for parcels already known by id (a parcel file's rows name their parcel):
+    normalised, stored once, and the parcels' latest status worked out again."""
+    if not pairs:
+        return Stored()
+    rules = uow.tracking.text_rules()
+    rows: list[EventRow] = []
+    unmapped = 0
+    for parcel_id, e in pairs:
+        n = normalise(e.code, e.description, e.status, rules)
+        unmapped += not n.mapped
+        rows.append(
             EventRow(
-                p.id,
+                parcel_id,
                 e.occurred_at,
                 e.code,
                 n.status.value,
@@ -144,14 +174,13 @@ def record_events(
                 e.location,
                 e.description,
             )
-            for p in targets
-        ]
+        )
     added = uow.tracking.add_events(rows)
-    report.added, report.duplicates = len(added), len(rows) - len(added)
     uow.tracking.refresh({r.parcel_id for r in added})
-    report.orphaned = len(orphans)
-    uow.tracking.add_orphans(orphans, now)
-    return report
+    per_parcel: dict[int, int] = defaultdict(int)
+    for r in added:
+        per_parcel[r.parcel_id] += 1
+    return Stored(len(added), len(rows) - len(added), unmapped, dict(per_parcel))
 
 
 def adopt_orphans(uow: UnitOfWork, numbers: Collection[str], now: datetime) -> int:
