@@ -123,7 +123,7 @@ def test_the_source_status_wins_then_the_shop_rule_then_the_code_then_the_text()
 
 def test_words_no_rule_knows_stay_in_transit_flagged() -> None:
     assert normalise("X9", "Zxq blorp facility") == UNMAPPED
-    assert UNMAPPED == Normalised(S.IN_TRANSIT, mapped=False)
+    assert Normalised(S.IN_TRANSIT, mapped=False) == UNMAPPED
 
 
 def test_specific_rules_come_before_general_ones() -> None:

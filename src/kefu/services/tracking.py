@@ -17,7 +17,15 @@ from datetime import datetime
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
-from kefu.domain.tracking import IncomingEvent, TrackingSource
+from kefu.domain.tracking import (
+    MAX_CARRIER,
+    MAX_CODE,
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_NUMBER,
+    IncomingEvent,
+    TrackingSource,
+)
 from kefu.domain.tracking_status import code_key, normal_text, normalise
 from kefu.domain.types import TrackingStatus
 from kefu.services import access
@@ -206,6 +214,100 @@ def adopt_orphans(uow: UnitOfWork, numbers: Collection[str], now: datetime) -> i
     for source, batch in by_source.items():
         added += record_events(uow, batch, source=TrackingSource(source), now=now).added
     return added
+
+
+# --- the webhook's documented shape (docs/tracking.md "Webhook") ----------------------------
+
+MAX_EVENTS = 1000
+_LIMITS = {
+    "tracking_number": MAX_NUMBER,
+    "code": MAX_CODE,
+    "description": MAX_DESCRIPTION,
+    "location": MAX_LOCATION,
+    "carrier": MAX_CARRIER,
+    "status": MAX_CODE,
+}
+_FIELDS = frozenset(
+    {"carrier", "tracking_number", "occurred_at", "code", "description", "location", "status"}
+)
+
+
+def parse_events(items: Sequence[object]) -> tuple[list[IncomingEvent], list[EventProblem]]:
+    """kefu's event objects → events, and every problem by index and field (an event with
+    any problem is not stored; the others are)."""
+    events: list[IncomingEvent] = []
+    problems: list[EventProblem] = []
+    for index, item in enumerate(items):
+        found = _parse_event(item)
+        if isinstance(found, IncomingEvent):
+            events.append(found)
+        else:
+            problems += [EventProblem(index, name, reason) for name, reason in found]
+    return events, problems
+
+
+def _parse_event(item: object) -> IncomingEvent | list[tuple[str, str]]:
+    if not isinstance(item, dict):
+        return [("(event)", "is not a JSON object")]
+    out: list[tuple[str, str]] = [
+        (str(name)[:64], "is not a field of an event") for name in item if name not in _FIELDS
+    ]
+    text = {name: _text(item.get(name), name, out) for name in sorted(_FIELDS - {"occurred_at"})}
+    named = {name for name, _ in out}
+    out += [
+        (name, "is required")
+        for name in ("tracking_number", "code")
+        if not text[name] and name not in named
+    ]
+    status: TrackingStatus | None = None
+    if text["status"] is not None:
+        try:
+            status = TrackingStatus(text["status"])
+        except ValueError:
+            out.append(("status", f"is not one of kefu's statuses ({', '.join(TrackingStatus)})"))
+    at = _moment(item.get("occurred_at"), out)
+    if out or at is None:
+        return out
+    return IncomingEvent(
+        tracking_number=text["tracking_number"] or "",
+        occurred_at=at,
+        code=text["code"] or "",
+        description=text["description"] or "",
+        location=text["location"],
+        carrier=text["carrier"],
+        status=status,
+    )
+
+
+def _text(value: object, name: str, out: list[tuple[str, str]]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        what = "carrier name" if name == "carrier" else "text"
+        out.append((name, f"must be a {what} (got {type(value).__name__}): unknown shape"))
+        return None
+    if len(value) > _LIMITS.get(name, MAX_CODE):
+        out.append((name, f"is longer than {_LIMITS.get(name, MAX_CODE)} characters"))
+        return None
+    return value.strip()
+
+
+def _moment(value: object, out: list[tuple[str, str]]) -> datetime | None:
+    if value is None or value == "":
+        out.append(("occurred_at", "is required"))
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        out.append(("occurred_at", "must be an ISO 8601 time with an offset"))
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        out.append(("occurred_at", "is not an ISO 8601 time (2026-12-06T14:22:00+08:00)"))
+        return None
+    if moment.tzinfo is None:
+        out.append(("occurred_at", "has no time zone offset (write +08:00, Z…)"))
+        return None
+    return moment
 
 
 # --- use cases behind the API and the pages -------------------------------------------------
