@@ -1328,4 +1328,8 @@ ZH_CN = {
     "Tracking data up to date": "物流跟踪数据已是最新",
     "Tracking data stale": "物流跟踪数据已过时",
     "Tracking provider not run yet": "物流跟踪服务尚未运行",
+    # issue 21 ingest: webhook, orphans, unmapped texts (docs/tracking.md)
+    "no parcel of store {store} has this tracking number yet: the events are kept aside and join the parcel when it is created": "店铺 {store} 还没有这个运单号的包裹：轨迹已暂存，包裹建立后自动归入",
+    "Push tracking events": "推送物流轨迹",
+    "Review tracking texts and orphan events": "审核物流轨迹文字和无主轨迹",
 }

@@ -1328,14 +1328,6 @@ class StoredParcel:
 
 
 @dataclass(frozen=True)
-class EventIn:
-    occurred_at: datetime
-    status: str
-    location: str | None
-    description: str
-
-
-@dataclass(frozen=True)
 class PendingParcelOut:
     order_number: str
     tracking_number: str
@@ -1413,12 +1405,6 @@ class ShopDataRepository(Protocol):
     def insert_parcels(self, rows: list[dict[str, Any]]) -> list[int]: ...
 
     def update_parcels(self, changes: list[tuple[int, dict[str, Any]]]) -> None: ...
-
-    def add_events(self, events: list[tuple[int, EventIn]]) -> dict[int, int]:
-        """Store the events a parcel does not have yet: parcel id -> how many were new. The
-        parcels' latest status follows; an order whose parcels are all delivered is
-        delivered."""
-        ...
 
     def set_aside(self, store_id: int, rows: list[dict[str, Any]], now: datetime) -> int:
         """Keep parcels of unknown orders; how many were not kept already."""

@@ -17,7 +17,15 @@ from datetime import datetime
 
 from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
-from kefu.domain.tracking import IncomingEvent, TrackingSource
+from kefu.domain.tracking import (
+    MAX_CARRIER,
+    MAX_CODE,
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_NUMBER,
+    IncomingEvent,
+    TrackingSource,
+)
 from kefu.domain.tracking_status import code_key, normal_text, normalise
 from kefu.domain.types import TrackingStatus
 from kefu.services import access
@@ -107,35 +115,65 @@ def record_events(
     report = IngestReport(received=len(events))
     if not events:
         return report
-    rules = uow.tracking.text_rules()
     by_number: dict[str, list[TrackedParcel]] = defaultdict(list)
     for p in uow.tracking.parcels_by_number(
         {e.tracking_number for e in events}, store_ids=store_ids
     ):
         by_number[p.tracking_number].append(p)
-    rows: list[EventRow] = []
+    pairs: list[tuple[int, IncomingEvent]] = []
     orphans: list[OrphanRow] = []
     for e in events:
-        n = normalise(e.code, e.description, e.status, rules)
-        report.unmapped += not n.mapped
         targets = _targets(by_number.get(e.tracking_number, []), e.carrier)
-        if not targets:
-            orphans.append(
-                OrphanRow(
-                    e.tracking_number,
-                    e.carrier or "",
-                    e.occurred_at,
-                    e.code,
-                    e.status.value if e.status is not None else None,
-                    e.location,
-                    e.description,
-                    source.value,
-                )
-            )
+        if targets:
+            pairs += [(p.id, e) for p in targets]
             continue
-        rows += [
+        orphans.append(
+            OrphanRow(
+                e.tracking_number,
+                e.carrier or "",
+                e.occurred_at,
+                e.code,
+                e.status.value if e.status is not None else None,
+                e.location,
+                e.description,
+                source.value,
+            )
+        )
+    stored = record_for_parcels(uow, pairs, source=source)
+    report.added, report.duplicates = stored.added, stored.duplicates
+    # Events kept aside are normalised when they join a parcel; counted unmapped then.
+    report.unmapped = stored.unmapped
+    report.orphaned = len(orphans)
+    uow.tracking.add_orphans(orphans, now)
+    return report
+
+
+@dataclass
+class Stored:
+    """What storing events for known parcels did; `per_parcel` counts the events added."""
+
+    added: int = 0
+    duplicates: int = 0
+    unmapped: int = 0
+    per_parcel: dict[int, int] = field(default_factory=dict)
+
+
+def record_for_parcels(
+    uow: UnitOfWork, pairs: Sequence[tuple[int, IncomingEvent]], *, source: TrackingSource
+) -> Stored:
+    """Events for parcels already known by id (a parcel file's rows name their parcel):
+    normalised, stored once, and the parcels' latest status worked out again."""
+    if not pairs:
+        return Stored()
+    rules = uow.tracking.text_rules()
+    rows: list[EventRow] = []
+    unmapped = 0
+    for parcel_id, e in pairs:
+        n = normalise(e.code, e.description, e.status, rules)
+        unmapped += not n.mapped
+        rows.append(
             EventRow(
-                p.id,
+                parcel_id,
                 e.occurred_at,
                 e.code,
                 n.status.value,
@@ -144,14 +182,13 @@ def record_events(
                 e.location,
                 e.description,
             )
-            for p in targets
-        ]
+        )
     added = uow.tracking.add_events(rows)
-    report.added, report.duplicates = len(added), len(rows) - len(added)
     uow.tracking.refresh({r.parcel_id for r in added})
-    report.orphaned = len(orphans)
-    uow.tracking.add_orphans(orphans, now)
-    return report
+    per_parcel: dict[int, int] = defaultdict(int)
+    for r in added:
+        per_parcel[r.parcel_id] += 1
+    return Stored(len(added), len(rows) - len(added), unmapped, dict(per_parcel))
 
 
 def adopt_orphans(uow: UnitOfWork, numbers: Collection[str], now: datetime) -> int:
@@ -177,6 +214,100 @@ def adopt_orphans(uow: UnitOfWork, numbers: Collection[str], now: datetime) -> i
     for source, batch in by_source.items():
         added += record_events(uow, batch, source=TrackingSource(source), now=now).added
     return added
+
+
+# --- the webhook's documented shape (docs/tracking.md "Webhook") ----------------------------
+
+MAX_EVENTS = 1000
+_LIMITS = {
+    "tracking_number": MAX_NUMBER,
+    "code": MAX_CODE,
+    "description": MAX_DESCRIPTION,
+    "location": MAX_LOCATION,
+    "carrier": MAX_CARRIER,
+    "status": MAX_CODE,
+}
+_FIELDS = frozenset(
+    {"carrier", "tracking_number", "occurred_at", "code", "description", "location", "status"}
+)
+
+
+def parse_events(items: Sequence[object]) -> tuple[list[IncomingEvent], list[EventProblem]]:
+    """kefu's event objects → events, and every problem by index and field (an event with
+    any problem is not stored; the others are)."""
+    events: list[IncomingEvent] = []
+    problems: list[EventProblem] = []
+    for index, item in enumerate(items):
+        found = _parse_event(item)
+        if isinstance(found, IncomingEvent):
+            events.append(found)
+        else:
+            problems += [EventProblem(index, name, reason) for name, reason in found]
+    return events, problems
+
+
+def _parse_event(item: object) -> IncomingEvent | list[tuple[str, str]]:
+    if not isinstance(item, dict):
+        return [("(event)", "is not a JSON object")]
+    out: list[tuple[str, str]] = [
+        (str(name)[:64], "is not a field of an event") for name in item if name not in _FIELDS
+    ]
+    text = {name: _text(item.get(name), name, out) for name in sorted(_FIELDS - {"occurred_at"})}
+    named = {name for name, _ in out}
+    out += [
+        (name, "is required")
+        for name in ("tracking_number", "code")
+        if not text[name] and name not in named
+    ]
+    status: TrackingStatus | None = None
+    if text["status"] is not None:
+        try:
+            status = TrackingStatus(text["status"])
+        except ValueError:
+            out.append(("status", f"is not one of kefu's statuses ({', '.join(TrackingStatus)})"))
+    at = _moment(item.get("occurred_at"), out)
+    if out or at is None:
+        return out
+    return IncomingEvent(
+        tracking_number=text["tracking_number"] or "",
+        occurred_at=at,
+        code=text["code"] or "",
+        description=text["description"] or "",
+        location=text["location"],
+        carrier=text["carrier"],
+        status=status,
+    )
+
+
+def _text(value: object, name: str, out: list[tuple[str, str]]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        what = "carrier name" if name == "carrier" else "text"
+        out.append((name, f"must be a {what} (got {type(value).__name__}): unknown shape"))
+        return None
+    if len(value) > _LIMITS.get(name, MAX_CODE):
+        out.append((name, f"is longer than {_LIMITS.get(name, MAX_CODE)} characters"))
+        return None
+    return value.strip()
+
+
+def _moment(value: object, out: list[tuple[str, str]]) -> datetime | None:
+    if value is None or value == "":
+        out.append(("occurred_at", "is required"))
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        out.append(("occurred_at", "must be an ISO 8601 time with an offset"))
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        out.append(("occurred_at", "is not an ISO 8601 time (2026-12-06T14:22:00+08:00)"))
+        return None
+    if moment.tzinfo is None:
+        out.append(("occurred_at", "has no time zone offset (write +08:00, Z…)"))
+        return None
+    return moment
 
 
 # --- use cases behind the API and the pages -------------------------------------------------
