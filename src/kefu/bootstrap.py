@@ -5,6 +5,7 @@ worker that never classifies stays small (docs/benchmarks.md, `kefu bench import
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,7 @@ from kefu.adapters.marketplaces import aliexpress, amazon, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.aliexpress_cases import AliExpressCases
 from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
+from kefu.adapters.marketplaces.aliexpress_tracking import AliExpressTracking
 from kefu.adapters.marketplaces.amazon import AmazonClient, AmazonOAuth
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.ebay_cases import EbayCases
@@ -99,8 +101,11 @@ from kefu.services.ports import (
     DeliveryReport,
     JobParam,
     MarketplaceClient,
+    MarketplaceTracking,
     PullReport,
+    SecretsUnavailable,
     StoreChecks,
+    StoredConnection,
     TableSource,
     TokenSink,
     TrackingProvider,
@@ -398,12 +403,28 @@ class Kefu:
             return None
         return SeventeenTrack(self.settings.tracking_url, key.get_secret_value())
 
-    def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport | None:
-        """One refresh run at the tracking provider; None when none is configured."""
+    def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport:
+        """One refresh run at the tracking provider; without one, AliExpress's own tracking
+        of its orders' parcels (docs/tracking.md "Providers")."""
         provider = self.tracking_provider
         if provider is None:
-            return None
+            return tracking_refresh.refresh_marketplaces(
+                self.uow, self.marketplace_tracking, self.clock, store=store
+            )
         return tracking_refresh.refresh(self.uow, provider, self.clock, store=store)
+
+    def marketplace_tracking(self, conn: StoredConnection) -> MarketplaceTracking | None:
+        """A connected store's marketplace tracking (AliExpress), or None for a platform
+        without one; ChannelError (retryable) when its keys cannot be opened now."""
+        if conn.platform != "aliexpress":
+            return None
+        try:
+            opened = json.loads(self.secrets.open(conn.credentials))
+        except SecretsUnavailable as exc:
+            raise ChannelError(str(exc), retryable=True) from exc
+        values = {**opened, "store": conn.store_code}
+        client = AliExpressClient.from_credentials(conn.base_url, values, limiter=self.call_limiter)
+        return AliExpressTracking(client)
 
     def __enter__(self) -> Kefu:
         return self

@@ -4,10 +4,12 @@ events stored once, final parcels stopped, and the provider's state when it fail
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+from sqlalchemy import insert, select, update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -17,12 +19,13 @@ from kefu.adapters.tracking.seventeen_track import SeventeenTrack
 from kefu.bootstrap import Kefu
 from kefu.cli.main import app as cli
 from kefu.domain.types import TrackingStatus
+from kefu.services import sync
 from kefu.services.ports import ProviderState
 from kefu.services.tracking_refresh import RefreshOptions, RefreshReport, refresh
 from kefu.web.app import create_app
-from tests.factories import NOW
+from tests.factories import NOW, acting
 from tests.fakes import FixedClock
-from tests.sandbox_server import serve_app
+from tests.sandbox_server import APP_KEY, SECRET, TOKEN, aliexpress_face, serve_app, serve_sandbox
 from tests.web import signed_in
 
 CATALOG = "LX123456789CN"  # A-STUCK's parcel in the test catalog, shipped 9 days ago
@@ -272,13 +275,15 @@ def test_cli_refresh_over_http(
     assert _parcel(kefu, CATALOG).polled_at is not None
 
 
-def test_cli_without_a_provider_says_so(kefu: Kefu, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_without_a_provider_asks_aliexpress(
+    kefu: Kefu, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("KEFU_TRACKING_KEY", raising=False)
     result = CliRunner().invoke(
         cli, ["tracking", "refresh", "--database-url", kefu.settings.database_url]
     )
-    assert result.exit_code == 2
-    assert "KEFU_TRACKING_KEY" in result.output
+    assert result.exit_code == 0, result.output
+    assert "KEFU_TRACKING_KEY" in result.output and "aliexpress" in result.output
 
 
 def test_store_filter_leaves_other_stores_alone(kefu: Kefu, face: TrackingFace) -> None:
@@ -314,3 +319,79 @@ def test_the_api_says_since_when_data_is_stale(
 def test_the_api_needs_a_signed_in_person(kefu: Kefu) -> None:
     with TestClient(create_app(kefu=kefu)) as client:
         assert client.get("/api/v1/tracking/providers").status_code == 401
+
+
+# --- AliExpress's own tracking, without a provider ---
+
+
+def test_aliexpress_parcels_are_tracked_by_aliexpress_without_a_provider(
+    kefu: Kefu, clock: FixedClock
+) -> None:
+    face = aliexpress_face()
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock._now = now  # the platform checks request times against the real clock
+    kefu.settings.secret_key = SecretStr(Fernet.generate_key().decode())
+    kefu.__dict__.pop("secrets", None)
+    with kefu.uow() as uow:  # the catalog's parcel shipped recently, to Spain
+        uow.tracking.session.execute(
+            update(t.Parcel)
+            .where(t.Parcel.tracking_number == CATALOG)
+            .values(shipped_at=now - timedelta(days=3))
+        )
+        uow.tracking.session.execute(
+            update(t.Order)
+            .where(t.Order.order_number.in_(["A-STUCK", "A-PAID"]))
+            .values(ship_to_country="ES")
+        )
+        uow.commit()
+    _add_parcel(kefu, "LP00123456789CN", order="A-PAID")  # shipped long ago by NOW's clock
+    with kefu.uow() as uow:
+        uow.tracking.session.execute(
+            update(t.Parcel)
+            .where(t.Parcel.tracking_number == "LP00123456789CN")
+            .values(shipped_at=now - timedelta(days=1))
+        )
+        uow.commit()
+    face.tracking.seed(
+        CATALOG,
+        [
+            (now - timedelta(days=2), "Departed from the sorting center", "SHENZHEN"),
+            (now - timedelta(hours=3), "Arrived at the post office, ready for pickup", "MADRID"),
+        ],
+    )
+    with serve_sandbox(face) as url:
+        sync.connect_store(
+            acting(kefu),
+            "ali-global",
+            base_url=url,
+            credentials={"app_key": APP_KEY, "app_secret": SECRET, "access_token": TOKEN},
+            secrets=kefu.secrets,
+            uow=kefu.uow(),
+            clock=kefu.clock,
+        )
+        report = kefu.refresh_tracking()
+        again = kefu.refresh_tracking()
+    assert report.provider == "aliexpress"
+    assert (report.polled, report.events, report.registered) == (2, 2, 2)
+    assert report.refusals == [
+        ("LP00123456789CN", "none", report.refusals[0][2])
+    ]  # the platform has no tracking for it: asked again at its next poll
+    assert "no tracking information" in report.refusals[0][2]
+    assert (again.polled, again.events) == (0, 0)  # not due again for 6 hours
+    asked = face.tracking.asked
+    assert len(asked) == 2
+    assert {a["logistics_no"]: (a["out_ref"], a["to_area"]) for a in asked}[CATALOG] == (
+        "A-STUCK",
+        "ES",
+    )
+    parcel = _parcel(kefu, CATALOG)
+    assert parcel.provider == "aliexpress"
+    assert parcel.latest_status == TrackingStatus.AWAITING_PICKUP
+    assert parcel.next_poll_at == now + timedelta(hours=6)
+    with kefu.uow() as uow:
+        sources = uow.tracking.session.execute(
+            select(t.TrackingEvent.source, t.TrackingEvent.code)
+            .join(t.Parcel)
+            .where(t.Parcel.tracking_number == CATALOG, t.TrackingEvent.source == "marketplace")
+        ).all()
+    assert len(sources) == 2 and all(code.startswith("ae:") for _, code in sources)

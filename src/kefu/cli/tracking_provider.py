@@ -23,14 +23,17 @@ def refresh(
     database_url: Url = None,
 ) -> None:
     """Register the parcels shipped lately and poll the due ones at the tracking provider
-    (KEFU_TRACKING_URL, KEFU_TRACKING_KEY), within its quota; print what it did."""
+    (KEFU_TRACKING_URL, KEFU_TRACKING_KEY), within its quota; without one, ask AliExpress
+    about its orders' parcels. Print what it did."""
     settings = Settings(database_url=database_url) if database_url else Settings()
     with bootstrap(settings) as kefu:
         kefu.upgrade()
         report = kefu.refresh_tracking(store)
-    if report is None:
-        console.print("no tracking provider: set KEFU_TRACKING_KEY (docs/tracking.md)")
-        raise typer.Exit(2)
+    if settings.tracking_key is None:
+        console.print(
+            "no tracking provider (KEFU_TRACKING_KEY): AliExpress's own tracking was asked "
+            "about its orders' parcels (docs/tracking.md)"
+        )
     table = Table(title=f"tracking refresh — {report.provider}", show_header=False)
     for label, value in (
         ("registered", report.registered),

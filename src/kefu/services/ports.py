@@ -1189,8 +1189,7 @@ class JobContext(Protocol):
         ...
 
     def refresh_tracking(self) -> object:
-        """One tracking refresh run (kefu.services.tracking_refresh); None without a
-        tracking provider."""
+        """One tracking refresh run (kefu.services.tracking_refresh)."""
         ...
 
 
@@ -2918,6 +2917,23 @@ class MarketplaceTracking(Protocol):
         self, number: str, *, service: str, order_id: str, to_area: str
     ) -> list[IncomingEvent]: ...
 
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class MarketParcel:
+    """A parcel of a marketplace order, with what the marketplace's tracking asks for."""
+
+    id: int
+    store_code: str
+    tracking_number: str
+    carrier: str
+    order_number: str
+    ship_to_country: str | None
+    latest_status: str | None
+    latest_event_at: datetime | None
+    registered_at: datetime | None
+
 
 @dataclass(frozen=True)
 class PollParcel:
@@ -2975,6 +2991,19 @@ class TrackingPollRepository(Protocol):
         ...
 
     def schedule(self, next_polls: Mapping[int, datetime | None], now: datetime) -> None: ...
+
+    def marketplace_parcels(
+        self,
+        platform: str,
+        shipped_after: datetime,
+        final: Collection[str],
+        now: datetime,
+        limit: int,
+        store: str | None,
+    ) -> list[MarketParcel]:
+        """The platform's parcels its own tracking should be asked about now: shipped
+        since then, not final, followed by nobody yet or due (`next_poll_at`)."""
+        ...
 
     def state(self, provider: str) -> ProviderState | None: ...
 

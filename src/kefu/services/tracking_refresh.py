@@ -30,9 +30,13 @@ from kefu.domain.types import TrackingStatus
 from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.ports import (
+    ChannelError,
     Clock,
+    MarketParcel,
+    MarketplaceTracking,
     PollParcel,
     ProviderState,
+    StoredConnection,
     TrackingProvider,
     TrackingProviderError,
     TrackQuota,
@@ -187,6 +191,94 @@ def _poll(
         if final:
             stopped = provider.stop([TrackRequest(n, c) for n, c in final])
             report.stopped += len(stopped.accepted)
+
+
+# The marketplaces whose own tracking kefu reads when no provider is configured.
+MARKETPLACE_TRACKING = ("aliexpress",)
+
+
+def refresh_marketplaces(
+    uow: Callable[[], UnitOfWork],
+    open_tracking: Callable[[StoredConnection], MarketplaceTracking | None],
+    clock: Clock,
+    *,
+    store: str | None = None,
+    options: RefreshOptions | None = None,
+) -> RefreshReport:
+    """Without a tracking provider: ask AliExpress itself about its orders' parcels
+    (querytrackingresult), one parcel a call, with the same back-off and final statuses;
+    events are stored with source `marketplace`. Nothing is registered and no quota is
+    spent. A store whose connection cannot be opened or whose platform fails is recorded
+    in the `aliexpress` provider row (stale since); a parcel the platform has no tracking
+    for is asked again at its next poll."""
+    options = options or RefreshOptions()
+    now = clock.now()
+    report = RefreshReport(MARKETPLACE_TRACKING[0])
+    with uow() as u:
+        parcels = u.tracking_polls.marketplace_parcels(
+            report.provider,
+            now - options.shipped_within,
+            FINAL,
+            now,
+            options.poll_limit,
+            store,
+        )
+        connections = {c.store_code: c for c in u.connections.connections(enabled_only=True)}
+    by_store: dict[str, list[MarketParcel]] = defaultdict(list)
+    for parcel in parcels:
+        by_store[parcel.store_code].append(parcel)
+    for code, waiting in by_store.items():
+        conn = connections.get(code)
+        if conn is None:
+            continue  # not connected: the marketplace cannot be asked
+        try:
+            _ask_marketplace(uow, open_tracking, conn, waiting, report, now)
+        except ChannelError as exc:
+            report.error = f"{code}: {exc}"
+    report.refused = len(report.refusals)
+    _save_state(uow, report.provider, report, None, now)
+    return report
+
+
+def _ask_marketplace(
+    uow: Callable[[], UnitOfWork],
+    open_tracking: Callable[[StoredConnection], MarketplaceTracking | None],
+    conn: StoredConnection,
+    parcels: list[MarketParcel],
+    report: RefreshReport,
+    now: datetime,
+) -> None:
+    tracker = open_tracking(conn)
+    if tracker is None:
+        return
+    try:
+        for parcel in parcels:
+            try:
+                events = tracker.tracking(
+                    parcel.tracking_number,
+                    service=parcel.carrier,
+                    order_id=parcel.order_number,
+                    to_area=parcel.ship_to_country or "",
+                )
+            except ChannelError as exc:
+                if exc.retryable:
+                    raise
+                report.refusals.append((parcel.tracking_number, "none", str(exc)))
+                events = []
+            with uow() as u:
+                ingest = record_events(
+                    u, events, source=TrackingSource.MARKETPLACE, now=now, store_ids=[conn.store_id]
+                )
+                if parcel.registered_at is None:
+                    u.tracking_polls.mark_registered(report.provider, {parcel.id: None}, now)
+                (polled,) = u.tracking_polls.polled([parcel.id])
+                u.tracking_polls.schedule({parcel.id: _next(polled, now)}, now)
+                u.commit()
+            report.registered += parcel.registered_at is None
+            report.polled += 1
+            report.events += ingest.added
+    finally:
+        tracker.close()
 
 
 def _next(parcel: PollParcel, now: datetime) -> datetime | None:

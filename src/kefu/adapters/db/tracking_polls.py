@@ -18,7 +18,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
-from kefu.services.ports import PollParcel, ProviderState
+from kefu.services.ports import MarketParcel, PollParcel, ProviderState
 
 P = t.Parcel
 
@@ -89,6 +89,40 @@ class SqlTrackingPollRepository:
             self.session.execute(
                 update(P).where(P.id == parcel_id).values(polled_at=now, next_poll_at=at)
             )
+
+    def marketplace_parcels(
+        self,
+        platform: str,
+        shipped_after: datetime,
+        final: Collection[str],
+        now: datetime,
+        limit: int,
+        store: str | None,
+    ) -> list[MarketParcel]:
+        query = (
+            select(
+                P.id,
+                t.Store.code,
+                P.tracking_number,
+                P.carrier,
+                t.Order.order_number,
+                t.Order.ship_to_country,
+                P.latest_status,
+                P.latest_event_at,
+                P.registered_at,
+            )
+            .join(t.Order, t.Order.id == P.order_id)
+            .join(t.Store, t.Store.id == t.Order.store_id)
+            .where(t.Store.platform == platform, P.shipped_at >= shipped_after)
+            .where(P.tracking_number != "")
+            .where(P.latest_status.is_(None) | P.latest_status.not_in(list(final)))
+            .where(P.provider.is_(None) | ((P.provider == platform) & (P.next_poll_at <= now)))
+            .order_by(P.next_poll_at, P.id)
+            .limit(limit)
+        )
+        if store is not None:
+            query = query.where(t.Store.code == store)
+        return [MarketParcel(*row) for row in self.session.execute(query)]
 
     def state(self, provider: str) -> ProviderState | None:
         row = self.session.get(t.TrackingProviderState, provider)
