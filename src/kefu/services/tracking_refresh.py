@@ -236,7 +236,8 @@ def refresh_marketplaces(
         except ChannelError as exc:
             report.error = f"{code}: {exc}"
     report.refused = len(report.refusals)
-    _save_state(uow, report.provider, report, None, now)
+    if report.polled or report.error:  # a run that asked nobody says nothing of health
+        _save_state(uow, report.provider, report, None, now)
     return report
 
 
