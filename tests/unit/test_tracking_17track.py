@@ -24,7 +24,7 @@ from kefu.domain.tracking_17track import (
     event_status,
     status_of,
 )
-from kefu.domain.tracking_polls import MOVING, next_poll, spendable
+from kefu.domain.tracking_polls import MOVING, health, next_poll, spendable
 from kefu.domain.types import TrackingStatus as S
 from kefu.services.ports import TrackingProviderError, TrackRequest
 
@@ -335,3 +335,10 @@ def test_back_off_slows_with_silence_and_stops_when_final() -> None:
     assert next_poll(now, None, None, now) == now + MOVING  # registered, nothing yet
     for final in (S.DELIVERED, S.RETURNED, S.EXPIRED):
         assert next_poll(now, final, now, now) is None
+
+
+def test_provider_health_says_stale_until_the_next_success() -> None:
+    assert health(None, None) == "never"
+    assert health(None, T0) == "ok"
+    assert health(T0, T0 - timedelta(hours=1)) == "stale"
+    assert health(T0, None) == "stale"
