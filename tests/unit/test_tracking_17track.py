@@ -342,3 +342,21 @@ def test_provider_health_says_stale_until_the_next_success() -> None:
     assert health(None, T0) == "ok"
     assert health(T0, T0 - timedelta(hours=1)) == "stale"
     assert health(T0, None) == "stale"
+
+
+def test_unseeded_numbers_have_no_events_unless_autoplay(face: TrackingFace, hands: Hands) -> None:
+    sandbox = _sandbox(face)
+    sandbox.register([TrackRequest("RR123456789CN")])
+    hands.at = T0 + timedelta(days=30)
+    (info,) = sandbox.track_info([TrackRequest("RR123456789CN")]).infos
+    assert (info.status, info.code, info.events) == (None, "NotFound_Other", ())
+    playing = TrackingFace(autoplay=True, now=hands)
+    client = TestClient(create_tracking_sandbox(playing))
+    assert client.post("/stories", json={"number": "X"}).status_code == 422
+    assert client.post("/stories", json={"number": "LX1", "story": "pickup"}).status_code == 200
+    auto = SeventeenTrack("http://testserver/track/v2.2", KEY, client)
+    auto.register([TrackRequest("RR123456789CN"), TrackRequest("LX123456785CN")])
+    hands.at = T0 + timedelta(days=60)
+    infos = auto.track_info([TrackRequest("RR123456789CN"), TrackRequest("LX123456785CN")]).infos
+    assert all(info.events for info in infos)
+    assert playing.seeded == {"LX1": "pickup"}

@@ -3,10 +3,12 @@
 `kefu serve --sandbox` mounts it at /tracking-sandbox (so the refresh job's URL is
 `…/tracking-sandbox/track/v2.2`, key `sandbox-17token`); tests serve it in-process.
 
-It holds the numbers registered and plays a story per number: the story named when the
-number was seeded, else one chosen by the number itself, its events falling due as the
-sandbox clock passes the registration time plus each step's hours. It refuses what 17TRACK
-refuses, with 17TRACK's codes:
+It holds the numbers registered and plays a story per number: the story seeded for it
+(`TrackingFace.seed`, or `POST /stories {"number", "story"}`), its events falling due as
+the sandbox clock passes the registration time plus each step's hours. A number nobody
+seeded has no events (17TRACK's "NotFound"), so a demo's own parcels keep the state the
+demo gave them; `autoplay=True` gives every number a story chosen by the number itself.
+It refuses what 17TRACK refuses, with 17TRACK's codes:
 
 - a missing or wrong `17token`: HTTP 401, code -18010002;
 - a body that is not an array of objects: -18010013; more than 40 numbers: -18010014;
@@ -122,6 +124,7 @@ class TrackingFace:
     by_day: dict[str, int] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     failing: int = 0
+    autoplay: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def seed(self, number: str, story: str) -> None:
@@ -137,10 +140,10 @@ class TrackingFace:
 
     def story_of(self, number: str) -> tuple[Step, ...]:
         name = self.seeded.get(number)
-        if name is None:
+        if name is None and self.autoplay:
             names = sorted(STORIES)
             name = names[zlib.crc32(number.encode()) % len(names)]
-        return STORIES[name]
+        return STORIES[name] if name else ()
 
     # --- the calls ---
 
@@ -266,6 +269,26 @@ def _failure(code: int, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+async def _stories(request: Request) -> JSONResponse:
+    """Test and demo helper: `POST /stories {"number": n, "story": name}`."""
+    face: TrackingFace = request.app.state.face
+    try:
+        body = await request.json()
+        face.seed(str(body["number"]), str(body["story"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    return JSONResponse({"number": body["number"], "story": body["story"]})
+
+
+async def _faults(request: Request) -> JSONResponse:
+    """Test helper: `POST /faults {"count": n}` makes the next n calls fail."""
+    face: TrackingFace = request.app.state.face
+    body = await request.json()
+    count = body.get("count", 1) if isinstance(body, dict) else 1
+    face.fail_next(int(count))
+    return JSONResponse({"failing": face.failing})
+
+
 def create_tracking_sandbox(face: TrackingFace | None = None) -> Starlette:
     """The sandbox app; `app.state.face` is its state."""
     face = face or TrackingFace()
@@ -297,17 +320,11 @@ def create_tracking_sandbox(face: TrackingFace | None = None) -> Starlette:
                 return _failure(-18010014)
             return JSONResponse(calls[name](body))
 
-    async def faults(request: Request) -> JSONResponse:
-        """Test helper: `POST /faults {"count": n}` makes the next n calls fail."""
-        body = await request.json()
-        count = body.get("count", 1) if isinstance(body, dict) else 1
-        face.fail_next(int(count))
-        return JSONResponse({"failing": face.failing})
-
     app = Starlette(
         routes=[
             Route(PREFIX + "/{call}", call, methods=["POST"]),
-            Route("/faults", faults, methods=["POST"]),
+            Route("/faults", _faults, methods=["POST"]),
+            Route("/stories", _stories, methods=["POST"]),
         ]
     )
     app.state.face = face
