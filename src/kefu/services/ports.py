@@ -2786,8 +2786,13 @@ class TrackingRepository(Protocol):
         ...
 
     def refresh(self, parcel_ids: Collection[int]) -> None:
-        """Each parcel's latest status, its time and since when; polling stops at a final
-        status; orders whose every parcel is delivered are delivered."""
+        """Each parcel's latest status, its time and since when, from its whole history;
+        polling stops at a final status; orders whose every parcel is delivered are
+        delivered."""
+        ...
+
+    def advance(self, rows: Sequence[EventRow]) -> None:
+        """The same, for parcels that just gained these events (stored by `add_events`)."""
         ...
 
     def add_orphans(self, rows: Sequence[OrphanRow], now: datetime) -> int: ...

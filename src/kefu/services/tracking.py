@@ -26,7 +26,7 @@ from kefu.domain.tracking import (
     IncomingEvent,
     TrackingSource,
 )
-from kefu.domain.tracking_status import code_key, normal_text, normalise
+from kefu.domain.tracking_status import Normalised, code_key, normal_text, normalise
 from kefu.domain.types import TrackingStatus
 from kefu.services import access
 from kefu.services.access import Principal
@@ -168,8 +168,13 @@ def record_for_parcels(
     rules = uow.tracking.text_rules()
     rows: list[EventRow] = []
     unmapped = 0
+    # A batch repeats the same words (one carrier, one life): each is read once.
+    known: dict[tuple[str, str, TrackingStatus | None], Normalised] = {}
     for parcel_id, e in pairs:
-        n = normalise(e.code, e.description, e.status, rules)
+        key = (e.code, e.description, e.status)
+        n = known.get(key) or known.setdefault(
+            key, normalise(e.code, e.description, e.status, rules)
+        )
         unmapped += not n.mapped
         rows.append(
             EventRow(
@@ -184,7 +189,7 @@ def record_for_parcels(
             )
         )
     added = uow.tracking.add_events(rows)
-    uow.tracking.refresh({r.parcel_id for r in added})
+    uow.tracking.advance(added)
     per_parcel: dict[int, int] = defaultdict(int)
     for r in added:
         per_parcel[r.parcel_id] += 1

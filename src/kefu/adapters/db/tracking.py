@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -40,6 +41,29 @@ def _parts(items: Collection[T], size: int = PART) -> Iterator[list[T]]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class _Latest:
+    parcel_id: int
+    status: str
+    at: datetime
+    since: datetime
+
+    def params(self) -> dict[str, Any]:
+        return {"pid": self.parcel_id, "st": self.status, "at": self.at, "since": self.since}
+
+
+def _latest(parcel_id: int, events: list[tuple[datetime, str]]) -> _Latest:
+    """From a parcel's events in time order: the last one's status, and since when the
+    parcel has been in it (the first event of the last run of that status)."""
+    latest_at, status = events[-1]
+    since = latest_at
+    for at, earlier in reversed(events):
+        if earlier != status:
+            break
+        since = at
+    return _Latest(parcel_id, status, latest_at, since)
 
 
 class SqlTrackingRepository:
@@ -132,7 +156,6 @@ class SqlTrackingRepository:
 
     def refresh(self, parcel_ids: Collection[int]) -> None:
         e = _EVENTS.c
-        delivered: set[int] = set()
         for part in _parts(sorted(parcel_ids)):
             history: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
             for pid, at, status in self.session.execute(
@@ -141,37 +164,59 @@ class SqlTrackingRepository:
                 .order_by(e.parcel_id, e.occurred_at, e.id)
             ):
                 history[pid].append((at, status))
-            going: list[dict[str, Any]] = []
-            stopped: list[dict[str, Any]] = []
-            for pid, events in history.items():
-                latest_at, status = events[-1]
-                since = latest_at
-                for at, earlier in reversed(events):
-                    if earlier != status:
-                        break
-                    since = at
-                row = {"pid": pid, "st": status, "at": latest_at, "since": since}
-                (stopped if status in _FINAL else going).append(row)
-                if status == TrackingStatus.DELIVERED:
-                    delivered.add(pid)
-            p = _PARCELS.c
-            values: dict[str, Any] = {
-                "latest_status": bindparam("st"),
-                "latest_event_at": bindparam("at"),
-                "status_since": bindparam("since"),
-            }
-            if going:
-                self.session.execute(
-                    update(_PARCELS).where(p.id == bindparam("pid")).values(values), going
+            self._set_latest([_latest(pid, events) for pid, events in history.items()])
+
+    def advance(self, rows: Sequence[EventRow]) -> None:
+        """The usual case is cheap: events newer than a parcel's latest move it on from its
+        stored state, without reading its history; a parcel given an older event is worked
+        out again from its whole history (`refresh`)."""
+        p = _PARCELS.c
+        fresh: dict[int, list[EventRow]] = defaultdict(list)
+        for r in rows:
+            fresh[r.parcel_id].append(r)
+        moved: list[_Latest] = []
+        older: list[int] = []
+        for part in _parts(sorted(fresh)):
+            for pid, status, latest_at, since in self.session.execute(
+                select(p.id, p.latest_status, p.latest_event_at, p.status_since).where(
+                    p.id.in_(part)
                 )
-            if stopped:
-                self.session.execute(
-                    update(_PARCELS)
-                    .where(p.id == bindparam("pid"))
-                    .values({**values, "next_poll_at": None}),
-                    stopped,
-                )
-        self._deliver_orders(delivered)
+            ):
+                new = sorted(fresh[pid], key=lambda r: r.occurred_at)  # stable: arrival order
+                if latest_at is not None and new[0].occurred_at < latest_at:
+                    older.append(pid)
+                    continue
+                for r in new:
+                    if r.status != status or since is None:
+                        status, since = r.status, r.occurred_at
+                    latest_at = r.occurred_at
+                moved.append(_Latest(pid, status, latest_at, since))
+        self._set_latest(moved)
+        self.refresh(older)
+
+    def _set_latest(self, rows: list[_Latest]) -> None:
+        """Write each parcel's latest status with one executemany per kind: polling stops
+        at a final status; orders whose parcels are all delivered are delivered."""
+        p = _PARCELS.c
+        values: dict[str, Any] = {
+            "latest_status": bindparam("st"),
+            "latest_event_at": bindparam("at"),
+            "status_since": bindparam("since"),
+        }
+        going = [r.params() for r in rows if r.status not in _FINAL]
+        stopped = [r.params() for r in rows if r.status in _FINAL]
+        if going:
+            self.session.execute(
+                update(_PARCELS).where(p.id == bindparam("pid")).values(values), going
+            )
+        if stopped:
+            self.session.execute(
+                update(_PARCELS)
+                .where(p.id == bindparam("pid"))
+                .values({**values, "next_poll_at": None}),
+                stopped,
+            )
+        self._deliver_orders({r.parcel_id for r in rows if r.status == TrackingStatus.DELIVERED})
 
     def _deliver_orders(self, parcel_ids: set[int]) -> None:
         """Orders whose every parcel (reshipments aside) is delivered are delivered (SPEC
@@ -195,9 +240,10 @@ class SqlTrackingRepository:
             ]
         if done:
             o = _ORDERS.c
+            # No IN list: an executemany binds no expanding parameter.
             self.session.execute(
                 update(_ORDERS)
-                .where(o.id == bindparam("oid"), o.status.in_(_DELIVERABLE))
+                .where(o.id == bindparam("oid"), or_(*(o.status == s for s in _DELIVERABLE)))
                 .values(status="delivered", delivered_at=bindparam("at")),
                 done,
             )
