@@ -26,7 +26,7 @@ from kefu.domain.tracking import (
     IncomingEvent,
     TrackingSource,
 )
-from kefu.domain.tracking_status import Normalised, code_key, normal_text, normalise
+from kefu.domain.tracking_status import code_key, normal_text, normalise
 from kefu.domain.types import TrackingStatus
 from kefu.services import access
 from kefu.services.access import Principal
@@ -169,21 +169,24 @@ def record_for_parcels(
     rows: list[EventRow] = []
     unmapped = 0
     # A batch repeats the same words (one carrier, one life): each is read once.
-    known: dict[tuple[str, str, TrackingStatus | None], Normalised] = {}
+    known: dict[tuple[str, str, TrackingStatus | None], tuple[str, bool]] = {}
+    origin = source.value
     for parcel_id, e in pairs:
         key = (e.code, e.description, e.status)
-        n = known.get(key) or known.setdefault(
-            key, normalise(e.code, e.description, e.status, rules)
-        )
-        unmapped += not n.mapped
+        found = known.get(key)
+        if found is None:
+            n = normalise(e.code, e.description, e.status, rules)
+            found = known[key] = (n.status.value, n.mapped)
+        status, mapped = found
+        unmapped += not mapped
         rows.append(
             EventRow(
                 parcel_id,
                 e.occurred_at,
                 e.code,
-                n.status.value,
-                n.mapped,
-                source.value,
+                status,
+                mapped,
+                origin,
                 e.location,
                 e.description,
             )
