@@ -2714,6 +2714,10 @@ class TrackedParcel:
     tracking_number: str
     carrier: str
     provider_carrier: str | None
+    # Where its tracking stands, read along so that moving it on needs no second read.
+    latest_status: str | None = None
+    latest_event_at: datetime | None = None
+    status_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -2791,8 +2795,11 @@ class TrackingRepository(Protocol):
         delivered."""
         ...
 
-    def advance(self, rows: Sequence[EventRow]) -> None:
-        """The same, for parcels that just gained these events (stored by `add_events`)."""
+    def advance(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> None:
+        """The same, for parcels that just gained these events (stored by `add_events`);
+        `known`: the parcels as just read, else they are read."""
         ...
 
     def add_orphans(self, rows: Sequence[OrphanRow], now: datetime) -> int: ...

@@ -5,7 +5,7 @@ thousands a second (docs/benchmarks.md)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -107,9 +107,15 @@ class SqlTrackingRepository:
         p = t.Parcel
         found: list[TrackedParcel] = []
         for part in _parts(sorted(numbers)):
-            query = select(p.id, p.tracking_number, p.carrier, p.provider_carrier).where(
-                p.tracking_number.in_(part)
-            )
+            query = select(
+                p.id,
+                p.tracking_number,
+                p.carrier,
+                p.provider_carrier,
+                p.latest_status,
+                p.latest_event_at,
+                p.status_since,
+            ).where(p.tracking_number.in_(part))
             if store_ids is not None:
                 query = query.join(t.Order, t.Order.id == p.order_id).where(
                     t.Order.store_id.in_(list(store_ids))
@@ -166,33 +172,55 @@ class SqlTrackingRepository:
                 history[pid].append((at, status))
             self._set_latest([_latest(pid, events) for pid, events in history.items()])
 
-    def advance(self, rows: Sequence[EventRow]) -> None:
+    def advance(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> None:
         """The usual case is cheap: events newer than a parcel's latest move it on from its
         stored state, without reading its history; a parcel given an older event is worked
         out again from its whole history (`refresh`)."""
-        p = _PARCELS.c
         fresh: dict[int, list[EventRow]] = defaultdict(list)
         for r in rows:
             fresh[r.parcel_id].append(r)
+        states = known if known is not None else self._states(fresh)
         moved: list[_Latest] = []
         older: list[int] = []
-        for part in _parts(sorted(fresh)):
-            for pid, status, latest_at, since in self.session.execute(
-                select(p.id, p.latest_status, p.latest_event_at, p.status_since).where(
-                    p.id.in_(part)
-                )
-            ):
-                new = sorted(fresh[pid], key=lambda r: r.occurred_at)  # stable: arrival order
-                if latest_at is not None and new[0].occurred_at < latest_at:
-                    older.append(pid)
-                    continue
-                for r in new:
-                    if r.status != status or since is None:
-                        status, since = r.status, r.occurred_at
-                    latest_at = r.occurred_at
-                moved.append(_Latest(pid, status, latest_at, since))
+        for pid, new in fresh.items():
+            parcel = states[pid]
+            status, latest_at, since = (
+                parcel.latest_status,
+                parcel.latest_event_at,
+                parcel.status_since,
+            )
+            new.sort(key=lambda r: r.occurred_at)  # stable: arrival order within a time
+            if latest_at is not None and new[0].occurred_at < latest_at:
+                older.append(pid)
+                continue
+            for r in new:
+                if r.status != status or since is None:
+                    status, since = r.status, r.occurred_at
+                latest_at = r.occurred_at
+            assert status is not None and latest_at is not None and since is not None  # noqa: S101
+            moved.append(_Latest(pid, status, latest_at, since))
         self._set_latest(moved)
         self.refresh(older)
+
+    def _states(self, parcel_ids: Collection[int]) -> dict[int, TrackedParcel]:
+        p = t.Parcel
+        found: dict[int, TrackedParcel] = {}
+        for part in _parts(sorted(parcel_ids)):
+            for row in self.session.execute(
+                select(
+                    p.id,
+                    p.tracking_number,
+                    p.carrier,
+                    p.provider_carrier,
+                    p.latest_status,
+                    p.latest_event_at,
+                    p.status_since,
+                ).where(p.id.in_(part))
+            ):
+                found[row.id] = TrackedParcel(*row)
+        return found
 
     def _set_latest(self, rows: list[_Latest]) -> None:
         """Write each parcel's latest status with one executemany per kind: polling stops
