@@ -2785,8 +2785,11 @@ class TrackingRepository(Protocol):
         self, numbers: Collection[str], store_ids: Collection[int] | None = None
     ) -> list[TrackedParcel]: ...
 
-    def add_events(self, rows: Sequence[EventRow]) -> list[EventRow]:
-        """Store the rows not stored yet (key: parcel, time, code); returns those added."""
+    def add_events(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> list[EventRow]:
+        """Store the rows not stored yet (key: parcel, time, code); returns those added.
+        `known`: the parcels as just read (their latest event time spares reading keys)."""
         ...
 
     def refresh(self, parcel_ids: Collection[int]) -> None:

@@ -196,7 +196,7 @@ def record_for_parcels(
                 e.description,
             )
         )
-    added = uow.tracking.add_events(rows)
+    added = uow.tracking.add_events(rows, known)
     uow.tracking.advance(added, known)
     per_parcel: dict[int, int] = defaultdict(int)
     for r in added:

@@ -123,12 +123,23 @@ class SqlTrackingRepository:
             found += [TrackedParcel(*row) for row in self.session.execute(query)]
         return found
 
-    def add_events(self, rows: Sequence[EventRow]) -> list[EventRow]:
+    def add_events(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> list[EventRow]:
         if not rows:
             return []
         e = _EVENTS.c
+        # No stored event is later than its parcel's latest: an event after it is new, and
+        # only the parcels given one at or before it (a repeat, a late one) are read.
+        check = {
+            r.parcel_id
+            for r in rows
+            if known is None
+            or (latest := known[r.parcel_id].latest_event_at) is None
+            or r.occurred_at <= latest
+        }
         have: set[tuple[int, datetime, str]] = set()
-        for part in _parts(sorted({r.parcel_id for r in rows})):
+        for part in _parts(sorted(check)):
             have.update(
                 (pid, at, code)
                 for pid, at, code in self.session.execute(
