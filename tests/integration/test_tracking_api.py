@@ -185,3 +185,29 @@ def test_orphans_are_listed_and_unmapped_texts_mapped_by_a_lead(
         wrong = owner.post("/api/v1/tracking/rules", json={"text": "x", "status": "teleported"})
         assert wrong.status_code == 422
     assert _status(kefu)[0] == "awaiting_pickup"
+
+
+def test_the_review_page_lists_texts_and_orphans_and_maps_a_text(
+    kefu: Kefu, pusher: TestClient
+) -> None:
+    unknown = dict(EVENTS[0], code="Q1", description="Zqx held at depot")
+    pusher.post(URL, json=[unknown, EVENTS[2]])
+    with signed_in(kefu, "owner", locale="zh_CN") as owner:
+        page = owner.get("/tracking/review")
+        assert page.status_code == 200
+        assert "物流轨迹审核" in page.text and "未知运单号的轨迹" in page.text
+        assert page.text.count('data-testid="unmapped-text"') == 1
+        assert page.text.count('data-testid="orphan"') == 1
+        assert "Zqx held at depot" in page.text and "RB111111111CN" in page.text
+        done = owner.post(
+            "/tracking/review/rules",
+            data={"text": "zqx held at depot", "status": "awaiting_pickup"},
+            follow_redirects=True,
+        )
+        assert done.status_code == 200
+        assert 'data-testid="mapped-notice"' in done.text
+        assert done.text.count('data-testid="unmapped-text"') == 0
+        assert done.text.count('data-testid="text-rule"') == 1
+    assert _status(kefu)[0] == "awaiting_pickup"
+    with signed_in(kefu, "lina") as agent:
+        assert agent.get("/tracking/review").status_code == 403

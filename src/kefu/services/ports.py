@@ -2721,6 +2721,10 @@ class TrackedParcel:
     tracking_number: str
     carrier: str
     provider_carrier: str | None
+    # Where its tracking stands, read along so that moving it on needs no second read.
+    latest_status: str | None = None
+    latest_event_at: datetime | None = None
+    status_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -2788,13 +2792,24 @@ class TrackingRepository(Protocol):
         self, numbers: Collection[str], store_ids: Collection[int] | None = None
     ) -> list[TrackedParcel]: ...
 
-    def add_events(self, rows: Sequence[EventRow]) -> list[EventRow]:
-        """Store the rows not stored yet (key: parcel, time, code); returns those added."""
+    def add_events(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> list[EventRow]:
+        """Store the rows not stored yet (key: parcel, time, code); returns those added.
+        `known`: the parcels as just read (their latest event time spares reading keys)."""
         ...
 
     def refresh(self, parcel_ids: Collection[int]) -> None:
-        """Each parcel's latest status, its time and since when; polling stops at a final
-        status; orders whose every parcel is delivered are delivered."""
+        """Each parcel's latest status, its time and since when, from its whole history;
+        polling stops at a final status; orders whose every parcel is delivered are
+        delivered."""
+        ...
+
+    def advance(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> None:
+        """The same, for parcels that just gained these events (stored by `add_events`);
+        `known`: the parcels as just read, else they are read."""
         ...
 
     def add_orphans(self, rows: Sequence[OrphanRow], now: datetime) -> int: ...

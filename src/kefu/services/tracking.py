@@ -11,7 +11,7 @@ no parcel has are kept aside as orphans and join their parcel when it is created
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -139,7 +139,8 @@ def record_events(
                 source.value,
             )
         )
-    stored = record_for_parcels(uow, pairs, source=source)
+    known = {p.id: p for found in by_number.values() for p in found}
+    stored = record_for_parcels(uow, pairs, source=source, known=known)
     report.added, report.duplicates = stored.added, stored.duplicates
     # Events kept aside are normalised when they join a parcel; counted unmapped then.
     report.unmapped = stored.unmapped
@@ -159,7 +160,11 @@ class Stored:
 
 
 def record_for_parcels(
-    uow: UnitOfWork, pairs: Sequence[tuple[int, IncomingEvent]], *, source: TrackingSource
+    uow: UnitOfWork,
+    pairs: Sequence[tuple[int, IncomingEvent]],
+    *,
+    source: TrackingSource,
+    known: Mapping[int, TrackedParcel] | None = None,
 ) -> Stored:
     """Events for parcels already known by id (a parcel file's rows name their parcel):
     normalised, stored once, and the parcels' latest status worked out again."""
@@ -168,23 +173,31 @@ def record_for_parcels(
     rules = uow.tracking.text_rules()
     rows: list[EventRow] = []
     unmapped = 0
+    # A batch repeats the same words (one carrier, one life): each is read once.
+    words: dict[tuple[str, str, TrackingStatus | None], tuple[str, bool]] = {}
+    origin = source.value
     for parcel_id, e in pairs:
-        n = normalise(e.code, e.description, e.status, rules)
-        unmapped += not n.mapped
+        key = (e.code, e.description, e.status)
+        found = words.get(key)
+        if found is None:
+            n = normalise(e.code, e.description, e.status, rules)
+            found = words[key] = (n.status.value, n.mapped)
+        status, mapped = found
+        unmapped += not mapped
         rows.append(
             EventRow(
                 parcel_id,
                 e.occurred_at,
                 e.code,
-                n.status.value,
-                n.mapped,
-                source.value,
+                status,
+                mapped,
+                origin,
                 e.location,
                 e.description,
             )
         )
-    added = uow.tracking.add_events(rows)
-    uow.tracking.refresh({r.parcel_id for r in added})
+    added = uow.tracking.add_events(rows, known)
+    uow.tracking.advance(added, known)
     per_parcel: dict[int, int] = defaultdict(int)
     for r in added:
         per_parcel[r.parcel_id] += 1

@@ -62,6 +62,7 @@ from kefu.web.pages import reports as report_pages
 from kefu.web.pages import search as search_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
+from kefu.web.pages import tracking as tracking_pages
 from kefu.web.pages import translation as translation_pages
 from kefu.web.ratelimit import RateLimitMiddleware
 from kefu.web.templating import make_templates
@@ -172,6 +173,7 @@ def create_app(
     app.include_router(tracking_provider_api.router)  # tracking providers (docs/tracking.md)
     # tracking webhook, orphans, unmapped texts (docs/tracking.md)
     app.include_router(tracking_api.router, max_body_size=tracking_api.BODY_BYTES)
+    app.include_router(tracking_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

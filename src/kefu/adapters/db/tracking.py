@@ -5,11 +5,12 @@ thousands a second (docs/benchmarks.md)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -40,6 +41,29 @@ def _parts(items: Collection[T], size: int = PART) -> Iterator[list[T]]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class _Latest:
+    parcel_id: int
+    status: str
+    at: datetime
+    since: datetime
+
+    def params(self) -> dict[str, Any]:
+        return {"pid": self.parcel_id, "st": self.status, "at": self.at, "since": self.since}
+
+
+def _latest(parcel_id: int, events: list[tuple[datetime, str]]) -> _Latest:
+    """From a parcel's events in time order: the last one's status, and since when the
+    parcel has been in it (the first event of the last run of that status)."""
+    latest_at, status = events[-1]
+    since = latest_at
+    for at, earlier in reversed(events):
+        if earlier != status:
+            break
+        since = at
+    return _Latest(parcel_id, status, latest_at, since)
 
 
 class SqlTrackingRepository:
@@ -83,9 +107,15 @@ class SqlTrackingRepository:
         p = t.Parcel
         found: list[TrackedParcel] = []
         for part in _parts(sorted(numbers)):
-            query = select(p.id, p.tracking_number, p.carrier, p.provider_carrier).where(
-                p.tracking_number.in_(part)
-            )
+            query = select(
+                p.id,
+                p.tracking_number,
+                p.carrier,
+                p.provider_carrier,
+                p.latest_status,
+                p.latest_event_at,
+                p.status_since,
+            ).where(p.tracking_number.in_(part))
             if store_ids is not None:
                 query = query.join(t.Order, t.Order.id == p.order_id).where(
                     t.Order.store_id.in_(list(store_ids))
@@ -93,12 +123,23 @@ class SqlTrackingRepository:
             found += [TrackedParcel(*row) for row in self.session.execute(query)]
         return found
 
-    def add_events(self, rows: Sequence[EventRow]) -> list[EventRow]:
+    def add_events(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> list[EventRow]:
         if not rows:
             return []
         e = _EVENTS.c
+        # No stored event is later than its parcel's latest: an event after it is new, and
+        # only the parcels given one at or before it (a repeat, a late one) are read.
+        check = {
+            r.parcel_id
+            for r in rows
+            if known is None
+            or (latest := known[r.parcel_id].latest_event_at) is None
+            or r.occurred_at <= latest
+        }
         have: set[tuple[int, datetime, str]] = set()
-        for part in _parts(sorted({r.parcel_id for r in rows})):
+        for part in _parts(sorted(check)):
             have.update(
                 (pid, at, code)
                 for pid, at, code in self.session.execute(
@@ -132,7 +173,6 @@ class SqlTrackingRepository:
 
     def refresh(self, parcel_ids: Collection[int]) -> None:
         e = _EVENTS.c
-        delivered: set[int] = set()
         for part in _parts(sorted(parcel_ids)):
             history: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
             for pid, at, status in self.session.execute(
@@ -141,37 +181,81 @@ class SqlTrackingRepository:
                 .order_by(e.parcel_id, e.occurred_at, e.id)
             ):
                 history[pid].append((at, status))
-            going: list[dict[str, Any]] = []
-            stopped: list[dict[str, Any]] = []
-            for pid, events in history.items():
-                latest_at, status = events[-1]
-                since = latest_at
-                for at, earlier in reversed(events):
-                    if earlier != status:
-                        break
-                    since = at
-                row = {"pid": pid, "st": status, "at": latest_at, "since": since}
-                (stopped if status in _FINAL else going).append(row)
-                if status == TrackingStatus.DELIVERED:
-                    delivered.add(pid)
-            p = _PARCELS.c
-            values: dict[str, Any] = {
-                "latest_status": bindparam("st"),
-                "latest_event_at": bindparam("at"),
-                "status_since": bindparam("since"),
-            }
-            if going:
-                self.session.execute(
-                    update(_PARCELS).where(p.id == bindparam("pid")).values(values), going
-                )
-            if stopped:
-                self.session.execute(
-                    update(_PARCELS)
-                    .where(p.id == bindparam("pid"))
-                    .values({**values, "next_poll_at": None}),
-                    stopped,
-                )
-        self._deliver_orders(delivered)
+            self._set_latest([_latest(pid, events) for pid, events in history.items()])
+
+    def advance(
+        self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
+    ) -> None:
+        """The usual case is cheap: events newer than a parcel's latest move it on from its
+        stored state, without reading its history; a parcel given an older event is worked
+        out again from its whole history (`refresh`)."""
+        fresh: dict[int, list[EventRow]] = defaultdict(list)
+        for r in rows:
+            fresh[r.parcel_id].append(r)
+        states = known if known is not None else self._states(fresh)
+        moved: list[_Latest] = []
+        older: list[int] = []
+        for pid, new in fresh.items():
+            parcel = states[pid]
+            status, latest_at, since = (
+                parcel.latest_status,
+                parcel.latest_event_at,
+                parcel.status_since,
+            )
+            new.sort(key=lambda r: r.occurred_at)  # stable: arrival order within a time
+            if latest_at is not None and new[0].occurred_at < latest_at:
+                older.append(pid)
+                continue
+            for r in new:
+                if r.status != status or since is None:
+                    status, since = r.status, r.occurred_at
+                latest_at = r.occurred_at
+            assert status is not None and latest_at is not None and since is not None  # noqa: S101
+            moved.append(_Latest(pid, status, latest_at, since))
+        self._set_latest(moved)
+        self.refresh(older)
+
+    def _states(self, parcel_ids: Collection[int]) -> dict[int, TrackedParcel]:
+        p = t.Parcel
+        found: dict[int, TrackedParcel] = {}
+        for part in _parts(sorted(parcel_ids)):
+            for row in self.session.execute(
+                select(
+                    p.id,
+                    p.tracking_number,
+                    p.carrier,
+                    p.provider_carrier,
+                    p.latest_status,
+                    p.latest_event_at,
+                    p.status_since,
+                ).where(p.id.in_(part))
+            ):
+                found[row.id] = TrackedParcel(*row)
+        return found
+
+    def _set_latest(self, rows: list[_Latest]) -> None:
+        """Write each parcel's latest status with one executemany per kind: polling stops
+        at a final status; orders whose parcels are all delivered are delivered."""
+        p = _PARCELS.c
+        values: dict[str, Any] = {
+            "latest_status": bindparam("st"),
+            "latest_event_at": bindparam("at"),
+            "status_since": bindparam("since"),
+        }
+        going = [r.params() for r in rows if r.status not in _FINAL]
+        stopped = [r.params() for r in rows if r.status in _FINAL]
+        if going:
+            self.session.execute(
+                update(_PARCELS).where(p.id == bindparam("pid")).values(values), going
+            )
+        if stopped:
+            self.session.execute(
+                update(_PARCELS)
+                .where(p.id == bindparam("pid"))
+                .values({**values, "next_poll_at": None}),
+                stopped,
+            )
+        self._deliver_orders({r.parcel_id for r in rows if r.status == TrackingStatus.DELIVERED})
 
     def _deliver_orders(self, parcel_ids: set[int]) -> None:
         """Orders whose every parcel (reshipments aside) is delivered are delivered (SPEC
@@ -195,9 +279,10 @@ class SqlTrackingRepository:
             ]
         if done:
             o = _ORDERS.c
+            # No IN list: an executemany binds no expanding parameter.
             self.session.execute(
                 update(_ORDERS)
-                .where(o.id == bindparam("oid"), o.status.in_(_DELIVERABLE))
+                .where(o.id == bindparam("oid"), or_(*(o.status == s for s in _DELIVERABLE)))
                 .values(status="delivered", delivered_at=bindparam("at")),
                 done,
             )
