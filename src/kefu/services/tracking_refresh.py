@@ -45,11 +45,11 @@ from kefu.services.ports import (
 )
 from kefu.services.tracking import record_events
 
-# 17TRACK's refusals (docs/tracking.md): already registered, not registered, not tracked
-# any more, and the two quota limits (daily, plan).
+# 17TRACK's refusals (docs/tracking.md): already registered, not registered, and the two
+# quota limits (daily, plan). A stop refused because the number is stopped already
+# (-18019906) changes nothing.
 ALREADY_REGISTERED = "-18019901"
 NOT_REGISTERED = "-18019902"
-NOT_TRACKED = "-18019906"
 QUOTA_CODES = frozenset({"-18019907", "-18019908"})
 
 
