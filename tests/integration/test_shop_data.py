@@ -251,8 +251,12 @@ def test_parcels_of_unknown_orders_are_set_aside_and_join_the_order_when_it_come
     tracking += "LX000000001CN,2026-11-12 15:00,Delivered,Signed by buyer\n"
     tracking += "LX999,2026-11-12 15:00,Delivered,?\n"
     done = _import(kefu, _write(tmp_path / "t.csv", tracking), "tracking")
-    assert done.created == 1
+    assert (done.created, done.set_aside, done.rejected) == (1, 1, 0)
+    # The unknown number's row is reported, and its event kept aside (tracking_orphans).
     assert [(e.row, e.field) for e in done.errors] == [(3, "tracking_number")]
+    assert _rows(kefu, "SELECT tracking_number, source FROM tracking_orphans") == [
+        ("LX999", "import")
+    ]
     assert _orders(kefu)["N-1"][0] == "delivered"
     assert _import(kefu, _write(tmp_path / "t.csv", tracking), "tracking").created == 0
 

@@ -39,6 +39,10 @@ class Permission(StrEnum):
     WITHDRAW_MONEY = "withdraw_money"
     MANAGE_SHOP = "manage_shop"
     ENROL_MARKETING = "enrol_marketing"
+    # Tracking (docs/tracking.md): push events (the webhook's token scope); review the
+    # texts no rule maps and the orphan events.
+    RECORD_TRACKING = "record_tracking"
+    REVIEW_TRACKING = "review_tracking"
 
 
 MAIN_ACCOUNT_ONLY = frozenset(
@@ -70,6 +74,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MANAGE_ROUTING,
         Permission.VIEW_AUDIT,
         Permission.OVERRIDE_POLICY,
+        Permission.RECORD_TRACKING,
+        Permission.REVIEW_TRACKING,
     },
     Role.PRE_SALE: _AGENT,
     Role.AFTER_SALE: _AGENT,

@@ -17,7 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 from kefu.domain.errors import FieldError
-from kefu.domain.types import OrderStatus, TrackingStatus
+from kefu.domain.tracking import MAX_CODE
+from kefu.domain.tracking_status import code_status
+from kefu.domain.types import OrderStatus
 
 
 class Kind(StrEnum):
@@ -320,44 +322,6 @@ ORDER_STATUS_WORDS: dict[str, OrderStatus] = {
     "交易关闭": OrderStatus.CANCELLED,
     "已关闭": OrderStatus.CANCELLED,
 }
-# Tracking statuses as 17TRACK, AfterShip and Chinese carriers write them (PLATFORMS.md).
-TRACKING_STATUS_WORDS: dict[str, TrackingStatus] = {
-    **{_normal(s.value): s for s in TrackingStatus},
-    "inforeceived": TrackingStatus.INFO_RECEIVED,
-    "pending": TrackingStatus.INFO_RECEIVED,
-    "已揽收": TrackingStatus.INFO_RECEIVED,
-    "已下单": TrackingStatus.INFO_RECEIVED,
-    "intransit": TrackingStatus.IN_TRANSIT,
-    "运输中": TrackingStatus.IN_TRANSIT,
-    "intransitcustomsprocessing": TrackingStatus.CUSTOMS,
-    "intransitcustomsreleased": TrackingStatus.IN_TRANSIT,
-    "清关中": TrackingStatus.CUSTOMS,
-    "intransitcustomsrequiringinformation": TrackingStatus.CUSTOMS_HOLD,
-    "海关扣留": TrackingStatus.CUSTOMS_HOLD,
-    "到达目的国": TrackingStatus.ARRIVED_DESTINATION,
-    "outfordelivery": TrackingStatus.OUT_FOR_DELIVERY,
-    "派送中": TrackingStatus.OUT_FOR_DELIVERY,
-    "availableforpickup": TrackingStatus.AWAITING_PICKUP,
-    "pickup": TrackingStatus.AWAITING_PICKUP,
-    "待取件": TrackingStatus.AWAITING_PICKUP,
-    "deliveryfailure": TrackingStatus.FAILED_DELIVERY,
-    "attemptfail": TrackingStatus.FAILED_DELIVERY,
-    "undelivered": TrackingStatus.FAILED_DELIVERY,
-    "投递失败": TrackingStatus.FAILED_DELIVERY,
-    "exception": TrackingStatus.EXCEPTION,
-    "alert": TrackingStatus.EXCEPTION,
-    "expired": TrackingStatus.EXCEPTION,
-    "exceptionlost": TrackingStatus.EXCEPTION,
-    "exceptiondelayed": TrackingStatus.EXCEPTION,
-    "异常": TrackingStatus.EXCEPTION,
-    "exceptionreturning": TrackingStatus.RETURNED,
-    "exceptionreturned": TrackingStatus.RETURNED,
-    "returntosender": TrackingStatus.RETURNED,
-    "退回": TrackingStatus.RETURNED,
-    "delivered": TrackingStatus.DELIVERED,
-    "已送达": TrackingStatus.DELIVERED,
-    "已签收": TrackingStatus.DELIVERED,
-}
 
 
 def _order_status(value: object, ctx: Context) -> OrderStatus:
@@ -370,11 +334,16 @@ def _order_status(value: object, ctx: Context) -> OrderStatus:
     return status
 
 
-def _tracking_status(value: object, ctx: Context) -> TrackingStatus:
-    status = TRACKING_STATUS_WORDS.get(_normal(str(value)))
-    if status is None:
-        raise CellError("is not a tracking status (in_transit, delivered, exception…)")
-    return status
+def _tracking_code(value: object, ctx: Context) -> str:
+    """A tracking status cell: a status word some source uses becomes our status name
+    (the event's code, so re-importing the file matches what was stored); any other text
+    is kept as the code and read by the text rules when stored (domain/tracking_status.py),
+    flagged for review when none knows it — never refused, never guessed."""
+    text = str(value).strip()
+    if len(text) > MAX_CODE:
+        raise CellError("is longer than {limit} characters", limit=MAX_CODE)
+    known = code_status(text)
+    return known.value if known is not None else text
 
 
 def _weight(value: object, ctx: Context) -> int:
@@ -502,7 +471,7 @@ _PARCEL_FIELDS = (
     Field("shipped_at", parse_time, ("shipped", "ship date", "shipped time", "发货时间")),
     Field("reshipment", _flag, ("reshipment", "reship", "补发")),
     Field("event_time", parse_time, ("event time", "时间", "轨迹时间")),
-    Field("event_status", _tracking_status, ("event status", "tracking status", "物流状态")),
+    Field("event_status", _tracking_code, ("event status", "tracking status", "物流状态")),
     Field("event_location", _text(200), ("event location", "location", "地点")),
     Field("event_description", _text(500), ("event description", "description", "轨迹", "描述")),
 )
@@ -516,7 +485,7 @@ _TRACKING_FIELDS = (
     Field("event_time", parse_time, ("event time", "time", "date", "时间", "轨迹时间"), True),
     Field(
         "event_status",
-        _tracking_status,
+        _tracking_code,
         ("event status", "status", "tracking status", "物流状态", "状态"),
         True,
     ),

@@ -27,10 +27,11 @@ from kefu.domain.shopdata import (
     missing_for_new,
     usd_cents,
 )
+from kefu.domain.tracking import IncomingEvent, TrackingSource
 from kefu.domain.types import OrderStatus
+from kefu.services import tracking
 from kefu.services.ports import (
     BuyerKey,
-    EventIn,
     StoredOrder,
     StoredProduct,
     StoreRef,
@@ -500,21 +501,25 @@ def _attach_pending(
             for p in pending
         ]
     )
-    uow.shopdata.add_events(
+    tracking.record_for_parcels(
+        uow,
         [
             (
                 pid,
-                EventIn(
+                IncomingEvent(
+                    p["tracking_number"],
                     _time(e["occurred_at"]) or now,
                     e["status"],
-                    e.get("location"),
                     e.get("description", ""),
+                    e.get("location"),
                 ),
             )
             for pid, p in zip(parcel_ids, pending, strict=True)
             for e in p["payload"].get("events", [])
-        ]
+        ],
+        source=TrackingSource.IMPORT,
     )
+    tracking.adopt_orphans(uow, {p["tracking_number"] for p in pending}, now)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -524,13 +529,14 @@ def _time(text: str | None) -> datetime | None:
 # parcels and tracking
 
 
-def _events(u: Unit) -> list[EventIn]:
+def _events(u: Unit, number: str) -> list[IncomingEvent]:
     return [
-        EventIn(
+        IncomingEvent(
+            number,
             d["event_time"],
-            d["event_status"].value,
-            d.get("event_location"),
+            d["event_status"],
             d.get("event_description") or "",
+            d.get("event_location"),
         )
         for d in u.details
     ]
@@ -555,7 +561,7 @@ def write_parcels(
     aside: list[dict[str, Any]] = []
     new: list[tuple[Unit, dict[str, Any]]] = []
     changes: list[tuple[int, dict[str, Any]]] = []
-    events: list[tuple[int, EventIn]] = []
+    events: list[tuple[int, IncomingEvent]] = []
     touched: dict[int, Unit] = {}
     for u in good:
         v = u.values
@@ -579,11 +585,11 @@ def write_parcels(
                         "events": [
                             {
                                 "occurred_at": e.occurred_at.isoformat(),
-                                "status": e.status,
+                                "status": e.code,
                                 "location": e.location,
                                 "description": e.description,
                             }
-                            for e in _events(u)
+                            for e in _events(u, u.key[1])
                         ],
                     },
                 }
@@ -607,17 +613,18 @@ def write_parcels(
         if diff:
             changes.append((before.id, diff))
         touched[before.id] = u
-        events += [(before.id, e) for e in _events(u)]
+        events += [(before.id, e) for e in _events(u, u.key[1])]
         u.values["(changed)"] = bool(diff)
     set_aside = uow.shopdata.set_aside(store.id, aside, now)
     report.set_aside += set_aside
     report.unchanged += len(aside) - set_aside  # already set aside by an earlier import
     ids = uow.shopdata.insert_parcels([row for _, row in new])
     for pid, (u, _) in zip(ids, new, strict=True):
-        events += [(pid, e) for e in _events(u)]
+        events += [(pid, e) for e in _events(u, u.key[1])]
     report.created += len(new)
     uow.shopdata.update_parcels(changes)
-    added = uow.shopdata.add_events(events)
+    added = tracking.record_for_parcels(uow, events, source=TrackingSource.IMPORT).per_parcel
+    tracking.adopt_orphans(uow, {row["tracking_number"] for _, row in new}, now)
     # A parcel counts as updated when its fields changed or it gained an event.
     for pid, u in touched.items():
         if u.values.get("(changed)") or added.get(pid):
@@ -638,28 +645,31 @@ def write_tracking(
 ) -> ImportReport:
     report = ImportReport(rows=sum(len(u.rows) for u in units))
     good = _good(units, report)
-    parcels: dict[str, list[int]] = {}
-    for p in uow.shopdata.parcels(store.id, {u.key[0] for u in good}):
-        parcels.setdefault(p.tracking_number, []).append(p.id)
-    events: list[tuple[int, EventIn]] = []
+    known = {
+        p.tracking_number
+        for p in uow.tracking.parcels_by_number({u.key[0] for u in good}, store_ids=[store.id])
+    }
+    events: list[IncomingEvent] = []
     for u in good:
-        ids = parcels.get(u.key[0])
-        if not ids:
-            _fail(
-                u,
-                report,
+        if u.key[0] not in known:
+            # Kept aside (tracking_orphans) and attached when a parcel with the number comes.
+            report.set_aside += 1
+            report.errors.append(
                 FieldError.about(
                     "tracking_number",
-                    "no parcel of store {store} has this tracking number",
+                    "no parcel of store {store} has this tracking number yet: the events are "
+                    "kept aside and join the parcel when it is created",
+                    row=u.first_row,
                     value=u.key[0],
                     store=store.code,
-                ),
+                )
             )
-            continue
-        events += [(pid, e) for pid in ids for e in _events(u)]
-    added = sum(uow.shopdata.add_events(events).values())
-    report.created += added
-    report.unchanged += len(events) - added
+        events += _events(u, u.key[0])
+    done = tracking.record_events(
+        uow, events, source=TrackingSource.IMPORT, now=now, store_ids=[store.id]
+    )
+    report.created += done.added
+    report.unchanged += done.duplicates
     return report
 
 

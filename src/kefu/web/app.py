@@ -42,6 +42,8 @@ from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
 from kefu.web.api import quality as quality_api
 from kefu.web.api import search as search_api
+from kefu.web.api import tracking as tracking_api
+from kefu.web.api import tracking_providers as tracking_provider_api
 from kefu.web.api import views as view_api
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
@@ -60,6 +62,7 @@ from kefu.web.pages import reports as report_pages
 from kefu.web.pages import search as search_pages
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages import team as team_pages
+from kefu.web.pages import tracking as tracking_pages
 from kefu.web.pages import translation as translation_pages
 from kefu.web.ratelimit import RateLimitMiddleware
 from kefu.web.templating import make_templates
@@ -167,6 +170,10 @@ def create_app(
     app.include_router(quality_pages.router)
     app.include_router(deadline_api.router)  # deadlines board, case limits (docs/deadlines.md)
     app.include_router(deadline_pages.router)
+    app.include_router(tracking_provider_api.router)  # tracking providers (docs/tracking.md)
+    # tracking webhook, orphans, unmapped texts (docs/tracking.md)
+    app.include_router(tracking_api.router, max_body_size=tracking_api.BODY_BYTES)
+    app.include_router(tracking_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

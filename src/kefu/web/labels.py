@@ -327,6 +327,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdraw_money": N_("Withdraw money"),
         "manage_shop": N_("Manage the shop"),
         "enrol_marketing": N_("Enrol in marketing campaigns"),
+        "record_tracking": N_("Push tracking events"),
+        "review_tracking": N_("Review tracking texts and orphan events"),
     },
     "content_kind": {"text": N_("Text"), "image": N_("Image"), "coupon": N_("Coupon")},
     "buyer_kind": {
@@ -739,3 +741,11 @@ LABELS["audit_field"].update(
         "may_refuse_dispute": N_("May refuse disputes"),
     }
 )
+
+
+# --- tracking providers (docs/tracking.md "Providers") ---
+LABELS["tracking_provider_health"] = {
+    "ok": N_("Tracking data up to date"),
+    "stale": N_("Tracking data stale"),
+    "never": N_("Tracking provider not run yet"),
+}

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, case, delete, func, insert, select, tuple_, update
+from sqlalchemy import Table, and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -19,7 +19,6 @@ from kefu.adapters.db.followups import request_job
 from kefu.domain.errors import FieldError
 from kefu.services.ports import (
     DATA_IMPORT,
-    EventIn,
     ImportRunView,
     PendingParcelOut,
     StoredLine,
@@ -63,7 +62,6 @@ _ORDERS = cast(Table, t.Order.__table__)
 _LINES = cast(Table, t.OrderLine.__table__)
 _PARCELS = cast(Table, t.Parcel.__table__)
 _PRODUCTS = cast(Table, t.Product.__table__)
-_DELIVERABLE = ("paid", "allocated", "picked", "shipped")
 
 
 def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -278,89 +276,6 @@ class SqlShopDataRepository:
     def update_parcels(self, changes: list[tuple[int, dict[str, Any]]]) -> None:
         for parcel_id, values in changes:
             self.session.execute(update(t.Parcel).where(t.Parcel.id == parcel_id).values(values))
-
-    def add_events(self, events: list[tuple[int, EventIn]]) -> dict[int, int]:
-        if not events:
-            return {}
-        e = t.TrackingEvent
-        keys = {(pid, ev.occurred_at, ev.status) for pid, ev in events}
-        have: set[tuple[int, datetime, str]] = set()
-        for part in _parts(sorted({pid for pid, _ in events})):
-            have.update(
-                self.session.execute(
-                    select(e.parcel_id, e.occurred_at, e.code).where(e.parcel_id.in_(part))
-                ).all()
-            )
-        new: dict[tuple[int, datetime, str], EventIn] = {}
-        for pid, ev in events:
-            key = (pid, ev.occurred_at, ev.status)
-            if key not in have and key in keys:
-                new.setdefault(key, ev)
-        if new:
-            self.session.execute(
-                insert(e),
-                [
-                    {
-                        "parcel_id": pid,
-                        "occurred_at": at,
-                        "status": ev.status,
-                        "code": code,
-                        "source": "import",
-                        "mapped": True,
-                        "location": ev.location,
-                        "description": ev.description,
-                    }
-                    for (pid, at, code), ev in new.items()
-                ],
-            )
-            self._refresh_latest({pid for pid, _, _ in new})
-        added: dict[int, int] = defaultdict(int)
-        for pid, _, _ in new:
-            added[pid] += 1
-        return dict(added)
-
-    def _refresh_latest(self, parcel_ids: set[int]) -> None:
-        """Each parcel's latest event; orders whose every parcel is delivered are delivered
-        (SPEC §9: `delivered` comes from tracking)."""
-        e = t.TrackingEvent
-        orders: set[int] = set()
-        for part in _parts(sorted(parcel_ids)):
-            latest = self.session.execute(
-                select(e.parcel_id, e.status, e.occurred_at)
-                .where(e.parcel_id.in_(part))
-                .order_by(e.parcel_id, e.occurred_at.desc(), e.id.desc())
-            ).all()
-            seen: set[int] = set()
-            for row in latest:
-                if row.parcel_id in seen:
-                    continue
-                seen.add(row.parcel_id)
-                self.session.execute(
-                    update(t.Parcel)
-                    .where(t.Parcel.id == row.parcel_id)
-                    .values(latest_status=row.status, latest_event_at=row.occurred_at)
-                )
-            orders.update(
-                self.session.execute(
-                    select(t.Parcel.order_id).where(t.Parcel.id.in_(part))
-                ).scalars()
-            )
-        for part in _parts(sorted(orders)):
-            done = self.session.execute(
-                select(t.Parcel.order_id, func.max(t.Parcel.latest_event_at))
-                .where(t.Parcel.order_id.in_(part), t.Parcel.is_reshipment.is_(False))
-                .group_by(t.Parcel.order_id)
-                .having(
-                    func.count()
-                    == func.sum(case((t.Parcel.latest_status == "delivered", 1), else_=0))
-                )
-            ).all()
-            for order_id, at in done:
-                self.session.execute(
-                    update(t.Order)
-                    .where(t.Order.id == order_id, t.Order.status.in_(_DELIVERABLE))
-                    .values(status="delivered", delivered_at=at)
-                )
 
     def set_aside(self, store_id: int, rows: list[dict[str, Any]], now: datetime) -> int:
         if not rows:

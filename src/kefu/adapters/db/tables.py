@@ -1236,3 +1236,5 @@ class CustomsFact(Base):
 
 Index("ix_parcels_status", Parcel.latest_status, Parcel.latest_event_at)
 Index("ix_tracking_events_unmapped", TrackingEvent.mapped, TrackingEvent.description)
+# tracking ingest finds parcels by number alone (migration 0031)
+Index("ix_parcels_tracking_number", Parcel.tracking_number)

@@ -1,0 +1,169 @@
+"""record_events on a real database: idempotency, ordering, orphans and their adoption,
+polling stopped at a final status, orders delivered (docs/tracking.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from kefu.adapters.db import tables as t
+from kefu.bootstrap import Kefu
+from kefu.domain.tracking import IncomingEvent, TrackingSource
+from kefu.domain.types import TrackingStatus
+from kefu.services.tracking import adopt_orphans, record_events
+from tests.factories import NOW
+
+STUCK = "LX123456789CN"  # A-STUCK's parcel in the test catalog
+
+
+def _event(
+    at: datetime, code: str, text: str = "", number: str = STUCK, **kw: object
+) -> IncomingEvent:
+    return IncomingEvent(number, at, code, text, **kw)  # type: ignore[arg-type]
+
+
+def _parcel(kefu: Kefu, number: str = STUCK) -> t.Parcel:
+    with kefu.uow() as uow:
+        session = uow.tracking.session
+        parcel = session.execute(
+            select(t.Parcel).where(t.Parcel.tracking_number == number)
+        ).scalar_one()
+        session.expunge(parcel)
+        return parcel
+
+
+def _record(
+    kefu: Kefu, events: list[IncomingEvent], source: TrackingSource = TrackingSource.WEBHOOK
+):
+    with kefu.uow() as uow:
+        report = record_events(uow, events, source=source, now=NOW)
+        uow.commit()
+    return report
+
+
+def test_the_same_batch_twice_adds_nothing(kefu: Kefu) -> None:
+    batch = [
+        _event(NOW - timedelta(hours=30), "ARR", "Arrived at destination country"),
+        _event(NOW - timedelta(hours=5), "OFD", "Out for delivery"),
+        _event(NOW - timedelta(hours=5), "OFD", "Out for delivery"),  # repeated in the batch
+    ]
+    first = _record(kefu, batch)
+    assert (first.received, first.added, first.duplicates, first.orphaned) == (3, 2, 1, 0)
+    again = _record(kefu, batch)
+    assert (again.added, again.duplicates) == (0, 3)
+    with kefu.uow() as uow:
+        count = len(
+            uow.tracking.session.execute(
+                select(t.TrackingEvent.id).join(t.Parcel).where(t.Parcel.tracking_number == STUCK)
+            ).all()
+        )
+    assert count == 2 + 2  # the catalog's two events and the two new ones
+    parcel = _parcel(kefu)
+    assert parcel.latest_status == TrackingStatus.OUT_FOR_DELIVERY
+    assert parcel.latest_event_at == NOW - timedelta(hours=5)
+
+
+def test_events_out_of_order_the_latest_by_time_wins(kefu: Kefu) -> None:
+    china = timezone(timedelta(hours=8))
+    _record(
+        kefu, [_event(NOW - timedelta(hours=1), "PU", "Ready for collection at the post office")]
+    )
+    # An older event arriving later, given in UTC+8, changes nothing of the latest.
+    _record(
+        kefu, [_event((NOW - timedelta(hours=3)).astimezone(china), "CC", "Released by customs")]
+    )
+    parcel = _parcel(kefu)
+    assert parcel.latest_status == TrackingStatus.AWAITING_PICKUP
+    assert parcel.status_since == NOW - timedelta(hours=1)
+    # A second pickup notice later keeps the time the parcel entered that status.
+    _record(kefu, [_event(NOW, "PU2", "Awaiting collection")])
+    parcel = _parcel(kefu)
+    assert parcel.latest_status == TrackingStatus.AWAITING_PICKUP
+    assert parcel.status_since == NOW - timedelta(hours=1)
+    assert parcel.latest_event_at == NOW
+
+
+def test_delivered_stops_polling_and_delivers_the_order(kefu: Kefu) -> None:
+    with kefu.uow() as uow:
+        uow.tracking.session.execute(
+            t.Parcel.__table__.update().values(next_poll_at=NOW + timedelta(hours=6))
+        )
+        uow.commit()
+    report = _record(kefu, [_event(NOW, "I", "Entregado al destinatario")])
+    assert report.added == 1 and report.unmapped == 0
+    parcel = _parcel(kefu)
+    assert parcel.latest_status == TrackingStatus.DELIVERED
+    assert parcel.next_poll_at is None
+    with kefu.uow() as uow:
+        order = uow.tracking.session.execute(
+            select(t.Order).where(t.Order.order_number == "A-STUCK")
+        ).scalar_one()
+        assert (order.status, order.delivered_at) == ("delivered", NOW)
+
+
+def test_unmapped_text_counts_as_in_transit_and_is_flagged(kefu: Kefu) -> None:
+    report = _record(kefu, [_event(NOW, "X9", "Zxq blorp facility")])
+    assert report.unmapped == 1
+    parcel = _parcel(kefu)
+    assert parcel.latest_status == TrackingStatus.IN_TRANSIT
+    with kefu.uow() as uow:
+        mapped = uow.tracking.session.scalar(
+            select(t.TrackingEvent.mapped).where(t.TrackingEvent.code == "X9")
+        )
+    assert mapped is False
+
+
+def test_unknown_numbers_are_kept_once_then_join_their_parcel(kefu: Kefu) -> None:
+    unknown = "RB000000000CN"
+    batch = [
+        _event(NOW - timedelta(days=1), "A", "Accepted", number=unknown, carrier="China Post"),
+        _event(NOW, "D", "Delivered", number=unknown, carrier="China Post"),
+    ]
+    assert _record(kefu, batch).orphaned == 2
+    assert _record(kefu, batch).orphaned == 2  # reported again, kept once
+    with kefu.uow() as uow:
+        summaries, total = uow.tracking.orphans(10)
+    assert total == 1 and len(summaries) == 1
+    assert (summaries[0].tracking_number, summaries[0].source, summaries[0].events) == (
+        unknown,
+        "webhook",
+        2,
+    )
+    with kefu.uow() as uow:
+        order_id = uow.tracking.session.scalar(
+            select(t.Order.id).where(t.Order.order_number == "A-PAID")
+        )
+        uow.tracking.session.add(
+            t.Parcel(order_id=order_id, carrier="China Post", tracking_number=unknown)
+        )
+        uow.tracking.session.flush()
+        assert adopt_orphans(uow, [unknown], NOW) == 2
+        uow.commit()
+    parcel = _parcel(kefu, unknown)
+    assert parcel.latest_status == TrackingStatus.DELIVERED
+    with kefu.uow() as uow:
+        assert uow.tracking.orphans(10) == ([], 0)
+
+
+def test_a_number_two_parcels_share_updates_both_unless_the_carrier_tells(kefu: Kefu) -> None:
+    with kefu.uow() as uow:
+        session = uow.tracking.session
+        order_id = session.scalar(select(t.Order.id).where(t.Order.order_number == "A-PAID"))
+        session.add(t.Parcel(order_id=order_id, carrier="China Post", tracking_number=STUCK))
+        uow.commit()
+    both = _record(kefu, [_event(NOW - timedelta(hours=2), "OFD", "派送中")])
+    assert both.added == 2
+    # The carrier narrows to the parcel it names ("china-post" is "China Post").
+    one = _record(kefu, [_event(NOW, "D", "已妥投", carrier="china-post")])
+    assert one.added == 1
+    with kefu.uow() as uow:
+        statuses = uow.tracking.session.execute(
+            select(t.Parcel.carrier, t.Parcel.latest_status)
+            .where(t.Parcel.tracking_number == STUCK)
+            .order_by(t.Parcel.carrier)
+        ).all()
+    assert [tuple(s) for s in statuses] == [
+        ("China Post", "delivered"),
+        ("China Post Air Mail", "out_for_delivery"),
+    ]
