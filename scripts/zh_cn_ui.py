@@ -1324,4 +1324,12 @@ ZH_CN = {
     "Returning to sender": "正在退回寄件人",
     "Lost": "已丢失",
     "Tracking expired": "跟踪信息已过期",
+    # Issue 21, desk: parcels beside the conversation.
+    "check digit verified": "校验位已核对",
+    "carrier not recognised": "未识别承运商",
+    "UPU S10 or the courier's own check digit": "UPU S10 或快递公司自有校验位",
+    "Carrier's page": "承运商查询页",
+    "since %(when)s": "自 %(when)s 起",
+    "%(n)s earlier events": "更早的 %(n)s 条轨迹",
+    "17TRACK": "17TRACK",
 }

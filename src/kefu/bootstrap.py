@@ -72,6 +72,7 @@ from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.secrets import FernetBox, new_key
 from kefu.adapters.tabular import open_table as open_table
 from kefu.adapters.tabular import write_error_csv as write_error_csv
+from kefu.adapters.tracking_numbers import recognise as recognise_number
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
@@ -291,7 +292,7 @@ class Kefu:
     @cached_property
     def reference(self) -> Reference:
         """Currencies with their minor units and country codes (Babel's CLDR), for imports."""
-        return Reference(currency_digits(), country_codes())
+        return Reference(currency_digits(), country_codes(), recognise_number)
 
     def run_import(self, run_id: int) -> object:
         """The data_import job: import an uploaded file, then delete the upload."""
