@@ -16,10 +16,11 @@ the last tracking update are the days the store's order panel shows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kefu.domain.arrival import Estimate, estimate, for_order
 from kefu.domain.errors import InvalidInput
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.sizecharts import SizeChart
@@ -46,6 +47,7 @@ from kefu.domain.truth import (
     situation_now,
     withheld_for,
 )
+from kefu.domain.types import TrackingStatus
 from kefu.services.readmodels import ConversationDetail, OrderView, ParcelView, ProductView
 
 SIZING = {"shoes": "shoes", "dress": "clothing", "tops": "clothing"}
@@ -135,7 +137,7 @@ def now_of(detail: ConversationDetail, facts: ShopFacts, now: datetime) -> Now:
         if order is not None
         else (product.weight_g if product is not None and product.weight_g > 0 else None)
     )
-    return Now(
+    state = Now(
         moment=now if now.tzinfo else now.replace(tzinfo=UTC),
         zone=_zone(detail.store_timezone),
         order=_order_now(order) if order is not None else None,
@@ -144,6 +146,38 @@ def now_of(detail: ConversationDetail, facts: ShopFacts, now: datetime) -> Now:
         free_method=facts.free_method,
         free_limit_g=facts.free_shipping_max_g,
     )
+    if order is None or not order.parcels:
+        return state
+    country = order.ship_to_country or detail.buyer.country
+    return replace(state, arrival=_arrival(_parcels(order), country, facts, state))
+
+
+def _arrival(
+    parcels: Sequence[ParcelView], country: str | None, facts: ShopFacts, state: Now
+) -> Estimate | None:
+    """The order's arrival from its parcels' real state and the store's transit table for
+    the destination and each parcel's carrier (kefu.domain.arrival)."""
+
+    def day(moment: datetime | None) -> date | None:
+        return state.day(moment) if moment is not None else None
+
+    estimates = []
+    for p in parcels:
+        raw = p.status or (p.latest_event.status if p.latest_event else None)
+        status = TrackingStatus(raw) if raw and raw in set(TrackingStatus) else None
+        first_scan = p.events[-1].occurred_at if p.events else None
+        estimates.append(
+            estimate(
+                status,
+                since=day(
+                    p.status_since or (p.latest_event.occurred_at if p.latest_event else None)
+                ),
+                shipped_on=day(p.shipped_at or first_scan),
+                transit=facts.transit_for(country, p.carrier),
+                today=state.today,
+            )
+        )
+    return for_order(estimates)
 
 
 def choose(
@@ -349,6 +383,9 @@ def _order_facts(
     promised = state.promised_day
     if promised is not None:
         values["promised_date"] = promised  # the store's day; `check` holds back a past one
+    window = state.arrival.window if state.arrival is not None else None
+    if window is not None:  # never a past day: kefu.domain.arrival and `check` see to it
+        values["arrival_earliest"], values["arrival_latest"] = window
     parcels = _parcels(order)
     recorded["shipped"] = "yes" if parcels else "no"
     if not parcels:
