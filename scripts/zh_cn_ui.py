@@ -1336,4 +1336,6 @@ ZH_CN = {
     "The parcel's state gives no arrival window (not shipped, no transit time for the destination, or not on its way).": "根据包裹状态无法给出送达区间（未发货、没有该目的地的运输时效，或包裹不在运输途中）。",
     "The usual transit time to the destination has passed and the parcel is not delivered: it would state days in the past.": "寄往目的地的常规运输时效已过而包裹尚未送达：回复会写出已过去的日期。",
     "Transit days per country and shipping method (US 10-20; US/UPS 5-8; */DHL 4-7; * for the others)": "按国家和运输方式的运输天数（US 10-20；US/UPS 5-8；*/DHL 4-7；* 表示其他）",
+    # Issue 21, desk: customs facts.
+    "{who} changed the customs facts of {target}": "{who} 修改了 {target} 的海关规定",
 }

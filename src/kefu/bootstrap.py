@@ -25,6 +25,7 @@ from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
+from kefu.adapters.db.customs import packaged_defaults
 from kefu.adapters.db.deadlines import fill_deadline_cases
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
@@ -79,7 +80,7 @@ from kefu.adapters.translators.sandbox import (
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import case_sync, cases, mail, oauth, sync
+from kefu.services import case_sync, cases, customs, mail, oauth, sync
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -160,6 +161,8 @@ class Kefu:
 
     def upgrade(self, revision: str = "head") -> None:
         upgrade_database(self.engine, revision)
+        if revision == "head":  # the shipped customs facts need the latest schema
+            customs.load_defaults(packaged_defaults(), uow=self.uow(), clock=self.clock)
 
     @cached_property
     def gate(self) -> Gate:

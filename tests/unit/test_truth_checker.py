@@ -67,6 +67,8 @@ _CATALOGUE = packaged_catalogue()
 # Templates whose date is an arrival promise ("it should arrive by …"), read from the
 # catalogue (what the wording means), not from how values are filled.
 ARRIVAL_TEMPLATES = frozenset(t.key for t in _CATALOGUE if "promised_date" in t.variables)
+# Templates that state a customs rule: the rule's own days (since, as of), never ahead.
+CUSTOMS_TEMPLATES = frozenset(t.key for t in _CATALOGUE if "customs_as_of" in t.variables)
 # Templates that state an arrival window from the parcel's state and the transit table.
 WINDOW_TEMPLATES = frozenset(t.key for t in _CATALOGUE if "arrival_latest" in t.variables)
 
@@ -115,6 +117,7 @@ class Case:
     free_limit_g: int = 2000
     few_left_below: int = 10
     transit: tuple[int, int] = (15, 45)  # the store's transit days to the destination
+    customs_days: frozenset[date] = frozenset()  # the days the customs facts state
     products_by_id: dict[int, Product] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -315,18 +318,28 @@ def untrue(key: str, text: str, language: str, case: Case) -> list[str]:
     return problems
 
 
+def _fact_dates(key: str, text: str, language: str, case: Case) -> list[str]:
+    """Days a customs rule or an arrival window states: the facts' own, the parcel's window."""
+    out = []
+    window = case.window() if key in WINDOW_TEMPLATES else None
+    for day in dates_in(text, language, case.today):
+        if key in CUSTOMS_TEMPLATES and (day not in case.customs_days or day > case.today):
+            out.append(f"customs date not a past day of the facts: {day}")
+        if key in WINDOW_TEMPLATES and (window is None or day not in window):
+            out.append(f"arrival window not the parcel's: {day} outside {window}")
+    return out
+
+
 def _dates(key: str, text: str, language: str, case: Case) -> list[str]:
+    if key in CUSTOMS_TEMPLATES | WINDOW_TEMPLATES:
+        return _fact_dates(key, text, language, case)
     out = []
     today = case.today
     order = case.order
     promised = case.day(order.promised_at) if order and order.promised_at else None
     event_days = {case.day(p.latest[0]) for p in case.parcels if p.latest}
-    window = case.window() if key in WINDOW_TEMPLATES else None
     for day in dates_in(text, language, today):
-        if key in WINDOW_TEMPLATES:
-            if window is None or day not in window:
-                out.append(f"arrival window not the parcel's: {day} outside {window}")
-        elif key in ARRIVAL_TEMPLATES or (day > today and day not in event_days):
+        if key in ARRIVAL_TEMPLATES or (day > today and day not in event_days):
             if day < today:
                 out.append(f"past date as arrival: {day} < today {today}")
             elif day != promised:

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.domain.arrival import Estimate, estimate, for_order
+from kefu.domain.customs import CustomsFact, fact_for
 from kefu.domain.errors import InvalidInput
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.sizecharts import SizeChart
@@ -105,6 +106,7 @@ def context_for(
     facts: ShopFacts,
     now: datetime,
     similar: Sequence[str] = (),
+    customs: Sequence[CustomsFact] = (),
 ) -> TemplateContext:
     recorded: dict[str, str] = {"stage": detail.stage}
     values = facts_values(facts, detail.store_name, detail.buyer.language or detail.language)
@@ -121,10 +123,31 @@ def context_for(
         if transit:
             values["transit_days_min"], values["transit_days_max"] = transit
     state = now_of(detail, facts, now)
+    if country:
+        _customs_facts(fact_for(customs, country), state.today, recorded, values)
     _product_facts(detail, facts, recorded, values)
     _order_facts(detail, facts, state, recorded, values)
     situation, why = situation_now(recorded, state)
     return TemplateContext(situation, values, recorded, why, state)
+
+
+def _customs_facts(
+    rule: CustomsFact | None, today: date, recorded: dict[str, str], values: dict[str, object]
+) -> None:
+    """The destination's customs rule: its kind chooses the duty answer, its figures, source
+    and date fill it (docs/customs.md)."""
+    if rule is None:
+        return
+    recorded["customs"] = rule.kind.value
+    if rule.as_of > today or (rule.since is not None and rule.since > today):
+        return  # not known yet on the store's today: the answer is not offered
+    values["customs_source"] = rule.source
+    values["customs_as_of"] = rule.as_of
+    if rule.threshold is not None and rule.currency is not None:
+        # Whole units to minor units: the thresholds customs set are in currencies of cents.
+        values["customs_threshold"] = Money(rule.threshold * 100, rule.currency)
+    if rule.since is not None:
+        values["customs_since"] = rule.since
 
 
 def now_of(detail: ConversationDetail, facts: ShopFacts, now: datetime) -> Now:
@@ -308,6 +331,10 @@ EXAMPLE_ORDER: dict[str, object] = {
     "parcel_weight": 450,
     "new_total": Money(2599),
     "country": EXAMPLE_COUNTRY,
+    "customs_threshold": Money(15000, "EUR"),
+    "customs_since": date(2025, 8, 29),
+    "customs_as_of": date(2026, 12, 1),
+    "customs_source": "European Commission",
 }
 EXAMPLE_SIZE_CHART = SizeChart(
     "cm", ("bust", "waist"), (("S", (84, 66)), ("M", (88, 70)), ("L", (92, 74)))

@@ -36,6 +36,7 @@ from kefu.web.api import (
     translation,
 )
 from kefu.web.api import cases as case_api
+from kefu.web.api import customs as customs_api
 from kefu.web.api import deadlines as deadline_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
@@ -167,6 +168,7 @@ def create_app(
     app.include_router(quality_pages.router)
     app.include_router(deadline_api.router)  # deadlines board, case limits (docs/deadlines.md)
     app.include_router(deadline_pages.router)
+    app.include_router(customs_api.router)  # customs facts (docs/customs.md)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

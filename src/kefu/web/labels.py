@@ -504,6 +504,7 @@ LABELS: dict[str, dict[str, str]] = {
         "store_restore": N_("{who} restored the store {target}"),
         "store_update": N_("{who} changed the store {target}"),
         "template_wording": N_("{who} changed a reply template of {target}"),
+        "customs_facts": N_("{who} changed the customs facts of {target}"),
         "token_create": N_("{who} created {target}"),
         "token_revoke": N_("{who} revoked {target}"),
         # satisfaction survey (docs/surveys.md)
