@@ -1327,6 +1327,7 @@ ZH_CN = {
     # Issue 21, desk: parcels beside the conversation.
     "check digit verified": "校验位已核对",
     "carrier not recognised": "未识别承运商",
+    "check digit does not match": "校验位不符",
     "UPU S10 or the courier's own check digit": "UPU S10 或快递公司自有校验位",
     "Carrier's page": "承运商查询页",
     "since %(when)s": "自 %(when)s 起",

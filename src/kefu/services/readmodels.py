@@ -150,6 +150,7 @@ class ParcelView:
     events: list[TrackingEventView] = field(default_factory=list)
     number_checked: bool = False  # a check digit was verified
     carrier_recognised: bool = False  # the number's shape names a carrier
+    number_malformed: bool = False  # an S10 whose check digit is wrong (a typing error)
 
 
 @dataclass(frozen=True)

@@ -521,6 +521,7 @@ class SqlInboxQueries:
             events=events,
             number_checked=number.checked,
             carrier_recognised=number.carrier is not None,
+            number_malformed=number.malformed is not None,
         )
 
     def _products(
