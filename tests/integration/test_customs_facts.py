@@ -72,3 +72,34 @@ def test_a_bad_set_names_each_field_and_row_and_saves_nothing(kefu: Kefu) -> Non
     found = {(e["row"], e["field"]) for e in bad.json()["errors"]}
     assert found == {(2, "threshold"), (2, "currency"), (3, "source_url")}
     assert not any(f["own"] for f in after.values())
+
+
+def _form(client: Any, **rows: dict[str, str]) -> dict[str, str]:
+    form = {"csrf_token": client.headers["X-CSRF-Token"]}
+    for n, row in rows.items():
+        form |= {f"{k}_{n[1:]}": v for k, v in row.items()}
+    return form
+
+
+def test_the_settings_page_lists_and_saves_a_stores_rules(kefu: Kefu, team: dict[str, int]) -> None:
+    spain = {"region": "ES", "kind": "vat_at_checkout", "threshold": "150", "currency": "eur",
+             "since": "2021-07-01", "source": "Agencia Tributaria",
+             "source_url": "https://sede.agenciatributaria.gob.es/", "as_of": "2026-12-06",
+             "summary": "IOSS as Spain applies it."}  # fmt: skip
+    with signed_in(kefu, "lena", locale="zh_CN") as client:
+        page = client.get("/settings/customs?store=ali-global")
+        assert page.status_code == 200
+        assert page.text.count('data-testid="customs-fact"') == 2
+        assert "结账时已缴进口增值税" in page.text and "默认" in page.text
+        bad = client.post(
+            "/settings/customs/ali-global", data=_form(client, r1={**spain, "threshold": "lots"})
+        )
+        assert bad.status_code == 422 and 'data-field="threshold"' in bad.text
+        saved = client.post(
+            "/settings/customs/ali-global", data=_form(client, r1=spain), follow_redirects=False
+        )
+        assert saved.status_code == 303
+        after = client.get(saved.headers["location"]).text
+    assert after.count('data-testid="customs-fact"') == 3 and "本店" in after
+    with signed_in(kefu, "lina") as client:
+        assert client.get("/settings/customs?store=ali-global").status_code == 403

@@ -49,6 +49,7 @@ from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import amazon as amazon_pages
 from kefu.web.pages import cases as case_pages
+from kefu.web.pages import customs as customs_pages
 from kefu.web.pages import deadlines as deadline_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(deadline_api.router)  # deadlines board, case limits (docs/deadlines.md)
     app.include_router(deadline_pages.router)
     app.include_router(customs_api.router)  # customs facts (docs/customs.md)
+    app.include_router(customs_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

@@ -300,6 +300,11 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": N_("Tracking expired"),
         "delivered": N_("Delivered"),
     },
+    # Kinds of customs rule (docs/customs.md).
+    "customs_rule": {
+        "vat_at_checkout": N_("Import VAT paid at checkout"),
+        "no_de_minimis": N_("No duty-free value"),
+    },
     "role": {
         "owner": N_("Owner (main account)"),
         "lead": N_("Lead"),
