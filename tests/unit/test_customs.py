@@ -14,7 +14,7 @@ from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.domain.customs import EU, CustomsFact, RuleKind, effective, fact_for, fact_from, validated
 from kefu.domain.errors import RowErrors
 from kefu.domain.shopfacts import ShopFacts
-from kefu.services.readmodels import BuyerView, ConversationDetail
+from kefu.services.readmodels import BuyerView, ConversationDetail, MessageView
 from kefu.services.template_values import choose, context_for
 
 VAT: dict[str, Any] = {
@@ -123,3 +123,35 @@ def test_the_duty_answer_states_the_destinations_rule_its_source_and_date() -> N
 def test_a_fact_not_yet_known_on_the_stores_today_is_not_stated() -> None:
     before = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)  # 5 Dec 23:00 in Shanghai
     assert "customs_vat_at_checkout" not in _answers("ES", "pre_sale", before)
+
+
+# --- "can you ship it with Y?" ----------------------------------------------------------
+
+
+def _shipping(text: str, facts: ShopFacts) -> dict[str, str]:
+    now = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+    message = MessageView(1, "buyer", now, text, "en", False, None, [], None)
+    detail = ConversationDetail(
+        id=1, store_id=1, store_code="ali-global", store_name="Sunrise", platform="aliexpress",
+        origin="product_page", stage="pre_sale", status="open", unread=True, colour_mark=None,
+        assignee_id=None, assignee_name=None, language="en", priority_reasons=(),
+        intent="shipping_method", mood=(), waiting_since=None, created_at=now,
+        buyer=BuyerView(1, "Ana García", "GB", "en", None, None, "new", 1, 0, None),
+        order=None, products=[], messages=[message], store_timezone="Asia/Shanghai",
+    )  # fmt: skip
+    choice = choose(
+        CATALOGUE, context_for(detail, facts, now), intent="shipping_method", stage="pre_sale",
+        language="en", agent_language="zh", formatter=BabelFormatter(), limit=5,
+    )  # fmt: skip
+    return {o.template.key: o.shown.text for o in choice.offered}
+
+
+def test_a_carrier_the_store_does_not_offer_gets_the_stores_methods() -> None:
+    offered = _shipping("Can you send it with Royal Mail please?", ShopFacts())
+    text = offered["shipping_carrier_not_offered"]
+    assert "we cannot ship with Royal Mail" in text
+    assert "China Post Air Mail, UPS, and DHL" in text
+    assert "shipping_carrier_not_offered" not in _shipping("Can you use DHL Express?", ShopFacts())
+    assert "shipping_carrier_not_offered" not in _shipping("How long does it take?", ShopFacts())
+    own = ShopFacts(free_method="Cainiao Standard", express_methods=("FedEx",))
+    assert "we cannot ship with DHL" in _shipping("DHL?", own)["shipping_carrier_not_offered"]

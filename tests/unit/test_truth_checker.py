@@ -309,7 +309,10 @@ def untrue(key: str, text: str, language: str, case: Case) -> list[str]:
     """Every statement of the text that the data contradicts, as 'kind: detail'."""
     problems: list[str] = []
     problems += _dates(key, text, language, case)
-    problems += _carriers(text, case)
+    if key != "shipping_carrier_not_offered":  # "we cannot ship with X": X is not offered
+        problems += _carriers(text, case)
+    elif case.shipped:
+        problems.append("shipping methods offered after shipping")
     problems += _weights(text, language, case)
     problems += _free(text, language, case)
     problems += _amounts(text, case)

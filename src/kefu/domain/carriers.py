@@ -111,3 +111,35 @@ def check_number(raw: str, more: Lookup | None = None) -> NumberCheck:
         key = "ems" if found.service == "express" and found.origin == "CN" else None
         return NumberCheck(number, key or _POSTS.get(found.origin or ""), True)
     return NumberCheck(number, found.carrier if found.carrier in CARRIERS else None, found.checked)
+
+
+# How buyers name carriers in a message, by key. Latin names match as whole words ("ems"
+# is not in "items"); Chinese and Russian names anywhere.
+_SPOKEN: dict[str, tuple[str, ...]] = {
+    "china-post": ("china post", "chinapost", "中国邮政"), "ems": ("ems",),
+    "cainiao": ("cainiao", "菜鸟"), "yunexpress": ("yunexpress", "yun express", "云途"),
+    "4px": ("4px", "递四方"), "ups": ("ups",), "dhl": ("dhl",), "fedex": ("fedex", "联邦快递"),
+    "usps": ("usps",), "royal-mail": ("royal mail",), "la-poste": ("la poste", "colissimo"),
+    "deutsche-post": ("deutsche post", "dhl paket"), "correos": ("correos",),
+    "postnl": ("postnl",), "poste-italiane": ("poste italiane",),
+    "russian-post": ("russian post", "почта россии", "почтой россии"),
+    "canada-post": ("canada post",), "australia-post": ("australia post", "auspost"),
+    "japan-post": ("japan post",),
+}  # fmt: skip
+_SPOKEN_RX = [
+    (key, re.compile("|".join(
+        rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])" if n.isascii() else re.escape(n)
+        for n in names
+    )))
+    for key, names in _SPOKEN.items()
+]  # fmt: skip
+
+
+def carriers_named(text: str) -> list[str]:
+    """The carriers a message names, as keys, in the order of CARRIERS ("DHL Paket" names
+    Deutsche Post, not DHL Express as well)."""
+    low = text[:4000].casefold()
+    found = [key for key, rx in _SPOKEN_RX if rx.search(low)]
+    if "deutsche-post" in found and not re.search(r"(?<![a-z0-9])dhl(?!\s*paket)", low):
+        found.remove("dhl")
+    return found

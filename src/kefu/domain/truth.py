@@ -109,6 +109,7 @@ VARIABLE_CLAIMS: Mapping[str, tuple[Claim, ...]] = {
     "arrival_latest": (Claim.ARRIVAL_WINDOW,),
     "free_method": (Claim.SHIPPING_OFFER,),
     "express_methods": (Claim.SHIPPING_OFFER,),
+    "shipping_methods": (Claim.SHIPPING_OFFER,),
     "free_limit": (Claim.SHIPPING_OFFER,),
     "parcel_weight": (Claim.SHIPPING_OFFER, Claim.WEIGHT),
     "stock_left": (Claim.PRODUCT,),

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.domain.arrival import Estimate, estimate, for_order
+from kefu.domain.carriers import CARRIERS, carrier_key, carriers_named
 from kefu.domain.customs import CustomsFact, fact_for
 from kefu.domain.errors import InvalidInput
 from kefu.domain.shopfacts import ShopFacts
@@ -48,7 +49,7 @@ from kefu.domain.truth import (
     situation_now,
     withheld_for,
 )
-from kefu.domain.types import TrackingStatus
+from kefu.domain.types import Direction, TrackingStatus
 from kefu.services.readmodels import ConversationDetail, OrderView, ParcelView, ProductView
 
 SIZING = {"shoes": "shoes", "dress": "clothing", "tops": "clothing"}
@@ -122,6 +123,7 @@ def context_for(
         transit = facts.transit_for(country)
         if transit:
             values["transit_days_min"], values["transit_days_max"] = transit
+    _requested_carrier(detail, facts, recorded, values)
     state = now_of(detail, facts, now)
     if country:
         _customs_facts(fact_for(customs, country), state.today, recorded, values)
@@ -129,6 +131,24 @@ def context_for(
     _order_facts(detail, facts, state, recorded, values)
     situation, why = situation_now(recorded, state)
     return TemplateContext(situation, values, recorded, why, state)
+
+
+def _requested_carrier(
+    detail: ConversationDetail,
+    facts: ShopFacts,
+    recorded: dict[str, str],
+    values: dict[str, object],
+) -> None:
+    """A carrier the buyer's latest message asks for that the store does not ship with:
+    the answer names it and lists the store's own methods (SPEC §4: the shop's rules)."""
+    asked = next((m.text for m in reversed(detail.messages) if m.direction == Direction.BUYER), "")
+    offered = {carrier_key(m) or m.casefold() for m in (facts.free_method, *facts.express_methods)}
+    missing = [key for key in carriers_named(asked) if key not in offered]
+    if not missing:
+        return
+    recorded["requested_carrier"] = "not_offered"
+    values["requested_carrier"] = CARRIERS[missing[0]][0]
+    values["shipping_methods"] = [facts.free_method, *facts.express_methods]
 
 
 def _customs_facts(
