@@ -100,3 +100,23 @@ def test_the_conversation_shows_every_parcel_with_its_history(kefu: Kefu, tmp_pa
     assert "更早的 2 条轨迹" in page and "校验位已核对" in page
     assert "https://t.17track.net/en#nums=RB123456785CN" in page
     assert "En reparto" in page and "2026年11月19日" in page
+
+
+def test_the_reply_settings_api_takes_transit_days_per_destination_and_method(
+    kefu: Kefu,
+) -> None:
+    with signed_in(kefu) as client:
+        facts = client.get("/api/v1/stores/ali-global/reply-settings").json()["facts"]
+        table = {"*": [15, 45], "US": [10, 20], "US/UPS": [5, 8], "*/DHL": [4, 7]}
+        saved = client.put(
+            "/api/v1/stores/ali-global/reply-settings/facts", json={**facts, "transit_days": table}
+        )
+        again = client.get("/api/v1/stores/ali-global/reply-settings").json()["facts"]
+        bad = client.put(
+            "/api/v1/stores/ali-global/reply-settings/facts",
+            json={**facts, "transit_days": {"*": [15, 45], "USA/UPS": [5, 8]}},
+        )
+    assert saved.status_code == 204, saved.text
+    assert again["transit_days"] == table
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["transit_days.USA/UPS"]
