@@ -1363,4 +1363,12 @@ ZH_CN = {
     "Checked on (2026-12-06)": "核对日期（2026-12-06）",
     "Summary for agents": "给客服的摘要",
     "Save customs facts": "保存海关规定",
+    # Issue 21, desk: the arrival estimate beside the conversation.
+    "Expected %(first)s – %(last)s: shipped %(shipped)s + the store's transit days for the destination and carrier": "预计 %(first)s – %(last)s 送达：%(shipped)s 发货 + 本店该目的地和承运商的运输天数",
+    "Expected today: out for delivery": "预计今天送达：派送中",
+    "Delivered on %(day)s": "已于 %(day)s 妥投",
+    "Waiting at the post office since %(day)s: the buyer collects it": "自 %(day)s 起在邮局待取：需买家自取",
+    "Late: the usual transit time ended on %(day)s": "已延误：常规运输时效已于 %(day)s 结束",
+    "No arrival estimate: tracking reports a problem": "无法预计送达：物流显示异常",
+    "No arrival estimate: the reply settings have no transit days for this destination": "无法预计送达：回复设置中没有该目的地的运输天数",
 }

@@ -33,6 +33,11 @@ def test_the_panel_shows_every_parcel_and_its_history_in_chinese(
     boxes = panel.get_by_test_id("parcel")
 
     expect(boxes).to_have_count(len(parcels))
+    # At most one arrival line for the order, in Chinese.
+    expect(panel.get_by_test_id("arrival")).to_have_count(1)
+    expect(panel.get_by_test_id("arrival")).to_contain_text(
+        re.compile(r"预计|妥投|邮局|延误|无法预计")
+    )
     expect(conversation.tracking_numbers).to_have_text([p["tracking_number"] for p in parcels])
     walked = 0
     for i, parcel in enumerate(parcels):

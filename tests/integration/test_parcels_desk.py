@@ -100,6 +100,8 @@ def test_the_conversation_shows_every_parcel_with_its_history(kefu: Kefu, tmp_pa
     assert "更早的 2 条轨迹" in page and "校验位已核对" in page
     assert "https://t.17track.net/en#nums=RB123456785CN" in page
     assert "En reparto" in page and "2026年11月19日" in page
+    # The order's arrival: its first parcel is held in customs, so no estimate is given.
+    assert 'data-basis="problem"' in page and "无法预计送达：物流显示异常" in page
 
 
 def test_the_reply_settings_api_takes_transit_days_per_destination_and_method(
