@@ -11,8 +11,8 @@ from kefu.adapters.tracking_numbers import recognise
 from kefu.domain.carriers import CARRIERS, carrier_key, carrier_link, check_number
 from kefu.domain.tracking_numbers import s10_check_digit
 
-# Examples from the tracking-numbers package's own test data (its README lists UPS
-# 1Z5R89390357567127 and FedEx 986578788855), each with the courier it must name.
+# Valid numbers from the courier data the tracking-numbers package is generated from
+# (jkeen/tracking_number_data), each with the courier it must name.
 COURIERS = [
     ("1Z5R89390357567127", "ups", "UPS"),
     ("986578788855", "fedex", "FedEx"),
@@ -33,8 +33,11 @@ def test_couriers_are_recognised_with_their_check_digit(number: str, key: str, n
 
 
 def test_a_courier_number_with_a_wrong_check_digit_is_not_recognised_but_kept() -> None:
-    found = recognise("1Z5R89390357567128")
-    assert (found.carrier, found.checked, found.malformed) == (None, False, None)
+    # The package's README example 1ZY0X1930320121606 passes UPS's check; one digit off fails.
+    for number in ("1Z5R89390357567128", "1ZY0X1930320121604"):
+        found = recognise(number)
+        assert (found.carrier, found.checked, found.malformed) == (None, False, None)
+    assert recognise("1ZY0X1930320121606").carrier == "ups"
 
 
 @given(st.from_regex(r"[A-Z]{2}[0-9]{8}", fullmatch=True), st.sampled_from(["CN", "GB", "FR"]))
