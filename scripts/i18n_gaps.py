@@ -134,6 +134,7 @@ def audit_actions() -> dict[str, str]:
 def enum_labels() -> dict[str, set[str]]:
     """Each labels table checked, with the values it must name and does not."""
     from kefu.domain.buyers import BuyerKind
+    from kefu.domain.customs import RuleKind
     from kefu.domain.intents import INTENT_GROUPS, INTENTS
     from kefu.domain.mail import MailError, Security
     from kefu.domain.permissions import Permission, Role
@@ -157,6 +158,7 @@ def enum_labels() -> dict[str, set[str]]:
         "platform": {v.value for v in Marketplace},
         "order_status": {v.value for v in OrderStatus},
         "tracking": {v.value for v in TrackingStatus},
+        "customs_rule": {v.value for v in RuleKind},
         "role": {v.value for v in Role},
         "permission": {v.value for v in Permission},
         "buyer_kind": {v.value for v in BuyerKind},

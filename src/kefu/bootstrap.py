@@ -27,6 +27,7 @@ from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
+from kefu.adapters.db.customs import packaged_defaults
 from kefu.adapters.db.deadlines import fill_deadline_cases
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
@@ -80,13 +81,14 @@ from kefu.adapters.tracking.sandbox import PREFIX as TRACKING_SANDBOX_PREFIX
 from kefu.adapters.tracking.sandbox import TrackingFace as TrackingFace
 from kefu.adapters.tracking.sandbox import create_tracking_sandbox as create_tracking_sandbox
 from kefu.adapters.tracking.seventeen_track import SeventeenTrack
+from kefu.adapters.tracking_numbers import recognise as recognise_number
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import case_sync, cases, mail, oauth, sync, tracking_refresh
+from kefu.services import case_sync, cases, customs, mail, oauth, sync, tracking_refresh
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -171,6 +173,8 @@ class Kefu:
 
     def upgrade(self, revision: str = "head") -> None:
         upgrade_database(self.engine, revision)
+        if revision == "head":  # the shipped customs facts need the latest schema
+            customs.load_defaults(packaged_defaults(), uow=self.uow(), clock=self.clock)
 
     @cached_property
     def gate(self) -> Gate:
@@ -303,7 +307,7 @@ class Kefu:
     @cached_property
     def reference(self) -> Reference:
         """Currencies with their minor units and country codes (Babel's CLDR), for imports."""
-        return Reference(currency_digits(), country_codes())
+        return Reference(currency_digits(), country_codes(), recognise_number)
 
     def run_import(self, run_id: int) -> object:
         """The data_import job: import an uploaded file, then delete the upload."""

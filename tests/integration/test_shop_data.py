@@ -228,13 +228,13 @@ def test_parcels_of_unknown_orders_are_set_aside_and_join_the_order_when_it_come
 ) -> None:
     parcels = (
         "order_number,tracking_number,carrier,shipped_at,event_time,event_status,event_location\n"
-        "N-1,LX000000001CN,China Post,2026-11-05 08:00,2026-11-05 09:00,InTransit,Shenzhen\n"
-        "N-1,LX000000001CN,China Post,2026-11-05 08:00,2026-11-09 09:00,清关中,Madrid\n"
+        "N-1,LX000000005CN,China Post,2026-11-05 08:00,2026-11-05 09:00,InTransit,Shenzhen\n"
+        "N-1,LX000000005CN,China Post,2026-11-05 08:00,2026-11-09 09:00,清关中,Madrid\n"
     )
     report = _import(kefu, _write(tmp_path / "parcels.csv", parcels), "parcels")
     assert (report.set_aside, report.created, report.errors) == (1, 0, [])
     kept, total = shopdata.pending_parcels(acting(kefu), "amazon-us", uow=kefu.uow())
-    assert total == 1 and kept[0].tracking_number == "LX000000001CN"
+    assert total == 1 and kept[0].tracking_number == "LX000000005CN"
     again = _import(kefu, _write(tmp_path / "parcels.csv", parcels), "parcels")
     assert (again.set_aside, again.unchanged) == (0, 1)
     order = "order_number,buyer_id,status,placed_at,total\nN-1,b1,shipped,2026-11-04 10:00,20\n"
@@ -248,7 +248,7 @@ def test_parcels_of_unknown_orders_are_set_aside_and_join_the_order_when_it_come
     assert parcel == [("China Post", "customs")]
     # Tracking events by tracking number; delivered parcels make the order delivered.
     tracking = "tracking_number,event_time,event_status,event_description\n"
-    tracking += "LX000000001CN,2026-11-12 15:00,Delivered,Signed by buyer\n"
+    tracking += "LX000000005CN,2026-11-12 15:00,Delivered,Signed by buyer\n"
     tracking += "LX999,2026-11-12 15:00,Delivered,?\n"
     done = _import(kefu, _write(tmp_path / "t.csv", tracking), "tracking")
     assert (done.created, done.set_aside, done.rejected) == (1, 1, 0)

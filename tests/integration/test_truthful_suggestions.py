@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -92,6 +92,12 @@ def cases(kefu: Kefu, now: datetime) -> dict[int, Case]:
             lines.setdefault(line.order_id, []).append((line.product_id, line.quantity))
         orders = {o.id: o for o in s.scalars(select(t.Order))}
         conversations = list(s.scalars(select(t.Conversation)))
+        # The days the customs facts state (docs/customs.md), whatever the store.
+        customs_days = frozenset(
+            day
+            for fact in s.scalars(select(t.CustomsFact))
+            for day in (fact.as_of, date.fromisoformat(fact.value.get("since") or "2000-01-01"))
+        )
     with kefu.uow() as uow:
         facts = {store_id: uow.replies.settings(store_id)[0] for store_id in stores}
     for conv in conversations:
@@ -119,6 +125,7 @@ def cases(kefu: Kefu, now: datetime) -> dict[int, Case]:
             express_methods=shop.express_methods,
             free_limit_g=shop.free_shipping_max_g,
             few_left_below=shop.few_left_below,
+            customs_days=customs_days,
         )
     return out
 

@@ -16,6 +16,8 @@ words = st.text(
     st.characters(codec="utf-8", exclude_categories=("C", "Z")), min_size=1, max_size=12
 )
 countries = st.sampled_from(["US", "ES", "FR", "DE", "BR", "RU", "PL"])
+# Destination and method lines (issue 21), as the domain stores them: upper case.
+transit_methods = st.sampled_from(["US/UPS", "*/DHL", "DE/CHINA POST AIR MAIL", "*/4PX"])
 day_range = st.tuples(st.integers(1, 90), st.integers(0, 90)).map(lambda t: (t[0], t[0] + t[1]))
 month_day = st.tuples(st.integers(1, 12), st.integers(1, 28))
 
@@ -36,7 +38,11 @@ def shop_facts(draw: st.DrawFn) -> ShopFacts:
         free_shipping_max_g=draw(st.integers(0, 30000)),
         free_method=draw(words),
         express_methods=tuple(draw(st.lists(words.filter(lambda w: "," not in w), max_size=3))),
-        transit_days={"*": draw(day_range), **draw(st.dictionaries(countries, day_range))},
+        transit_days={
+            "*": draw(day_range),
+            **draw(st.dictionaries(countries, day_range)),
+            **draw(st.dictionaries(transit_methods, day_range, max_size=3)),
+        },
         refund_days=draw(day_range),
         bulk_tiers=tuple(
             BulkTier(q, p)
@@ -79,6 +85,26 @@ def test_every_problem_is_named_with_its_field_and_line() -> None:
         ("festivals", 1),
         ("extra_holidays", 1),
     }
+
+
+def test_transit_lines_by_destination_and_method() -> None:
+    form = facts_to_form(ShopFacts()) | {
+        "transit_days": "* 15-45\nus/ups 5-8\n*/China Post Air Mail 20 - 40\nUS 10-20"
+    }
+    facts = facts_from_form(form, ["0"])
+    assert facts.transit_days == {
+        "*": (15, 45),
+        "US/UPS": (5, 8),
+        "*/CHINA POST AIR MAIL": (20, 40),
+        "US": (10, 20),
+    }
+    bad = facts_to_form(ShopFacts()) | {"transit_days": "* 15-45\nUS/UPS/DHL 5-8\nUS/UPS"}
+    with pytest.raises(RowErrors) as caught:
+        facts_from_form(bad, ["0"])
+    assert [(e.field, e.row) for e in caught.value.errors] == [
+        ("transit_days", 2),
+        ("transit_days", 3),
+    ]
 
 
 def test_no_workday_ticked_is_refused_by_the_domain() -> None:

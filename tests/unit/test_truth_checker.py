@@ -67,6 +67,10 @@ _CATALOGUE = packaged_catalogue()
 # Templates whose date is an arrival promise ("it should arrive by …"), read from the
 # catalogue (what the wording means), not from how values are filled.
 ARRIVAL_TEMPLATES = frozenset(t.key for t in _CATALOGUE if "promised_date" in t.variables)
+# Templates that state a customs rule: the rule's own days (since, as of), never ahead.
+CUSTOMS_TEMPLATES = frozenset(t.key for t in _CATALOGUE if "customs_as_of" in t.variables)
+# Templates that state an arrival window from the parcel's state and the transit table.
+WINDOW_TEMPLATES = frozenset(t.key for t in _CATALOGUE if "arrival_latest" in t.variables)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ class Case:
     express_methods: tuple[str, ...] = ("UPS", "DHL")
     free_limit_g: int = 2000
     few_left_below: int = 10
+    transit: tuple[int, int] = (15, 45)  # the store's transit days to the destination
+    customs_days: frozenset[date] = frozenset()  # the days the customs facts state
     products_by_id: dict[int, Product] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,6 +175,23 @@ class Case:
 
     def on_track(self) -> bool:
         return bool(self.parcels) and not self.delivered and not self.late()
+
+    def window(self) -> tuple[date, date] | None:
+        """The days a parcel on its way may be said to arrive: from the day it left (or
+        its first scan) plus the transit days, never before today; out for delivery: today."""
+        if not self.on_track() or len(self.parcels) != 1:
+            return None
+        parcel = self.parcels[0]
+        status = parcel.latest[1] if parcel.latest else None
+        if status == "out_for_delivery":
+            return self.today, self.today
+        left = parcel.shipped_at or (parcel.events[0][0] if parcel.events else None)
+        if status not in MOVING or left is None:
+            return None
+        latest = self.day(left) + timedelta(days=self.transit[1])
+        if latest < self.today:
+            return None
+        return max(self.day(left) + timedelta(days=self.transit[0]), self.today), latest
 
     @property
     def exact_product(self) -> Product | None:
@@ -286,7 +309,10 @@ def untrue(key: str, text: str, language: str, case: Case) -> list[str]:
     """Every statement of the text that the data contradicts, as 'kind: detail'."""
     problems: list[str] = []
     problems += _dates(key, text, language, case)
-    problems += _carriers(text, case)
+    if key != "shipping_carrier_not_offered":  # "we cannot ship with X": X is not offered
+        problems += _carriers(text, case)
+    elif case.shipped:
+        problems.append("shipping methods offered after shipping")
     problems += _weights(text, language, case)
     problems += _free(text, language, case)
     problems += _amounts(text, case)
@@ -295,7 +321,21 @@ def untrue(key: str, text: str, language: str, case: Case) -> list[str]:
     return problems
 
 
+def _fact_dates(key: str, text: str, language: str, case: Case) -> list[str]:
+    """Days a customs rule or an arrival window states: the facts' own, the parcel's window."""
+    out = []
+    window = case.window() if key in WINDOW_TEMPLATES else None
+    for day in dates_in(text, language, case.today):
+        if key in CUSTOMS_TEMPLATES and (day not in case.customs_days or day > case.today):
+            out.append(f"customs date not a past day of the facts: {day}")
+        if key in WINDOW_TEMPLATES and (window is None or day not in window):
+            out.append(f"arrival window not the parcel's: {day} outside {window}")
+    return out
+
+
 def _dates(key: str, text: str, language: str, case: Case) -> list[str]:
+    if key in CUSTOMS_TEMPLATES | WINDOW_TEMPLATES:
+        return _fact_dates(key, text, language, case)
     out = []
     today = case.today
     order = case.order
@@ -387,6 +427,7 @@ def _wording(key: str, case: Case) -> list[str]:
         "tracking_delayed": case.late(),  # "taking longer than expected"
         "tracking_in_transit": case.on_track() and latest[:1] != [None] and latest[0] in MOVING,
         "tracking_at_post_office": latest[:1] == ["awaiting_pickup"],
+        "tracking_transit_window": case.window() is not None,
     }
     if key in claims and not claims[key]:
         return [f"wording untrue now: {key}"]

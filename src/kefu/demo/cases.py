@@ -34,7 +34,7 @@ class Plan:
 PLANS = (
     Plan(
         "not_received", "reshipment", "not_received", "reship", 3.0,
-        (("ship", {"tracking_number": "LX900000012CN", "carrier": "China Post"}),),
+        (("ship", {"tracking_number": "LX900000019CN", "carrier": "China Post"}),),
         description="Parcel lost in transit; reshipped.",
     ),
     Plan(

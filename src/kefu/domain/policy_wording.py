@@ -664,6 +664,70 @@ CUSTOMS = family(
         r"(?:按|当作|当成|作为|写成|标为|标记为|申报为|报成)(?:礼物|礼品)|(?:礼物|礼品)(?:申报|报关)",
         r"拆(?:单|包|分包裹|分订单|成几个包裹)(?:来|以)?(?:避税|逃税|避关税|规避关税|免税)",
     ),
+    # Issue 21: the other main ways sellers put it, in each language — writing a low value
+    # on the form, a fixed small amount, "as a gift" when sending (tests/unit/test_policy_rules.py).
+    words(
+        ("value", "price", "amount", "declar"),
+        r"\b(?:write|put|enter|fill\s+in|state|show|use)\s+(?:\w+\s+){0,2}?(?:an?\s+)?(?:very\s+)?"
+        r"(?:low|lower|reduced|smaller|cheaper)\s+(?:customs\s+)?(?:value|price|amount)\s+"
+        r"(?:\w+\s+){0,2}?(?:customs|declaration|invoice|form|label|cn2[23])",
+        r"\bdeclar\w*\s+(?:\w+\s+){0,2}?(?:only|just)\s+(?:(?:us)?[$€£]\s?\d+|\d+\s*"
+        r"(?:usd|dollars?|euros?|eur|pounds?|gbp))",
+    ),
+    words(
+        ("valor", "declar"),
+        r"\b(?:pon|pondr|escrib|indic|coloc|escrev|p[oô]r)\w*\s+(?:\w+\s+){0,2}?valor\s+(?:más\s+|mais\s+)?"
+        r"(?:bajo|menor|reducido|inferior|baixo|reduzido)",
+        r"\bdeclar\w+\s+(?:solo|sólo|solamente|só|apenas)\s+\d+\s*(?:dólares|euros|usd|eur|reais)",
+    ),
+    words(
+        ("подар", "деклара"),
+        r"как\s+подар\w+" + NOT_STOP + r"{0,40}?(?:пошлин|налог|таможн)",
+        r"\b(?:напиш|укаж|указ)\w*\s+(?:\w+\s+){0,2}?деклараци\w*\s+(?:\w+\s+)?стоимост\w*\s+"
+        r"(?:всего\s+|только\s+)?\d+",
+    ),
+    words(
+        ("valeur", "valore"),
+        r"\b(?:indiqu|mett|inscri|écri)\w*\s+(?:\w+\s+){0,2}?(?:une\s+)?valeur\s+(?:plus\s+)?"
+        r"(?:basse|faible|réduite|inférieure)",
+        r"\b(?:indic|mett|scriv|inser)\w*\s+(?:\w+\s+){0,2}?(?:un\s+)?valore\s+(?:più\s+)?"
+        r"(?:basso|inferiore|ridotto)",
+    ),
+    words(
+        ("niedriger", "geschenk"),
+        r"\bniedrigere[nmrs]?\s+(?:waren|zoll)?wert\w*\s+(?:an(?:zu)?geben|deklarier\w*|eintrag\w*)",
+        r"\b(?:markier|kennzeichn|deklarier|erklär)\w*\s+(?:\w+\s+){0,2}?als\s+geschenk",
+        r"\b(?:deklarier|geb|setz|schreib)\w*\s+(?:\w+\s+){0,2}?wert\s+(?:\w+\s+)?niedriger",
+    ),
+    words(
+        ("niższ", "düşük", "waarde"),
+        r"\b(?:zadeklar|wpisz|poda|napisz)\w*\s+(?:\w+\s+){0,3}?niższ\w+\s+wartoś\w+",
+        r"\bdaha\s+düşük\s+(?:bir\s+)?(?:değer|fiyat|bedel)\w*\s+(?:yaz|gir|beyan|göster)\w*",
+        r"\b(?:geven|vullen|zetten|schrijven)\s+(?:\w+\s+){0,2}?(?:een\s+)?(?:lagere|lage)\s+waarde\s+"
+        r"(?:op|in)\b",
+    ),
+    words(
+        (
+            "선물",
+            "낮게",
+            "낮춰",
+            "低い",
+            "ギフト",
+            "贈り物",
+            "プレゼント",
+            "申报",
+            "填写",
+            "قيمة",
+            "كهدية",
+        ),
+        r"(?:금액|가격|가치)\S?\s*낮게\s*(?:적|기재|작성|신고)|신고\s*금액\S?\s*낮춰|"
+        r"선물(?:로|으로)\s*(?:신고|표시|기재)",
+        r"低い(?:金額|価格|価値)を?(?:記載|記入|書)|(?:ギフト|贈り物|プレゼント)(?:として|扱いで?)(?:発送|送)",
+        r"(?:申报|报关)(?:价值|金额|价格)?(?:写|填|报)得?(?:低|少)|"
+        r"(?:写|填|填写)(?:低一点|低点|低些|少一点)的?(?:申报)?(?:价值|金额|价格)",
+        r"(?:نكتب|سنكتب|نضع|سنضع|نسجل|سنسجل)\s+(?:\S+\s+){0,2}?قيمة\s+(?:أقل|منخفضة)",
+        r"(?:تسجيل|نسجل|سنسجل|تصنيف)\s+(?:\S+\s+){0,2}?كهدية",
+    ),
 )
 # Wording that denies or warns against the fraud ("we cannot declare a lower value").
 NEGATION_BEFORE = rx(

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
+from kefu.domain.carriers import NumberCheck, check_number
 from kefu.domain.errors import FieldError
 from kefu.domain.tracking import MAX_CODE
 from kefu.domain.tracking_status import code_status
@@ -38,6 +39,8 @@ class Context:
     currency: str
     currency_digits: Mapping[str, int]  # ISO 4217 code -> minor unit digits (JPY 0, USD 2)
     countries: Collection[str]
+    # Tracking-number recognition (the composition root passes the courier library's).
+    check_number: Callable[[str], NumberCheck] = check_number
 
 
 class CellError(ValueError):

@@ -6,6 +6,7 @@ Defaults are the seeds' example shop: 9:00–18:00 Beijing time, free shipping u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
@@ -13,9 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.domain.calendar import WorkingHours
+from kefu.domain.carriers import carrier_key
 from kefu.domain.errors import FieldError, RowErrors
 
 DEFAULT_TRANSIT = "*"  # transit days for countries without their own line
+# Transit lines are keyed by destination and, optionally, shipping method: "US", "US/UPS",
+# "*/DHL", "*" (issue 21); the most specific line that matches wins.
+TRANSIT_KEY = re.compile(r"^(\*|[A-Z]{2})(?:/([^/\s][^/]{0,39}))?$")
+MAX_TRANSIT_LINES = 300
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,7 @@ class ShopFacts:
         lo, hi = self.refund_days
         if not 0 < lo <= hi <= 365:
             out.append(FieldError("refund_days", "must be two numbers, 1 ≤ first ≤ second ≤ 365"))
-        for country, (a, b) in self.transit_days.items():
-            if not 0 < a <= b <= 180:
-                out.append(FieldError(f"transit_days.{country}", "must be 1 ≤ min ≤ max ≤ 180"))
+        out += _transit_problems(self.transit_days)
         for i, tier in enumerate(self.bulk_tiers):
             if tier.min_quantity < 2 or not 0 < tier.discount_percent < 100:
                 out.append(FieldError(f"bulk_tiers.{i}", "needs ≥ 2 pieces and 1–99 % off"))
@@ -129,10 +133,17 @@ class ShopFacts:
             holidays=holidays | set(self.extra_holidays),
         )
 
-    def transit_for(self, country: str | None) -> tuple[int, int] | None:
-        if country and country.upper() in self.transit_days:
-            return self.transit_days[country.upper()]
-        return self.transit_days.get(DEFAULT_TRANSIT)
+    def transit_for(self, country: str | None, method: str | None = None) -> tuple[int, int] | None:
+        """Transit days to `country` by `method`: "US/UPS", then "US", then "*/UPS", then
+        "*". A method matches a line's when the words are the same or name one carrier
+        ("China Post Air Mail" and "CHINA POST")."""
+        wanted = (country or "").upper()
+        best: tuple[int, tuple[int, int]] | None = None
+        for key, days in self.transit_days.items():
+            rank = _transit_rank(key, wanted, method)
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, days)
+        return best[1] if best else None
 
     def help_link(self, language: str | None) -> str | None:
         return self.help_links.get(language or "en") or self.help_links.get("en")
@@ -144,6 +155,46 @@ class ShopFacts:
     def bulk_offer(self) -> BulkTier | None:
         """The first tier: the smallest quantity that earns a discount."""
         return min(self.bulk_tiers, key=lambda t: t.min_quantity, default=None)
+
+
+def _transit_problems(table: Mapping[str, tuple[int, int]]) -> list[FieldError]:
+    out: list[FieldError] = []
+    if len(table) > MAX_TRANSIT_LINES:
+        out.append(FieldError("transit_days", f"must have at most {MAX_TRANSIT_LINES} lines"))
+    for key, (a, b) in table.items():
+        if not TRANSIT_KEY.match(key):
+            out.append(
+                FieldError(
+                    f"transit_days.{key}",
+                    "must be a country (US), * or either with /method (US/UPS, */DHL)",
+                    value=key,
+                )
+            )
+        if not 0 < a <= b <= 180:
+            out.append(FieldError(f"transit_days.{key}", "must be 1 ≤ min ≤ max ≤ 180"))
+    return out
+
+
+def _transit_rank(key: str, country: str, method: str | None) -> int | None:
+    """0 for country and method, 1 country, 2 method, 3 the default; None: no match."""
+    found = TRANSIT_KEY.match(key)
+    if found is None:
+        return None
+    where, how = found[1], found[2]
+    if where != DEFAULT_TRANSIT and where != country:
+        return None
+    if how is not None and not _same_method(how, method):
+        return None
+    return (0 if how else 1) if where != DEFAULT_TRANSIT else (2 if how else 3)
+
+
+def _same_method(line: str, method: str | None) -> bool:
+    if not method:
+        return False
+    if line.strip().casefold() == method.strip().casefold():
+        return True
+    carrier = carrier_key(line)
+    return carrier is not None and carrier == carrier_key(method)
 
 
 _FROM_JSON: dict[str, Callable[[Any], Any]] = {

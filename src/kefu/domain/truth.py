@@ -25,6 +25,7 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Literal
 
+from kefu.domain.arrival import Basis, Estimate
 from kefu.domain.orders import TRACKING_STALE_AFTER
 from kefu.domain.suggestions import tracking_situation
 from kefu.domain.templates import ReplyTemplate
@@ -69,6 +70,8 @@ class Reason(StrEnum):
     NOT_DELIVERED = "not_delivered"
     MISSING_VALUES = "missing_values"
     CONDITION_CHANGED = "condition_changed"
+    NO_ESTIMATE = "no_estimate"
+    ESTIMATE_PASSED = "estimate_passed"
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Claim(StrEnum):
     NOT_SHIPPED = "not_shipped"  # "before we ship", "it will ship within …"
     DELIVERED = "delivered"  # "your order has been delivered"
     ARRIVAL = "arrival"  # "it should arrive by {promised_date}"
+    # "between {arrival_earliest} and {arrival_latest}": the parcel's state + transit table
+    ARRIVAL_WINDOW = "arrival_window"
     SHIPPING_OFFER = "shipping_offer"  # the shop's methods and rules, offered to choose from
     FREE_SHIPPING = "free_shipping"  # "{free_method} is free" for this buyer
     WEIGHT = "weight"  # the order's (or product's) weight
@@ -100,8 +105,11 @@ class Claim(StrEnum):
 # check: those values exist only for the order's own parcels.
 VARIABLE_CLAIMS: Mapping[str, tuple[Claim, ...]] = {
     "promised_date": (Claim.ARRIVAL,),
+    "arrival_earliest": (Claim.ARRIVAL_WINDOW,),
+    "arrival_latest": (Claim.ARRIVAL_WINDOW,),
     "free_method": (Claim.SHIPPING_OFFER,),
     "express_methods": (Claim.SHIPPING_OFFER,),
+    "shipping_methods": (Claim.SHIPPING_OFFER,),
     "free_limit": (Claim.SHIPPING_OFFER,),
     "parcel_weight": (Claim.SHIPPING_OFFER, Claim.WEIGHT),
     "stock_left": (Claim.PRODUCT,),
@@ -188,6 +196,7 @@ class Now:
     product: ProductKnown = "none"
     free_method: str = ""
     free_limit_g: int = 0
+    arrival: Estimate | None = None  # the order's, from its parcels (kefu.domain.arrival)
 
     @property
     def today(self) -> date:
@@ -408,6 +417,34 @@ def _arrival(now: Now) -> Verdict | None:
     return None
 
 
+def _arrival_window(now: Now) -> Verdict | None:
+    """An estimate is stated only for a parcel on its way, and never a day already past."""
+    order = now.order
+    if order is None:
+        return Verdict(Reason.NO_ORDER, "the reply promises an arrival, and no order is linked")
+    if order.any_delivered:
+        return Verdict(Reason.ALREADY_DELIVERED, "a parcel of the order is already delivered")
+    for parcel in order.parcels:
+        late = parcel_delay(parcel, now)
+        if late is not None:
+            return late
+    arrival = now.arrival
+    if arrival is not None and arrival.basis is Basis.LATE and arrival.latest is not None:
+        day = arrival.latest.isoformat()
+        return Verdict(
+            Reason.ESTIMATE_PASSED,
+            f"the usual transit time ended on {day} and the parcel is not delivered",
+            day,
+        )
+    window = arrival.window if arrival is not None else None
+    if window is None or window[0] < now.today:
+        basis = arrival.basis.value if arrival is not None else "none"
+        return Verdict(
+            Reason.NO_ESTIMATE, f"the parcel's state gives no arrival window ({basis})", basis
+        )
+    return None
+
+
 def _shipping_offer(now: Now) -> Verdict | None:
     """The shop's methods and the free-shipping rule are offered before shipping only."""
     order = now.order
@@ -463,6 +500,7 @@ _CHECKS: Mapping[Claim, Callable[[Now], Verdict | None]] = {
     Claim.NOT_SHIPPED: _not_shipped,
     Claim.DELIVERED: _delivered,
     Claim.ARRIVAL: _arrival,
+    Claim.ARRIVAL_WINDOW: _arrival_window,
     Claim.SHIPPING_OFFER: _shipping_offer,
     Claim.FREE_SHIPPING: _free_shipping,
     Claim.WEIGHT: _weight,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.conversations import Conversation
+from kefu.domain.customs import CustomsFact
 from kefu.domain.deadline_board import AgentLoad, BoardFilters, BoardPage
 from kefu.domain.entities import Entity
 from kefu.domain.errors import FieldError
@@ -989,6 +990,22 @@ class OutgoingRepository(Protocol):
         ...
 
 
+class CustomsRepository(Protocol):
+    """Customs facts (docs/customs.md): store_id None holds every store's defaults."""
+
+    def facts(self, store_id: int | None) -> list[CustomsFact]:
+        """Exactly the rows of that store (None: the defaults), by destination and kind."""
+        ...
+
+    def replace(self, store_id: int | None, facts: Sequence[CustomsFact], now: datetime) -> None:
+        """The store's whole set becomes `facts`."""
+        ...
+
+    def add_missing_defaults(self, facts: Sequence[CustomsFact], now: datetime) -> int:
+        """Defaults not stored yet (by destination and kind) are added; edited ones stay."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
@@ -1060,6 +1077,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tracking(self) -> TrackingRepository: ...
+
+    @property
+    def customs(self) -> CustomsRepository: ...
 
     def __enter__(self) -> Self: ...
 

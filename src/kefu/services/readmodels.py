@@ -134,13 +134,23 @@ class TrackingEventView:
 
 @dataclass(frozen=True)
 class ParcelView:
+    """A parcel beside the conversation (docs/tracking.md "Beside the conversation")."""
+
     carrier: str
     tracking_number: str
-    tracking_url: str
+    tracking_url: str  # 17TRACK, for every number
     is_reshipment: bool
     shipped_at: datetime | None
     latest_event: TrackingEventView | None
     problem: bool
+    carrier_url: str | None = None  # the carrier's own page, where known
+    status: str | None = None  # the normalised latest status
+    status_since: datetime | None = None
+    # Newest first; the panel shows three and folds the rest.
+    events: list[TrackingEventView] = field(default_factory=list)
+    number_checked: bool = False  # a check digit was verified
+    carrier_recognised: bool = False  # the number's shape names a carrier
+    number_malformed: bool = False  # an S10 whose check digit is wrong (a typing error)
 
 
 @dataclass(frozen=True)

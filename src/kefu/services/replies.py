@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kefu.domain.autoreply import AutoReplySettings, ContentKind, validated
+from kefu.domain.customs import effective
 from kefu.domain.errors import FieldError, InvalidInput, NotFound, RowErrors
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, MessageKind, PolicyResult, Severity
@@ -136,6 +137,7 @@ class Replies:
         with uow:
             detail = _detail(uow, who, conversation_id, now)
             facts, _ = uow.replies.settings(detail.store_id)
+            rules = effective(uow.customs.facts(None), uow.customs.facts(detail.store_id))
             catalogue = self.store_catalogue(uow, detail.store_id)
             product = main_product(detail)
             similar = (
@@ -147,7 +149,7 @@ class Replies:
             )
         return choose(
             catalogue,
-            context_for(detail, facts, now, similar),
+            context_for(detail, facts, now, similar, rules),
             intent=detail.intent,
             stage=detail.stage,
             language=detail.buyer.language or detail.language,

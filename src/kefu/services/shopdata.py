@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kefu.domain.carriers import NumberCheck, check_number
 from kefu.domain.errors import FieldError, InvalidInput, NotFound
 from kefu.domain.permissions import Permission
 from kefu.domain.shopdata import (
@@ -80,6 +81,7 @@ class Reference:
 
     currency_digits: Mapping[str, int]
     countries: Collection[str]
+    check_number: Callable[[str], NumberCheck] = check_number
 
 
 # Told bytes done and bytes in all after each chunk.
@@ -87,7 +89,13 @@ ProgressFn = Callable[[int, int], None]
 
 
 def _context(store: StoreRef, ref: Reference) -> Context:
-    return Context(ZoneInfo(store.timezone), store.currency, ref.currency_digits, ref.countries)
+    return Context(
+        ZoneInfo(store.timezone),
+        store.currency,
+        ref.currency_digits,
+        ref.countries,
+        ref.check_number,
+    )
 
 
 def _kind(kind: str) -> Kind:

@@ -16,10 +16,13 @@ the last tracking update are the days the store's order panel shows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kefu.domain.arrival import Estimate, estimate, for_order
+from kefu.domain.carriers import CARRIERS, carrier_key, carriers_named
+from kefu.domain.customs import CustomsFact, fact_for
 from kefu.domain.errors import InvalidInput
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.sizecharts import SizeChart
@@ -46,6 +49,7 @@ from kefu.domain.truth import (
     situation_now,
     withheld_for,
 )
+from kefu.domain.types import Direction, TrackingStatus
 from kefu.services.readmodels import ConversationDetail, OrderView, ParcelView, ProductView
 
 SIZING = {"shoes": "shoes", "dress": "clothing", "tops": "clothing"}
@@ -103,6 +107,7 @@ def context_for(
     facts: ShopFacts,
     now: datetime,
     similar: Sequence[str] = (),
+    customs: Sequence[CustomsFact] = (),
 ) -> TemplateContext:
     recorded: dict[str, str] = {"stage": detail.stage}
     values = facts_values(facts, detail.store_name, detail.buyer.language or detail.language)
@@ -118,11 +123,51 @@ def context_for(
         transit = facts.transit_for(country)
         if transit:
             values["transit_days_min"], values["transit_days_max"] = transit
+    _requested_carrier(detail, facts, recorded, values)
     state = now_of(detail, facts, now)
+    if country:
+        _customs_facts(fact_for(customs, country), state.today, recorded, values)
     _product_facts(detail, facts, recorded, values)
     _order_facts(detail, facts, state, recorded, values)
     situation, why = situation_now(recorded, state)
     return TemplateContext(situation, values, recorded, why, state)
+
+
+def _requested_carrier(
+    detail: ConversationDetail,
+    facts: ShopFacts,
+    recorded: dict[str, str],
+    values: dict[str, object],
+) -> None:
+    """A carrier the buyer's latest message asks for that the store does not ship with:
+    the answer names it and lists the store's own methods (SPEC §4: the shop's rules)."""
+    asked = next((m.text for m in reversed(detail.messages) if m.direction == Direction.BUYER), "")
+    offered = {carrier_key(m) or m.casefold() for m in (facts.free_method, *facts.express_methods)}
+    missing = [key for key in carriers_named(asked) if key not in offered]
+    if not missing:
+        return
+    recorded["requested_carrier"] = "not_offered"
+    values["requested_carrier"] = CARRIERS[missing[0]][0]
+    values["shipping_methods"] = [facts.free_method, *facts.express_methods]
+
+
+def _customs_facts(
+    rule: CustomsFact | None, today: date, recorded: dict[str, str], values: dict[str, object]
+) -> None:
+    """The destination's customs rule: its kind chooses the duty answer, its figures, source
+    and date fill it (docs/customs.md)."""
+    if rule is None:
+        return
+    recorded["customs"] = rule.kind.value
+    if rule.as_of > today or (rule.since is not None and rule.since > today):
+        return  # not known yet on the store's today: the answer is not offered
+    values["customs_source"] = rule.source
+    values["customs_as_of"] = rule.as_of
+    if rule.threshold is not None and rule.currency is not None:
+        # Whole units to minor units: the thresholds customs set are in currencies of cents.
+        values["customs_threshold"] = Money(rule.threshold * 100, rule.currency)
+    if rule.since is not None:
+        values["customs_since"] = rule.since
 
 
 def now_of(detail: ConversationDetail, facts: ShopFacts, now: datetime) -> Now:
@@ -135,7 +180,7 @@ def now_of(detail: ConversationDetail, facts: ShopFacts, now: datetime) -> Now:
         if order is not None
         else (product.weight_g if product is not None and product.weight_g > 0 else None)
     )
-    return Now(
+    state = Now(
         moment=now if now.tzinfo else now.replace(tzinfo=UTC),
         zone=_zone(detail.store_timezone),
         order=_order_now(order) if order is not None else None,
@@ -144,6 +189,38 @@ def now_of(detail: ConversationDetail, facts: ShopFacts, now: datetime) -> Now:
         free_method=facts.free_method,
         free_limit_g=facts.free_shipping_max_g,
     )
+    if order is None or not order.parcels:
+        return state
+    country = order.ship_to_country or detail.buyer.country
+    return replace(state, arrival=_arrival(_parcels(order), country, facts, state))
+
+
+def _arrival(
+    parcels: Sequence[ParcelView], country: str | None, facts: ShopFacts, state: Now
+) -> Estimate | None:
+    """The order's arrival from its parcels' real state and the store's transit table for
+    the destination and each parcel's carrier (kefu.domain.arrival)."""
+
+    def day(moment: datetime | None) -> date | None:
+        return state.day(moment) if moment is not None else None
+
+    estimates = []
+    for p in parcels:
+        raw = p.status or (p.latest_event.status if p.latest_event else None)
+        status = TrackingStatus(raw) if raw and raw in set(TrackingStatus) else None
+        first_scan = p.events[-1].occurred_at if p.events else None
+        estimates.append(
+            estimate(
+                status,
+                since=day(
+                    p.status_since or (p.latest_event.occurred_at if p.latest_event else None)
+                ),
+                shipped_on=day(p.shipped_at or first_scan),
+                transit=facts.transit_for(country, p.carrier),
+                today=state.today,
+            )
+        )
+    return for_order(estimates)
 
 
 def choose(
@@ -274,6 +351,10 @@ EXAMPLE_ORDER: dict[str, object] = {
     "parcel_weight": 450,
     "new_total": Money(2599),
     "country": EXAMPLE_COUNTRY,
+    "customs_threshold": Money(15000, "EUR"),
+    "customs_since": date(2025, 8, 29),
+    "customs_as_of": date(2026, 12, 1),
+    "customs_source": "European Commission",
 }
 EXAMPLE_SIZE_CHART = SizeChart(
     "cm", ("bust", "waist"), (("S", (84, 66)), ("M", (88, 70)), ("L", (92, 74)))
@@ -349,6 +430,9 @@ def _order_facts(
     promised = state.promised_day
     if promised is not None:
         values["promised_date"] = promised  # the store's day; `check` holds back a past one
+    window = state.arrival.window if state.arrival is not None else None
+    if window is not None:  # never a past day: kefu.domain.arrival and `check` see to it
+        values["arrival_earliest"], values["arrival_latest"] = window
     parcels = _parcels(order)
     recorded["shipped"] = "yes" if parcels else "no"
     if not parcels:

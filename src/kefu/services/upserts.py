@@ -542,6 +542,21 @@ def _events(u: Unit, number: str) -> list[IncomingEvent]:
     ]
 
 
+def _sound_numbers(units: list[Unit], ctx: Context, report: ImportReport) -> list[Unit]:
+    """Refuse a tracking number that cannot be right (an S10 with a wrong check digit);
+    a recognised number fills an empty carrier. Unknown shapes pass (issue 21)."""
+    sound = []
+    for u in units:
+        number = ctx.check_number(u.key[1])
+        if number.malformed:
+            _fail(u, report, FieldError("tracking_number", number.malformed, value=u.key[1]))
+            continue
+        if "carrier" not in u.values and number.carrier_name:
+            u.values["carrier"] = number.carrier_name
+        sound.append(u)
+    return sound
+
+
 def write_parcels(
     units: list[Unit],
     store: StoreRef,
@@ -552,7 +567,7 @@ def write_parcels(
     source: str,
 ) -> ImportReport:
     report = ImportReport(rows=sum(len(u.rows) for u in units))
-    good = _good(units, report)
+    good = _sound_numbers(_good(units, report), ctx, report)
     orders = uow.shopdata.order_ids(store.id, {u.key[0] for u in good})
     stored = {
         (p.order_number, p.tracking_number): p

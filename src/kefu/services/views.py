@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from kefu.domain.arrival import Estimate
 from kefu.domain.autoreply import AutoReplySettings
 from kefu.domain.errors import InvalidInput, NotFound
 from kefu.domain.permissions import Permission
@@ -27,6 +28,7 @@ from kefu.services.ports import (
     UsageDay,
 )
 from kefu.services.readmodels import ConversationDetail, InboxFilters, InboxPage
+from kefu.services.template_values import now_of
 
 Options = dict[str, list[tuple[str, str]]]
 
@@ -65,6 +67,8 @@ class ConversationScreen:
     detail: ConversationDetail
     options: Options
     translations: dict[int, list[StoredTranslation]]
+    # When the order should arrive, and on what basis (docs/tracking.md "When will it arrive?").
+    arrival: Estimate | None = None
 
 
 def conversation_screen(
@@ -75,7 +79,9 @@ def conversation_screen(
     with uow:
         detail = _detail(uow, who, conversation_id, clock)
         found = uow.translations.of_messages(m.id for m in detail.messages)
-        return ConversationScreen(detail, _options(uow, who), found)
+        facts, _ = uow.replies.settings(detail.store_id)
+        arrival = now_of(detail, facts, clock.now()).arrival
+        return ConversationScreen(detail, _options(uow, who), found, arrival)
 
 
 def conversation_translations(

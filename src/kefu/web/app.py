@@ -36,6 +36,7 @@ from kefu.web.api import (
     translation,
 )
 from kefu.web.api import cases as case_api
+from kefu.web.api import customs as customs_api
 from kefu.web.api import deadlines as deadline_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
@@ -50,6 +51,7 @@ from kefu.web.limits import JsonDepthMiddleware, explain_too_large
 from kefu.web.pages import account as account_pages
 from kefu.web.pages import amazon as amazon_pages
 from kefu.web.pages import cases as case_pages
+from kefu.web.pages import customs as customs_pages
 from kefu.web.pages import deadlines as deadline_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
@@ -174,6 +176,8 @@ def create_app(
     # tracking webhook, orphans, unmapped texts (docs/tracking.md)
     app.include_router(tracking_api.router, max_body_size=tracking_api.BODY_BYTES)
     app.include_router(tracking_pages.router)
+    app.include_router(customs_api.router)  # customs facts (docs/customs.md)
+    app.include_router(customs_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

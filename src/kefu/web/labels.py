@@ -300,6 +300,11 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": N_("Tracking expired"),
         "delivered": N_("Delivered"),
     },
+    # Kinds of customs rule (docs/customs.md).
+    "customs_rule": {
+        "vat_at_checkout": N_("Import VAT paid at checkout"),
+        "no_de_minimis": N_("No duty-free value"),
+    },
     "role": {
         "owner": N_("Owner (main account)"),
         "lead": N_("Lead"),
@@ -506,6 +511,7 @@ LABELS: dict[str, dict[str, str]] = {
         "store_restore": N_("{who} restored the store {target}"),
         "store_update": N_("{who} changed the store {target}"),
         "template_wording": N_("{who} changed a reply template of {target}"),
+        "customs_facts": N_("{who} changed the customs facts of {target}"),
         "token_create": N_("{who} created {target}"),
         "token_revoke": N_("{who} revoked {target}"),
         # satisfaction survey (docs/surveys.md)

@@ -16,7 +16,7 @@ from kefu.domain.shopfacts import DEFAULT_TRANSIT, ShopFacts
 KEYWORD_ROWS = MAX_KEYWORDS
 _NUMBER = re.compile(r"\d+")
 _MONTH_DAY = re.compile(r"^(\d{1,2})[-./](\d{1,2})$")
-_COUNTRY = re.compile(r"^([A-Za-z]{2}|\*)$")
+_TRANSIT_LINE = re.compile(r"^((?:[A-Za-z]{2}|\*)(?:/[^/]+?)?)\s+(\d+)\s*-\s*(\d+)$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 
 
@@ -125,17 +125,24 @@ def _holidays(text: str, problems: FormProblems) -> list[str]:
 
 
 def _transit(text: str, problems: FormProblems) -> dict[str, list[int]]:
+    """Lines of "US 10-20", "US/UPS 5-8", "*/China Post Air Mail 15-30", "* 15-45"."""
     out: dict[str, list[int]] = {}
     for n, line in _lines(text):
-        parts = line.split(maxsplit=1)
-        numbers = _NUMBER.findall(parts[1]) if len(parts) == 2 else []
-        if not _COUNTRY.match(parts[0]) or len(numbers) != 2:
-            problems.add("transit_days", "write a country and two numbers: US 10-20", n, line)
+        found = _TRANSIT_LINE.match(line)
+        if found is None:
+            problems.add(
+                "transit_days",
+                "write a country, /method if any, and two numbers: US/UPS 5-8",
+                n,
+                line,
+            )
             continue
-        country = parts[0] if parts[0] == DEFAULT_TRANSIT else parts[0].upper()
-        if country in out:
-            problems.add("transit_days", f"{country} is listed twice", n, line)
-        out[country] = [int(numbers[0]), int(numbers[1])]
+        where, _, how = found[1].partition("/")
+        country = where if where == DEFAULT_TRANSIT else where.upper()
+        key = f"{country}/{how.strip().upper()}" if how else country
+        if key in out:
+            problems.add("transit_days", f"{key} is listed twice", n, line)
+        out[key] = [int(found[2]), int(found[3])]
     return out
 
 

@@ -232,6 +232,10 @@ def render(
             return ""
         return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
 
+    def store_when(value: datetime | None, timezone: str) -> str:
+        """A moment in the store's zone: tracking history reads as the shop counts days."""
+        return moment(value, ZoneInfo(timezone), locale) if value else ""
+
     me = getattr(request.state, "principal", None)
     base = {
         "_": gettext,
@@ -244,6 +248,7 @@ def render(
         "locales": LOCALES,
         "when": when,
         "store_day": store_day,
+        "store_when": store_when,
         "day": lambda value: day(value, locale),
         "elapsed": elapsed,
         "time_left": time_left,

@@ -15,7 +15,9 @@ from kefu.adapters.db import tables as t
 from kefu.adapters.db.auth import store_ref
 from kefu.adapters.db.notices import buyer_thread
 from kefu.adapters.db.visibility import visible_to
+from kefu.adapters.tracking_numbers import recognise as recognise_number
 from kefu.domain.buyers import buyer_kind
+from kefu.domain.carriers import carrier_key, carrier_link
 from kefu.domain.cases.model import CaseKind, CaseState
 from kefu.domain.conversations import STATE_RANKS
 from kefu.domain.geo import BUYER_LANGUAGES
@@ -45,6 +47,9 @@ from kefu.services.readmodels import (
     TrackingEventView,
 )
 
+# A parcel's history beside the conversation: long enough for any real journey, bounded
+# so a carrier that repeats an event every hour cannot fill the page.
+MAX_PARCEL_EVENTS = 200
 _ORDERS_THAT_COUNT = [
     s.value for s in OrderStatus if s not in (OrderStatus.CANCELLED, OrderStatus.RECEIVED)
 ]
@@ -460,36 +465,12 @@ class SqlInboxQueries:
                 select(t.OrderLine).where(t.OrderLine.order_id == order_id).order_by(t.OrderLine.id)
             )
         ]
-        parcels = []
-        for p in self.session.scalars(
-            select(t.Parcel).where(t.Parcel.order_id == order_id).order_by(t.Parcel.id)
-        ):
-            event = self.session.scalars(
-                select(t.TrackingEvent)
-                .where(t.TrackingEvent.parcel_id == p.id)
-                .order_by(t.TrackingEvent.occurred_at.desc(), t.TrackingEvent.id.desc())
-                .limit(1)
-            ).first()
-            state = ParcelState(
-                TrackingStatus(p.latest_status) if p.latest_status else None,
-                p.latest_event_at,
-                p.shipped_at,
+        parcels = [
+            self._parcel(p, now)
+            for p in self.session.scalars(
+                select(t.Parcel).where(t.Parcel.order_id == order_id).order_by(t.Parcel.id)
             )
-            parcels.append(
-                ParcelView(
-                    carrier=p.carrier,
-                    tracking_number=p.tracking_number,
-                    tracking_url=tracking_link(p.tracking_number),
-                    is_reshipment=p.is_reshipment,
-                    shipped_at=p.shipped_at,
-                    latest_event=TrackingEventView(
-                        event.occurred_at, event.status, event.location, event.description
-                    )
-                    if event
-                    else None,
-                    problem=parcel_has_problem(state, now),
-                )
-            )
+        ]
         return OrderView(
             id=o.id,
             order_number=o.order_number,
@@ -506,6 +487,41 @@ class SqlInboxQueries:
             delivered_at=o.delivered_at,
             lines=lines,
             parcels=parcels,
+        )
+
+    def _parcel(self, p: t.Parcel, now: datetime) -> ParcelView:
+        """One parcel with its whole history, newest first, and what its number says."""
+        events = [
+            TrackingEventView(e.occurred_at, e.status, e.location, e.description)
+            for e in self.session.scalars(
+                select(t.TrackingEvent)
+                .where(t.TrackingEvent.parcel_id == p.id)
+                .order_by(t.TrackingEvent.occurred_at.desc(), t.TrackingEvent.id.desc())
+                .limit(MAX_PARCEL_EVENTS)
+            )
+        ]
+        state = ParcelState(
+            TrackingStatus(p.latest_status) if p.latest_status else None,
+            p.latest_event_at,
+            p.shipped_at,
+        )
+        number = recognise_number(p.tracking_number)
+        carrier = carrier_key(p.carrier) or number.carrier
+        return ParcelView(
+            carrier=p.carrier,
+            tracking_number=p.tracking_number,
+            tracking_url=tracking_link(p.tracking_number),
+            is_reshipment=p.is_reshipment,
+            shipped_at=p.shipped_at,
+            latest_event=events[0] if events else None,
+            problem=parcel_has_problem(state, now),
+            carrier_url=carrier_link(carrier, number.number),
+            status=p.latest_status,
+            status_since=p.status_since or p.latest_event_at,
+            events=events,
+            number_checked=number.checked,
+            carrier_recognised=number.carrier is not None,
+            number_malformed=number.malformed is not None,
         )
 
     def _products(

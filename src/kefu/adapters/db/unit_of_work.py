@@ -17,6 +17,7 @@ from kefu.adapters.db.case_limits import SqlCaseLimitRepository
 from kefu.adapters.db.cases import SqlCaseRepository
 from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
+from kefu.adapters.db.customs import SqlCustomsRepository
 from kefu.adapters.db.deadlines import SqlDeadlineRepository
 from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.mail import SqlMailRepository
@@ -76,6 +77,7 @@ class SqlAlchemyUnitOfWork:
         self.case_limits = SqlCaseLimitRepository(self._session)
         self.tracking_polls = SqlTrackingPollRepository(self._session)
         self.tracking = SqlTrackingRepository(self._session)
+        self.customs = SqlCustomsRepository(self._session)
         return self
 
     def __exit__(

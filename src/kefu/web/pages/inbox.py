@@ -375,6 +375,7 @@ def _conversation_context(
     mine = agent_language(request, kefu)
     return {
         "c": screen.detail,
+        "arrival": screen.arrival,
         "options": screen.options,
         "request_id": uuid.uuid4().hex,
         "suggestions": kefu.replies.suggestions(
