@@ -357,3 +357,41 @@ def proposal(anomaly: Anomaly, platform: str) -> Proposal:
 def task_key(parcel_id: int, anomaly: Anomaly) -> str:
     """One task per parcel and anomaly, however often it is found."""
     return f"parcel:{parcel_id}:{anomaly.value}"
+
+
+# --- the board's rows -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParcelRow:
+    """A parcel the board may list, with what a person needs to act on it."""
+
+    parcel_id: int
+    order_id: int
+    order_number: str
+    store_id: int
+    store_name: str
+    buyer_name: str | None
+    facts: ParcelFacts
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    store_id: int | None = None
+    anomaly: Anomaly | None = None
+    carrier: str | None = None
+    destination: str | None = None
+    show_handled: bool = False
+    page: int = 1
+    page_size: int = 50
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    """One parcel and one of its anomalies, with what to do and whether it was done."""
+
+    row: ParcelRow
+    found: Found
+    proposal: Proposal
+    handled_at: datetime | None  # a message or task recorded after the anomaly began

@@ -19,6 +19,7 @@ from kefu.adapters.db.catalog import SqlCatalogRepository
 from kefu.adapters.db.connections import SqlConnectionRepository
 from kefu.adapters.db.deadlines import SqlDeadlineRepository
 from kefu.adapters.db.followups import take_jobs
+from kefu.adapters.db.logistics import SqlLogisticsRepository
 from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.oauth_states import SqlOAuthStateRepository
@@ -72,6 +73,7 @@ class SqlAlchemyUnitOfWork:
         self.quality = SqlQualityQueries(self._session)
         self.deadlines = SqlDeadlineRepository(self._session)
         self.case_limits = SqlCaseLimitRepository(self._session)
+        self.logistics = SqlLogisticsRepository(self._session)
         return self
 
     def __exit__(
