@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from kefu.domain.errors import DomainError, InvalidInput, NotFound
+from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from kefu.domain.logistics import (
     DAY,
     Anomaly,
@@ -174,7 +174,7 @@ class Acted:
     task_id: int | None = None
 
 
-class NoLongerAnomalous(DomainError):
+class NoLongerAnomalous(InvalidTransition):
     code = "not_an_anomaly"
 
 
