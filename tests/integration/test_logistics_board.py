@@ -28,7 +28,9 @@ def _order(kefu: Kefu, store: str, number: str, buyer: str, promised: datetime |
         if buyer_id is None:
             buyer_id = conn.execute(
                 insert(t.Buyer)
-                .values(organisation_id=org, name=buyer, country="US", language="en", created_at=NOW)
+                .values(
+                    organisation_id=org, name=buyer, country="US", language="en", created_at=NOW
+                )
                 .returning(t.Buyer.id)
             ).scalar_one()
         return int(
@@ -104,7 +106,10 @@ def shop(kefu: Kefu, team: dict[str, int]) -> dict[str, int]:
 
 def _board(kefu: Kefu, who: str = "owner", **filters: object) -> logistics.Board:
     return logistics.board(
-        acting(kefu, who), BoardFilters(**filters), uow=kefu.uow(), clock=kefu.clock  # type: ignore[arg-type]
+        acting(kefu, who),
+        BoardFilters(**filters),
+        uow=kefu.uow(),
+        clock=kefu.clock,  # type: ignore[arg-type]
     )
 
 
@@ -229,7 +234,11 @@ def test_thresholds_are_for_leads_and_change_the_board(kefu: Kefu, shop: dict[st
             "pickup_days": 0,
             "promise_at_risk_days": 3,
         }
-        wanted = {"no_update_days": {"*": 15, "US": 12}, "pickup_days": 2, "promise_at_risk_days": 1}
+        wanted = {
+            "no_update_days": {"*": 15, "US": 12},
+            "pickup_days": 2,
+            "promise_at_risk_days": 1,
+        }
         saved = client.put(url, json=wanted)
         assert saved.status_code == 200, saved.text
         assert client.get(url).json() == wanted
@@ -243,9 +252,13 @@ def test_thresholds_are_for_leads_and_change_the_board(kefu: Kefu, shop: dict[st
     ]  # 12 days < 15, a day at the post office < 2, 2 days left > 1
     assert board["counts"]["lost"] == 1 and board["total"] == 2
     with kefu.engine.connect() as conn:
-        audited = conn.execute(
-            select(t.AuditEntry.after).where(t.AuditEntry.action == "logistics_settings")
-        ).scalars().all()
+        audited = (
+            conn.execute(
+                select(t.AuditEntry.after).where(t.AuditEntry.action == "logistics_settings")
+            )
+            .scalars()
+            .all()
+        )
     assert audited == [wanted]
 
 

@@ -765,3 +765,4 @@ LABELS["audit_action"].update(
         "task_done": N_("{who} marked a task done"),
     }
 )
+LABELS["error"]["not_an_anomaly"] = N_("The parcel no longer shows this anomaly: reload the board.")
