@@ -108,6 +108,7 @@ ROUTES: dict[str, PageRoute | NotAPage] = {
     "/search": PageRoute(lambda d: "/search?q=refund"),
     "/notifications": PageRoute(lambda d: "/notifications"),
     "/deadlines": PageRoute(lambda d: "/deadlines"),
+    "/logistics": PageRoute(lambda d: "/logistics"),
     "/conversations/{conversation_id}/presence": NotAPage(
         "HTMX fragment of the conversation's presence warning"
     ),
@@ -333,7 +334,7 @@ def test_no_page_has_a_serious_or_critical_violation(
     refused = {label: status for label, status in findings.statuses.items() if status != 200}
     print(f"axe-core checked {len(findings.walked)} pages, {len(refused)} of them refusals")
     assert findings.problems == [], "\n".join(findings.problems)
-    assert len(findings.walked) == expected_walk() == 100
+    assert len(findings.walked) == expected_walk() == 104
     # The owner sees every page itself; the agent the inbox and the conversation (the
     # pages only a manager may open show the agent the "not allowed" page, checked too).
     assert all(" as agent, " in label and status == 403 for label, status in refused.items())
