@@ -5,17 +5,22 @@ message, thresholds for leads only, the tasks list."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select, update
 
 from kefu.adapters.db import tables as t
-from kefu.bootstrap import Kefu
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.demo.build import DemoSize, build_demo
+from kefu.demo.parcels import AMAZON_LOST_ORDER, POST_OFFICE_ORDER
 from kefu.domain.logistics import Anomaly, BoardFilters
 from kefu.services import logistics
 from kefu.services.access import Forbidden
 from kefu.services.logistics import Notifier, Outcome
 from tests.factories import NOW, acting
+from tests.fakes import FixedClock
 from tests.web import hidden, signed_in
 
 
@@ -315,3 +320,25 @@ def test_a_stale_provider_is_said_on_the_board(kefu: Kefu, shop: dict[str, int])
     assert _board(kefu).stale_since == {"17track": since}
     with signed_in(kefu, "owner", locale="en") as client:
         assert 'data-testid="tracking-stale"' in client.get("/logistics").text
+
+
+def test_the_demo_shop_has_a_parcel_of_each_kind_on_the_board(tmp_path: Path) -> None:
+    """The demo's board parcels (demo/parcels.py): the parcel at the post office has its
+    buyer's conversation, the Amazon one is a task; one line of each anomaly at least but
+    the buyer's word after delivery (the demo's classifier decides that one)."""
+    app = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"), clock=FixedClock(NOW)
+    )
+    app.upgrade()
+    build_demo(app, seed=7, now=NOW, size=DemoSize().scaled(0.02))
+    owner = acting(app, None)
+    found = logistics.board(owner, BoardFilters(page_size=10_000), uow=app.uow(), clock=app.clock)
+    by_order = {x.row.order_number: x for x in found.lines}
+    post = by_order[POST_OFFICE_ORDER]
+    assert post.found.anomaly == Anomaly.AWAITING_PICKUP
+    assert found.conversations.get(post.row.order_id) is not None
+    amazon = by_order[AMAZON_LOST_ORDER]
+    assert (amazon.found.anomaly, amazon.proposal.is_task) == (Anomaly.LOST, True)
+    seen = {x.found.anomaly for x in found.lines}
+    assert seen >= set(Anomaly) - {Anomaly.DELIVERED_NOT_RECEIVED}
+    app.close()
