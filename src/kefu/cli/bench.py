@@ -22,7 +22,14 @@ import typer
 from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu, bootstrap
-from kefu.cli import bench_deadlines, bench_import, bench_mail, bench_search, bench_sync
+from kefu.cli import (
+    bench_board,
+    bench_deadlines,
+    bench_import,
+    bench_mail,
+    bench_search,
+    bench_sync,
+)
 from kefu.cli.servers import ServerProcess, prepare_database, translation_sandbox
 from kefu.config import Settings
 from kefu.demo.catalog import ACCOUNTS, STORES
@@ -852,3 +859,4 @@ app.command("mail")(bench_mail.mail_bench)
 app.command("sync")(bench_sync.sync_bench)
 app.command("search")(bench_search.search_bench)
 app.command("deadlines")(bench_deadlines.deadlines_bench)
+app.command("logistics")(bench_board.logistics_bench)
