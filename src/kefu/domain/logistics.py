@@ -6,9 +6,9 @@ are whole 24-hour periods between two aware instants, so a parcel is flagged at 
 moment whatever zone its events or the reader are in. A rule flags a parcel only once
 *more than* its threshold has passed (10 days without news: not at exactly 10 days).
 
-The SQL that picks candidates (adapters/db/logistics.py) uses `candidate_statuses` and
-`smallest_no_update_days`, so the coarse filter there never drops a parcel a rule here
-would flag.
+The SQL that picks candidates (adapters/db/logistics.py) is bounded by the smallest
+no-update threshold and the largest promise margin of the stores read, so its coarse
+filter never drops a parcel a rule here would flag.
 """
 
 from __future__ import annotations
@@ -113,10 +113,14 @@ class LogisticsThresholds:
     no_update_days: Mapping[str, int] = field(default_factory=lambda: {ANY: 10})
     pickup_days: int = 0  # the post office keeps a parcel ~2 weeks: tell the buyer at once
     promise_at_risk_days: int = 3
+    # The table with case-folded keys, made once: the board looks a limit up per parcel.
+    _folded: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if problems := self._problems():
             raise RowErrors(problems)
+        folded = {_key(k): v for k, v in self.no_update_days.items()}
+        object.__setattr__(self, "_folded", folded)
 
     def _problems(self) -> list[FieldError]:
         out: list[FieldError] = []
@@ -146,7 +150,7 @@ class LogisticsThresholds:
         return out
 
     def no_update_limit(self, carrier: str, destination: str | None) -> int:
-        table = {_key(k): v for k, v in self.no_update_days.items()}
+        table = self._folded
         carrier_key = carrier.strip().casefold()
         country = (destination or "").strip().casefold()
         for key in (f"{carrier_key}/{country}", carrier_key, country):
@@ -204,7 +208,8 @@ class Found:
 
 def days_between(start: datetime, end: datetime) -> int:
     """Whole 24-hour periods from start to end (aware instants; 0 when end is earlier)."""
-    return max(0, (end - start) // DAY)
+    days: int = (end - start) // DAY
+    return days if days > 0 else 0
 
 
 def _found(anomaly: Anomaly, since: datetime, now: datetime) -> Found:
@@ -212,6 +217,25 @@ def _found(anomaly: Anomaly, since: datetime, now: datetime) -> Found:
 
 
 # --- one function per rule ----------------------------------------------------------------
+
+# Members read once: an enum member looked up on its class costs a descriptor call, and
+# the board runs these rules on tens of thousands of parcels.
+_AWAITING_PICKUP = Anomaly.AWAITING_PICKUP
+_CUSTOMS = Anomaly.CUSTOMS
+_DELIVERED_NOT_RECEIVED = Anomaly.DELIVERED_NOT_RECEIVED
+_FAILED_DELIVERY = Anomaly.FAILED_DELIVERY
+_LOST = Anomaly.LOST
+_NO_UPDATE = Anomaly.NO_UPDATE
+_PROMISE_AT_RISK = Anomaly.PROMISE_AT_RISK
+_PROMISE_PASSED = Anomaly.PROMISE_PASSED
+_RETURNING = Anomaly.RETURNING
+_S_AWAITING_PICKUP = TrackingStatus.AWAITING_PICKUP
+_S_CUSTOMS_HOLD = TrackingStatus.CUSTOMS_HOLD
+_S_DELIVERED = TrackingStatus.DELIVERED
+_S_FAILED_DELIVERY = TrackingStatus.FAILED_DELIVERY
+_S_LOST = TrackingStatus.LOST
+_S_RETURNED = TrackingStatus.RETURNED
+_S_RETURNING = TrackingStatus.RETURNING
 
 
 def no_update(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -> Found | None:
@@ -223,21 +247,21 @@ def no_update(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -> Fou
     if last_news is None:
         return None
     if facts.status in _SILENT_AT_ONCE:
-        return _found(Anomaly.NO_UPDATE, facts.status_since or last_news, now)
+        return _found(_NO_UPDATE, facts.status_since or last_news, now)
     limit = th.no_update_limit(facts.carrier, facts.destination)
     if now - last_news > limit * DAY:
-        return _found(Anomaly.NO_UPDATE, last_news, now)
+        return _found(_NO_UPDATE, last_news, now)
     return None
 
 
 def awaiting_pickup(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -> Found | None:
     """Waiting at the local post office or a pickup point for more than `pickup_days`."""
-    if facts.status != TrackingStatus.AWAITING_PICKUP:
+    if facts.status != _S_AWAITING_PICKUP:
         return None
     since = facts.status_since or facts.latest_event_at
     if since is None or now - since <= th.pickup_days * DAY:
         return None
-    return _found(Anomaly.AWAITING_PICKUP, since, now)
+    return _found(_AWAITING_PICKUP, since, now)
 
 
 def _status_rule(anomaly: Anomaly, statuses: frozenset[TrackingStatus]) -> Rule:
@@ -253,12 +277,10 @@ def _status_rule(anomaly: Anomaly, statuses: frozenset[TrackingStatus]) -> Rule:
 
 Rule = Callable[[ParcelFacts, LogisticsThresholds, datetime], Found | None]
 
-customs = _status_rule(Anomaly.CUSTOMS, frozenset({TrackingStatus.CUSTOMS_HOLD}))
-failed_delivery = _status_rule(Anomaly.FAILED_DELIVERY, frozenset({TrackingStatus.FAILED_DELIVERY}))
-returning = _status_rule(
-    Anomaly.RETURNING, frozenset({TrackingStatus.RETURNING, TrackingStatus.RETURNED})
-)
-lost = _status_rule(Anomaly.LOST, frozenset({TrackingStatus.LOST}))
+customs = _status_rule(_CUSTOMS, frozenset({_S_CUSTOMS_HOLD}))
+failed_delivery = _status_rule(_FAILED_DELIVERY, frozenset({_S_FAILED_DELIVERY}))
+returning = _status_rule(_RETURNING, frozenset({_S_RETURNING, _S_RETURNED}))
+lost = _status_rule(_LOST, frozenset({_S_LOST}))
 
 
 def promise_passed(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -> Found | None:
@@ -266,7 +288,7 @@ def promise_passed(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -
     promised = facts.promised_delivery_at
     if promised is None or facts.status in _PROMISE_MOOT or now < promised:
         return None
-    return _found(Anomaly.PROMISE_PASSED, promised, now)
+    return _found(_PROMISE_PASSED, promised, now)
 
 
 def promise_at_risk(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -> Found | None:
@@ -278,18 +300,16 @@ def promise_at_risk(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) 
     if promised - now >= th.promise_at_risk_days * DAY:
         return None
     since = promised - th.promise_at_risk_days * DAY
-    return Found(
-        Anomaly.PROMISE_AT_RISK, since, SEVERITY[Anomaly.PROMISE_AT_RISK], (promised - now) // DAY
-    )
+    return Found(_PROMISE_AT_RISK, since, SEVERITY[_PROMISE_AT_RISK], (promised - now) // DAY)
 
 
 def delivered_not_received(
     facts: ParcelFacts, th: LogisticsThresholds, now: datetime
 ) -> Found | None:
     """Tracking says delivered, and the buyer wrote since that they did not receive it."""
-    if facts.status != TrackingStatus.DELIVERED or not facts.buyer_says_not_received:
+    if facts.status != _S_DELIVERED or not facts.buyer_says_not_received:
         return None
-    return _found(Anomaly.DELIVERED_NOT_RECEIVED, facts.status_since or now, now)
+    return _found(_DELIVERED_NOT_RECEIVED, facts.status_since or now, now)
 
 
 RULES: tuple[Rule, ...] = (
@@ -309,12 +329,6 @@ def anomalies(facts: ParcelFacts, th: LogisticsThresholds, now: datetime) -> lis
     """Every anomaly of the parcel, worst first."""
     found = [f for rule in RULES if (f := rule(facts, th, now)) is not None]
     return sorted(found, key=lambda f: (-f.severity, -f.days))
-
-
-def candidate_statuses() -> frozenset[TrackingStatus | None]:
-    """The statuses a rule may flag without a time condition the SQL must check: every
-    status but delivered (delivered counts only with the buyer's word or a promise)."""
-    return frozenset({*TrackingStatus, None}) - {TrackingStatus.DELIVERED}
 
 
 # --- what to do -----------------------------------------------------------------------------

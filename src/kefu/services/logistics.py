@@ -85,7 +85,7 @@ def board(who: Principal, filters: BoardFilters, *, uow: UnitOfWork, clock: Cloc
             if filters.anomaly is None or f.anomaly == filters.anomaly
         ]
         notices = uow.logistics.notices({row.parcel_id for row, _ in found})
-        lines: list[BoardLine] = []
+        listed: list[tuple[ParcelRow, Found, datetime | None]] = []
         hidden = 0
         for row, f in found:
             done = notices.get((row.parcel_id, f.anomaly.value))
@@ -93,17 +93,20 @@ def board(who: Principal, filters: BoardFilters, *, uow: UnitOfWork, clock: Cloc
             if handled is not None and not filters.show_handled:
                 hidden += 1
                 continue
-            lines.append(BoardLine(row, f, proposal(f.anomaly, row.facts.platform), handled))
-        lines.sort(key=lambda x: (-x.found.severity, -x.found.days, x.row.parcel_id))
+            listed.append((row, f, handled))
+        listed.sort(key=lambda x: (-x[1].severity, -x[1].days, x[0].parcel_id))
         start = (filters.page - 1) * filters.page_size
-        shown = lines[start : start + filters.page_size]
+        shown = [
+            BoardLine(row, f, proposal(f.anomaly, row.facts.platform), handled)
+            for row, f, handled in listed[start : start + filters.page_size]
+        ]
         conversations = uow.logistics.conversations({x.row.order_id for x in shown})
         counts = dict.fromkeys(Anomaly, 0)
-        for line in lines:
-            counts[line.found.anomaly] += 1
+        for _, f, _ in listed:
+            counts[f.anomaly] += 1
         return Board(
             lines=shown,
-            total=len(lines),
+            total=len(listed),
             counts=counts,
             handled=hidden,
             stale_since=uow.logistics.stale_since(),
