@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select, update
 
 from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu, bootstrap
+from kefu.cli.bench_board import measure_board
 from kefu.config import Settings
 from kefu.demo.build import DemoSize, build_demo
 from kefu.demo.parcels import AMAZON_LOST_ORDER, POST_OFFICE_ORDER
@@ -342,3 +343,15 @@ def test_the_demo_shop_has_a_parcel_of_each_kind_on_the_board(tmp_path: Path) ->
     seen = {x.found.anomaly for x in found.lines}
     assert seen >= set(Anomaly) - {Anomaly.DELIVERED_NOT_RECEIVED}
     app.close()
+
+
+def test_the_benchmark_shop_fills_and_measures(kefu: Kefu) -> None:
+    """`kefu bench logistics` at a small size: every anomaly the mix holds is listed."""
+    kefu.fill_board_parcels(2_000)
+    with kefu.engine.connect() as conn:
+        parcels = conn.execute(select(func.count()).select_from(t.Parcel)).scalar_one()
+    assert parcels == 2_000 + 1  # and the catalog's A-STUCK
+    measured = measure_board(kefu)
+    assert measured["lines"] == sum(measured["counts"].values()) > 100
+    assert measured["counts"]["delivered_not_received"] == 0
+    assert set(measured["board_ms"]) == {"page 1", "no update only", "one store", "page 10"}

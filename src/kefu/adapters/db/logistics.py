@@ -8,11 +8,12 @@ domain/logistics.py decides on the few that remain.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, false, insert, or_, select, update
+from sqlalchemy import Engine, and_, exists, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -354,3 +355,90 @@ def _task(row: t.Task, store_name: str) -> TaskRow:
 
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+# --- the benchmark's shop ------------------------------------------------------------------
+
+CHUNK = 5_000
+# A shop's parcels as they are on a given day: most delivered or moving, a few silent,
+# a few with a problem, some with a promise close or passed (weights, in %).
+MIX: tuple[tuple[str, str | None, float], ...] = (
+    ("delivered", TrackingStatus.DELIVERED.value, 55),
+    ("moving", TrackingStatus.IN_TRANSIT.value, 25),
+    ("silent", TrackingStatus.IN_TRANSIT.value, 5),
+    ("pickup", TrackingStatus.AWAITING_PICKUP.value, 2),
+    ("customs", TrackingStatus.CUSTOMS_HOLD.value, 2),
+    ("failed", TrackingStatus.FAILED_DELIVERY.value, 1),
+    ("returning", TrackingStatus.RETURNING.value, 1),
+    ("lost", TrackingStatus.LOST.value, 0.5),
+    ("no event", None, 3.5),
+    ("promised", TrackingStatus.ARRIVED_DESTINATION.value, 5),
+)
+CARRIERS = ("China Post Air Mail", "Cainiao Super Economy", "YunExpress", "4PX", "UPS")
+COUNTRIES = ("US", "BR", "ES", "FR", "DE", "GB", "RU", "PL")
+
+
+def fill_board_parcels(engine: Engine, parcels: int, now: datetime, seed: int = 21) -> None:
+    """`kefu bench logistics`' shop: `parcels` orders of one parcel each over the shop's
+    stores, in bulk (Core inserts), in the states of `MIX`."""
+    rng = random.Random(seed)  # noqa: S311 — benchmark data, not secrets
+    kinds = [k for k, _, _ in MIX]
+    weights = [w for _, _, w in MIX]
+    status_of = {k: s for k, s, _ in MIX}
+    with engine.begin() as conn:
+        stores = conn.execute(select(t.Store.id, t.Store.organisation_id)).all()
+        buyers = (
+            conn.execute(
+                insert(t.Buyer).returning(t.Buyer.id),
+                [
+                    {"organisation_id": stores[0][1], "name": f"Buyer {i}", "created_at": now}
+                    for i in range(2_000)
+                ],
+            )
+            .scalars()
+            .all()
+        )
+    with engine.connect() as conn:  # after the orders already there
+        next_order = (conn.execute(select(func.max(t.Order.id))).scalar() or 0) + 1
+    for start in range(0, parcels, CHUNK):
+        size = min(CHUNK, parcels - start)
+        orders, rows = [], []
+        for i in range(size):
+            kind = rng.choices(kinds, weights)[0]
+            shipped = now - timedelta(days=rng.uniform(3, 40))
+            promised = None
+            if kind == "promised":
+                promised = now + timedelta(days=rng.uniform(-5, 3))
+            orders.append(
+                {
+                    "id": next_order + i,
+                    "store_id": stores[i % len(stores)][0],
+                    "buyer_id": buyers[i % len(buyers)],
+                    "order_number": f"B-{next_order + i}",
+                    "status": "shipped",
+                    "total_cents": 2000,
+                    "total_usd_cents": 2000,
+                    "ship_to_country": rng.choice(COUNTRIES),
+                    "placed_at": shipped - timedelta(days=2),
+                    "promised_delivery_at": promised,
+                }
+            )
+            latest = None
+            if kind != "no event":
+                age = rng.uniform(11, 30) if kind == "silent" else rng.uniform(0, 8)
+                latest = max(shipped, now - timedelta(days=age))
+            rows.append(
+                {
+                    "order_id": next_order + i,
+                    "carrier": rng.choice(CARRIERS),
+                    "tracking_number": f"LP{next_order + i:014d}",
+                    "shipped_at": shipped if kind != "no event" else now - timedelta(days=2),
+                    "latest_status": status_of[kind],
+                    "latest_event_at": latest,
+                    "status_since": latest,
+                }
+            )
+        with engine.begin() as conn:
+            conn.execute(insert(t.Order), orders)
+            conn.execute(insert(t.Parcel), rows)
+        next_order += size
