@@ -88,7 +88,7 @@ _PROMISE_MOOT = frozenset(
 _NEARLY_THERE = frozenset({TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.AWAITING_PICKUP})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParcelFacts:
     """What the rules read of one parcel and its order (all instants aware)."""
 
@@ -195,7 +195,7 @@ def _key(key: str) -> str:
     return key.strip().casefold() if key.strip() != ANY else ANY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Found:
     """One anomaly of one parcel: since when the situation behind it holds, and the whole
     days since then (days left before the promise, for a promise at risk)."""
@@ -376,7 +376,7 @@ def task_key(parcel_id: int, anomaly: Anomaly) -> str:
 # --- the board's rows -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParcelRow:
     """A parcel the board may list, with what a person needs to act on it."""
 

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, false, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    and_,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -138,7 +150,7 @@ class SqlLogisticsRepository:
             query = query.where(o.ship_to_country == filters.destination)
         # A delivered parcel is a candidate only with the buyer's word (`not_received`).
         # Core rows, not ORM ones: the ORM's per-row loading costs more than the rules.
-        rows = self.session.connection().execute(query)
+        rows = self.session.connection().execute(query).all()
         return [_row(r, said=r[9] == _DELIVERED) for r in rows]
 
     def parcel(self, parcel_id: int) -> ParcelRow | None:
@@ -293,6 +305,18 @@ class SqlLogisticsRepository:
         )
 
 
+def _plain(column: Any) -> Any:
+    """The column read as a bare DateTime: `_utc` then marks SQLite's naive values as UTC,
+    cheaper per row than the UTCDateTime decorator on tens of thousands of candidates."""
+    return type_coerce(column, DateTime(timezone=True)).label(column.key)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 _COLUMNS = (
     t.Parcel.id,
     t.Order.id,
@@ -304,11 +328,11 @@ _COLUMNS = (
     t.Parcel.carrier,
     t.Parcel.tracking_number,
     t.Parcel.latest_status,
-    t.Parcel.status_since,
-    t.Parcel.latest_event_at,
-    t.Parcel.shipped_at,
+    _plain(t.Parcel.status_since),
+    _plain(t.Parcel.latest_event_at),
+    _plain(t.Parcel.shipped_at),
     t.Order.ship_to_country,
-    t.Order.promised_delivery_at,
+    _plain(t.Order.promised_delivery_at),
 )
 
 
@@ -323,12 +347,12 @@ def _row(r: Any, *, said: bool) -> ParcelRow:
         tracking_number=r[8],
         facts=ParcelFacts(
             status=_STATUS.get(r[9]) if r[9] else None,
-            status_since=r[10],
-            latest_event_at=r[11],
-            shipped_at=r[12],
+            status_since=_utc(r[10]),
+            latest_event_at=_utc(r[11]),
+            shipped_at=_utc(r[12]),
             carrier=r[7],
             destination=r[13],
-            promised_delivery_at=r[14],
+            promised_delivery_at=_utc(r[14]),
             buyer_says_not_received=said,
             platform=r[5],
         ),
