@@ -21,14 +21,20 @@ from kefu.services.auth import principal_of
 RUNS = 5  # each figure is the median of this many runs (one untimed first)
 
 
-def _median_ms(run: Callable[[], object]) -> float:
+def _median_ms(run: Callable[[], object]) -> dict[str, float]:
+    """Wall and CPU time: on a shared machine the wall time also counts the waiting for
+    a core, the CPU time is what the board itself costs."""
     run()
-    times = []
+    walls, cpus = [], []
     for _ in range(RUNS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run()
-        times.append((time.perf_counter() - t0) * 1000)
-    return round(statistics.median(times), 1)
+        walls.append((time.perf_counter() - t0) * 1000)
+        cpus.append((time.process_time() - c0) * 1000)
+    return {
+        "median_ms": round(statistics.median(walls), 1),
+        "cpu_ms": round(statistics.median(cpus), 1),
+    }
 
 
 def measure_board(kefu: Kefu) -> dict[str, Any]:
@@ -84,7 +90,7 @@ def logistics_bench(
         kefu.close()
     if measured["lines"] == 0:
         common._fail("the board found no parcel to list")
-    worst = max(measured["board_ms"].values())
+    worst = max(v["median_ms"] for v in measured["board_ms"].values())
     figures = {
         "engine": engine,
         "parcels": parcels,
@@ -97,5 +103,6 @@ def logistics_bench(
         as_json,
         figures,
         f"{engine}, {parcels} parcels, {measured['lines']} lines: board page 1 "
-        f"{measured['board_ms']['page 1']} ms (slowest case {worst} ms)",
+        f"{measured['board_ms']['page 1']['median_ms']} ms "
+        f"({measured['board_ms']['page 1']['cpu_ms']} ms CPU; slowest case {worst} ms)",
     )
