@@ -355,3 +355,31 @@ def test_the_benchmark_shop_fills_and_measures(kefu: Kefu) -> None:
     assert measured["lines"] == sum(measured["counts"].values()) > 100
     assert measured["counts"]["delivered_not_received"] == 0
     assert set(measured["board_ms"]) == {"page 1", "no update only", "one store", "page 10"}
+
+
+def test_the_settings_form_saves_or_names_the_wrong_line(kefu: Kefu, shop: dict[str, int]) -> None:
+    with signed_in(kefu, "lena", locale="en") as client:
+        page = client.get("/logistics").text
+        assert page.count('data-testid="logistics-settings"') == 4  # one per store
+        form = {
+            "csrf_token": hidden(page, "csrf_token"),
+            "no_update_days": "* = 12\nChina Post/ES = 20",
+            "pickup_days": "1",
+            "promise_at_risk_days": "3",
+        }
+        saved = client.post("/logistics/settings/ali-global", data=form, follow_redirects=False)
+        assert saved.status_code == 303, saved.text
+        wrong = client.post(
+            "/logistics/settings/ali-global", data=form | {"no_update_days": "US = twelve"}
+        )
+        assert wrong.status_code == 422 and "no_update_days" in wrong.text
+        missing = client.post(
+            "/logistics/settings/ali-global", data=form | {"no_update_days": "US = 3"}
+        )
+        assert missing.status_code == 422 and "no_update_days" in missing.text
+        odd = client.post(
+            "/logistics/actions?page=0&anomaly=nope", data={"csrf_token": form["csrf_token"]}
+        )
+        assert odd.status_code == 200 and 'data-testid="logistics-error"' in odd.text
+    th = logistics.thresholds(acting(kefu, "owner"), "ali-global", uow=kefu.uow())
+    assert (dict(th.no_update_days), th.pickup_days) == ({"*": 12, "China Post/ES": 20}, 1)

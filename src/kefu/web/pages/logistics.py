@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from kefu.domain.errors import DomainError, FieldError, RowErrors
 from kefu.domain.logistics import ANY, Anomaly, LogisticsThresholds
@@ -49,9 +50,12 @@ async def act(request: Request, kefu: KefuDep, who: Replier) -> Response:
         results = notifier.act_many(who, [i for i in items if i is not None])
     except DomainError as refused:
         error = refused.message
-    query = BoardQuery.model_validate(
-        {k: v for k, v in request.query_params.items() if k in BoardQuery.model_fields}
-    )
+    try:  # the board the person was looking at, or the whole board
+        query = BoardQuery.model_validate(
+            {k: v for k, v in request.query_params.items() if k in BoardQuery.model_fields}
+        )
+    except ValidationError:
+        query = BoardQuery()
     return _page(request, kefu, who, query, results=results, error=error)
 
 
@@ -81,7 +85,7 @@ def save_settings(
         )
         logistics.save_thresholds(who, code, th, uow=kefu.uow(), clock=kefu.clock)
     except RowErrors as wrong:
-        query = BoardQuery.model_validate({})
+        query = BoardQuery()
         return _page(request, kefu, who, query, error=wrong.message, status=422)
     return RedirectResponse("/logistics#settings", status_code=303)
 
