@@ -383,3 +383,22 @@ def test_the_settings_form_saves_or_names_the_wrong_line(kefu: Kefu, shop: dict[
         assert odd.status_code == 200 and 'data-testid="logistics-error"' in odd.text
     th = logistics.thresholds(acting(kefu, "owner"), "ali-global", uow=kefu.uow())
     assert (dict(th.no_update_days), th.pickup_days) == ({"*": 12, "China Post/ES": 20}, 1)
+
+
+def test_the_job_makes_a_task_for_each_new_amazon_anomaly_once(
+    kefu: Kefu, shop: dict[str, int]
+) -> None:
+    assert logistics.make_platform_tasks(kefu.uow(), kefu.clock) == 1
+    assert logistics.make_platform_tasks(kefu.uow(), kefu.clock) == 0
+    with kefu.engine.connect() as conn:
+        tasks = conn.execute(select(t.Task.key, t.Task.created_by)).all()
+        shop_messages = conn.execute(
+            select(func.count()).select_from(t.Message).where(t.Message.direction == "shop")
+        ).scalar_one()
+    assert tasks == [(f"parcel:{shop['lost']}:lost", None)]
+    assert shop_messages == 0
+    assert shop["lost"] not in [x.row.parcel_id for x in _board(kefu).lines]  # handled
+    done = Notifier(kefu.replies, kefu.uow, kefu.clock).act(
+        acting(kefu, "owner"), shop["lost"], "lost"
+    )
+    assert done.outcome == Outcome.ALREADY

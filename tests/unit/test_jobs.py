@@ -42,6 +42,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "translate_incoming": 1,
         "pull_mail": 1,
         "deadlines_sweep": 5,
+        "logistics_tasks": 15,
     }
 
 

@@ -21,7 +21,7 @@ are in kefu.services.ports, since the queue adapter uses them too.
 
 from __future__ import annotations
 
-from kefu.services import deadlines, routing
+from kefu.services import deadlines, logistics, routing
 from kefu.services.ports import (
     DATA_IMPORT,
     DELIVER_OUTBOX,
@@ -132,3 +132,14 @@ def deadlines_sweep(ctx: JobContext) -> deadlines.SweepReport:
     requests a platform counts as declined when unanswered (eBay cancellations). Set-based
     and idempotent: a run that repeats or overlaps another changes nothing more."""
     return deadlines.sweep(ctx.uow(), ctx.clock)
+
+
+# The logistics board's tasks where the shop may not write (Amazon; docs/logistics.md).
+LOGISTICS_TASKS = "logistics_tasks"
+
+
+@JOBS.job(LOGISTICS_TASKS, every_minutes=15)
+def logistics_tasks(ctx: JobContext) -> int:
+    """A task for each new parcel anomaly on Amazon, where the shop may not send shipping
+    news (SPEC §13); idempotent, so an overlapping run creates nothing twice."""
+    return logistics.make_platform_tasks(ctx.uow(), ctx.clock)

@@ -7,7 +7,7 @@ click sends nothing and the board hides what was handled.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from kefu.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from kefu.domain.logistics import (
     DAY,
+    NO_PROACTIVE_SHIPPING,
     Anomaly,
     BoardFilters,
     BoardLine,
@@ -66,24 +67,7 @@ def board(who: Principal, filters: BoardFilters, *, uow: UnitOfWork, clock: Cloc
     with uow:
         if filters.store_id is not None:
             access.store_by_id(uow, who, filters.store_id)
-        stored = uow.logistics.thresholds(who.store_ids)
-        by_store = {sid: LogisticsThresholds.from_dict(d) for sid, d in stored.items()}
-        default = LogisticsThresholds()
-        every = [default, *by_store.values()]
-        silent = min(th.smallest_no_update_days() for th in every)
-        at_risk = max(th.promise_at_risk_days for th in every)
-        rows = uow.logistics.candidates(
-            filters,
-            who.store_ids,
-            silent_before=now - silent * DAY,
-            promised_before=now + at_risk * DAY,
-        )
-        found = [
-            (row, f)
-            for row in rows
-            for f in anomalies(row.facts, by_store.get(row.store_id, default), now)
-            if filters.anomaly is None or f.anomaly == filters.anomaly
-        ]
+        found = _found_in(uow, filters, who.store_ids, now)
         notices = uow.logistics.notices({row.parcel_id for row, _ in found})
         listed: list[tuple[ParcelRow, Found, datetime | None]] = []
         hidden = 0
@@ -115,6 +99,56 @@ def board(who: Principal, filters: BoardFilters, *, uow: UnitOfWork, clock: Cloc
             page_size=filters.page_size,
             now=now,
         )
+
+
+def _found_in(
+    uow: UnitOfWork, filters: BoardFilters, store_ids: Collection[int] | None, now: datetime
+) -> list[tuple[ParcelRow, Found]]:
+    """Every anomaly of the stores' parcels (each store with its own thresholds)."""
+    stored = uow.logistics.thresholds(store_ids)
+    by_store = {sid: LogisticsThresholds.from_dict(d) for sid, d in stored.items()}
+    default = LogisticsThresholds()
+    every = [default, *by_store.values()]
+    silent = min(th.smallest_no_update_days() for th in every)
+    at_risk = max(th.promise_at_risk_days for th in every)
+    rows = uow.logistics.candidates(
+        filters,
+        store_ids,
+        silent_before=now - silent * DAY,
+        promised_before=now + at_risk * DAY,
+    )
+    return [
+        (row, f)
+        for row in rows
+        for f in anomalies(row.facts, by_store.get(row.store_id, default), now)
+        if filters.anomaly is None or f.anomaly == filters.anomaly
+    ]
+
+
+def make_platform_tasks(uow: UnitOfWork, clock: Clock) -> int:
+    """The periodic job: a task for every anomaly on a platform that forbids the shop's
+    shipping news (Amazon, SPEC §13) that nobody acted on since it began. Idempotent: a
+    task has one key per parcel and anomaly, and the notice marks the line handled.
+    Returns how many tasks were created."""
+    now = clock.now()
+    with uow:
+        stores = [
+            s.id
+            for s in uow.queries.stores()
+            if s.platform in NO_PROACTIVE_SHIPPING and s.archived_at is None
+        ]
+        if not stores:
+            return 0
+        found = _found_in(uow, BoardFilters(), stores, now)
+        notices = uow.logistics.notices({row.parcel_id for row, _ in found})
+        made = 0
+        for row, f in found:
+            done = notices.get((row.parcel_id, f.anomaly.value))
+            if done is None or done < f.since:
+                _task(uow, None, row, f, now, no_conversation=False)
+                made += 1
+        uow.commit()
+    return made
 
 
 # --- the store's thresholds ---------------------------------------------------------------
@@ -204,7 +238,7 @@ class Notifier:
             conversation = uow.logistics.conversations([row.order_id]).get(row.order_id)
             if plan.template is None or conversation is None:
                 task_id = _task(
-                    uow, who, row, found, now, no_conversation=plan.template is not None
+                    uow, who.account_id, row, found, now, no_conversation=plan.template is not None
                 )
                 uow.commit()
                 return Acted(parcel_id, kind.value, Outcome.TASK, task_id=task_id)
@@ -300,7 +334,7 @@ def _current(uow: UnitOfWork, row: ParcelRow, kind: Anomaly, now: datetime) -> F
 
 def _task(
     uow: UnitOfWork,
-    who: Principal,
+    by: int | None,
     row: ParcelRow,
     found: Found,
     now: datetime,
@@ -320,7 +354,7 @@ def _task(
             title=f"{found.anomaly.value}: {row.facts.carrier} {row.tracking_number}",
             detail=f"order {row.order_number}; {why}",
             created_at=now,
-            created_by=who.account_id,
+            created_by=by,
             order_id=row.order_id,
             parcel_id=row.parcel_id,
         )
@@ -331,11 +365,11 @@ def _task(
         message_id=None,
         task_id=task_id,
         at=now,
-        by=who.account_id,
+        by=by,
     )
     uow.inbox.audit(
         at=now,
-        account_id=who.account_id,
+        account_id=by,
         action="parcel_task",
         entity_type="parcel",
         entity_id=row.parcel_id,
