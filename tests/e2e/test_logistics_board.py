@@ -64,15 +64,20 @@ def test_the_agent_sends_the_post_office_message_and_the_conversation_shows_it(
 
 
 def test_an_amazon_anomaly_becomes_a_task_and_no_message(agent_page: Page, demo_db: str) -> None:
+    """The click makes the task, unless the server's `logistics_tasks` job got there
+    first (it runs every 15 minutes): then the line is handled and the click does nothing
+    more. Either way one task, no message."""
     page = agent_page
-    page.goto("/logistics")
+    page.goto("/logistics?show_handled=true")
     _filter(page, "lost")
     line = page.locator(
         f'[data-testid="logistics-line"][data-tracking="{NUMBER[AMAZON_LOST_ORDER]}"]'
     )
     expect(line).to_have_attribute("data-platform", "amazon")
     line.get_by_role("button", name="创建任务").click()
-    expect(page.get_by_test_id("logistics-result")).to_have_attribute("data-outcome", "task")
+    expect(page.get_by_test_id("logistics-result")).to_have_attribute(
+        "data-outcome", re.compile(r"^(task|already)$")
+    )
     task = page.locator('[data-testid="task"][data-key$=":lost"]').filter(
         has_text=NUMBER[AMAZON_LOST_ORDER]
     )
