@@ -1372,3 +1372,9 @@ ZH_CN.update(
         "The parcel no longer shows this anomaly: reload the board.": "该包裹已不再有此异常：请刷新看板。",
     }
 )
+ZH_CN.update(
+    {
+        "The logistics board's thresholds (days without tracking news per carrier and destination, pickup and promise margins) are set on the board:": "物流看板的阈值（按物流商和目的地设置的无物流更新天数、待取和承诺送达的提前天数）在看板上设置：",
+        "Logistics thresholds": "物流阈值",
+    }
+)
