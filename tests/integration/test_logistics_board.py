@@ -402,3 +402,27 @@ def test_the_job_makes_a_task_for_each_new_amazon_anomaly_once(
         acting(kefu, "owner"), shop["lost"], "lost"
     )
     assert done.outcome == Outcome.ALREADY
+
+
+def test_a_delivered_parcel_the_buyer_says_never_came_is_listed_once(
+    kefu: Kefu, shop: dict[str, int], team: dict[str, int]
+) -> None:
+    order = _order(kefu, "ebay-uk", "E-GONE", "Olivia Brown", None)
+    parcel = _parcel(kefu, order, "YT0000000000000009", "delivered", 5, carrier="YunExpress")
+    early = _order(kefu, "ebay-uk", "E-EARLY", "Olivia Brown", None)
+    _parcel(kefu, early, "YT0000000000000010", "delivered", 5, carrier="YunExpress")
+    with kefu.engine.begin() as conn:
+        for conversation, order_id, wrote in (
+            (team["ebay"], order, NOW - timedelta(hours=1)),  # after the delivery
+            (team["ali"], early, NOW - timedelta(days=6)),  # before it: not counted
+        ):
+            conn.execute(
+                update(t.Conversation)
+                .where(t.Conversation.id == conversation)
+                .values(order_id=order_id, intent="not_received", last_buyer_message_at=wrote)
+            )
+    lines = [x for x in _board(kefu).lines if x.found.anomaly == Anomaly.DELIVERED_NOT_RECEIVED]
+    assert [(x.row.parcel_id, x.found.days) for x in lines] == [(parcel, 5)]
+    assert lines[0].proposal.template == "delivered_not_received"
+    assert _board(kefu, destination="ES").counts[Anomaly.DELIVERED_NOT_RECEIVED] == 1
+    assert _board(kefu, destination="FR").counts[Anomaly.DELIVERED_NOT_RECEIVED] == 0

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Engine,
+    Select,
     and_,
     exists,
     false,
@@ -113,13 +114,9 @@ class SqlLogisticsRepository:
     ) -> list[ParcelRow]:
         """Every parcel a rule could flag: a status that needs someone, a moving parcel
         without news since `silent_before`, a promise before `promised_before`, or a
-        delivered parcel the buyer wrote about after delivery."""
+        delivered parcel the buyer wrote about after delivery. The last are read from
+        the few "not received" conversations, not probed for every delivered parcel."""
         p, o = t.Parcel, t.Order
-        not_received = exists().where(
-            t.Conversation.order_id == o.id,
-            t.Conversation.intent == NOT_RECEIVED_INTENT,
-            t.Conversation.last_buyer_message_at > p.status_since,
-        )
         silent = or_(
             p.latest_event_at < silent_before,
             and_(p.latest_event_at.is_(None), p.shipped_at < silent_before),
@@ -131,14 +128,43 @@ class SqlLogisticsRepository:
                 o.promised_delivery_at < promised_before,
                 or_(p.latest_status.is_(None), p.latest_status.not_in(_PROMISE_MOOT)),
             ),
-            and_(p.latest_status == TrackingStatus.DELIVERED.value, not_received),
         )
-        query = (
+        c = t.Conversation
+        said = (
             select(*_COLUMNS)
-            .join(o, o.id == p.order_id)
-            .join(t.Store, t.Store.id == o.store_id)
+            .select_from(c)
+            .join(o, o.id == c.order_id)
+            .join(p, p.order_id == o.id)
+            .where(
+                c.intent == NOT_RECEIVED_INTENT,
+                p.latest_status == _DELIVERED,
+                c.last_buyer_message_at > p.status_since,
+            )
+        )
+        # Core rows, not ORM ones: the ORM's per-row loading costs more than the rules.
+        run = self.session.connection().execute
+        main = select(*_COLUMNS).select_from(p).join(o, o.id == p.order_id).where(needs)
+        rows = run(self._scoped(main, filters, store_ids)).all()
+        told = run(self._scoped(said, filters, store_ids)).all()
+        out = [_row(r, said=False) for r in rows]
+        seen: set[int] = set()
+        for r in told:  # an order may have several such conversations
+            if r[0] not in seen:
+                seen.add(r[0])
+                out.append(_row(r, said=True))
+        return out
+
+    @staticmethod
+    def _scoped(
+        query: Select[Any], filters: BoardFilters, store_ids: Collection[int] | None
+    ) -> Select[Any]:
+        """The board's joins and filters on a query of `_COLUMNS` that joined parcels to
+        their orders."""
+        p, o = t.Parcel, t.Order
+        query = (
+            query.join(t.Store, t.Store.id == o.store_id)
             .join(t.Buyer, t.Buyer.id == o.buyer_id)
-            .where(needs, t.Store.archived_at.is_(None))
+            .where(t.Store.archived_at.is_(None))
         )
         if store_ids is not None:
             query = query.where(o.store_id.in_(list(store_ids)) if store_ids else false())
@@ -148,10 +174,7 @@ class SqlLogisticsRepository:
             query = query.where(p.carrier == filters.carrier)
         if filters.destination:
             query = query.where(o.ship_to_country == filters.destination)
-        # A delivered parcel is a candidate only with the buyer's word (`not_received`).
-        # Core rows, not ORM ones: the ORM's per-row loading costs more than the rules.
-        rows = self.session.connection().execute(query).all()
-        return [_row(r, said=r[9] == _DELIVERED) for r in rows]
+        return query
 
     def parcel(self, parcel_id: int) -> ParcelRow | None:
         """One parcel as the board reads it, whatever its state (to act on it)."""
