@@ -1394,3 +1394,56 @@ ZH_CN = {
     "No arrival estimate: tracking reports a problem": "无法预计送达：物流显示异常",
     "No arrival estimate: the reply settings have no transit days for this destination": "无法预计送达：回复设置中没有该目的地的运输天数",
 }
+
+# --- logistics board (docs/logistics.md) ---------------------------------------------------------
+ZH_CN.update(
+    {
+        "%(days)s days": "%(days)s 天",
+        "%(total)s parcels need someone; %(handled)s handled lines hidden": "%(total)s 个包裹需要处理；已隐藏 %(handled)s 条已处理记录",
+        "Already done: nothing sent": "已处理过：未重复发送",
+        "Anomaly": "异常",
+        "Create a task": "创建任务",
+        "Create a task (no conversation)": "创建任务（无会话）",
+        "Customs: information required or held": "海关：需补充信息或被扣留",
+        'Days without tracking news before a parcel is flagged: one line per rule, "* = 10" for every parcel, then a country ("US = 12"), a carrier ("China Post = 15") or both ("China Post/BR = 20"); the most specific wins.': "物流无更新多少天后标记包裹：每行一条规则，“* = 10” 适用于所有包裹，然后可按国家（“US = 12”）、物流商（“China Post = 15”）或两者（“China Post/BR = 20”）设置；以最具体的规则为准。",
+        "Delivered, buyer says not received": "显示已签收，买家称未收到",
+        "Destination": "目的地",
+        "Do what is proposed for the selected parcels": "对所选包裹执行建议操作",
+        "Message sent": "消息已发送",
+        "No open task.": "没有未完成的任务。",
+        "No parcel needs anyone right now.": "目前没有需要处理的包裹。",
+        "No tracking update": "物流长时间未更新",
+        "No update for more than (days)": "超过多少天无更新",
+        "Open the conversation": "打开会话",
+        "Parcel": "包裹",
+        "Parcels per anomaly": "各类异常的包裹数",
+        "Parcels that need someone": "需要处理的包裹",
+        "Parcels that need someone before the buyer writes, worst first. Send the proposed message in the buyer's language with one click, or select several. On Amazon the shop may not send shipping news: the line becomes a task.": "在买家来信之前就需要处理的包裹，最严重的排在前面。一键用买家的语言发送建议消息，或勾选多个批量处理。亚马逊不允许店铺主动发送物流消息：该行会变成内部任务。",
+        "Promise at risk within (days)": "距承诺送达日少于多少天视为有风险",
+        "Promised delivery at risk": "承诺送达日有风险",
+        "Promised delivery passed": "已超过承诺送达日",
+        "Proposal": "建议操作",
+        "Results": "结果",
+        "Select parcel %(number)s": "选择包裹 %(number)s",
+        "Selected parcels": "已选包裹",
+        "Send the message": "发送消息",
+        "Show handled": "显示已处理",
+        "Since": "开始时间",
+        "Task created": "已创建任务",
+        "Tasks": "任务",
+        "Thresholds": "阈值",
+        "Tracking data from %(provider)s is stale since %(since)s: the provider did not answer.": "来自 %(provider)s 的物流数据自 %(since)s 起未更新：服务商无响应。",
+        "Waiting at the post office for more than (days)": "在邮局待取超过多少天",
+        "handled": "已处理",
+        "{who} changed the logistics board thresholds of {target}": "{who} 修改了 {target} 的物流看板阈值",
+        "{who} created a task for a parcel": "{who} 为一个包裹创建了任务",
+        "{who} marked a task done": "{who} 将一个任务标记为完成",
+        "The parcel no longer shows this anomaly: reload the board.": "该包裹已不再有此异常：请刷新看板。",
+    }
+)
+ZH_CN.update(
+    {
+        "The logistics board's thresholds (days without tracking news per carrier and destination, pickup and promise margins) are set on the board:": "物流看板的阈值（按物流商和目的地设置的无物流更新天数、待取和承诺送达的提前天数）在看板上设置：",
+        "Logistics thresholds": "物流阈值",
+    }
+)

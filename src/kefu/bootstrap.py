@@ -31,6 +31,7 @@ from kefu.adapters.db.customs import packaged_defaults
 from kefu.adapters.db.deadlines import fill_deadline_cases
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
+from kefu.adapters.db.logistics import fill_board_parcels
 from kefu.adapters.db.search import reindex as reindex_messages
 from kefu.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from kefu.adapters.formatting import (
@@ -385,6 +386,11 @@ class Kefu:
         """`kefu bench deadlines`' open cases and waiting conversations, straight into the
         tables (see kefu.adapters.db.deadlines)."""
         return fill_deadline_cases(self.engine, cases, self.clock.now(), told=told)
+
+    def fill_board_parcels(self, parcels: int) -> None:
+        """`kefu bench logistics`' parcels in every state, straight into the tables (see
+        kefu.adapters.db.logistics)."""
+        fill_board_parcels(self.engine, parcels, self.clock.now())
 
     def reindex_search(self, progress: Callable[[int, int], None]) -> int:
         """Index every stored message again (docs/search.md); returns how many."""

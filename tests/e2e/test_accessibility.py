@@ -109,6 +109,7 @@ ROUTES: dict[str, PageRoute | NotAPage] = {
     "/search": PageRoute(lambda d: "/search?q=refund"),
     "/notifications": PageRoute(lambda d: "/notifications"),
     "/deadlines": PageRoute(lambda d: "/deadlines"),
+    "/logistics": PageRoute(lambda d: "/logistics"),
     "/conversations/{conversation_id}/presence": NotAPage(
         "HTMX fragment of the conversation's presence warning"
     ),

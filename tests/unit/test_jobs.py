@@ -43,6 +43,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "pull_mail": 1,
         "deadlines_sweep": 5,
         "tracking_refresh": 15,
+        "logistics_tasks": 15,
     }
 
 

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.cli import (
+    bench_board,
     bench_deadlines,
     bench_import,
     bench_mail,
@@ -860,3 +861,4 @@ app.command("sync")(bench_sync.sync_bench)
 app.command("search")(bench_search.search_bench)
 app.command("deadlines")(bench_deadlines.deadlines_bench)
 app.command("tracking")(bench_tracking.tracking_bench)
+app.command("logistics")(bench_board.logistics_bench)

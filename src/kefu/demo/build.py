@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from kefu.demo.conversations import (
     build_conversations,
     load_corpus,
 )
+from kefu.demo.parcels import add_board_parcels, post_office_message
 from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import Term
@@ -93,6 +94,9 @@ def build_demo(
         rng, now, names, products=size.products, buyers=size.buyers, orders=size.orders
     )
     _add_damaged_garment_order(catalog, now)
+    # The random conversations are drawn from the shop as it was before the board's parcels.
+    drawn = replace(catalog, buyers=list(catalog.buyers), orders=list(catalog.orders))
+    add_board_parcels(catalog, now)
     step = progress or (lambda _label, _done, _total: None)
     step("catalog", 0, 1)
     load_catalog(catalog, kefu.uow(), now)
@@ -104,7 +108,7 @@ def build_demo(
         for store in ACCOUNT_STORES.get(account.username, ()):
             for lang in account.languages:
                 team.setdefault(f"{store}/{lang}", []).append(account.username)
-    conversations = build_conversations(rng, now, catalog, corpus, size.conversations, team)
+    conversations = build_conversations(rng, now, drawn, corpus, size.conversations, team)
     messages = [m for c in conversations for m in c.messages]
     for start in range(0, len(messages), BATCH):
         report = inbox.ingest(
@@ -116,6 +120,7 @@ def build_demo(
         if report.errors:
             raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")
         step("messages", min(start + BATCH, len(messages)), len(messages))
+    inbox.ingest([post_office_message(now)], kefu.uow(), kefu.clock)
     _store_translations(kefu, conversations, now)
     _apply_team_actions(kefu, conversations, step)
     _rate(kefu, conversations, seed, now)

@@ -5,23 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kefu.domain.logistics import LogisticsThresholds, ParcelFacts, anomalies
 from kefu.domain.types import OrderStatus, TrackingStatus
 
 PAID_NOT_DELIVERED = frozenset(
     {OrderStatus.PAID, OrderStatus.ALLOCATED, OrderStatus.PICKED, OrderStatus.SHIPPED}
 )
-# Tracking states that mean the parcel needs someone to act (SPEC §3 logistics, §4 priority).
-PROBLEM_TRACKING = frozenset(
-    {
-        TrackingStatus.CUSTOMS_HOLD,
-        TrackingStatus.FAILED_DELIVERY,
-        TrackingStatus.EXCEPTION,
-        TrackingStatus.RETURNED,
-        TrackingStatus.AWAITING_PICKUP,
-    }
-)
-# "Tracking not updating" (SPEC §3): a parcel in transit with no news for this long.
-TRACKING_STALE_AFTER = timedelta(days=10)
+DEFAULT_THRESHOLDS = LogisticsThresholds()
+# "Tracking not updating" (SPEC §3): a parcel in transit with no news for this long (the
+# logistics board's default, domain/logistics.py).
+TRACKING_STALE_AFTER = timedelta(days=DEFAULT_THRESHOLDS.no_update_limit("", None))
 
 
 @dataclass(frozen=True)
@@ -38,13 +31,16 @@ def is_paid_not_delivered(status: OrderStatus) -> bool:
 
 
 def parcel_has_problem(parcel: ParcelState, now: datetime) -> bool:
-    """A parcel is a logistics problem when tracking says so or has gone silent."""
-    if parcel.latest_status in PROBLEM_TRACKING:
-        return True
-    if parcel.latest_status == TrackingStatus.DELIVERED:
-        return False
-    last_news = parcel.latest_event_at or parcel.shipped_at
-    return last_news is not None and now - last_news > TRACKING_STALE_AFTER
+    """A parcel is a logistics problem when the board's rules (domain/logistics.py, default
+    thresholds, without the order's promise) find an anomaly: the side panel's flag and
+    the board agree."""
+    facts = ParcelFacts(
+        status=parcel.latest_status,
+        status_since=parcel.latest_event_at,
+        latest_event_at=parcel.latest_event_at,
+        shipped_at=parcel.shipped_at,
+    )
+    return bool(anomalies(facts, DEFAULT_THRESHOLDS, now))
 
 
 def tracking_link(tracking_number: str) -> str:

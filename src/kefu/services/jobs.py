@@ -21,7 +21,7 @@ are in kefu.services.ports, since the queue adapter uses them too.
 
 from __future__ import annotations
 
-from kefu.services import deadlines, routing
+from kefu.services import deadlines, logistics, routing
 from kefu.services.ports import (
     DATA_IMPORT,
     DELIVER_OUTBOX,
@@ -143,3 +143,14 @@ def tracking_refresh(ctx: JobContext) -> object:
     within its quota; a provider that fails is recorded (stale since), never retried here:
     the next period is."""
     return ctx.refresh_tracking()
+
+
+# The logistics board's tasks where the shop may not write (Amazon; docs/logistics.md).
+LOGISTICS_TASKS = "logistics_tasks"
+
+
+@JOBS.job(LOGISTICS_TASKS, every_minutes=15)
+def logistics_tasks(ctx: JobContext) -> int:
+    """A task for each new parcel anomaly on Amazon, where the shop may not send shipping
+    news (SPEC §13); idempotent, so an overlapping run creates nothing twice."""
+    return logistics.make_platform_tasks(ctx.uow(), ctx.clock)

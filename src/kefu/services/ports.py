@@ -16,6 +16,8 @@ from kefu.domain.deadline_board import AgentLoad, BoardFilters, BoardPage
 from kefu.domain.entities import Entity
 from kefu.domain.errors import FieldError
 from kefu.domain.kpis import ClosedRow, Kpis
+from kefu.domain.logistics import BoardFilters as LogisticsFilters
+from kefu.domain.logistics import ParcelRow
 from kefu.domain.policy import Finding
 from kefu.domain.saved_views import SavedView
 from kefu.domain.search import Query as SearchQuery
@@ -1080,6 +1082,9 @@ class UnitOfWork(Protocol):
 
     @property
     def customs(self) -> CustomsRepository: ...
+
+    @property
+    def logistics(self) -> LogisticsRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -3045,3 +3050,73 @@ class TrackingPollRepository(Protocol):
     def states(self) -> list[ProviderState]: ...
 
     def save_state(self, state: ProviderState) -> None: ...
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """Internal work (table tasks): an Amazon parcel anomaly, or a buyer to write to
+    without a conversation. `key` makes creating it idempotent."""
+
+    key: str
+    store_id: int
+    kind: str
+    title: str
+    created_at: datetime
+    id: int = 0
+    store_name: str = ""
+    conversation_id: int | None = None
+    order_id: int | None = None
+    parcel_id: int | None = None
+    detail: str = ""
+    created_by: int | None = None
+    done_at: datetime | None = None
+
+
+class LogisticsRepository(Protocol):
+    def thresholds(self, store_ids: Collection[int] | None) -> dict[int, dict[str, Any]]: ...
+
+    def save_thresholds(
+        self, store_id: int, settings: dict[str, Any], at: datetime, by: int | None
+    ) -> None: ...
+
+    def candidates(
+        self,
+        filters: LogisticsFilters,
+        store_ids: Collection[int] | None,
+        *,
+        silent_before: datetime,
+        promised_before: datetime,
+    ) -> list[ParcelRow]: ...
+
+    def parcel(self, parcel_id: int) -> ParcelRow | None: ...
+
+    def conversations(self, order_ids: Collection[int]) -> dict[int, tuple[int, str | None]]: ...
+
+    def buyer_languages(self, order_ids: Collection[int]) -> dict[int, str | None]: ...
+
+    def notices(self, parcel_ids: Collection[int]) -> dict[tuple[int, str], datetime]: ...
+
+    def record_notice(
+        self,
+        parcel_id: int,
+        anomaly: str,
+        *,
+        message_id: int | None,
+        task_id: int | None,
+        at: datetime,
+        by: int | None,
+    ) -> None: ...
+
+    def message_id(self, store_id: int, platform_message_id: str) -> int | None: ...
+
+    def stale_since(self) -> dict[str, datetime]: ...
+
+    def add_task(self, task: TaskRow) -> int: ...
+
+    def tasks(
+        self, store_ids: Collection[int] | None, *, open_only: bool, limit: int
+    ) -> list[TaskRow]: ...
+
+    def task(self, task_id: int) -> TaskRow | None: ...
+
+    def finish_task(self, task_id: int, at: datetime) -> None: ...

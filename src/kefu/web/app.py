@@ -38,6 +38,7 @@ from kefu.web.api import (
 from kefu.web.api import cases as case_api
 from kefu.web.api import customs as customs_api
 from kefu.web.api import deadlines as deadline_api
+from kefu.web.api import logistics as logistics_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
@@ -56,6 +57,7 @@ from kefu.web.pages import deadlines as deadline_pages
 from kefu.web.pages import imports as import_pages
 from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import live as live_pages
+from kefu.web.pages import logistics as logistics_pages
 from kefu.web.pages import mail as mail_pages
 from kefu.web.pages import notices as notice_pages
 from kefu.web.pages import oauth as oauth_pages
@@ -178,6 +180,8 @@ def create_app(
     app.include_router(tracking_pages.router)
     app.include_router(customs_api.router)  # customs facts (docs/customs.md)
     app.include_router(customs_pages.router)
+    app.include_router(logistics_api.router)  # logistics board, tasks (docs/logistics.md)
+    app.include_router(logistics_pages.router)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

@@ -755,3 +755,29 @@ LABELS["tracking_provider_health"] = {
     "stale": N_("Tracking data stale"),
     "never": N_("Tracking provider not run yet"),
 }
+# --- logistics board (docs/logistics.md) --------------------------------------------------------
+LABELS["anomaly"] = {
+    "no_update": N_("No tracking update"),
+    "awaiting_pickup": N_("Waiting at the post office"),
+    "customs": N_("Customs: information required or held"),
+    "failed_delivery": N_("Delivery failed"),
+    "returning": N_("Returning to sender"),
+    "lost": N_("Lost"),
+    "promise_at_risk": N_("Promised delivery at risk"),
+    "promise_passed": N_("Promised delivery passed"),
+    "delivered_not_received": N_("Delivered, buyer says not received"),
+}
+LABELS["act_outcome"] = {
+    "sent": N_("Message sent"),
+    "task": N_("Task created"),
+    "already": N_("Already done: nothing sent"),
+    "refused": N_("Not sent"),
+}
+LABELS["audit_action"].update(
+    {
+        "logistics_settings": N_("{who} changed the logistics board thresholds of {target}"),
+        "parcel_task": N_("{who} created a task for a parcel"),
+        "task_done": N_("{who} marked a task done"),
+    }
+)
+LABELS["error"]["not_an_anomaly"] = N_("The parcel no longer shows this anomaly: reload the board.")

@@ -20,6 +20,7 @@ from kefu.adapters.db.connections import SqlConnectionRepository
 from kefu.adapters.db.customs import SqlCustomsRepository
 from kefu.adapters.db.deadlines import SqlDeadlineRepository
 from kefu.adapters.db.followups import take_jobs
+from kefu.adapters.db.logistics import SqlLogisticsRepository
 from kefu.adapters.db.mail import SqlMailRepository
 from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.oauth_states import SqlOAuthStateRepository
@@ -78,6 +79,7 @@ class SqlAlchemyUnitOfWork:
         self.tracking_polls = SqlTrackingPollRepository(self._session)
         self.tracking = SqlTrackingRepository(self._session)
         self.customs = SqlCustomsRepository(self._session)
+        self.logistics = SqlLogisticsRepository(self._session)
         return self
 
     def __exit__(

@@ -126,3 +126,24 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   canvas.dataset.drawn = String(chart.data.labels.length);
 });
+
+// Logistics board: parcels per anomaly (docs/logistics.md).
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("logistics-chart");
+  var source = document.getElementById("logistics-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var labels = data.labels.map(function (key) {
+    var name = "label" + key.split("_").map(function (part) {
+      return part.charAt(0).toUpperCase() + part.slice(1);
+    }).join("");
+    return canvas.dataset[name] || key;
+  });
+  var chart = new Chart(canvas, {
+    type: "bar",
+    data: {labels: labels,
+           datasets: [{label: canvas.dataset.countLabel, data: data.counts, backgroundColor: "#f59e0b"}]},
+    options: {animation: false, indexAxis: "y", scales: {x: {beginAtZero: true, ticks: {precision: 0}}}}
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});
