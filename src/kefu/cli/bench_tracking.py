@@ -221,7 +221,8 @@ def tracking_bench(
         "tracking",
         as_json,
         figures,
-        f"{rate} events/s, {board} ({engine}, {events} events for {parcels} parcels: "
+        f"{rate} events/s, {board} ({engine}, {events} events for {parcels} parcels, "
+        f"{round(events / cpu)} events per CPU second: "
         f"{total.added} added, {total.duplicates} duplicates, {total.orphaned} orphaned, "
         f"{total.unmapped} unmapped)",
     )
