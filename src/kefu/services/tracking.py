@@ -124,6 +124,9 @@ def record_events(
     orphans: list[OrphanRow] = []
     for e in events:
         targets = _targets(by_number.get(e.tracking_number, []), e.carrier)
+        if len(targets) == 1:  # nearly always: no list per event
+            pairs.append((targets[0].id, e))
+            continue
         if targets:
             pairs += [(p.id, e) for p in targets]
             continue
