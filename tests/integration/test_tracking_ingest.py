@@ -3,16 +3,20 @@ polling stopped at a final status, orders delivered (docs/tracking.md)."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.tracking import IncomingEvent, TrackingSource
 from kefu.domain.types import TrackingStatus
+from kefu.services import tracking
 from kefu.services.tracking import adopt_orphans, record_events
-from tests.factories import NOW
+from tests.factories import NOW, acting
+from tests.integration.jobs_helpers import run_together
 
 STUCK = "LX123456789CN"  # A-STUCK's parcel in the test catalog
 
@@ -167,3 +171,25 @@ def test_a_number_two_parcels_share_updates_both_unless_the_carrier_tells(kefu: 
         ("China Post", "delivered"),
         ("China Post Air Mail", "out_for_delivery"),
     ]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KEFU_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="SQLite lets one writer in at a time",
+)
+def test_two_senders_pushing_the_same_events_at_once_store_them_once(kefu: Kefu) -> None:
+    batch = [
+        _event(NOW - timedelta(hours=n), f"C{n}", "Departed from sorting center")
+        for n in range(1, 40)
+    ]
+    who = acting(kefu, "owner")
+    reports = run_together(
+        lambda _: tracking.ingest(who, batch, uow=kefu.uow(), clock=kefu.clock), 4
+    )
+    assert sum(r.added for r in reports) == 39
+    assert sum(r.duplicates for r in reports) == 3 * 39
+    with kefu.uow() as uow:
+        stored = uow.tracking.session.scalar(
+            select(func.count()).select_from(t.TrackingEvent).where(t.TrackingEvent.code.like("C%"))
+        )
+    assert stored == 39
