@@ -179,7 +179,8 @@ class SqlTrackingRepository:
                     older.append(pid)  # stored before status_since existed: read it whole
                     continue
                 stored = Standing(parcel.latest_status, parcel.latest_event_at, parcel.status_since)
-            new.sort(key=lambda r: r.occurred_at)  # stable: arrival order within a time
+            if len(new) > 1:
+                new.sort(key=lambda r: r.occurred_at)  # stable: arrival order within a time
             after = move_on(stored, [(r.occurred_at, r.status) for r in new])
             if after is None:
                 older.append(pid)
