@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
@@ -222,16 +222,17 @@ class SqlTrackingRepository:
         ]
         going = [row for row, final in params if not final]
         stopped = [row for row, final in params if final]
+        # Never over a later state another writer stored meanwhile (PostgreSQL re-reads the
+        # row after waiting for its lock).
+        this = and_(
+            p.id == bindparam("pid"),
+            or_(p.latest_event_at.is_(None), p.latest_event_at <= bindparam("at")),
+        )
         if going:
-            self.session.execute(
-                update(_PARCELS).where(p.id == bindparam("pid")).values(values), going
-            )
+            self.session.execute(update(_PARCELS).where(this).values(values), going)
         if stopped:
             self.session.execute(
-                update(_PARCELS)
-                .where(p.id == bindparam("pid"))
-                .values({**values, "next_poll_at": None}),
-                stopped,
+                update(_PARCELS).where(this).values({**values, "next_poll_at": None}), stopped
             )
         self._deliver_orders({pid for pid, s in rows if s.status == TrackingStatus.DELIVERED})
 
