@@ -4,7 +4,7 @@ polling stopped at a final status, orders delivered (docs/tracking.md)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.tracking import IncomingEvent, TrackingSource
 from kefu.domain.types import TrackingStatus
-from kefu.services import tracking
+from kefu.services import shopdata, tracking
 from kefu.services.tracking import adopt_orphans, record_events
 from tests.factories import NOW, acting
 from tests.integration.jobs_helpers import run_together
@@ -193,3 +193,38 @@ def test_two_senders_pushing_the_same_events_at_once_store_them_once(kefu: Kefu)
             select(func.count()).select_from(t.TrackingEvent).where(t.TrackingEvent.code.like("C%"))
         )
     assert stored == 39
+
+
+def test_the_tracking_import_reads_local_times_any_words_and_adds_a_repeat_once(
+    kefu: Kefu,
+) -> None:
+    items = [
+        # No offset: the store's zone (ali-global: Asia/Shanghai, UTC+8).
+        {"tracking_number": STUCK, "event_time": "2026-11-20 09:00", "event_status": "到达待取"},
+        {"tracking_number": STUCK, "event_time": "2026-11-20 09:00", "event_status": "到达待取"},
+        {
+            "tracking_number": STUCK,
+            "event_time": "2026-11-20T10:00:00+08:00",
+            "event_status": "Zq7",
+        },
+    ]
+    report = shopdata.upsert(
+        acting(kefu),
+        "ali-global",
+        "tracking",
+        items,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        ref=kefu.reference,
+    )
+    assert (report.created, report.unchanged, report.rejected) == (2, 1, 0)
+    with kefu.uow() as uow:
+        stored = uow.tracking.session.execute(
+            select(t.TrackingEvent.occurred_at, t.TrackingEvent.status, t.TrackingEvent.mapped)
+            .where(t.TrackingEvent.source == "import")
+            .order_by(t.TrackingEvent.occurred_at)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (datetime(2026, 11, 20, 1, 0, tzinfo=UTC), "awaiting_pickup", True),
+        (datetime(2026, 11, 20, 2, 0, tzinfo=UTC), "in_transit", False),
+    ]
