@@ -25,6 +25,7 @@ from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
+from kefu.adapters.db.bulk_tracking import fill_parcels
 from kefu.adapters.db.deadlines import fill_deadline_cases
 from kefu.adapters.db.engine import make_engine
 from kefu.adapters.db.kpifacts import rebuild_facts
@@ -369,6 +370,11 @@ class Kefu:
         """`kefu bench deadlines`' open cases and waiting conversations, straight into the
         tables (see kefu.adapters.db.deadlines)."""
         return fill_deadline_cases(self.engine, cases, self.clock.now(), told=told)
+
+    def fill_tracking_parcels(self, count: int, number: Callable[[int], str]) -> None:
+        """`kefu bench tracking`'s shipped parcels, straight into the tables (see
+        kefu.adapters.db.bulk_tracking)."""
+        fill_parcels(self.engine, count, number, self.clock.now())
 
     def reindex_search(self, progress: Callable[[int, int], None]) -> int:
         """Index every stored message again (docs/search.md); returns how many."""

@@ -21,7 +21,6 @@ from typing import Annotated
 
 import typer
 
-from kefu.adapters.db.bulk_tracking import bench_number, fill_parcels
 from kefu.domain.tracking import IncomingEvent, TrackingSource
 from kefu.domain.types import TrackingStatus as S
 from kefu.services.tracking import IngestReport, record_events
@@ -100,6 +99,11 @@ SOURCES = (
 BATCH = 5000
 
 
+def bench_number(i: int) -> str:
+    """The bench's i-th tracking number, for the parcels filled and the events made."""
+    return f"LB{i:09d}CN"
+
+
 def _stream(parcels: int, events: int, now: datetime, seed: int) -> list[tuple[int, int, int]]:
     """(parcel, step, kind) in arrival order: kind 0 a first sending, 1 a repeat, 2 an
     orphan. Steps arrive roughly in order, with jitter that swaps about a tenth."""
@@ -163,7 +167,7 @@ def tracking_bench(
         now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
         typer.echo(f"filling {parcels} parcels…", err=True)
         started = time.perf_counter()
-        fill_parcels(kefu.engine, parcels, now)
+        kefu.fill_tracking_parcels(parcels, bench_number)
         if kefu.engine.dialect.name == "postgresql":
             with kefu.engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
