@@ -39,8 +39,8 @@ test-integration: $(VENV)/.installed
 test-e2e: $(VENV)/.installed chromium
 	$(PY) -m pytest -q tests/e2e
 
-FUZZ_SECONDS  ?= 180
-FUZZ_EXAMPLES ?= 250
+FUZZ_SECONDS  ?= 420
+FUZZ_EXAMPLES ?= 120
 fuzz: $(VENV)/.installed  ## schemathesis over /openapi.json on a small demo shop: no 5xx, answers as documented (FUZZ_SECONDS budget)
 	KEFU_FUZZ=1 KEFU_FUZZ_SECONDS=$(FUZZ_SECONDS) KEFU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 	  $(PY) -m pytest -q -p no:cacheprovider tests/fuzz

@@ -1324,6 +1324,10 @@ ZH_CN = {
     "Returning to sender": "正在退回寄件人",
     "Lost": "已丢失",
     "Tracking expired": "跟踪信息已过期",
+    # tracking providers (docs/tracking.md "Providers")
+    "Tracking data up to date": "物流跟踪数据已是最新",
+    "Tracking data stale": "物流跟踪数据已过时",
+    "Tracking provider not run yet": "物流跟踪服务尚未运行",
     # issue 21 ingest: webhook, orphans, unmapped texts (docs/tracking.md)
     "no parcel of store {store} has this tracking number yet: the events are kept aside and join the parcel when it is created": "店铺 {store} 还没有这个运单号的包裹：轨迹已暂存，包裹建立后自动归入",
     "Push tracking events": "推送物流轨迹",

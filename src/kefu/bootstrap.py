@@ -5,6 +5,7 @@ worker that never classifies stays small (docs/benchmarks.md, `kefu bench import
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from alembic import command
 from alembic.config import Config
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +49,7 @@ from kefu.adapters.marketplaces import aliexpress, amazon, ebay, wish
 from kefu.adapters.marketplaces.aliexpress import AliExpressClient
 from kefu.adapters.marketplaces.aliexpress_cases import AliExpressCases
 from kefu.adapters.marketplaces.aliexpress_orders import AliExpressOrders
+from kefu.adapters.marketplaces.aliexpress_tracking import AliExpressTracking
 from kefu.adapters.marketplaces.amazon import AmazonClient, AmazonOAuth
 from kefu.adapters.marketplaces.ebay import EbayClient
 from kefu.adapters.marketplaces.ebay_cases import EbayCases
@@ -73,13 +76,18 @@ from kefu.adapters.reply_catalogue import packaged_catalogue
 from kefu.adapters.secrets import FernetBox, new_key
 from kefu.adapters.tabular import open_table as open_table
 from kefu.adapters.tabular import write_error_csv as write_error_csv
+from kefu.adapters.tracking.sandbox import KEY as TRACKING_SANDBOX_KEY
+from kefu.adapters.tracking.sandbox import PREFIX as TRACKING_SANDBOX_PREFIX
+from kefu.adapters.tracking.sandbox import TrackingFace as TrackingFace
+from kefu.adapters.tracking.sandbox import create_tracking_sandbox as create_tracking_sandbox
+from kefu.adapters.tracking.seventeen_track import SeventeenTrack
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import case_sync, cases, mail, oauth, sync
+from kefu.services import case_sync, cases, mail, oauth, sync, tracking_refresh
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
@@ -94,10 +102,14 @@ from kefu.services.ports import (
     DeliveryReport,
     JobParam,
     MarketplaceClient,
+    MarketplaceTracking,
     PullReport,
+    SecretsUnavailable,
     StoreChecks,
+    StoredConnection,
     TableSource,
     TokenSink,
+    TrackingProvider,
 )
 from kefu.services.replies import Replies
 from kefu.services.routing import route_new
@@ -387,6 +399,39 @@ class Kefu:
         with self.engine.begin() as conn:
             return rebuild_facts(conn, store=store)
 
+    # --- tracking provider and refresh (docs/tracking.md "Providers") ---
+
+    @cached_property
+    def tracking_provider(self) -> TrackingProvider | None:
+        """17TRACK (KEFU_TRACKING_URL, KEFU_TRACKING_KEY), or None without a key."""
+        key = self.settings.tracking_key
+        if key is None or not key.get_secret_value():
+            return None
+        return SeventeenTrack(self.settings.tracking_url, key.get_secret_value())
+
+    def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport:
+        """One refresh run at the tracking provider; without one, AliExpress's own tracking
+        of its orders' parcels (docs/tracking.md "Providers")."""
+        provider = self.tracking_provider
+        if provider is None:
+            return tracking_refresh.refresh_marketplaces(
+                self.uow, self.marketplace_tracking, self.clock, store=store
+            )
+        return tracking_refresh.refresh(self.uow, provider, self.clock, store=store)
+
+    def marketplace_tracking(self, conn: StoredConnection) -> MarketplaceTracking | None:
+        """A connected store's marketplace tracking (AliExpress), or None for a platform
+        without one; ChannelError (retryable) when its keys cannot be opened now."""
+        if conn.platform != "aliexpress":
+            return None
+        try:
+            opened = json.loads(self.secrets.open(conn.credentials))
+        except SecretsUnavailable as exc:
+            raise ChannelError(str(exc), retryable=True) from exc
+        values = {**opened, "store": conn.store_code}
+        client = AliExpressClient.from_credentials(conn.base_url, values, limiter=self.call_limiter)
+        return AliExpressTracking(client)
+
     def __enter__(self) -> Kefu:
         return self
 
@@ -399,6 +444,9 @@ class Kefu:
         channel = self.__dict__.get("channel")
         if isinstance(channel, MailChannel) and isinstance(channel.other, sync.StoreChannels):
             channel.other.close()
+        provider = self.__dict__.get("tracking_provider")
+        if isinstance(provider, SeventeenTrack):
+            provider.close()
         self.engine.dispose()
 
 
@@ -492,6 +540,23 @@ def phone_finder() -> PhoneNumberFinder:
     """The policy check's phone finder (phonenumbers; adapters/phones.py), one per process:
     it keeps the numbers it has read while agents type."""
     return PhoneNumberFinder()
+
+
+# Where `kefu serve --sandbox` mounts the 17TRACK sandbox (docs/tracking.md "Providers").
+TRACKING_SANDBOX_MOUNT = "/tracking-sandbox"
+
+
+def with_tracking_sandbox(settings: Settings, base_url: str) -> Settings:
+    """The settings that point the refresh at the sandbox served at `base_url` (its
+    mount), unless a real provider key is set."""
+    if settings.tracking_key is not None:
+        return settings
+    return settings.model_copy(
+        update={
+            "tracking_url": base_url.rstrip("/") + TRACKING_SANDBOX_PREFIX,
+            "tracking_key": SecretStr(TRACKING_SANDBOX_KEY),
+        }
+    )
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Kefu:

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # unset, in Redis when KEFU_QUEUE_URL is redis://, else in kefu's database; or a
     # redis:// URL of their own.
     call_budget_url: str | None = None
+    # The tracking provider (docs/tracking.md "Providers"): 17TRACK API v2.2's address and
+    # key (`17token`). No key: no provider, nothing is registered or polled. The key comes
+    # from the environment only, never the repository or logs.
+    tracking_url: str = "https://api.17track.net/track/v2.2"
+    tracking_key: SecretStr | None = None
 
     @field_validator("rate_limit_per_token", "rate_limit_per_address")
     @classmethod

@@ -12,5 +12,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"fuzz: {TALLY['requests']} requests, {TALLY['server_errors']} server errors, "
             f"{TALLY['operations']} operations in {TALLY['seconds']:.0f} s "
+            f"({TALLY['skipped']} skipped: over the time budget) "
             f"({TALLY['unchecked_schemas']} with answers unchecked: prefixItems)"
         )

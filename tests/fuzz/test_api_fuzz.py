@@ -36,6 +36,7 @@ TALLY = {
     "requests": 0,
     "server_errors": 0,
     "operations": 0,
+    "skipped": 0,
     "unchecked_schemas": 0,
     "seconds": 0.0,
 }
@@ -84,10 +85,11 @@ def test_the_api_never_answers_with_a_server_error(
     failures: list[str] = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
+        if time.monotonic() - started > BUDGET:
+            TALLY["skipped"] += 1  # told in the summary line: a budget too small shows
+            continue
         TALLY["operations"] += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if time.monotonic() - started > BUDGET:
-                break
             strategy = operation.as_strategy(generation_mode=mode)
             conform = mode is GenerationMode.POSITIVE
             try:
@@ -116,6 +118,8 @@ def _fuzz(cases: SearchStrategy[Case], token: dict[str, str], *, conform: bool) 
         max_examples=EXAMPLES,
         deadline=None,
         database=None,
+        # The same examples on every machine: what passes here passes in CI.
+        derandomize=True,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
     )

@@ -42,6 +42,7 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "translate_incoming": 1,
         "pull_mail": 1,
         "deadlines_sweep": 5,
+        "tracking_refresh": 15,
     }
 
 
@@ -116,6 +117,10 @@ class FakeContext:
         self.rebuilt.append(store)
         return 3
 
+    def refresh_tracking(self) -> object:
+        self.rebuilt.append("tracking")
+        return None
+
 
 def full(**kw: object) -> DeliveryReport:
     return DeliveryReport(delivered=jobs.DELIVERY_BATCH, **kw)  # type: ignore[arg-type]
@@ -169,6 +174,12 @@ def test_rebuilding_facts_is_a_job_with_the_store_as_parameter() -> None:
     ctx = FakeContext([])
     assert JOBS["rebuild_kpi_facts"].run(ctx, store="ali-global") == 3
     assert ctx.rebuilt == ["ali-global"]
+
+
+def test_the_tracking_refresh_job_runs_the_refresh() -> None:
+    ctx = FakeContext([])
+    assert JOBS["tracking_refresh"].run(ctx) is None  # no provider configured: idle
+    assert ctx.rebuilt == ["tracking"]
 
 
 # --- the huey wiring -----------------------------------------------------------------------

@@ -5,7 +5,9 @@ CSV in every dialect and encoding Chinese ERPs and Excel write."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import warnings
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kefu.adapters.formatting import country_codes, currency_digits
-from kefu.adapters.tabular import open_table, safe_cell, sniff_encoding
+from kefu.adapters.tabular import TableError, open_table, safe_cell, sniff_encoding
 from kefu.domain.shopdata import (
     FIELDS,
     CellError,
@@ -32,6 +34,7 @@ from kefu.domain.shopdata import (
     usd_cents,
 )
 from kefu.domain.types import OrderStatus
+from kefu.web import uploads
 
 LA = Context(ZoneInfo("America/Los_Angeles"), "USD", currency_digits(), country_codes())
 SHANGHAI = Context(ZoneInfo("Asia/Shanghai"), "CNY", currency_digits(), country_codes())
@@ -248,3 +251,24 @@ def test_formulas_in_an_error_report_are_defused() -> None:
     assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert safe_cell("-1") == "'-1"
     assert safe_cell("plain") == "plain"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.csv", b""), ("blank.csv", b" , ,\n1,2\n"), ("broken.xlsx", b"not a zip")],
+)
+def test_a_refused_file_leaves_no_open_handle(tmp_path: Path, name: str, content: bytes) -> None:
+    """An import that refuses a file must not keep it open (the upload is deleted next)."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        with pytest.raises(TableError):
+            open_table(path)
+        gc.collect()
+
+
+@pytest.mark.parametrize("declared", ["\x00", "utf-8\x00", "klingon"])
+def test_an_unknown_declared_encoding_is_refused_in_words(declared: str) -> None:
+    with pytest.raises(uploads.BadEncoding, match="unknown encoding"):
+        uploads.encoding(declared)

@@ -139,6 +139,13 @@ class CsvTable(Table):
         csv.field_size_limit(MAX_CELL_CHARS)
         self._reader = csv.reader(self._text, delimiter=self.delimiter)
         try:
+            self.columns = self._head()
+        except BaseException:
+            self._text.close()  # a refused file leaves no open handle behind
+            raise
+
+    def _head(self) -> list[str]:
+        try:
             head = next(self._reader, [])
         except csv.Error as exc:
             raise TableError(f"row 1: malformed CSV: {exc}") from None
@@ -146,7 +153,7 @@ class CsvTable(Table):
             head[0] = head[0][1:]
         if not any(cell.strip() for cell in head):
             raise TableError("the file has no header row")
-        self.columns = _header(head)
+        return _header(head)
 
     def rows(self) -> Iterator[TableRow]:
         number = 1
@@ -200,6 +207,15 @@ class XlsxTable(Table):
             self._book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException…
             raise TableError(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
+        try:
+            self.columns = self._head()
+        except BaseException:
+            self._book.close()  # a refused file leaves no open handle behind
+            raise
+
+    def _head(self) -> list[str]:
+        if not self._book.worksheets:
+            raise TableError("the workbook has no worksheet")
         sheet = self._book.worksheets[0]
         self.total_rows = sheet.max_row
         self._rows = sheet.iter_rows(values_only=True)
@@ -211,7 +227,7 @@ class XlsxTable(Table):
                 break
         else:
             raise TableError("the worksheet has no header row")
-        self.columns = _header(list(head))
+        return _header(list(head))
 
     def position(self) -> int:
         if not self.total_rows:

@@ -12,10 +12,16 @@ from rich.console import Console
 from rich.progress import TaskID
 
 from kefu import __version__
-from kefu.bootstrap import bootstrap
+from kefu.bootstrap import (
+    TRACKING_SANDBOX_MOUNT,
+    bootstrap,
+    create_tracking_sandbox,
+    with_tracking_sandbox,
+)
 from kefu.cli import amazon, bench, data, db, mail, model, report, store, team, translate, worker
 from kefu.cli import cases as cases_cli
 from kefu.cli import search as search_cli
+from kefu.cli import tracking_provider as tracking_cli
 from kefu.cli.progress import progress_bar
 from kefu.cli.team import _refusals
 from kefu.config import Settings
@@ -39,6 +45,7 @@ app.add_typer(translate.app, name="translate")
 app.add_typer(amazon.app, name="amazon")
 app.add_typer(search_cli.app, name="search")
 app.add_typer(cases_cli.app, name="cases")
+app.add_typer(tracking_cli.app, name="tracking")
 app.command("worker")(worker.worker)
 app.command("classify")(model.classify_command)
 console = Console()
@@ -110,10 +117,13 @@ def _serve(
 
     if sandbox:
         settings = settings.model_copy(update={"channel_url": f"http://{host}:{port}/sandbox"})
+        settings = with_tracking_sandbox(settings, f"http://{host}:{port}{TRACKING_SANDBOX_MOUNT}")
     with bootstrap(settings) as kefu:
         if upgrade:
             kefu.upgrade()
         mounts: dict[str, ASGIApp] = {}
+        if sandbox:  # the 17TRACK sandbox beside the marketplace's (docs/tracking.md)
+            mounts[TRACKING_SANDBOX_MOUNT] = create_tracking_sandbox()
         stop = threading.Event()
         if live:
             from kefu.demo.live import LIVE_STORES, MOUNT, LiveMarket, connect_live_stores

@@ -29,6 +29,7 @@ from kefu.services.ports import (
     REBUILD_KPI_FACTS,
     ROUTING_SWEEP,
     SYNC_MARKETPLACES,
+    TRACKING_REFRESH,
     TRANSLATE_INCOMING,
     DeliveryReport,
     DueReport,
@@ -132,3 +133,13 @@ def deadlines_sweep(ctx: JobContext) -> deadlines.SweepReport:
     requests a platform counts as declined when unanswered (eBay cancellations). Set-based
     and idempotent: a run that repeats or overlaps another changes nothing more."""
     return deadlines.sweep(ctx.uow(), ctx.clock)
+
+
+# The tracking refresh (docs/tracking.md "Providers"): kept here as one block, its name in
+# ports beside the provider port.
+@JOBS.job(TRACKING_REFRESH, every_minutes=15)
+def tracking_refresh(ctx: JobContext) -> object:
+    """Register the parcels shipped lately and poll the due ones at the tracking provider,
+    within its quota; a provider that fails is recorded (stale since), never retried here:
+    the next period is."""
+    return ctx.refresh_tracking()

@@ -1056,6 +1056,9 @@ class UnitOfWork(Protocol):
     def case_limits(self) -> CaseLimitRepository: ...
 
     @property
+    def tracking_polls(self) -> TrackingPollRepository: ...
+
+    @property
     def tracking(self) -> TrackingRepository: ...
 
     def __enter__(self) -> Self: ...
@@ -1183,6 +1186,10 @@ class JobContext(Protocol):
 
     def sync_marketplaces(self) -> object:
         """Sync the connected stores whose interval has passed (kefu.services.sync)."""
+        ...
+
+    def refresh_tracking(self) -> object:
+        """One tracking refresh run (kefu.services.tracking_refresh)."""
         ...
 
 
@@ -2826,3 +2833,195 @@ class TrackingRepository(Protocol):
     def remap(self, changes: Sequence[tuple[int, TrackingStatus]]) -> None:
         """Give these events (by id) a status a rule now knows, and mark them mapped."""
         ...
+
+
+# --- tracking providers and the refresh job (docs/tracking.md "Providers") ---------------
+# Imported here, not at the top, so this block merges on its own.
+from kefu.domain.tracking import IncomingEvent  # noqa: E402
+
+TRACKING_REFRESH = "tracking_refresh"
+
+
+@dataclass(frozen=True)
+class TrackRequest:
+    """A number to follow; `carrier` is the provider's carrier code when known."""
+
+    number: str
+    carrier: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackRefusal:
+    """A number the provider refused, with its own error code and words."""
+
+    number: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """What the provider knows of one number: its latest status (None while the carrier
+    has nothing) and every event it holds, oldest first."""
+
+    number: str
+    carrier: str | None
+    status: TrackingStatus | None
+    code: str
+    events: tuple[IncomingEvent, ...]
+
+
+@dataclass(frozen=True)
+class TrackAnswer:
+    """A batch's answer: numbers accepted (with the provider's carrier) or refused."""
+
+    accepted: tuple[TrackRequest, ...] = ()
+    refused: tuple[TrackRefusal, ...] = ()
+    infos: tuple[TrackInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackQuota:
+    """How many registrations the plan has left; `daily_max` caps one day's."""
+
+    total: int
+    used: int
+    remaining: int
+    daily_max: int | None = None
+
+
+class TrackingProviderError(Exception):
+    """A whole call failed (bad key, provider down, quota spent): the refresh stops and
+    records since when the provider's data is stale."""
+
+    def __init__(self, message: str, *, code: str = "", retryable: bool = True) -> None:
+        super().__init__(message)
+        self.code, self.retryable = code, retryable
+
+
+class TrackingProvider(Protocol):
+    """A tracking service that follows numbers for kefu (17TRACK or its sandbox)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def batch_size(self) -> int:
+        """The most numbers one call may carry."""
+        ...
+
+    def register(self, numbers: Sequence[TrackRequest]) -> TrackAnswer:
+        """Start following numbers; each accepted one costs a unit of quota."""
+        ...
+
+    def track_info(self, numbers: Sequence[TrackRequest]) -> TrackAnswer:
+        """What the provider holds for registered numbers (`infos`)."""
+        ...
+
+    def quota(self) -> TrackQuota: ...
+
+    def stop(self, numbers: Sequence[TrackRequest]) -> TrackAnswer:
+        """Stop following numbers with nothing more to tell (delivered, returned…)."""
+        ...
+
+
+class MarketplaceTracking(Protocol):
+    """A marketplace's own tracking of its orders' parcels (AliExpress)."""
+
+    def tracking(
+        self, number: str, *, service: str, order_id: str, to_area: str
+    ) -> list[IncomingEvent]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class MarketParcel:
+    """A parcel of a marketplace order, with what the marketplace's tracking asks for."""
+
+    id: int
+    store_code: str
+    tracking_number: str
+    carrier: str
+    order_number: str
+    ship_to_country: str | None
+    latest_status: str | None
+    latest_event_at: datetime | None
+    registered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PollParcel:
+    """A parcel the refresh registers or polls."""
+
+    id: int
+    tracking_number: str
+    carrier: str
+    provider_carrier: str | None
+    latest_status: str | None
+    latest_event_at: datetime | None
+    registered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProviderState:
+    """A provider's health and quota as stored (tracking_providers)."""
+
+    name: str
+    quota_total: int | None
+    quota_used: int | None
+    quota_checked_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    stale_since: datetime | None
+
+
+class TrackingPollRepository(Protocol):
+    def to_register(
+        self, shipped_after: datetime, final: Collection[str], limit: int, store: str | None
+    ) -> list[PollParcel]:
+        """Parcels shipped since then, not final, that no provider follows yet (of one
+        store's orders when `store` names it)."""
+        ...
+
+    def due(
+        self, provider: str, now: datetime, limit: int, store: str | None
+    ) -> list[PollParcel]: ...
+
+    def mark_registered(
+        self, provider: str, carriers: Mapping[int, str | None], now: datetime
+    ) -> None: ...
+
+    def mark_refused(self, provider: str, parcel_ids: Collection[int]) -> None:
+        """The provider refused these numbers: it follows them not (no retry)."""
+        ...
+
+    def forget(self, parcel_ids: Collection[int]) -> None:
+        """The provider lost them: register them again on the next run."""
+        ...
+
+    def polled(self, parcel_ids: Collection[int]) -> list[PollParcel]:
+        """The parcels as stored now (their latest status after the events)."""
+        ...
+
+    def schedule(self, next_polls: Mapping[int, datetime | None], now: datetime) -> None: ...
+
+    def marketplace_parcels(
+        self,
+        platform: str,
+        shipped_after: datetime,
+        final: Collection[str],
+        now: datetime,
+        limit: int,
+        store: str | None,
+    ) -> list[MarketParcel]:
+        """The platform's parcels its own tracking should be asked about now: shipped
+        since then, not final, followed by nobody yet or due (`next_poll_at`)."""
+        ...
+
+    def state(self, provider: str) -> ProviderState | None: ...
+
+    def states(self) -> list[ProviderState]: ...
+
+    def save_state(self, state: ProviderState) -> None: ...

@@ -43,6 +43,7 @@ from kefu.web.api import notifications as notification_api
 from kefu.web.api import quality as quality_api
 from kefu.web.api import search as search_api
 from kefu.web.api import tracking as tracking_api
+from kefu.web.api import tracking_providers as tracking_provider_api
 from kefu.web.api import views as view_api
 from kefu.web.headers import content_security_policy, with_security_headers
 from kefu.web.limits import JsonDepthMiddleware, explain_too_large
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(quality_pages.router)
     app.include_router(deadline_api.router)  # deadlines board, case limits (docs/deadlines.md)
     app.include_router(deadline_pages.router)
+    app.include_router(tracking_provider_api.router)  # tracking providers (docs/tracking.md)
     # tracking webhook, orphans, unmapped texts (docs/tracking.md)
     app.include_router(tracking_api.router, max_body_size=tracking_api.BODY_BYTES)
     app.include_router(tracking_pages.router)

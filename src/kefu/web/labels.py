@@ -741,3 +741,11 @@ LABELS["audit_field"].update(
         "may_refuse_dispute": N_("May refuse disputes"),
     }
 )
+
+
+# --- tracking providers (docs/tracking.md "Providers") ---
+LABELS["tracking_provider_health"] = {
+    "ok": N_("Tracking data up to date"),
+    "stale": N_("Tracking data stale"),
+    "never": N_("Tracking provider not run yet"),
+}

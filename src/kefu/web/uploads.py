@@ -67,7 +67,7 @@ def encoding(name: str | None) -> str | None:
         return None
     try:
         canonical = codecs.lookup(name.strip()).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         canonical = ""
     if canonical not in _CANONICAL:
         raise BadEncoding(f"unknown encoding {name.strip()[:40]!r}; one of {', '.join(ENCODINGS)}")

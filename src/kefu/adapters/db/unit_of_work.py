@@ -33,6 +33,7 @@ from kefu.adapters.db.shopdata import SqlShopDataRepository
 from kefu.adapters.db.surveys import SqlSurveyRepository
 from kefu.adapters.db.team import SqlTeamRepository
 from kefu.adapters.db.tracking import SqlTrackingRepository
+from kefu.adapters.db.tracking_polls import SqlTrackingPollRepository
 from kefu.adapters.db.translations import SqlTranslationRepository
 from kefu.services.ports import ConcurrentWriteError, JobParam
 
@@ -73,6 +74,7 @@ class SqlAlchemyUnitOfWork:
         self.quality = SqlQualityQueries(self._session)
         self.deadlines = SqlDeadlineRepository(self._session)
         self.case_limits = SqlCaseLimitRepository(self._session)
+        self.tracking_polls = SqlTrackingPollRepository(self._session)
         self.tracking = SqlTrackingRepository(self._session)
         return self
 

@@ -173,6 +173,10 @@ class AliExpressFace:
         from kefu.adapters.marketplaces.sandbox.aliexpress_cases import IssueBook
 
         self.issues = IssueBook(self)
+        # Its tracking (aliexpress.logistics.redefining.querytrackingresult).
+        from kefu.adapters.marketplaces.sandbox.aliexpress_tracking import TrackingBook
+
+        self.tracking = TrackingBook()
 
     # Seeding and reading back (test helpers)
 
@@ -391,6 +395,8 @@ class AliExpressFace:
         if handler is None and (answer := self.orders.dispatch(method, params)) is not None:
             return answer
         if handler is None and (answer := self.issues.dispatch(method, params)) is not None:
+            return answer
+        if handler is None and (answer := self.tracking.dispatch(method, params)) is not None:
             return answer
         if handler is None:
             raise Refused(22, "Invalid method", sub_msg=f"unknown method {method}")
