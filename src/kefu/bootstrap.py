@@ -80,7 +80,7 @@ from kefu.adapters.tracking.sandbox import KEY as TRACKING_SANDBOX_KEY
 from kefu.adapters.tracking.sandbox import PREFIX as TRACKING_SANDBOX_PREFIX
 from kefu.adapters.tracking.sandbox import TrackingFace as TrackingFace
 from kefu.adapters.tracking.sandbox import create_tracking_sandbox as create_tracking_sandbox
-from kefu.adapters.tracking.seventeen_track import SeventeenTrack
+from kefu.adapters.tracking.seventeen_track import SeventeenTrack, parse_track_info
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
@@ -109,6 +109,7 @@ from kefu.services.ports import (
     StoredConnection,
     TableSource,
     TokenSink,
+    TrackInfo,
     TrackingProvider,
 )
 from kefu.services.replies import Replies
@@ -408,6 +409,12 @@ class Kefu:
         if key is None or not key.get_secret_value():
             return None
         return SeventeenTrack(self.settings.tracking_url, key.get_secret_value())
+
+    @staticmethod
+    def read_tracking_push(item: Mapping[str, Any]) -> TrackInfo:
+        """One number of 17TRACK's webhook push (its `data`: the shape of a gettrackinfo
+        answer's item), read by the 17TRACK adapter; KeyError without a number."""
+        return parse_track_info(item)
 
     def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport:
         """One refresh run at the tracking provider; without one, AliExpress's own tracking
