@@ -228,3 +228,27 @@ def test_the_tracking_import_reads_local_times_any_words_and_adds_a_repeat_once(
         (datetime(2026, 11, 20, 1, 0, tzinfo=UTC), "awaiting_pickup", True),
         (datetime(2026, 11, 20, 2, 0, tzinfo=UTC), "in_transit", False),
     ]
+
+
+def test_a_parcel_imported_later_takes_its_orphan_events(kefu: Kefu) -> None:
+    number = "RB222222222CN"
+    early = [
+        _event(NOW - timedelta(days=2), "A", "Accepted", number=number),
+        _event(NOW - timedelta(hours=3), "P", "到达待取", number=number),
+    ]
+    assert _record(kefu, early).orphaned == 2
+    report = shopdata.upsert(
+        acting(kefu),
+        "ali-global",
+        "parcels",
+        [{"order_number": "A-PAID", "tracking_number": number, "carrier": "China Post"}],
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        ref=kefu.reference,
+    )
+    assert (report.created, report.rejected) == (1, 0)
+    parcel = _parcel(kefu, number)
+    assert parcel.latest_status == TrackingStatus.AWAITING_PICKUP
+    assert parcel.status_since == NOW - timedelta(hours=3)
+    with kefu.uow() as uow:
+        assert uow.tracking.orphans(10) == ([], 0)
