@@ -1346,4 +1346,5 @@ ZH_CN = {
     "%(n)s numbers": "%(n)s 个运单号",
     "Latest event": "最新轨迹",
     "The shop's rules": "本店规则",
+    "Tracking texts no rule maps, and events for tracking numbers no parcel has yet": "未识别的物流轨迹文字，以及还没有对应包裹的运单号轨迹",
 }

@@ -49,8 +49,8 @@ def test_an_unknown_text_is_listed_and_mapped(
     pushed = api.post("/api/v1/tracking-events", data=[event])
     assert pushed.ok, pushed.text()
     assert pushed.json()["unmapped"] == 1
-    page.goto("/")
-    page.get_by_test_id("nav-tracking-review").click()
+    page.goto("/imports")
+    page.get_by_test_id("tracking-review-link").click()
     expect(page).to_have_url(re.compile(r"/tracking/review$"))
     expect(page.get_by_role("heading", name="物流轨迹审核")).to_be_visible()
     row = page.get_by_test_id("unmapped-text").filter(has_text=WORDS)
