@@ -1393,6 +1393,7 @@ ZH_CN = {
     "Late: the usual transit time ended on %(day)s": "已延误：常规运输时效已于 %(day)s 结束",
     "No arrival estimate: tracking reports a problem": "无法预计送达：物流显示异常",
     "No arrival estimate: the reply settings have no transit days for this destination": "无法预计送达：回复设置中没有该目的地的运输天数",
+    "Tracking texts no rule maps, and events for tracking numbers no parcel has yet": "未识别的物流轨迹文字，以及还没有对应包裹的运单号轨迹",
 }
 
 # --- logistics board (docs/logistics.md) ---------------------------------------------------------

@@ -27,6 +27,7 @@ from kefu.adapters.channels.mail import MailChannel
 from kefu.adapters.channels.sandbox import create_sandbox as create_sandbox
 from kefu.adapters.db.bulk import fill_synthetic_inbox
 from kefu.adapters.db.bulk_search import TEXTS, Filled, fill_search_corpus
+from kefu.adapters.db.bulk_tracking import fill_parcels
 from kefu.adapters.db.customs import packaged_defaults
 from kefu.adapters.db.deadlines import fill_deadline_cases
 from kefu.adapters.db.engine import make_engine
@@ -81,7 +82,7 @@ from kefu.adapters.tracking.sandbox import KEY as TRACKING_SANDBOX_KEY
 from kefu.adapters.tracking.sandbox import PREFIX as TRACKING_SANDBOX_PREFIX
 from kefu.adapters.tracking.sandbox import TrackingFace as TrackingFace
 from kefu.adapters.tracking.sandbox import create_tracking_sandbox as create_tracking_sandbox
-from kefu.adapters.tracking.seventeen_track import SeventeenTrack
+from kefu.adapters.tracking.seventeen_track import SeventeenTrack, parse_track_info
 from kefu.adapters.tracking_numbers import recognise as recognise_number
 from kefu.adapters.translators.registry import build_translator as build_translator
 from kefu.adapters.translators.sandbox import (
@@ -111,6 +112,7 @@ from kefu.services.ports import (
     StoredConnection,
     TableSource,
     TokenSink,
+    TrackInfo,
     TrackingProvider,
 )
 from kefu.services.replies import Replies
@@ -392,6 +394,11 @@ class Kefu:
         kefu.adapters.db.logistics)."""
         fill_board_parcels(self.engine, parcels, self.clock.now())
 
+    def fill_tracking_parcels(self, count: int, number: Callable[[int], str]) -> None:
+        """`kefu bench tracking`'s shipped parcels, straight into the tables (see
+        kefu.adapters.db.bulk_tracking)."""
+        fill_parcels(self.engine, count, number, self.clock.now())
+
     def reindex_search(self, progress: Callable[[int, int], None]) -> int:
         """Index every stored message again (docs/search.md); returns how many."""
         with self.engine.connect() as conn:
@@ -412,6 +419,12 @@ class Kefu:
         if key is None or not key.get_secret_value():
             return None
         return SeventeenTrack(self.settings.tracking_url, key.get_secret_value())
+
+    @staticmethod
+    def read_tracking_push(item: Mapping[str, Any]) -> TrackInfo:
+        """One number of 17TRACK's webhook push (its `data`: the shape of a gettrackinfo
+        answer's item), read by the 17TRACK adapter; KeyError without a number."""
+        return parse_track_info(item)
 
     def refresh_tracking(self, store: str | None = None) -> tracking_refresh.RefreshReport:
         """One refresh run at the tracking provider; without one, AliExpress's own tracking

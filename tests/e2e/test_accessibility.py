@@ -119,6 +119,7 @@ ROUTES: dict[str, PageRoute | NotAPage] = {
         "HTMX fragment of the conversation's side panel: the /cases/{case_id} page and the "
         "conversation page show its parts"
     ),
+    "/tracking/review": PageRoute(lambda d: "/tracking/review"),
 }
 
 

@@ -128,7 +128,8 @@ def test_the_token_form_offers_only_rights_kefu_has(kefu: Kefu) -> None:
     assert "reply" in offered and "manage_shop" in offered
     assert {"collect_payments", "withdraw_money", "enrol_marketing"}.isdisjoint(offered)
     assert "Collect payments" not in page and "Withdraw money" not in page
-    assert len(offered) == 16
+    assert "record_tracking" in offered  # the tracking webhook's scope (docs/tracking.md)
+    assert len(offered) == 18
 
 
 def test_reports_show_rates_as_percentages_and_stores_by_name(kefu: Kefu) -> None:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from tests.web import signed_in
 
 STUCK = "LX123456789CN"
 URL = "/api/v1/tracking-events"
+DATA = Path(__file__).parents[1] / "data" / "17track"
 
 
 def _client(kefu: Kefu, scopes: list[str]) -> Iterator[TestClient]:
@@ -211,3 +214,29 @@ def test_the_review_page_lists_texts_and_orphans_and_maps_a_text(
     assert _status(kefu)[0] == "awaiting_pickup"
     with signed_in(kefu, "lina") as agent:
         assert agent.get("/tracking/review").status_code == 403
+
+
+def test_17tracks_push_is_read_by_its_adapter_and_stored_once(
+    kefu: Kefu, pusher: TestClient
+) -> None:
+    answer = json.loads((DATA / "gettrackinfo.json").read_text(encoding="utf-8"))
+    item = dict(answer["data"]["accepted"][0], number=STUCK)
+    push = {"event": "TRACKING_UPDATED", "data": item}
+    first = pusher.post(URL, json=push)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    events = sum(len(p["events"]) for p in item["track_info"]["tracking"]["providers"])
+    assert body["added"] >= 1 and body["added"] + body["duplicates"] <= events
+    # The document's events are from 2022, older than the parcel's latest: it stays put.
+    assert _status(kefu)[0] == "customs_hold"
+    again = pusher.post(URL, json=push).json()
+    assert (again["added"], again["duplicates"]) == (0, body["added"])
+    with kefu.engine.connect() as conn:
+        stored = conn.execute(
+            select(t.TrackingEvent.id).where(t.TrackingEvent.source == "17track")
+        ).all()
+    assert len(stored) == body["added"]
+    stopped = pusher.post(URL, json={"event": "TRACKING_STOPPED", "data": {"number": STUCK}})
+    assert stopped.json()["received"] == 0
+    assert pusher.post(URL, json={"event": "OTHER", "data": {}}).status_code == 422
+    assert pusher.post(URL, json={"event": "TRACKING_UPDATED", "data": {}}).status_code == 422

@@ -3,16 +3,20 @@ polling stopped at a final status, orders delivered (docs/tracking.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import os
+from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from kefu.adapters.db import tables as t
 from kefu.bootstrap import Kefu
 from kefu.domain.tracking import IncomingEvent, TrackingSource
 from kefu.domain.types import TrackingStatus
+from kefu.services import shopdata, tracking
 from kefu.services.tracking import adopt_orphans, record_events
-from tests.factories import NOW
+from tests.factories import NOW, acting
+from tests.integration.jobs_helpers import run_together
 
 STUCK = "LX123456789CN"  # A-STUCK's parcel in the test catalog
 
@@ -167,3 +171,84 @@ def test_a_number_two_parcels_share_updates_both_unless_the_carrier_tells(kefu: 
         ("China Post", "delivered"),
         ("China Post Air Mail", "out_for_delivery"),
     ]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KEFU_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="SQLite lets one writer in at a time",
+)
+def test_two_senders_pushing_the_same_events_at_once_store_them_once(kefu: Kefu) -> None:
+    batch = [
+        _event(NOW - timedelta(hours=n), f"C{n}", "Departed from sorting center")
+        for n in range(1, 40)
+    ]
+    who = acting(kefu, "owner")
+    reports = run_together(
+        lambda _: tracking.ingest(who, batch, uow=kefu.uow(), clock=kefu.clock), 4
+    )
+    assert sum(r.added for r in reports) == 39
+    assert sum(r.duplicates for r in reports) == 3 * 39
+    with kefu.uow() as uow:
+        stored = uow.tracking.session.scalar(
+            select(func.count()).select_from(t.TrackingEvent).where(t.TrackingEvent.code.like("C%"))
+        )
+    assert stored == 39
+
+
+def test_the_tracking_import_reads_local_times_any_words_and_adds_a_repeat_once(
+    kefu: Kefu,
+) -> None:
+    items = [
+        # No offset: the store's zone (ali-global: Asia/Shanghai, UTC+8).
+        {"tracking_number": STUCK, "event_time": "2026-11-20 09:00", "event_status": "到达待取"},
+        {"tracking_number": STUCK, "event_time": "2026-11-20 09:00", "event_status": "到达待取"},
+        {
+            "tracking_number": STUCK,
+            "event_time": "2026-11-20T10:00:00+08:00",
+            "event_status": "Zq7",
+        },
+    ]
+    report = shopdata.upsert(
+        acting(kefu),
+        "ali-global",
+        "tracking",
+        items,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        ref=kefu.reference,
+    )
+    assert (report.created, report.unchanged, report.rejected) == (2, 1, 0)
+    with kefu.uow() as uow:
+        stored = uow.tracking.session.execute(
+            select(t.TrackingEvent.occurred_at, t.TrackingEvent.status, t.TrackingEvent.mapped)
+            .where(t.TrackingEvent.source == "import")
+            .order_by(t.TrackingEvent.occurred_at)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (datetime(2026, 11, 20, 1, 0, tzinfo=UTC), "awaiting_pickup", True),
+        (datetime(2026, 11, 20, 2, 0, tzinfo=UTC), "in_transit", False),
+    ]
+
+
+def test_a_parcel_imported_later_takes_its_orphan_events(kefu: Kefu) -> None:
+    number = "RB222222222CN"
+    early = [
+        _event(NOW - timedelta(days=2), "A", "Accepted", number=number),
+        _event(NOW - timedelta(hours=3), "P", "到达待取", number=number),
+    ]
+    assert _record(kefu, early).orphaned == 2
+    report = shopdata.upsert(
+        acting(kefu),
+        "ali-global",
+        "parcels",
+        [{"order_number": "A-PAID", "tracking_number": number, "carrier": "China Post"}],
+        uow=kefu.uow(),
+        clock=kefu.clock,
+        ref=kefu.reference,
+    )
+    assert (report.created, report.rejected) == (1, 0)
+    parcel = _parcel(kefu, number)
+    assert parcel.latest_status == TrackingStatus.AWAITING_PICKUP
+    assert parcel.status_since == NOW - timedelta(hours=3)
+    with kefu.uow() as uow:
+        assert uow.tracking.orphans(10) == ([], 0)

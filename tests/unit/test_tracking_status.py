@@ -3,6 +3,8 @@ never a silent guess (domain/tracking_status.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,9 +12,12 @@ from kefu.domain.tracking_status import (
     RULES,
     UNMAPPED,
     Normalised,
+    Standing,
     code_status,
+    move_on,
     normal_text,
     normalise,
+    standing,
     text_status,
 )
 from kefu.domain.types import TrackingStatus as S
@@ -151,3 +156,54 @@ def test_any_text_maps_to_a_status_and_unmapped_ones_are_flagged(code: str, text
             or text_status(normal_text(text)) is not None
             or text_status(normal_text(code)) is not None
         )
+
+
+# --- where a parcel stands ------------------------------------------------------------------
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def _at(hours: int) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def test_the_latest_by_time_wins_and_since_is_when_the_status_began() -> None:
+    events = [(_at(0), "in_transit"), (_at(5), "awaiting_pickup"), (_at(9), "awaiting_pickup")]
+    assert standing(events) == Standing("awaiting_pickup", _at(9), _at(5))
+    assert standing(events[:1]) == Standing("in_transit", _at(0), _at(0))
+
+
+def test_new_events_move_a_parcel_on_and_an_older_one_asks_for_the_history() -> None:
+    now = Standing("in_transit", _at(10), _at(2))
+    assert move_on(now, [(_at(12), "in_transit")]) == Standing("in_transit", _at(12), _at(2))
+    assert move_on(now, [(_at(11), "customs"), (_at(12), "customs")]) == Standing(
+        "customs", _at(12), _at(11)
+    )
+    assert move_on(now, [(_at(10), "delivered")]) == Standing("delivered", _at(10), _at(10))
+    assert move_on(now, [(_at(9), "customs"), (_at(12), "delivered")]) is None
+    assert move_on(None, [(_at(1), "info_received")]) == Standing("info_received", _at(1), _at(1))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.sampled_from(["in_transit", "customs", "delivered"])),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(1, 11),
+)
+def test_moving_on_in_any_split_agrees_with_reading_the_whole_history(
+    raw: list[tuple[int, str]], cut: int
+) -> None:
+    """However events arrive, the parcel ends where its whole history, in time order, puts
+    it (ties keep arrival order)."""
+    arrived = [(_at(h), s) for h, s in raw]
+    first, later = arrived[:cut], arrived[cut:]
+    state = standing(sorted(first, key=lambda e: e[0]))
+    if not later:
+        return
+    moved = move_on(state, sorted(later, key=lambda e: e[0]))
+    if moved is None:
+        assert min(at for at, _ in later) < max(at for at, _ in first)
+    else:
+        assert moved == standing(sorted(arrived, key=lambda e: e[0]))

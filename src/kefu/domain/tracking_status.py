@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from kefu.domain.types import TrackingStatus
 
@@ -365,3 +366,44 @@ def normalise(
 def review_text(code: str, description: str) -> str:
     """The words a lead reviews for an unmapped event: its description, else its code."""
     return normal_text(description) or normal_text(code)
+
+
+# --- where a parcel stands, from its events --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A parcel's latest status, its event's time, and since when it has been in it."""
+
+    status: str
+    at: datetime
+    since: datetime
+
+
+def standing(events: Sequence[tuple[datetime, str]]) -> Standing:
+    """From a parcel's events (time, status) in time order, ties in arrival order: the last
+    one's status, and since the first event of the last run of that status — events out
+    of order never move a parcel back."""
+    at, status = events[-1]
+    since = at
+    for when, earlier in reversed(events):
+        if earlier != status:
+            break
+        since = when
+    return Standing(status, at, since)
+
+
+def move_on(current: Standing | None, new: Sequence[tuple[datetime, str]]) -> Standing | None:
+    """The standing after new events (time order), from the stored one without the
+    history; None when one is older than the latest: only the whole history can tell."""
+    if current is not None and new[0][0] < current.at:
+        return None
+    status, at, since = (
+        (current.status, current.at, current.since) if current else (None, None, None)
+    )
+    for when, event_status in new:
+        if event_status != status or since is None:
+            status, since = event_status, when
+        at = when
+    assert status is not None and at is not None and since is not None  # noqa: S101
+    return Standing(status, at, since)

@@ -32,6 +32,7 @@ from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.ports import (
     Clock,
+    ConcurrentWriteError,
     EventRow,
     OrphanRow,
     OrphanSummary,
@@ -41,6 +42,8 @@ from kefu.services.ports import (
     UnmappedText,
 )
 
+# Two senders pushing the same event at once: the loser tries again and finds it stored.
+MAX_ATTEMPTS = 3
 # Events re-normalised per read when a lead maps a text.
 REMAP_BATCH = 5000
 MAX_RULE_TEXT = 500
@@ -124,6 +127,9 @@ def record_events(
     orphans: list[OrphanRow] = []
     for e in events:
         targets = _targets(by_number.get(e.tracking_number, []), e.carrier)
+        if len(targets) == 1:  # nearly always: no list per event
+            pairs.append((targets[0].id, e))
+            continue
         if targets:
             pairs += [(p.id, e) for p in targets]
             continue
@@ -338,9 +344,18 @@ def ingest(
     """A pushed batch (the webhook): the good events stored in one transaction, the bad
     ones reported by index and field. Someone who sees some stores updates their parcels."""
     access.require(who, Permission.RECORD_TRACKING)
-    with uow:
-        report = record_events(uow, events, source=source, now=clock.now(), store_ids=who.store_ids)
-        uow.commit()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with uow:
+                report = record_events(
+                    uow, events, source=source, now=clock.now(), store_ids=who.store_ids
+                )
+                uow.commit()
+            break
+        except ConcurrentWriteError:
+            # Another sender stored one of these events first: the next try finds it.
+            if attempt == MAX_ATTEMPTS:
+                raise
     report.received += len(problems)
     report.errors = sorted(problems, key=lambda p: p.index)
     return report

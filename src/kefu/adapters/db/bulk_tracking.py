@@ -4,6 +4,7 @@ spread over the existing stores (docs/benchmarks.md "tracking")."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,13 +17,11 @@ CARRIERS = ("China Post", "Cainiao", "YunExpress", "4PX", "DHL", "UPS")
 COUNTRIES = ("US", "ES", "FR", "DE", "RU", "BR", "PL", "GB", "IT", "TR")
 
 
-def bench_number(i: int) -> str:
-    """The bench's i-th tracking number (the events' generator names parcels the same way)."""
-    return f"LB{i:09d}CN"
-
-
-def fill_parcels(engine: Engine, count: int, now: datetime, seed: int = 21) -> None:
-    """`count` shipped orders with one parcel each, shipped in the last 40 days, no events."""
+def fill_parcels(
+    engine: Engine, count: int, number: Callable[[int], str], now: datetime, seed: int = 21
+) -> None:
+    """`count` shipped orders with one parcel each, shipped in the last 40 days, no events;
+    the i-th parcel's tracking number is `number(i)` (the events' generator's own)."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data
     with engine.begin() as conn:
         stores = list(conn.scalars(select(t.Store.id)))
@@ -62,7 +61,7 @@ def fill_parcels(engine: Engine, count: int, now: datetime, seed: int = 21) -> N
                     {
                         "order_id": order_id,
                         "carrier": CARRIERS[i % len(CARRIERS)],
-                        "tracking_number": bench_number(i),
+                        "tracking_number": number(i),
                         "is_reshipment": False,
                         "shipped_at": order["placed_at"] + timedelta(days=1),
                         "next_poll_at": now,

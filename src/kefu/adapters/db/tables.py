@@ -283,7 +283,8 @@ class TrackingEvent(Base):
     # number): a document read twice adds nothing (docs/tracking.md).
     __table_args__ = (UniqueConstraint("parcel_id", "occurred_at", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
+    # Found by the unique key's first column (no index of its own: migration 0030).
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"))
     occurred_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(32))
     # The source's own word for the event (17TRACK sub-status, a carrier's code, the
@@ -1235,6 +1236,12 @@ class CustomsFact(Base):
 
 
 Index("ix_parcels_status", Parcel.latest_status, Parcel.latest_event_at)
-Index("ix_tracking_events_unmapped", TrackingEvent.mapped, TrackingEvent.description)
-# tracking ingest finds parcels by number alone (migration 0031)
+Index(
+    "ix_tracking_events_unmapped",
+    TrackingEvent.description,
+    # Only the events the review lists (migration 0030): a mapped event writes no entry.
+    sqlite_where=text("mapped = false"),
+    postgresql_where=text("mapped = false"),
+)
+# tracking ingest finds parcels by number alone (migration 0030)
 Index("ix_parcels_tracking_number", Parcel.tracking_number)

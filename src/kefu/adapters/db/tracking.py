@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.domain.tracking import FINAL
-from kefu.domain.tracking_status import review_text
+from kefu.domain.tracking_status import Standing, move_on, review_text, standing
 from kefu.domain.types import TrackingStatus
 from kefu.services.ports import (
     EventRow,
@@ -41,29 +40,6 @@ def _parts(items: Collection[T], size: int = PART) -> Iterator[list[T]]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-@dataclass(frozen=True)
-class _Latest:
-    parcel_id: int
-    status: str
-    at: datetime
-    since: datetime
-
-    def params(self) -> dict[str, Any]:
-        return {"pid": self.parcel_id, "st": self.status, "at": self.at, "since": self.since}
-
-
-def _latest(parcel_id: int, events: list[tuple[datetime, str]]) -> _Latest:
-    """From a parcel's events in time order: the last one's status, and since when the
-    parcel has been in it (the first event of the last run of that status)."""
-    latest_at, status = events[-1]
-    since = latest_at
-    for at, earlier in reversed(events):
-        if earlier != status:
-            break
-        since = at
-    return _Latest(parcel_id, status, latest_at, since)
 
 
 class SqlTrackingRepository:
@@ -181,7 +157,7 @@ class SqlTrackingRepository:
                 .order_by(e.parcel_id, e.occurred_at, e.id)
             ):
                 history[pid].append((at, status))
-            self._set_latest([_latest(pid, events) for pid, events in history.items()])
+            self._set_latest([(pid, standing(events)) for pid, events in history.items()])
 
     def advance(
         self, rows: Sequence[EventRow], known: Mapping[int, TrackedParcel] | None = None
@@ -193,25 +169,23 @@ class SqlTrackingRepository:
         for r in rows:
             fresh[r.parcel_id].append(r)
         states = known if known is not None else self._states(fresh)
-        moved: list[_Latest] = []
+        moved: list[tuple[int, Standing]] = []
         older: list[int] = []
         for pid, new in fresh.items():
             parcel = states[pid]
-            status, latest_at, since = (
-                parcel.latest_status,
-                parcel.latest_event_at,
-                parcel.status_since,
-            )
-            new.sort(key=lambda r: r.occurred_at)  # stable: arrival order within a time
-            if latest_at is not None and new[0].occurred_at < latest_at:
+            stored = None
+            if parcel.latest_event_at is not None:
+                if parcel.latest_status is None or parcel.status_since is None:
+                    older.append(pid)  # stored before status_since existed: read it whole
+                    continue
+                stored = Standing(parcel.latest_status, parcel.latest_event_at, parcel.status_since)
+            if len(new) > 1:
+                new.sort(key=lambda r: r.occurred_at)  # stable: arrival order within a time
+            after = move_on(stored, [(r.occurred_at, r.status) for r in new])
+            if after is None:
                 older.append(pid)
-                continue
-            for r in new:
-                if r.status != status or since is None:
-                    status, since = r.status, r.occurred_at
-                latest_at = r.occurred_at
-            assert status is not None and latest_at is not None and since is not None  # noqa: S101
-            moved.append(_Latest(pid, status, latest_at, since))
+            else:
+                moved.append((pid, after))
         self._set_latest(moved)
         self.refresh(older)
 
@@ -233,7 +207,7 @@ class SqlTrackingRepository:
                 found[row.id] = TrackedParcel(*row)
         return found
 
-    def _set_latest(self, rows: list[_Latest]) -> None:
+    def _set_latest(self, rows: list[tuple[int, Standing]]) -> None:
         """Write each parcel's latest status with one executemany per kind: polling stops
         at a final status; orders whose parcels are all delivered are delivered."""
         p = _PARCELS.c
@@ -242,20 +216,25 @@ class SqlTrackingRepository:
             "latest_event_at": bindparam("at"),
             "status_since": bindparam("since"),
         }
-        going = [r.params() for r in rows if r.status not in _FINAL]
-        stopped = [r.params() for r in rows if r.status in _FINAL]
+        params = [
+            ({"pid": pid, "st": s.status, "at": s.at, "since": s.since}, s.status in _FINAL)
+            for pid, s in rows
+        ]
+        going = [row for row, final in params if not final]
+        stopped = [row for row, final in params if final]
+        # Never over a later state another writer stored meanwhile (PostgreSQL re-reads the
+        # row after waiting for its lock).
+        this = and_(
+            p.id == bindparam("pid"),
+            or_(p.latest_event_at.is_(None), p.latest_event_at <= bindparam("at")),
+        )
         if going:
-            self.session.execute(
-                update(_PARCELS).where(p.id == bindparam("pid")).values(values), going
-            )
+            self.session.execute(update(_PARCELS).where(this).values(values), going)
         if stopped:
             self.session.execute(
-                update(_PARCELS)
-                .where(p.id == bindparam("pid"))
-                .values({**values, "next_poll_at": None}),
-                stopped,
+                update(_PARCELS).where(this).values({**values, "next_poll_at": None}), stopped
             )
-        self._deliver_orders({r.parcel_id for r in rows if r.status == TrackingStatus.DELIVERED})
+        self._deliver_orders({pid for pid, s in rows if s.status == TrackingStatus.DELIVERED})
 
     def _deliver_orders(self, parcel_ids: set[int]) -> None:
         """Orders whose every parcel (reshipments aside) is delivered are delivered (SPEC

@@ -14,12 +14,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from kefu.bootstrap import Kefu
 from kefu.domain.permissions import Permission
-from kefu.domain.tracking import MAX_CARRIER, MAX_CODE, MAX_DESCRIPTION, MAX_LOCATION, MAX_NUMBER
+from kefu.domain.tracking import (
+    MAX_CARRIER,
+    MAX_CODE,
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_NUMBER,
+    TrackingSource,
+)
 from kefu.domain.types import TrackingStatus
 from kefu.services import tracking
 from kefu.services.access import Principal
-from kefu.services.tracking import MAX_EVENTS, MAX_LIST, MAX_RULE_TEXT
+from kefu.services.tracking import MAX_EVENTS, MAX_LIST, MAX_RULE_TEXT, IngestReport
 from kefu.web.api.stores import ErrorOut
 from kefu.web.deps import KefuDep
 from kefu.web.security import Require
@@ -117,7 +125,20 @@ _BODY: dict[str, Any] = {
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"type": "array", "maxItems": MAX_EVENTS, "items": _EVENT_SCHEMA}
+                "schema": {
+                    "oneOf": [
+                        {"type": "array", "maxItems": MAX_EVENTS, "items": _EVENT_SCHEMA},
+                        {
+                            "type": "object",
+                            "description": "17TRACK's push: one number's track_info",
+                            "required": ["event", "data"],
+                            "properties": {
+                                "event": {"enum": ["TRACKING_UPDATED", "TRACKING_STOPPED"]},
+                                "data": {"type": "object", "required": ["number"]},
+                            },
+                        },
+                    ]
+                }
             }
         },
     }
@@ -139,14 +160,19 @@ def _refused(status: int, error: str, message: str) -> JSONResponse:
         "set; words no rule maps count as in transit and are listed for review (`unmapped`). "
         "Events for a number no parcel has are kept aside and attached when the parcel is "
         "created (`orphaned`). A bad event is refused alone, named by index and field; the "
-        "others are stored. Needs a token with the `record_tracking` scope."
+        'others are stored. Also takes 17TRACK\'s push (`{"event": "TRACKING_UPDATED", '
+        '"data": {number, carrier, track_info}}`), its statuses mapped by 17TRACK\'s table. '
+        "Needs a token with the `record_tracking` scope."
     ),
     openapi_extra=_BODY,
     responses={
         400: {"model": ErrorOut, "description": "the body is not JSON"},
         403: {"model": ErrorOut, "description": "the token may not record tracking"},
         413: {"model": ErrorOut, "description": "the body is over the byte limit"},
-        422: {"model": ErrorOut, "description": "not a list of events, or too many"},
+        422: {
+            "model": ErrorOut,
+            "description": "not a list of events nor a 17TRACK push, or too many events",
+        },
     },
 )
 async def push_events(request: Request, kefu: KefuDep, who: Recorder) -> Any:
@@ -155,11 +181,7 @@ async def push_events(request: Request, kefu: KefuDep, who: Recorder) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _refused(400, "bad_body", f"the body is not JSON: {exc}")
     if isinstance(data, dict) and "event" in data and "data" in data:
-        return _refused(
-            422,
-            "unsupported_shape",
-            "17TRACK's push shape is not read here yet: send kefu's list of events",
-        )
+        return await _seventeen_track(kefu, who, data)
     if not isinstance(data, list):
         return _refused(422, "bad_body", "the body must be a JSON list of events")
     if len(data) > MAX_EVENTS:
@@ -169,6 +191,34 @@ async def push_events(request: Request, kefu: KefuDep, who: Recorder) -> Any:
     events, problems = tracking.parse_events(data)
     report = await run_in_threadpool(
         partial(tracking.ingest, uow=kefu.uow(), clock=kefu.clock), who, events, problems
+    )
+    return report.as_dict()
+
+
+async def _seventeen_track(kefu: Kefu, who: Principal, push: dict[str, Any]) -> Any:
+    """17TRACK's push: TRACKING_UPDATED carries one number's track_info (read by the 17TRACK
+    adapter, its statuses mapped by 17TRACK's table); TRACKING_STOPPED tells nothing to
+    store."""
+    item, kind = push["data"], push["event"]
+    if kind == "TRACKING_STOPPED":
+        return IngestReport().as_dict()
+    if kind != "TRACKING_UPDATED" or not isinstance(item, dict):
+        return _refused(
+            422, "unsupported_shape", f"17TRACK push {str(kind)[:40]!r} is not one kefu reads"
+        )
+    try:
+        info = kefu.read_tracking_push(item)
+    except (KeyError, TypeError, ValueError):
+        return _refused(422, "bad_body", "17TRACK's push has no usable data.number")
+    report = await run_in_threadpool(
+        partial(
+            tracking.ingest,
+            uow=kefu.uow(),
+            clock=kefu.clock,
+            source=TrackingSource.SEVENTEEN_TRACK,
+        ),
+        who,
+        info.events,
     )
     return report.as_dict()
 
