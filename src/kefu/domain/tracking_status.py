@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kefu.domain.tracking_17track import STATUSES as STATUSES_17TRACK
+from kefu.domain.tracking_17track import SUB_STATUSES as SUB_STATUSES_17TRACK
 from kefu.domain.types import TrackingStatus
 
 S = TrackingStatus
@@ -54,17 +56,13 @@ CODE_WORDS: dict[str, TrackingStatus] = {
     "exception010": S.RETURNING,  # AfterShip: returning to sender
     "exception012": S.LOST,  # AfterShip: lost
     "exception007": S.CUSTOMS_HOLD,  # AfterShip: held at customs
-    # 17TRACK statuses and sub-statuses (the adapter maps them itself; these serve files)
-    "notfound": S.INFO_RECEIVED,
-    "deliveryfailure": S.FAILED_DELIVERY,
-    "intransitcustomsprocessing": S.CUSTOMS,
-    "intransitcustomsreleased": S.CUSTOMS_CLEARED,
-    "intransitcustomsrequiringinformation": S.CUSTOMS_HOLD,
-    "intransitarrival": S.ARRIVED_DESTINATION,
-    "exceptionreturning": S.RETURNING,
-    "exceptionreturned": S.RETURNED,
-    "exceptionlost": S.LOST,
-    "exceptiondelayed": S.EXCEPTION,
+    # 17TRACK statuses and sub-statuses, from the adapter's one table (files use them too;
+    # "NotFound" names no status, so the event's words decide)
+    **{
+        code_key(name): status
+        for name, status in (*STATUSES_17TRACK.items(), *SUB_STATUSES_17TRACK.items())
+        if status is not None
+    },
     # other services and ERPs
     "pickup": S.AWAITING_PICKUP,
     "undelivered": S.FAILED_DELIVERY,
