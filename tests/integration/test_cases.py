@@ -241,7 +241,7 @@ def test_the_colour_mark_follows_the_case_and_the_agent_may_change_it(
     )
     assert _conversation_mark(kefu, conv) == "yellow"  # until the new tracking number is sent
     clock.advance(hours=1)
-    _step(kefu, resend, "ship", tracking_number="LX000000018CN")
+    _step(kefu, resend, "ship", tracking_number="LX000000014CN")
     assert _conversation_mark(kefu, conv) == "yellow"
     refund = _open(kefu, conv, kind="refund", reason="size_fit", lines=(), refund_cents=1000)
     # Two cases, one mark: the tracking number still owed (yellow) comes before a refund.
@@ -285,14 +285,20 @@ def test_a_reply_with_the_new_tracking_number_ends_the_yellow_reminder(
     kefu: Kefu, conv: int
 ) -> None:
     resend = _open(kefu, conv, kind="reshipment", reason="not_received", lines=())
-    _step(kefu, resend, "ship", tracking_number="LX000000018CN")
+    # A mistyped S10 number (wrong check digit) is refused before the buyer is told it.
+    with pytest.raises(CaseInputError, match="check digit") as refused:
+        _step(kefu, resend, "ship", tracking_number="lx 000000018 cn")
+    assert refused.value.params["field"] == "tracking_number"
+    _step(kefu, resend, "ship", tracking_number="lx 000000014 cn")
+    shipped = cases.case_detail(acting(kefu, "owner"), resend, uow=kefu.uow())
+    assert shipped.tracking_number == "LX000000014CN"  # as the carrier writes it
     assert _conversation_mark(kefu, conv) == "yellow"
     owed = cases.case_detail(acting(kefu, "owner"), resend, uow=kefu.uow())
     assert owed.reminder == "send_new_tracking"
     sent = inbox.reply(
         acting(kefu, "wangwei"),
         conv,
-        "We sent a new parcel: LX000000018CN",
+        "We sent a new parcel: LX000000014CN",
         request_id="track-1",
         uow=kefu.uow(),
         clock=kefu.clock,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from kefu.domain.carriers import check_number
 from kefu.domain.cases.deadlines import shipped_online
 from kefu.domain.cases.limits import CaseLimits, check_action
 from kefu.domain.cases.marks import reminder, strongest
@@ -702,8 +703,16 @@ def _step_changes(
             raise CaseInputError(
                 "shipping needs the new parcel's tracking number", field="tracking_number"
             )
+        checked = check_number(number)
+        if checked.malformed:  # a typing error the buyer would be sent (issue 21)
+            raise CaseInputError(
+                f"tracking number {checked.number}: {checked.malformed}", field="tracking_number"
+            )
+        number = checked.number
         details["tracking_number"] = number
-        details["carrier"] = _text(request.carrier or "", "carrier", 64)
+        details["carrier"] = _text(request.carrier or "", "carrier", 64) or (
+            checked.carrier_name or ""
+        )
         changes["tracking_number"] = number
         changes["tracking_sent_at"] = None
     if action is CaseAction.PROPOSE:

@@ -110,6 +110,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         N_("shipping needs the new parcel's tracking number"),
     ),
     (
+        re.compile(r"^tracking number (?P<number>\S+): check digit does not match \(UPU S10\)$"),
+        N_("tracking number {number}: the check digit does not match (UPU S10); check the number"),
+    ),
+    (
         re.compile(r"^someone else changed this case since you opened it: read it again$"),
         N_("someone else changed this case since you opened it: read it again"),
     ),
