@@ -231,7 +231,7 @@ def test_the_tracking_import_reads_local_times_any_words_and_adds_a_repeat_once(
 
 
 def test_a_parcel_imported_later_takes_its_orphan_events(kefu: Kefu) -> None:
-    number = "RB222222222CN"
+    number = "RB222222225CN"
     early = [
         _event(NOW - timedelta(days=2), "A", "Accepted", number=number),
         _event(NOW - timedelta(hours=3), "P", "到达待取", number=number),

@@ -41,6 +41,9 @@ class Context:
     countries: Collection[str]
     # Tracking-number recognition (the composition root passes the courier library's).
     check_number: Callable[[str], NumberCheck] = check_number
+    # A number the shop typed with a wrong check digit is refused; one a marketplace holds
+    # is kept as the platform has it (the panel marks it), never dropped from a sync.
+    refuse_malformed_numbers: bool = True
 
 
 class CellError(ValueError):

@@ -88,13 +88,14 @@ class Reference:
 ProgressFn = Callable[[int, int], None]
 
 
-def _context(store: StoreRef, ref: Reference) -> Context:
+def _context(store: StoreRef, ref: Reference, *, platform: bool = False) -> Context:
     return Context(
         ZoneInfo(store.timezone),
         store.currency,
         ref.currency_digits,
         ref.countries,
         ref.check_number,
+        refuse_malformed_numbers=not platform,
     )
 
 
@@ -412,10 +413,12 @@ def _import_rows(
     source: str,
     progress: ProgressFn | None,
     run_id: int | None,
+    *,
+    platform: bool = False,
 ) -> ImportReport:
     """The rows written into a store already checked: by a person (import_table) or by
-    the system (write_records)."""
-    ctx = _context(target, ref)
+    the system (write_records, `platform`)."""
+    ctx = _context(target, ref, platform=platform)
     report = ImportReport()
     loose = ImportReport()  # rows refused before they became records
     chunk: list[Unit] = []
@@ -546,6 +549,7 @@ def write_records(
         source,
         None,
         None,
+        platform=True,
     )
     report.unchanged += len(items) - len(kept)  # products kefu knows: left as they are
     # Each error names its item's place in the batch given, not in the part written.

@@ -543,12 +543,13 @@ def _events(u: Unit, number: str) -> list[IncomingEvent]:
 
 
 def _sound_numbers(units: list[Unit], ctx: Context, report: ImportReport) -> list[Unit]:
-    """Refuse a tracking number that cannot be right (an S10 with a wrong check digit);
-    a recognised number fills an empty carrier. Unknown shapes pass (issue 21)."""
+    """Refuse a tracking number the shop typed that cannot be right (an S10 with a wrong
+    check digit; a marketplace's is kept as the platform has it); a recognised number fills
+    an empty carrier. Unknown shapes pass (issue 21)."""
     sound = []
     for u in units:
         number = ctx.check_number(u.key[1])
-        if number.malformed:
+        if number.malformed and ctx.refuse_malformed_numbers:
             _fail(u, report, FieldError("tracking_number", number.malformed, value=u.key[1]))
             continue
         if "carrier" not in u.values and number.carrier_name:
