@@ -89,9 +89,14 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
     return data.decode(first, errors="replace")
 
 
+_HEADER_SPACE = re.compile(r"[ \t\r\n]+")
+
+
 def decode_header_value(raw: str | None) -> str:
     """A header as text: RFC 2047 words decoded with the charset mapping above, folding
-    undone, control characters out, length capped."""
+    undone and runs of spaces collapsed (a client's folding adds or keeps them
+    unpredictably, so "0  0" and a folded "0 0" read the same), control characters out,
+    length capped."""
     if not raw:
         return ""
     raw = raw[:MAX_HEADER_CHARS]
@@ -103,7 +108,7 @@ def decode_header_value(raw: str | None) -> str:
     for value, charset in parts:
         out.append(decode_bytes(value, charset) if isinstance(value, bytes) else value)
     text = "".join(out)
-    text = re.sub(r"\r?\n[ \t]+", " ", text).replace("\r", " ").replace("\n", " ")
+    text = _HEADER_SPACE.sub(" ", text)
     return _CONTROL.sub("", text).strip()
 
 
