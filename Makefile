@@ -67,7 +67,7 @@ bench: $(VENV)/.installed  ## the figures of docs/benchmarks.md
 	$(VENV)/bin/kefu bench suggest
 	$(VENV)/bin/kefu bench policy
 
-model: $(VENV)/.installed  ## rebuild the packaged intent model from data/triage (same data, same bytes)
+model: $(VENV)/.installed  ## rebuild the packaged intent model from the packaged corpus (same data, same bytes)
 	$(VENV)/bin/kefu model train --output src/kefu/models/intent.joblib
 
 i18n: $(VENV)/.installed  ## extract UI strings and refresh the zh_CN catalog

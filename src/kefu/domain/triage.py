@@ -35,6 +35,7 @@ class Triage:
     guess: str  # the model's best intent even when unsure
     mood: Mood
     entities: tuple[Entity, ...]
+    sub_intent: str | None = None  # a finer intent under `intent` (domain/subintents.py)
 
     @property
     def intent_group(self) -> str:

@@ -4,6 +4,7 @@ the shop's own corrections; plus the held-out evaluation that the report quotes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 from collections import Counter
@@ -13,6 +14,10 @@ from importlib.resources import files
 from pathlib import Path
 
 from kefu.domain.intents import INTENTS
+
+# The training corpus and the held-out sets travel in the package, so `kefu model train`
+# reads the same data wherever it runs (it once trained on half of it outside the repo).
+CORPUS = Path(str(files("kefu") / "triage_corpus"))
 
 DEMO_SLOTS = {
     "order_number": ("8031234567890123", "112-4008414-1015626", "23-11045-60023"),
@@ -46,7 +51,29 @@ def read_jsonl(
         yield Example(str(row[text_field]), intent, str(row.get("language", "und")), source)
 
 
-def corpus_examples(data_dir: Path) -> list[Example]:
+class CorpusIncomplete(ValueError):
+    """The training corpus differs from its manifest: training on part of it is refused."""
+
+
+def verify_corpus(data_dir: Path = CORPUS) -> None:
+    """Every file MANIFEST.json lists is present with its digest, or CorpusIncomplete says which."""
+    manifest = data_dir / "MANIFEST.json"
+    if not manifest.exists():
+        raise CorpusIncomplete(f"{manifest}: missing; the training corpus is not installed")
+    problems = []
+    for name, entry in json.loads(manifest.read_text(encoding="utf-8"))["files"].items():
+        path = data_dir / name
+        if not path.exists():
+            problems.append(f"{name} missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            problems.append(f"{name} changed (run scripts/triage_manifest.py if on purpose)")
+    if problems:
+        raise CorpusIncomplete(f"{data_dir}: " + "; ".join(problems))
+
+
+def corpus_examples(data_dir: Path = CORPUS) -> list[Example]:
+    """The whole corpus, checked against its manifest first."""
+    verify_corpus(data_dir)
     out: list[Example] = []
     for path in sorted((data_dir / "train").glob("*.jsonl")):
         out += read_jsonl(path, "corpus")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from kefu.domain.emotion import mood_of, with_intent
 from kefu.domain.entities import extract
+from kefu.domain.subintents import detect as sub_intent_of
 from kefu.domain.triage import (
     MIN_LETTERS_FOR_INTENT,
     MIN_LETTERS_FOR_LANGUAGE,
@@ -44,6 +45,7 @@ def triage(
                 guess=guess.intent,
                 mood=with_intent(mood_of(text), intent),
                 entities=tuple(found),
+                sub_intent=sub_intent_of(intent, text),
             )
         )
     return out

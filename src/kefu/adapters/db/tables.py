@@ -381,6 +381,8 @@ class Message(Base):
     intent: Mapped[str | None] = mapped_column(String(32))
     intent_guess: Mapped[str | None] = mapped_column(String(32))
     intent_confidence: Mapped[float | None]
+    # A finer intent SPEC §3 names under `intent` (short_shipment under wrong_item…).
+    sub_intent: Mapped[str | None] = mapped_column(String(32))
     emotion: Mapped[str] = mapped_column(String(100), default="")
     entities: Mapped[list[Any]] = mapped_column(default=list)
     triage_version: Mapped[str | None] = mapped_column(String(40))
@@ -465,6 +467,7 @@ class IntentCorrection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
     intent: Mapped[str] = mapped_column(String(32))
+    sub_intent: Mapped[str | None] = mapped_column(String(32))
     previous: Mapped[str | None] = mapped_column(String(32))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     at: Mapped[datetime]
