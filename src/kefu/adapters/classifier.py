@@ -9,9 +9,11 @@ from a file in the package — no model hub.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -44,7 +46,15 @@ def normalise(text: str, entities: Sequence[Entity] | None = None) -> str:
     return _SPACES.sub(" ", masked).strip()[:2000]
 
 
-def make_pipeline(seed: int) -> Pipeline:
+HYPERPARAMETERS = Path(str(files("kefu") / "models" / "hyperparameters.json"))
+
+
+def chosen_c() -> float:
+    """The regularisation chosen by cross-validation on the training data (bench/tune_intent.py)."""
+    return float(json.loads(HYPERPARAMETERS.read_text(encoding="utf-8"))["C"])
+
+
+def make_pipeline(seed: int, c: float | None = None) -> Pipeline:
     features = FeatureUnion(
         [
             (
@@ -72,7 +82,9 @@ def make_pipeline(seed: int) -> Pipeline:
             ),
         ]
     )
-    model = LogisticRegression(C=32.0, max_iter=2000, class_weight="balanced", random_state=seed)
+    model = LogisticRegression(
+        C=chosen_c() if c is None else c, max_iter=2000, class_weight="balanced", random_state=seed
+    )
     return Pipeline([("features", features), ("model", model)])
 
 

@@ -36,6 +36,9 @@ class Example:
     intent: str
     language: str
     source: str
+    # Examples sharing a group are variants of one text (a demo template filled twice):
+    # cross-validation keeps a group in one fold, or it would score memory, not reading.
+    group: str = ""
 
 
 def read_jsonl(
@@ -97,14 +100,15 @@ def demo_examples(seed: int) -> list[Example]:
             continue
         data = json.loads(item.read_text(encoding="utf-8"))
         for intent, texts in data["buyer"].items():
-            for text in texts:
+            for number, text in enumerate(texts):
                 fillings = sorted(
                     {
                         text.format(**{k: rng.choice(v) for k, v in DEMO_SLOTS.items()})
                         for _ in range(2)
                     }
                 )
-                out += [Example(t, intent, data["language"], "demo") for t in fillings]
+                group = f"demo:{item.name}:{intent}:{number}"
+                out += [Example(t, intent, data["language"], "demo", group) for t in fillings]
     return out
 
 
