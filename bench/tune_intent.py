@@ -8,7 +8,7 @@ read: they stay unused for choices, so their figures in docs/triage.md are hones
 Writes src/kefu/models/hyperparameters.json (read by `make_pipeline`; the domain's
 CONFIDENCE_THRESHOLD must equal its threshold, a test checks) and prints the tables.
 
-Usage: python bench/tune_intent.py [--folds 5] [--grid 16,32,64,128]
+Usage: python bench/tune_intent.py [--folds 5] [--grid 16,32,64] [--tokens words,cjk_characters]
 Last line: `tune-intent: C … threshold … (out-of-fold macro-F1 …, unsure …%, accuracy …)`.
 """
 
@@ -37,7 +37,8 @@ THRESHOLDS = [round(0.025 * i, 3) for i in range(4, 25)]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--grid", default="16,32,64,128")
+    parser.add_argument("--grid", default="16,32,64")
+    parser.add_argument("--tokens", default="words,cjk_characters")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path, default=HYPERPARAMETERS)
     args = parser.parse_args()
@@ -52,12 +53,13 @@ def main() -> None:
     )
     intents = sorted(set(labels))
     results = []
-    best: tuple[float, float, np.ndarray, list[str]] | None = None
-    for c in [float(v) for v in args.grid.split(",")]:
+    best: tuple[float, float, str, np.ndarray, list[str]] | None = None
+    grid = [(float(c), t) for t in args.tokens.split(",") for c in args.grid.split(",")]
+    for c, tokens in grid:
         started = time.perf_counter()
         probabilities = np.zeros((len(texts), len(intents)))
         for train_index, test_index in folds:
-            pipeline = make_pipeline(args.seed, c)
+            pipeline = make_pipeline(args.seed, c, tokens)
             pipeline.fit([texts[i] for i in train_index], labels[train_index])
             columns = [intents.index(str(k)) for k in pipeline.classes_]
             probabilities[np.ix_(test_index, columns)] = pipeline.predict_proba(
@@ -65,15 +67,14 @@ def main() -> None:
             )
         guesses = [intents[i] for i in probabilities.argmax(axis=1)]
         raw = float(f1_score(labels, guesses, average="macro"))
-        results.append(
-            {"C": c, "raw_macro_f1": round(raw, 4), "seconds": round(time.perf_counter() - started)}
-        )
-        print(f"C {c:5}: out-of-fold raw macro-F1 {raw:.4f}", flush=True)
+        seconds = round(time.perf_counter() - started)
+        results.append({"C": c, "tokens": tokens, "raw_macro_f1": round(raw, 4), "s": seconds})
+        print(f"C {c:5} {tokens}: out-of-fold raw macro-F1 {raw:.4f}", flush=True)
         if best is None or raw > best[0]:
-            best = (raw, c, probabilities, guesses)
+            best = (raw, c, tokens, probabilities, guesses)
     if best is None:
         raise SystemExit("--grid: no value of C given")
-    _, c, probabilities, guesses = best
+    _, c, tokens, probabilities, guesses = best
     confidence = probabilities.max(axis=1)
     curve = []
     for threshold in THRESHOLDS:
@@ -94,7 +95,7 @@ def main() -> None:
     for point in curve:
         mark = " ←" if point is chosen else ""
         print(
-            f"threshold {point['threshold']:.2f}: macro-F1 shown {point['macro_f1_shown']:.4f}, "
+            f"threshold {point['threshold']:.3f}: macro-F1 shown {point['macro_f1_shown']:.4f}, "
             f"unsure {point['unsure_share']:.1%}, accuracy of the rest "
             f"{point['accuracy_of_rest']:.4f}{mark}"
         )
@@ -102,6 +103,7 @@ def main() -> None:
         json.dumps(
             {
                 "C": c,
+                "tokens": tokens,
                 "threshold": chosen["threshold"],
                 "chosen_by": (
                     f"{args.folds}-fold cross-validation on the training data, grouped by "
@@ -118,7 +120,7 @@ def main() -> None:
         encoding="utf-8",
     )
     print(
-        f"tune-intent: C {c:g} threshold {chosen['threshold']:.2f} "
+        f"tune-intent: C {c:g} tokens {tokens} threshold {chosen['threshold']:.3f} "
         f"(out-of-fold macro-F1 {chosen['macro_f1_shown']:.4f}, "
         f"unsure {chosen['unsure_share']:.1%}, "
         f"accuracy of the rest {chosen['accuracy_of_rest']:.4f})"

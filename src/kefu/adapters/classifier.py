@@ -49,12 +49,22 @@ def normalise(text: str, entities: Sequence[Entity] | None = None) -> str:
 HYPERPARAMETERS = Path(str(files("kefu") / "models" / "hyperparameters.json"))
 
 
-def chosen_c() -> float:
-    """The regularisation chosen by cross-validation on the training data (bench/tune_intent.py)."""
-    return float(json.loads(HYPERPARAMETERS.read_text(encoding="utf-8"))["C"])
+# Words for the word n-grams. Chinese and Japanese put no spaces between words, so `\w+`
+# reads a whole clause as one "word"; the CJK variant makes each Han or kana character a
+# word (退, 货, 税 carry meaning alone; pairs of them come from the bigrams).
+TOKEN_PATTERNS = {
+    "words": r"(?u)\b\w+\b",
+    "cjk_characters": r"(?u)[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\b\w+\b",
+}
 
 
-def make_pipeline(seed: int, c: float | None = None) -> Pipeline:
+def chosen() -> dict[str, Any]:
+    """The settings chosen by cross-validation on the training data (bench/tune_intent.py)."""
+    return dict(json.loads(HYPERPARAMETERS.read_text(encoding="utf-8")))
+
+
+def make_pipeline(seed: int, c: float | None = None, tokens: str | None = None) -> Pipeline:
+    settings = chosen()
     features = FeatureUnion(
         [
             (
@@ -75,7 +85,7 @@ def make_pipeline(seed: int, c: float | None = None) -> Pipeline:
                     ngram_range=(1, 2),
                     min_df=1,
                     sublinear_tf=True,
-                    token_pattern=r"(?u)\b\w+\b",
+                    token_pattern=TOKEN_PATTERNS[tokens or settings.get("tokens", "words")],
                     max_features=80_000,
                     dtype=np.float32,
                 ),
@@ -83,7 +93,10 @@ def make_pipeline(seed: int, c: float | None = None) -> Pipeline:
         ]
     )
     model = LogisticRegression(
-        C=chosen_c() if c is None else c, max_iter=2000, class_weight="balanced", random_state=seed
+        C=float(settings["C"]) if c is None else c,
+        max_iter=2000,
+        class_weight="balanced",
+        random_state=seed,
     )
     return Pipeline([("features", features), ("model", model)])
 
