@@ -103,9 +103,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"فقط \d+ من \d+",
             r"اقل من الطلب|أقل من الطلب",
         ),
-        "ar-latn": (
-            r"\b(?:na9es|na9sa|naqes|naqsa|nakes|na2es|na2sa|n9es|n9sa)\b",
-        ),
+        "ar-latn": (r"\b(?:na9es|na9sa|naqes|naqsa|nakes|na2es|na2sa|n9es|n9sa)\b",),
         "he": (
             r"חסר(?:ה|ים|ות)?",
             r"רק \d+ מתוך \d+",
@@ -203,7 +201,8 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "tr": (
             r"\ba[çc][ıi]klama(?:daki|da yazan)? gibi de[ğg]il",
             r"\b(?:foto[ğg]raf|resim)(?:taki|deki)(?:ne)? (?:gibi de[ğg]il|benzemiyor)",
-            r"\b(?:a[çc][ıi]klama|foto[ğg]raf|resim)(?:yla|la|le) (?:uyu[şs]muyor|ayn[ıi] de[ğg]il)",
+            r"\b(?:a[çc][ıi]klama|foto[ğg]raf|resim)(?:yla|la|le) "
+            r"(?:uyu[şs]muyor|ayn[ıi] de[ğg]il)",
             r"\bilandaki gibi de[ğg]il",
         ),
         "ar": (
@@ -226,7 +225,8 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"記載(?:されて|と)(?:いる|た)?(?:素材|サイズ|色)?(?:と)?違",
         ),
         "ko": (
-            r"(?:설명|상품 ?설명|사진|상세 ?페이지)(?:과|와|이랑|하고|이랑은) ?(?:너무 |완전 |전혀 )?(?:달라|다르|다름|틀려)",
+            r"(?:설명|상품 ?설명|사진|상세 ?페이지)(?:과|와|이랑|하고|이랑은) ?"
+            r"(?:너무 |완전 |전혀 )?(?:달라|다르|다름|틀려)",
         ),
         "zh": (
             r"(?:与|和|跟)(?:描述|图片|照片|详情页?)(?:不符|不一样|不同)",
@@ -251,12 +251,14 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bwert (?:niedriger|geringer|niedrig) (?:angeben|deklarieren|ansetzen)",
         ),
         "fr": (
-            r"\bd[ée]clarer? (?:une |un )?(?:valeur |montant )?(?:basse|faible|moins|inf[ée]rieure|bas)",
+            r"\bd[ée]clarer? (?:une |un )?(?:valeur |montant )?"
+            r"(?:basse|faible|moins|inf[ée]rieure|bas)",
             r"\bvaleur (?:basse|faible|inf[ée]rieure|minimale)",
             r"\b(?:comme|en|marqu[ée]e? comme?) cadeau\b",
         ),
         "es": (
-            r"\bdeclar(?:ar|en|e|ad[oa]) (?:un |el )?(?:valor |monto )?(?:bajo|menor|m[áa]s bajo|m[íi]nimo)",
+            r"\bdeclar(?:ar|en|e|ad[oa]) (?:un |el )?(?:valor |monto )?"
+            r"(?:bajo|menor|m[áa]s bajo|m[íi]nimo)",
             r"\bcomo regalo\b",
             r"\bvalor (?:bajo|menor|m[íi]nimo)\b",
         ),
@@ -413,7 +415,11 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "invoice": {
-        "en": (r"\binvoices?\b", r"\b(?:vat|tax) receipt\b", r"\breceipt with (?:my |our )?company"),
+        "en": (
+            r"\binvoices?\b",
+            r"\b(?:vat|tax) receipt\b",
+            r"\breceipt with (?:my |our )?company",
+        ),
         "de": (r"\brechnung", r"\bquittung\b"),
         "fr": (r"\bfactures?\b",),
         "es": (r"\bfacturas?\b", r"\bfacturaci[óo]n\b"),
