@@ -7,12 +7,16 @@ message per sub-intent and two under a parent that name no sub-intent.
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kefu.domain.intents import INTENTS, SUB_INTENTS
 from kefu.domain.subintents import LANGUAGES, correction, detect
+from kefu.web.labels import LABELS
+from kefu.web.schemas import SubIntent
 
 SS, NAD, LOW, HOLD, INV, SAMPLE = (
     "short_shipment",
@@ -302,3 +306,8 @@ def test_detect_on_named_sub_intents_stays_under_the_intent(
 ) -> None:
     found = detect(intent, before + " " + example)
     assert found is None or SUB_INTENTS[found] == intent
+
+
+def test_the_api_and_the_labels_know_every_sub_intent() -> None:
+    assert set(get_args(SubIntent)) == set(SUB_INTENTS)
+    assert set(LABELS["sub_intent"]) == set(SUB_INTENTS)

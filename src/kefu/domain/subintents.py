@@ -458,6 +458,11 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 LANGUAGES: tuple[str, ...] = tuple(_PHRASES["invoice"])
+# The sub-intents under each parent intent, in SUB_INTENTS order (menus list them so).
+UNDER: dict[str, tuple[str, ...]] = {
+    parent: tuple(s for s, p in SUB_INTENTS.items() if p == parent)
+    for parent in SUB_INTENTS.values()
+}
 # The model reads the first 2,000 characters (adapters/classifier.py); the words that name
 # a sub-intent come early too, and a 64 KiB message must stay cheap.
 READ_CHARS = 4000

@@ -230,14 +230,16 @@ class InboxRepository(Protocol):
 
     def account_exists(self, account_id: int) -> bool: ...
 
-    def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
-        """(conversation id, current intent) of a buyer message, None if there is none."""
+    def message_for_correction(self, message_id: int) -> tuple[int, str | None, str | None] | None:
+        """(conversation id, current intent, current sub-intent) of a buyer message, None
+        if there is none."""
         ...
 
     def correct_intent(
         self,
         message_id: int,
         intent: str,
+        sub_intent: str | None,
         previous: str | None,
         account_id: int | None,
         at: datetime,
