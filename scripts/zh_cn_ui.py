@@ -1446,4 +1446,9 @@ ZH_CN = {
     "Samples": "样品",
     "Sub-intent": "细分意图",
     "Any sub-intent": "全部细分意图",
+    "Buyer messages by intent": "买家消息按意图统计",
+    "Share": "占比",
+    "Share of the messages of %(intent)s": "占“%(intent)s”消息的比例",
+    "No triaged buyer messages in this range.": "此时间段内没有已分类的买家消息。",
+    "sub-intents under their intent": "细分意图列在所属意图之下",
 }

@@ -3,6 +3,8 @@ apply`, set by an agent's correction (menu, API), filtered on, shown in the API.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -11,7 +13,8 @@ from kefu.bootstrap import Kefu
 from kefu.domain.errors import InvalidInput
 from kefu.services import inbox
 from kefu.services.readmodels import InboxFilters
-from tests.factories import acting, make_message
+from kefu.services.reports import kpi_dashboard
+from tests.factories import NOW, acting, make_message
 from tests.web import signed_in
 
 SHORT = "I ordered 3 mugs but only 2 arrived, one is missing from the parcel"
@@ -168,3 +171,37 @@ def test_the_intents_list_names_the_sub_intents_under_each_parent(kefu: Kefu) ->
     assert sum(len(v) for v in under.values()) == 6
     labels = {s["sub_intent"]: s["label_zh"] for i in intents for s in i["sub_intents"]}
     assert labels["invoice"] == "索要发票"
+
+
+def test_reports_break_each_parent_down_by_sub_intent(kefu: Kefu) -> None:
+    _ingest(
+        kefu,
+        SHORT,
+        "the dress I got is red, I ordered the blue one, wrong item",
+        INVOICE,
+        "hello, do you have this in size M?",
+    )
+    day = NOW.date()
+    dashboard = kpi_dashboard(kefu.uow(), start=day - timedelta(days=2), end=day, now=NOW)
+    rows = {r.intent: r for r in dashboard.by_intent}
+    assert sum(r.messages for r in rows.values()) == 4
+    wrong = rows["wrong_item"]
+    assert (wrong.messages, wrong.share) == (2, 0.5)
+    assert [(s.sub_intent, s.messages, s.share) for s in wrong.sub_intents] == [
+        ("short_shipment", 1, 0.5),
+        ("not_as_described", 0, 0.0),
+    ]
+    assert [(s.sub_intent, s.messages) for s in rows["payment"].sub_intents] == [("invoice", 1)]
+    with signed_in(kefu) as client:
+        query = f"from={day - timedelta(days=2)}&to={day}"
+        api = client.get(f"/api/v1/reports/kpi?{query}").json()
+        page = client.get(f"/reports?{query}")
+    [api_wrong] = [r for r in api["by_intent"] if r["intent"] == "wrong_item"]
+    assert api_wrong["sub_intents"][0] == {
+        "sub_intent": "short_shipment",
+        "messages": 1,
+        "share": 0.5,
+    }
+    assert page.status_code == 200
+    assert 'data-sub-intent="short_shipment"' in page.text
+    assert 'id="by-intent-data"' in page.text

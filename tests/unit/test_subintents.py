@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from kefu.domain.intents import INTENTS, SUB_INTENTS
 from kefu.domain.subintents import LANGUAGES, correction, detect
+from kefu.services.reports import by_intent
 from kefu.web.labels import LABELS
 from kefu.web.schemas import SubIntent
 
@@ -311,3 +312,27 @@ def test_detect_on_named_sub_intents_stays_under_the_intent(
 def test_the_api_and_the_labels_know_every_sub_intent() -> None:
     assert set(get_args(SubIntent)) == set(SUB_INTENTS)
     assert set(LABELS["sub_intent"]) == set(SUB_INTENTS)
+
+
+def test_the_report_lists_intents_most_asked_first_with_every_sub_intent() -> None:
+    rows = by_intent(
+        {
+            ("payment", "invoice"): 1,
+            ("payment", None): 3,
+            ("refund", None): 4,
+            ("wholesale_sample", None): 2,
+            ("product_stock", None): 2,
+        }
+    )
+    assert [(r.intent, r.messages, r.share) for r in rows] == [
+        ("payment", 4, 1 / 3),
+        ("refund", 4, 1 / 3),
+        ("product_stock", 2, 1 / 6),  # ties in the taxonomy's order
+        ("wholesale_sample", 2, 1 / 6),
+    ]
+    assert [(s.sub_intent, s.messages, s.share) for s in rows[0].sub_intents] == [
+        ("invoice", 1, 0.25)
+    ]
+    assert [(s.sub_intent, s.messages) for s in rows[3].sub_intents] == [("samples", 0)]
+    assert rows[1].sub_intents == []
+    assert by_intent({}) == []

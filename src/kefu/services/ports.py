@@ -368,6 +368,13 @@ class InboxQueries(Protocol):
         inquiry conversion and guided GMV (both readings) are not counted (left at 0)."""
         ...
 
+    def intent_counts(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> dict[tuple[str, str | None], int]:
+        """Buyer messages of the store-local days start..end by (intent, sub-intent), in
+        the scope the KPIs count (the reporting facts); untriaged messages left out."""
+        ...
+
     def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
     ) -> tuple[list[float], list[float]]:

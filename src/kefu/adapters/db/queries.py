@@ -202,6 +202,22 @@ class SqlInboxQueries:
                 out[group[by]] += 1
         return out
 
+    def intent_counts(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> dict[tuple[str, str | None], int]:
+        f, m = t.KpiFact, t.Message
+        scope = self._kpi_scope(start, end, store, agent)
+        if scope is None:
+            return {}
+        rows = self.session.execute(
+            select(m.intent, m.sub_intent, func.count())
+            .select_from(f)
+            .join(m, m.id == f.message_id)
+            .where(*scope, f.automatic.is_(False), m.intent.is_not(None))
+            .group_by(m.intent, m.sub_intent)
+        )
+        return {(str(r[0]), r[1]): int(r[2]) for r in rows}
+
     def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
     ) -> tuple[list[float], list[float]]:
