@@ -4,13 +4,17 @@ apply`, set by an agent's correction (menu, API), filtered on, shown in the API.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from kefu.adapters.db import tables as t
-from kefu.bootstrap import Kefu
+from kefu.bootstrap import Kefu, bootstrap
+from kefu.config import Settings
+from kefu.demo.build import DemoSize, build_demo
 from kefu.domain.errors import InvalidInput
+from kefu.domain.intents import SUB_INTENTS
 from kefu.services import inbox
 from kefu.services.readmodels import InboxFilters
 from kefu.services.reports import kpi_dashboard
@@ -205,3 +209,20 @@ def test_reports_break_each_parent_down_by_sub_intent(kefu: Kefu) -> None:
     assert page.status_code == 200
     assert 'data-sub-intent="short_shipment"' in page.text
     assert 'id="by-intent-data"' in page.text
+
+
+def test_the_demo_shop_holds_every_sub_intent_through_normal_triage(tmp_path: Path) -> None:
+    kefu = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", import_dir=str(tmp_path / "i"))
+    )
+    kefu.upgrade()
+    build_demo(kefu, seed=7, now=NOW, size=DemoSize().scaled(0.2))
+    with kefu.session_factory() as session:
+        rows = session.execute(
+            select(t.Message.sub_intent, t.Message.intent)
+            .where(t.Message.sub_intent.is_not(None))
+            .distinct()
+        )
+        found = {str(sub): intent for sub, intent in rows}
+    kefu.close()
+    assert found == SUB_INTENTS  # all six, each under its parent

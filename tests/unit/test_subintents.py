@@ -336,3 +336,22 @@ def test_the_report_lists_intents_most_asked_first_with_every_sub_intent() -> No
     assert [(s.sub_intent, s.messages) for s in rows[3].sub_intents] == [("samples", 0)]
     assert rows[1].sub_intents == []
     assert by_intent({}) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ordered 10 pcs, only 8 in the box",
+        "10 Stück bestellt aber nur 7 bekommen",
+        "nur 3 im Paket angekommen",
+        "j'en ai commandé 6, il n'y en a que 4",
+        "j'ai reçu que 2 coques",
+        "pedí 5 y solo vinieron 3",
+        "zamówiłam 4, przyszły tylko 3",
+        "ho pagato 6 ma solo 4 pezzi",
+        "besteld 5, maar 4 ontvangen",
+        "в посылке нет второго носка",
+    ],
+)
+def test_fewer_pieces_than_ordered_said_in_other_words(text: str) -> None:
+    assert detect("wrong_item", text) == "short_shipment"
