@@ -355,3 +355,38 @@ def test_the_report_lists_intents_most_asked_first_with_every_sub_intent() -> No
 )
 def test_fewer_pieces_than_ordered_said_in_other_words(text: str) -> None:
     assert detect("wrong_item", text) == "short_shipment"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ne ho presi 6 e ne sono arrivati 5",
+        "comprei 5 e vieram 4",
+        "het ontbrekende kussen graag nasturen",
+        "proszę dosłać brakującą część",
+        "w paczce były tylko 3 kubki",
+        "пришлите недостающую деталь",
+        "в коробке только 2 кружки",
+        "eksiği hemen gönderin",
+        "kutuda 2 paket var, 3 sipariş ettim",
+        "הזמנתי 6 הגיעו 5",
+        "빠진 부품 보내주세요",
+        "5개 주문했는데 4개 왔어요",
+        "상자에 2팩뿐이에요",
+    ],
+)
+def test_missing_pieces_named_by_count_or_by_what_is_missing(text: str) -> None:
+    assert detect("wrong_item", text) == "short_shipment"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "maat 44 besteld, 42 gekregen",
+        "pedi 40 veio 38",
+        "הזמנתי 40 הגיע 38",
+        "250 주문했는데 240 왔어요",
+    ],
+)
+def test_a_size_ordered_and_another_received_is_no_short_shipment(text: str) -> None:
+    assert detect("wrong_item", text) is None
