@@ -3,10 +3,12 @@ apply`, set by an agent's correction (menu, API), filtered on, shown in the API.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from kefu.adapters.db import tables as t
@@ -200,6 +202,7 @@ def test_reports_break_each_parent_down_by_sub_intent(kefu: Kefu) -> None:
         query = f"from={day - timedelta(days=2)}&to={day}"
         api = client.get(f"/api/v1/reports/kpi?{query}").json()
         page = client.get(f"/reports?{query}")
+        workbook = client.get(f"/reports/kpi.xlsx?{query}")
     [api_wrong] = [r for r in api["by_intent"] if r["intent"] == "wrong_item"]
     assert api_wrong["sub_intents"][0] == {
         "sub_intent": "short_shipment",
@@ -209,6 +212,11 @@ def test_reports_break_each_parent_down_by_sub_intent(kefu: Kefu) -> None:
     assert page.status_code == 200
     assert 'data-sub-intent="short_shipment"' in page.text
     assert 'id="by-intent-data"' in page.text
+    sheet = load_workbook(io.BytesIO(workbook.content))["By intent"]
+    lines = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    assert lines[0] == ("intent", "sub_intent", "messages", "share")
+    assert ("wrong_item", "short_shipment", 1, 0.5) in lines
+    assert len(lines) == 1 + len(rows) + 3  # a line per intent and per sub-intent under one
 
 
 def test_the_demo_shop_holds_every_sub_intent_through_normal_triage(tmp_path: Path) -> None:

@@ -150,6 +150,12 @@ def reports_xlsx(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Qu
                 k.buyers_served,
             ]
         )
+    intents = book.create_sheet("By intent")
+    intents.append(["intent", "sub_intent", "messages", "share"])
+    for row in result.by_intent:
+        intents.append([row.intent, None, row.messages, row.share])
+        for sub in row.sub_intents:
+            intents.append([row.intent, sub.sub_intent, sub.messages, sub.share])
     buffer = io.BytesIO()
     book.save(buffer)
     name = f"kefu-kpi-{result.current.start}-{result.current.end}.xlsx"
