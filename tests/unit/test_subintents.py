@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kefu.domain.intents import INTENTS, SUB_INTENTS
+from kefu.domain.saved_views import clean_query
 from kefu.domain.subintents import LANGUAGES, correction, detect
 from kefu.services.reports import by_intent
 from kefu.web.labels import LABELS
@@ -390,3 +391,9 @@ def test_missing_pieces_named_by_count_or_by_what_is_missing(text: str) -> None:
 )
 def test_a_size_ordered_and_another_received_is_no_short_shipment(text: str) -> None:
     assert detect("wrong_item", text) is None
+
+
+def test_a_saved_view_keeps_the_sub_intent_filter() -> None:
+    assert (
+        clean_query("sub_intent=invoice&state=active&page=3") == "state=active&sub_intent=invoice"
+    )
