@@ -397,3 +397,45 @@ def test_a_saved_view_keeps_the_sub_intent_filter() -> None:
     assert (
         clean_query("sub_intent=invoice&state=active&page=3") == "state=active&sub_intent=invoice"
     )
+
+
+# More wordings per sub-intent, each in a language the table above words otherwise.
+MORE: dict[str, list[str]] = {
+    SS: [
+        "received 2 out of 5 items",
+        "You only sent part of my order",
+        "commande incomplète, il manquait le chargeur",
+        "заказ пришел не полностью",
+        "وصلني الطلب بدون الشاحن",
+        "注文した商品が1つ入っていませんでした",
+        "주문한 상품 중 하나가 안 왔어요",
+    ],
+    NAD: [
+        "this is nothing like the picture",
+        "Die Farbe sieht ganz anders aus als auf den Bildern",
+        "no se parece en nada a la foto",
+        "o produto não corresponde à descrição do anúncio",
+        "nao e igual a foto",
+        "towar nie wyglada jak na zdjeciu",
+        "写真と色が違います",
+        "사진이랑 색깔이 달라요",
+        "跟图片完全不一样",
+    ],
+    LOW: [
+        "please undervalue the package",
+        "can you split the order into 2 parcels so I don't pay duty?",
+        "pouvez-vous mettre une valeur plus basse sur la déclaration ?",
+        "pueden poner un valor más bajo en la declaración?",
+        "potete scrivere un valore più basso sulla dichiarazione?",
+    ],
+    HOLD: ["the parcel has been in customs for 3 weeks", "aduanas me pide un documento"],
+    INV: ["I need a receipt for my company", "нужен счет", "can you send me a bill with VAT?"],
+    SAMPLE: ["I want to test one piece before ordering 500"],
+}
+
+
+@pytest.mark.parametrize("sub_intent", sorted(MORE))
+def test_more_wordings_of_each_sub_intent(sub_intent: str) -> None:
+    walked = [detect(SUB_INTENTS[sub_intent], text) for text in MORE[sub_intent]]
+    assert walked == [sub_intent] * len(MORE[sub_intent])
+    assert sum(len(v) for v in MORE.values()) == 27

@@ -31,6 +31,8 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\b(?:one|a|1) (?:piece|item|part|pair) (?:is )?(?:missing|short|not in)",
             r"\bordered \d+\D{0,20}\b(?:got|received|only) \d+",
             r"\bonly \d+ (?:in the|were in|pieces|pcs|units)\b",
+            r"\breceived \d+ (?:out )?of (?:the )?\d+",
+            r"\bonly (?:sent|shipped|delivered) (?:part|half|some)\b",
         ),
         "de": (
             r"\bfehl(?:t|en)\b",
@@ -40,7 +42,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bunvollst[äa]ndig",
         ),
         "fr": (
-            r"\bmanqu(?:e|ent|ant|ante|ants|antes)\b",
+            r"\bmanqu(?:e|ent|ait|aient|ant|ante|ants|antes)\b",
             r"\bseulement \d+ sur \d+",
             r"\by en a (?:que|seulement) \d+",
             r"\bre[çc]u (?:que|seulement) \d+",
@@ -97,6 +99,8 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"некомплект",
             r"(?:пришл[оаи]|получил[аи]?) только \d+",
             r"недостающ",
+            r"(?:пришел|пришёл|пришла|пришло) не полностью",
+            r"неполн(?:ый|ая|ое) (?:заказ|комплект|посылка)",
             r"в (?:коробке|посылке|пакете|упаковке) только \d+",
             r"только \d+ из \d+",
             r"меньше,? чем заказ",
@@ -114,6 +118,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "ar": (
             r"ناقص",
+            r"(?:بدون|من غير) ال(?:شاحن|كابل|قطع|غطاء)",
             r"نقص",
             r"(?:وصلني|وصل|استلمت) \d+ (?:فقط|بس)",
             r"فقط \d+ من \d+",
@@ -133,12 +138,13 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"数量が(?:違|足りな|少な)",
             r"欠品",
             r"\d+(?:個|つ|点)しか",
-            r"入って(?:いな|な|ませ)",
+            r"入って(?:いな|な|ませ|いませ)",
         ),
         "ko": (
             r"누락",
             r"빠졌|빠져|빠진",
             r"\d+개 ?주문했는데 ?\d+개",
+            r"(?:하나|한 ?개|1개)(?:가|는)? ?안 ?왔",
             r"\d+(?:개|팩|벌|장)뿐",
             r"모자라|모자랍|모자르",
             r"수량(?:이|이랑)? ?(?:부족|안 ?맞|달라|적)",
@@ -162,12 +168,14 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:photos?|pictures?|pics?|images?|listing|description)\b",
             r"\b(?:listing|description|ad|page) (?:says|said|states|stated)\b",
             r"\blooks nothing like\b",
+            r"\bnothing like (?:the|your) (?:photos?|pictures?|pics?|images?|listing|description)",
             r"\bnot what (?:the|your) (?:listing|description|ad) ",
         ),
         "de": (
             r"\bnicht wie (?:beschrieben|abgebildet|auf dem (?:bild|foto))",
             r"\bentspricht nicht (?:der|dem) (?:beschreibung|bild|foto|angebot)",
-            r"\banders als (?:auf dem|im|in der) (?:bild|foto|beschreibung|angebot)",
+            r"\banders (?:aus )?als (?:auf dem|auf den|im|in der|in den) "
+            r"(?:bild|bildern|foto|fotos|beschreibung|angebot)",
             r"\blaut (?:beschreibung|artikelbeschreibung|angebot)\b",
         ),
         "fr": (
@@ -180,6 +188,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "es": (
             r"\bno es como (?:en )?(?:la|las) (?:fotos?|im[áa]genes|imagen|descripci[óo]n)",
             r"\bno coincide con (?:la|las) (?:fotos?|descripci[óo]n|imagen)",
+            r"\bno se parece (?:en nada )?a (?:la|las) (?:fotos?|imagen|im[áa]genes)",
             r"\bdiferente (?:a|de) (?:la|las) (?:fotos?|imagen|descripci[óo]n)",
             r"\bno es lo que (?:dice|dec[íi]a) (?:la descripci[óo]n|el anuncio)",
             r"\bno corresponde (?:a|con) (?:la|el) (?:descripci[óo]n|foto|anuncio)",
@@ -194,7 +203,9 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bn[ãa]o (?:é|e|est[áa]|veio) (?:como|conforme) (?:na |a |o )?"
             r"(?:descri[çc][ãa]o|fotos?|an[úu]ncio|descrito)",
             r"\bdiferente (?:da|das|do) (?:fotos?|descri[çc][ãa]o|imagem|an[úu]ncio)",
-            r"\bn[ãa]o (?:corresponde|condiz) com (?:a|o) (?:descri[çc][ãa]o|foto|an[úu]ncio)",
+            r"\bn[ãa]o (?:corresponde|condiz) (?:com (?:a|o)|[àa]|ao) "
+            r"(?:descri[çc][ãa]o|foto|an[úu]ncio)",
+            r"\bn[ãa]o (?:é|e|est[áa]) igual (?:[àa]s?|ao) (?:fotos?|imagem|descri[çc][ãa]o)",
         ),
         "nl": (
             r"\bniet zoals (?:beschreven|op de foto|afgebeeld)",
@@ -205,6 +216,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bniezgodn[yaeą] z (?:opisem|zdj[ęe]ciem|aukcj[ąa])",
             r"\bnie (?:jak|taki jak|taka jak|takie jak) na zdj[ęe]ciu",
             r"\binn[yaei] ni[żz] na zdj[ęe]ciu",
+            r"\bnie wygl[ąa]da jak na zdj[ęe]ciu",
             r"\bw opisie (?:by[łl]o|jest|napisane)",
         ),
         "ru": (
@@ -242,13 +254,17 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "ja": (
             r"(?:説明|商品説明|写真|画像|記載|掲載)(?:と|とは)(?:違|異な|全然違|ちが)",
             r"記載(?:されて|と)(?:いる|た)?(?:素材|サイズ|色)?(?:と)?違",
+            r"(?:写真|画像|説明)と(?:色|サイズ|素材|形|柄|デザイン)が(?:違|異な)",
         ),
         "ko": (
             r"(?:설명|상품 ?설명|사진|상세 ?페이지)(?:과|와|이랑|하고|이랑은) ?"
             r"(?:너무 |완전 |전혀 )?(?:달라|다르|다름|틀려)",
+            r"(?:사진|설명)(?:과|와|이랑|하고) ?"
+            r"(?:색깔|색상|색|사이즈|재질|소재|디자인)(?:이|가)? ?"
+            r"(?:너무 |완전 )?(?:달라|다르|다름)",
         ),
         "zh": (
-            r"(?:与|和|跟)(?:描述|图片|照片|详情页?)(?:不符|不一样|不同)",
+            r"(?:与|和|跟)(?:描述|图片|照片|详情页?)(?:完全|根本|很|都)?(?:不符|不一样|不同)",
             r"货不对板",
             r"描述不符|图片不符|实物与(?:图片|描述)",
         ),
@@ -261,6 +277,9 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"\b(?:mark|label|declare|send|ship|write) (?:it |them |the parcel |the package )?"
             r"as (?:a )?gift\b",
             r"\bunder-?declare",
+            r"\bunder-?value",
+            r"\bsplit (?:the order|it|the parcel|the package|into)\b.{0,40}"
+            r"\b(?:duty|duties|customs|tax)",
             r"\bwrite (?:\$|usd |€)?\d+ ?(?:\$|usd|dollars|euros?)? on the "
             r"(?:customs|declaration|form|invoice|parcel|package)",
         ),
@@ -272,24 +291,24 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": (
             r"\bd[ée]clarer? (?:une |un )?(?:valeur |montant )?"
             r"(?:basse|faible|moins|inf[ée]rieure|bas)",
-            r"\bvaleur (?:basse|faible|inf[ée]rieure|minimale)",
+            r"\bvaleur (?:plus )?(?:basse|faible|inf[ée]rieure|minimale)",
             r"\b(?:comme|en|marqu[ée]e? comme?) cadeau\b",
         ),
         "es": (
             r"\bdeclar(?:ar|en|e|ad[oa]) (?:un |el )?(?:valor |monto )?"
             r"(?:bajo|menor|m[áa]s bajo|m[íi]nimo)",
             r"\bcomo regalo\b",
-            r"\bvalor (?:bajo|menor|m[íi]nimo)\b",
+            r"\bvalor (?:m[áa]s )?(?:bajo|menor|m[íi]nimo)\b",
         ),
         "it": (
             r"\bdichiar(?:are|ate|a) (?:un )?(?:valore )?(?:basso|inferiore|minimo|pi[ùu] basso)",
             r"\bcome regalo\b",
-            r"\bvalore (?:basso|inferiore|minimo)\b",
+            r"\bvalore (?:pi[ùu] )?(?:basso|inferiore|minimo)\b",
         ),
         "pt": (
             r"\bdeclar(?:ar|em|e) (?:um |o )?(?:valor )?(?:baixo|menor|m[íi]nimo|mais baixo)",
             r"\bcomo presente\b",
-            r"\bvalor (?:baixo|menor|m[íi]nimo)\b",
+            r"\bvalor (?:mais )?(?:baixo|menor|m[íi]nimo)\b",
         ),
         "nl": (
             r"\b(?:lage|lagere) waarde\b",
@@ -354,6 +373,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": (
             r"\b(?:held|stuck|detained|seized|blocked|sitting|waiting|hold) "
             r"(?:up )?(?:at|in|by) (?:the )?customs\b",
+            r"\b(?:been|still|sitting) (?:in|at) customs\b",
             r"\bcustoms (?:hold|is holding|are holding|won'?t release|(?:has|have) "
             r"(?:held|stopped|blocked))",
             r"\bcustoms (?:office |officers? |authorit(?:y|ies) )?(?:asks?|asking|ask(?:ed)?|"
@@ -372,7 +392,7 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "es": (
             r"\b(?:retenid|atascad|parad|detenid|bloquead)[oa]s? en (?:la )?aduana",
-            r"aduana (?:me |nos )?(?:pide|solicita|exige|retiene|requiere)",
+            r"aduanas? (?:me |nos )?(?:pide|solicita|exige|retiene|requiere)",
         ),
         "it": (
             r"\b(?:bloccat|ferm|trattenut)[oaie] (?:in|alla|dalla) dogana",
@@ -437,7 +457,8 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": (
             r"\binvoices?\b",
             r"\b(?:vat|tax) receipt\b",
-            r"\breceipt with (?:my |our )?company",
+            r"\breceipt (?:with|for) (?:my |our )?(?:company|business|firm)",
+            r"\bbill with (?:vat|tax)\b",
         ),
         "de": (r"\brechnung", r"\bquittung\b"),
         "fr": (r"\bfactures?\b",),
@@ -446,7 +467,13 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "pt": (r"\bfaturas?\b", r"\bnota fiscal\b", r"\brecibo\b"),
         "nl": (r"\bfactu(?:ur|ren)\b", r"\bbtw-?factuur\b"),
         "pl": (r"\bfaktur(?:a|ę|e|y|ą|ka|kę)\b",),
-        "ru": (r"сч[её]т-?фактур", r"сч[её]т на оплату", r"инвойс", r"закрывающие документы"),
+        "ru": (
+            r"сч[её]т-?фактур",
+            r"сч[её]т на оплату",
+            r"(?:нужен|выставьте|выставить|пришлите|вышлите) сч[её]т\b",
+            r"инвойс",
+            r"закрывающие документы",
+        ),
         "ru-latn": (r"\bschet[- ]?faktur", r"\binvoys\b"),
         "tr": (r"fatura",),
         "ar": (r"فاتور[ةه]", r"فواتير"),
@@ -457,7 +484,11 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "zh": (r"发票|發票", r"收据|收據", r"增值税|增值稅"),
     },
     "samples": {
-        "en": (r"\bsamples?\b", r"\b(?:test|trial) (?:piece|unit|order)s?\b"),
+        "en": (
+            r"\bsamples?\b",
+            r"\b(?:test|trial) (?:piece|unit|order)s?\b",
+            r"\b(?:test|try) (?:one|a|1|a few|2) (?:piece|unit|pc)s? (?:first|before)\b",
+        ),
         "de": (r"\bmuster\b", r"\bprobe(?:st[üu]ck|exemplar)?\b", r"\btestbestellung"),
         "fr": (r"\b[ée]chantillons?\b",),
         "es": (r"\bmuestras?\b",),
