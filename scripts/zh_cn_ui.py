@@ -1439,9 +1439,7 @@ ZH_CN = {
     "tracking number {number}: the check digit does not match (UPU S10); check the number": "运单号 {number}：校验位不符（UPU S10），请核对运单号",
     # Sub-intents (issue 22): finer intents under four of the 24.
     "Short shipment": "少发",
-    "Not as described": "与描述不符",
     "Low-declaration request": "要求低申报",
-    "Held in customs": "海关扣留",
     "Invoice request": "索要发票",
     "Samples": "样品",
     "Sub-intent": "细分意图",
