@@ -1437,4 +1437,16 @@ ZH_CN = {
     "The logistics board's thresholds (days without tracking news per carrier and destination, pickup and promise margins) are set on the board:": "物流看板的阈值（按物流商和目的地设置的无物流更新天数、待取和承诺送达的提前天数）在看板上设置：",
     "Logistics thresholds": "物流阈值",
     "tracking number {number}: the check digit does not match (UPU S10); check the number": "运单号 {number}：校验位不符（UPU S10），请核对运单号",
+    # Sub-intents (issue 22): finer intents under four of the 24.
+    "Short shipment": "少发",
+    "Low-declaration request": "要求低申报",
+    "Invoice request": "索要发票",
+    "Samples": "样品",
+    "Sub-intent": "细分意图",
+    "Any sub-intent": "全部细分意图",
+    "Buyer messages by intent": "买家消息按意图统计",
+    "Share": "占比",
+    "Share of the messages of %(intent)s": "占“%(intent)s”消息的比例",
+    "No triaged buyer messages in this range.": "此时间段内没有已分类的买家消息。",
+    "sub-intents under their intent": "细分意图列在所属意图之下",
 }

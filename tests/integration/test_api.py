@@ -206,6 +206,7 @@ def test_intents_are_listed_with_chinese_labels(client: TestClient) -> None:
         "group": "after_sale",
         "label_en": "Refund",
         "label_zh": "退款",
+        "sub_intents": [],  # sub-intents sit under four others (test_sub_intents.py)
     }
 
 

@@ -118,12 +118,15 @@ def test_classify_cli_reads_and_writes_jsonl(tmp_path: Path) -> None:
         "customs_duty",
         "customs",
     )
+    assert rows[0]["sub_intent"] == "customs_hold"  # "bloqué en douane"
+    assert rows[2]["sub_intent"] is None
     assert (rows[1]["language"], rows[1]["intent"]) == ("und", "other")
     assert set(rows[0]) == {
         "id",
         "language",
         "intent",
         "intent_group",
+        "sub_intent",
         "confidence",
         "unsure",
         "guess",

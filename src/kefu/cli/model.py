@@ -38,6 +38,7 @@ def triage_json(item_id: object, result: Triage) -> dict[str, Any]:
         "language": result.language,
         "intent": result.intent,
         "intent_group": result.intent_group,
+        "sub_intent": result.sub_intent,
         "confidence": result.confidence,
         "unsure": result.unsure,
         "guess": result.guess,

@@ -18,6 +18,7 @@ from kefu.demo.conversations import (
     load_corpus,
 )
 from kefu.demo.parcels import add_board_parcels, post_office_message
+from kefu.demo.subintents import not_as_described_message
 from kefu.domain.autoreply import AutoReplySettings, ContentKind, KeywordReply
 from kefu.domain.shopfacts import ShopFacts
 from kefu.domain.termbase import Term
@@ -121,6 +122,12 @@ def build_demo(
             raise RuntimeError(f"demo data failed its own checks: {report.errors[:3]}")
         step("messages", min(start + BATCH, len(messages)), len(messages))
     inbox.ingest([post_office_message(now)], kefu.uow(), kefu.clock)
+    inbox.ingest(
+        [not_as_described_message(now)],
+        kefu.uow(),
+        kefu.clock,
+        classifier=kefu.ingest_classifier(),
+    )
     _store_translations(kefu, conversations, now)
     _apply_team_actions(kefu, conversations, step)
     _rate(kefu, conversations, seed, now)

@@ -26,6 +26,7 @@ FILTER_KEYS = (
     "language",
     "intent",
     "intent_group",
+    "sub_intent",
     "mood",
 )
 ACTIVE = "state=active"

@@ -12,7 +12,7 @@ from typing import Any
 
 from kefu.domain.conversations import Conversation, PriorityFacts, priority_reasons, stage_for
 from kefu.domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound, RowErrors
-from kefu.domain.intents import INTENTS
+from kefu.domain.intents import INTENTS, SUB_INTENTS, parent_of
 from kefu.domain.messages import MAX_TEXT_BYTES, IncomingMessage, parse_incoming
 from kefu.domain.permissions import Permission, allowed
 from kefu.domain.policy import Severity
@@ -736,13 +736,26 @@ def _load(uow: UnitOfWork, conversation_id: int) -> Conversation:
 
 
 def correct_intent(
-    who: Principal, message_id: int, intent: str, *, uow: UnitOfWork, clock: Clock
+    who: Principal,
+    message_id: int,
+    intent: str,
+    *,
+    sub_intent: str | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
 ) -> int:
-    """An agent's label for a buyer message; stored as a training example (`kefu model
-    train`). Returns the message's conversation id."""
+    """An agent's label for a buyer message, with a sub-intent under it or none; stored
+    as a training example (`kefu model train`). Returns the message's conversation id."""
     access.require(who, Permission.CORRECT_INTENT)
     if intent not in INTENTS:
         raise InvalidInput(f"unknown intent {intent!r}", field="intent")
+    if sub_intent is not None and parent_of(sub_intent) != intent:
+        raise InvalidInput(
+            f"{sub_intent!r} is not a sub-intent of {intent!r}"
+            if sub_intent in SUB_INTENTS
+            else f"unknown sub-intent {sub_intent!r}",
+            field="sub_intent",
+        )
     account_id = who.account_id
     now = clock.now()
     with uow:
@@ -750,8 +763,8 @@ def correct_intent(
         found = uow.inbox.message_for_correction(message_id)
         if found is None:
             raise NotFound(f"no buyer message {message_id}", id=message_id)
-        conversation_id, previous = found
-        uow.inbox.correct_intent(message_id, intent, previous, account_id, now)
+        conversation_id, previous, previous_sub = found
+        uow.inbox.correct_intent(message_id, intent, sub_intent, previous, account_id, now)
         conv = _load(uow, conversation_id)
         conv.intent, conv.mood = uow.inbox.latest_buyer_triage(conversation_id)
         uow.inbox.save_conversations([conv])
@@ -761,8 +774,8 @@ def correct_intent(
             action="correct_intent",
             entity_type="message",
             entity_id=message_id,
-            before={"intent": previous},
-            after={"intent": intent},
+            before={"intent": previous, "sub_intent": previous_sub},
+            after={"intent": intent, "sub_intent": sub_intent},
         )
         uow.commit()
     return conversation_id

@@ -230,14 +230,16 @@ class InboxRepository(Protocol):
 
     def account_exists(self, account_id: int) -> bool: ...
 
-    def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
-        """(conversation id, current intent) of a buyer message, None if there is none."""
+    def message_for_correction(self, message_id: int) -> tuple[int, str | None, str | None] | None:
+        """(conversation id, current intent, current sub-intent) of a buyer message, None
+        if there is none."""
         ...
 
     def correct_intent(
         self,
         message_id: int,
         intent: str,
+        sub_intent: str | None,
         previous: str | None,
         account_id: int | None,
         at: datetime,
@@ -364,6 +366,13 @@ class InboxQueries(Protocol):
         conversations. One set per day, store id or agent id `by` them (groups with
         nothing to count are left out), else one set under None. Without `conversion`,
         inquiry conversion and guided GMV (both readings) are not counted (left at 0)."""
+        ...
+
+    def intent_counts(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> dict[tuple[str, str | None], int]:
+        """Buyer messages of the store-local days start..end by (intent, sub-intent), in
+        the scope the KPIs count (the reporting facts); untriaged messages left out."""
         ...
 
     def response_waits(

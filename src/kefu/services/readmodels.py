@@ -23,6 +23,7 @@ class InboxFilters:
     language: str | None = None
     intent: str | None = None
     intent_group: str | None = None
+    sub_intent: str | None = None  # of the latest buyer message, as `intent` is
     mood: str | None = None  # "upset" (any upset buyer) or "threat" (any threat)
     page: int = 1
     page_size: int = PAGE_SIZE
@@ -81,6 +82,7 @@ class MessageView:
     intent: str | None = None
     intent_guess: str | None = None
     intent_confidence: float | None = None
+    sub_intent: str | None = None  # a finer intent under `intent` (domain/subintents.py)
     emotion: tuple[str, ...] = ()
     entities: list[dict[str, Any]] = field(default_factory=list)
     corrected: bool = False

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kefu.domain.errors import InvalidInput
+from kefu.domain.intents import INTENTS
 from kefu.domain.kpis import Kpis, across_stores, backlog, final_until_all, resolution_seconds
 from kefu.domain.permissions import Permission
+from kefu.domain.subintents import UNDER
 from kefu.services import access
 from kefu.services.access import Principal
 from kefu.services.ports import Clock, DisputeBreakdown, KpiGroup, UnitOfWork
@@ -77,12 +81,49 @@ class Breakdowns:
 
 
 @dataclass(frozen=True)
+class SubIntentCount:
+    sub_intent: str
+    messages: int
+    share: float | None  # of its parent intent's messages
+
+
+@dataclass(frozen=True)
+class IntentCount:
+    """Buyer messages of one intent in the range, with the sub-intents under it (issue 22):
+    how many short shipments among the wrong items, invoices among payment questions."""
+
+    intent: str
+    messages: int
+    share: float | None  # of the triaged buyer messages of the range
+    sub_intents: list[SubIntentCount] = field(default_factory=list)
+
+
+def by_intent(counts: Mapping[tuple[str, str | None], int]) -> list[IntentCount]:
+    """Intents most asked first (ties in the taxonomy's order); each parent lists every
+    sub-intent under it, zeros included, so a month without invoices reads as such."""
+    per_intent: dict[str, int] = defaultdict(int)
+    for (intent, _sub), n in counts.items():
+        per_intent[intent] += n
+    total = sum(per_intent.values())
+    order = {intent: i for i, intent in enumerate(INTENTS)}
+    out = []
+    for intent, n in sorted(per_intent.items(), key=lambda x: (-x[1], order.get(x[0], 99))):
+        subs = [
+            SubIntentCount(s, counts.get((intent, s), 0), counts.get((intent, s), 0) / n)
+            for s in UNDER.get(intent, ())
+        ]
+        out.append(IntentCount(intent, n, n / total if total else None, subs))
+    return out
+
+
+@dataclass(frozen=True)
 class KpiDashboard:
     current: KpiReport
     previous: KpiReport  # the same number of days just before
     daily: list[tuple[date, Kpis]]
     backlog: dict[str, int]  # now, not for the range: conversations waiting, by age
     breakdowns: Breakdowns
+    by_intent: list[IntentCount] = field(default_factory=list)  # of the range
 
     @property
     def by_store(self) -> list[tuple[str, Kpis]]:
@@ -114,6 +155,7 @@ def kpi_dashboard(
         # The trend shows messages, 24h answers and buyers served: counts without conversion.
         daily = uow.queries.kpi_counts(start, end, store, agent, by="day", conversion=False)
         breakdowns = _breakdowns(uow, start, end, now, store, agent)
+        intents = by_intent(uow.queries.intent_counts(start, end, store, agent))
         waiting = uow.queries.waiting_since(store, agent)
     return KpiDashboard(
         KpiReport(start, end, store, agent, current),
@@ -124,6 +166,7 @@ def kpi_dashboard(
         ],
         backlog(waiting, now),
         breakdowns,
+        intents,
     )
 
 

@@ -18,6 +18,7 @@ VALUE_KINDS = {
     "colour_mark": "mark",
     "role": "role",
     "intent": "intent",
+    "sub_intent": "sub_intent",
     "scopes": "permission",
     "platform": "platform",
 }

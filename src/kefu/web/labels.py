@@ -105,6 +105,15 @@ LABELS: dict[str, dict[str, str]] = {
         "account": N_("Account"),
         "other": N_("Other / unclear"),
     },
+    # Finer intents under four of the 24 (domain/intents.SUB_INTENTS), shown after the intent.
+    "sub_intent": {
+        "short_shipment": N_("Short shipment"),
+        "not_as_described": N_("Not as described"),
+        "low_declaration": N_("Low-declaration request"),
+        "customs_hold": N_("Held in customs"),
+        "invoice": N_("Invoice request"),
+        "samples": N_("Samples"),
+    },
     "intent_group": {
         "product": N_("Product"),
         "logistics": N_("Logistics"),
@@ -537,6 +546,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assignee_id": N_("Assigned to"),
         "unread": N_("Unread"),
         "intent": N_("Intent"),
+        "sub_intent": N_("Sub-intent"),
         "display_name": N_("Name shown to the team"),
         "username": N_("User name"),
         "role": N_("Role"),

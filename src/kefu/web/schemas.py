@@ -141,6 +141,15 @@ Intent = Literal[
     "account",
     "other",
 ]
+# The sub-intents of domain.intents.SUB_INTENTS (a unit test holds the two equal).
+SubIntent = Literal[
+    "short_shipment",
+    "not_as_described",
+    "low_declaration",
+    "customs_hold",
+    "invoice",
+    "samples",
+]
 IntentGroup = Literal[
     "product", "logistics", "customs", "payment", "order", "after_sale", "relationship", "other"
 ]
@@ -165,6 +174,9 @@ class InboxQuery(BaseModel):
     language: str | None = Field(None, max_length=16)
     intent: Intent | None = None
     intent_group: IntentGroup | None = None
+    sub_intent: SubIntent | None = Field(
+        None, description="the latest buyer message's sub-intent (short_shipment…)"
+    )
     mood: Literal["upset", "urgent", "threat"] | None = None
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(PAGE_SIZE, ge=1, le=200)
@@ -191,6 +203,7 @@ class InboxQuery(BaseModel):
             language=self.language,
             intent=self.intent,
             intent_group=self.intent_group,
+            sub_intent=self.sub_intent,
             mood=self.mood,
             page=self.page or 1,
             page_size=self.page_size or PAGE_SIZE,
@@ -202,8 +215,17 @@ def _an_id(text: str) -> bool:
     return text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID
 
 
+class SubIntentOut(BaseModel):
+    sub_intent: str
+    label_en: str
+    label_zh: str
+
+
 class IntentIn(BaseModel):
     intent: Intent
+    sub_intent: SubIntent | None = Field(
+        None, description="a finer intent under `intent` (its parent must be `intent`)"
+    )
 
 
 class IntentOut(BaseModel):
@@ -211,6 +233,7 @@ class IntentOut(BaseModel):
     group: str
     label_en: str
     label_zh: str
+    sub_intents: list[SubIntentOut] = Field(default_factory=list)
 
 
 class ReplyWithPolicyIn(ReplyIn):

@@ -27,6 +27,7 @@ from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.elapsed import format_elapsed, waited
 from kefu.domain.intents import INTENT_GROUPS, INTENTS, group_of
 from kefu.domain.permissions import Permission
+from kefu.domain.subintents import UNDER as SUB_INTENTS_UNDER
 from kefu.services import notices
 from kefu.web.i18n import LOCALES, message_in_words, negotiate, translations
 from kefu.web.labels import LABELS, labeller
@@ -243,6 +244,7 @@ def render(
         "intents": INTENTS,
         "intent_groups": INTENT_GROUPS,
         "intent_group_of": group_of,
+        "sub_intents_under": SUB_INTENTS_UNDER,
         "gettext": gettext,
         "locale": locale,
         "locales": LOCALES,

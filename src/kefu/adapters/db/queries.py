@@ -202,6 +202,22 @@ class SqlInboxQueries:
                 out[group[by]] += 1
         return out
 
+    def intent_counts(
+        self, start: date, end: date, store: str | None, agent: str | None
+    ) -> dict[tuple[str, str | None], int]:
+        f, m = t.KpiFact, t.Message
+        scope = self._kpi_scope(start, end, store, agent)
+        if scope is None:
+            return {}
+        rows = self.session.execute(
+            select(m.intent, m.sub_intent, func.count())
+            .select_from(f)
+            .join(m, m.id == f.message_id)
+            .where(*scope, f.automatic.is_(False), m.intent.is_not(None))
+            .group_by(m.intent, m.sub_intent)
+        )
+        return {(str(r[0]), r[1]): int(r[2]) for r in rows}
+
     def response_waits(
         self, start: date, end: date, store: str | None, agent: str | None
     ) -> tuple[list[float], list[float]]:
@@ -575,6 +591,7 @@ class SqlInboxQueries:
                 intent=m.intent,
                 intent_guess=m.intent_guess,
                 intent_confidence=m.intent_confidence,
+                sub_intent=m.sub_intent,
                 emotion=t.split_list(m.emotion),
                 entities=m.entities or [],
                 corrected=m.triage_version == "corrected",
@@ -778,9 +795,25 @@ def _conditions(f: InboxFilters) -> list[Any]:
         out.append(c.assignee_id == f.assignee_id)
     if f.intent_group and not f.intent:
         out.append(c.intent.in_(INTENT_GROUPS.get(f.intent_group, ())))
+    if f.sub_intent:
+        out.append(_latest_buyer_sub_intent() == f.sub_intent)
     if f.mood:
         out.append(c.mood.contains("threat_" if f.mood == "threat" else f.mood))
     return out + _state_conditions(f.state)
+
+
+def _latest_buyer_sub_intent() -> Any:
+    """The sub-intent of the conversation's latest buyer message, the one its `intent`
+    comes from (conversations keep no sub-intent of their own)."""
+    m = t.Message
+    return (
+        select(m.sub_intent)
+        .where(m.conversation_id == t.Conversation.id, m.direction == "buyer")
+        .order_by(m.sent_at.desc(), m.id.desc())
+        .limit(1)
+        .correlate(t.Conversation)
+        .scalar_subquery()
+    )
 
 
 def _state_conditions(state: str | None) -> list[Any]:

@@ -279,18 +279,19 @@ class SqlInboxRepository:
     def set_kpi_agent(self, conversation_id: int, agent_id: int | None) -> None:
         set_agent(self.session, conversation_id, agent_id)
 
-    def message_for_correction(self, message_id: int) -> tuple[int, str | None] | None:
+    def message_for_correction(self, message_id: int) -> tuple[int, str | None, str | None] | None:
         row = self.session.execute(
-            select(t.Message.conversation_id, t.Message.intent).where(
+            select(t.Message.conversation_id, t.Message.intent, t.Message.sub_intent).where(
                 t.Message.id == message_id, t.Message.direction == "buyer"
             )
         ).first()
-        return (row.conversation_id, row.intent) if row else None
+        return (row.conversation_id, row.intent, row.sub_intent) if row else None
 
     def correct_intent(
         self,
         message_id: int,
         intent: str,
+        sub_intent: str | None,
         previous: str | None,
         account_id: int | None,
         at: datetime,
@@ -298,7 +299,12 @@ class SqlInboxRepository:
         self.session.execute(
             update(t.Message)
             .where(t.Message.id == message_id)
-            .values(intent=intent, intent_confidence=1.0, triage_version="corrected")
+            .values(
+                intent=intent,
+                sub_intent=sub_intent,
+                intent_confidence=1.0,
+                triage_version="corrected",
+            )
         )
         existing = self.session.scalar(
             select(t.IntentCorrection.id).where(t.IntentCorrection.message_id == message_id)
@@ -308,6 +314,7 @@ class SqlInboxRepository:
                 insert(t.IntentCorrection).values(
                     message_id=message_id,
                     intent=intent,
+                    sub_intent=sub_intent,
                     previous=previous,
                     account_id=account_id,
                     at=at,
@@ -317,7 +324,7 @@ class SqlInboxRepository:
             self.session.execute(
                 update(t.IntentCorrection)
                 .where(t.IntentCorrection.id == existing)
-                .values(intent=intent, account_id=account_id, at=at)
+                .values(intent=intent, sub_intent=sub_intent, account_id=account_id, at=at)
             )
 
     def latest_buyer_triage(self, conversation_id: int) -> tuple[str | None, tuple[str, ...]]:
@@ -429,6 +436,7 @@ def _triage_columns(result: Triage | None, version: str | None) -> dict[str, Any
             "intent": None,
             "intent_guess": None,
             "intent_confidence": None,
+            "sub_intent": None,
             "emotion": "",
             "entities": [],
             "triage_version": None,
@@ -437,6 +445,7 @@ def _triage_columns(result: Triage | None, version: str | None) -> dict[str, Any
         "intent": result.intent,
         "intent_guess": result.guess,
         "intent_confidence": result.confidence,
+        "sub_intent": result.sub_intent,
         "emotion": ",".join(result.mood.flags),
         "entities": [
             {"kind": e.kind, "text": e.text, "value": e.value, "platform": e.platform}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from kefu.domain.conversations import MARK_LEGEND
 from kefu.domain.intents import INTENTS, group_of
+from kefu.domain.subintents import UNDER
 from kefu.services import appeals, inbox, views
 from kefu.services.readmodels import ConversationDetail, InboxPage
 from kefu.web.deps import KefuDep
@@ -21,6 +22,7 @@ from kefu.web.schemas import (
     IntentOut,
     MarkIn,
     MarkMeaningOut,
+    SubIntentOut,
 )
 from kefu.web.security import (
     Closer,
@@ -111,10 +113,22 @@ def filter_options(kefu: KefuDep, who: InboxViewer) -> dict[str, list[tuple[str,
     summary="Correct the intent of a buyer message (kept as a training example)",
 )
 def put_intent(message_id: Id, body: IntentIn, kefu: KefuDep, who: IntentCorrector) -> None:
-    inbox.correct_intent(who, message_id, body.intent, uow=kefu.uow(), clock=kefu.clock)
+    """A sub-intent must sit under the intent given (422 otherwise)."""
+    inbox.correct_intent(
+        who,
+        message_id,
+        body.intent,
+        sub_intent=body.sub_intent,
+        uow=kefu.uow(),
+        clock=kefu.clock,
+    )
 
 
-@router.get("/intents", response_model=list[IntentOut], summary="Intent ids, groups and labels")
+@router.get(
+    "/intents",
+    response_model=list[IntentOut],
+    summary="Intent ids, groups and labels, with the sub-intents under each",
+)
 def intents(_who: SignedIn) -> list[IntentOut]:
     zh = translations("zh_CN").gettext
     return [
@@ -123,6 +137,14 @@ def intents(_who: SignedIn) -> list[IntentOut]:
             group=group_of(i),
             label_en=LABELS["intent"][i],
             label_zh=zh(LABELS["intent"][i]),
+            sub_intents=[
+                SubIntentOut(
+                    sub_intent=s,
+                    label_en=LABELS["sub_intent"][s],
+                    label_zh=zh(LABELS["sub_intent"][s]),
+                )
+                for s in UNDER.get(i, ())
+            ],
         )
         for i in INTENTS
     ]

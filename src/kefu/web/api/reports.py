@@ -78,6 +78,18 @@ def kpi(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Query()]) -
         },
         "by_platform": {name: breakdown_values(k) for name, k in result.breakdowns.by_platform},
         "by_agent": {name: breakdown_values(k) for name, k in result.by_agent},
+        "by_intent": [
+            {
+                "intent": row.intent,
+                "messages": row.messages,
+                "share": row.share,
+                "sub_intents": [
+                    {"sub_intent": s.sub_intent, "messages": s.messages, "share": s.share}
+                    for s in row.sub_intents
+                ],
+            }
+            for row in result.by_intent
+        ],
         "daily": [
             {
                 "day": day.isoformat(),

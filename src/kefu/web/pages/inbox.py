@@ -18,6 +18,7 @@ from kefu.domain.errors import InvalidInput
 from kefu.domain.permissions import Permission
 from kefu.domain.policy import Finding, PolicyResult
 from kefu.domain.saved_views import ACTIVE, MAX_QUERY, MINE, clean_query
+from kefu.domain.subintents import correction
 from kefu.domain.teamwork import ReplyCollision
 from kefu.domain.termbase import WordsDisagree
 from kefu.services import appeals, bulk_actions, inbox, views
@@ -276,9 +277,11 @@ def intent_action(
     who: IntentCorrector,
     intent: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Two clicks: open the menu under a buyer message, pick the right intent."""
+    """Two clicks: open the menu under a buyer message, pick the right intent or a
+    sub-intent listed under its parent (which then comes along)."""
+    chosen, sub_intent = correction(intent)
     conversation_id = inbox.correct_intent(
-        who, message_id, intent, uow=kefu.uow(), clock=kefu.clock
+        who, message_id, chosen, sub_intent=sub_intent, uow=kefu.uow(), clock=kefu.clock
     )
     return _after_action(request, kefu, who, conversation_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from openpyxl import Workbook
 from pydantic import ValidationError
 
 from kefu.domain.kpis import Kpis
-from kefu.services.reports import FIRST_DAY, LAST_DAY, report_choices
+from kefu.services.reports import FIRST_DAY, LAST_DAY, IntentCount, report_choices
 from kefu.web.api.reports import KpiQuery, dashboard
 from kefu.web.deps import KefuDep
 from kefu.web.i18n import negotiate, translations
@@ -83,6 +84,7 @@ def reports_page(
             "trend_json": json.dumps(trend),
             "breakdown_json": _breakdown_json,
             "disputes_json": _disputes_json(result.by_store, choices.store_names),
+            "intent_json": _intent_json,
         },
     )
 
@@ -148,6 +150,12 @@ def reports_xlsx(kefu: KefuDep, who: ReportViewer, query: Annotated[KpiQuery, Qu
                 k.buyers_served,
             ]
         )
+    intents = book.create_sheet("By intent")
+    intents.append(["intent", "sub_intent", "messages", "share"])
+    for row in result.by_intent:
+        intents.append([row.intent, None, row.messages, row.share])
+        for sub in row.sub_intents:
+            intents.append([row.intent, sub.sub_intent, sub.messages, sub.share])
     buffer = io.BytesIO()
     book.save(buffer)
     name = f"kefu-kpi-{result.current.start}-{result.current.end}.xlsx"
@@ -191,6 +199,31 @@ def _breakdown_json(
                 for name, _ in rows
             ],
             "reply_rate_24h": [_percent(k.reply_rate_24h) for _, k in rows],
+        },
+        ensure_ascii=False,
+    ).replace("</", "<\\/")
+
+
+def _intent_json(rows: list[IntentCount], label: Callable[[str, str | None], str]) -> str:
+    """One bar per intent, and under each parent one bar per sub-intent: messages received
+    (`kind` tells the two apart, for the colours)."""
+    bars = [
+        bar
+        for row in rows
+        for bar in [
+            (label("intent", row.intent), row.messages, "intent"),
+            *(
+                (f"{label('intent', row.intent)} › {label('sub_intent', s.sub_intent)}",
+                 s.messages, "sub_intent")
+                for s in row.sub_intents
+            ),
+        ]
+    ]  # fmt: skip
+    return json.dumps(
+        {
+            "labels": [name for name, _, _ in bars],
+            "messages": [n for _, n, _ in bars],
+            "kinds": [kind for _, _, kind in bars],
         },
         ensure_ascii=False,
     ).replace("</", "<\\/")

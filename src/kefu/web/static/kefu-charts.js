@@ -147,3 +147,25 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   canvas.dataset.drawn = String(chart.data.labels.length);
 });
+
+// Buyer messages by intent (KPI dashboard): one bar per intent, and under a parent one
+// lighter bar per sub-intent, so short shipments read against all wrong items.
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("by-intent-chart");
+  var source = document.getElementById("by-intent-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var colours = data.kinds.map(function (kind) {
+    return kind === "sub_intent" ? "rgba(23,105,224,0.3)" : "rgba(23,105,224,0.7)";
+  });
+  var chart = new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: [{label: canvas.dataset.label, data: data.messages, backgroundColor: colours}]
+    },
+    options: {animation: false, indexAxis: "y",
+              scales: {x: {beginAtZero: true, ticks: {precision: 0}}}}
+  });
+  canvas.dataset.drawn = String(chart.data.labels.length);
+});
