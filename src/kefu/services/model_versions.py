@@ -215,6 +215,11 @@ def activate(who: Principal, version_id: str, *, uow: ModelsUnitOfWork, clock: C
     """Make a ready version the one every process uses (roll back = an earlier one): one
     UPDATE, so a process sees the old version or the new, never a mix."""
     _manager(who)
+    activate_as_system(version_id, uow=uow, clock=clock)
+
+
+def activate_as_system(version_id: str, *, uow: ModelsUnitOfWork, clock: Clock) -> None:
+    """`kefu model activate`: the machine's operator, no account."""
     with uow:
         found = uow.models.version(version_id[:40])
         if found is None:
@@ -247,6 +252,7 @@ def request_retrain(
     corpus: Path,
     reason: str = "manual",
     only_if_not_worse: bool = False,
+    activate: bool = True,
     queue: bool = True,
 ) -> str:
     """Start a retrain: a version in `training`, and the job that trains it (after the
@@ -261,7 +267,7 @@ def request_retrain(
             version_id,
             by=who.account_id if who else None,
             reason=reason,
-            options={"only_if_not_worse": only_if_not_worse},
+            options={"only_if_not_worse": only_if_not_worse, "activate": activate},
             now=now,
         )
         stale = now - timedelta(minutes=STALE_TRAINING_MINUTES)
@@ -373,7 +379,7 @@ def _retrain(
             examples_upto=corrections.examples_upto,
             now=clock.now(),
         )
-        if should_activate(
+        if found.options.get("activate", True) and should_activate(
             scored["macro_f1"], previous["macro_f1"], only_if_not_worse=only_if_better
         ):
             saving.models.activate(version_id, clock.now())
@@ -450,10 +456,22 @@ def add_labelled(
     """Store a labelled file's good rows as training examples for the next retrain; a
     file given twice adds nothing the second time."""
     _manager(who)
+    return import_labelled(rows, source, uow=uow, clock=clock, by=who.account_id)
+
+
+def import_labelled(
+    rows: Iterable[TableRow],
+    source: str,
+    *,
+    uow: ModelsUnitOfWork,
+    clock: Clock,
+    by: int | None = None,
+) -> LabelReport:
+    """`kefu model corrections FILE` (the machine's operator), and the page's upload."""
     examples, report = read_labelled(rows)
     with uow:
         report.added, report.changed, report.unchanged = uow.models.add_examples(
-            examples, who.account_id, source[:300], clock.now()
+            examples, by, source[:300], clock.now()
         )
         uow.commit()
     return report
