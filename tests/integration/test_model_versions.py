@@ -74,6 +74,7 @@ def test_a_retrain_stores_a_scored_version_and_activates_it(small: Kefu) -> None
 def test_activation_and_roll_back_reach_another_process(small: Kefu) -> None:
     owner = acting(small, "owner")
     first = retrain(small)
+    small.clock.advance(minutes=1)  # type: ignore[attr-defined]
     second = retrain(small)
     assert model_versions.state(owner, uow=small.uow()).active == second
     # Another process (a worker): its own engine, checking at every triage.
@@ -136,7 +137,7 @@ def test_one_retrain_at_a_time(small: Kefu) -> None:
 def test_a_retrain_is_refused_without_the_whole_corpus(small: Kefu) -> None:
     corpus = small.training_deps.corpus
     (corpus / "train" / "de.jsonl").unlink()
-    with pytest.raises(model_versions.CorpusNotInstalled, match="de.jsonl missing"):
+    with pytest.raises(model_versions.CorpusNotInstalled, match=r"de\.jsonl missing"):
         retrain(small)
     owner = acting(small, "owner")
     assert model_versions.versions(owner, uow=small.uow()) == []

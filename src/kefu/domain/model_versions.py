@@ -12,6 +12,9 @@ from typing import Any
 
 from kefu.domain.errors import InvalidInput, InvalidTransition
 
+# The jobs (services/jobs.py): named here so the database adapter may ask for a retrain.
+MODEL_RETRAIN = "model_retrain"
+MODEL_SCHEDULE = "model_schedule"
 REASONS = ("manual", "schedule", "cli", "packaged")
 STATUSES = ("training", "ready", "failed")
 # A retrain's steps, in order; the page's progress bar is the share of them done.
@@ -61,6 +64,24 @@ class VersionSummary:
         return (
             int(100 * STAGES.index(self.stage) / (len(STAGES) - 1)) if self.stage in STAGES else 0
         )
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """The shop's labelled messages to learn from, and the newest ids among them."""
+
+    examples: list[tuple[str, str, str | None]]
+    corrections_upto: int
+    examples_upto: int
+
+
+@dataclass(frozen=True)
+class NewExample:
+    digest: str
+    text: str
+    intent: str
+    sub_intent: str | None
+    language: str | None
 
 
 def retrain_due(new_corrections: int, every: int) -> bool:

@@ -18,7 +18,15 @@ from kefu import __version__
 from kefu.domain.errors import DomainError, FieldError, NotFound
 from kefu.domain.intents import INTENTS, SUB_INTENTS
 from kefu.domain.model_versions import (
+    MODEL_RETRAIN as MODEL_RETRAIN,
+)
+from kefu.domain.model_versions import (
+    MODEL_SCHEDULE as MODEL_SCHEDULE,
+)
+from kefu.domain.model_versions import (
     STALE_TRAINING_MINUTES,
+    Corrections,
+    NewExample,
     RetrainRunning,
     VersionSummary,
     retrain_due,
@@ -30,8 +38,6 @@ from kefu.services import training
 from kefu.services.access import Principal, require
 from kefu.services.ports import Clock, TableRow
 
-MODEL_RETRAIN = "model_retrain"
-MODEL_SCHEDULE = "model_schedule"
 # A labelled example's text: as long as a buyer message may be.
 MAX_EXAMPLE_CHARS = 20_000
 MAX_EXAMPLE_ROWS = 100_000
@@ -50,24 +56,6 @@ class ModelState:
     training: str | None
     retrain_every: int
     new_corrections: int
-
-
-@dataclass(frozen=True)
-class Corrections:
-    """The shop's labelled messages to learn from, and the newest ids among them."""
-
-    examples: list[tuple[str, str, str | None]]
-    corrections_upto: int
-    examples_upto: int
-
-
-@dataclass(frozen=True)
-class NewExample:
-    digest: str
-    text: str
-    intent: str
-    sub_intent: str | None
-    language: str | None
 
 
 @dataclass

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from kefu.adapters.db import tables as t
 from kefu.adapters.db.followups import request_job
-from kefu.domain.model_versions import VersionSummary
-from kefu.services.model_versions import MODEL_RETRAIN, Corrections, NewExample
+from kefu.domain.model_versions import MODEL_RETRAIN, Corrections, NewExample, VersionSummary
 
 SETTINGS_ROW = 1
 
