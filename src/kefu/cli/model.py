@@ -286,10 +286,10 @@ def corrections(
     with bootstrap(settings) as kefu:
         kefu.upgrade()
         try:
-            table = open_table(file, encoding=encoding)
-            report = model_versions.import_labelled(
-                table.rows(), file.name, uow=kefu.uow(), clock=kefu.clock
-            )
+            with open_table(file, encoding=encoding) as table:
+                report = model_versions.import_labelled(
+                    table.rows(), file.name, uow=kefu.uow(), clock=kefu.clock
+                )
         except (DomainError, TableError, ValueError) as error:
             raise typer.BadParameter(str(error), param_hint="FILE") from None
     for problem in report.errors[:50]:

@@ -168,10 +168,12 @@ def read_labelled_upload(
 ) -> model_versions.LabelReport:
     """Add a staged labelled file's rows, then delete the file."""
     try:
-        table = open_table(upload.path, fmt=file_format(name, None), encoding=encoding, name=name)
-        return model_versions.add_labelled(
-            who, table.rows(), name, uow=kefu.uow(), clock=kefu.clock
-        )
+        with open_table(
+            upload.path, fmt=file_format(name, None), encoding=encoding, name=name
+        ) as table:
+            return model_versions.add_labelled(
+                who, table.rows(), name, uow=kefu.uow(), clock=kefu.clock
+            )
     except TableError as exc:
         raise InvalidInput(f"{name}: {exc}", field="file") from None
     finally:
