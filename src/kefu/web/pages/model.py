@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -153,22 +152,20 @@ def version_page(request: Request, kefu: KefuDep, who: ModelManager, version_id:
     return render(request.app.state.templates, request, "pages/model_version.html", context)
 
 
-def _chart(request: Request, kefu: Kefu, v: VersionSummary) -> Markup | None:
+def _chart(request: Request, kefu: Kefu, v: VersionSummary) -> str | None:
     points = v.figures.get("coverage")
     if not points:
         return None
     from kefu.web.i18n import negotiate
 
     gettext = translations(negotiate(request, kefu.settings.default_locale)).gettext
-    return Markup(  # noqa: S704 - built from numbers and escaped labels
-        coverage_svg(
-            points,
-            title=gettext("Coverage against accuracy"),
-            share_label=gettext("Share of messages at least this sure"),
-            accuracy_label=gettext("Accuracy on them"),
-            threshold_label=gettext("Confidence threshold"),
-            unsure_at=CONFIDENCE_THRESHOLD,
-        )
+    return coverage_svg(
+        points,
+        title=gettext("Coverage against accuracy"),
+        share_label=gettext("Share of messages at least this sure"),
+        accuracy_label=gettext("Accuracy on them"),
+        threshold_label=gettext("Confidence threshold"),
+        unsure_at=CONFIDENCE_THRESHOLD,
     )
 
 
