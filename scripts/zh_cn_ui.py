@@ -1504,4 +1504,8 @@ ZH_CN = {
     "A retrain is already running; wait for it to finish.": "已有重新训练在进行，请等待其完成。",
     "The training corpus is incomplete (see its MANIFEST.json); reinstall kefu.": "训练语料不完整（见其 MANIFEST.json）；请重新安装 kefu。",
     "Retrain and switch the intent model": "重新训练和切换意图模型",
+    "{who} switched {target} to another version": "{who} 将{target}切换到另一个版本",
+    "{who} retrained {target}": "{who} 重新训练了{target}",
+    "{who} changed the retrain schedule of {target}": "{who} 修改了{target}的自动训练设置",
+    "the intent model": "意图模型",
 }

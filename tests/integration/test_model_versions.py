@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from kefu.adapters.db import tables as t
 from kefu.adapters.triage_model import ModelRegistry, load_triage_model
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.domain.errors import NotFound
@@ -89,6 +91,14 @@ def test_activation_and_roll_back_reach_another_process(small: Kefu) -> None:
         other.close()
     with pytest.raises(NotFound):
         model_versions.activate(owner, "nope", uow=small.uow(), clock=small.clock)
+    with small.engine.connect() as conn:
+        logged = conn.execute(
+            select(t.AuditEntry.action, t.AuditEntry.before, t.AuditEntry.after)
+            .where(t.AuditEntry.entity_type == "intent_model")
+            .order_by(t.AuditEntry.id)
+        ).all()
+    assert [row.action for row in logged] == ["model_retrain", "model_retrain", "model_activate"]
+    assert (logged[2].before, logged[2].after) == ({"version": second}, {"version": first})
 
 
 def test_a_registry_keeps_its_model_until_the_check_is_due() -> None:

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from kefu import __version__
-from kefu.domain.errors import DomainError, FieldError, NotFound
+from kefu.domain.errors import FieldError, InvalidTransition, NotFound
 from kefu.domain.intents import INTENTS, SUB_INTENTS
 from kefu.domain.model_versions import (
     MODEL_RETRAIN as MODEL_RETRAIN,
@@ -43,7 +43,7 @@ MAX_EXAMPLE_CHARS = 20_000
 MAX_EXAMPLE_ROWS = 100_000
 
 
-class CorpusNotInstalled(DomainError):
+class CorpusNotInstalled(InvalidTransition):
     """The packaged training corpus differs from its manifest: retraining would learn from
     part of it, so it is refused."""
 
@@ -113,6 +113,16 @@ class ModelRepository(Protocol):
     def model_bytes(self, version_id: str) -> bytes | None: ...
 
     def set_schedule(self, every: int, now: datetime) -> None: ...
+
+    def audit(
+        self,
+        *,
+        by: int | None,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: datetime,
+    ) -> None: ...
 
     def new_corrections(self) -> int: ...
 
@@ -203,17 +213,27 @@ def activate(who: Principal, version_id: str, *, uow: ModelsUnitOfWork, clock: C
     """Make a ready version the one every process uses (roll back = an earlier one): one
     UPDATE, so a process sees the old version or the new, never a mix."""
     _manager(who)
-    activate_as_system(version_id, uow=uow, clock=clock)
+    activate_as_system(version_id, uow=uow, clock=clock, by=who.account_id)
 
 
-def activate_as_system(version_id: str, *, uow: ModelsUnitOfWork, clock: Clock) -> None:
+def activate_as_system(
+    version_id: str, *, uow: ModelsUnitOfWork, clock: Clock, by: int | None = None
+) -> None:
     """`kefu model activate`: the machine's operator, no account."""
     with uow:
         found = uow.models.version(version_id[:40])
         if found is None:
             raise NotFound(f"no model version {version_id[:40]!r}")
+        before, _, _ = uow.models.state()
         if found.status != "ready" or not uow.models.activate(found.id, clock.now()):
-            raise DomainError(f"model version {found.id} is {found.status}, not ready")
+            raise InvalidTransition(f"model version {found.id} is {found.status}, not ready")
+        uow.models.audit(
+            by=by,
+            action="model_activate",
+            before={"version": before},
+            after={"version": found.id},
+            now=clock.now(),
+        )
         uow.commit()
 
 
@@ -221,7 +241,15 @@ def set_schedule(who: Principal, every: int, *, uow: ModelsUnitOfWork, clock: Cl
     _manager(who)
     every = schedule_setting(every)
     with uow:
+        _, _, before = uow.models.state()
         uow.models.set_schedule(every, clock.now())
+        uow.models.audit(
+            by=who.account_id,
+            action="model_schedule",
+            before={"every": before},
+            after={"every": every},
+            now=clock.now(),
+        )
         uow.commit()
 
 
@@ -263,6 +291,14 @@ def request_retrain(
             raise RetrainRunning("a retrain is already running; wait for it to finish")
         if queue:
             uow.models.request_retrain_job(version_id)
+        if who is not None:
+            uow.models.audit(
+                by=who.account_id,
+                action="model_retrain",
+                before=None,
+                after={"version": version_id},
+                now=now,
+            )
         uow.commit()
     return version_id
 

@@ -787,3 +787,12 @@ LABELS["audit_action"].update(
     }
 )
 LABELS["error"]["not_an_anomaly"] = N_("The parcel no longer shows this anomaly: reload the board.")
+# Model versions (docs/triage.md "Model versions").
+LABELS["audit_action"].update(
+    {
+        "model_activate": N_("{who} switched {target} to another version"),
+        "model_retrain": N_("{who} retrained {target}"),
+        "model_schedule": N_("{who} changed the retrain schedule of {target}"),
+    }
+)
+LABELS["audit_entity"]["intent_model"] = N_("the intent model")

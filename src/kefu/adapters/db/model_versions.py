@@ -214,6 +214,28 @@ class SqlModelVersionRepository:
             select(t.ModelVersion.model).where(t.ModelVersion.id == version_id)
         )
 
+    def audit(
+        self,
+        *,
+        by: int | None,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """A person's change to the model in the audit log (one entity: the model)."""
+        self.session.execute(
+            insert(t.AuditEntry).values(
+                at=now,
+                account_id=by,
+                action=action,
+                entity_type="intent_model",
+                entity_id=SETTINGS_ROW,
+                before=before,
+                after=after,
+            )
+        )
+
     def set_schedule(self, every: int, now: datetime) -> None:
         row = self._settings()
         row.retrain_every = every

@@ -148,10 +148,12 @@ def start_retrain(kefu: Kefu, who: Principal, only_if_not_worse: bool) -> str:
 
 
 @router.post("/retrain", status_code=202, response_model=VersionOut, responses=ERRORS)
-def retrain(body: RetrainIn, kefu: KefuDep, who: ModelManager, response: Response) -> Any:
+def retrain(
+    kefu: KefuDep, who: ModelManager, response: Response, body: RetrainIn | None = None
+) -> Any:
     """Train a new version in the background from the packaged corpus, the demo corpus and
     the shop's corrections; GET the version for its progress. One at a time (409)."""
-    version_id = start_retrain(kefu, who, body.only_if_not_worse)
+    version_id = start_retrain(kefu, who, body is not None and body.only_if_not_worse)
     response.headers["Location"] = f"/api/v1/model/versions/{version_id}"
     return version_out(model_versions.version(who, version_id, uow=kefu.uow()))
 

@@ -129,7 +129,7 @@ async def schedule(request: Request, kefu: KefuDep, who: ModelManager) -> Respon
         model_versions.set_schedule(who, every, uow=kefu.uow(), clock=kefu.clock)
     except DomainError as exc:
         return _page(request, kefu, who, {"errors": field_errors(exc)}, 422)
-    return RedirectResponse("/settings/model?saved=schedule", status_code=303)
+    return RedirectResponse("/settings/model", status_code=303)
 
 
 @router.post("/settings/model/versions/{version_id}/activate")
