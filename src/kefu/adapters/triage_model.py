@@ -16,7 +16,6 @@ from kefu.domain.entities import Entity
 from kefu.services.ports import IntentGuess
 
 PACKAGED_MODEL = Path(str(files("kefu") / "models" / "intent.joblib"))
-PACKAGED_REPORT = PACKAGED_MODEL.with_suffix(".report.json")
 log = logging.getLogger("kefu.model")
 
 

@@ -15,8 +15,6 @@ from kefu.domain.errors import InvalidInput, InvalidTransition
 # The jobs (services/jobs.py): named here so the database adapter may ask for a retrain.
 MODEL_RETRAIN = "model_retrain"
 MODEL_SCHEDULE = "model_schedule"
-REASONS = ("manual", "schedule", "cli", "packaged")
-STATUSES = ("training", "ready", "failed")
 # A retrain's steps, in order; the page's progress bar is the share of them done.
 STAGES = ("queued", "gathering", "training", "evaluating", "saving", "done")
 # The confidence thresholds the coverage-against-accuracy curve is drawn at.

@@ -5,8 +5,8 @@ labelled examples from a file. Only a lead or the owner (`manage_model`) may."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +38,7 @@ from kefu.services import training
 from kefu.services.access import Principal, require
 from kefu.services.ports import Clock, TableRow
 
+log = logging.getLogger("kefu.model")
 # A labelled example's text: as long as a buyer message may be.
 MAX_EXAMPLE_CHARS = 20_000
 MAX_EXAMPLE_ROWS = 100_000
@@ -333,7 +334,7 @@ def run_retrain(
             failing.models.fail(version_id, reason[:2000], clock.now())
             failing.commit()
         if not isinstance(exc, CorpusNotInstalled | training.CorpusIncomplete):
-            traceback.print_exc()
+            log.exception("retraining model version %s failed", version_id)
         with uow() as reading:
             found = reading.models.version(version_id)
         if found is None:

@@ -5,6 +5,7 @@ files, and per version its tables, its coverage chart and "Activate" (roll back)
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,7 +24,7 @@ from kefu.web.api.imports import file_format, stage_upload
 from kefu.web.api.model import read_labelled_upload, start_retrain
 from kefu.web.deps import KefuDep
 from kefu.web.errors import field_errors
-from kefu.web.i18n import translations
+from kefu.web.i18n import negotiate, translations
 from kefu.web.labels import N_
 from kefu.web.model_chart import coverage_svg
 from kefu.web.security import ModelManager
@@ -54,10 +55,8 @@ MESSAGES = (
 )
 
 
-def packaged_baseline(kefu: Kefu) -> dict[str, Any]:
+def packaged_baseline() -> dict[str, Any]:
     """The packaged model's report (src/kefu/models/intent.report.json): the baseline."""
-    from importlib.resources import files
-
     path = files("kefu") / "models" / "intent.report.json"
     try:
         report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -80,7 +79,7 @@ def _context(kefu: Kefu, who: Principal) -> dict[str, Any]:
         "state": state,
         "rows": [_row(v) for v in listed],
         "running": running,
-        "baseline": packaged_baseline(kefu),
+        "baseline": packaged_baseline(),
         "reasons": REASONS,
         "statuses": STATUSES,
         "stages": STAGES,
@@ -156,8 +155,6 @@ def _chart(request: Request, kefu: Kefu, v: VersionSummary) -> str | None:
     points = v.figures.get("coverage")
     if not points:
         return None
-    from kefu.web.i18n import negotiate
-
     gettext = translations(negotiate(request, kefu.settings.default_locale)).gettext
     return coverage_svg(
         points,
