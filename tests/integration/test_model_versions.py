@@ -231,3 +231,18 @@ def test_labelled_rows_report_errors_and_are_added_once(small: Kefu) -> None:
         ("The kettle arrived broken", "return_exchange", None),
         ("Two pieces missing", "wrong_item", "en"),
     ]
+
+
+def test_a_full_retrain_on_the_packaged_corpus(kefu: Kefu) -> None:
+    """The one real training: the whole packaged corpus, scored on every packaged set."""
+    version_id = retrain(kefu)
+    version = model_versions.version(acting(kefu, "owner"), version_id, uow=kefu.uow())
+    assert (version.status, version.active) == ("ready", True), version.error
+    assert "buyers_v1.jsonl" in version.figures["sets"]
+    assert version.figures["messages"] >= 560
+    assert version.trained_on["by_source"]["corpus"] >= 1900
+    assert version.trained_on["by_source"]["demo"] >= 2000
+    # The same data as the packaged model, scored on the same sets: close to it.
+    assert version.figures["macro_f1"] > 0.7
+    assert abs(version.figures["macro_f1"] - version.previous["macro_f1"]) < 0.1
+    assert len(version.figures["per_language"]) >= 14
