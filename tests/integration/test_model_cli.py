@@ -39,6 +39,10 @@ def test_train_stores_versions_and_activate_rolls_back(kefu: Kefu, tmp_path: Pat
     assert model_versions.state(owner, uow=kefu.uow()).active == first
     code, output = run(kefu, "activate", listed[0].id)
     assert code == 0, output
+    code, output = run(kefu, "versions")
+    lines = output.splitlines()
+    assert [line[:1] for line in lines] == ["*", " "]
+    assert listed[0].id in lines[0] and first in lines[1]
     assert model_versions.state(owner, uow=kefu.uow()).active == listed[0].id
     code, output = run(kefu, "activate", "no-such-version")
     assert code != 0 and "no model version" in output

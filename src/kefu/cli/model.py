@@ -65,7 +65,13 @@ def train(
         Path | None,
         typer.Option(help="write the model to this file instead of storing a version"),
     ] = None,
-    heldout: Annotated[Path, typer.Option(help="labelled messages never trained on")] = HELDOUT,
+    heldout: Annotated[
+        Path,
+        typer.Option(
+            help="labelled messages never trained on, for --output's report (a stored "
+            "version is scored on every heldout/*.jsonl of --data)"
+        ),
+    ] = HELDOUT,
     seed: int = 7,
     activate: Annotated[
         bool, typer.Option("--activate/--no-activate", help="make the new version active")
@@ -315,3 +321,19 @@ def activate_version(
         except DomainError as error:
             raise typer.BadParameter(error.message, param_hint="VERSION_ID") from None
     typer.echo(f"model version {version_id} is active; every process uses it within seconds")
+
+
+@app.command("versions")
+def list_versions(
+    database_url: Annotated[str | None, typer.Option(envvar="KEFU_DATABASE_URL")] = None,
+) -> None:
+    """The stored model versions, newest first, with the active one marked."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    with bootstrap(settings) as kefu:
+        listed = model_versions.versions_as_system(uow=kefu.uow())
+    if not listed:
+        typer.echo("no stored version: the model file or the packaged model answers")
+    for v in listed:
+        f1 = f"{v.macro_f1:.3f}" if v.macro_f1 is not None else "—"
+        mark = "*" if v.active else " "
+        typer.echo(f"{mark} {v.id}  {v.created_at:%Y-%m-%d %H:%M}  {v.reason:8} {v.status:8} {f1}")

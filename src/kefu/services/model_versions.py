@@ -197,6 +197,11 @@ def state(who: Principal, *, uow: ModelsUnitOfWork) -> ModelState:
 
 def versions(who: Principal, *, uow: ModelsUnitOfWork, limit: int = 100) -> list[VersionSummary]:
     _manager(who)
+    return versions_as_system(uow=uow, limit=limit)
+
+
+def versions_as_system(*, uow: ModelsUnitOfWork, limit: int = 100) -> list[VersionSummary]:
+    """`kefu model versions`: the machine's operator, no account."""
     with uow:
         return uow.models.versions(limit)
 
