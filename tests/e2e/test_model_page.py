@@ -25,7 +25,7 @@ from tests.model_corpus import small_corpus
 pytestmark = pytest.mark.e2e
 
 OWNER, LEAD, PASSWORD = "boss", "lena", "model-page-secret-1"
-TRAINING_SECONDS = 120_000  # ms: a shared CI machine trains the small corpus in ~5 s
+TRAINING_TIMEOUT_MS = 120_000  # a shared CI machine trains the small corpus in ~5 s
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def retrain(page: Page) -> str:
     page.get_by_test_id("retrain").click()
     progress = page.get_by_test_id("model-progress")
     expect(progress).to_be_visible()
-    expect(progress).to_have_attribute("data-status", "ready", timeout=TRAINING_SECONDS)
+    expect(progress).to_have_attribute("data-status", "ready", timeout=TRAINING_TIMEOUT_MS)
     expect(page.get_by_test_id("model-done")).to_contain_text("已训练并启用")
     version = progress.get_attribute("data-version")
     assert version
