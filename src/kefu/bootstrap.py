@@ -90,10 +90,21 @@ from kefu.adapters.translators.sandbox import (
 )
 from kefu.config import Settings
 from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
-from kefu.services import case_sync, cases, customs, mail, oauth, sync, tracking_refresh
+from kefu.services import (
+    case_sync,
+    cases,
+    customs,
+    mail,
+    model_versions,
+    oauth,
+    sync,
+    tracking_refresh,
+    training,
+)
 from kefu.services.auth import Auth
 from kefu.services.autoreplies import AutoReplier
 from kefu.services.jobs import JOBS
+from kefu.services.model_versions import TrainingDeps
 from kefu.services.outbox import deliver_due
 from kefu.services.outgoing import Gate
 from kefu.services.ports import (
@@ -123,7 +134,7 @@ from kefu.services.translation import TranslationService
 
 if TYPE_CHECKING:
     from kefu.adapters.classifier import IntentModel
-    from kefu.adapters.triage_model import TriageModel
+    from kefu.adapters.triage_model import ModelRegistry, TriageModel
 
 
 class SystemClock:
@@ -348,10 +359,56 @@ class Kefu:
         )
 
     def classifier(self) -> TriageModel:
-        """Language + intent model, loaded on first use (about a second), then shared."""
-        from kefu.adapters.triage_model import load_triage_model
+        """Language + intent model: the active version in the database, followed by every
+        process without a restart (adapters/triage_model.py ModelRegistry), else the shop's
+        model file, else the packaged one; loaded on first use (about a second)."""
+        return self.model_registry.current()
 
-        return load_triage_model(Path(self.settings.model_path))
+    @cached_property
+    def model_registry(self) -> ModelRegistry:
+        from kefu.adapters.db.model_versions import active_version, version_bytes
+        from kefu.adapters.triage_model import ModelRegistry, load_triage_model
+
+        return ModelRegistry(
+            partial(active_version, self.engine),
+            partial(version_bytes, self.engine),
+            partial(load_triage_model, Path(self.settings.model_path)),
+            check_seconds=self.settings.model_check_seconds,
+        )
+
+    @cached_property
+    def training_deps(self) -> TrainingDeps:
+        """How a retrain trains, scores and reads models (services/model_versions.py)."""
+
+        def load(data: bytes) -> IntentModel:
+            from kefu.adapters.classifier import IntentModel
+
+            return IntentModel.from_bytes(data)
+
+        def baseline() -> IntentModel:
+            from kefu.adapters.triage_model import load_triage_model
+
+            return load_triage_model(Path(self.settings.model_path)).model
+
+        corpus = self.settings.model_corpus
+        return TrainingDeps(
+            corpus=Path(corpus) if corpus else training.CORPUS,
+            train=train_intent_model,
+            load=load,
+            baseline=baseline,
+        )
+
+    def retrain_model(self, version_id: str) -> object:
+        """The model_retrain job: gather, train, evaluate, save and (usually) activate."""
+        return model_versions.run_retrain(
+            version_id, self.training_deps, uow=self.uow, clock=self.clock
+        )
+
+    def scheduled_retrain(self) -> str | None:
+        """The model_schedule job: retrain once enough new corrections exist."""
+        return model_versions.scheduled(
+            uow=self.uow(), clock=self.clock, corpus=self.training_deps.corpus
+        )
 
     def ingest_classifier(self) -> TriageModel | None:
         """The classifier ingestion uses, or None when triage on ingest is switched off."""
@@ -610,10 +667,22 @@ def train_intent_model(
     return IntentModel.train(texts, labels, seed=seed, report=report)
 
 
-def load_classifier(path: Path | None = None) -> TriageModel:
-    from kefu.adapters.triage_model import load_triage_model
+def load_classifier(path: Path | None = None, settings: Settings | None = None) -> TriageModel:
+    """The one resolution of the CLI (`kefu classify`, `kefu model eval`): `path` when
+    given; else the active version of the database, when it exists and has one (never
+    creating or upgrading a database); else KEFU_MODEL_PATH when the file exists; else
+    the packaged model. The server and workers resolve the same way (Kefu.classifier)."""
+    from kefu.adapters.triage_model import load_triage_model, triage_model_from_bytes
 
-    return load_triage_model(path)
+    if path is not None:
+        return load_triage_model(path)
+    settings = settings or Settings()
+    from kefu.adapters.db.model_versions import stored_active
+
+    stored = stored_active(settings.database_url)
+    if stored is not None:
+        return triage_model_from_bytes(stored[1])
+    return load_triage_model(Path(settings.model_path))
 
 
 def plot_confusion(result: dict[str, Any], path: Path, title: str) -> None:

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     # from the environment only, never the repository or logs.
     tracking_url: str = "https://api.17track.net/track/v2.2"
     tracking_key: SecretStr | None = None
+    # Model versions (docs/triage.md "Model versions"): how often a process asks which
+    # version is active (one tiny query) before triage; and the training corpus a retrain
+    # reads (unset: the one packaged with kefu; a folder of the same layout, with its
+    # MANIFEST.json, for a shop's own or a test's small one).
+    model_check_seconds: float = Field(5.0, ge=0, le=3600)
+    model_corpus: str | None = None
 
     @field_validator("rate_limit_per_token", "rate_limit_per_address")
     @classmethod

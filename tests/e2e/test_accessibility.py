@@ -120,6 +120,12 @@ ROUTES: dict[str, PageRoute | NotAPage] = {
         "conversation page show its parts"
     ),
     "/tracking/review": PageRoute(lambda d: "/tracking/review"),
+    # Model versions (docs/triage.md "Model versions").
+    "/settings/model": PageRoute(lambda d: "/settings/model"),
+    "/settings/model/progress": NotAPage("HTMX fragment polled by /settings/model in a retrain"),
+    "/settings/model/versions/{version_id}": NotAPage(
+        "a stored version's page: the demo has none; tests/e2e/test_model_page.py checks it"
+    ),
 }
 
 
@@ -336,7 +342,7 @@ def test_no_page_has_a_serious_or_critical_violation(
     refused = {label: status for label, status in findings.statuses.items() if status != 200}
     print(f"axe-core checked {len(findings.walked)} pages, {len(refused)} of them refusals")
     assert findings.problems == [], "\n".join(findings.problems)
-    assert len(findings.walked) == expected_walk() == 112
+    assert len(findings.walked) == expected_walk() == 116
     # The owner sees every page itself; the agent the inbox and the conversation (the
     # pages only a manager may open show the agent the "not allowed" page, checked too).
     assert all(" as agent, " in label and status == 403 for label, status in refused.items())

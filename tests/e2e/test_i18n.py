@@ -99,6 +99,6 @@ def test_the_token_form_offers_no_payment_rights(page: Page) -> None:
     page.goto("/account")
     rights = page.locator("input[name='scopes']")
     values = [rights.nth(i).get_attribute("value") for i in range(rights.count())]
-    assert len(values) == 18  # record_tracking and review_tracking added (issue 21)
+    assert len(values) == 19  # manage_model added (issue 22)
     assert not {"collect_payments", "withdraw_money", "enrol_marketing"} & set(values)
     expect(page.locator("main")).not_to_contain_text(re.compile("收款|提现"))

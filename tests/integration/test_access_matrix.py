@@ -171,6 +171,7 @@ def concrete(path: str, team: dict[str, int]) -> str:
         "case_id": 1,  # a valid id; most roles get 404 or 422, never 401/403 when allowed
         "evidence_id": 1,
         "task_id": 1,  # an internal task (docs/logistics.md)
+        "version_id": "20261207-000000-abcdef",  # a model version (none stored: 404)
     }
     return re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(values[m[1]]), path)
 

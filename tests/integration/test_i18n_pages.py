@@ -129,7 +129,7 @@ def test_the_token_form_offers_only_rights_kefu_has(kefu: Kefu) -> None:
     assert {"collect_payments", "withdraw_money", "enrol_marketing"}.isdisjoint(offered)
     assert "Collect payments" not in page and "Withdraw money" not in page
     assert "record_tracking" in offered  # the tracking webhook's scope (docs/tracking.md)
-    assert len(offered) == 18
+    assert len(offered) == 19  # manage_model (issue 22)
 
 
 def test_reports_show_rates_as_percentages_and_stores_by_name(kefu: Kefu) -> None:

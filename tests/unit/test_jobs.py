@@ -44,6 +44,8 @@ def test_kefus_jobs_are_registered_with_their_periods() -> None:
         "deadlines_sweep": 5,
         "tracking_refresh": 15,
         "logistics_tasks": 15,
+        "model_retrain": None,
+        "model_schedule": 10,
     }
 
 

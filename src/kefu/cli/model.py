@@ -6,6 +6,7 @@ import hashlib
 import json
 import platform
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,12 +18,15 @@ from kefu.bootstrap import (
     bootstrap,
     evaluate_model,
     load_classifier,
+    open_table,
     plot_confusion,
     train_intent_model,
 )
 from kefu.config import Settings
+from kefu.domain.errors import DomainError
 from kefu.domain.triage import Triage
-from kefu.services import training
+from kefu.services import model_versions, training
+from kefu.services.ports import TableError
 from kefu.services.triage import triage
 
 app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is_help=True)
@@ -58,17 +62,33 @@ def triage_json(item_id: object, result: Triage) -> dict[str, Any]:
 @app.command()
 def train(
     data: DataDir = training.CORPUS,
-    output: Annotated[Path, typer.Option(help="where to write the model")] = Path(
-        "var/models/intent.joblib"
-    ),
-    heldout: Annotated[Path, typer.Option(help="labelled messages never trained on")] = HELDOUT,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="write the model to this file instead of storing a version"),
+    ] = None,
+    heldout: Annotated[
+        Path,
+        typer.Option(
+            help="labelled messages never trained on, for --output's report (a stored "
+            "version is scored on every heldout/*.jsonl of --data)"
+        ),
+    ] = HELDOUT,
     seed: int = 7,
+    activate: Annotated[
+        bool, typer.Option("--activate/--no-activate", help="make the new version active")
+    ] = True,
     database_url: Annotated[
         str | None,
-        typer.Option(envvar="KEFU_DATABASE_URL", help="also learn from the shop's corrections"),
+        typer.Option(envvar="KEFU_DATABASE_URL", help="the database the version is stored in"),
     ] = None,
 ) -> None:
-    """Train from our corpus, the demo corpus, the Bitext sample and the shop's corrections."""
+    """Train from our corpus, the demo corpus, the Bitext sample and the shop's corrections,
+    and store the model as a version in the database (active unless --no-activate). With
+    --output: write a file instead (the packaged build, `make model`; no database needed
+    unless KEFU_DATABASE_URL is given for the corrections)."""
+    if output is None:
+        _train_version(data, seed, activate, database_url)
+        return
     try:
         examples = training.corpus_examples(data) + training.demo_examples(seed)
     except training.CorpusIncomplete as error:
@@ -111,6 +131,41 @@ def train(
         json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     typer.echo(f"model {report['version']} written to {output} (report beside it)")
+
+
+def _train_version(data: Path, seed: int, activate: bool, database_url: str | None) -> None:
+    """Train as the Model page's retrain does, in this process, and store the version."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    with bootstrap(settings) as kefu:
+        kefu.upgrade()
+        deps = replace(kefu.training_deps, corpus=data, seed=seed)
+        try:
+            version_id = model_versions.request_retrain(
+                None,
+                uow=kefu.uow(),
+                clock=kefu.clock,
+                corpus=data,
+                reason="cli",
+                activate=activate,
+                queue=False,
+            )
+        except DomainError as error:
+            raise typer.BadParameter(error.message, param_hint="--data") from None
+        typer.echo(f"training version {version_id}…", err=True)
+        done = model_versions.run_retrain(version_id, deps, uow=kefu.uow, clock=kefu.clock)
+    if done.status != "ready":
+        typer.echo(f"version {done.id} failed: {done.error}", err=True)
+        raise typer.Exit(1)
+    f = done.figures
+    typer.echo(
+        f"held-out {', '.join(f.get('sets', []))}: {f['messages']} messages, "
+        f"accuracy {f['accuracy']}, macro-F1 {f['macro_f1']} "
+        f"(the version before: {done.previous.get('macro_f1')})"
+    )
+    typer.echo(
+        f"model version {done.id} stored"
+        + (" and active" if done.active else " (not active: kefu model activate)")
+    )
 
 
 def _digest(examples: list[training.Example]) -> str:
@@ -221,3 +276,65 @@ def classify_command(
         typer.echo(f"{len(results)} messages classified into {output}", err=True)
     else:
         print(lines, end="")
+
+
+@app.command()
+def corrections(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, JSONL or XLSX")],
+    encoding: Annotated[
+        str | None, typer.Option(help="the CSV's encoding (default: guessed)")
+    ] = None,
+    database_url: Annotated[str | None, typer.Option(envvar="KEFU_DATABASE_URL")] = None,
+) -> None:
+    """Add labelled messages (columns text, intent; optional language, sub_intent) as
+    training examples for the next retrain; a row with an error is reported and skipped,
+    and a file given twice adds nothing the second time."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    with bootstrap(settings) as kefu:
+        kefu.upgrade()
+        try:
+            with open_table(file, encoding=encoding) as table:
+                report = model_versions.import_labelled(
+                    table.rows(), file.name, uow=kefu.uow(), clock=kefu.clock
+                )
+        except (DomainError, TableError, ValueError) as error:
+            raise typer.BadParameter(str(error), param_hint="FILE") from None
+    for problem in report.errors[:50]:
+        typer.echo(problem.describe(), err=True)
+    typer.echo(
+        f"{report.rows} rows: {report.added} added, {report.changed} relabelled, "
+        f"{report.unchanged} already known, {len(report.errors)} errors"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("activate")
+def activate_version(
+    version_id: Annotated[str, typer.Argument(help="a ready version (kefu model versions)")],
+    database_url: Annotated[str | None, typer.Option(envvar="KEFU_DATABASE_URL")] = None,
+) -> None:
+    """Make a stored version the active one (roll back: an earlier version)."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    with bootstrap(settings) as kefu:
+        try:
+            model_versions.activate_as_system(version_id, uow=kefu.uow(), clock=kefu.clock)
+        except DomainError as error:
+            raise typer.BadParameter(error.message, param_hint="VERSION_ID") from None
+    typer.echo(f"model version {version_id} is active; every process uses it within seconds")
+
+
+@app.command("versions")
+def list_versions(
+    database_url: Annotated[str | None, typer.Option(envvar="KEFU_DATABASE_URL")] = None,
+) -> None:
+    """The stored model versions, newest first, with the active one marked."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    with bootstrap(settings) as kefu:
+        listed = model_versions.versions_as_system(uow=kefu.uow())
+    if not listed:
+        typer.echo("no stored version: the model file or the packaged model answers")
+    for v in listed:
+        f1 = f"{v.macro_f1:.3f}" if v.macro_f1 is not None else "—"
+        mark = "*" if v.active else " "
+        typer.echo(f"{mark} {v.id}  {v.created_at:%Y-%m-%d %H:%M}  {v.reason:8} {v.status:8} {f1}")

@@ -43,6 +43,9 @@ class Permission(StrEnum):
     # texts no rule maps and the orphan events.
     RECORD_TRACKING = "record_tracking"
     REVIEW_TRACKING = "review_tracking"
+    # Model versions (docs/triage.md): retrain, activate or roll back, the schedule,
+    # labelled files.
+    MANAGE_MODEL = "manage_model"
 
 
 MAIN_ACCOUNT_ONLY = frozenset(
@@ -76,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.OVERRIDE_POLICY,
         Permission.RECORD_TRACKING,
         Permission.REVIEW_TRACKING,
+        Permission.MANAGE_MODEL,
     },
     Role.PRE_SALE: _AGENT,
     Role.AFTER_SALE: _AGENT,

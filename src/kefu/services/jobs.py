@@ -22,6 +22,7 @@ are in kefu.services.ports, since the queue adapter uses them too.
 from __future__ import annotations
 
 from kefu.services import deadlines, logistics, routing
+from kefu.services.model_versions import MODEL_RETRAIN, MODEL_SCHEDULE, ModelJobContext
 from kefu.services.ports import (
     DATA_IMPORT,
     DELIVER_OUTBOX,
@@ -154,3 +155,20 @@ def logistics_tasks(ctx: JobContext) -> int:
     """A task for each new parcel anomaly on Amazon, where the shop may not send shipping
     news (SPEC §13); idempotent, so an overlapping run creates nothing twice."""
     return logistics.make_platform_tasks(ctx.uow(), ctx.clock)
+
+
+# Model versions (docs/triage.md "Model versions"): the retrain a lead or the schedule asks
+# for, and the schedule's check; kept here as one block.
+
+
+@JOBS.job(MODEL_RETRAIN, retries=0)
+def model_retrain(ctx: ModelJobContext, version_id: str) -> object:
+    """Train, score and store a model version, then activate it (services/model_versions.py).
+    Not retried: a failure is recorded on the version, and the lead asks again."""
+    return ctx.retrain_model(version_id)
+
+
+@JOBS.job(MODEL_SCHEDULE, every_minutes=10)
+def model_schedule(ctx: ModelJobContext) -> object:
+    """Retrain once the Model page's number of new corrections exists (0: never)."""
+    return ctx.scheduled_retrain()

@@ -8,12 +8,15 @@ import hashlib
 import json
 import random
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, Protocol
 
 from kefu.domain.intents import INTENTS
+from kefu.domain.model_versions import figures
+from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
 
 # The training corpus and the held-out sets travel in the package, so `kefu model train`
 # reads the same data wherever it runs (it once trained on half of it outside the repo).
@@ -119,3 +122,50 @@ def summarise(examples: Iterable[Example]) -> dict[str, dict[str, int]]:
         "by_language": dict(sorted(Counter(e.language for e in items).items())),
         "by_intent": dict(sorted(Counter(e.intent for e in items).items())),
     }
+
+
+# --- retraining (docs/triage.md "Model versions") ---------------------------------------
+
+
+class Scorable(Protocol):
+    """What evaluating needs of a model (kefu.adapters.classifier.IntentModel)."""
+
+    def predict(self, texts: Sequence[str]) -> Sequence[Guess]: ...
+
+
+class Guess(Protocol):
+    @property
+    def intent(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+def heldout_examples(data_dir: Path = CORPUS) -> list[Example]:
+    """Every packaged held-out set (`heldout/*.jsonl`: a new set counts without a change
+    here), never trained on."""
+    out: list[Example] = []
+    for path in sorted((data_dir / "heldout").glob("*.jsonl")):
+        out += read_jsonl(path, path.stem)
+    return out
+
+
+def heldout_sets(data_dir: Path = CORPUS) -> list[str]:
+    return [p.name for p in sorted((data_dir / "heldout").glob("*.jsonl"))]
+
+
+def score(model: Scorable, rows: Sequence[Example]) -> dict[str, Any]:
+    """A model's figures on labelled rows, with the unsure rule applied as agents see it."""
+    texts = [r.text for r in rows]
+    guesses = list(model.predict(texts)) if texts else []
+    shown = [
+        decide(g.intent, g.confidence, has_letters=letters(t) >= MIN_LETTERS_FOR_INTENT)
+        for g, t in zip(guesses, texts, strict=True)
+    ]
+    return figures(
+        [r.intent for r in rows],
+        shown,
+        [g.intent for g in guesses],
+        [g.confidence for g in guesses],
+        [r.language for r in rows],
+    )

@@ -39,6 +39,7 @@ from kefu.web.api import cases as case_api
 from kefu.web.api import customs as customs_api
 from kefu.web.api import deadlines as deadline_api
 from kefu.web.api import logistics as logistics_api
+from kefu.web.api import model as model_api
 from kefu.web.api import notes as note_api
 from kefu.web.api import notices as notice_api
 from kefu.web.api import notifications as notification_api
@@ -59,6 +60,7 @@ from kefu.web.pages import inbox as inbox_pages
 from kefu.web.pages import live as live_pages
 from kefu.web.pages import logistics as logistics_pages
 from kefu.web.pages import mail as mail_pages
+from kefu.web.pages import model as model_pages
 from kefu.web.pages import notices as notice_pages
 from kefu.web.pages import oauth as oauth_pages
 from kefu.web.pages import quality as quality_pages
@@ -182,6 +184,11 @@ def create_app(
     app.include_router(customs_pages.router)
     app.include_router(logistics_api.router)  # logistics board, tasks (docs/logistics.md)
     app.include_router(logistics_pages.router)
+    # model versions, retrain, labelled files (docs/triage.md "Model versions")
+    app.include_router(model_api.router)
+    app.include_router(model_api.upload_router, max_body_size=limits.max_upload_bytes + 65536)
+    app.include_router(model_pages.router)
+    app.include_router(model_pages.upload_router, max_body_size=limits.max_upload_bytes + 65536)
     if sandbox:
         app.mount("/sandbox", create_sandbox())
     for path, mounted in (mounts or {}).items():

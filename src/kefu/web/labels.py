@@ -343,6 +343,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enrol_marketing": N_("Enrol in marketing campaigns"),
         "record_tracking": N_("Push tracking events"),
         "review_tracking": N_("Review tracking texts and orphan events"),
+        "manage_model": N_("Retrain and switch the intent model"),
     },
     "content_kind": {"text": N_("Text"), "image": N_("Image"), "coupon": N_("Coupon")},
     "buyer_kind": {
@@ -405,6 +406,11 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "evidence_type_refused": N_(
             "{filename}: the platform does not take {found} images, only {accepted}."
+        ),
+        # Model versions (docs/triage.md "Model versions").
+        "retrain_running": N_("A retrain is already running; wait for it to finish."),
+        "corpus_incomplete": N_(
+            "The training corpus is incomplete (see its MANIFEST.json); reinstall kefu."
         ),
     },
     # The HTTP statuses a person may meet as a page (web/errors.py).
@@ -791,3 +797,12 @@ LABELS["audit_action"].update(
     }
 )
 LABELS["error"]["not_an_anomaly"] = N_("The parcel no longer shows this anomaly: reload the board.")
+# Model versions (docs/triage.md "Model versions").
+LABELS["audit_action"].update(
+    {
+        "model_activate": N_("{who} switched {target} to another version"),
+        "model_retrain": N_("{who} retrained {target}"),
+        "model_schedule": N_("{who} changed the retrain schedule of {target}"),
+    }
+)
+LABELS["audit_entity"]["intent_model"] = N_("the intent model")

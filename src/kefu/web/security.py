@@ -100,3 +100,5 @@ AuditViewer = Annotated[Principal, Depends(Require(Permission.VIEW_AUDIT))]
 TokenManager = Annotated[Principal, Depends(Require(Permission.MANAGE_TOKENS))]
 ShopManager = Annotated[Principal, Depends(Require(Permission.MANAGE_SHOP))]
 DataImporter = Annotated[Principal, Depends(Require(Permission.IMPORT_DATA))]
+# Model versions (docs/triage.md "Model versions"): retrain, activate, schedule, labelled files.
+ModelManager = Annotated[Principal, Depends(Require(Permission.MANAGE_MODEL))]

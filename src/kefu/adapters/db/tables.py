@@ -1248,3 +1248,56 @@ Index(
 )
 # tracking ingest finds parcels by number alone (migration 0030)
 Index("ix_parcels_tracking_number", Parcel.tracking_number)
+
+
+# --- model versions (docs/triage.md "Model versions", migration 0032) ---
+
+
+class ModelVersion(Base):
+    """A trained intent model: its bytes, what it was trained on and how it scored."""
+
+    __tablename__ = "model_versions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[str] = mapped_column(String(16))  # training, ready, failed
+    stage: Mapped[str] = mapped_column(String(16))
+    stage_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(16))  # manual, schedule, cli, packaged
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trained_on: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    corrections_upto: Mapped[int] = mapped_column(Integer, default=0)
+    examples_upto: Mapped[int] = mapped_column(Integer, default=0)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    previous: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ModelSettings(Base):
+    """One row: the active version (switching it is one UPDATE, the atomic swap), the
+    retrain running now (one at a time), and the schedule."""
+
+    __tablename__ = "model_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    active_version: Mapped[str | None] = mapped_column(ForeignKey("model_versions.id"))
+    training_version: Mapped[str | None] = mapped_column(String(40))
+    retrain_every: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class LabelledExample(Base):
+    """A labelled message from a file (`kefu model corrections`, the Model page): a
+    training example with no buyer message behind it; the text's digest keeps a file
+    uploaded twice from adding it twice."""
+
+    __tablename__ = "labelled_examples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(32))
+    sub_intent: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(16))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    source: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime]

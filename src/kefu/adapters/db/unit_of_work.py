@@ -22,6 +22,7 @@ from kefu.adapters.db.deadlines import SqlDeadlineRepository
 from kefu.adapters.db.followups import take_jobs
 from kefu.adapters.db.logistics import SqlLogisticsRepository
 from kefu.adapters.db.mail import SqlMailRepository
+from kefu.adapters.db.model_versions import SqlModelVersionRepository
 from kefu.adapters.db.notices import SqlNoticeRepository
 from kefu.adapters.db.oauth_states import SqlOAuthStateRepository
 from kefu.adapters.db.outgoing import SqlOutgoingRepository
@@ -80,6 +81,7 @@ class SqlAlchemyUnitOfWork:
         self.tracking = SqlTrackingRepository(self._session)
         self.customs = SqlCustomsRepository(self._session)
         self.logistics = SqlLogisticsRepository(self._session)
+        self.models = SqlModelVersionRepository(self._session)
         return self
 
     def __exit__(
