@@ -242,7 +242,7 @@ def test_a_full_retrain_on_the_packaged_corpus(kefu: Kefu) -> None:
     assert version.figures["messages"] >= 560
     assert version.trained_on["by_source"]["corpus"] >= 1900
     assert version.trained_on["by_source"]["demo"] >= 2000
-    # The same data as the packaged model, scored on the same sets: close to it.
+    # Trained on the packaged corpus, scored on the same sets as the packaged model: no worse.
     assert version.figures["macro_f1"] > 0.7
-    assert abs(version.figures["macro_f1"] - version.previous["macro_f1"]) < 0.1
+    assert version.figures["macro_f1"] >= version.previous["macro_f1"] - 0.02
     assert len(version.figures["per_language"]) >= 14
