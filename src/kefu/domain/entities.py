@@ -8,10 +8,14 @@ check digit; order numbers must have the platform's format.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
 KINDS = ("order_number", "tracking_number", "size", "quantity", "amount", "date")
+# A message pasting a whole order history names the same order hundreds of times; the
+# agent needs each fact once, and a page of facts is not read past a few dozen.
+MAX_FACTS = 50
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,20 @@ _ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def extract(text: str) -> list[Entity]:
-    """Every fact found, in text order; overlapping finds keep the most specific one."""
+    """Each fact once (its first mention), in text order, at most MAX_FACTS of them;
+    overlapping finds keep the most specific one."""
     found = _sizes(text)
     if _ANY_DIGIT.search(text):  # every other kind has digits: most messages skip them all
         found += _numbers(text)
-    return _without_overlaps(found)
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for entity in _without_overlaps(found):
+        if (entity.kind, entity.value) not in seen:
+            seen.add((entity.kind, entity.value))
+            out.append(entity)
+            if len(out) == MAX_FACTS:
+                break
+    return out
 
 
 _ANY_DIGIT = re.compile(r"\d")
@@ -232,8 +245,16 @@ _RANK = {"tracking_number": 0, "order_number": 1, "amount": 2, "quantity": 3, "s
 
 
 def _without_overlaps(found: list[Entity]) -> list[Entity]:
+    """Kept spans never overlap, so a new one need only be checked against its two
+    neighbours in start order (thousands of finds in a long paste stay fast)."""
+    starts: list[int] = []
     kept: list[Entity] = []
     for entity in sorted(found, key=lambda e: (_RANK[e.kind], e.start - e.end)):
-        if all(entity.end <= k.start or entity.start >= k.end for k in kept):
-            kept.append(entity)
-    return sorted(kept, key=lambda e: e.start)
+        at = bisect_right(starts, entity.start)
+        if at and kept[at - 1].end > entity.start:
+            continue
+        if at < len(kept) and kept[at].start < entity.end:
+            continue
+        starts.insert(at, entity.start)
+        kept.insert(at, entity)
+    return kept
