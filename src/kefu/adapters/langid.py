@@ -24,6 +24,12 @@ DETECTED_LANGUAGES = (*BUYER_LANGUAGES, "zh")
 # Outgoing text may also be in the agents' own language (a reply sent untranslated).
 OUTGOING_LANGUAGES = DETECTED_LANGUAGES
 
+# One buyer language writes each of these scripts (the others write Latin letters).
+_SCRIPTS = (
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -64,10 +70,15 @@ _ROMANIZED_EVIDENCE = 2
 
 
 def script_language(sample: str) -> str | None:
-    """Chinese, Japanese or Korean by script, when those letters are most of the text:
-    kana is Japanese, Hangul Korean, Han alone Chinese unless a Japanese-only form shows."""
+    """The language a script says, when its letters are most of the text: kana is
+    Japanese, Hangul Korean, Han alone Chinese unless a Japanese-only form shows; Hebrew,
+    Arabic and Cyrillic letters are the one buyer language written in each."""
+    half = letters(sample) / 2
+    for language, script in _SCRIPTS:
+        if len(script.findall(sample)) > half:
+            return language
     kana, hangul, han = (len(p.findall(sample)) for p in (_KANA, _HANGUL, _HAN))
-    if 2 * (kana + hangul + han) < letters(sample):
+    if kana + hangul + han < half:
         return None
     if hangul > kana + han:
         return "ko"
@@ -96,9 +107,8 @@ def romanized_language(sample: str) -> str | None:
 
 class LanguageDetector:
     def __init__(self, languages: tuple[str, ...] = DETECTED_LANGUAGES) -> None:
-        self._identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
-        self._identifier.set_languages(list(languages))
-        self._languages = frozenset(languages)
+        self._languages = languages
+        self._identifier: LanguageIdentifier | None = None
 
     def detect(self, text: str) -> str:
         sample = text[:1000]
@@ -107,7 +117,16 @@ class LanguageDetector:
         by_rule = script_language(sample) or romanized_language(sample)
         if by_rule in self._languages:
             return by_rule
-        return str(self._identifier.classify(sample)[0])
+        return str(self._latin().classify(sample)[0])
+
+    def _latin(self) -> LanguageIdentifier:
+        """py3langid, loaded on first need: its model takes half a second to unpack, and
+        only Latin-script messages need it (`kefu classify "hi"` never does)."""
+        if self._identifier is None:
+            identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
+            identifier.set_languages(list(self._languages))
+            self._identifier = identifier
+        return self._identifier
 
 
 class OutgoingLanguageDetector(LanguageDetector):

@@ -15,11 +15,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import httpx
 import typer
-from fastapi.testclient import TestClient
 
 from kefu.bootstrap import Kefu, bootstrap
 from kefu.cli import (
@@ -39,7 +38,9 @@ from kefu.services.auth import principal_of
 from kefu.services.catalog import load_catalog
 from kefu.services.ports import Catalog
 from kefu.services.readmodels import InboxFilters
-from kefu.web.app import create_app
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 app = typer.Typer(help="Benchmarks (see docs/benchmarks.md).", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")]
@@ -126,7 +127,7 @@ def _ingest_run(rows: list[dict[str, Any]], batch: int, triage_on: bool) -> floa
         kefu = _fresh(Path(tmp), "ingest.db", triage_on_ingest=triage_on)
         if triage_on:
             kefu.classifier()  # load the model before the clock starts
-        with TestClient(create_app(kefu=kefu), headers=_owner_token(kefu)) as client:
+        with _web_client(kefu) as client:
             started = time.perf_counter()
             for start in range(0, len(rows), batch):
                 part = rows[start : start + batch]
@@ -277,7 +278,7 @@ def inbox(
             first = uow.queries.inbox_page(InboxFilters(page_size=1)).rows[0].id
         cases["split view"] = f"/conversations/{first}"
         figures: dict[str, dict[str, float]] = {}
-        with TestClient(create_app(kefu=kefu), headers=_owner_token(kefu)) as client:
+        with _web_client(kefu) as client:
             for name, url in cases.items():
                 client.get(url)  # warm the page cache once
                 times = []
@@ -303,6 +304,15 @@ def inbox(
         "without filters; "
         f"with filters worst p95 {worst['p95_ms']} ms",
     )
+
+
+def _web_client(kefu: Kefu) -> TestClient:
+    """The web app in this process; imported here so `kefu classify` and the other
+    commands do not load FastAPI and every page (a second of start-up)."""
+    from fastapi.testclient import TestClient
+    from kefu.web.app import create_app
+
+    return TestClient(create_app(kefu=kefu), headers=_owner_token(kefu))
 
 
 def _fail(reason: str) -> NoReturn:
