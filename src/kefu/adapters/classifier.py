@@ -117,7 +117,9 @@ def word_grams(text: str, low: int, high: int) -> list[str]:
     tokens = _TOKEN.findall(text.lower())
     out: list[str] = []
     for n in range(low, min(high, len(tokens)) + 1):
-        out += tokens if n == 1 else [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        out += (
+            tokens if n == 1 else [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        )
     return out
 
 
@@ -218,7 +220,7 @@ class Scorer:
                     rows.append(row)
                     columns += found
                     counts += found.values()
-        scores = np.tile(self.intercept, (len(texts), 1))
+        scores: np.ndarray = np.tile(self.intercept, (len(texts), 1))
         if columns:
             where = np.asarray(columns)
             value = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[where]
@@ -227,8 +229,13 @@ class Scorer:
             value /= np.repeat(np.sqrt(np.add.reduceat(value * value, starts)), lengths)
             per_run = np.add.reduceat(self.coef[where] * value[:, None], starts, axis=0)
             np.add.at(scores, np.asarray(rows), per_run)
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return scores / scores.sum(axis=1, keepdims=True)
+        exp: np.ndarray = np.exp(scores - scores.max(axis=1, keepdims=True))
+        exp /= exp.sum(axis=1, keepdims=True)
+        return exp
+
+
+def _column(item: tuple[str, int]) -> int:
+    return item[1]
 
 
 @dataclass(frozen=True)
@@ -298,7 +305,7 @@ class IntentModel:
                 {
                     "analyzer": p.analyzer,
                     "ngram_range": list(p.ngram_range),
-                    "vocabulary": sorted(p.vocabulary, key=p.vocabulary.__getitem__),
+                    "vocabulary": [g for g, _ in sorted(p.vocabulary.items(), key=_column)],
                 }
                 for p in self.scorer.parts
             ],
@@ -337,9 +344,7 @@ class IntentModel:
         for spec in header["arrays"]:
             dtype = np.dtype(spec["dtype"])
             count = int(np.prod(spec["shape"]))
-            arrays.append(
-                np.frombuffer(payload, dtype, count, at).reshape(spec["shape"])
-            )
+            arrays.append(np.frombuffer(payload, dtype, count, at).reshape(spec["shape"]))
             at += count * dtype.itemsize
         parts, offset = [], 0
         for spec, idf in zip(header["parts"], arrays, strict=False):

@@ -38,24 +38,30 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _JAPANESE_KANJI = re.compile("[変様込払済売帰気図県円対転実戻駅発続険辺単歳壊検読訳労]|番号|住所")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
 _WORD = re.compile(r"[a-z0-9']+")
+
+
+def _words(listed: str) -> frozenset[str]:
+    return frozenset(listed.split())
+
+
 # Arabizi: a digit for an Arabic sound inside a word (3 ع, 7 ح, 9 ق, 5 خ, 2 ء): "m3a",
 # "wa7ed", "3andi", "7abibi". A digit before a unit or an ordinal ("3pcs", "2nd") is not.
 _ARABIZI_WORD = re.compile(r"[a-z]+(?:[23579][a-z]+)+|[23579][a-z]{2,}(?:[23579][a-z]+)*")
-_NOT_ARABIZI = frozenset(
+_NOT_ARABIZI = _words(
     "nd rd th st pcs pc psc kg cm mm ml gb mb tb day days pm am xl xxl xxxl min mins hrs "
     "hours weeks months years sets pairs units in inch inches ft lbs oz usd eur gbp "
-    "b2b b2c p2p".split()
+    "b2b b2c p2p"
 )
-_ARABIZI_WORDS = frozenset(
+_ARABIZI_WORDS = _words(
     "salam salaam slm wallah wallahi inchallah inshallah nchallah habibi khalas mazal mazel "
     "wsletni wslatni wsalni mochkil mouchkil mushkila mochkila kifach kifash kifesh wach "
     "wesh bghit bghina chokran choukran shukran shokran sahbi sa7bi ya3ni talabia talabiya "
     "tlabiya talabiti dyal dial diali dyali lhamdulillah hamdoulah hamdullah walo bzaf "
     "bezzaf labas kayn makaynch mazal3 3andi 3afak m3a ma3ndich mafhmtch wla chno chnou "
-    "3lach 3lah ghir imta kolchi ntouma ldrahem flous fulus".split()
+    "3lach 3lah ghir imta kolchi ntouma ldrahem flous fulus"
 )
 # Romanized Russian: words other Latin-script languages do not have.
-_RUSSIAN_WORDS = frozenset(
+_RUSSIAN_WORDS = _words(
     "privet spasibo spasiba zakaz zakaza zakazal zakazala zakazu gde kogda posylka posylku "
     "posilka posylki pozhaluysta pozhalujsta pojaluysta pojaluista pozhalusta uzhe uje "
     "mesyac mesyats zhdu jdu nichego prishel prishla prishlo dostavka dostavku vernite "
@@ -63,7 +69,7 @@ _RUSSIAN_WORDS = frozenset(
     "slomano slomalsya vozvrat rabotaet mozhno nado pochta pochtu etot eta tolko seychas "
     "sejchas vsyo bolshoe zdravstvuyte zdravstvujte dobryy dobriy otslezhivanie "
     "moy moya mne menya eshe eshche esche nomer treka poluchil "
-    "poluchila polucheno otpravili otpravlen otpravka kuda davno nedeli nedelyu".split()
+    "poluchila polucheno otpravili otpravlen otpravka kuda davno nedeli nedelyu"
 )
 # Two of these words (or, for Arabizi, digit-words) in a message decide; one is chance.
 _ROMANIZED_EVIDENCE = 2

@@ -310,6 +310,7 @@ def _web_client(kefu: Kefu) -> TestClient:
     """The web app in this process; imported here so `kefu classify` and the other
     commands do not load FastAPI and every page (a second of start-up)."""
     from fastapi.testclient import TestClient
+
     from kefu.web.app import create_app
 
     return TestClient(create_app(kefu=kefu), headers=_owner_token(kefu))

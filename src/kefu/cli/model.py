@@ -214,8 +214,7 @@ def classify_command(
     size = input_file.stat().st_size
     if size > MAX_INPUT_BYTES:
         raise typer.BadParameter(
-            f"{size} bytes; the limit is {MAX_INPUT_BYTES // 1024 // 1024} MiB "
-            "(split the file)",
+            f"{size} bytes; the limit is {MAX_INPUT_BYTES // 1024 // 1024} MiB (split the file)",
             param_hint="--input",
         )
     rows, refused = _classify_rows(input_file)
