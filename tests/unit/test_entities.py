@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from kefu.domain.entities import (
     KINDS,
+    MAX_FACTS,
     Entity,
     extract,
     s10_check_digit,
@@ -456,3 +457,46 @@ fact_like = st.text(
 @given(text=fact_like)
 def test_extract_on_fact_like_text_returns_sorted_disjoint_slices(text: str) -> None:
     assert_well_formed(text, extract(text))
+
+
+# --- long messages: each fact once, at most MAX_FACTS -----------------------------------
+
+
+def test_a_fact_named_many_times_is_returned_once_at_its_first_mention() -> None:
+    order, tracking = "8031234567890123", s10("LX", "12345678", "CN")
+    line = f"Order {order}, parcel {tracking}, I paid $20 on 12/11 for size XL, 5 pcs. "
+    text = line * 800  # a 60 KB paste of the same story
+    assert len(text) > 60_000
+    facts = extract(text)
+    assert [(e.kind, e.value) for e in facts] == [
+        ("order_number", order),
+        ("tracking_number", tracking),
+        ("amount", "20 USD"),
+        ("date", "--11-12"),
+        ("size", "XL"),
+        ("quantity", "5"),
+    ]
+    assert facts[0].start == line.index(order)
+
+
+def test_the_same_value_written_twice_differently_is_one_fact() -> None:
+    tracking = s10("LX", "12345678", "CN")
+    facts = extract(f"{tracking} or {tracking.lower()}?")
+    assert [(e.kind, e.text) for e in facts] == [("tracking_number", tracking)]
+
+
+def test_at_most_max_facts_are_returned_in_text_order() -> None:
+    orders = [f"80312345678{n:05d}" for n in range(120)]
+    facts = extract(" ".join(f"order {o}" for o in orders))
+    assert len(facts) == MAX_FACTS == 50
+    assert [e.value for e in facts] == orders[:MAX_FACTS]
+
+
+def test_overlaps_are_settled_the_same_way_among_thousands_of_finds() -> None:
+    tracking = s10("RR", "87654321", "GB")
+    text = f"size 10.5 and {tracking} " * 2000
+    facts = extract(text)
+    assert [(e.kind, e.value) for e in facts] == [
+        ("size", "10.5"),
+        ("tracking_number", tracking),
+    ]

@@ -101,14 +101,14 @@ def romanized_language(sample: str) -> str | None:
         return None
     words = _WORD.findall(sample.lower())
     russian = len({w for w in words if w in _RUSSIAN_WORDS})
-    arabic = len({w for w in words if w in _ARABIZI_WORDS}) + sum(
-        1
-        for w in words
-        if _ARABIZI_WORD.fullmatch(w) and w.lstrip("0123456789") not in _NOT_ARABIZI
-    )
+    arabic = len({w for w in words if w in _ARABIZI_WORDS or _arabizi_digits(w)})
     if max(russian, arabic) < _ROMANIZED_EVIDENCE:
         return None
     return "ru" if russian > arabic else "ar"
+
+
+def _arabizi_digits(word: str) -> bool:
+    return bool(_ARABIZI_WORD.fullmatch(word)) and word.lstrip("0123456789") not in _NOT_ARABIZI
 
 
 class LanguageDetector:

@@ -52,6 +52,7 @@ _SOURCE_SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _HORIZONTAL = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_BREAKS = re.compile(r"\n[^\S\n]*(?:\n[^\S\n]*)+")
 
 
 def looks_like_html(text: str) -> bool:
@@ -75,7 +76,8 @@ def _strip_markup(html: str) -> str:
     reader = _TextReader()
     reader.feed(html)
     reader.close()
-    return "".join(reader.pieces)
+    # Each block's start and end both break the line: one break between blocks is enough.
+    return _BREAKS.sub("\n", "".join(reader.pieces))
 
 
 class _TextReader(HTMLParser):
