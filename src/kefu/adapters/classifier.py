@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 MODEL_FORMAT = 2
 _MAGIC = b"KEFU-INTENT-MODEL\n"
 _SPACES = re.compile(r"\s+")
+# The model reads a message's first 2,000 characters: the ask comes first, then the story.
+_READ = 2000
 _DIGITS = re.compile(r"\d+")
 # scikit-learn's own expressions for its analyzers (sklearn/feature_extraction/text.py).
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -51,14 +53,17 @@ def normalise(text: str, entities: Sequence[Entity] | None = None) -> str:
     if entities is None:
         text = plain_text(text)
         entities = extract(text)
+    text = text[:_READ]  # a 64 KiB message is masked in microseconds, not milliseconds
     pieces: list[str] = []
     last = 0
     for entity in entities:
+        if entity.end > _READ:
+            break
         pieces += [text[last : entity.start], f" ⟨{entity.kind}⟩ "]
         last = entity.end
     pieces.append(text[last:])
     masked = _DIGITS.sub("0", "".join(pieces)).lower()
-    return _SPACES.sub(" ", masked).strip()[:2000]
+    return _SPACES.sub(" ", masked).strip()[:_READ]
 
 
 def make_pipeline(seed: int) -> Pipeline:
@@ -277,10 +282,13 @@ class IntentModel:
             entities if entities is not None else [None] * len(texts)
         )
         prepared = [normalise(t, e) for t, e in zip(texts, found, strict=True)]
+        probabilities = self.scorer.probabilities(prepared)
+        best = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
         out = []
-        for row in self.scorer.probabilities(prepared):
-            order = row.argsort()[::-1][:3]
-            ranked = [(self.classes[i], float(row[i])) for i in order]
+        for order, scores in zip(
+            best.tolist(), np.take_along_axis(probabilities, best, 1).tolist(), strict=True
+        ):
+            ranked = [(self.classes[i], p) for i, p in zip(order, scores, strict=True)]
             out.append(Prediction(ranked[0][0], ranked[0][1], tuple(ranked[1:])))
         return out
 

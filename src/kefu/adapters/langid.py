@@ -30,6 +30,7 @@ _SCRIPTS = (
     ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")),
     ("ru", re.compile(r"[\u0400-\u04ff]")),
 )
+_BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -79,6 +80,8 @@ def script_language(sample: str) -> str | None:
     """The language a script says, when its letters are most of the text: kana is
     Japanese, Hangul Korean, Han alone Chinese unless a Japanese-only form shows; Hebrew,
     Arabic and Cyrillic letters are the one buyer language written in each."""
+    if not _BEYOND_LATIN.search(sample):  # most messages: nothing for these rules
+        return None
     half = letters(sample) / 2
     for language, script in _SCRIPTS:
         if len(script.findall(sample)) > half:
