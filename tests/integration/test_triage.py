@@ -238,3 +238,23 @@ def test_classify_cli_refuses_a_file_over_its_limit(
     result = CliRunner().invoke(app, ["classify", "--input", str(source)])
     assert result.exit_code == 2
     assert "the limit is" in result.output
+
+
+def test_bench_classify_reports_every_figure() -> None:
+    result = CliRunner().invoke(
+        app, ["bench", "classify", "--messages", "300", "--singles", "50", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.splitlines()[-1])
+    assert figures["bench"] == "classify"
+    assert figures["messages"] == 300
+    for name in (
+        "batch_msg_per_s",
+        "single_p50_ms",
+        "single_p99_ms",
+        "single_p99_cpu_ms",
+        "message_64kib_ms",
+        "classify_hi_s",
+        "classify_hi_cpu_s",
+    ):
+        assert figures[name] > 0, name
