@@ -254,6 +254,7 @@ def test_bench_classify_reports_every_figure() -> None:
         "single_p99_ms",
         "single_p99_cpu_ms",
         "message_64kib_ms",
+        "message_64kib_cpu_ms",
         "classify_hi_s",
         "classify_hi_cpu_s",
     ):

@@ -1,4 +1,5 @@
-"""Intent model: character and word TF-IDF into a logistic regression (scikit-learn).
+"""Intent model: character and word TF-IDF into a logistic regression; scikit-learn
+trains it, plain numpy arrays predict with it.
 
 Why this model (ADR 0006): it reads every script of the 14 buyer languages without
 a tokenizer, trains in seconds on a laptop, classifies thousands of messages a
@@ -39,8 +40,8 @@ _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"(?u)\b\w+\b")
 # Messages scored together: enough for numpy to pay off, few enough to keep memory small.
 _CHUNK = 256
-# Words whose n-gram columns are kept between messages (a few MB at most).
-_KNOWN_WORDS = 50_000
+# Words whose n-gram columns are kept between messages (about 10 MB at most).
+_KNOWN_WORDS = 30_000
 
 
 def normalise(text: str, entities: Sequence[Entity] | None = None) -> str:
@@ -144,32 +145,37 @@ class Part:
     idf: np.ndarray
     offset: int  # where its columns start in the stacked vector
 
+    # gram → its column in the stacked vector; cached words share these int objects
+    columns: dict[str, int] = field(init=False, compare=False, repr=False)
     # A word's character n-grams never change: looked up once, kept (most of a message's
     # words were seen in earlier messages), three times faster than cutting every word.
-    known_words: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    known_words: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        columns = {gram: index + self.offset for gram, index in self.vocabulary.items()}
+        object.__setattr__(self, "columns", columns)
 
     def counts(self, text: str) -> dict[int, int]:
         """Column (in the stacked vector) → how often its n-gram occurs in `text`."""
         if self.analyzer != "char_wb":
             return self._columns(_ANALYZERS[self.analyzer](text, *self.ngram_range))
-        known, columns = self.known_words, []
+        known = self.known_words
+        found: list[int] = []
         for word in text.lower().split():
-            found = known.get(word)
-            if found is None:
+            cached = known.get(word)
+            if cached is None:
                 if len(known) >= _KNOWN_WORDS:
                     known.clear()
-                vocabulary, offset = self.vocabulary, self.offset
-                found = known[word] = [
-                    vocabulary[g] + offset
-                    for g in char_wb_grams(word, *self.ngram_range)
-                    if g in vocabulary
-                ]
-            columns += found
-        return Counter(columns)
+                columns = self.columns
+                cached = known[word] = tuple(
+                    [columns[g] for g in char_wb_grams(word, *self.ngram_range) if g in columns]
+                )
+            found += cached
+        return Counter(found)
 
     def _columns(self, grams: list[str]) -> dict[int, int]:
-        vocabulary, offset = self.vocabulary, self.offset
-        return {vocabulary[g] + offset: n for g, n in Counter(grams).items() if g in vocabulary}
+        columns = self.columns
+        return {columns[g]: n for g, n in Counter(grams).items() if g in columns}
 
 
 class Scorer:
