@@ -270,3 +270,8 @@ def test_full_width_digits_are_read_as_an_order_number() -> None:
     wide = "".join(chr(ord(d) + 0xFEE0) for d in ALI_ORDER)
     result = one(f"注文 {wide}", IntentGuess("order_tracking", 0.9))
     assert [(e.kind, e.value) for e in result.entities] == [("order_number", ALI_ORDER)]
+
+
+@pytest.mark.parametrize("text", ["まだ届かない！！", "太慢了！！", "왜 안 와요！！"])
+def test_full_width_exclamation_marks_still_mark_the_buyer_upset(text: str) -> None:
+    assert "upset" in one(text, IntentGuess("not_received", 0.9)).mood.flags

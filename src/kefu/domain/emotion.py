@@ -247,7 +247,9 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     ),
 }
 _SHOUTING = re.compile(r"[A-ZА-ЯÄÖÜÉÈÇ]{4,}")
-_EXCLAIM = re.compile(r"[!?]{3,}|！{2,}")
+# Two full-width marks shout in Chinese, Japanese and Korean; triage reads NFKC text,
+# where "まだ！！" is "まだ!!", so two ASCII marks after those scripts' letters count too.
+_EXCLAIM = re.compile(r"[!?]{3,}|！{2,}|(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])!{2,}")
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
