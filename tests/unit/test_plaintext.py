@@ -103,3 +103,43 @@ def test_e_mail_html_around_typed_text_gives_the_same_plain_text(text: str) -> N
 @given(st.text(max_size=300))
 def test_any_text_is_read_without_error(text: str) -> None:
     assert isinstance(plain_text(text), str)
+
+
+html_soup = st.lists(
+    st.sampled_from(
+        [
+            "<p>",
+            "</p>",
+            "<br>",
+            "<div class='x'>",
+            "</div>",
+            "<style>",
+            "</style>",
+            "<blockquote>",
+            "</blockquote>",
+            "<head>",
+            "<body>",
+            "&amp;",
+            "&nbsp;",
+            "&#x",
+            "&#99999999;",
+            "<!--",
+            "-->",
+            "<![CDATA[",
+            "<",
+            ">",
+            "word",
+            "８",
+            " ",
+            "\n",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(html_soup)
+def test_broken_html_is_read_without_error_and_without_markup_runs(text: str) -> None:
+    plain = plain_text(text)
+    assert "  " not in plain and "\n\n\n" not in plain
+    assert "<p>" not in plain or not looks_like_html(text)

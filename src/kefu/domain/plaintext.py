@@ -52,6 +52,7 @@ _SOURCE_SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _HORIZONTAL = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_LEFTOVER = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
 _BREAKS = re.compile(r"\n[^\S\n]*(?:\n[^\S\n]*)+")
 
 
@@ -76,8 +77,10 @@ def _strip_markup(html: str) -> str:
     reader = _TextReader()
     reader.feed(html)
     reader.close()
-    # Each block's start and end both break the line: one break between blocks is enough.
-    return _BREAKS.sub("\n", "".join(reader.pieces))
+    # An unclosed comment or tag comes back as text when the parser closes: drop what is
+    # left of markup. Each block's start and end both break the line: one break is enough.
+    text = _LEFTOVER.sub("", _LOOKS_LIKE_HTML.sub("", "".join(reader.pieces)))
+    return _BREAKS.sub("\n", text)
 
 
 class _TextReader(HTMLParser):
