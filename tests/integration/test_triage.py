@@ -250,6 +250,7 @@ def test_bench_classify_reports_every_figure() -> None:
     assert figures["messages"] == 300
     for name in (
         "batch_msg_per_s",
+        "batch_msg_per_cpu_s",
         "single_p50_ms",
         "single_p99_ms",
         "single_p99_cpu_ms",
