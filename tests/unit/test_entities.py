@@ -7,6 +7,7 @@ their platform's shape, and overlapping finds keep only one entity.
 from __future__ import annotations
 
 import itertools
+import re
 import string
 
 import pytest
@@ -14,6 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kefu.domain.entities import (
+    _ORDERS,
+    _OTHER_TRACKING,
+    _UPS,
     KINDS,
     MAX_FACTS,
     Entity,
@@ -500,3 +504,32 @@ def test_overlaps_are_settled_the_same_way_among_thousands_of_finds() -> None:
         ("size", "10.5"),
         ("tracking_number", tracking),
     ]
+
+
+# The shapes as first written, with a leading word boundary: the faster forms in
+# entities.py (literal first, boundary checked after) must find exactly these.
+PLAIN_SHAPES = {
+    "ups": (r"\b1Z[0-9A-Z]{16}\b", re.IGNORECASE),
+    "yunexpress": (r"\bYT\d{16}\b", re.IGNORECASE),
+    "cainiao": (r"\bLP\d{14}\b", re.IGNORECASE),
+    "4px": (r"\b4PX\d{10,16}\b", re.IGNORECASE),
+    "usps": (r"\b9[2-5]\d{20}\b", 0),
+    "amazon": (r"\b\d{3}-\d{7}-\d{7}\b", 0),
+    "ebay": (r"\b\d{2}-\d{5}-\d{5}\b", 0),
+    "aliexpress": (r"(?<![\d-])8\d{15}(?![\d-])", 0),
+}
+FAST_SHAPES = {"ups": _UPS, **dict(_OTHER_TRACKING), **dict(_ORDERS)}
+
+shape_text = st.lists(
+    st.sampled_from(["1Z", "1z", "YT", "yt", "LP", "4PX", "9", "8", "2", "-", " ", "a", "_", "é"])
+    | st.text(alphabet="0123456789", min_size=1, max_size=23),
+    max_size=12,
+).map("".join)
+
+
+@given(shape_text)
+def test_the_fast_shapes_find_what_the_plain_shapes_find(text: str) -> None:
+    assert sorted(FAST_SHAPES) == sorted(PLAIN_SHAPES)
+    for name, (pattern, flags) in PLAIN_SHAPES.items():
+        plain = [m.span() for m in re.finditer(pattern, text, flags)]
+        assert [m.span() for m in FAST_SHAPES[name].finditer(text)] == plain, name

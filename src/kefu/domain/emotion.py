@@ -305,8 +305,8 @@ def mood_of(text: str) -> Mood:
         if match:
             flags[flag] = match.group(0)
     if "upset" not in flags and _SHOUTING.search(text):  # counting only when it can shout
-        letters = sum(ch.isalpha() for ch in text)
-        upper = sum(ch.isupper() for ch in text)
+        letters = sum(map(str.isalpha, text))
+        upper = sum(map(str.isupper, text))
         if letters >= 12 and upper / letters > 0.6:
             flags["upset"] = "CAPITALS"
     if "upset" not in flags and _EXCLAIM.search(text):
