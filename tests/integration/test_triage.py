@@ -260,3 +260,11 @@ def test_bench_classify_reports_every_figure() -> None:
         "classify_hi_cpu_s",
     ):
         assert figures[name] > 0, name
+
+
+def test_classify_cli_names_an_old_model_file_and_what_to_do(tmp_path: Path) -> None:
+    old = tmp_path / "old.joblib"
+    old.write_bytes(b"\xfd7zXZ\x00\x00a format 1 model")  # an xz-compressed joblib pickle
+    result = CliRunner().invoke(app, ["classify", "hello there", "--model", str(old)])
+    assert result.exit_code == 2
+    assert "retrain it: kefu model train" in " ".join(result.output.split())

@@ -8,7 +8,7 @@ import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ from kefu.domain.messages import MAX_TEXT_BYTES
 from kefu.domain.triage import Triage
 from kefu.services import training
 from kefu.services.triage import triage
+
+if TYPE_CHECKING:
+    from kefu.adapters.triage_model import TriageModel
 
 app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is_help=True)
 DataDir = Annotated[
@@ -208,7 +211,7 @@ def classify_command(
             raise typer.BadParameter("give a TEXT or --input FILE")
         if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
             raise typer.BadParameter(f"at most {MAX_TEXT_BYTES} bytes (64 KiB)", param_hint="TEXT")
-        classifier = load_classifier(model_path)
+        classifier = _classifier(model_path)
         print(json.dumps(triage_json(None, triage([text], classifier)[0]), ensure_ascii=False))
         return
     size = input_file.stat().st_size
@@ -218,7 +221,7 @@ def classify_command(
             param_hint="--input",
         )
     rows, refused = _classify_rows(input_file)
-    classifier = load_classifier(model_path)
+    classifier = _classifier(model_path)
     results = []
     for start in range(0, len(rows), 1000):
         part = rows[start : start + 1000]
@@ -235,6 +238,14 @@ def classify_command(
     if refused:
         typer.echo(f"{len(refused)} rows refused, {len(results)} classified", err=True)
         raise typer.Exit(code=1)
+
+
+def _classifier(model_path: Path | None) -> TriageModel:
+    """The model, or a one-line error when its file is of an older format or damaged."""
+    try:
+        return load_classifier(model_path)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--model") from None
 
 
 def _classify_rows(path: Path) -> tuple[list[tuple[object, str]], list[tuple[int, str]]]:
