@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from alembic import command
-from alembic.config import Config
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,7 +40,6 @@ from kefu.adapters.formatting import (
     known_currencies,
 )
 from kefu.adapters.holidays import holiday_countries, public_holidays
-from kefu.adapters.jobs import InProcessWorker, JobQueue, make_huey
 from kefu.adapters.langid import OutgoingLanguageDetector
 from kefu.adapters.mail.imap import ImapClient
 from kefu.adapters.mail.parse import MailParser
@@ -133,7 +130,10 @@ from kefu.services.surveys import Surveys
 from kefu.services.translation import TranslationService
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from kefu.adapters.classifier import IntentModel
+    from kefu.adapters.jobs import InProcessWorker, JobQueue
     from kefu.adapters.triage_model import ModelRegistry, TriageModel
 
 
@@ -164,6 +164,8 @@ class Kefu:
     def jobs(self) -> JobQueue:
         """The job queue (KEFU_QUEUE_URL; docs/adr/0008-background-jobs.md), opened on first
         use: asking for a job works in every process, running them in workers."""
+        from kefu.adapters.jobs import JobQueue, make_huey  # huey: only where jobs are
+
         return JobQueue(make_huey(self.settings.queue_url, self.settings.database_url), JOBS)
 
     def _enqueue_all(self, jobs: list[tuple[str, dict[str, JobParam]]]) -> None:
@@ -645,6 +647,8 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> K
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # migrations only: `kefu classify` never loads alembic
+
     config = Config()
     config.set_main_option("script_location", str(files("kefu") / "migrations"))
     config.attributes["engine"] = engine
@@ -652,10 +656,14 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade_database(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -170,22 +171,103 @@ def test_model_eval_prints_scores_and_draws_the_matrix(tmp_path: Path) -> None:
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_fast_scorer_computes_what_scikit_learn_computes() -> None:
-    from kefu.adapters.classifier import normalise
-    from kefu.bootstrap import load_classifier
+EMAIL = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>
+p {{ margin: 0; font-family: Arial }} .sig {{ color: #888 }}</style><title>Re: order</title></head>
+<body><div dir="ltr"><p>{text}</p>
+<div class="gmail_quote"><blockquote type="cite">On Mon, 2 Dec the seller wrote:<br>
+Thank you for your order! We ship within 48&nbsp;hours.</blockquote></div></div></body></html>"""
 
-    model = load_classifier().model
+
+def test_an_e_mail_s_html_around_a_message_changes_neither_intent_nor_confidence() -> None:
+    from kefu.bootstrap import load_classifier
+    from kefu.services.triage import triage
+
     texts = [
-        normalise(t)
-        for t in (
-            "where is my order 8031234567890123 ???",
-            "¿tienen talla M?",
-            "",
-            "😡",
-            "Ich möchte das Paket zurückschicken",
-            "x" * 3000,
-        )
+        "where is my order? it has been three weeks and the tracking does not move",
+        "The kettle arrived broken, the handle is cracked. I want a replacement.",
+        "Bonjour, mon colis est bloqué en douane, je dois payer des taxes ?",
     ]
-    fast = model.scorer.probabilities(texts)
-    reference = model.pipeline.predict_proba(texts)
-    assert abs(fast - reference).max() < 1e-5
+    bare = triage(texts, load_classifier())
+    wrapped = triage([EMAIL.format(text=t) for t in texts], load_classifier())
+    for plain, html in zip(bare, wrapped, strict=True):
+        assert (html.intent, html.language) == (plain.intent, plain.language)
+        assert abs(html.confidence - plain.confidence) < 0.01, (plain, html)
+    assert len(bare) == 3
+
+
+def test_classify_cli_reports_bad_rows_by_line_and_classifies_the_others(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": 1, "text": "where is my parcel?"}),
+        json.dumps({"id": 2}),
+        json.dumps({"id": 3, "text": None}),
+        "",
+        json.dumps({"id": 5, "text": "   "}),
+        json.dumps({"id": 6, "text": 42}),
+        "{not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"id": 9, "text": "é" * 40_000}),  # 80,000 bytes: over 64 KiB
+        json.dumps({"id": 10, "text": "I want my money back"}),
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["classify", "--input", str(source), "--output", str(out)])
+    assert result.exit_code == 1, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [1, 10]
+    for number, reason in [
+        (2, "no text"),
+        (3, "no text"),
+        (5, "the text is empty"),
+        (6, "text is a int, not a string"),
+        (7, "not a JSON object"),
+        (8, "not a JSON object"),
+        (9, "the text is 80000 bytes; the limit is 65536"),
+    ]:
+        assert f"in.jsonl, line {number}: {reason}" in result.output
+    assert "7 rows refused, 2 classified" in result.output
+
+
+def test_classify_cli_refuses_a_file_over_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kefu.cli import model as model_cli
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": "hello"}) + "\n", encoding="utf-8")
+    monkeypatch.setattr(model_cli, "MAX_INPUT_BYTES", 10)
+    result = CliRunner().invoke(app, ["classify", "--input", str(source)])
+    assert result.exit_code == 2
+    assert "the limit is" in result.output
+
+
+def test_bench_classify_reports_every_figure() -> None:
+    result = CliRunner().invoke(
+        app, ["bench", "classify", "--messages", "300", "--singles", "50", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.splitlines()[-1])
+    assert figures["bench"] == "classify"
+    assert figures["messages"] == 300
+    for name in (
+        "batch_msg_per_s",
+        "batch_msg_per_cpu_s",
+        "single_p50_ms",
+        "single_p99_ms",
+        "single_p99_cpu_ms",
+        "message_64kib_ms",
+        "message_64kib_cpu_ms",
+        "classify_hi_s",
+        "classify_hi_cpu_s",
+    ):
+        assert figures[name] > 0, name
+
+
+def test_classify_cli_names_an_old_model_file_and_what_to_do(tmp_path: Path) -> None:
+    old = tmp_path / "old.joblib"
+    old.write_bytes(b"\xfd7zXZ\x00\x00a format 1 model")  # an xz-compressed joblib pickle
+    result = CliRunner().invoke(app, ["classify", "hello there", "--model", str(old)])
+    assert result.exit_code == 2
+    assert "retrain it: kefu model train" in " ".join(result.output.split())

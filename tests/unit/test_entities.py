@@ -7,6 +7,7 @@ their platform's shape, and overlapping finds keep only one entity.
 from __future__ import annotations
 
 import itertools
+import re
 import string
 
 import pytest
@@ -14,7 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kefu.domain.entities import (
+    _ORDERS,
+    _OTHER_TRACKING,
+    _UPS,
     KINDS,
+    MAX_FACTS,
     Entity,
     extract,
     s10_check_digit,
@@ -456,3 +461,75 @@ fact_like = st.text(
 @given(text=fact_like)
 def test_extract_on_fact_like_text_returns_sorted_disjoint_slices(text: str) -> None:
     assert_well_formed(text, extract(text))
+
+
+# --- long messages: each fact once, at most MAX_FACTS -----------------------------------
+
+
+def test_a_fact_named_many_times_is_returned_once_at_its_first_mention() -> None:
+    order, tracking = "8031234567890123", s10("LX", "12345678", "CN")
+    line = f"Order {order}, parcel {tracking}, I paid $20 on 12/11 for size XL, 5 pcs. "
+    text = line * 800  # a 60 KB paste of the same story
+    assert len(text) > 60_000
+    facts = extract(text)
+    assert [(e.kind, e.value) for e in facts] == [
+        ("order_number", order),
+        ("tracking_number", tracking),
+        ("amount", "20 USD"),
+        ("date", "--11-12"),
+        ("size", "XL"),
+        ("quantity", "5"),
+    ]
+    assert facts[0].start == line.index(order)
+
+
+def test_the_same_value_written_twice_differently_is_one_fact() -> None:
+    tracking = s10("LX", "12345678", "CN")
+    facts = extract(f"{tracking} or {tracking.lower()}?")
+    assert [(e.kind, e.text) for e in facts] == [("tracking_number", tracking)]
+
+
+def test_at_most_max_facts_are_returned_in_text_order() -> None:
+    orders = [f"80312345678{n:05d}" for n in range(120)]
+    facts = extract(" ".join(f"order {o}" for o in orders))
+    assert len(facts) == MAX_FACTS == 50
+    assert [e.value for e in facts] == orders[:MAX_FACTS]
+
+
+def test_overlaps_are_settled_the_same_way_among_thousands_of_finds() -> None:
+    tracking = s10("RR", "87654321", "GB")
+    text = f"size 10.5 and {tracking} " * 2000
+    facts = extract(text)
+    assert [(e.kind, e.value) for e in facts] == [
+        ("size", "10.5"),
+        ("tracking_number", tracking),
+    ]
+
+
+# The shapes as first written, with a leading word boundary: the faster forms in
+# entities.py (literal first, boundary checked after) must find exactly these.
+PLAIN_SHAPES = {
+    "ups": (r"\b1Z[0-9A-Z]{16}\b", re.IGNORECASE),
+    "yunexpress": (r"\bYT\d{16}\b", re.IGNORECASE),
+    "cainiao": (r"\bLP\d{14}\b", re.IGNORECASE),
+    "4px": (r"\b4PX\d{10,16}\b", re.IGNORECASE),
+    "usps": (r"\b9[2-5]\d{20}\b", 0),
+    "amazon": (r"\b\d{3}-\d{7}-\d{7}\b", 0),
+    "ebay": (r"\b\d{2}-\d{5}-\d{5}\b", 0),
+    "aliexpress": (r"(?<![\d-])8\d{15}(?![\d-])", 0),
+}
+FAST_SHAPES = {"ups": _UPS, **dict(_OTHER_TRACKING), **dict(_ORDERS)}
+
+shape_text = st.lists(
+    st.sampled_from(["1Z", "1z", "YT", "yt", "LP", "4PX", "9", "8", "2", "-", " ", "a", "_", "é"])
+    | st.text(alphabet="0123456789", min_size=1, max_size=23),
+    max_size=12,
+).map("".join)
+
+
+@given(shape_text)
+def test_the_fast_shapes_find_what_the_plain_shapes_find(text: str) -> None:
+    assert sorted(FAST_SHAPES) == sorted(PLAIN_SHAPES)
+    for name, (pattern, flags) in PLAIN_SHAPES.items():
+        plain = [m.span() for m in re.finditer(pattern, text, flags)]
+        assert [m.span() for m in FAST_SHAPES[name].finditer(text)] == plain, name

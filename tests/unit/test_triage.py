@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pytest
 
 from kefu.domain.entities import Entity, extract
-from kefu.domain.triage import CONFIDENCE_THRESHOLD, Triage, decide
+from kefu.domain.triage import CONFIDENCE_THRESHOLD, Triage, decide, letters
 from kefu.services.ports import Classifier, IntentGuess
 from kefu.services.triage import triage
 
@@ -116,12 +116,34 @@ def test_decide_needs_letters_and_enough_confidence() -> None:
 # --- texts without letters --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["😀😡🙏", ALI_ORDER, "", "   ", "!!! ???", "a", "12/11 $20"])
-def test_text_without_letters_is_other_with_zero_confidence(text: str) -> None:
+WITHOUT_LETTERS = [
+    "😀😡🙏",
+    ALI_ORDER,
+    "",
+    "   ",
+    "!!! ???",
+    "a",
+    "12/11 $20",
+    "LX123456785CN",  # four letters, all inside the tracking number
+    "1Z999AA10123456784 ?",
+    f"#{ALI_ORDER} 👍",
+]
+
+
+@pytest.mark.parametrize("text", WITHOUT_LETTERS)
+def test_text_without_letters_gets_no_guess_at_all(text: str) -> None:
     result = one(text, IntentGuess("order_tracking", 0.95))
-    assert result.intent == "other"
-    assert result.confidence == 0.0
-    assert result.guess == "order_tracking"
+    assert (result.intent, result.guess, result.confidence) == ("other", "other", 0.0)
+    assert not result.unsure  # nothing for an agent to confirm
+    assert result.language == "und"
+    assert len(WITHOUT_LETTERS) == 10
+
+
+def test_letters_inside_a_number_do_not_count_but_words_beside_it_do() -> None:
+    result = one("LX123456785CN where??", IntentGuess("order_tracking", 0.95))
+    assert (result.intent, result.guess) == ("order_tracking", "order_tracking")
+    assert letters("LX123456785CN where", extract("LX123456785CN where")) == 5
+    assert letters("LX123456785CN") == 4  # without the facts, every letter counts
 
 
 def test_two_letters_are_enough_to_use_the_guess() -> None:
@@ -156,11 +178,11 @@ def test_results_come_back_one_per_text_in_order() -> None:
 
     assert [(r.language, r.intent, r.guess, r.confidence) for r in results] == [
         ("es", "order_tracking", "order_tracking", 0.8),
-        ("und", "other", "greeting_thanks", 0.0),
+        ("und", "other", "other", 0.0),
         ("fr", "other", "refund", 0.15),
         ("de", "greeting_thanks", "greeting_thanks", 0.7),
     ]
-    assert [r.unsure for r in results] == [False, True, True, False]
+    assert [r.unsure for r in results] == [False, False, True, False]
 
 
 def test_the_whole_batch_goes_to_the_classifier_in_one_call_each() -> None:
@@ -225,3 +247,30 @@ def test_mood_and_entities_are_per_text() -> None:
     results = triage(texts, FakeClassifier())
     assert [r.mood.flags for r in results] == [("upset",), (), ()]
     assert [[e.kind for e in r.entities] for r in results] == [[], ["quantity"], []]
+
+
+# --- what triage reads ------------------------------------------------------------------
+
+
+def test_triage_reads_the_plain_text_of_an_html_message() -> None:
+    html = (
+        "<html><head><style>p {color: red}</style></head><body>"
+        f"<p>Where is my order&nbsp;{ALI_ORDER}?</p><blockquote>On Monday you wrote: "
+        "thanks for your order</blockquote></body></html>"
+    )
+    classifier = FakeClassifier()
+    [result] = triage([html], classifier)
+    assert classifier.intent_calls == [[f"Where is my order {ALI_ORDER}?"]]
+    assert classifier.language_calls == [[f"Where is my order {ALI_ORDER}?"]]
+    assert [(e.kind, e.value) for e in result.entities] == [("order_number", ALI_ORDER)]
+
+
+def test_full_width_digits_are_read_as_an_order_number() -> None:
+    wide = "".join(chr(ord(d) + 0xFEE0) for d in ALI_ORDER)
+    result = one(f"注文 {wide}", IntentGuess("order_tracking", 0.9))
+    assert [(e.kind, e.value) for e in result.entities] == [("order_number", ALI_ORDER)]
+
+
+@pytest.mark.parametrize("text", ["まだ届かない！！", "太慢了！！", "왜 안 와요！！"])
+def test_full_width_exclamation_marks_still_mark_the_buyer_upset(text: str) -> None:
+    assert "upset" in one(text, IntentGuess("not_received", 0.9)).mood.flags

@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,10 +24,14 @@ from kefu.bootstrap import (
 )
 from kefu.config import Settings
 from kefu.domain.errors import DomainError
+from kefu.domain.messages import MAX_TEXT_BYTES
 from kefu.domain.triage import Triage
 from kefu.services import model_versions, training
 from kefu.services.ports import TableError
 from kefu.services.triage import triage
+
+if TYPE_CHECKING:
+    from kefu.adapters.triage_model import TriageModel
 
 app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is_help=True)
 DataDir = Annotated[
@@ -238,6 +242,11 @@ def apply(
     )
 
 
+# `--input`: a file this size is a whole shop's history; a row's text is a message's size.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+MAX_ROW_BYTES = 8 * MAX_TEXT_BYTES  # JSON escapes make a 64 KiB text up to six times longer
+
+
 def classify_command(
     text: Annotated[str | None, typer.Argument(help="one message")] = None,
     input_file: Annotated[
@@ -249,33 +258,42 @@ def classify_command(
     ] = None,
     model_path: Annotated[Path | None, typer.Option("--model")] = None,
 ) -> None:
-    """Language, intent, confidence, emotion and entities of a message or a JSONL file."""
-    classifier = load_classifier(model_path)
+    """Language, intent, confidence, emotion and entities of a message or a JSONL file.
+
+    A row without a text, a line that is not JSON or a text over 64 KiB is reported with
+    its line number and skipped; the others are classified. Exit code 1 when any was."""
     if input_file is None:
         if text is None:
             raise typer.BadParameter("give a TEXT or --input FILE")
+        if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+            raise typer.BadParameter(f"at most {MAX_TEXT_BYTES} bytes (64 KiB)", param_hint="TEXT")
+        classifier = _classifier(model_path)
         print(json.dumps(triage_json(None, triage([text], classifier)[0]), ensure_ascii=False))
         return
-    rows = [
-        json.loads(line)
-        for line in input_file.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    size = input_file.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise typer.BadParameter(
+            f"{size} bytes; the limit is {MAX_INPUT_BYTES // 1024 // 1024} MiB (split the file)",
+            param_hint="--input",
+        )
+    rows, refused = _classify_rows(input_file)
+    classifier = _classifier(model_path)
     results = []
     for start in range(0, len(rows), 1000):
         part = rows[start : start + 1000]
-        results += [
-            triage_json(r.get("id"), t)
-            for r, t in zip(
-                part, triage([str(r.get("text") or "") for r in part], classifier), strict=True
-            )
-        ]
+        found = triage([row_text for _, row_text in part], classifier)
+        results += [triage_json(item, t) for (item, _), t in zip(part, found, strict=True)]
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     if output:
         output.write_text(lines, encoding="utf-8")
         typer.echo(f"{len(results)} messages classified into {output}", err=True)
     else:
         print(lines, end="")
+    for number, reason in refused:
+        typer.echo(f"{input_file.name}, line {number}: {reason}; not classified", err=True)
+    if refused:
+        typer.echo(f"{len(refused)} rows refused, {len(results)} classified", err=True)
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -338,3 +356,47 @@ def list_versions(
         f1 = f"{v.macro_f1:.3f}" if v.macro_f1 is not None else "—"
         mark = "*" if v.active else " "
         typer.echo(f"{mark} {v.id}  {v.created_at:%Y-%m-%d %H:%M}  {v.reason:8} {v.status:8} {f1}")
+
+
+def _classifier(model_path: Path | None) -> TriageModel:
+    """The model, or a one-line error when its file is of an older format or damaged."""
+    try:
+        return load_classifier(model_path)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--model") from None
+
+
+def _classify_rows(path: Path) -> tuple[list[tuple[object, str]], list[tuple[int, str]]]:
+    """(id, text) of each good row, and (line number, reason) of each refused one."""
+    rows: list[tuple[object, str]] = []
+    refused: list[tuple[int, str]] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            read = _read_row(raw)
+            if isinstance(read, str):
+                refused.append((number, read))
+            else:
+                rows.append(read)
+    return rows, refused
+
+
+def _read_row(raw: bytes) -> tuple[object, str] | str:
+    """The row's id and text, or why it cannot be classified."""
+    if len(raw) > MAX_ROW_BYTES:
+        return f"the line is {len(raw)} bytes; the limit is {MAX_ROW_BYTES}"
+    try:
+        row = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return f"not a JSON object ({error})"
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    text = row.get("text")
+    if not isinstance(text, str):
+        return "no text" if text is None else f"text is a {type(text).__name__}, not a string"
+    if not text.strip():
+        return "the text is empty"
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+        return f"the text is {len(text.encode('utf-8'))} bytes; the limit is {MAX_TEXT_BYTES}"
+    return row.get("id"), text

@@ -247,7 +247,9 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     ),
 }
 _SHOUTING = re.compile(r"[A-ZА-ЯÄÖÜÉÈÇ]{4,}")
-_EXCLAIM = re.compile(r"[!?]{3,}|！{2,}")
+# Two full-width marks shout in Chinese, Japanese and Korean; triage reads NFKC text,
+# where "まだ！！" is "まだ!!", so two ASCII marks after those scripts' letters count too.
+_EXCLAIM = re.compile(r"[!?]{3,}|！{2,}|(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])!{2,}")
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -288,6 +290,8 @@ def fold(text: str) -> str:
     same way, so 'плохой' matches whether or not the buyer typed the breve.
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ı", "i"))
+    if decomposed.isascii():  # no accents to strip (most messages)
+        return decomposed
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)
 
@@ -300,10 +304,11 @@ def mood_of(text: str) -> Mood:
         match = pattern.search(folded)
         if match:
             flags[flag] = match.group(0)
-    letters = sum(ch.isalpha() for ch in text)
-    upper = sum(ch.isupper() for ch in text)
-    if "upset" not in flags and letters >= 12 and upper / letters > 0.6 and _SHOUTING.search(text):
-        flags["upset"] = "CAPITALS"
+    if "upset" not in flags and _SHOUTING.search(text):  # counting only when it can shout
+        letters = sum(map(str.isalpha, text))
+        upper = sum(map(str.isupper, text))
+        if letters >= 12 and upper / letters > 0.6:
+            flags["upset"] = "CAPITALS"
     if "upset" not in flags and _EXCLAIM.search(text):
         flags["upset"] = "!!!"
     if any(f.startswith("threat_") for f in flags) and "upset" not in flags:

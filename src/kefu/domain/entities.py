@@ -8,10 +8,14 @@ check digit; order numbers must have the platform's format.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
 KINDS = ("order_number", "tracking_number", "size", "quantity", "amount", "date")
+# A message pasting a whole order history names the same order hundreds of times; the
+# agent needs each fact once, and a page of facts is not read past a few dozen.
+MAX_FACTS = 50
 
 
 @dataclass(frozen=True)
@@ -26,18 +30,22 @@ class Entity:
 
 _S10 = re.compile(r"\b([A-Z]{2})(\d{8})(\d)([A-Z]{2})\b", re.IGNORECASE)
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-_UPS = re.compile(r"\b1Z[0-9A-Z]{16}\b", re.IGNORECASE)
+# Each shape starts with what it must start with ("1Z", "YT", a digit) and checks the
+# word boundary before it by a look-behind after: the same matches as a leading `\b`,
+# but the expression engine jumps from one candidate to the next instead of trying every
+# position (ten times faster over a 64 KiB message).
+_UPS = re.compile(r"1Z(?<!\w1Z)[0-9A-Z]{16}\b", re.IGNORECASE)
 # Carriers without a public check digit: recognised by their documented shapes.
 _OTHER_TRACKING = (
-    ("yunexpress", re.compile(r"\bYT\d{16}\b", re.IGNORECASE)),
-    ("cainiao", re.compile(r"\bLP\d{14}\b", re.IGNORECASE)),
-    ("4px", re.compile(r"\b4PX\d{10,16}\b", re.IGNORECASE)),
-    ("usps", re.compile(r"\b9[2-5]\d{20}\b")),
+    ("yunexpress", re.compile(r"YT(?<!\wYT)\d{16}\b", re.IGNORECASE)),
+    ("cainiao", re.compile(r"LP(?<!\wLP)\d{14}\b", re.IGNORECASE)),
+    ("4px", re.compile(r"4PX(?<!\w4PX)\d{10,16}\b", re.IGNORECASE)),
+    ("usps", re.compile(r"9(?<!\w9)[2-5]\d{20}\b")),
 )
 _ORDERS = (
-    ("amazon", re.compile(r"\b\d{3}-\d{7}-\d{7}\b")),
-    ("ebay", re.compile(r"\b\d{2}-\d{5}-\d{5}\b")),
-    ("aliexpress", re.compile(r"(?<![\d-])8\d{15}(?![\d-])")),
+    ("amazon", re.compile(r"\d(?<!\w\d)\d{2}-\d{7}-\d{7}\b")),
+    ("ebay", re.compile(r"\d(?<!\w\d)\d-\d{5}-\d{5}\b")),
+    ("aliexpress", re.compile(r"8(?<![\d-]8)\d{15}(?![\d-])")),
 )
 _SIZE_WORDS = (
     "size|talla|taille|größe|grösse|tamanho|taglia|rozmiar|beden|maat|"
@@ -126,11 +134,20 @@ _ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def extract(text: str) -> list[Entity]:
-    """Every fact found, in text order; overlapping finds keep the most specific one."""
+    """Each fact once (its first mention), in text order, at most MAX_FACTS of them;
+    overlapping finds keep the most specific one."""
     found = _sizes(text)
     if _ANY_DIGIT.search(text):  # every other kind has digits: most messages skip them all
         found += _numbers(text)
-    return _without_overlaps(found)
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for entity in _without_overlaps(found):
+        if (entity.kind, entity.value) not in seen:
+            seen.add((entity.kind, entity.value))
+            out.append(entity)
+            if len(out) == MAX_FACTS:
+                break
+    return out
 
 
 _ANY_DIGIT = re.compile(r"\d")
@@ -232,8 +249,16 @@ _RANK = {"tracking_number": 0, "order_number": 1, "amount": 2, "quantity": 3, "s
 
 
 def _without_overlaps(found: list[Entity]) -> list[Entity]:
+    """Kept spans never overlap, so a new one need only be checked against its two
+    neighbours in start order (thousands of finds in a long paste stay fast)."""
+    starts: list[int] = []
     kept: list[Entity] = []
     for entity in sorted(found, key=lambda e: (_RANK[e.kind], e.start - e.end)):
-        if all(entity.end <= k.start or entity.start >= k.end for k in kept):
-            kept.append(entity)
-    return sorted(kept, key=lambda e: e.start)
+        at = bisect_right(starts, entity.start)
+        if at and kept[at - 1].end > entity.start:
+            continue
+        if at < len(kept) and kept[at].start < entity.end:
+            continue
+        starts.insert(at, entity.start)
+        kept.insert(at, entity)
+    return kept
