@@ -86,7 +86,6 @@ from kefu.adapters.translators.sandbox import (
     create_translation_sandbox as create_translation_sandbox,
 )
 from kefu.config import Settings
-from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
 from kefu.services import (
     case_sync,
     cases,
@@ -700,16 +699,9 @@ def plot_confusion(result: dict[str, Any], path: Path, title: str) -> None:
 
 
 def evaluate_model(model: IntentModel, texts: list[str], labels: list[str]) -> dict[str, Any]:
-    """Scores with the unsure rule applied, as agents see the predictions."""
+    """Scores as agents see the predictions: the triage path with its unsure rule."""
     from kefu.adapters.evaluation import scores
+    from kefu.services.training import as_agents_see
 
-    guesses = model.predict(texts)
-    shown = [
-        decide(g.intent, g.confidence, has_letters=letters(t) >= MIN_LETTERS_FOR_INTENT)
-        for g, t in zip(guesses, texts, strict=True)
-    ]
-    return scores(
-        labels,
-        shown,
-        [s != "other" or g.intent == "other" for s, g in zip(shown, guesses, strict=True)],
-    )
+    seen = as_agents_see(model, texts, ["und"] * len(texts))
+    return scores(labels, [t.intent for t in seen], [not t.unsure for t in seen])

@@ -14,13 +14,9 @@ import re
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from kefu.domain.geo import BUYER_LANGUAGES
+from kefu.domain.geo import DETECTED_LANGUAGES
 from kefu.domain.triage import MIN_LETTERS_FOR_LANGUAGE, UNDETERMINED, letters
 
-# What a buyer message may be detected as: the buyer languages plus Chinese, which
-# Chinese-writing buyers use and agents' own notes are in. BUYER_LANGUAGES stays the
-# 14 the reply templates, settings and filters list beside "zh" already.
-DETECTED_LANGUAGES = (*BUYER_LANGUAGES, "zh")
 # Outgoing text may also be in the agents' own language (a reply sent untranslated).
 OUTGOING_LANGUAGES = DETECTED_LANGUAGES
 

@@ -19,6 +19,10 @@ BUYER_LANGUAGES = (
     "ja",
     "nl",
 )
+# What a buyer message may be detected as: the buyer languages plus Chinese, which
+# Chinese-writing buyers use and agents' own notes are in. BUYER_LANGUAGES stays the
+# 14 the reply templates, settings and filters list beside "zh" already.
+DETECTED_LANGUAGES = (*BUYER_LANGUAGES, "zh")
 
 # Countries spanning several zones: the zone where most of their buyers live.
 PRIMARY_ZONE = {

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from kefu import __version__
+from kefu.domain.entities import Entity
 from kefu.domain.errors import FieldError, InvalidTransition, NotFound
 from kefu.domain.intents import INTENTS, SUB_INTENTS
 from kefu.domain.model_versions import (
@@ -163,7 +164,9 @@ class Trained(Protocol):
 
     report: dict[str, Any]
 
-    def predict(self, texts: Sequence[str]) -> Sequence[training.Guess]: ...
+    def predict(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> Sequence[training.Guess]: ...
 
     def to_bytes(self) -> bytes: ...
 

@@ -14,9 +14,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Protocol
 
+from kefu.domain.entities import Entity
 from kefu.domain.intents import INTENTS
 from kefu.domain.model_versions import figures
-from kefu.domain.triage import MIN_LETTERS_FOR_INTENT, decide, letters
+from kefu.domain.triage import UNDETERMINED, Triage
+from kefu.services.ports import IntentGuess
+from kefu.services.triage import triage
 
 # The training corpus and the held-out sets travel in the package, so `kefu model train`
 # reads the same data wherever it runs (it once trained on half of it outside the repo).
@@ -130,7 +133,9 @@ def summarise(examples: Iterable[Example]) -> dict[str, dict[str, int]]:
 class Scorable(Protocol):
     """What evaluating needs of a model (kefu.adapters.classifier.IntentModel)."""
 
-    def predict(self, texts: Sequence[str]) -> Sequence[Guess]: ...
+    def predict(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> Sequence[Guess]: ...
 
 
 class Guess(Protocol):
@@ -154,18 +159,39 @@ def heldout_sets(data_dir: Path = CORPUS) -> list[str]:
     return [p.name for p in sorted((data_dir / "heldout").glob("*.jsonl"))]
 
 
+def as_agents_see(model: Scorable, texts: Sequence[str], languages: Sequence[str]) -> list[Triage]:
+    """The model's triage of labelled texts through the path a new message takes (plain
+    text, facts, the no-letters and unsure rules), so figures score what agents see. The
+    labelled languages stand in for detection, which figures do not judge."""
+    return triage(texts, _ModelOnly(model), known_languages=languages)
+
+
+class _ModelOnly:
+    """A bare model as the Classifier port, for scoring: languages always come known."""
+
+    version = "scoring"
+
+    def __init__(self, model: Scorable) -> None:
+        self.model = model
+
+    def languages(self, texts: Sequence[str]) -> list[str]:
+        return [UNDETERMINED] * len(texts)
+
+    def intents(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> list[IntentGuess]:
+        return [
+            IntentGuess(g.intent, g.confidence, ()) for g in self.model.predict(texts, entities)
+        ]
+
+
 def score(model: Scorable, rows: Sequence[Example]) -> dict[str, Any]:
-    """A model's figures on labelled rows, with the unsure rule applied as agents see it."""
-    texts = [r.text for r in rows]
-    guesses = list(model.predict(texts)) if texts else []
-    shown = [
-        decide(g.intent, g.confidence, has_letters=letters(t) >= MIN_LETTERS_FOR_INTENT)
-        for g, t in zip(guesses, texts, strict=True)
-    ]
+    """A model's figures on labelled rows, as agents see its triage."""
+    seen = as_agents_see(model, [r.text for r in rows], [r.language or "und" for r in rows])
     return figures(
         [r.intent for r in rows],
-        shown,
-        [g.intent for g in guesses],
-        [g.confidence for g in guesses],
+        [t.intent for t in seen],
+        [t.guess for t in seen],
+        [t.confidence for t in seen],
         [r.language for r in rows],
     )

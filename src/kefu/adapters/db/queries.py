@@ -20,7 +20,7 @@ from kefu.domain.buyers import buyer_kind
 from kefu.domain.carriers import carrier_key, carrier_link
 from kefu.domain.cases.model import CaseKind, CaseState
 from kefu.domain.conversations import STATE_RANKS
-from kefu.domain.geo import BUYER_LANGUAGES
+from kefu.domain.geo import DETECTED_LANGUAGES
 from kefu.domain.intents import INTENT_GROUPS
 from kefu.domain.kpis import (
     ANSWER_WINDOW,
@@ -103,7 +103,7 @@ class SqlInboxQueries:
             "stores": [(str(s.id), f"{s.name}") for s in stores],
             "accounts": [(str(a.id), a.display_name) for a in accounts],
             # A fixed list: scanning every buyer for distinct languages costs more than the page.
-            "languages": [(lang, lang) for lang in BUYER_LANGUAGES],
+            "languages": [(lang, lang) for lang in DETECTED_LANGUAGES],
         }
 
     def conversation_ids(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
