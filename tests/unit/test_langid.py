@@ -126,22 +126,31 @@ def test_language_accuracy_holds_on_the_corpus_and_the_first_held_out_set(
     detector: LanguageDetector,
 ) -> None:
     """Measured before the rules: 545/556 (0.980) on buyers_v1, 1,881/1,921 (0.979) on
-    the training corpus; after: 545/556 and 1,883/1,921."""
+    the training corpus of then; after: 545/556, and on today's corpus 3,997/4,045 (0.988)
+    of lines in each language's own script. Latin-written Arabic and Russian lines: 447/510
+    (0.876), in-sample — the learned words come from these lines (held-out figures are in
+    docs/triage.md)."""
     sets = {
         "buyers_v1": [CORPUS / "heldout" / "buyers_v1.jsonl"],
         "train": sorted((CORPUS / "train").glob("*.jsonl")),
     }
-    scores: dict[str, tuple[int, int]] = {}
+    scores: Counter[tuple[str, bool]] = Counter()
     for name, files in sets.items():
-        counts: Counter[bool] = Counter()
         for path in files:
             for line in path.read_text(encoding="utf-8").splitlines():
                 row = json.loads(line)
                 found = detector.detect(row["text"])
                 if found != "und":
-                    counts[found == row.get("language", path.stem)] += 1
-        scores[name] = (counts[True], counts[True] + counts[False])
-    right, walked = scores["buyers_v1"]
-    assert walked >= 556 and right / walked >= 0.98
-    right, walked = scores["train"]
-    assert walked >= 1921 and right / walked >= 0.98
+                    kind = f"{name}-latin" if row.get("script") == "latin" else name
+                    scores[kind, found == row["language"]] += 1
+
+    def share(kind: str) -> tuple[int, float]:
+        walked = scores[kind, True] + scores[kind, False]
+        return walked, scores[kind, True] / walked
+
+    walked, accuracy = share("buyers_v1")
+    assert walked >= 556 and accuracy >= 0.98
+    walked, accuracy = share("train")
+    assert walked >= 4000 and accuracy >= 0.98
+    walked, accuracy = share("train-latin")
+    assert walked >= 500 and accuracy >= 0.85

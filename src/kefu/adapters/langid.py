@@ -10,7 +10,9 @@ The second is decided by words only those writers use ("privet", "spasibo", "3an
 
 from __future__ import annotations
 
+import json
 import re
+from importlib.resources import files
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
@@ -68,6 +70,13 @@ _RUSSIAN_WORDS = _words(
     "moy moya mne menya eshe eshche esche nomer treka poluchil "
     "poluchila polucheno otpravili otpravlen otpravka kuda davno nedeli nedelyu"
 )
+# Words the training corpus shows only in Latin-written Arabic or Russian lines
+# (scripts/romanized_lexicon.py), beside the hand-written lists above.
+_LEARNED = json.loads(
+    (files("kefu") / "models" / "romanized_words.json").read_text(encoding="utf-8")
+)
+_ARABIZI_WORDS |= frozenset(_LEARNED["ar"])
+_RUSSIAN_WORDS |= frozenset(_LEARNED["ru"])
 # Two of these words (or, for Arabizi, digit-words) in a message decide; one is chance.
 _ROMANIZED_EVIDENCE = 2
 

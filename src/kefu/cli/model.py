@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -27,11 +27,8 @@ from kefu.domain.errors import DomainError
 from kefu.domain.messages import MAX_TEXT_BYTES
 from kefu.domain.triage import Triage
 from kefu.services import model_versions, training
-from kefu.services.ports import TableError
+from kefu.services.ports import Classifier, TableError
 from kefu.services.triage import triage
-
-if TYPE_CHECKING:
-    from kefu.adapters.triage_model import TriageModel
 
 app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is_help=True)
 DataDir = Annotated[
@@ -358,7 +355,7 @@ def list_versions(
         typer.echo(f"{mark} {v.id}  {v.created_at:%Y-%m-%d %H:%M}  {v.reason:8} {v.status:8} {f1}")
 
 
-def _classifier(model_path: Path | None) -> TriageModel:
+def _classifier(model_path: Path | None) -> Classifier:
     """The model, or a one-line error when its file is of an older format or damaged."""
     try:
         return load_classifier(model_path)

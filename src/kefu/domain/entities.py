@@ -133,15 +133,21 @@ _DIGITS = "0123456789"
 _ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def extract(text: str) -> list[Entity]:
-    """Each fact once (its first mention), in text order, at most MAX_FACTS of them;
-    overlapping finds keep the most specific one."""
+def mentions(text: str) -> list[Entity]:
+    """Every mention of every fact, in text order; overlapping finds keep the most specific
+    one. For masking (the policy check must pass over each mention of an order number);
+    what a message says is `extract`."""
     found = _sizes(text)
     if _ANY_DIGIT.search(text):  # every other kind has digits: most messages skip them all
         found += _numbers(text)
+    return _without_overlaps(found)
+
+
+def extract(text: str) -> list[Entity]:
+    """Each fact once (its first mention), in text order, at most MAX_FACTS of them."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for entity in _without_overlaps(found):
+    for entity in mentions(text):
         if (entity.kind, entity.value) not in seen:
             seen.add((entity.kind, entity.value))
             out.append(entity)

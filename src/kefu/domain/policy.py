@@ -21,7 +21,7 @@ from functools import cached_property
 
 from kefu.domain import policy_wording as w
 from kefu.domain.channel_limits import ChannelLimits, overflow, refused_attachments
-from kefu.domain.entities import extract as extract_entities
+from kefu.domain.entities import mentions
 from kefu.domain.platform_rules import PLATFORM_RULES, PlatformRules, rules_for
 from kefu.domain.platform_rules import MessageKind as MessageKind
 from kefu.domain.platform_rules import Rule as Rule
@@ -166,7 +166,7 @@ def _numbers_of_known_kinds(text: str, low: str) -> list[tuple[int, int]]:
     times, amounts, postcodes, and numbers labelled as an order's, a parcel's or a tax id."""
     spans = [
         (e.start, e.end)
-        for e in extract_entities(text)
+        for e in mentions(text)
         if e.kind in ("order_number", "tracking_number", "date", "amount")
     ]
     spans += [m.span() for m in _DATES.finditer(text)]
@@ -435,7 +435,7 @@ def _check_proactive(c: _Checker, links: list[tuple[int, int, str]], manipulatio
         return
     for m in w.find(w.SHIPPING_UPDATE, c.low):
         c.add(Rule.SHIPPING_UPDATE, *m.span(), Message.SHIPPING_UPDATE)
-    for entity in extract_entities(c.text):
+    for entity in mentions(c.text):
         if entity.kind == "tracking_number":
             c.add(Rule.SHIPPING_UPDATE, entity.start, entity.end, Message.SHIPPING_UPDATE, "")
     for s, e, link in links:
