@@ -1487,7 +1487,7 @@ ZH_CN = {
     "Share of messages at least this sure": "置信度不低于此值的消息占比",
     "Show the versions": "查看各版本",
     "Sure share": "有把握占比",
-    "Sure share: the messages the model is at least %(threshold)s sure of (the others are shown as unsure); the packaged model's figures are on its own held-out set.": "有把握占比：模型置信度不低于 %(threshold)s 的消息（其余显示为不确定）；内置模型的数据来自它自己的留出测试集。",
+    "Sure share: the messages the model is at least %(threshold)s sure of (the others are shown as unsure); the packaged model's figures are on the same held-out sets.": "有把握占比：模型置信度不低于 %(threshold)s 的消息（其余显示为不确定）；内置模型的数据来自同一批留出测试集。",
     "The model that reads each buyer message's intent. Agents' corrections and labelled files teach a new version; every process switches to the active version within seconds, and an earlier version is one click away.": "识别每条买家消息意图的模型。客服的纠正和已标注文件会训练出新版本；所有进程在几秒内切换到当前版本，回到旧版本只需一键。",
     "The retrain failed:": "重新训练失败：",
     "Trained on": "训练数据",

@@ -26,3 +26,11 @@ def test_chinese_and_japanese_characters_are_words_in_the_cjk_variant() -> None:
     analyse = dict(words.transformer_list)["words"].build_analyzer()
     grams = analyse("我要退货 返品したい 환불해요 refund please")
     assert {"退", "货", "退 货", "返", "品", "환불해요", "refund please"} <= set(grams)
+
+
+def test_the_model_page_has_a_coverage_point_at_the_unsure_threshold() -> None:
+    # The page marks each version's sure share at the threshold; a re-tuned threshold
+    # between the coverage points would leave that column empty without a word.
+    from kefu.domain.model_versions import THRESHOLDS
+
+    assert CONFIDENCE_THRESHOLD in THRESHOLDS

@@ -34,7 +34,6 @@ app = typer.Typer(help="Train, evaluate and apply the intent model.", no_args_is
 DataDir = Annotated[
     Path, typer.Option("--data", help="training data folder (train/*.jsonl, bitext/)")
 ]
-HELDOUT = training.CORPUS / "heldout" / "buyers_v1.jsonl"
 
 
 def triage_json(item_id: object, result: Triage) -> dict[str, Any]:
@@ -68,12 +67,12 @@ def train(
         typer.Option(help="write the model to this file instead of storing a version"),
     ] = None,
     heldout: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            help="labelled messages never trained on, for --output's report (a stored "
-            "version is scored on every heldout/*.jsonl of --data)"
+            help="labelled messages never trained on, for --output's report (default: "
+            "every heldout/*.jsonl of --data, the sets a stored version is scored on)"
         ),
-    ] = HELDOUT,
+    ] = None,
     seed: int = 7,
     activate: Annotated[
         bool, typer.Option("--activate/--no-activate", help="make the new version active")
@@ -115,15 +114,20 @@ def train(
         [e.text for e in examples], [e.intent for e in examples], seed, report
     )
     report["train_seconds"] = round(time.perf_counter() - started, 1)
-    if heldout.exists():
-        rows = list(training.read_jsonl(heldout, "heldout"))
+    # The same sets a stored version is scored on, so the Model page compares like with like.
+    rows, names = (
+        (list(training.read_jsonl(heldout, "heldout")), [heldout.name])
+        if heldout is not None
+        else (training.heldout_examples(data), training.heldout_sets(data))
+    )
+    if rows:
         result = evaluate_model(model, [r.text for r in rows], [r.intent for r in rows])
         report["heldout"] = {
-            "file": str(heldout),
+            "files": names,
             **{k: v for k, v in result.items() if k != "confusion"},
         }
         typer.echo(
-            f"held-out {heldout.name}: accuracy {result['accuracy']}, "
+            f"held-out {', '.join(names)}: accuracy {result['accuracy']}, "
             f"macro-F1 {result['macro_f1']}, "
             f"confident {result['confident_share']:.0%} at accuracy {result['confident_accuracy']}"
         )
